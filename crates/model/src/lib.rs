@@ -1,0 +1,163 @@
+//! The normalized inventory: a plain-data description of the AWS resources the
+//! encryption policy talks about, whichever source described them.
+//!
+//! The model knows nothing of files, HCL, YAML or HTTP. Sources fill it; the rules read it.
+//! Two ideas run through every type:
+//! - a value is [`Value::Known`] or [`Value::Unknown`] with the reason it cannot be known,
+//!   and an attribute that was not written at all is `None` (the service default applies);
+//! - a key is a [`KeyRef`], not a string, so that "AWS managed" and "customer managed"
+//!   are facts the rules can read rather than patterns they must guess.
+
+mod policy;
+mod resources;
+mod value;
+
+pub use policy::{Condition, Effect, PolicyDocument, Principal, Statement};
+pub use resources::*;
+pub use value::{Field, KeyRef, Value};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the `inventory.json` format. Bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one scan knows about: resources, and what could not be read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Inventory {
+    pub schema_version: u32,
+    pub resources: Vec<Resource>,
+    /// Parts of the estate that could not be read (a denied call, a failed region). The
+    /// rules that depend on them report *unknown*; reports list them.
+    pub gaps: Vec<Gap>,
+}
+
+impl Inventory {
+    pub fn new(resources: Vec<Resource>) -> Self {
+        Inventory { schema_version: SCHEMA_VERSION, resources, gaps: Vec::new() }
+    }
+
+    /// Reads `inventory.json`, refusing a schema this build does not understand.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let inv: Inventory = serde_json::from_str(text).map_err(|e| {
+            format!("line {}, column {}: {}", e.line(), e.column(), strip_position(&e.to_string()))
+        })?;
+        if inv.schema_version != SCHEMA_VERSION {
+            return Err(format!(
+                "schema_version {} is not supported (this encguard reads version {SCHEMA_VERSION})",
+                inv.schema_version
+            ));
+        }
+        Ok(inv)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the inventory is plain data")
+    }
+
+    /// Adds another source's resources and gaps to this inventory.
+    pub fn extend(&mut self, other: Inventory) {
+        self.resources.extend(other.resources);
+        self.gaps.extend(other.gaps);
+    }
+}
+
+fn strip_position(message: &str) -> &str {
+    message.rsplit_once(" at line ").map_or(message, |(head, _)| head)
+}
+
+/// One thing that could not be read, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Gap {
+    /// Where: `123456789012/eu-west-1`, a file, a module.
+    pub scope: String,
+    /// What was attempted: `kms:GetKeyPolicy`, `module "net" (git::…)`.
+    pub what: String,
+    pub error: String,
+}
+
+/// One resource, as its source described it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Resource {
+    /// The source's own name for the resource: `module.app.aws_s3_bucket.logs`,
+    /// `LogsBucket`, or an ARN.
+    pub name: String,
+    /// The source's type for it: `aws_s3_bucket`, `AWS::S3::Bucket`.
+    pub source_type: String,
+    pub origin: Origin,
+    /// The namespace in which other resources refer to this one by address: a Terraform
+    /// module instance, a CloudFormation template, an account and region.
+    #[serde(default)]
+    pub scope: String,
+    /// Other names that resolve to this resource: ARNs, ids, bucket names, alias names,
+    /// source addresses. References between resources are matched against these.
+    #[serde(default)]
+    pub handles: Vec<String>,
+    /// The region the resource lives in, when known.
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Positions of individual attributes (named as in this model) in the source file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, Position>,
+    #[serde(flatten)]
+    pub spec: Spec,
+}
+
+impl Resource {
+    pub fn new(name: impl Into<String>, source_type: impl Into<String>, origin: Origin, spec: Spec) -> Self {
+        Resource {
+            name: name.into(),
+            source_type: source_type.into(),
+            origin,
+            scope: String::new(),
+            handles: Vec::new(),
+            region: None,
+            tags: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+            spec,
+        }
+    }
+
+    /// Where a finding about `attribute` should point: the attribute if its position is
+    /// known, the resource otherwise.
+    pub fn location_of(&self, attribute: Option<&str>) -> Origin {
+        match (&self.origin, attribute.and_then(|a| self.attributes.get(a))) {
+            (Origin::File { format, file, .. }, Some(pos)) => Origin::File {
+                format: format.clone(),
+                file: file.clone(),
+                line: pos.line,
+                column: pos.column,
+            },
+            (origin, _) => origin.clone(),
+        }
+    }
+}
+
+/// Where a resource came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum Origin {
+    /// Code: a Terraform file, a plan, a CloudFormation template. Lines and columns are 1-based.
+    File { format: String, file: String, line: u32, column: u32 },
+    /// A live account.
+    Aws { account: String, region: String, arn: String },
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File { file, line, column, .. } => write!(f, "{file}:{line}:{column}"),
+            Origin::Aws { account, region, arn } => write!(f, "{account}/{region} {arn}"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
