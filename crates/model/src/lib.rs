@@ -86,7 +86,7 @@ pub struct Resource {
     pub name: String,
     /// The source's type for it: `aws_s3_bucket`, `AWS::S3::Bucket`.
     pub source_type: String,
-    pub origin: Origin,
+    pub location: Location,
     /// The namespace in which other resources refer to this one by address: a Terraform
     /// module instance, a CloudFormation template, an account and region.
     #[serde(default)]
@@ -108,11 +108,11 @@ pub struct Resource {
 }
 
 impl Resource {
-    pub fn new(name: impl Into<String>, source_type: impl Into<String>, origin: Origin, spec: Spec) -> Self {
+    pub fn new(name: impl Into<String>, source_type: impl Into<String>, location: Location, spec: Spec) -> Self {
         Resource {
             name: name.into(),
             source_type: source_type.into(),
-            origin,
+            location,
             scope: String::new(),
             handles: Vec::new(),
             region: None,
@@ -124,15 +124,15 @@ impl Resource {
 
     /// Where a finding about `attribute` should point: the attribute if its position is
     /// known, the resource otherwise.
-    pub fn location_of(&self, attribute: Option<&str>) -> Origin {
-        match (&self.origin, attribute.and_then(|a| self.attributes.get(a))) {
-            (Origin::File { format, file, .. }, Some(pos)) => Origin::File {
+    pub fn location_of(&self, attribute: Option<&str>) -> Location {
+        match (&self.location, attribute.and_then(|a| self.attributes.get(a))) {
+            (Location::File { format, file, .. }, Some(pos)) => Location::File {
                 format: format.clone(),
                 file: file.clone(),
                 line: pos.line,
                 column: pos.column,
             },
-            (origin, _) => origin.clone(),
+            (location, _) => location.clone(),
         }
     }
 }
@@ -140,18 +140,18 @@ impl Resource {
 /// Where a resource came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "source", rename_all = "snake_case")]
-pub enum Origin {
+pub enum Location {
     /// Code: a Terraform file, a plan, a CloudFormation template. Lines and columns are 1-based.
     File { format: String, file: String, line: u32, column: u32 },
     /// A live account.
     Aws { account: String, region: String, arn: String },
 }
 
-impl std::fmt::Display for Origin {
+impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Origin::File { file, line, column, .. } => write!(f, "{file}:{line}:{column}"),
-            Origin::Aws { account, region, arn } => write!(f, "{account}/{region} {arn}"),
+            Location::File { file, line, column, .. } => write!(f, "{file}:{line}:{column}"),
+            Location::Aws { account, region, arn } => write!(f, "{account}/{region} {arn}"),
         }
     }
 }

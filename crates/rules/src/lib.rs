@@ -1,1 +1,45 @@
+//! encguard's rule catalog.
+//!
+//! A rule is one file: its documentation (what it checks, why, an example and the fix)
+//! is the doc comment of its declaration, and its logic is one function from the
+//! resolved inventory to one verdict per resource. [`CATALOG`] lists every rule;
+//! [`evaluate`] runs them.
+//!
+//! The pipeline this crate implements: [`Context::new`] resolves the inventory
+//! (references, keys, split resources, account context), each enabled rule judges the
+//! resources it applies to, and [`Policy`] exceptions mark findings as suppressed.
 
+mod context;
+pub mod date;
+mod finding;
+mod policy;
+mod rule;
+mod rules;
+mod tls;
+
+pub use context::{Context, KeyTarget, Kind};
+pub use date::Date;
+pub use finding::{fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind};
+pub use policy::{Exception, KeyTier, Policy, PolicyError, RuleSetting};
+pub use rule::{Eval, Rule, Section, Severity, Verdict};
+pub use rules::CATALOG;
+
+/// Looks a rule up by id (`S3-004`), case-insensitively.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    CATALOG.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// Runs every rule that `select` admits and the policy enables, on a resolved inventory.
+pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
+    let mut findings = Vec::new();
+    for rule in CATALOG.iter().copied().filter(|r| select(r) && ctx.policy.enabled(r)) {
+        let mut out = rule::Out::new(rule, ctx);
+        (rule.check)(ctx, &mut out);
+        findings.extend(out.into_findings());
+    }
+    let notices = ctx.policy.apply_exceptions(&mut findings, ctx.today);
+    Evaluation::new(findings, ctx.inventory.resources.len(), notices)
+}
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -1,0 +1,485 @@
+//! Resolution: the cross-resource facts the rules need, computed once per scan.
+//!
+//! References between resources are matched against resource handles, first within the
+//! referring resource's scope (a module instance, a template, an account and region), then
+//! across the inventory when the handle is unique there (ARNs, bucket names). Split
+//! resources are joined to what they configure; a split resource whose target cannot be
+//! resolved makes the affected facts of every resource in its scope *unknown*, never absent.
+
+use crate::date::Date;
+use crate::policy::{KeyTier, Policy};
+use crate::rule::{Eval, FieldExt, Verdict};
+use encguard_model::*;
+use std::collections::HashMap;
+
+/// A resource kind the rules can ask for by type: `ctx.all::<KmsKey>()`.
+pub trait Kind {
+    fn of(spec: &Spec) -> Option<&Self>;
+}
+
+macro_rules! kinds {
+    ($($ty:ident => $($variant:ident)|+;)*) => {$(
+        impl Kind for $ty {
+            fn of(spec: &Spec) -> Option<&Self> {
+                match spec { $(Spec::$variant(v))|+ => Some(v), _ => None }
+            }
+        }
+    )*};
+}
+
+kinds! {
+    KmsKey => KmsKey; KmsAlias => KmsAlias; KmsKeyPolicy => KmsKeyPolicy; IamPolicy => IamPolicy;
+    Secret => Secret; SecretRotation => SecretRotation;
+    S3Bucket => S3Bucket; S3EncryptionConfig => S3EncryptionConfig; S3BucketPolicy => S3BucketPolicy;
+    S3Logging => S3Logging; S3InventoryConfig => S3InventoryConfig; S3Object => S3Object;
+    EbsEncryptionByDefault => EbsEncryptionByDefault; EbsDefaultKey => EbsDefaultKey; EbsVolume => EbsVolume;
+    BlockDeviceHost => BlockDeviceHost; EbsSnapshot => EbsSnapshot; Ami => Ami;
+    RdsDatabase => RdsInstance | RdsCluster; RdsGlobalCluster => RdsGlobalCluster; RdsSnapshot => RdsSnapshot;
+    RdsBackupReplication => RdsBackupReplication; DbParameterGroup => DbParameterGroup; LogGroup => LogGroup;
+    DynamodbTable => DynamodbTable; DynamodbReplica => DynamodbReplica; DaxCluster => DaxCluster;
+    AcmCertificate => AcmCertificate; AcmValidation => AcmValidation;
+    LoadBalancer => LoadBalancer; Listener => Listener; ListenerRule => ListenerRule;
+    ListenerCertificate => ListenerCertificate; TargetGroup => TargetGroup;
+    ClassicLoadBalancer => ClassicLoadBalancer; CloudfrontDistribution => CloudfrontDistribution;
+}
+
+/// What a reference points at.
+#[derive(Debug)]
+pub enum Target<'a> {
+    /// The attribute was not written.
+    Absent,
+    Found(&'a Resource),
+    /// A known name that no resource of this scan carries (managed elsewhere).
+    Outside(&'a str),
+    Unknown(&'a str),
+}
+
+/// Which key a resource really uses.
+#[derive(Debug)]
+pub enum KeyTarget<'a> {
+    ServiceDefault,
+    AwsOwned,
+    AwsManaged(&'a str),
+    /// A key of this scan.
+    Key(&'a Resource, &'a KmsKey),
+    /// A customer reference to a key this scan does not describe.
+    Outside(&'a str),
+    Unresolved(&'a str),
+}
+
+/// A bucket with everything that configures it, inline or split.
+#[derive(Debug, Default)]
+pub struct BucketFacts<'a> {
+    pub encryption: Option<&'a Value<S3Encryption>>,
+    pub policies: Vec<&'a Value<PolicyDocument>>,
+    /// Buckets that deliver their server access logs here.
+    pub log_sources: Vec<&'a Resource>,
+    /// For each S3 Inventory configuration: whether it reports `EncryptionStatus`.
+    pub inventory_reports_encryption: Vec<Result<bool, String>>,
+    /// Split resources in this bucket's scope whose bucket cannot be resolved:
+    /// (what they configure, why unresolved). They may configure this bucket.
+    pub unattached: Vec<(Attachment, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attachment {
+    Encryption,
+    Policy,
+    LogTarget,
+    Inventory,
+    KeyPolicy,
+    Rotation,
+}
+
+impl<'a> BucketFacts<'a> {
+    /// The reason an `attachment` of this bucket may exist but cannot be placed.
+    pub fn unresolved(&self, attachment: Attachment) -> Option<&str> {
+        self.unattached.iter().find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
+    }
+}
+
+/// The resolved inventory the rules read, with the policy and the date of the scan.
+pub struct Context<'a> {
+    pub inventory: &'a Inventory,
+    pub policy: &'a Policy,
+    pub today: Date,
+    scoped: HashMap<(&'a str, &'a str), Vec<usize>>,
+    global: HashMap<&'a str, Vec<usize>>,
+    buckets: HashMap<usize, BucketFacts<'a>>,
+    key_policies: HashMap<usize, Vec<&'a Value<PolicyDocument>>>,
+    dependents: HashMap<usize, Vec<usize>>,
+    rotations: HashMap<usize, usize>,
+    validations: HashMap<usize, usize>,
+    listener_rules: HashMap<usize, Vec<usize>>,
+    listener_certificates: HashMap<usize, Vec<&'a Field<String>>>,
+    table_replicas: HashMap<usize, Vec<usize>>,
+    /// Split resources whose target is unknown, per scope.
+    unattached: HashMap<&'a str, Vec<(Attachment, String)>>,
+    ebs_defaults: HashMap<(Option<&'a str>, Option<&'a str>), &'a Resource>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(inventory: &'a Inventory, policy: &'a Policy, today: Date) -> Self {
+        let mut ctx = Context {
+            inventory,
+            policy,
+            today,
+            scoped: HashMap::new(),
+            global: HashMap::new(),
+            buckets: HashMap::new(),
+            key_policies: HashMap::new(),
+            dependents: HashMap::new(),
+            rotations: HashMap::new(),
+            validations: HashMap::new(),
+            listener_rules: HashMap::new(),
+            listener_certificates: HashMap::new(),
+            table_replicas: HashMap::new(),
+            unattached: HashMap::new(),
+            ebs_defaults: HashMap::new(),
+        };
+        for (i, r) in inventory.resources.iter().enumerate() {
+            for handle in std::iter::once(&r.name).chain(&r.handles) {
+                ctx.scoped.entry((r.scope.as_str(), handle.as_str())).or_default().push(i);
+                ctx.global.entry(handle.as_str()).or_default().push(i);
+            }
+        }
+        for (i, r) in inventory.resources.iter().enumerate() {
+            ctx.join(i, r);
+        }
+        ctx
+    }
+
+    /// Joins one resource to what it configures or depends on.
+    fn join(&mut self, i: usize, r: &'a Resource) {
+        let mut attach = |ctx: &mut Self, reference: &'a Ref, what: Attachment| -> Option<usize> {
+            match ctx.target(r, reference) {
+                Target::Found(t) => Some(ctx.index_of(t)),
+                Target::Unknown(why) => {
+                    ctx.unattached.entry(r.scope.as_str()).or_default().push((
+                        what,
+                        format!("`{}` configures a resource that cannot be resolved: {why}", r.name),
+                    ));
+                    None
+                }
+                Target::Absent | Target::Outside(_) => None,
+            }
+        };
+        match &r.spec {
+            Spec::S3Bucket(b) => {
+                let facts = self.buckets.entry(i).or_default();
+                facts.encryption = facts.encryption.or(b.encryption.as_ref());
+                facts.policies.extend(b.policy.as_ref());
+                facts.inventory_reports_encryption.extend(b.inventory_encryption_status.clone().map(|v| v.get().copied()));
+                if let Some(t) = attach(self, &b.logging_target, Attachment::LogTarget) {
+                    self.buckets.entry(t).or_default().log_sources.push(r);
+                }
+            }
+            Spec::S3EncryptionConfig(c) => {
+                if let Some(t) = attach(self, &c.bucket, Attachment::Encryption) {
+                    self.buckets.entry(t).or_default().encryption = Some(&c.encryption);
+                }
+            }
+            Spec::S3BucketPolicy(p) => {
+                if let Some(t) = attach(self, &p.bucket, Attachment::Policy) {
+                    self.buckets.entry(t).or_default().policies.push(&p.policy);
+                }
+            }
+            Spec::S3Logging(l) => {
+                if let Some(t) = attach(self, &l.target_bucket, Attachment::LogTarget) {
+                    if let Target::Found(source) = self.target(r, &l.bucket) {
+                        self.buckets.entry(t).or_default().log_sources.push(source);
+                    } else {
+                        self.buckets.entry(t).or_default().log_sources.push(r);
+                    }
+                }
+            }
+            Spec::S3InventoryConfig(c) => {
+                if let Some(t) = attach(self, &c.bucket, Attachment::Inventory) {
+                    let reports = c.optional_fields.or_default_to(Vec::new()).map(|f| f.iter().any(|f| f == "EncryptionStatus"));
+                    self.buckets.entry(t).or_default().inventory_reports_encryption.push(reports);
+                }
+            }
+            Spec::KmsKey(k) => {
+                self.key_policies.entry(i).or_default().extend(k.policy.as_ref());
+            }
+            Spec::KmsKeyPolicy(p) => {
+                if let Some(t) = attach(self, &p.key, Attachment::KeyPolicy) {
+                    self.key_policies.entry(t).or_default().push(&p.policy);
+                }
+            }
+            Spec::SecretRotation(s) => {
+                if let Some(t) = attach(self, &s.secret, Attachment::Rotation) {
+                    self.rotations.insert(t, i);
+                }
+            }
+            Spec::AcmValidation(v) => {
+                if let Target::Found(t) = self.target(r, &v.certificate) {
+                    let t = self.index_of(t);
+                    self.validations.insert(t, i);
+                }
+            }
+            Spec::ListenerRule(rule) => {
+                if let Target::Found(t) = self.target(r, &rule.listener) {
+                    let t = self.index_of(t);
+                    self.listener_rules.entry(t).or_default().push(i);
+                }
+            }
+            Spec::ListenerCertificate(c) => {
+                if let Target::Found(t) = self.target(r, &c.listener) {
+                    let t = self.index_of(t);
+                    self.listener_certificates.entry(t).or_default().push(&c.certificate);
+                }
+            }
+            Spec::DynamodbReplica(rep) => {
+                if let Target::Found(t) = self.target(r, &rep.table) {
+                    let t = self.index_of(t);
+                    self.table_replicas.entry(t).or_default().push(i);
+                }
+            }
+            Spec::EbsEncryptionByDefault(_) => {
+                self.ebs_defaults.insert(region_key(r), r);
+            }
+            _ => {}
+        }
+        for (_, key) in r.spec.key_refs() {
+            if let KeyTarget::Key(k, _) = self.key(r, key) {
+                let k = self.index_of(k);
+                self.dependents.entry(k).or_default().push(i);
+            }
+        }
+    }
+
+    /// Every resource of kind `T`.
+    pub fn all<T: Kind + 'a>(&self) -> impl Iterator<Item = (&'a Resource, &'a T)> + '_ {
+        self.inventory.resources.iter().filter_map(|r| T::of(&r.spec).map(|s| (r, s)))
+    }
+
+    fn index_of(&self, r: &Resource) -> usize {
+        let base = self.inventory.resources.as_ptr() as usize;
+        (r as *const Resource as usize - base) / std::mem::size_of::<Resource>()
+    }
+
+    fn get(&self, i: usize) -> &'a Resource {
+        &self.inventory.resources[i]
+    }
+
+    /// The resource `reference` names, seen from `from`.
+    pub fn lookup(&self, from: &Resource, reference: &str) -> Option<&'a Resource> {
+        let unique = |v: Option<&Vec<usize>>| match v.map(Vec::as_slice) {
+            Some([i]) => Some(*i),
+            _ => None,
+        };
+        let try_handle = |h: &str| {
+            self.scoped
+                .get(&(from.scope.as_str(), h))
+                .and_then(|v| v.first().copied())
+                .or_else(|| unique(self.global.get(h)))
+        };
+        let found = try_handle(reference).or_else(|| {
+            // A key or alias ARN names the same thing as its key id or alias name.
+            let (_, tail) = reference.strip_prefix("arn:")?.rsplit_once(':')?;
+            try_handle(tail).or_else(|| try_handle(tail.strip_prefix("key/")?))
+        });
+        found.map(|i| self.get(i))
+    }
+
+    /// What a reference attribute points at.
+    pub fn target(&self, from: &Resource, reference: &'a Ref) -> Target<'a> {
+        match reference {
+            None => Target::Absent,
+            Some(Value::Unknown { unknown }) => Target::Unknown(unknown),
+            Some(Value::Known(name)) => match self.lookup(from, name) {
+                Some(r) => Target::Found(r),
+                None => Target::Outside(name),
+            },
+        }
+    }
+
+    /// The key a resource uses, following aliases to the key they name.
+    pub fn key(&self, from: &Resource, key: &'a KeyRef) -> KeyTarget<'a> {
+        match key {
+            KeyRef::ServiceDefault => KeyTarget::ServiceDefault,
+            KeyRef::AwsOwned => KeyTarget::AwsOwned,
+            KeyRef::AwsManaged { alias } => KeyTarget::AwsManaged(alias),
+            KeyRef::Unresolved { reason } => KeyTarget::Unresolved(reason),
+            KeyRef::Customer { reference } => self.key_by_name(from, reference, 0),
+        }
+    }
+
+    fn key_by_name(&self, from: &Resource, reference: &'a str, depth: u8) -> KeyTarget<'a> {
+        let Some(found) = self.lookup(from, reference) else { return KeyTarget::Outside(reference) };
+        match &found.spec {
+            Spec::KmsKey(k) => KeyTarget::Key(found, k),
+            Spec::KmsAlias(a) if depth < 4 => match &a.target_key {
+                Some(Value::Known(target)) => self.key_by_name(found, target, depth + 1),
+                Some(Value::Unknown { unknown }) => KeyTarget::Unresolved(unknown),
+                None => KeyTarget::Outside(reference),
+            },
+            _ => KeyTarget::Outside(reference),
+        }
+    }
+
+    /// Who manages the key `key` (`default` is the tier of the service's own default).
+    pub fn key_tier(&self, from: &Resource, key: &'a KeyRef, default: KeyTier) -> Result<KeyTier, String> {
+        match self.key(from, key) {
+            KeyTarget::ServiceDefault => Ok(default),
+            KeyTarget::AwsOwned => Ok(KeyTier::AwsOwned),
+            KeyTarget::AwsManaged(_) => Ok(KeyTier::AwsManaged),
+            KeyTarget::Key(_, k) => match k.key_manager.or_default_to("CUSTOMER".into())?.as_str() {
+                "AWS" => Ok(KeyTier::AwsManaged),
+                _ => Ok(KeyTier::CustomerManaged),
+            },
+            // Only AWS names aliases `alias/aws/…`, and those are classified already.
+            KeyTarget::Outside(name) if name.contains("alias/") => Ok(KeyTier::CustomerManaged),
+            KeyTarget::Outside(name) => Err(format!(
+                "key `{name}` is not described in this scan, so whether AWS or the customer manages it is unknown"
+            )),
+            KeyTarget::Unresolved(why) => Err(why.to_string()),
+        }
+    }
+
+    /// Passes when `key` is at least the `required` tier.
+    pub fn require_tier(&self, from: &Resource, key: &'a KeyRef, default: KeyTier, required: KeyTier) -> Eval {
+        let tier = self.key_tier(from, key, default)?;
+        let seen = describe_key(key);
+        if tier >= required {
+            Ok(Verdict::pass(format!("encrypted with {tier}")).evidence(seen))
+        } else {
+            Ok(Verdict::fail(format!("encrypted with {tier}; the policy requires {required}")).at("kms_key").evidence(seen))
+        }
+    }
+
+    /// KMS-007, the consumer-compatibility check: the key `consumer` uses for data at rest
+    /// is symmetric, for encryption, enabled, not being deleted, and in the consumer's region.
+    pub fn check_key_usable(&self, consumer: &Resource, key: &'a KeyRef) -> Eval {
+        let (key_resource, k) = match self.key(consumer, key) {
+            KeyTarget::ServiceDefault | KeyTarget::AwsOwned | KeyTarget::AwsManaged(_) => {
+                return Ok(Verdict::pass("uses a key AWS manages, which is symmetric and always usable").evidence(describe_key(key)))
+            }
+            KeyTarget::Outside(name) => {
+                return Err(format!("key `{name}` is not described in this scan: its spec and state cannot be checked"))
+            }
+            KeyTarget::Unresolved(why) => return Err(why.to_string()),
+            KeyTarget::Key(r, k) => (r, k),
+        };
+        let mut problems = Vec::new();
+        let mut unknown = None;
+        let mut note = |r: Result<Option<String>, String>| match r {
+            Ok(Some(p)) => problems.push(p),
+            Ok(None) => {}
+            Err(why) => {
+                unknown.get_or_insert(why);
+            }
+        };
+        note(k.key_spec.or_default_to("SYMMETRIC_DEFAULT".into()).map(|s| {
+            (s != "SYMMETRIC_DEFAULT").then(|| format!("key spec is {s}, but only symmetric keys encrypt data at rest"))
+        }));
+        note(k.key_usage.or_default_to("ENCRYPT_DECRYPT".into()).map(|u| {
+            (u != "ENCRYPT_DECRYPT").then(|| format!("key usage is {u}, not ENCRYPT_DECRYPT"))
+        }));
+        note(key_unusable(k));
+        if let (Some(kr), Some(cr)) = (&key_resource.region, &consumer.region) {
+            if kr != cr {
+                problems.push(format!("key is in {kr} but the resource is in {cr}"));
+            }
+        }
+        let evidence = format!("{} ({})", key_resource.name, describe_key(key));
+        if !problems.is_empty() {
+            let critical = problems.iter().any(|p| p.contains("deletion") || p.contains("destroy"));
+            let verdict = Verdict::fail(problems.join("; ")).at("kms_key").evidence(evidence);
+            return Ok(if critical { verdict.severity(crate::Severity::Critical) } else { verdict });
+        }
+        match unknown {
+            Some(why) => Err(why),
+            None => Ok(Verdict::pass("key is symmetric, enabled and in the same region").evidence(evidence)),
+        }
+    }
+
+    pub fn bucket(&self, bucket: &Resource) -> BucketFacts<'a> {
+        let i = self.index_of(bucket);
+        let mut facts = BucketFacts::default();
+        if let Some(f) = self.buckets.get(&i) {
+            facts.encryption = f.encryption;
+            facts.policies = f.policies.clone();
+            facts.log_sources = f.log_sources.clone();
+            facts.inventory_reports_encryption = f.inventory_reports_encryption.clone();
+        }
+        facts.unattached = self.unattached(bucket).to_vec();
+        facts
+    }
+
+    /// Split resources in `r`'s scope that configure something unresolvable.
+    pub fn unattached(&self, r: &Resource) -> &[(Attachment, String)] {
+        self.unattached.get(r.scope.as_str()).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every policy document governing a key: inline and `aws_kms_key_policy`.
+    pub fn key_policies(&self, key: &Resource) -> &[&'a Value<PolicyDocument>] {
+        self.key_policies.get(&self.index_of(key)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Resources that encrypt data with this key.
+    pub fn dependents(&self, key: &Resource) -> Vec<&'a Resource> {
+        self.dependents.get(&self.index_of(key)).into_iter().flatten().map(|&i| self.get(i)).collect()
+    }
+
+    pub fn rotation_of(&self, secret: &Resource) -> Option<&'a Resource> {
+        self.rotations.get(&self.index_of(secret)).map(|&i| self.get(i))
+    }
+
+    pub fn validation_of(&self, certificate: &Resource) -> Option<&'a Resource> {
+        self.validations.get(&self.index_of(certificate)).map(|&i| self.get(i))
+    }
+
+    pub fn rules_of(&self, listener: &Resource) -> Vec<&'a Resource> {
+        self.listener_rules.get(&self.index_of(listener)).into_iter().flatten().map(|&i| self.get(i)).collect()
+    }
+
+    /// Certificates attached to a listener by separate resources.
+    pub fn extra_certificates(&self, listener: &Resource) -> &[&'a Field<String>] {
+        self.listener_certificates.get(&self.index_of(listener)).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn replicas_of(&self, table: &Resource) -> Vec<&'a Resource> {
+        self.table_replicas.get(&self.index_of(table)).into_iter().flatten().map(|&i| self.get(i)).collect()
+    }
+
+    /// The EBS encryption-by-default setting that governs `r`'s account and region.
+    pub fn ebs_default(&self, r: &Resource) -> Option<&'a Resource> {
+        self.ebs_defaults.get(&region_key(r)).copied()
+    }
+}
+
+fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {
+    let account = match &r.location {
+        Location::Aws { account, .. } => Some(account.as_str()),
+        Location::File { .. } => None,
+    };
+    (account, r.region.as_deref())
+}
+
+/// Why a key cannot be used now, if it cannot: disabled, pending deletion, to be destroyed.
+pub(crate) fn key_unusable(k: &KmsKey) -> Result<Option<String>, String> {
+    if let Some(action) = &k.planned_action {
+        return Ok(Some(format!("the plan will {action} the key (destroy)")));
+    }
+    match k.key_state.value()? {
+        Some(s) if s == "PendingDeletion" || s == "PendingReplicaDeletion" => {
+            return Ok(Some("key is pending deletion".into()))
+        }
+        Some(s) if s != "Enabled" => return Ok(Some(format!("key state is {s}"))),
+        _ => {}
+    }
+    Ok((!k.enabled.or_default_to(true)?).then(|| "key is disabled".to_string()))
+}
+
+/// How a key reference reads in evidence.
+pub(crate) fn describe_key(key: &KeyRef) -> String {
+    match key {
+        KeyRef::ServiceDefault => "service default key".into(),
+        KeyRef::AwsOwned => "AWS owned key".into(),
+        KeyRef::AwsManaged { alias } => alias.clone(),
+        KeyRef::Customer { reference } => reference.clone(),
+        KeyRef::Unresolved { reason } => format!("unresolved: {reason}"),
+    }
+}

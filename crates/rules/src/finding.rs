@@ -1,0 +1,138 @@
+use crate::date::Date;
+use crate::rule::{Section, Severity};
+use encguard_model::{Location, Resource};
+use serde::{Deserialize, Serialize};
+
+/// The result of one rule on one resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Fail,
+    Unknown,
+    Pass,
+    #[serde(rename = "n/a")]
+    NotApplicable,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Fail => "FAIL",
+            Status::Unknown => "UNKNOWN",
+            Status::Pass => "PASS",
+            Status::NotApplicable => "N/A",
+        }
+    }
+}
+
+/// One verdict of one rule on one resource.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub section: Section,
+    pub severity: Severity,
+    pub status: Status,
+    /// The source's own name for the resource.
+    pub resource: String,
+    pub resource_type: String,
+    pub location: Location,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    pub remediation: &'static str,
+    /// Stable across line shifts and reformatting: rule, resource name and file or ARN.
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+}
+
+impl Finding {
+    /// A violation or an unknown that nothing suppresses: what a reader must act on.
+    pub fn is_open(&self) -> bool {
+        matches!(self.status, Status::Fail | Status::Unknown) && self.suppression.is_none()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionKind {
+    /// An exception in the policy file.
+    Policy,
+    /// A comment or metadata entry next to the resource.
+    Inline,
+    /// A baseline of accepted findings.
+    Baseline,
+}
+
+/// A stable identifier of a rule × resource, independent of line numbers.
+pub fn fingerprint(rule: &str, resource: &Resource) -> String {
+    let place = match &resource.location {
+        Location::File { file, .. } => file.as_str(),
+        Location::Aws { arn, .. } => arn.as_str(),
+    };
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in [rule, "\0", &resource.name, "\0", place].concat().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Counts for the summary line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub resources: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub not_applicable: usize,
+    pub suppressed: usize,
+}
+
+/// Every verdict of a scan, with the notices the policy raised (expired exceptions).
+#[derive(Clone, Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub notices: Vec<String>,
+}
+
+impl Evaluation {
+    pub fn new(mut findings: Vec<Finding>, resources: usize, notices: Vec<String>) -> Self {
+        findings.sort_by(|a, b| {
+            (a.section, a.rule, &a.resource, a.status).cmp(&(b.section, b.rule, &b.resource, b.status))
+        });
+        let mut summary = Summary { resources, ..Summary::default() };
+        for f in &findings {
+            if f.suppression.is_some() {
+                summary.suppressed += 1;
+                continue;
+            }
+            match f.status {
+                Status::Pass => summary.pass += 1,
+                Status::Fail => summary.fail += 1,
+                Status::Unknown => summary.unknown += 1,
+                Status::NotApplicable => summary.not_applicable += 1,
+            }
+        }
+        Evaluation { findings, summary, notices }
+    }
+
+    /// Whether an open failure is at or above `threshold`.
+    pub fn fails_at(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.status == Status::Fail && f.suppression.is_none() && f.severity >= threshold)
+    }
+}
+
+/// Whether an exception's expiry (`YYYY-MM-DD`) has passed.
+pub(crate) fn expired(expires: &str, today: Date) -> bool {
+    Date::parse(expires).is_some_and(|d| d < today)
+}

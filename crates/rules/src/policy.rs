@@ -1,0 +1,352 @@
+//! The policy file, `encguard.toml`. Its defaults are the company policy; a project's file
+//! changes only what it names. An unknown key or a bad value is an error that names the
+//! key and its line.
+
+use crate::date::Date;
+use crate::finding::{expired, Finding, Suppression, SuppressionKind};
+use crate::rule::{Rule, Severity};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use toml::Spanned;
+
+/// The file `encguard init` writes: every setting at its default, with comments.
+pub const DEFAULT_POLICY: &str = include_str!("default_policy.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Per-rule overrides, keyed by rule id.
+    rules: BTreeMap<Spanned<String>, RuleSetting>,
+    /// The least key tier each service's data must be encrypted with.
+    pub key_tiers: KeyTiers,
+    pub kms: KmsSettings,
+    pub tls: TlsSettings,
+    pub certificates: CertificateSettings,
+    pub s3: S3Settings,
+    pub load_balancers: LoadBalancerSettings,
+    pub cloudfront: CloudfrontSettings,
+    pub dynamodb: DynamodbSettings,
+    exceptions: Vec<Spanned<Exception>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetting {
+    pub enabled: Option<bool>,
+    pub severity: Option<Severity>,
+}
+
+/// Who manages the key: ordered `AwsOwned < AwsManaged < CustomerManaged`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyTier {
+    AwsOwned,
+    AwsManaged,
+    CustomerManaged,
+}
+
+impl fmt::Display for KeyTier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyTier::AwsOwned => "an AWS owned key",
+            KeyTier::AwsManaged => "an AWS managed key",
+            KeyTier::CustomerManaged => "a customer managed key",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeyTiers {
+    pub s3: KeyTier,
+    pub secretsmanager: KeyTier,
+    pub ebs: KeyTier,
+    pub rds: KeyTier,
+    pub dynamodb: KeyTier,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KmsSettings {
+    /// Longest acceptable automatic-rotation period, in days (AWS allows 90–2560).
+    pub max_rotation_days: u32,
+    /// Shortest acceptable deletion waiting period, in days (AWS allows 7–30).
+    pub min_deletion_window_days: u32,
+    /// Every customer managed key must carry a key policy written for it.
+    pub require_explicit_key_policy: bool,
+    /// Principals (ARN patterns) that may administer keys (`kms:*`, `kms:Put*`, …).
+    pub key_administrators: Vec<String>,
+    /// Principals (ARN patterns) that may use keys (`kms:Decrypt`, `kms:CreateGrant`, …).
+    pub key_users: Vec<String>,
+    /// Imported key material must not expire within this many days.
+    pub material_expiry_window_days: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSettings {
+    /// The oldest TLS version clients and origins may use: `1.2` or `1.3`.
+    pub minimum_version: TlsVersion,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub enum TlsVersion {
+    #[serde(rename = "1.0")]
+    V1_0,
+    #[serde(rename = "1.1")]
+    V1_1,
+    #[serde(rename = "1.2")]
+    V1_2,
+    #[serde(rename = "1.3")]
+    V1_3,
+}
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TlsVersion::V1_0 => "TLS 1.0",
+            TlsVersion::V1_1 => "TLS 1.1",
+            TlsVersion::V1_2 => "TLS 1.2",
+            TlsVersion::V1_3 => "TLS 1.3",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CertificateSettings {
+    /// A certificate expiring within this many days is a finding.
+    pub expiry_window_days: i64,
+    pub allow_wildcards: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct S3Settings {
+    /// Whether clients may send their own keys (SSE-C).
+    pub allow_sse_c: bool,
+    /// Buckets (name or resource patterns) whose data must be encrypted client-side.
+    pub client_side_encryption_buckets: Vec<String>,
+    /// The tag by which a bucket attests client-side encryption (value `true`).
+    pub client_side_encryption_tag: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoadBalancerSettings {
+    /// Traffic from load balancers to targets must be re-encrypted (HTTPS/TLS/SSL).
+    pub require_backend_tls: bool,
+    /// Ports on which an internet-facing NLB must terminate TLS.
+    pub tls_ports: Vec<u32>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CloudfrontSettings {
+    /// Accept distributions served only on `*.cloudfront.net` with the default certificate.
+    pub allow_default_certificate: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DynamodbSettings {
+    /// Sort-key attribute names (case-insensitive substrings) that suggest sensitive data.
+    pub sensitive_sort_keys: Vec<String>,
+    /// Tag whose value `high`/`restricted`/`confidential` marks a table as classified.
+    pub classification_tag: String,
+}
+
+/// An accepted violation: `rule` on resources matching `resource`, for `reason`, until
+/// `expires` (`YYYY-MM-DD`). Once expired it stops suppressing and is reported.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    pub rule: String,
+    /// A glob over the resource's name (`module.legacy.*`, `arn:aws:s3:::old-*`).
+    pub resource: String,
+    pub reason: String,
+    pub expires: Option<String>,
+}
+
+/// A policy file that cannot be used, with the line at fault.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            rules: BTreeMap::new(),
+            key_tiers: KeyTiers::default(),
+            kms: KmsSettings::default(),
+            tls: TlsSettings::default(),
+            certificates: CertificateSettings::default(),
+            s3: S3Settings::default(),
+            load_balancers: LoadBalancerSettings::default(),
+            cloudfront: CloudfrontSettings::default(),
+            dynamodb: DynamodbSettings::default(),
+            exceptions: Vec::new(),
+        }
+    }
+}
+
+impl Default for KeyTiers {
+    fn default() -> Self {
+        use KeyTier::*;
+        KeyTiers { s3: CustomerManaged, secretsmanager: CustomerManaged, ebs: CustomerManaged, rds: CustomerManaged, dynamodb: CustomerManaged }
+    }
+}
+
+impl Default for KmsSettings {
+    fn default() -> Self {
+        KmsSettings {
+            max_rotation_days: 365,
+            min_deletion_window_days: 30,
+            require_explicit_key_policy: true,
+            key_administrators: Vec::new(),
+            key_users: Vec::new(),
+            material_expiry_window_days: 30,
+        }
+    }
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        TlsSettings { minimum_version: TlsVersion::V1_2 }
+    }
+}
+
+impl Default for CertificateSettings {
+    fn default() -> Self {
+        CertificateSettings { expiry_window_days: 30, allow_wildcards: false }
+    }
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        S3Settings {
+            allow_sse_c: false,
+            client_side_encryption_buckets: Vec::new(),
+            client_side_encryption_tag: "encryption:client-side".into(),
+        }
+    }
+}
+
+impl Default for LoadBalancerSettings {
+    fn default() -> Self {
+        LoadBalancerSettings { require_backend_tls: false, tls_ports: vec![443, 465, 636, 993, 995, 5986, 8443] }
+    }
+}
+
+impl Default for CloudfrontSettings {
+    fn default() -> Self {
+        CloudfrontSettings { allow_default_certificate: false }
+    }
+}
+
+impl Default for DynamodbSettings {
+    fn default() -> Self {
+        DynamodbSettings {
+            sensitive_sort_keys: ["email", "ssn", "social_security", "phone", "passport", "card", "iban", "birth", "name", "address", "tax"]
+                .map(String::from)
+                .to_vec(),
+            classification_tag: "data-classification".into(),
+        }
+    }
+}
+
+impl Policy {
+    /// Reads a policy file's text, checking every rule id, pattern and date it names.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = toml::from_str(text).map_err(|e| PolicyError {
+            line: e.span().map(|s| line_of(text, s.start)),
+            message: e.message().to_string(),
+        })?;
+        let at = |span: std::ops::Range<usize>, message: String| PolicyError { line: Some(line_of(text, span.start)), message };
+        for id in policy.rules.keys() {
+            if crate::rule(id.get_ref()).is_none() {
+                return Err(at(id.span(), format!("rules.{}: no such rule (see `encguard rules`)", id.get_ref())));
+            }
+        }
+        for exception in &policy.exceptions {
+            let e = exception.get_ref();
+            if e.rule != "*" && crate::rule(&e.rule).is_none() {
+                return Err(at(exception.span(), format!("exceptions: rule `{}` does not exist", e.rule)));
+            }
+            if e.reason.trim().is_empty() {
+                return Err(at(exception.span(), "exceptions: a reason is required".into()));
+            }
+            if let Err(err) = globset::Glob::new(&e.resource) {
+                return Err(at(exception.span(), format!("exceptions: resource pattern `{}`: {err}", e.resource)));
+            }
+            if let Some(expires) = &e.expires {
+                if Date::parse(expires).is_none() {
+                    return Err(at(exception.span(), format!("exceptions: expires `{expires}` is not a date (YYYY-MM-DD)")));
+                }
+            }
+        }
+        Ok(policy)
+    }
+
+    pub fn setting(&self, rule: &Rule) -> Option<&RuleSetting> {
+        self.rules.iter().find(|(id, _)| id.get_ref().eq_ignore_ascii_case(rule.id)).map(|(_, s)| s)
+    }
+
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        self.setting(rule).and_then(|s| s.enabled).unwrap_or(true)
+    }
+
+    /// The severity the policy sets for the rule, if it sets one.
+    pub fn severity(&self, rule: &Rule) -> Option<Severity> {
+        self.setting(rule).and_then(|s| s.severity)
+    }
+
+    pub fn exceptions(&self) -> impl Iterator<Item = &Exception> {
+        self.exceptions.iter().map(Spanned::get_ref)
+    }
+
+    /// Marks the findings an exception covers as suppressed; returns a notice for every
+    /// expired exception, which suppresses nothing.
+    pub fn apply_exceptions(&self, findings: &mut [Finding], today: Date) -> Vec<String> {
+        let mut notices = Vec::new();
+        for e in self.exceptions() {
+            let expired = e.expires.as_deref().is_some_and(|d| expired(d, today));
+            let matcher = globset::Glob::new(&e.resource).expect("checked when parsed").compile_matcher();
+            let covers = |f: &Finding| {
+                (e.rule == "*" || f.rule.eq_ignore_ascii_case(&e.rule)) && f.suppression.is_none() && matcher.is_match(&f.resource)
+            };
+            if expired {
+                let n = findings.iter().filter(|f| covers(f) && f.is_open()).count();
+                notices.push(format!(
+                    "exception for {} on `{}` expired on {} and no longer suppresses ({n} finding{} now reported): {}",
+                    e.rule,
+                    e.resource,
+                    e.expires.as_deref().unwrap_or_default(),
+                    if n == 1 { "" } else { "s" },
+                    e.reason
+                ));
+                continue;
+            }
+            for f in findings.iter_mut().filter(|f| covers(f) && f.is_open()) {
+                f.suppression = Some(Suppression { kind: SuppressionKind::Policy, reason: e.reason.clone(), expires: e.expires.clone() });
+            }
+        }
+        notices
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+}

@@ -1,0 +1,262 @@
+use crate::context::Context;
+use crate::finding::{fingerprint, Finding, Status};
+use encguard_model::Resource;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How bad a violation is. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The sections of the policy, in the order reports present them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Section {
+    #[serde(rename = "1 KMS")]
+    Kms,
+    #[serde(rename = "2 Secrets Manager")]
+    SecretsManager,
+    #[serde(rename = "3 S3")]
+    S3,
+    #[serde(rename = "4 EBS")]
+    Ebs,
+    #[serde(rename = "5 RDS")]
+    Rds,
+    #[serde(rename = "6 DynamoDB and DAX")]
+    Dynamodb,
+    #[serde(rename = "7a ACM certificates")]
+    Acm,
+    #[serde(rename = "7b Load balancers")]
+    LoadBalancers,
+    #[serde(rename = "7c CloudFront")]
+    Cloudfront,
+}
+
+impl Section {
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Kms => "1. AWS KMS",
+            Section::SecretsManager => "2. AWS Secrets Manager",
+            Section::S3 => "3. Amazon S3",
+            Section::Ebs => "4. Amazon EBS",
+            Section::Rds => "5. Amazon RDS",
+            Section::Dynamodb => "6. Amazon DynamoDB and DAX",
+            Section::Acm => "7a. ACM certificates",
+            Section::LoadBalancers => "7b. Load balancers",
+            Section::Cloudfront => "7c. CloudFront",
+        }
+    }
+}
+
+/// One rule of the policy.
+pub struct Rule {
+    /// Stable id, never reused: `KMS-001`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Default severity; the policy file may change it, and some rules raise or lower it
+    /// per finding (a key pending deletion that is still used is critical).
+    pub severity: Severity,
+    pub section: Section,
+    /// The same check in other tools, for users migrating from them: (tool, id).
+    pub equivalents: &'static [(&'static str, &'static str)],
+    /// One line: what to do about a violation.
+    pub fix: &'static str,
+    /// Markdown: what it checks, why, an example, the fix per source.
+    pub doc: &'static str,
+    pub(crate) check: fn(&Context, &mut Out),
+}
+
+impl Rule {
+    /// The documentation, without the one-space indent doc comments carry.
+    pub fn documentation(&self) -> String {
+        self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+/// Declares a rule; its `///` comment is its documentation, for rustdoc and `encguard explain` alike.
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* $name:ident { $($field:ident : $value:expr),* $(,)? }) => {
+        $(#[doc = $doc])*
+        pub static $name: $crate::rule::Rule = $crate::rule::Rule {
+            doc: concat!($($doc, "\n"),*),
+            check,
+            $($field: $value),*
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// A rule's judgement of one resource. An unknown is the `Err` of an [`Eval`], so that
+/// `?` on an unknown value ends the judgement with the reason.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub status: Status,
+    pub message: String,
+    pub attribute: Option<&'static str>,
+    pub evidence: Option<String>,
+    pub severity: Option<Severity>,
+}
+
+/// `Ok(verdict)`, or `Err(reason)` when the rule cannot know.
+pub type Eval = Result<Verdict, String>;
+
+impl Verdict {
+    fn new(status: Status, message: impl Into<String>) -> Self {
+        Verdict { status, message: message.into(), attribute: None, evidence: None, severity: None }
+    }
+    pub fn pass(message: impl Into<String>) -> Self {
+        Self::new(Status::Pass, message)
+    }
+    pub fn fail(message: impl Into<String>) -> Self {
+        Self::new(Status::Fail, message)
+    }
+    pub fn not_applicable(message: impl Into<String>) -> Self {
+        Self::new(Status::NotApplicable, message)
+    }
+    pub fn unknown(message: impl Into<String>) -> Self {
+        Self::new(Status::Unknown, message)
+    }
+    /// The attribute (model name) the verdict is about; findings point at its position.
+    pub fn at(mut self, attribute: &'static str) -> Self {
+        self.attribute = Some(attribute);
+        self
+    }
+    pub fn evidence(mut self, evidence: impl fmt::Display) -> Self {
+        self.evidence = Some(evidence.to_string());
+        self
+    }
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+}
+
+/// Collects one rule's verdicts as findings.
+pub struct Out<'a> {
+    rule: &'static Rule,
+    ctx: &'a Context<'a>,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Out<'a> {
+    pub(crate) fn new(rule: &'static Rule, ctx: &'a Context<'a>) -> Self {
+        Out { rule, ctx, findings: Vec::new() }
+    }
+
+    /// Records the verdict on `resource`.
+    pub fn judge(&mut self, resource: &Resource, eval: Eval) {
+        let verdict = eval.unwrap_or_else(Verdict::unknown);
+        let severity = self.ctx.policy.severity(self.rule).or(verdict.severity).unwrap_or(self.rule.severity);
+        self.findings.push(Finding {
+            rule: self.rule.id,
+            section: self.rule.section,
+            severity,
+            status: verdict.status,
+            fingerprint: fingerprint(self.rule.id, resource),
+            resource: resource.name.clone(),
+            resource_type: resource.source_type.clone(),
+            location: resource.location_of(verdict.attribute),
+            message: verdict.message,
+            evidence: verdict.evidence,
+            remediation: self.rule.fix,
+            suppression: None,
+        });
+    }
+
+    pub(crate) fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+/// Reads an attribute: its value, `default` when it was not written, or the reason it is
+/// unknown.
+pub trait FieldExt<T> {
+    fn or_default_to(&self, default: T) -> Result<T, String>;
+    /// `None` when not written.
+    fn value(&self) -> Result<Option<&T>, String>;
+}
+
+impl<T: Clone> FieldExt<T> for encguard_model::Field<T> {
+    fn or_default_to(&self, default: T) -> Result<T, String> {
+        match self {
+            None => Ok(default),
+            Some(v) => v.get().cloned(),
+        }
+    }
+    fn value(&self) -> Result<Option<&T>, String> {
+        match self {
+            None => Ok(None),
+            Some(v) => v.get().map(Some),
+        }
+    }
+}
+
+/// Combines the verdicts on the parts of one resource (devices, behaviours, listeners):
+/// any failure fails the resource, listing every failing part; otherwise any unknown makes
+/// it unknown; otherwise it passes (or is not applicable when every part is).
+pub fn combine(parts: impl IntoIterator<Item = Eval>, pass_message: &str) -> Eval {
+    let mut fails: Vec<Verdict> = Vec::new();
+    let mut unknown: Option<String> = None;
+    let mut any_applicable = false;
+    let mut last_na = None;
+    for part in parts {
+        match part {
+            Ok(v) if v.status == Status::Fail => fails.push(v),
+            Ok(v) if v.status == Status::NotApplicable => last_na = Some(v),
+            Ok(_) => any_applicable = true,
+            Err(reason) => {
+                unknown.get_or_insert(reason);
+            }
+        }
+    }
+    if let Some(first) = fails.first() {
+        let mut verdict = Verdict::fail(fails.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "));
+        verdict.attribute = first.attribute;
+        verdict.evidence = first.evidence.clone();
+        verdict.severity = fails.iter().filter_map(|v| v.severity).max();
+        return Ok(verdict);
+    }
+    if let Some(reason) = unknown {
+        return Err(reason);
+    }
+    match (any_applicable, last_na) {
+        (false, Some(na)) => Ok(na),
+        _ => Ok(Verdict::pass(pass_message)),
+    }
+}

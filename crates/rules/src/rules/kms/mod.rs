@@ -1,0 +1,2 @@
+//! §1 AWS KMS.
+pub mod rotation;
