@@ -12,7 +12,7 @@ mod policy;
 mod resources;
 mod value;
 
-pub use policy::{Condition, Effect, PolicyDocument, Principal, Statement};
+pub use policy::{wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, Principal, Statement};
 pub use resources::*;
 pub use value::{Field, KeyRef, Value};
 

@@ -1,5 +1,7 @@
 //! The catalog: every rule, in policy order.
-mod kms;
+pub(crate) mod kms;
+mod s3;
+mod secrets;
 
 use crate::rule::Rule;
 
@@ -12,4 +14,17 @@ pub static CATALOG: &[&Rule] = &[
     &kms::deletion::KMS_006,
     &kms::key_usable::KMS_007,
     &kms::material_expiry::KMS_008,
+    &secrets::customer_key::SM_001,
+    &secrets::key_usable::SM_002,
+    &secrets::replica_keys::SM_003,
+    &secrets::rotation::SM_004,
+    &s3::default_encryption::S3_001,
+    &s3::kms_encryption::S3_002,
+    &s3::key_usable::S3_003,
+    &s3::tls_only::S3_004,
+    &s3::minimum_tls::S3_005,
+    &s3::deny_unencrypted_put::S3_006,
+    &s3::sse_c::S3_007,
+    &s3::client_side::S3_008,
+    &s3::inventory::S3_009,
 ];

@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
+pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if key.key_manager.or_default_to("CUSTOMER".into())? == "AWS" {
         return Ok(Verdict::not_applicable("AWS managed keys are rotated by AWS every year"));
     }

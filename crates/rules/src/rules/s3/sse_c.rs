@@ -1,0 +1,81 @@
+use super::encryption;
+use crate::context::Context;
+use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::Status;
+use encguard_model::{Resource, S3Bucket};
+
+declare_rule! {
+    /// ## What it checks
+    /// The bucket's SSE-C posture matches the policy. While `s3.allow_sse_c` is false (the
+    /// default), the default-encryption rule blocks SSE-C (`blocked_encryption_types`
+    /// includes `SSE-C`). S3 blocks SSE-C by default only on buckets created from April
+    /// 2026, so the block must be written for every bucket. When SSE-C is allowed, the
+    /// bucket must refuse plain HTTP (S3-004), since S3 rejects SSE-C keys sent in clear.
+    ///
+    /// ## Why
+    /// Policy §3: with SSE-C the company does not hold the keys in KMS, cannot audit their
+    /// use, and loses the data if a client loses its key.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// rule { apply_server_side_encryption_by_default { sse_algorithm = "aws:kms" } }   # SSE-C not blocked
+    /// ```
+    ///
+    /// ## Fix
+    /// - Terraform: `rule { blocked_encryption_types = ["SSE-C"] … }`.
+    /// - CloudFormation: `BlockedEncryptionTypes: {EncryptionType: [SSE-C]}` in the rule.
+    /// - Live: `aws s3api put-bucket-encryption` with `"BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]}`.
+    S3_007 {
+        id: "S3-007",
+        title: "SSE-C is blocked unless the policy allows it",
+        severity: Severity::Medium,
+        section: Section::S3,
+        fix: "Block SSE-C in the bucket's default encryption rule.",
+        equivalents: &[],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, bucket) in ctx.all::<S3Bucket>() {
+        out.judge(r, judge(ctx, r, bucket));
+    }
+}
+
+fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
+    if ctx.policy.s3.allow_sse_c {
+        let tls = super::tls_only::judge(ctx, r, bucket)?;
+        return Ok(match tls.status {
+            Status::Fail => Verdict::fail("SSE-C is allowed but the bucket accepts plain HTTP (S3-004)").at("policy"),
+            _ => Verdict::pass("SSE-C is allowed and the bucket refuses plain HTTP"),
+        });
+    }
+    let blocked = match encryption(&ctx.bucket(r))? {
+        Some(enc) => enc.blocked_encryption_types.or_default_to(Vec::new())?,
+        None => Vec::new(),
+    };
+    if blocked.iter().any(|t| t.eq_ignore_ascii_case("SSE-C")) {
+        Ok(Verdict::pass("SSE-C is blocked"))
+    } else {
+        Ok(Verdict::fail("SSE-C is not blocked in the default encryption rule").at("encryption").evidence(format!("blocked_encryption_types = {blocked:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::S3_007;
+    use crate::testing::{expect, expect_with};
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn sse_c_posture() {
+        let resources = json!([
+            {"kind": "s3_bucket", "name": "blocked", "encryption": {"sse_algorithm": "aws:kms", "blocked_encryption_types": ["SSE-C"]}},
+            {"kind": "s3_bucket", "name": "open", "encryption": {"sse_algorithm": "aws:kms"}},
+            {"kind": "s3_bucket", "name": "bare"},
+            {"kind": "s3_bucket", "name": "var", "encryption": {"blocked_encryption_types": {"unknown": "var.blocked has no value"}}},
+        ]);
+        expect(&S3_007, resources.clone(), &[("blocked", Pass), ("open", Fail), ("bare", Fail), ("var", Unknown)]);
+        expect_with(&S3_007, "[s3]\nallow_sse_c = true\n", resources, &[("open", Fail)]);
+    }
+}

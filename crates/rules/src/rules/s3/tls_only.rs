@@ -1,0 +1,95 @@
+use super::{bucket_arn, denies_everyone_everything, policies};
+use crate::context::Context;
+use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
+use encguard_model::{Resource, S3Bucket, Statement};
+
+declare_rule! {
+    /// ## What it checks
+    /// A policy attached to the bucket denies every request that does not use TLS: a
+    /// statement with `Effect: Deny`, `Principal: "*"` (or `{"AWS": "*"}`), `Action: "s3:*"`
+    /// (or `"*"`), a `Resource` covering both the bucket ARN and `ARN/*`, and
+    /// `Condition: {"Bool": {"aws:SecureTransport": "false"}}` (string or boolean). A
+    /// bucket without a policy fails. Bucket policies written as separate resources count.
+    ///
+    /// ## Why
+    /// Policy §7 (in transit): S3 answers plain HTTP unless the bucket policy refuses it.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_s3_bucket" "data" { bucket = "acme-data" }   # no bucket policy
+    /// ```
+    ///
+    /// ## Fix
+    /// Attach a bucket policy with:
+    /// ```json
+    /// {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+    ///  "Resource": ["arn:aws:s3:::acme-data", "arn:aws:s3:::acme-data/*"],
+    ///  "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    /// ```
+    /// (Terraform `aws_s3_bucket_policy`, CloudFormation `AWS::S3::BucketPolicy`, live
+    /// `aws s3api put-bucket-policy`).
+    S3_004 {
+        id: "S3-004",
+        title: "Buckets refuse requests without TLS",
+        severity: Severity::High,
+        section: Section::S3,
+        fix: "Attach a bucket policy that denies s3:* when aws:SecureTransport is false.",
+        equivalents: &[("KICS", "S3 Bucket Policy Accepts HTTP Requests"), ("Prowler", "s3_bucket_secure_transport_policy"),
+            ("AWS Config", "s3-bucket-ssl-requests-only"), ("Security Hub", "S3.5"), ("cfn-guard", "S3_BUCKET_SSL_REQUESTS_ONLY"),
+            ("Control Tower", "CT.S3.PR.8")],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, bucket) in ctx.all::<S3Bucket>() {
+        out.judge(r, judge(ctx, r, bucket));
+    }
+}
+
+pub(crate) fn is_tls_only_statement(s: &Statement, arn: Option<&str>) -> bool {
+    denies_everyone_everything(s, arn) && s.condition_values(&["Bool"], "aws:SecureTransport").any(|v| v.eq_ignore_ascii_case("false"))
+}
+
+pub(crate) fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
+    let (docs, unknown) = policies(&ctx.bucket(r));
+    let arn = bucket_arn(bucket);
+    if docs.iter().any(|d| d.statements.iter().any(|s| is_tls_only_statement(s, arn.as_deref()))) {
+        return Ok(Verdict::pass("the bucket policy denies requests without TLS"));
+    }
+    if let Some(why) = unknown {
+        return Err(why);
+    }
+    if docs.is_empty() {
+        return Ok(Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted").at("policy"));
+    }
+    Ok(Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false").at("policy"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::S3_004;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    fn deny(resources: &[&str], action: &str, principal: serde_json::Value) -> serde_json::Value {
+        json!({"statements": [{"effect": "Deny", "principal": [principal], "action": [action], "resource": resources,
+            "condition": [{"operator": "Bool", "key": "aws:SecureTransport", "values": ["false"]}]}]})
+    }
+
+    #[test]
+    fn secure_transport_policies() {
+        let star = json!({"kind": "*", "id": "*"});
+        let aws_star = json!({"kind": "AWS", "id": "*"});
+        let both = ["arn:aws:s3:::b", "arn:aws:s3:::b/*"];
+        expect(&S3_004, json!([
+            {"kind": "s3_bucket", "name": "inline", "bucket_name": "b", "policy": deny(&both, "s3:*", star.clone())},
+            {"kind": "s3_bucket", "name": "split", "bucket_name": "b", "handles": ["b"]},
+            {"kind": "s3_bucket_policy", "name": "split_policy", "bucket": "b", "policy": deny(&both, "*", aws_star)},
+            {"kind": "s3_bucket", "name": "objects_only", "bucket_name": "b", "policy": deny(&["arn:aws:s3:::b/*"], "s3:*", star.clone())},
+            {"kind": "s3_bucket", "name": "get_only", "bucket_name": "b", "policy": deny(&both, "s3:GetObject", star.clone())},
+            {"kind": "s3_bucket", "name": "none", "bucket_name": "b"},
+            {"kind": "s3_bucket", "name": "computed", "bucket_name": "b", "policy": {"unknown": "jsonencode with data.x.arn unknown"}},
+        ]), &[("inline", Pass), ("split", Pass), ("objects_only", Fail), ("get_only", Fail), ("none", Fail), ("computed", Unknown)]);
+    }
+}
