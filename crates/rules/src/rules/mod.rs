@@ -1,5 +1,6 @@
 //! The catalog: every rule, in policy order.
 pub(crate) mod kms;
+mod ebs;
 mod s3;
 mod secrets;
 
@@ -27,4 +28,10 @@ pub static CATALOG: &[&Rule] = &[
     &s3::sse_c::S3_007,
     &s3::client_side::S3_008,
     &s3::inventory::S3_009,
+    &ebs::default_encryption::EBS_001,
+    &ebs::default_key::EBS_002,
+    &ebs::volumes::EBS_003,
+    &ebs::key_usable::EBS_004,
+    &ebs::snapshots::EBS_005,
+    &ebs::images::EBS_006,
 ];

@@ -1,0 +1,66 @@
+use crate::context::Context;
+use crate::policy::KeyTier;
+use crate::rule::{declare_rule, Eval, Out, Section, Severity};
+use crate::Status;
+use encguard_model::{EbsDefaultKey, Resource};
+
+declare_rule! {
+    /// ## What it checks
+    /// The region's default EBS key is of the tier `key_tiers.ebs` requires (by default a
+    /// customer managed key, not `alias/aws/ebs`) and passes KMS-007.
+    ///
+    /// ## Why
+    /// Policy §4: every volume encrypted by default uses this key; with `aws/ebs` the
+    /// company cannot share encrypted snapshots or revoke access.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_ebs_default_kms_key" "this" { key_arn = "arn:aws:kms:eu-west-1:111122223333:alias/aws/ebs" }
+    /// ```
+    ///
+    /// ## Fix
+    /// - Terraform: `aws_ebs_default_kms_key { key_arn = aws_kms_key.ebs.arn }`.
+    /// - Live: `aws ec2 modify-ebs-default-kms-key-id --kms-key-id KEY --region R`.
+    EBS_002 {
+        id: "EBS-002",
+        title: "The default EBS key is a usable customer managed key",
+        severity: Severity::Medium,
+        section: Section::Ebs,
+        fix: "Set the region's default EBS key to an enabled symmetric customer managed key.",
+        equivalents: &[],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, setting) in ctx.all::<EbsDefaultKey>() {
+        out.judge(r, judge(ctx, r, setting));
+    }
+}
+
+fn judge(ctx: &Context, r: &Resource, setting: &EbsDefaultKey) -> Eval {
+    let tier = ctx.require_tier(r, &setting.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs)?;
+    if tier.status == Status::Fail {
+        return Ok(tier);
+    }
+    ctx.check_key_usable(r, &setting.kms_key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EBS_002;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn default_key_tier_and_usability() {
+        expect(&EBS_002, json!([
+            {"kind": "kms_key", "name": "ebs"},
+            {"kind": "kms_key", "name": "disabled", "enabled": false},
+            {"kind": "ebs_default_key", "name": "cmk", "kms_key": {"type": "customer", "reference": "ebs"}},
+            {"kind": "ebs_default_key", "name": "aws", "kms_key": {"type": "aws_managed", "alias": "alias/aws/ebs"}},
+            {"kind": "ebs_default_key", "name": "off", "kms_key": {"type": "customer", "reference": "disabled"}},
+            {"kind": "ebs_default_key", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.key has no value"}},
+        ]), &[("cmk", Pass), ("aws", Fail), ("off", Fail), ("var", Unknown)]);
+    }
+}

@@ -1,0 +1,97 @@
+use super::encrypted_by_itself_or_source;
+use crate::context::Context;
+use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Ref, Resource};
+
+declare_rule! {
+    /// ## What it checks
+    /// EBS volumes are encrypted: standalone volumes, and the root and data devices of
+    /// instances, launch templates and launch configurations. A volume created from an
+    /// encrypted snapshot inherits its encryption. A volume written unencrypted in a region
+    /// whose EBS encryption by default is on (EBS-001) passes with a note: AWS encrypts it
+    /// anyway.
+    ///
+    /// ## Why
+    /// Policy §4: data on disks is encrypted at rest. Encryption cannot be added to an
+    /// existing volume, so the fix is a replacement — catch it before deploy.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_instance" "app" { root_block_device { volume_size = 50 } }   # encrypted defaults to false
+    /// ```
+    ///
+    /// ## Fix
+    /// - Terraform: `encrypted = true` (and `kms_key_id`) on `aws_ebs_volume`, `root_block_device`,
+    ///   `ebs_block_device`, and launch template `ebs` blocks.
+    /// - CloudFormation: `Encrypted: true` on `AWS::EC2::Volume` and every `BlockDeviceMappings[].Ebs`.
+    /// - Live: replace the volume: snapshot → `copy-snapshot --encrypted --kms-key-id` → new volume → swap (no in-place fix).
+    EBS_003 {
+        id: "EBS-003",
+        title: "EBS volumes are encrypted",
+        severity: Severity::High,
+        section: Section::Ebs,
+        fix: "Set encrypted = true on the volume or device; existing volumes must be replaced from an encrypted snapshot copy.",
+        equivalents: &[("Checkov", "CKV_AWS_3, CKV_AWS_8"), ("KICS", "EBS Volume Encryption Disabled"), ("Trivy", "AVD-AWS-0026, AVD-AWS-0131, AVD-AWS-0008"),
+            ("Prowler", "ec2_ebs_volume_encryption"), ("AWS Config", "encrypted-volumes"), ("Security Hub", "EC2.3"), ("cfn-nag", "F1")],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, volume) in ctx.all::<EbsVolume>() {
+        out.judge(r, judge_one(ctx, r, "volume", &volume.encrypted, &volume.snapshot));
+    }
+    for (r, host) in ctx.all::<BlockDeviceHost>() {
+        out.judge(r, judge_host(ctx, r, host));
+    }
+}
+
+fn judge_host(ctx: &Context, r: &Resource, host: &BlockDeviceHost) -> Eval {
+    let mut parts = Vec::new();
+    for group in &host.devices {
+        match group.get() {
+            Ok(devices) => parts.extend(devices.iter().map(|d: &BlockDevice| judge_one(ctx, r, &d.device_name, &d.encrypted, &d.snapshot))),
+            Err(why) => parts.push(Err(why)),
+        }
+    }
+    combine(parts, "every block device is encrypted")
+}
+
+fn judge_one(ctx: &Context, r: &Resource, device: &str, encrypted: &Field<bool>, snapshot: &Ref) -> Eval {
+    if let Some(how) = encrypted_by_itself_or_source(ctx, r, encrypted, snapshot)? {
+        return Ok(Verdict::pass(format!("{device}: {how}")));
+    }
+    if let Some(setting) = ctx.ebs_default(r) {
+        if let encguard_model::Spec::EbsEncryptionByDefault(s) = &setting.spec {
+            if s.enabled.or_default_to(true)? {
+                return Ok(Verdict::pass(format!("{device}: not encrypted in code, but `{}` encrypts it by default", setting.name)));
+            }
+        }
+    }
+    Ok(Verdict::fail(format!("{device} is not encrypted")).at(if device == "volume" { "encrypted" } else { "devices" }).evidence("encrypted = false"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EBS_003;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn volumes_devices_snapshots_and_account_default() {
+        expect(&EBS_003, json!([
+            {"kind": "ebs_volume", "name": "enc", "encrypted": true},
+            {"kind": "ebs_volume", "name": "plain", "encrypted": false},
+            {"kind": "ebs_volume", "name": "var", "encrypted": {"unknown": "var.encrypted has no value"}},
+            {"kind": "ebs_snapshot", "name": "snap", "encrypted": true, "handles": ["snap-1"]},
+            {"kind": "ebs_volume", "name": "from_snap", "snapshot": "snap-1"},
+            {"kind": "ebs_volume", "name": "from_foreign_snap", "snapshot": "snap-unknown"},
+            {"kind": "block_device_host", "name": "instance_ok", "devices": [[{"device_name": "root", "encrypted": true}, {"device_name": "/dev/sdf", "encrypted": true}]]},
+            {"kind": "block_device_host", "name": "instance_bad", "devices": [[{"device_name": "root", "encrypted": true}, {"device_name": "/dev/sdf"}]]},
+            {"kind": "block_device_host", "name": "template_dynamic", "devices": [{"unknown": "dynamic block over var.disks"}]},
+            {"kind": "ebs_encryption_by_default", "name": "default_on", "enabled": true, "region": "eu-west-1"},
+            {"kind": "ebs_volume", "name": "plain_but_default", "encrypted": false, "region": "eu-west-1"},
+        ]), &[("enc", Pass), ("plain", Fail), ("var", Unknown), ("from_snap", Pass), ("from_foreign_snap", Unknown),
+              ("instance_ok", Pass), ("instance_bad", Fail), ("template_dynamic", Unknown), ("plain_but_default", Pass)]);
+    }
+}
