@@ -1,6 +1,7 @@
 //! The catalog: every rule, in policy order.
 pub(crate) mod kms;
 mod ebs;
+mod rds;
 mod s3;
 mod secrets;
 
@@ -34,4 +35,14 @@ pub static CATALOG: &[&Rule] = &[
     &ebs::key_usable::EBS_004,
     &ebs::snapshots::EBS_005,
     &ebs::images::EBS_006,
+    &rds::instance_encryption::RDS_001,
+    &rds::cluster_encryption::RDS_002,
+    &rds::customer_key::RDS_003,
+    &rds::key_usable::RDS_004,
+    &rds::snapshots::RDS_005,
+    &rds::backups::RDS_006,
+    &rds::performance_insights::RDS_007,
+    &rds::log_exports::RDS_008,
+    &rds::tls::RDS_009,
+    &rds::ca_certificate::RDS_010,
 ];

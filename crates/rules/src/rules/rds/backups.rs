@@ -1,0 +1,70 @@
+use crate::context::Context;
+use crate::policy::KeyTier;
+use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::Status;
+use encguard_model::{RdsBackupReplication, Resource};
+
+declare_rule! {
+    /// ## What it checks
+    /// Automated backups, and their replication to another region, are encrypted with a
+    /// key of the tier `key_tiers.rds` requires that is usable in the destination region
+    /// (KMS-007).
+    ///
+    /// ## Why
+    /// Policy §5 (backups): a replicated backup is a full copy of the database in another
+    /// region; it needs a customer managed key there.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_db_instance_automated_backups_replication" "dr" { source_db_instance_arn = aws_db_instance.orders.arn }
+    /// ```
+    ///
+    /// ## Fix
+    /// - Terraform: `kms_key_id` = a customer managed key in the destination region.
+    /// - Live: `aws rds start-db-instance-automated-backups-replication --kms-key-id KEY --region DEST`.
+    RDS_006 {
+        id: "RDS-006",
+        title: "Backup replication uses a customer managed key in the destination",
+        severity: Severity::High,
+        section: Section::Rds,
+        fix: "Replicate automated backups with a customer managed key in the destination region.",
+        equivalents: &[],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, backup) in ctx.all::<RdsBackupReplication>() {
+        out.judge(r, judge(ctx, r, backup));
+    }
+}
+
+fn judge(ctx: &Context, r: &Resource, backup: &RdsBackupReplication) -> Eval {
+    if !backup.encrypted.or_default_to(true)? {
+        return Ok(Verdict::fail("the automated backups are not encrypted").at("encrypted"));
+    }
+    let tier = ctx.require_tier(r, &backup.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
+    if tier.status == Status::Fail {
+        return Ok(tier);
+    }
+    ctx.check_key_usable(r, &backup.kms_key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RDS_006;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn backup_replication_keys() {
+        expect(&RDS_006, json!([
+            {"kind": "kms_key", "name": "k_dr", "region": "us-west-2"},
+            {"kind": "rds_backup_replication", "name": "ok", "region": "us-west-2", "kms_key": {"type": "customer", "reference": "k_dr"}},
+            {"kind": "rds_backup_replication", "name": "wrong_region", "region": "eu-west-1", "kms_key": {"type": "customer", "reference": "k_dr"}},
+            {"kind": "rds_backup_replication", "name": "no_key"},
+            {"kind": "rds_backup_replication", "name": "plain", "encrypted": false},
+            {"kind": "rds_backup_replication", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.dr_key has no value"}},
+        ]), &[("ok", Pass), ("wrong_region", Fail), ("no_key", Fail), ("plain", Fail), ("var", Unknown)]);
+    }
+}

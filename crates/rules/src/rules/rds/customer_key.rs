@@ -1,0 +1,67 @@
+use super::{is_cluster_member, is_encrypted};
+use crate::context::Context;
+use crate::policy::KeyTier;
+use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
+use encguard_model::{RdsDatabase, Resource};
+
+declare_rule! {
+    /// ## What it checks
+    /// Encrypted DB instances and clusters use a key of the tier `key_tiers.rds` requires
+    /// (by default customer managed, not `alias/aws/rds`, which an encrypted database
+    /// without `kms_key_id` uses). Unencrypted databases are N/A (RDS-001, RDS-002).
+    ///
+    /// ## Why
+    /// Policy §5: snapshots encrypted with `aws/rds` cannot be shared with another account,
+    /// and access to the data cannot be revoked through the key.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_db_instance" "orders" { storage_encrypted = true }   # aws/rds
+    /// ```
+    ///
+    /// ## Fix
+    /// Set `kms_key_id` / `KmsKeyId` to a customer managed key (replacement: the key cannot change in place).
+    RDS_003 {
+        id: "RDS-003",
+        title: "Databases use a customer managed key",
+        severity: Severity::Medium,
+        section: Section::Rds,
+        fix: "Encrypt with a customer managed key (a new key requires a snapshot copy and restore).",
+        equivalents: &[("Checkov", "CKV_AWS_327"), ("Trivy", "AVD-AWS-0079"), ("AWS Config", "rds-storage-encrypted (kmsKeyId)")],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, db) in ctx.all::<RdsDatabase>() {
+        out.judge(r, judge(ctx, r, db));
+    }
+}
+
+fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+    if is_cluster_member(r, db) {
+        return Ok(Verdict::not_applicable("an Aurora member instance uses its cluster's key"));
+    }
+    if !is_encrypted(ctx, r, db)? {
+        return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
+    }
+    ctx.require_tier(r, &db.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RDS_003;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn database_key_tiers() {
+        expect(&RDS_003, json!([
+            {"kind": "kms_key", "name": "k"},
+            {"kind": "rds_instance", "name": "cmk", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
+            {"kind": "rds_instance", "name": "aws_rds", "storage_encrypted": true},
+            {"kind": "rds_cluster", "name": "cluster_var", "storage_encrypted": true, "kms_key": {"type": "unresolved", "reason": "module.kms.key_arn is a module output"}},
+            {"kind": "rds_instance", "name": "plain"},
+        ]), &[("cmk", Pass), ("aws_rds", Fail), ("cluster_var", Unknown), ("plain", NotApplicable)]);
+    }
+}

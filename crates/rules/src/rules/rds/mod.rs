@@ -1,0 +1,64 @@
+//! §5 Amazon RDS (including Aurora).
+pub mod backups;
+pub mod ca_certificate;
+pub mod cluster_encryption;
+pub mod customer_key;
+pub mod instance_encryption;
+pub mod key_usable;
+pub mod log_exports;
+pub mod performance_insights;
+pub mod snapshots;
+pub mod tls;
+
+use crate::context::{Context, Target};
+use crate::rule::FieldExt;
+use encguard_model::{RdsDatabase, Resource, Spec};
+
+/// How a database (or snapshot) is encrypted: by its own setting, or inherited from the
+/// source it replicates or is restored from. `Ok(None)` when it is not.
+pub(crate) fn database_encryption(ctx: &Context, r: &Resource, db: &RdsDatabase, depth: u8) -> Result<Option<String>, String> {
+    if db.storage_encrypted.or_default_to(false)? {
+        return Ok(Some("storage is encrypted".into()));
+    }
+    if db.engine_mode.value()?.is_some_and(|m| m == "serverless") {
+        return Ok(Some("Aurora Serverless v1 is always encrypted".into()));
+    }
+    for (source, how) in [(&db.replication_source, "replicates"), (&db.snapshot_source, "is restored from")] {
+        match ctx.target(r, source) {
+            Target::Absent => {}
+            Target::Unknown(why) => return Err(why.to_string()),
+            Target::Outside(name) => {
+                // A cross-region replica or a restore from a foreign snapshot: encrypted
+                // only if the source is, and the key must be named explicitly.
+                if !db.kms_key.is_default() {
+                    return Ok(Some(format!("{how} `{name}` with an explicit key")));
+                }
+                return Err(format!("{how} `{name}`, which this scan does not describe; its encryption is inherited"));
+            }
+            Target::Found(s) => {
+                if let Some(inherited) = source_encryption(ctx, s, depth)? {
+                    return Ok(Some(format!("{how} `{}` ({inherited})", s.name)));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn source_encryption(ctx: &Context, s: &Resource, depth: u8) -> Result<Option<String>, String> {
+    match &s.spec {
+        Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => database_encryption(ctx, s, db, depth + 1),
+        Spec::RdsSnapshot(snap) => Ok(snap.encrypted.or_default_to(false)?.then(|| "encrypted snapshot".to_string())),
+        _ => Ok(None),
+    }
+}
+
+/// Whether the database's data is encrypted at all (the key rules judge only those).
+pub(crate) fn is_encrypted(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Result<bool, String> {
+    Ok(!db.kms_key.is_default() || database_encryption(ctx, r, db, 0)?.is_some())
+}
+
+/// Aurora member instances take storage encryption and TLS settings from their cluster.
+pub(crate) fn is_cluster_member(r: &Resource, db: &RdsDatabase) -> bool {
+    matches!(r.spec, Spec::RdsInstance(_)) && db.cluster.is_some()
+}

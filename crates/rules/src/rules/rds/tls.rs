@@ -1,0 +1,106 @@
+use super::is_cluster_member;
+use crate::context::Context;
+use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use encguard_model::{RdsDatabase, Resource, Spec};
+
+declare_rule! {
+    /// ## What it checks
+    /// Databases refuse unencrypted connections through their (cluster) parameter group:
+    /// `rds.force_ssl = 1` for PostgreSQL, Aurora PostgreSQL and SQL Server;
+    /// `require_secure_transport = 1` (or `ON`) for MySQL, MariaDB and Aurora MySQL. A
+    /// database on the engine's default parameter group fails: default groups cannot be
+    /// changed. Aurora member instances take the cluster parameter group and are N/A; other
+    /// engines are N/A.
+    ///
+    /// ## Why
+    /// Policy §7 (in transit): RDS accepts plaintext connections unless the server refuses them.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_db_instance" "orders" { engine = "postgres" }   # default.postgres16
+    /// ```
+    ///
+    /// ## Fix
+    /// - Terraform: `aws_db_parameter_group { parameter { name = "rds.force_ssl"  value = "1" } }` and `parameter_group_name`.
+    /// - CloudFormation: `AWS::RDS::DBParameterGroup` with `Parameters: {rds.force_ssl: 1}` and `DBParameterGroupName`.
+    /// - Live: `aws rds modify-db-parameter-group … ParameterName=rds.force_ssl,ParameterValue=1`.
+    RDS_009 {
+        id: "RDS-009",
+        title: "Databases require TLS connections",
+        severity: Severity::High,
+        section: Section::Rds,
+        fix: "Use a custom parameter group that sets rds.force_ssl=1 or require_secure_transport=1.",
+        equivalents: &[("Checkov", "CKV2_AWS_69"), ("Prowler", "rds_instance_transport_encrypted")],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, db) in ctx.all::<RdsDatabase>() {
+        out.judge(r, judge(ctx, r, db));
+    }
+}
+
+/// The parameter that forces TLS on an engine, and the values that turn it on.
+fn tls_parameter(engine: &str) -> Option<(&'static str, &'static [&'static str])> {
+    match engine {
+        e if e == "postgres" || e == "aurora-postgresql" || e.starts_with("sqlserver") => Some(("rds.force_ssl", &["1"])),
+        "mysql" | "mariadb" | "aurora-mysql" | "aurora" => Some(("require_secure_transport", &["1", "ON", "on"])),
+        _ => None,
+    }
+}
+
+fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+    if is_cluster_member(r, db) {
+        return Ok(Verdict::not_applicable("an Aurora member instance uses its cluster's parameter group"));
+    }
+    let engine = db.engine.or_default_to(String::new())?;
+    let Some((parameter, on)) = tls_parameter(&engine) else {
+        return Ok(Verdict::not_applicable(format!("engine `{engine}` does not force TLS through a parameter group")));
+    };
+    let group_name = match db.parameter_group.value()? {
+        Some(name) if !name.starts_with("default.") && !name.starts_with("default:") => name,
+        other => {
+            return Ok(Verdict::fail(format!("uses the default parameter group, which does not set {parameter}"))
+                .at("parameter_group")
+                .evidence(other.map_or("(engine default)", String::as_str)))
+        }
+    };
+    let group = ctx.lookup(r, group_name).and_then(|g| match &g.spec {
+        Spec::DbParameterGroup(p) => Some(p),
+        _ => None,
+    });
+    let Some(group) = group else {
+        return Err(format!("parameter group `{group_name}` is not described in this scan"));
+    };
+    let parameters = group.parameters.or_default_to(Default::default())?;
+    match parameters.get(parameter) {
+        Some(v) if on.contains(&v.as_str()) => Ok(Verdict::pass(format!("{group_name} sets {parameter} = {v}"))),
+        Some(v) => Ok(Verdict::fail(format!("{group_name} sets {parameter} = {v}")).at("parameter_group").evidence(format!("{parameter} = {v}"))),
+        None => Ok(Verdict::fail(format!("{group_name} does not set {parameter}")).at("parameter_group")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RDS_009;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn tls_through_parameter_groups() {
+        expect(&RDS_009, json!([
+            {"kind": "db_parameter_group", "name": "pg_tls", "handles": ["pg-tls"], "parameters": {"rds.force_ssl": "1"}},
+            {"kind": "db_parameter_group", "name": "my_off", "handles": ["my-off"], "parameters": {"require_secure_transport": "0"}},
+            {"kind": "db_parameter_group", "name": "dyn", "handles": ["dyn"], "parameters": {"unknown": "dynamic parameter over var.params"}},
+            {"kind": "rds_instance", "name": "pg_ok", "engine": "postgres", "parameter_group": "pg-tls"},
+            {"kind": "rds_instance", "name": "pg_default", "engine": "postgres"},
+            {"kind": "rds_cluster", "name": "mysql_off", "engine": "aurora-mysql", "parameter_group": "my-off"},
+            {"kind": "rds_instance", "name": "pg_dyn", "engine": "postgres", "parameter_group": "dyn"},
+            {"kind": "rds_instance", "name": "pg_foreign", "engine": "postgres", "parameter_group": "shared-pg"},
+            {"kind": "rds_instance", "name": "oracle", "engine": "oracle-ee"},
+            {"kind": "rds_instance", "name": "member", "engine": "aurora-postgresql", "cluster": "c"},
+        ]), &[("pg_ok", Pass), ("pg_default", Fail), ("mysql_off", Fail), ("pg_dyn", Unknown), ("pg_foreign", Unknown),
+              ("oracle", NotApplicable), ("member", NotApplicable)]);
+    }
+}
