@@ -1,5 +1,6 @@
 //! The catalog: every rule, in policy order.
 pub(crate) mod kms;
+mod dynamodb;
 mod ebs;
 mod rds;
 mod s3;
@@ -45,4 +46,10 @@ pub static CATALOG: &[&Rule] = &[
     &rds::log_exports::RDS_008,
     &rds::tls::RDS_009,
     &rds::ca_certificate::RDS_010,
+    &dynamodb::key_tier::DDB_001,
+    &dynamodb::key_usable::DDB_002,
+    &dynamodb::replica_keys::DDB_003,
+    &dynamodb::dax_encryption::DDB_004,
+    &dynamodb::dax_tls::DDB_005,
+    &dynamodb::sort_keys::DDB_006,
 ];

@@ -1,0 +1,86 @@
+use crate::context::{Context, KeyTarget};
+use crate::policy::KeyTier;
+use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::Status;
+use encguard_model::{DynamodbTable, Field, KeyRef, Resource, Spec};
+
+declare_rule! {
+    /// ## What it checks
+    /// Every replica of a global table — `replica` blocks, `aws_dynamodb_table_replica`,
+    /// CloudFormation `Replicas` — uses a key of the tier `key_tiers.dynamodb` requires,
+    /// in the replica's region.
+    ///
+    /// ## Why
+    /// Policy §6: a replica is the whole table in another region; without a key of its own
+    /// there it uses the AWS owned or AWS managed key.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// replica { region_name = "eu-central-1" }   # no kms_key_arn
+    /// ```
+    ///
+    /// ## Fix
+    /// - Terraform: `replica { region_name = "…"  kms_key_arn = <key in that region> }`.
+    /// - CloudFormation: `Replicas[].SSESpecification.KMSMasterKeyId`.
+    DDB_003 {
+        id: "DDB-003",
+        title: "Table replicas use a customer managed key in their region",
+        severity: Severity::Medium,
+        section: Section::Dynamodb,
+        fix: "Give every replica a customer managed key in its region.",
+        equivalents: &[],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, table) in ctx.all::<DynamodbTable>() {
+        let split = ctx.replicas_of(r);
+        if table.replicas.is_empty() && split.is_empty() {
+            continue;
+        }
+        let inline = table.replicas.iter().map(|rep| judge(ctx, r, &rep.region, &rep.kms_key));
+        let separate = split.iter().filter_map(|s| match &s.spec {
+            Spec::DynamodbReplica(rep) => Some(judge(ctx, s, &Some(s.region.clone().unwrap_or_default().into()), &rep.kms_key)),
+            _ => None,
+        });
+        out.judge(r, combine(inline.chain(separate).collect::<Vec<_>>(), "every replica has a customer managed key in its region"));
+    }
+}
+
+fn judge(ctx: &Context, r: &Resource, region: &Field<String>, key: &KeyRef) -> Eval {
+    let region = region.or_default_to(String::new())?;
+    let v = ctx.require_tier(r, key, KeyTier::AwsOwned, ctx.policy.key_tiers.dynamodb)?;
+    if v.status == Status::Fail {
+        return Ok(Verdict { message: format!("replica in {region}: {}", v.message), attribute: Some("replicas"), ..v });
+    }
+    if let KeyTarget::Key(k, _) = ctx.key(r, key) {
+        if let Some(kr) = k.region.as_deref().filter(|kr| !region.is_empty() && *kr != region) {
+            return Ok(Verdict::fail(format!("replica in {region} names key `{}` from {kr}", k.name)).at("replicas"));
+        }
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DDB_003;
+    use crate::testing::{expect, expect_silent};
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn replicas_inline_and_split() {
+        let key = |k: &str| json!({"type": "customer", "reference": k});
+        let resources = json!([
+            {"kind": "kms_key", "name": "k_eu", "region": "eu-central-1"},
+            {"kind": "dynamodb_table", "name": "good", "replicas": [{"region": "eu-central-1", "kms_key": key("k_eu")}]},
+            {"kind": "dynamodb_table", "name": "owned_replica", "replicas": [{"region": "eu-central-1"}]},
+            {"kind": "dynamodb_table", "name": "wrong_region", "replicas": [{"region": "us-west-2", "kms_key": key("k_eu")}]},
+            {"kind": "dynamodb_table", "name": "split_table", "handles": ["orders"]},
+            {"kind": "dynamodb_replica", "name": "split_replica", "table": "orders", "region": "eu-central-1"},
+            {"kind": "dynamodb_table", "name": "single"},
+        ]);
+        expect(&DDB_003, resources.clone(), &[("good", Pass), ("owned_replica", Fail), ("wrong_region", Fail), ("split_table", Fail)]);
+        expect_silent(&DDB_003, resources, &["single"]);
+    }
+}
