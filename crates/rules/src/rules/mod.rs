@@ -1,5 +1,6 @@
 //! The catalog: every rule, in policy order.
 pub(crate) mod kms;
+mod acm;
 mod dynamodb;
 mod ebs;
 mod rds;
@@ -52,4 +53,10 @@ pub static CATALOG: &[&Rule] = &[
     &dynamodb::dax_encryption::DDB_004,
     &dynamodb::dax_tls::DDB_005,
     &dynamodb::sort_keys::DDB_006,
+    &acm::expiry::ACM_001,
+    &acm::key_algorithm::ACM_002,
+    &acm::renewal::ACM_003,
+    &acm::transparency::ACM_004,
+    &acm::wildcards::ACM_005,
+    &acm::attached::ACM_006,
 ];

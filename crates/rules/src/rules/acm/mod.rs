@@ -1,0 +1,37 @@
+//! §7a ACM certificates.
+pub mod attached;
+pub mod expiry;
+pub mod key_algorithm;
+pub mod renewal;
+pub mod transparency;
+pub mod wildcards;
+
+use crate::context::Context;
+use crate::date::Date;
+use crate::rule::{FieldExt, Verdict};
+use encguard_model::AcmCertificate;
+
+/// Key algorithms the policy accepts.
+const STRONG: &[&str] = &["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"];
+
+/// ACM-002's judgement of a certificate's key.
+pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, String> {
+    let algorithm = cert.key_algorithm.or_default_to("RSA_2048".into())?;
+    Ok(if STRONG.contains(&algorithm.as_str()) {
+        Verdict::pass(format!("key algorithm {algorithm}"))
+    } else {
+        Verdict::fail(format!("key algorithm {algorithm} is weaker than RSA 2048 or EC P-256")).at("key_algorithm").evidence(&algorithm)
+    })
+}
+
+/// Days until the certificate expires, when its expiry is known.
+pub(crate) fn days_left(ctx: &Context, cert: &AcmCertificate) -> Result<Option<(Date, i64)>, String> {
+    let Some(not_after) = cert.not_after.value()? else { return Ok(None) };
+    let date = Date::parse(not_after).ok_or_else(|| format!("expiry `{not_after}` is not a date"))?;
+    Ok(Some((date, ctx.today.days_until(date))))
+}
+
+/// The region in an ARN (`arn:aws:acm:us-east-1:…`).
+pub(crate) fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
