@@ -3,6 +3,7 @@ pub(crate) mod kms;
 mod acm;
 mod dynamodb;
 mod ebs;
+mod lb;
 mod rds;
 mod s3;
 mod secrets;
@@ -59,4 +60,11 @@ pub static CATALOG: &[&Rule] = &[
     &acm::transparency::ACM_004,
     &acm::wildcards::ACM_005,
     &acm::attached::ACM_006,
+    &lb::http_redirect::LB_001,
+    &lb::nlb_tls::LB_002,
+    &lb::tls_policy::LB_003,
+    &lb::classic_listeners::LB_004,
+    &lb::classic_tls_policy::LB_005,
+    &lb::acm_certificates::LB_006,
+    &lb::backend_tls::LB_007,
 ];

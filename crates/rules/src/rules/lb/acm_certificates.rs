@@ -1,0 +1,80 @@
+use crate::context::Context;
+use crate::rule::{combine, declare_rule, Eval, Out, Section, Severity, Verdict};
+use encguard_model::{ClassicLoadBalancer, Listener, Resource, Spec, Value};
+
+declare_rule! {
+    /// ## What it checks
+    /// Load balancer listeners serve certificates from ACM, not IAM server certificates
+    /// (`arn:aws:iam::…:server-certificate/…`). ACM-006 judges the ACM certificates
+    /// themselves.
+    ///
+    /// ## Why
+    /// Policy §7: ACM renews certificates, tracks their use and never exposes private keys;
+    /// IAM server certificates are uploaded by hand, with their keys, and silently expire.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// certificate_arn = "arn:aws:iam::111122223333:server-certificate/www"
+    /// ```
+    ///
+    /// ## Fix
+    /// Request or import the certificate in ACM and attach its ARN.
+    LB_006 {
+        id: "LB-006",
+        title: "Listeners use ACM certificates",
+        severity: Severity::Medium,
+        section: Section::LoadBalancers,
+        fix: "Replace IAM server certificates with ACM certificates.",
+        equivalents: &[("Checkov", "CKV_AWS_127"), ("Prowler", "elb_ssl_listeners_use_acm_certificate"),
+            ("AWS Config", "elb-acm-certificate-required, elbv2-acm-certificate-required"), ("Security Hub", "ELB.2"),
+            ("cfn-guard", "ELB_ACM_CERTIFICATE_REQUIRED")],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for r in &ctx.inventory.resources {
+        let certificates: Vec<&Value<String>> = match &r.spec {
+            Spec::Listener(Listener { certificates, .. }) => {
+                certificates.iter().chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref())).collect()
+            }
+            Spec::ClassicLoadBalancer(ClassicLoadBalancer { listeners: Some(Value::Known(listeners)), .. }) => {
+                listeners.iter().filter_map(|l| l.ssl_certificate_id.as_ref()).collect()
+            }
+            _ => continue,
+        };
+        if !certificates.is_empty() {
+            out.judge(r, combine(certificates.into_iter().map(|c| judge(ctx, r, c)), "every certificate comes from ACM"));
+        }
+    }
+}
+
+fn judge(ctx: &Context, r: &Resource, certificate: &Value<String>) -> Eval {
+    let reference = certificate.get()?;
+    if reference.contains(":iam:") {
+        return Ok(Verdict::fail(format!("serves IAM server certificate {reference}")).at("certificates").evidence(reference));
+    }
+    if reference.contains(":acm:") || ctx.lookup(r, reference).is_some_and(|c| matches!(c.spec, Spec::AcmCertificate(_))) {
+        return Ok(Verdict::pass("the certificate comes from ACM"));
+    }
+    Err(format!("certificate `{reference}` is neither an ACM ARN nor a certificate of this scan"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LB_006;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn acm_not_iam() {
+        expect(&LB_006, json!([
+            {"kind": "acm_certificate", "name": "aws_acm_certificate.www"},
+            {"kind": "listener", "name": "acm_arn", "certificates": ["arn:aws:acm:eu-west-1:1:certificate/abc"]},
+            {"kind": "listener", "name": "acm_ref", "certificates": ["aws_acm_certificate.www"]},
+            {"kind": "listener", "name": "iam", "certificates": ["arn:aws:iam::1:server-certificate/www"]},
+            {"kind": "classic_load_balancer", "name": "elb_iam", "listeners": [{"lb_protocol": "https", "ssl_certificate_id": "arn:aws:iam::1:server-certificate/old"}]},
+            {"kind": "listener", "name": "var", "certificates": [{"unknown": "var.cert has no value"}]},
+        ]), &[("acm_arn", Pass), ("acm_ref", Pass), ("iam", Fail), ("elb_iam", Fail), ("var", Unknown)]);
+    }
+}

@@ -1,0 +1,96 @@
+use super::protocol;
+use crate::context::Context;
+use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use encguard_model::{Listener, ListenerAction, ListenerRule, Resource, Spec};
+
+declare_rule! {
+    /// ## What it checks
+    /// Application load balancers serve nothing over plain HTTP: every HTTP listener's
+    /// default action redirects to HTTPS (`redirect` with protocol `HTTPS`, status
+    /// `HTTP_301` or `HTTP_302`), and none of its listener rules forwards traffic. HTTPS
+    /// listeners pass; TCP, TLS and UDP listeners belong to network load balancers (LB-002)
+    /// and are N/A.
+    ///
+    /// ## Why
+    /// Policy §7 (in transit): an HTTP listener that forwards sends requests, cookies and
+    /// tokens in clear over the internet.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_lb_listener" "http" {
+    ///   port = 80  protocol = "HTTP"
+    ///   default_action { type = "forward"  target_group_arn = aws_lb_target_group.app.arn }
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    /// `default_action { type = "redirect"  redirect { protocol = "HTTPS"  port = "443"  status_code = "HTTP_301" } }`
+    /// (CloudFormation `RedirectConfig`); live `aws elbv2 modify-listener --default-actions …`.
+    LB_001 {
+        id: "LB-001",
+        title: "HTTP listeners only redirect to HTTPS",
+        severity: Severity::High,
+        section: Section::LoadBalancers,
+        fix: "Make the HTTP listener's default action a redirect to HTTPS and remove forwarding rules.",
+        equivalents: &[("Checkov", "CKV_AWS_2, CKV2_AWS_20"), ("KICS", "ALB Listening on HTTP"), ("Trivy", "AVD-AWS-0054"),
+            ("Prowler", "elbv2_ssl_listeners"), ("AWS Config", "alb-http-to-https-redirection-check"), ("Security Hub", "ELB.1"), ("cfn-nag", "W78")],
+    }
+}
+
+fn check(ctx: &Context, out: &mut Out) {
+    for (r, listener) in ctx.all::<Listener>() {
+        out.judge(r, judge(ctx, r, listener));
+    }
+}
+
+fn redirects_to_https(action: &ListenerAction) -> Result<bool, String> {
+    Ok(action.action_type == "redirect"
+        && action.redirect_protocol.or_default_to("#{protocol}".into())?.eq_ignore_ascii_case("HTTPS")
+        && matches!(action.redirect_status_code.or_default_to("HTTP_301".into())?.as_str(), "HTTP_301" | "HTTP_302"))
+}
+
+fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
+    match protocol(listener)?.as_str() {
+        "HTTPS" => return Ok(Verdict::pass("the listener uses HTTPS")),
+        "HTTP" => {}
+        other => return Ok(Verdict::not_applicable(format!("a {other} listener (network load balancer)"))),
+    }
+    let actions = listener.default_actions.or_default_to(Vec::new())?;
+    let all_redirect = !actions.is_empty() && actions.iter().map(redirects_to_https).collect::<Result<Vec<_>, _>>()?.iter().all(|&b| b);
+    if !all_redirect {
+        let kinds = actions.iter().map(|a| a.action_type.as_str()).collect::<Vec<_>>().join(", ");
+        return Ok(Verdict::fail("the HTTP listener's default action does not redirect to HTTPS").at("default_actions").evidence(kinds));
+    }
+    for rule in ctx.rules_of(r) {
+        if let Spec::ListenerRule(ListenerRule { actions, .. }) = &rule.spec {
+            if actions.or_default_to(Vec::new())?.iter().any(|a| a.action_type == "forward") {
+                return Ok(Verdict::fail(format!("listener rule `{}` forwards plain HTTP", rule.name)).at("default_actions"));
+            }
+        }
+    }
+    Ok(Verdict::pass("the HTTP listener redirects to HTTPS"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LB_001;
+    use crate::testing::expect;
+    use crate::Status::*;
+    use serde_json::json;
+
+    #[test]
+    fn http_listeners_must_redirect() {
+        let redirect = json!([{"action_type": "redirect", "redirect_protocol": "HTTPS", "redirect_port": "443", "redirect_status_code": "HTTP_301"}]);
+        expect(&LB_001, json!([
+            {"kind": "listener", "name": "https", "protocol": "HTTPS"},
+            {"kind": "listener", "name": "redirect", "protocol": "HTTP", "default_actions": redirect},
+            {"kind": "listener", "name": "forward", "protocol": "HTTP", "default_actions": [{"action_type": "forward"}]},
+            {"kind": "listener", "name": "redirect_same_protocol", "protocol": "HTTP", "default_actions": [{"action_type": "redirect", "redirect_port": "8080"}]},
+            {"kind": "listener", "name": "redirect_but_rule", "protocol": "HTTP", "default_actions": redirect},
+            {"kind": "listener_rule", "name": "api_rule", "listener": "redirect_but_rule", "actions": [{"action_type": "forward"}]},
+            {"kind": "listener", "name": "tcp", "protocol": "TCP"},
+            {"kind": "listener", "name": "var", "protocol": {"unknown": "var.protocol has no value"}},
+        ]), &[("https", Pass), ("redirect", Pass), ("forward", Fail), ("redirect_same_protocol", Fail), ("redirect_but_rule", Fail),
+              ("tcp", NotApplicable), ("var", Unknown)]);
+    }
+}

@@ -1,0 +1,16 @@
+//! §7b Load balancers (ALB, NLB, Classic ELB).
+pub mod acm_certificates;
+pub mod backend_tls;
+pub mod classic_listeners;
+pub mod classic_tls_policy;
+pub mod http_redirect;
+pub mod nlb_tls;
+pub mod tls_policy;
+
+use crate::rule::FieldExt;
+use encguard_model::Listener;
+
+/// The listener's protocol, upper-cased; HTTP when unset (the provider default for ALBs).
+pub(crate) fn protocol(l: &Listener) -> Result<String, String> {
+    Ok(l.protocol.or_default_to("HTTP".into())?.to_ascii_uppercase())
+}
