@@ -151,7 +151,7 @@ impl<'a> Context<'a> {
 
     /// Joins one resource to what it configures or depends on.
     fn join(&mut self, i: usize, r: &'a Resource) {
-        let mut attach = |ctx: &mut Self, reference: &'a Ref, what: Attachment| -> Option<usize> {
+        let attach = |ctx: &mut Self, reference: &'a Ref, what: Attachment| -> Option<usize> {
             match ctx.target(r, reference) {
                 Target::Found(t) => Some(ctx.index_of(t)),
                 Target::Unknown(why) => {

@@ -20,7 +20,7 @@ mod tls;
 pub use context::{Context, KeyTarget, Kind};
 pub use date::Date;
 pub use finding::{fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind};
-pub use policy::{Exception, KeyTier, Policy, PolicyError, RuleSetting};
+pub use policy::{Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
 pub use rule::{Eval, Rule, Section, Severity, Verdict};
 pub use rules::CATALOG;
 

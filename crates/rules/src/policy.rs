@@ -350,3 +350,83 @@ impl Policy {
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Finding, Status};
+    use crate::rule::Section;
+    use encguard_model::Location;
+
+    #[test]
+    fn the_default_file_is_the_default_policy() {
+        let parsed = Policy::parse(DEFAULT_POLICY).unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Policy::default()));
+    }
+
+    #[test]
+    fn errors_name_the_key_and_its_line() {
+        let err = Policy::parse("[kms]\nmax_rotation_days = 365\nrotate_often = true\n").unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("rotate_often"), "{err}");
+
+        let err = Policy::parse("[key_tiers]\ns3 = \"platinum\"\n").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("platinum") || err.message.contains("customer-managed"), "{err}");
+
+        let err = Policy::parse("\n[rules.S3-999]\nenabled = false\n").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("S3-999"), "{err}");
+
+        let err = Policy::parse("[rules.S3-001]\nseverity = \"urgent\"\n").unwrap_err();
+        assert_eq!(err.line, Some(2));
+
+        let err = Policy::parse("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"\"\n").unwrap_err();
+        assert!(err.message.contains("reason"), "{err}");
+
+        let err = Policy::parse("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"soon\"\n").unwrap_err();
+        assert!(err.message.contains("soon"), "{err}");
+    }
+
+    fn finding(rule: &'static str, resource: &str) -> Finding {
+        Finding {
+            rule,
+            section: Section::S3,
+            severity: Severity::Medium,
+            status: Status::Fail,
+            resource: resource.into(),
+            resource_type: "aws_s3_bucket".into(),
+            location: Location::File { format: "terraform".into(), file: "main.tf".into(), line: 1, column: 1 },
+            message: String::new(),
+            evidence: None,
+            remediation: "",
+            fingerprint: String::new(),
+            suppression: None,
+        }
+    }
+
+    #[test]
+    fn exceptions_suppress_until_they_expire() {
+        let policy = Policy::parse(
+            "[[exceptions]]\nrule = \"S3-002\"\nresource = \"aws_s3_bucket.legacy*\"\nreason = \"migrating\"\nexpires = \"2027-01-01\"\n\
+             [[exceptions]]\nrule = \"S3-004\"\nresource = \"*\"\nreason = \"old\"\nexpires = \"2026-01-01\"\n",
+        )
+        .unwrap();
+        let today = Date::parse("2026-11-28").unwrap();
+        let mut findings = vec![finding("S3-002", "aws_s3_bucket.legacy_a"), finding("S3-002", "aws_s3_bucket.new"), finding("S3-004", "aws_s3_bucket.x")];
+        let notices = policy.apply_exceptions(&mut findings, today);
+        assert_eq!(findings[0].suppression.as_ref().map(|s| s.reason.as_str()), Some("migrating"));
+        assert!(findings[1].suppression.is_none());
+        assert!(findings[2].suppression.is_none(), "an expired exception must not suppress");
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].contains("expired on 2026-01-01"), "{}", notices[0]);
+    }
+
+    #[test]
+    fn rule_settings_enable_and_rate() {
+        let policy = Policy::parse("[rules.ACM-005]\nenabled = false\n[rules.S3-001]\nseverity = \"high\"\n").unwrap();
+        assert!(!policy.enabled(crate::rule("ACM-005").unwrap()));
+        assert!(policy.enabled(crate::rule("ACM-004").unwrap()));
+        assert_eq!(policy.severity(crate::rule("s3-001").unwrap()), Some(Severity::High));
+    }
+}

@@ -1,6 +1,7 @@
 //! The catalog: every rule, in policy order.
 pub(crate) mod kms;
-mod acm;
+pub(crate) mod acm;
+mod cloudfront;
 mod dynamodb;
 mod ebs;
 mod lb;
@@ -67,4 +68,47 @@ pub static CATALOG: &[&Rule] = &[
     &lb::classic_tls_policy::LB_005,
     &lb::acm_certificates::LB_006,
     &lb::backend_tls::LB_007,
+    &cloudfront::viewer_https::CF_001,
+    &cloudfront::viewer_tls::CF_002,
+    &cloudfront::custom_certificate::CF_003,
+    &cloudfront::origin_protocols::CF_004,
+    &cloudfront::origin_tls::CF_005,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::CATALOG;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_catalog_holds_the_61_rules_of_the_policy_once_each() {
+        assert_eq!(CATALOG.len(), 61);
+        let ids: BTreeSet<_> = CATALOG.iter().map(|r| r.id).collect();
+        assert_eq!(ids.len(), 61, "duplicate rule ids");
+        for (area, count) in [("KMS", 8), ("SM", 4), ("S3", 9), ("EBS", 6), ("RDS", 10), ("DDB", 6), ("ACM", 6), ("LB", 7), ("CF", 5)] {
+            for n in 1..=count {
+                let id = format!("{area}-{n:03}");
+                assert!(ids.contains(id.as_str()), "{id} is missing");
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_documents_what_why_example_and_fix() {
+        for rule in CATALOG {
+            let doc = rule.documentation();
+            for heading in ["## What it checks", "## Why", "## Example", "## Fix"] {
+                assert!(doc.contains(heading), "{} lacks `{heading}`", rule.id);
+            }
+            assert!(!rule.title.is_empty() && !rule.fix.is_empty(), "{} lacks a title or fix", rule.id);
+        }
+    }
+
+    #[test]
+    fn the_catalog_is_in_policy_order() {
+        let sections: Vec<_> = CATALOG.iter().map(|r| r.section).collect();
+        let mut sorted = sections.clone();
+        sorted.sort();
+        assert_eq!(sections, sorted);
+    }
+}
