@@ -1,1 +1,228 @@
-fn main(){}
+//! The `encguard` command: a thin layer over the model, rules and report crates.
+
+mod inputs;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use encguard_model::Inventory;
+use encguard_report::{Report, Style};
+use encguard_rules::{Context, Date, Policy, Severity, CATALOG, DEFAULT_POLICY};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes: what a CI pipeline branches on.
+const EXIT_CLEAN: u8 = 0;
+const EXIT_VIOLATIONS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "encguard", version, about = "Enforces the company's AWS data-encryption policy on infrastructure descriptions and inventories")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check resources against the policy: inventory files, or directories holding them.
+    Scan(ScanArgs),
+    /// List every rule: id, severity, policy section, title.
+    Rules,
+    /// Show a rule's documentation: what it checks, why, an example, the fix, equivalents.
+    Explain {
+        /// A rule id, such as S3-004.
+        rule: String,
+    },
+    /// Write the default policy file, with comments, to start from.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "encguard.toml")]
+        path: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of inventory.json.
+    Schema,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a failure at or above this severity is not suppressed.
+    #[arg(long, value_enum, default_value_t = Threshold::Info)]
+    fail_on: Threshold,
+    /// Run only these rules (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    rules: Vec<String>,
+    /// Skip these rules (repeatable).
+    #[arg(long = "skip-rule", value_name = "ID")]
+    skip_rules: Vec<String>,
+    /// The policy file; by default ./encguard.toml when it exists, else the company defaults.
+    #[arg(long, env = "ENCGUARD_POLICY")]
+    policy: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Threshold {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<Threshold> for Severity {
+    fn from(t: Threshold) -> Self {
+        match t {
+            Threshold::Info => Severity::Info,
+            Threshold::Low => Severity::Low,
+            Threshold::Medium => Severity::Medium,
+            Threshold::High => Severity::High,
+            Threshold::Critical => Severity::Critical,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules => print(&rules_table()),
+        Command::Explain { rule } => explain(&rule),
+        Command::Init { path, force } => init(&path, force),
+        Command::Schema => print(&schema()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("encguard: error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<u8, String> {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`encguard rules | head`) is not an error worth reporting.
+    let _ = stdout.write_all(text.as_bytes());
+    Ok(EXIT_CLEAN)
+}
+
+fn load_policy(path: Option<&Path>) -> Result<Policy, String> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None if Path::new("encguard.toml").exists() => PathBuf::from("encguard.toml"),
+        None => return Ok(Policy::default()),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Policy::parse(&text).map_err(|e| match e.line {
+        Some(line) => format!("{}:{line}: {}", path.display(), e.message),
+        None => format!("{}: {}", path.display(), e.message),
+    })
+}
+
+/// The scan date: today, or ENCGUARD_TODAY (YYYY-MM-DD) for reproducible reports.
+fn today() -> Result<Date, String> {
+    match std::env::var("ENCGUARD_TODAY") {
+        Ok(text) => Date::parse(&text).ok_or_else(|| format!("ENCGUARD_TODAY `{text}` is not a date (YYYY-MM-DD)")),
+        Err(_) => Ok(Date::today()),
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<u8, String> {
+    for id in args.rules.iter().chain(&args.skip_rules) {
+        if encguard_rules::rule(id).is_none() {
+            return Err(format!("no rule `{id}` (see `encguard rules`)"));
+        }
+    }
+    let policy = load_policy(args.policy.as_deref())?;
+    let today = today()?;
+    let loaded = inputs::load(&args.paths);
+    let inventory: &Inventory = &loaded.inventory;
+    let ctx = Context::new(inventory, &policy, today);
+    let selected = |rule: &encguard_rules::Rule| {
+        (args.rules.is_empty() || args.rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id)))
+            && !args.skip_rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id))
+    };
+    let evaluation = encguard_rules::evaluate(&ctx, selected);
+    let report = Report { evaluation: &evaluation, gaps: &inventory.gaps, errors: &loaded.errors };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) { Style::Color } else { Style::Plain };
+    let text = match args.format {
+        Format::Text => encguard_report::text(&report, style),
+        Format::Json => encguard_report::json(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
+        None => {
+            print(&text)?;
+        }
+    }
+    for error in &loaded.errors {
+        eprintln!("encguard: error: {error}");
+    }
+    Ok(if !loaded.errors.is_empty() {
+        EXIT_ERROR
+    } else if evaluation.fails_at(args.fail_on.into()) {
+        EXIT_VIOLATIONS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn rules_table() -> String {
+    let mut out = format!("{:<8} {:<9} {:<28} {}\n", "ID", "SEVERITY", "SECTION", "TITLE");
+    for rule in CATALOG {
+        out.push_str(&format!("{:<8} {:<9} {:<28} {}\n", rule.id, rule.severity.name(), rule.section.title(), rule.title));
+    }
+    out
+}
+
+fn explain(id: &str) -> Result<u8, String> {
+    let rule = encguard_rules::rule(id).ok_or_else(|| format!("no rule `{id}` (see `encguard rules`)"))?;
+    let mut out = format!(
+        "{} — {}\nseverity: {}    section: {}\n\n{}\n",
+        rule.id,
+        rule.title,
+        rule.severity,
+        rule.section.title(),
+        rule.documentation().trim_end()
+    );
+    if !rule.equivalents.is_empty() {
+        out.push_str("\n## Equivalents in other tools\n");
+        for (tool, ids) in rule.equivalents {
+            out.push_str(&format!("- {tool}: {ids}\n"));
+        }
+    }
+    print(&out)
+}
+
+fn init(path: &Path, force: bool) -> Result<u8, String> {
+    if path.exists() && !force {
+        return Err(format!("{} exists; pass --force to replace it", path.display()));
+    }
+    std::fs::write(path, DEFAULT_POLICY).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(EXIT_CLEAN)
+}
+
+fn schema() -> String {
+    let schema = schemars::schema_for!(Inventory);
+    let mut text = serde_json::to_string_pretty(&schema).expect("schema is JSON");
+    text.push('\n');
+    text
+}
