@@ -12,10 +12,19 @@ pub struct Loaded {
 }
 
 /// Directories never worth descending into.
-const SKIPPED_DIRS: &[&str] = &[".git", ".terraform", "node_modules", "target", "cdk.out.cache"];
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    ".terraform",
+    "node_modules",
+    "target",
+    "cdk.out.cache",
+];
 
 pub fn load(paths: &[PathBuf]) -> Loaded {
-    let mut loaded = Loaded { inventory: Inventory::new(Vec::new()), errors: Vec::new() };
+    let mut loaded = Loaded {
+        inventory: Inventory::new(Vec::new()),
+        errors: Vec::new(),
+    };
     for path in paths {
         if path.is_dir() {
             let mut files = Vec::new();
@@ -27,7 +36,9 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
         } else if path.is_file() {
             read_file(path, true, &mut loaded);
         } else {
-            loaded.errors.push(format!("{}: no such file or directory", path.display()));
+            loaded
+                .errors
+                .push(format!("{}: no such file or directory", path.display()));
         }
     }
     loaded
@@ -60,7 +71,10 @@ fn read_file(path: &Path, explicit: bool, loaded: &mut Loaded) {
     let is_json = path.extension().is_some_and(|e| e == "json");
     if !is_json {
         if explicit {
-            loaded.errors.push(format!("{}: not an input encguard reads (expected an inventory .json)", path.display()));
+            loaded.errors.push(format!(
+                "{}: not an input encguard reads (expected an inventory .json)",
+                path.display()
+            ));
         }
         return;
     }

@@ -16,7 +16,11 @@ const EXIT_VIOLATIONS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "encguard", version, about = "Enforces the company's AWS data-encryption policy on infrastructure descriptions and inventories")]
+#[command(
+    name = "encguard",
+    version,
+    about = "Enforces the company's AWS data-encryption policy on infrastructure descriptions and inventories"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -138,7 +142,8 @@ fn load_policy(path: Option<&Path>) -> Result<Policy, String> {
 /// The scan date: today, or ENCGUARD_TODAY (YYYY-MM-DD) for reproducible reports.
 fn today() -> Result<Date, String> {
     match std::env::var("ENCGUARD_TODAY") {
-        Ok(text) => Date::parse(&text).ok_or_else(|| format!("ENCGUARD_TODAY `{text}` is not a date (YYYY-MM-DD)")),
+        Ok(text) => Date::parse(&text)
+            .ok_or_else(|| format!("ENCGUARD_TODAY `{text}` is not a date (YYYY-MM-DD)")),
         Err(_) => Ok(Date::today()),
     }
 }
@@ -156,12 +161,23 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     let ctx = Context::new(inventory, &policy, today);
     let selected = |rule: &encguard_rules::Rule| {
         (args.rules.is_empty() || args.rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id)))
-            && !args.skip_rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id))
+            && !args
+                .skip_rules
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(rule.id))
     };
     let evaluation = encguard_rules::evaluate(&ctx, selected);
-    let report = Report { evaluation: &evaluation, gaps: &inventory.gaps, errors: &loaded.errors };
+    let report = Report {
+        evaluation: &evaluation,
+        gaps: &inventory.gaps,
+        errors: &loaded.errors,
+    };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) { Style::Color } else { Style::Plain };
+    let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
+        Style::Color
+    } else {
+        Style::Plain
+    };
     let text = match args.format {
         Format::Text => encguard_report::text(&report, style),
         Format::Json => encguard_report::json(&report),
@@ -185,15 +201,25 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
 }
 
 fn rules_table() -> String {
-    let mut out = format!("{:<8} {:<9} {:<28} {}\n", "ID", "SEVERITY", "SECTION", "TITLE");
+    let mut out = format!(
+        "{:<8} {:<9} {:<28} {}\n",
+        "ID", "SEVERITY", "SECTION", "TITLE"
+    );
     for rule in CATALOG {
-        out.push_str(&format!("{:<8} {:<9} {:<28} {}\n", rule.id, rule.severity.name(), rule.section.title(), rule.title));
+        out.push_str(&format!(
+            "{:<8} {:<9} {:<28} {}\n",
+            rule.id,
+            rule.severity.name(),
+            rule.section.title(),
+            rule.title
+        ));
     }
     out
 }
 
 fn explain(id: &str) -> Result<u8, String> {
-    let rule = encguard_rules::rule(id).ok_or_else(|| format!("no rule `{id}` (see `encguard rules`)"))?;
+    let rule =
+        encguard_rules::rule(id).ok_or_else(|| format!("no rule `{id}` (see `encguard rules`)"))?;
     let mut out = format!(
         "{} — {}\nseverity: {}    section: {}\n\n{}\n",
         rule.id,
@@ -213,7 +239,10 @@ fn explain(id: &str) -> Result<u8, String> {
 
 fn init(path: &Path, force: bool) -> Result<u8, String> {
     if path.exists() && !force {
-        return Err(format!("{} exists; pass --force to replace it", path.display()));
+        return Err(format!(
+            "{} exists; pass --force to replace it",
+            path.display()
+        ));
     }
     std::fs::write(path, DEFAULT_POLICY).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());

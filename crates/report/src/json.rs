@@ -28,9 +28,17 @@ struct Tool {
 pub fn render(report: &Report) -> String {
     let doc = JsonReport {
         schema_version: REPORT_SCHEMA_VERSION,
-        tool: Tool { name: "encguard", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "encguard",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         summary: &report.evaluation.summary,
-        findings: report.evaluation.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Unknown)).collect(),
+        findings: report
+            .evaluation
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
+            .collect(),
         notices: &report.evaluation.notices,
         gaps: report.gaps,
         errors: report.errors,

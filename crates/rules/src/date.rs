@@ -15,7 +15,8 @@ impl Date {
         let y: i64 = parts.next()?.parse().ok()?;
         let m: i64 = parts.next()?.parse().ok()?;
         let d: i64 = parts.next()?.parse().ok()?;
-        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || text.as_bytes().get(4) != Some(&b'-') {
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || text.as_bytes().get(4) != Some(&b'-')
+        {
             return None;
         }
         Some(Date::from_civil(y, m, d))
@@ -70,11 +71,20 @@ mod tests {
 
     #[test]
     fn round_trips_calendar_dates() {
-        for text in ["1970-01-01", "2000-02-29", "2023-01-05", "2026-11-28", "2100-12-31"] {
+        for text in [
+            "1970-01-01",
+            "2000-02-29",
+            "2023-01-05",
+            "2026-11-28",
+            "2100-12-31",
+        ] {
             assert_eq!(Date::parse(text).unwrap().to_string(), text);
         }
         assert_eq!(Date::parse("1970-01-02").unwrap(), Date(1));
-        assert_eq!(Date::parse("2027-03-01T12:00:00Z").unwrap().to_string(), "2027-03-01");
+        assert_eq!(
+            Date::parse("2027-03-01T12:00:00Z").unwrap().to_string(),
+            "2027-03-01"
+        );
         assert!(Date::parse("2027-13-01").is_none());
         assert!(Date::parse("soon").is_none());
     }

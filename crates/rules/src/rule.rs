@@ -16,7 +16,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -29,7 +35,9 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(s))
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s))
     }
 }
 
@@ -99,7 +107,11 @@ pub struct Rule {
 impl Rule {
     /// The documentation, without the one-space indent doc comments carry.
     pub fn documentation(&self) -> String {
-        self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -138,7 +150,13 @@ pub type Eval = Result<Verdict, String>;
 
 impl Verdict {
     fn new(status: Status, message: impl Into<String>) -> Self {
-        Verdict { status, message: message.into(), attribute: None, evidence: None, severity: None }
+        Verdict {
+            status,
+            message: message.into(),
+            attribute: None,
+            evidence: None,
+            severity: None,
+        }
     }
     pub fn pass(message: impl Into<String>) -> Self {
         Self::new(Status::Pass, message)
@@ -176,13 +194,22 @@ pub struct Out<'a> {
 
 impl<'a> Out<'a> {
     pub(crate) fn new(rule: &'static Rule, ctx: &'a Context<'a>) -> Self {
-        Out { rule, ctx, findings: Vec::new() }
+        Out {
+            rule,
+            ctx,
+            findings: Vec::new(),
+        }
     }
 
     /// Records the verdict on `resource`.
     pub fn judge(&mut self, resource: &Resource, eval: Eval) {
         let verdict = eval.unwrap_or_else(Verdict::unknown);
-        let severity = self.ctx.policy.severity(self.rule).or(verdict.severity).unwrap_or(self.rule.severity);
+        let severity = self
+            .ctx
+            .policy
+            .severity(self.rule)
+            .or(verdict.severity)
+            .unwrap_or(self.rule.severity);
         self.findings.push(Finding {
             rule: self.rule.id,
             section: self.rule.section,
@@ -246,7 +273,13 @@ pub fn combine(parts: impl IntoIterator<Item = Eval>, pass_message: &str) -> Eva
         }
     }
     if let Some(first) = fails.first() {
-        let mut verdict = Verdict::fail(fails.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "));
+        let mut verdict = Verdict::fail(
+            fails
+                .iter()
+                .map(|v| v.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
         verdict.attribute = first.attribute;
         verdict.evidence = first.evidence.clone();
         verdict.severity = fails.iter().filter_map(|v| v.severity).max();

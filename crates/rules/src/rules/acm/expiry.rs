@@ -40,9 +40,17 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, _r: &Resource, cert: &AcmCertificate) -> Eval {
     let Some((date, days)) = days_left(ctx, cert)? else {
-        return match cert.certificate_type.or_default_to("AMAZON_ISSUED".into())?.as_str() {
-            "IMPORTED" => Err("the imported certificate's expiry cannot be read from this source".into()),
-            _ => Ok(Verdict::not_applicable("ACM issues the certificate at apply time and renews it (ACM-003)")),
+        return match cert
+            .certificate_type
+            .or_default_to("AMAZON_ISSUED".into())?
+            .as_str()
+        {
+            "IMPORTED" => {
+                Err("the imported certificate's expiry cannot be read from this source".into())
+            }
+            _ => Ok(Verdict::not_applicable(
+                "ACM issues the certificate at apply time and renews it (ACM-003)",
+            )),
         };
     };
     let in_use = cert.in_use.or_default_to(true)?;
@@ -53,7 +61,10 @@ fn judge(ctx: &Context, _r: &Resource, cert: &AcmCertificate) -> Eval {
         d => return Ok(Verdict::pass(format!("valid until {date} ({d} days)"))),
     };
     let severity = if in_use { severity } else { Severity::Low };
-    Ok(Verdict::fail(message).at("not_after").evidence(date).severity(severity))
+    Ok(Verdict::fail(message)
+        .at("not_after")
+        .evidence(date)
+        .severity(severity))
 }
 
 #[cfg(test)]
@@ -65,12 +76,22 @@ mod tests {
 
     #[test]
     fn certificate_expiry() {
-        expect(&ACM_001, json!([
-            {"kind": "acm_certificate", "name": "fresh", "not_after": "2027-10-01T00:00:00Z"},
-            {"kind": "acm_certificate", "name": "expiring", "not_after": "2026-12-10T00:00:00Z"},
-            {"kind": "acm_certificate", "name": "expired", "not_after": "2026-01-01T00:00:00Z", "in_use": false},
-            {"kind": "acm_certificate", "name": "issued_at_apply", "certificate_type": "AMAZON_ISSUED"},
-            {"kind": "acm_certificate", "name": "imported_unread", "certificate_type": "IMPORTED"},
-        ]), &[("fresh", Pass), ("expiring", Fail), ("expired", Fail), ("issued_at_apply", NotApplicable), ("imported_unread", Unknown)]);
+        expect(
+            &ACM_001,
+            json!([
+                {"kind": "acm_certificate", "name": "fresh", "not_after": "2027-10-01T00:00:00Z"},
+                {"kind": "acm_certificate", "name": "expiring", "not_after": "2026-12-10T00:00:00Z"},
+                {"kind": "acm_certificate", "name": "expired", "not_after": "2026-01-01T00:00:00Z", "in_use": false},
+                {"kind": "acm_certificate", "name": "issued_at_apply", "certificate_type": "AMAZON_ISSUED"},
+                {"kind": "acm_certificate", "name": "imported_unread", "certificate_type": "IMPORTED"},
+            ]),
+            &[
+                ("fresh", Pass),
+                ("expiring", Fail),
+                ("expired", Fail),
+                ("issued_at_apply", NotApplicable),
+                ("imported_unread", Unknown),
+            ],
+        );
     }
 }

@@ -44,11 +44,20 @@ mod tests {
 
     #[test]
     fn key_algorithms() {
-        expect(&ACM_002, json!([
-            {"kind": "acm_certificate", "name": "default"},
-            {"kind": "acm_certificate", "name": "ec", "key_algorithm": "EC_prime256v1"},
-            {"kind": "acm_certificate", "name": "weak", "key_algorithm": "RSA_1024"},
-            {"kind": "acm_certificate", "name": "var", "key_algorithm": {"unknown": "var.alg has no value"}},
-        ]), &[("default", Pass), ("ec", Pass), ("weak", Fail), ("var", Unknown)]);
+        expect(
+            &ACM_002,
+            json!([
+                {"kind": "acm_certificate", "name": "default"},
+                {"kind": "acm_certificate", "name": "ec", "key_algorithm": "EC_prime256v1"},
+                {"kind": "acm_certificate", "name": "weak", "key_algorithm": "RSA_1024"},
+                {"kind": "acm_certificate", "name": "var", "key_algorithm": {"unknown": "var.alg has no value"}},
+            ]),
+            &[
+                ("default", Pass),
+                ("ec", Pass),
+                ("weak", Fail),
+                ("var", Unknown),
+            ],
+        );
     }
 }

@@ -35,8 +35,15 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(cert: &AcmCertificate) -> Eval {
-    match cert.transparency_logging.or_default_to("ENABLED".into())?.as_str() {
-        "DISABLED" => Ok(Verdict::fail("Certificate Transparency logging is disabled").at("transparency_logging")),
+    match cert
+        .transparency_logging
+        .or_default_to("ENABLED".into())?
+        .as_str()
+    {
+        "DISABLED" => Ok(
+            Verdict::fail("Certificate Transparency logging is disabled")
+                .at("transparency_logging"),
+        ),
         _ => Ok(Verdict::pass("Certificate Transparency logging is enabled")),
     }
 }
@@ -50,10 +57,14 @@ mod tests {
 
     #[test]
     fn transparency_logging() {
-        expect(&ACM_004, json!([
-            {"kind": "acm_certificate", "name": "default"},
-            {"kind": "acm_certificate", "name": "off", "transparency_logging": "DISABLED"},
-            {"kind": "acm_certificate", "name": "var", "transparency_logging": {"unknown": "var.ct has no value"}},
-        ]), &[("default", Pass), ("off", Fail), ("var", Unknown)]);
+        expect(
+            &ACM_004,
+            json!([
+                {"kind": "acm_certificate", "name": "default"},
+                {"kind": "acm_certificate", "name": "off", "transparency_logging": "DISABLED"},
+                {"kind": "acm_certificate", "name": "var", "transparency_logging": {"unknown": "var.ct has no value"}},
+            ]),
+            &[("default", Pass), ("off", Fail), ("var", Unknown)],
+        );
     }
 }

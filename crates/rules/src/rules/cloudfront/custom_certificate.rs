@@ -44,17 +44,38 @@ fn judge(ctx: &Context, r: &encguard_model::Resource, d: &CloudfrontDistribution
         return Ok(Verdict::fail("serves an IAM server certificate").at("viewer_certificate"));
     }
     let Some(arn) = cert.acm_certificate_arn.value()? else {
-        return Ok(Verdict::not_applicable("uses the default CloudFront certificate (CF-002)"));
+        return Ok(Verdict::not_applicable(
+            "uses the default CloudFront certificate (CF-002)",
+        ));
     };
-    let region = ctx.lookup(r, arn).and_then(|c| c.region.as_deref()).or_else(|| arn_region(arn));
+    let region = ctx
+        .lookup(r, arn)
+        .and_then(|c| c.region.as_deref())
+        .or_else(|| arn_region(arn));
     match region {
         Some("us-east-1") => {}
-        Some(other) => return Ok(Verdict::fail(format!("the certificate is in {other}; CloudFront reads only us-east-1")).at("viewer_certificate").evidence(arn)),
+        Some(other) => {
+            return Ok(Verdict::fail(format!(
+                "the certificate is in {other}; CloudFront reads only us-east-1"
+            ))
+            .at("viewer_certificate")
+            .evidence(arn))
+        }
         None => return Err(format!("the region of certificate `{arn}` is not known")),
     }
-    match cert.ssl_support_method.or_default_to("sni-only".into())?.as_str() {
-        "sni-only" => Ok(Verdict::pass("an ACM certificate from us-east-1, served with SNI")),
-        other => Ok(Verdict::fail(format!("served with {other} instead of sni-only")).at("viewer_certificate").evidence(other)),
+    match cert
+        .ssl_support_method
+        .or_default_to("sni-only".into())?
+        .as_str()
+    {
+        "sni-only" => Ok(Verdict::pass(
+            "an ACM certificate from us-east-1, served with SNI",
+        )),
+        other => Ok(
+            Verdict::fail(format!("served with {other} instead of sni-only"))
+                .at("viewer_certificate")
+                .evidence(other),
+        ),
     }
 }
 
@@ -67,14 +88,25 @@ mod tests {
 
     #[test]
     fn custom_certificates() {
-        expect(&CF_003, json!([
-            {"kind": "acm_certificate", "name": "aws_acm_certificate.cdn", "region": "us-east-1"},
-            {"kind": "cloudfront_distribution", "name": "ok", "viewer_certificate": {"acm_certificate_arn": "aws_acm_certificate.cdn", "ssl_support_method": "sni-only"}},
-            {"kind": "cloudfront_distribution", "name": "eu", "viewer_certificate": {"acm_certificate_arn": "arn:aws:acm:eu-west-1:1:certificate/x"}},
-            {"kind": "cloudfront_distribution", "name": "vip", "viewer_certificate": {"acm_certificate_arn": "arn:aws:acm:us-east-1:1:certificate/x", "ssl_support_method": "vip"}},
-            {"kind": "cloudfront_distribution", "name": "iam", "viewer_certificate": {"iam_certificate_id": "ASCAEXAMPLE"}},
-            {"kind": "cloudfront_distribution", "name": "default", "viewer_certificate": {"cloudfront_default_certificate": true}},
-            {"kind": "cloudfront_distribution", "name": "var", "viewer_certificate": {"acm_certificate_arn": {"unknown": "var.cert has no value"}}},
-        ]), &[("ok", Pass), ("eu", Fail), ("vip", Fail), ("iam", Fail), ("default", NotApplicable), ("var", Unknown)]);
+        expect(
+            &CF_003,
+            json!([
+                {"kind": "acm_certificate", "name": "aws_acm_certificate.cdn", "region": "us-east-1"},
+                {"kind": "cloudfront_distribution", "name": "ok", "viewer_certificate": {"acm_certificate_arn": "aws_acm_certificate.cdn", "ssl_support_method": "sni-only"}},
+                {"kind": "cloudfront_distribution", "name": "eu", "viewer_certificate": {"acm_certificate_arn": "arn:aws:acm:eu-west-1:1:certificate/x"}},
+                {"kind": "cloudfront_distribution", "name": "vip", "viewer_certificate": {"acm_certificate_arn": "arn:aws:acm:us-east-1:1:certificate/x", "ssl_support_method": "vip"}},
+                {"kind": "cloudfront_distribution", "name": "iam", "viewer_certificate": {"iam_certificate_id": "ASCAEXAMPLE"}},
+                {"kind": "cloudfront_distribution", "name": "default", "viewer_certificate": {"cloudfront_default_certificate": true}},
+                {"kind": "cloudfront_distribution", "name": "var", "viewer_certificate": {"acm_certificate_arn": {"unknown": "var.cert has no value"}}},
+            ]),
+            &[
+                ("ok", Pass),
+                ("eu", Fail),
+                ("vip", Fail),
+                ("iam", Fail),
+                ("default", NotApplicable),
+                ("var", Unknown),
+            ],
+        );
     }
 }

@@ -42,14 +42,21 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(d: &CloudfrontDistribution) -> Eval {
     let origins = d.origins.or_default_to(Vec::new())?;
     let behaviors = d.behaviors.or_default_to(Vec::new())?;
-    combine(origins.iter().map(|o| judge_origin(o, &behaviors)), "every origin is reached over HTTPS")
+    combine(
+        origins.iter().map(|o| judge_origin(o, &behaviors)),
+        "every origin is reached over HTTPS",
+    )
 }
 
 fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
     let id = origin.origin_id.or_default_to(String::new())?;
     let domain = origin.domain_name.or_default_to(String::new())?;
     if domain.contains(".s3-website") {
-        return Ok(Verdict::fail(format!("origin {id} is an S3 website endpoint, which serves only HTTP")).at("origins").evidence(domain));
+        return Ok(Verdict::fail(format!(
+            "origin {id} is an S3 website endpoint, which serves only HTTP"
+        ))
+        .at("origins")
+        .evidence(domain));
     }
     if origin.s3_origin {
         return Ok(Verdict::pass(format!("origin {id} is an S3 REST endpoint")));
@@ -58,15 +65,30 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
     match policy.as_str() {
         "https-only" => Ok(Verdict::pass(format!("origin {id} is https-only"))),
         "match-viewer" => {
-            for b in behaviors.iter().filter(|b| b.target_origin_id.as_ref().and_then(|t| t.known()).is_none_or(|t| *t == id)) {
+            for b in behaviors.iter().filter(|b| {
+                b.target_origin_id
+                    .as_ref()
+                    .and_then(|t| t.known())
+                    .is_none_or(|t| *t == id)
+            }) {
                 let viewer = b.viewer_protocol_policy.or_default_to(String::new())?;
                 if !viewer_policy_is_https(&viewer) {
-                    return Ok(Verdict::fail(format!("origin {id} matches the viewer, and behaviour {} allows HTTP viewers", b.path_pattern)).at("origins"));
+                    return Ok(Verdict::fail(format!(
+                        "origin {id} matches the viewer, and behaviour {} allows HTTP viewers",
+                        b.path_pattern
+                    ))
+                    .at("origins"));
                 }
             }
-            Ok(Verdict::pass(format!("origin {id} matches viewers, who all use HTTPS")))
+            Ok(Verdict::pass(format!(
+                "origin {id} matches viewers, who all use HTTPS"
+            )))
         }
-        other => Ok(Verdict::fail(format!("origin {id} is reached with {other}")).at("origins").evidence(other)),
+        other => Ok(
+            Verdict::fail(format!("origin {id} is reached with {other}"))
+                .at("origins")
+                .evidence(other),
+        ),
     }
 }
 
@@ -82,14 +104,26 @@ mod tests {
         let https_behavior = json!([{"path_pattern": "*", "target_origin_id": "app", "viewer_protocol_policy": "https-only"}]);
         let http_behavior = json!([{"path_pattern": "*", "target_origin_id": "app", "viewer_protocol_policy": "allow-all"}]);
         let custom = |p: &str| json!([{"origin_id": "app", "domain_name": "app.example.com", "origin_protocol_policy": p}]);
-        expect(&CF_004, json!([
-            {"kind": "cloudfront_distribution", "name": "https_only", "origins": custom("https-only"), "behaviors": http_behavior},
-            {"kind": "cloudfront_distribution", "name": "match_https", "origins": custom("match-viewer"), "behaviors": https_behavior},
-            {"kind": "cloudfront_distribution", "name": "match_http", "origins": custom("match-viewer"), "behaviors": http_behavior},
-            {"kind": "cloudfront_distribution", "name": "http_only", "origins": custom("http-only"), "behaviors": https_behavior},
-            {"kind": "cloudfront_distribution", "name": "s3_rest", "origins": [{"origin_id": "s3", "domain_name": "b.s3.amazonaws.com", "s3_origin": true}]},
-            {"kind": "cloudfront_distribution", "name": "s3_website", "origins": [{"origin_id": "w", "domain_name": "b.s3-website-eu-west-1.amazonaws.com", "origin_protocol_policy": "http-only"}]},
-            {"kind": "cloudfront_distribution", "name": "var", "origins": {"unknown": "dynamic origin over var.origins"}},
-        ]), &[("https_only", Pass), ("match_https", Pass), ("match_http", Fail), ("http_only", Fail), ("s3_rest", Pass), ("s3_website", Fail), ("var", Unknown)]);
+        expect(
+            &CF_004,
+            json!([
+                {"kind": "cloudfront_distribution", "name": "https_only", "origins": custom("https-only"), "behaviors": http_behavior},
+                {"kind": "cloudfront_distribution", "name": "match_https", "origins": custom("match-viewer"), "behaviors": https_behavior},
+                {"kind": "cloudfront_distribution", "name": "match_http", "origins": custom("match-viewer"), "behaviors": http_behavior},
+                {"kind": "cloudfront_distribution", "name": "http_only", "origins": custom("http-only"), "behaviors": https_behavior},
+                {"kind": "cloudfront_distribution", "name": "s3_rest", "origins": [{"origin_id": "s3", "domain_name": "b.s3.amazonaws.com", "s3_origin": true}]},
+                {"kind": "cloudfront_distribution", "name": "s3_website", "origins": [{"origin_id": "w", "domain_name": "b.s3-website-eu-west-1.amazonaws.com", "origin_protocol_policy": "http-only"}]},
+                {"kind": "cloudfront_distribution", "name": "var", "origins": {"unknown": "dynamic origin over var.origins"}},
+            ]),
+            &[
+                ("https_only", Pass),
+                ("match_https", Pass),
+                ("match_http", Fail),
+                ("http_only", Fail),
+                ("s3_rest", Pass),
+                ("s3_website", Fail),
+                ("var", Unknown),
+            ],
+        );
     }
 }

@@ -45,7 +45,12 @@ fn judge(d: &CloudfrontDistribution) -> Eval {
         Ok(if viewer_policy_is_https(&policy) {
             Verdict::pass(format!("{}: {policy}", b.path_pattern))
         } else {
-            Verdict::fail(format!("behaviour {} allows HTTP ({policy})", b.path_pattern)).at("behaviors").evidence(&policy)
+            Verdict::fail(format!(
+                "behaviour {} allows HTTP ({policy})",
+                b.path_pattern
+            ))
+            .at("behaviors")
+            .evidence(&policy)
         })
     });
     combine(parts, "every behaviour keeps viewers on HTTPS")
@@ -60,12 +65,16 @@ mod tests {
 
     #[test]
     fn viewer_protocol_policies() {
-        expect(&CF_001, json!([
-            {"kind": "cloudfront_distribution", "name": "ok", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": "redirect-to-https"},
-                {"path_pattern": "/api/*", "viewer_protocol_policy": "https-only"}]},
-            {"kind": "cloudfront_distribution", "name": "ordered_http", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": "https-only"},
-                {"path_pattern": "/img/*", "viewer_protocol_policy": "allow-all"}]},
-            {"kind": "cloudfront_distribution", "name": "var", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": {"unknown": "var.vpp has no value"}}]},
-        ]), &[("ok", Pass), ("ordered_http", Fail), ("var", Unknown)]);
+        expect(
+            &CF_001,
+            json!([
+                {"kind": "cloudfront_distribution", "name": "ok", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": "redirect-to-https"},
+                    {"path_pattern": "/api/*", "viewer_protocol_policy": "https-only"}]},
+                {"kind": "cloudfront_distribution", "name": "ordered_http", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": "https-only"},
+                    {"path_pattern": "/img/*", "viewer_protocol_policy": "allow-all"}]},
+                {"kind": "cloudfront_distribution", "name": "var", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": {"unknown": "var.vpp has no value"}}]},
+            ]),
+            &[("ok", Pass), ("ordered_http", Fail), ("var", Unknown)],
+        );
     }
 }

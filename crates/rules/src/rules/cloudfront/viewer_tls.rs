@@ -41,21 +41,33 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
     let cert = &d.viewer_certificate;
-    let custom = cert.acm_certificate_arn.value()?.is_some() || cert.iam_certificate_id.value()?.is_some();
+    let custom =
+        cert.acm_certificate_arn.value()?.is_some() || cert.iam_certificate_id.value()?.is_some();
     if !custom {
         return Ok(if ctx.policy.cloudfront.allow_default_certificate {
             Verdict::pass("the default certificate is accepted by the policy for *.cloudfront.net distributions")
         } else {
-            Verdict::fail("the default CloudFront certificate allows TLS 1.0").at("viewer_certificate")
+            Verdict::fail("the default CloudFront certificate allows TLS 1.0")
+                .at("viewer_certificate")
         });
     }
-    let version = cert.minimum_protocol_version.or_default_to("TLSv1".into())?;
+    let version = cert
+        .minimum_protocol_version
+        .or_default_to("TLSv1".into())?;
     let minimum = ctx.policy.tls.minimum_version;
     match cloudfront_minimum(&version) {
         Some(Ok(v)) if v >= minimum => Ok(Verdict::pass(format!("{version} allows {v} and later"))),
-        Some(Ok(v)) => Ok(Verdict::fail(format!("{version} allows {v}; the minimum is {minimum}")).at("viewer_certificate").evidence(&version)),
-        Some(Err(())) => Ok(Verdict::fail(format!("{version} allows SSLv3")).at("viewer_certificate").evidence(&version)),
-        None => Err(format!("minimum protocol version `{version}` is not one CloudFront defines")),
+        Some(Ok(v)) => Ok(
+            Verdict::fail(format!("{version} allows {v}; the minimum is {minimum}"))
+                .at("viewer_certificate")
+                .evidence(&version),
+        ),
+        Some(Err(())) => Ok(Verdict::fail(format!("{version} allows SSLv3"))
+            .at("viewer_certificate")
+            .evidence(&version)),
+        None => Err(format!(
+            "minimum protocol version `{version}` is not one CloudFront defines"
+        )),
     }
 }
 
@@ -77,7 +89,23 @@ mod tests {
             {"kind": "cloudfront_distribution", "name": "default_cert", "viewer_certificate": {"cloudfront_default_certificate": true}},
             {"kind": "cloudfront_distribution", "name": "var", "viewer_certificate": cert(json!({"unknown": "var.tls has no value"}))},
         ]);
-        expect(&CF_002, resources.clone(), &[("v2021", Pass), ("v2025", Pass), ("v13", Pass), ("old", Fail), ("default_cert", Fail), ("var", Unknown)]);
-        expect_with(&CF_002, "[cloudfront]\nallow_default_certificate = true\n", resources, &[("default_cert", Pass)]);
+        expect(
+            &CF_002,
+            resources.clone(),
+            &[
+                ("v2021", Pass),
+                ("v2025", Pass),
+                ("v13", Pass),
+                ("old", Fail),
+                ("default_cert", Fail),
+                ("var", Unknown),
+            ],
+        );
+        expect_with(
+            &CF_002,
+            "[cloudfront]\nallow_default_certificate = true\n",
+            resources,
+            &[("default_cert", Pass)],
+        );
     }
 }

@@ -54,10 +54,14 @@ mod tests {
 
     #[test]
     fn dax_at_rest() {
-        expect(&DDB_004, json!([
-            {"kind": "dax_cluster", "name": "on", "sse_enabled": true},
-            {"kind": "dax_cluster", "name": "off"},
-            {"kind": "dax_cluster", "name": "var", "sse_enabled": {"unknown": "var.sse has no value"}},
-        ]), &[("on", Pass), ("off", Fail), ("var", Unknown)]);
+        expect(
+            &DDB_004,
+            json!([
+                {"kind": "dax_cluster", "name": "on", "sse_enabled": true},
+                {"kind": "dax_cluster", "name": "off"},
+                {"kind": "dax_cluster", "name": "var", "sse_enabled": {"unknown": "var.sse has no value"}},
+            ]),
+            &[("on", Pass), ("off", Fail), ("var", Unknown)],
+        );
     }
 }

@@ -37,9 +37,17 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(dax: &DaxCluster) -> Eval {
-    match dax.endpoint_encryption.or_default_to("NONE".into())?.as_str() {
+    match dax
+        .endpoint_encryption
+        .or_default_to("NONE".into())?
+        .as_str()
+    {
         "TLS" => Ok(Verdict::pass("the endpoint requires TLS")),
-        other => Ok(Verdict::fail(format!("the endpoint encryption type is {other}")).at("endpoint_encryption").evidence(other)),
+        other => Ok(
+            Verdict::fail(format!("the endpoint encryption type is {other}"))
+                .at("endpoint_encryption")
+                .evidence(other),
+        ),
     }
 }
 
@@ -52,10 +60,14 @@ mod tests {
 
     #[test]
     fn dax_in_transit() {
-        expect(&DDB_005, json!([
-            {"kind": "dax_cluster", "name": "tls", "endpoint_encryption": "TLS"},
-            {"kind": "dax_cluster", "name": "none"},
-            {"kind": "dax_cluster", "name": "var", "endpoint_encryption": {"unknown": "var.tls has no value"}},
-        ]), &[("tls", Pass), ("none", Fail), ("var", Unknown)]);
+        expect(
+            &DDB_005,
+            json!([
+                {"kind": "dax_cluster", "name": "tls", "endpoint_encryption": "TLS"},
+                {"kind": "dax_cluster", "name": "none"},
+                {"kind": "dax_cluster", "name": "var", "endpoint_encryption": {"unknown": "var.tls has no value"}},
+            ]),
+            &[("tls", Pass), ("none", Fail), ("var", Unknown)],
+        );
     }
 }

@@ -38,12 +38,26 @@ fn check(ctx: &Context, out: &mut Out) {
         if table.replicas.is_empty() && split.is_empty() {
             continue;
         }
-        let inline = table.replicas.iter().map(|rep| judge(ctx, r, &rep.region, &rep.kms_key));
+        let inline = table
+            .replicas
+            .iter()
+            .map(|rep| judge(ctx, r, &rep.region, &rep.kms_key));
         let separate = split.iter().filter_map(|s| match &s.spec {
-            Spec::DynamodbReplica(rep) => Some(judge(ctx, s, &Some(s.region.clone().unwrap_or_default().into()), &rep.kms_key)),
+            Spec::DynamodbReplica(rep) => Some(judge(
+                ctx,
+                s,
+                &Some(s.region.clone().unwrap_or_default().into()),
+                &rep.kms_key,
+            )),
             _ => None,
         });
-        out.judge(r, combine(inline.chain(separate).collect::<Vec<_>>(), "every replica has a customer managed key in its region"));
+        out.judge(
+            r,
+            combine(
+                inline.chain(separate).collect::<Vec<_>>(),
+                "every replica has a customer managed key in its region",
+            ),
+        );
     }
 }
 
@@ -51,11 +65,23 @@ fn judge(ctx: &Context, r: &Resource, region: &Field<String>, key: &KeyRef) -> E
     let region = region.or_default_to(String::new())?;
     let v = ctx.require_tier(r, key, KeyTier::AwsOwned, ctx.policy.key_tiers.dynamodb)?;
     if v.status == Status::Fail {
-        return Ok(Verdict { message: format!("replica in {region}: {}", v.message), attribute: Some("replicas"), ..v });
+        return Ok(Verdict {
+            message: format!("replica in {region}: {}", v.message),
+            attribute: Some("replicas"),
+            ..v
+        });
     }
     if let KeyTarget::Key(k, _) = ctx.key(r, key) {
-        if let Some(kr) = k.region.as_deref().filter(|kr| !region.is_empty() && *kr != region) {
-            return Ok(Verdict::fail(format!("replica in {region} names key `{}` from {kr}", k.name)).at("replicas"));
+        if let Some(kr) = k
+            .region
+            .as_deref()
+            .filter(|kr| !region.is_empty() && *kr != region)
+        {
+            return Ok(Verdict::fail(format!(
+                "replica in {region} names key `{}` from {kr}",
+                k.name
+            ))
+            .at("replicas"));
         }
     }
     Ok(v)
@@ -80,7 +106,16 @@ mod tests {
             {"kind": "dynamodb_replica", "name": "split_replica", "table": "orders", "region": "eu-central-1"},
             {"kind": "dynamodb_table", "name": "single"},
         ]);
-        expect(&DDB_003, resources.clone(), &[("good", Pass), ("owned_replica", Fail), ("wrong_region", Fail), ("split_table", Fail)]);
+        expect(
+            &DDB_003,
+            resources.clone(),
+            &[
+                ("good", Pass),
+                ("owned_replica", Fail),
+                ("wrong_region", Fail),
+                ("split_table", Fail),
+            ],
+        );
         expect_silent(&DDB_003, resources, &["single"]);
     }
 }

@@ -44,15 +44,33 @@ fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
     let sensitive: Vec<&String> = table
         .range_keys
         .iter()
-        .filter(|k| settings.sensitive_sort_keys.iter().any(|p| k.to_ascii_lowercase().contains(&p.to_ascii_lowercase())))
+        .filter(|k| {
+            settings
+                .sensitive_sort_keys
+                .iter()
+                .any(|p| k.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
+        })
         .collect();
     if !sensitive.is_empty() {
-        let names = sensitive.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-        return Ok(Verdict::fail(format!("sort key {names} may hold sensitive values, kept partly in plaintext metadata")).at("range_keys"));
+        let names = sensitive
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(Verdict::fail(format!(
+            "sort key {names} may hold sensitive values, kept partly in plaintext metadata"
+        ))
+        .at("range_keys"));
     }
-    let classification = r.tags.get(&settings.classification_tag).map(|v| v.to_ascii_lowercase());
+    let classification = r
+        .tags
+        .get(&settings.classification_tag)
+        .map(|v| v.to_ascii_lowercase());
     if let Some(level @ ("high" | "restricted" | "confidential")) = classification.as_deref() {
-        return Ok(Verdict::fail(format!("a {level} table uses sort keys, which are kept partly in plaintext metadata")).at("tags"));
+        return Ok(Verdict::fail(format!(
+            "a {level} table uses sort keys, which are kept partly in plaintext metadata"
+        ))
+        .at("tags"));
     }
     Ok(Verdict::pass("sort keys do not suggest sensitive values"))
 }
@@ -66,11 +84,20 @@ mod tests {
 
     #[test]
     fn sensitive_sort_keys() {
-        expect(&DDB_006, json!([
-            {"kind": "dynamodb_table", "name": "email_key", "range_keys": ["UserEmail"]},
-            {"kind": "dynamodb_table", "name": "opaque", "range_keys": ["created_at"]},
-            {"kind": "dynamodb_table", "name": "classified", "range_keys": ["sk"], "tags": {"data-classification": "Restricted"}},
-            {"kind": "dynamodb_table", "name": "hash_only"},
-        ]), &[("email_key", Fail), ("opaque", Pass), ("classified", Fail), ("hash_only", NotApplicable)]);
+        expect(
+            &DDB_006,
+            json!([
+                {"kind": "dynamodb_table", "name": "email_key", "range_keys": ["UserEmail"]},
+                {"kind": "dynamodb_table", "name": "opaque", "range_keys": ["created_at"]},
+                {"kind": "dynamodb_table", "name": "classified", "range_keys": ["sk"], "tags": {"data-classification": "Restricted"}},
+                {"kind": "dynamodb_table", "name": "hash_only"},
+            ]),
+            &[
+                ("email_key", Fail),
+                ("opaque", Pass),
+                ("classified", Fail),
+                ("hash_only", NotApplicable),
+            ],
+        );
     }
 }

@@ -1,6 +1,8 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec};
+use encguard_model::{
+    BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec,
+};
 use std::collections::BTreeMap;
 
 declare_rule! {
@@ -40,8 +42,13 @@ fn check(ctx: &Context, out: &mut Out) {
     }
     // Code that creates EBS storage in a region whose setting it does not manage.
     let mut unmanaged: BTreeMap<Option<&str>, &Resource> = BTreeMap::new();
-    let consumers = ctx.all::<EbsVolume>().map(|(r, _)| r).chain(ctx.all::<BlockDeviceHost>().map(|(r, _)| r));
-    for r in consumers.filter(|r| matches!(r.location, Location::File { .. }) && ctx.ebs_default(r).is_none()) {
+    let consumers = ctx
+        .all::<EbsVolume>()
+        .map(|(r, _)| r)
+        .chain(ctx.all::<BlockDeviceHost>().map(|(r, _)| r));
+    for r in consumers
+        .filter(|r| matches!(r.location, Location::File { .. }) && ctx.ebs_default(r).is_none())
+    {
         unmanaged.entry(r.region.as_deref()).or_insert(r);
     }
     for (region, first) in unmanaged {
@@ -77,12 +84,21 @@ mod tests {
 
     #[test]
     fn settings_and_unmanaged_regions() {
-        expect(&EBS_001, json!([
-            {"kind": "ebs_encryption_by_default", "name": "on", "enabled": true, "region": "eu-west-1"},
-            {"kind": "ebs_encryption_by_default", "name": "off", "enabled": false, "region": "us-east-1"},
-            {"kind": "ebs_encryption_by_default", "name": "var", "enabled": {"unknown": "var.ebs_default has no value"}, "region": "us-west-2"},
-            {"kind": "ebs_volume", "name": "covered", "region": "eu-west-1"},
-            {"kind": "ebs_volume", "name": "uncovered", "region": "ap-south-1"},
-        ]), &[("on", Pass), ("off", Fail), ("var", Unknown), ("ebs-encryption-by-default (ap-south-1)", Unknown)]);
+        expect(
+            &EBS_001,
+            json!([
+                {"kind": "ebs_encryption_by_default", "name": "on", "enabled": true, "region": "eu-west-1"},
+                {"kind": "ebs_encryption_by_default", "name": "off", "enabled": false, "region": "us-east-1"},
+                {"kind": "ebs_encryption_by_default", "name": "var", "enabled": {"unknown": "var.ebs_default has no value"}, "region": "us-west-2"},
+                {"kind": "ebs_volume", "name": "covered", "region": "eu-west-1"},
+                {"kind": "ebs_volume", "name": "uncovered", "region": "ap-south-1"},
+            ]),
+            &[
+                ("on", Pass),
+                ("off", Fail),
+                ("var", Unknown),
+                ("ebs-encryption-by-default (ap-south-1)", Unknown),
+            ],
+        );
     }
 }

@@ -38,7 +38,12 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: &Resource, setting: &EbsDefaultKey) -> Eval {
-    let tier = ctx.require_tier(r, &setting.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs)?;
+    let tier = ctx.require_tier(
+        r,
+        &setting.kms_key,
+        KeyTier::AwsManaged,
+        ctx.policy.key_tiers.ebs,
+    )?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }
@@ -54,13 +59,22 @@ mod tests {
 
     #[test]
     fn default_key_tier_and_usability() {
-        expect(&EBS_002, json!([
-            {"kind": "kms_key", "name": "ebs"},
-            {"kind": "kms_key", "name": "disabled", "enabled": false},
-            {"kind": "ebs_default_key", "name": "cmk", "kms_key": {"type": "customer", "reference": "ebs"}},
-            {"kind": "ebs_default_key", "name": "aws", "kms_key": {"type": "aws_managed", "alias": "alias/aws/ebs"}},
-            {"kind": "ebs_default_key", "name": "off", "kms_key": {"type": "customer", "reference": "disabled"}},
-            {"kind": "ebs_default_key", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.key has no value"}},
-        ]), &[("cmk", Pass), ("aws", Fail), ("off", Fail), ("var", Unknown)]);
+        expect(
+            &EBS_002,
+            json!([
+                {"kind": "kms_key", "name": "ebs"},
+                {"kind": "kms_key", "name": "disabled", "enabled": false},
+                {"kind": "ebs_default_key", "name": "cmk", "kms_key": {"type": "customer", "reference": "ebs"}},
+                {"kind": "ebs_default_key", "name": "aws", "kms_key": {"type": "aws_managed", "alias": "alias/aws/ebs"}},
+                {"kind": "ebs_default_key", "name": "off", "kms_key": {"type": "customer", "reference": "disabled"}},
+                {"kind": "ebs_default_key", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.key has no value"}},
+            ]),
+            &[
+                ("cmk", Pass),
+                ("aws", Fail),
+                ("off", Fail),
+                ("var", Unknown),
+            ],
+        );
     }
 }

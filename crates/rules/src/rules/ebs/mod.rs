@@ -23,13 +23,17 @@ pub(crate) fn encrypted_by_itself_or_source(
     }
     match ctx.target(r, source) {
         Target::Found(s) => match &s.spec {
-            Spec::EbsSnapshot(snap) if snap.encrypted.or_default_to(false)? => Ok(Some(format!("inherits encryption from `{}`", s.name))),
-            Spec::EbsVolume(v) if v.encrypted.or_default_to(false)? => Ok(Some(format!("inherits encryption from `{}`", s.name))),
+            Spec::EbsSnapshot(snap) if snap.encrypted.or_default_to(false)? => {
+                Ok(Some(format!("inherits encryption from `{}`", s.name)))
+            }
+            Spec::EbsVolume(v) if v.encrypted.or_default_to(false)? => {
+                Ok(Some(format!("inherits encryption from `{}`", s.name)))
+            }
             _ => Ok(None),
         },
-        Target::Outside(name) if !encrypted_set_false(encrypted) => {
-            Err(format!("created from `{name}`, which this scan does not describe: its encryption is inherited"))
-        }
+        Target::Outside(name) if !encrypted_set_false(encrypted) => Err(format!(
+            "created from `{name}`, which this scan does not describe: its encryption is inherited"
+        )),
         Target::Unknown(why) => Err(why.to_string()),
         _ => Ok(None),
     }

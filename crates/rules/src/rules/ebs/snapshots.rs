@@ -44,12 +44,21 @@ fn judge(ctx: &Context, r: &Resource, snapshot: &EbsSnapshot) -> Eval {
         if !snapshot.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the snapshot copy is not encrypted").at("encrypted"));
         }
-        return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
+        return ctx.require_tier(
+            r,
+            &snapshot.kms_key,
+            KeyTier::AwsManaged,
+            ctx.policy.key_tiers.ebs,
+        );
     }
     match encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)? {
         Some(how) => Ok(Verdict::pass(how)),
-        None if snapshot.encrypted.is_none() && snapshot.volume.is_none() => Err("neither the snapshot's encryption nor its volume is known".into()),
-        None => Ok(Verdict::fail("the snapshot is not encrypted (its volume is not)").at("encrypted")),
+        None if snapshot.encrypted.is_none() && snapshot.volume.is_none() => {
+            Err("neither the snapshot's encryption nor its volume is known".into())
+        }
+        None => {
+            Ok(Verdict::fail("the snapshot is not encrypted (its volume is not)").at("encrypted"))
+        }
     }
 }
 
@@ -62,18 +71,29 @@ mod tests {
 
     #[test]
     fn snapshots_inherit_and_copies_need_cmk() {
-        expect(&EBS_005, json!([
-            {"kind": "kms_key", "name": "k"},
-            {"kind": "ebs_volume", "name": "enc_vol", "encrypted": true},
-            {"kind": "ebs_volume", "name": "plain_vol"},
-            {"kind": "ebs_snapshot", "name": "of_enc", "volume": "enc_vol"},
-            {"kind": "ebs_snapshot", "name": "of_plain", "volume": "plain_vol"},
-            {"kind": "ebs_snapshot", "name": "live_enc", "encrypted": true},
-            {"kind": "ebs_snapshot", "name": "of_var", "volume": {"unknown": "var.volume_id has no value"}},
-            {"kind": "ebs_snapshot", "name": "copy_cmk", "copy": true, "encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
-            {"kind": "ebs_snapshot", "name": "copy_default_key", "copy": true, "encrypted": true},
-            {"kind": "ebs_snapshot", "name": "copy_plain", "copy": true},
-        ]), &[("of_enc", Pass), ("of_plain", Fail), ("live_enc", Pass), ("of_var", Unknown), ("copy_cmk", Pass),
-              ("copy_default_key", Fail), ("copy_plain", Fail)]);
+        expect(
+            &EBS_005,
+            json!([
+                {"kind": "kms_key", "name": "k"},
+                {"kind": "ebs_volume", "name": "enc_vol", "encrypted": true},
+                {"kind": "ebs_volume", "name": "plain_vol"},
+                {"kind": "ebs_snapshot", "name": "of_enc", "volume": "enc_vol"},
+                {"kind": "ebs_snapshot", "name": "of_plain", "volume": "plain_vol"},
+                {"kind": "ebs_snapshot", "name": "live_enc", "encrypted": true},
+                {"kind": "ebs_snapshot", "name": "of_var", "volume": {"unknown": "var.volume_id has no value"}},
+                {"kind": "ebs_snapshot", "name": "copy_cmk", "copy": true, "encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
+                {"kind": "ebs_snapshot", "name": "copy_default_key", "copy": true, "encrypted": true},
+                {"kind": "ebs_snapshot", "name": "copy_plain", "copy": true},
+            ]),
+            &[
+                ("of_enc", Pass),
+                ("of_plain", Fail),
+                ("live_enc", Pass),
+                ("of_var", Unknown),
+                ("copy_cmk", Pass),
+                ("copy_default_key", Fail),
+                ("copy_plain", Fail),
+            ],
+        );
     }
 }

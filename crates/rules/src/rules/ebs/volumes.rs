@@ -38,7 +38,10 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, volume) in ctx.all::<EbsVolume>() {
-        out.judge(r, judge_one(ctx, r, "volume", &volume.encrypted, &volume.snapshot));
+        out.judge(
+            r,
+            judge_one(ctx, r, "volume", &volume.encrypted, &volume.snapshot),
+        );
     }
     for (r, host) in ctx.all::<BlockDeviceHost>() {
         out.judge(r, judge_host(ctx, r, host));
@@ -49,25 +52,42 @@ fn judge_host(ctx: &Context, r: &Resource, host: &BlockDeviceHost) -> Eval {
     let mut parts = Vec::new();
     for group in &host.devices {
         match group.get() {
-            Ok(devices) => parts.extend(devices.iter().map(|d: &BlockDevice| judge_one(ctx, r, &d.device_name, &d.encrypted, &d.snapshot))),
+            Ok(devices) => parts.extend(devices.iter().map(|d: &BlockDevice| {
+                judge_one(ctx, r, &d.device_name, &d.encrypted, &d.snapshot)
+            })),
             Err(why) => parts.push(Err(why)),
         }
     }
     combine(parts, "every block device is encrypted")
 }
 
-fn judge_one(ctx: &Context, r: &Resource, device: &str, encrypted: &Field<bool>, snapshot: &Ref) -> Eval {
+fn judge_one(
+    ctx: &Context,
+    r: &Resource,
+    device: &str,
+    encrypted: &Field<bool>,
+    snapshot: &Ref,
+) -> Eval {
     if let Some(how) = encrypted_by_itself_or_source(ctx, r, encrypted, snapshot)? {
         return Ok(Verdict::pass(format!("{device}: {how}")));
     }
     if let Some(setting) = ctx.ebs_default(r) {
         if let encguard_model::Spec::EbsEncryptionByDefault(s) = &setting.spec {
             if s.enabled.or_default_to(true)? {
-                return Ok(Verdict::pass(format!("{device}: not encrypted in code, but `{}` encrypts it by default", setting.name)));
+                return Ok(Verdict::pass(format!(
+                    "{device}: not encrypted in code, but `{}` encrypts it by default",
+                    setting.name
+                )));
             }
         }
     }
-    Ok(Verdict::fail(format!("{device} is not encrypted")).at(if device == "volume" { "encrypted" } else { "devices" }).evidence("encrypted = false"))
+    Ok(Verdict::fail(format!("{device} is not encrypted"))
+        .at(if device == "volume" {
+            "encrypted"
+        } else {
+            "devices"
+        })
+        .evidence("encrypted = false"))
 }
 
 #[cfg(test)]
@@ -79,19 +99,32 @@ mod tests {
 
     #[test]
     fn volumes_devices_snapshots_and_account_default() {
-        expect(&EBS_003, json!([
-            {"kind": "ebs_volume", "name": "enc", "encrypted": true},
-            {"kind": "ebs_volume", "name": "plain", "encrypted": false},
-            {"kind": "ebs_volume", "name": "var", "encrypted": {"unknown": "var.encrypted has no value"}},
-            {"kind": "ebs_snapshot", "name": "snap", "encrypted": true, "handles": ["snap-1"]},
-            {"kind": "ebs_volume", "name": "from_snap", "snapshot": "snap-1"},
-            {"kind": "ebs_volume", "name": "from_foreign_snap", "snapshot": "snap-unknown"},
-            {"kind": "block_device_host", "name": "instance_ok", "devices": [[{"device_name": "root", "encrypted": true}, {"device_name": "/dev/sdf", "encrypted": true}]]},
-            {"kind": "block_device_host", "name": "instance_bad", "devices": [[{"device_name": "root", "encrypted": true}, {"device_name": "/dev/sdf"}]]},
-            {"kind": "block_device_host", "name": "template_dynamic", "devices": [{"unknown": "dynamic block over var.disks"}]},
-            {"kind": "ebs_encryption_by_default", "name": "default_on", "enabled": true, "region": "eu-west-1"},
-            {"kind": "ebs_volume", "name": "plain_but_default", "encrypted": false, "region": "eu-west-1"},
-        ]), &[("enc", Pass), ("plain", Fail), ("var", Unknown), ("from_snap", Pass), ("from_foreign_snap", Unknown),
-              ("instance_ok", Pass), ("instance_bad", Fail), ("template_dynamic", Unknown), ("plain_but_default", Pass)]);
+        expect(
+            &EBS_003,
+            json!([
+                {"kind": "ebs_volume", "name": "enc", "encrypted": true},
+                {"kind": "ebs_volume", "name": "plain", "encrypted": false},
+                {"kind": "ebs_volume", "name": "var", "encrypted": {"unknown": "var.encrypted has no value"}},
+                {"kind": "ebs_snapshot", "name": "snap", "encrypted": true, "handles": ["snap-1"]},
+                {"kind": "ebs_volume", "name": "from_snap", "snapshot": "snap-1"},
+                {"kind": "ebs_volume", "name": "from_foreign_snap", "snapshot": "snap-unknown"},
+                {"kind": "block_device_host", "name": "instance_ok", "devices": [[{"device_name": "root", "encrypted": true}, {"device_name": "/dev/sdf", "encrypted": true}]]},
+                {"kind": "block_device_host", "name": "instance_bad", "devices": [[{"device_name": "root", "encrypted": true}, {"device_name": "/dev/sdf"}]]},
+                {"kind": "block_device_host", "name": "template_dynamic", "devices": [{"unknown": "dynamic block over var.disks"}]},
+                {"kind": "ebs_encryption_by_default", "name": "default_on", "enabled": true, "region": "eu-west-1"},
+                {"kind": "ebs_volume", "name": "plain_but_default", "encrypted": false, "region": "eu-west-1"},
+            ]),
+            &[
+                ("enc", Pass),
+                ("plain", Fail),
+                ("var", Unknown),
+                ("from_snap", Pass),
+                ("from_foreign_snap", Unknown),
+                ("instance_ok", Pass),
+                ("instance_bad", Fail),
+                ("template_dynamic", Unknown),
+                ("plain_but_default", Pass),
+            ],
+        );
     }
 }

@@ -45,31 +45,55 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable("AWS managed keys are never deleted"));
+        return Ok(Verdict::not_applicable(
+            "AWS managed keys are never deleted",
+        ));
     }
     let dependents = ctx.dependents(r);
-    let used_by = dependents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
-    let severity = if dependents.is_empty() { Severity::High } else { Severity::Critical };
-    if key.key_state.value()?.is_some_and(|s| s == "PendingDeletion") {
-        let message = if dependents.is_empty() { "the key is pending deletion".into() } else { format!("the key is pending deletion but encrypts {used_by}") };
+    let used_by = dependents
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let severity = if dependents.is_empty() {
+        Severity::High
+    } else {
+        Severity::Critical
+    };
+    if key
+        .key_state
+        .value()?
+        .is_some_and(|s| s == "PendingDeletion")
+    {
+        let message = if dependents.is_empty() {
+            "the key is pending deletion".into()
+        } else {
+            format!("the key is pending deletion but encrypts {used_by}")
+        };
         return Ok(Verdict::fail(message).at("key_state").severity(severity));
     }
     if let Some(action) = &key.planned_action {
         if !dependents.is_empty() {
-            return Ok(Verdict::fail(format!("the plan will {action} the key while {used_by} still use it"))
-                .evidence(format!("actions: {action}"))
-                .severity(Severity::Critical));
+            return Ok(Verdict::fail(format!(
+                "the plan will {action} the key while {used_by} still use it"
+            ))
+            .evidence(format!("actions: {action}"))
+            .severity(Severity::Critical));
         }
     }
     let min = ctx.policy.kms.min_deletion_window_days;
     let window = key.deletion_window_days.or_default_to(30)?;
     if window < min {
-        return Ok(Verdict::fail(format!("deletion window is {window} days; the policy requires at least {min}"))
-            .at("deletion_window_days")
-            .evidence(window)
-            .severity(severity));
+        return Ok(Verdict::fail(format!(
+            "deletion window is {window} days; the policy requires at least {min}"
+        ))
+        .at("deletion_window_days")
+        .evidence(window)
+        .severity(severity));
     }
-    Ok(Verdict::pass(format!("not scheduled for deletion; {window}-day deletion window")))
+    Ok(Verdict::pass(format!(
+        "not scheduled for deletion; {window}-day deletion window"
+    )))
 }
 
 #[cfg(test)]
@@ -81,21 +105,37 @@ mod tests {
 
     #[test]
     fn deletion_state_plan_and_window() {
-        expect(&KMS_006, json!([
-            {"kind": "kms_key", "name": "fine"},
-            {"kind": "kms_key", "name": "short", "deletion_window_days": 7},
-            {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
-            {"kind": "kms_key", "name": "destroyed_in_use", "planned_action": "delete"},
-            {"kind": "ebs_volume", "name": "vol", "encrypted": true, "kms_key": {"type": "customer", "reference": "destroyed_in_use"}},
-            {"kind": "kms_key", "name": "destroyed_unused", "planned_action": "delete"},
-            {"kind": "kms_key", "name": "var", "deletion_window_days": {"unknown": "var.window has no value"}},
-        ]), &[("fine", Pass), ("short", Fail), ("deleting", Fail), ("destroyed_in_use", Fail), ("destroyed_unused", Pass), ("var", Unknown)]);
+        expect(
+            &KMS_006,
+            json!([
+                {"kind": "kms_key", "name": "fine"},
+                {"kind": "kms_key", "name": "short", "deletion_window_days": 7},
+                {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
+                {"kind": "kms_key", "name": "destroyed_in_use", "planned_action": "delete"},
+                {"kind": "ebs_volume", "name": "vol", "encrypted": true, "kms_key": {"type": "customer", "reference": "destroyed_in_use"}},
+                {"kind": "kms_key", "name": "destroyed_unused", "planned_action": "delete"},
+                {"kind": "kms_key", "name": "var", "deletion_window_days": {"unknown": "var.window has no value"}},
+            ]),
+            &[
+                ("fine", Pass),
+                ("short", Fail),
+                ("deleting", Fail),
+                ("destroyed_in_use", Fail),
+                ("destroyed_unused", Pass),
+                ("var", Unknown),
+            ],
+        );
     }
 
     #[test]
     fn minimum_window_comes_from_the_policy() {
-        expect_with(&KMS_006, "[kms]\nmin_deletion_window_days = 7\n", json!([
-            {"kind": "kms_key", "name": "short", "deletion_window_days": 7},
-        ]), &[("short", Pass)]);
+        expect_with(
+            &KMS_006,
+            "[kms]\nmin_deletion_window_days = 7\n",
+            json!([
+                {"kind": "kms_key", "name": "short", "deletion_window_days": 7},
+            ]),
+            &[("short", Pass)],
+        );
     }
 }

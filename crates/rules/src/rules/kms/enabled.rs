@@ -39,22 +39,43 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable("AWS managed keys are managed by AWS"));
+        return Ok(Verdict::not_applicable(
+            "AWS managed keys are managed by AWS",
+        ));
     }
     let dependents = ctx.dependents(r);
-    let severity = if dependents.is_empty() { Severity::Medium } else { Severity::High };
-    let used_by = || dependents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
+    let severity = if dependents.is_empty() {
+        Severity::Medium
+    } else {
+        Severity::High
+    };
+    let used_by = || {
+        dependents
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match key.key_state.value()?.map(String::as_str) {
         Some("PendingDeletion" | "PendingReplicaDeletion") => {
-            return Ok(Verdict::not_applicable("the key is pending deletion (KMS-006)"))
+            return Ok(Verdict::not_applicable(
+                "the key is pending deletion (KMS-006)",
+            ))
         }
         Some("Enabled") | None => {}
         Some(state) => {
-            return Ok(Verdict::fail(format!("key state is {state}")).at("key_state").evidence(used_by()).severity(severity))
+            return Ok(Verdict::fail(format!("key state is {state}"))
+                .at("key_state")
+                .evidence(used_by())
+                .severity(severity))
         }
     }
     if !key.enabled.or_default_to(true)? {
-        let message = if dependents.is_empty() { "the key is disabled".to_string() } else { format!("the key is disabled but encrypts {}", used_by()) };
+        let message = if dependents.is_empty() {
+            "the key is disabled".to_string()
+        } else {
+            format!("the key is disabled but encrypts {}", used_by())
+        };
         return Ok(Verdict::fail(message).at("enabled").severity(severity));
     }
     Ok(Verdict::pass("the key is enabled"))
@@ -78,13 +99,29 @@ mod tests {
             {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
             {"kind": "kms_key", "name": "var", "enabled": {"unknown": "var.enabled has no value"}},
         ]);
-        expect(&KMS_005, resources.clone(), &[("on", Pass), ("off", Fail), ("off_used", Fail), ("live_disabled", Fail),
-            ("deleting", NotApplicable), ("var", Unknown)]);
+        expect(
+            &KMS_005,
+            resources.clone(),
+            &[
+                ("on", Pass),
+                ("off", Fail),
+                ("off_used", Fail),
+                ("live_disabled", Fail),
+                ("deleting", NotApplicable),
+                ("var", Unknown),
+            ],
+        );
         let inv = crate::testing::inventory(resources);
         let policy = crate::Policy::default();
         let ctx = crate::Context::new(&inv, &policy, crate::testing::today());
         let eval = crate::evaluate(&ctx, |r| r.id == "KMS-005");
-        let severity = |name: &str| eval.findings.iter().find(|f| f.resource == name).unwrap().severity;
+        let severity = |name: &str| {
+            eval.findings
+                .iter()
+                .find(|f| f.resource == name)
+                .unwrap()
+                .severity
+        };
         assert_eq!(severity("off"), Severity::Medium);
         assert_eq!(severity("off_used"), Severity::High);
     }

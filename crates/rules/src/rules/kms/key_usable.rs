@@ -41,8 +41,15 @@ declare_rule! {
 /// The key references that a service rule already judges with the same check.
 fn covered_elsewhere(spec: &Spec, attribute: &str) -> bool {
     match spec {
-        Spec::Secret(_) | Spec::S3Bucket(_) | Spec::S3EncryptionConfig(_) | Spec::EbsVolume(_)
-        | Spec::BlockDeviceHost(_) | Spec::EbsDefaultKey(_) | Spec::DynamodbTable(_) => attribute == "kms_key" || attribute == "encryption" || attribute == "devices",
+        Spec::Secret(_)
+        | Spec::S3Bucket(_)
+        | Spec::S3EncryptionConfig(_)
+        | Spec::EbsVolume(_)
+        | Spec::BlockDeviceHost(_)
+        | Spec::EbsDefaultKey(_)
+        | Spec::DynamodbTable(_) => {
+            attribute == "kms_key" || attribute == "encryption" || attribute == "devices"
+        }
         Spec::RdsInstance(_) | Spec::RdsCluster(_) => attribute == "kms_key",
         _ => false,
     }
@@ -58,7 +65,13 @@ fn check(ctx: &Context, out: &mut Out) {
             .map(|(_, key)| key)
             .collect();
         if !keys.is_empty() {
-            out.judge(r, combine(keys.into_iter().map(|k| ctx.check_key_usable(r, k)), "every key is symmetric, enabled and in region"));
+            out.judge(
+                r,
+                combine(
+                    keys.into_iter().map(|k| ctx.check_key_usable(r, k)),
+                    "every key is symmetric, enabled and in region",
+                ),
+            );
         }
     }
 }
@@ -91,18 +104,33 @@ mod tests {
             {"kind": "log_group", "name": "plain"},
             {"kind": "secret", "name": "secret_main_key", "kms_key": key("aws_kms_key.rsa")},
         ]);
-        expect(&KMS_007, resources.clone(), &[("good", Pass), ("via_alias", Pass), ("rsa", Fail), ("off", Fail),
-            ("elsewhere", Unknown), ("var", Unknown), ("managed", Pass)]);
+        expect(
+            &KMS_007,
+            resources.clone(),
+            &[
+                ("good", Pass),
+                ("via_alias", Pass),
+                ("rsa", Fail),
+                ("off", Fail),
+                ("elsewhere", Unknown),
+                ("var", Unknown),
+                ("managed", Pass),
+            ],
+        );
         expect_silent(&KMS_007, resources, &["plain", "secret_main_key"]);
     }
 
     #[test]
     fn region_and_planned_destroy() {
-        expect(&KMS_007, json!([
-            {"kind": "kms_key", "name": "k_us", "region": "us-east-1"},
-            {"kind": "kms_key", "name": "k_gone", "planned_action": "delete"},
-            {"kind": "rds_snapshot", "name": "cross_region", "region": "eu-west-1", "copy": true, "encrypted": true, "kms_key": key("k_us")},
-            {"kind": "rds_snapshot", "name": "doomed", "encrypted": true, "kms_key": key("k_gone")},
-        ]), &[("cross_region", Fail), ("doomed", Fail)]);
+        expect(
+            &KMS_007,
+            json!([
+                {"kind": "kms_key", "name": "k_us", "region": "us-east-1"},
+                {"kind": "kms_key", "name": "k_gone", "planned_action": "delete"},
+                {"kind": "rds_snapshot", "name": "cross_region", "region": "eu-west-1", "copy": true, "encrypted": true, "kms_key": key("k_us")},
+                {"kind": "rds_snapshot", "name": "doomed", "encrypted": true, "kms_key": key("k_gone")},
+            ]),
+            &[("cross_region", Fail), ("doomed", Fail)],
+        );
     }
 }

@@ -6,10 +6,17 @@ use std::collections::BTreeSet;
 
 /// Actions that administer a key; holding them and the use actions breaks separation of duties.
 const ADMIN_ACTIONS: &[&str] = &[
-    "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateAlias", "kms:UpdateKeyDescription",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:CreateAlias",
+    "kms:UpdateKeyDescription",
 ];
-/// Actions that use a key to reach data.
-const USE_ACTIONS: &[&str] = &["kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant", "kms:GenerateDataKey"];
+/// Actions that use a key to reach data. (`kms:CreateGrant` is not among them: AWS's own
+/// administrator statement grants it through `kms:Create*`.)
+const DATA_ACTIONS: &[&str] = &["kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey"];
+/// Actions that let a principal pass key use on to others.
+const GRANT_ACTIONS: &[&str] = &["kms:CreateGrant"];
 
 declare_rule! {
     /// ## What it checks
@@ -58,12 +65,16 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn matches_any(patterns: &[String], principal: &str) -> bool {
-    patterns.iter().any(|p| globset::Glob::new(p).is_ok_and(|g| g.compile_matcher().is_match(principal)))
+    patterns
+        .iter()
+        .any(|p| globset::Glob::new(p).is_ok_and(|g| g.compile_matcher().is_match(principal)))
 }
 
 fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
+        return Ok(Verdict::not_applicable(
+            "AWS managed keys have policies AWS maintains",
+        ));
     }
     let settings = &ctx.policy.kms;
     let mut problems = BTreeSet::new();
@@ -72,16 +83,34 @@ fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         let mut admins = BTreeSet::new();
         let mut users = BTreeSet::new();
         for s in allow_statements(doc) {
-            for p in s.principal.iter().flatten().filter(|p| p.kind == "AWS" && p.id != "*" && !is_account_root(&p.id)) {
-                let full = s.allows_action("kms:*") && s.action.iter().chain(&s.not_action).all(|a| a == "*" || a == "kms:*");
+            for p in s
+                .principal
+                .iter()
+                .flatten()
+                .filter(|p| p.kind == "AWS" && p.id != "*" && !is_account_root(&p.id))
+            {
+                let full = s.allows_action("kms:*")
+                    && s.action
+                        .iter()
+                        .chain(&s.not_action)
+                        .all(|a| a == "*" || a == "kms:*");
                 let administers = ADMIN_ACTIONS.iter().any(|a| s.allows_action(a));
-                let uses = USE_ACTIONS.iter().any(|a| s.allows_action(a));
+                let uses = DATA_ACTIONS.iter().any(|a| s.allows_action(a));
+                let grants = GRANT_ACTIONS.iter().any(|a| s.allows_action(a));
                 if full && !matches_any(&settings.key_administrators, &p.id) {
                     problems.insert(format!("{} holds kms:*", p.id));
                 }
-                let configured = !settings.key_administrators.is_empty() || !settings.key_users.is_empty();
-                if configured && uses && !matches_any(&settings.key_users, &p.id) && !matches_any(&settings.key_administrators, &p.id) {
-                    problems.insert(format!("{} may decrypt but is not a configured key user", p.id));
+                let configured =
+                    !settings.key_administrators.is_empty() || !settings.key_users.is_empty();
+                if configured
+                    && (uses || grants && !administers)
+                    && !matches_any(&settings.key_users, &p.id)
+                    && !matches_any(&settings.key_administrators, &p.id)
+                {
+                    problems.insert(format!(
+                        "{} may decrypt but is not a configured key user",
+                        p.id
+                    ));
                 }
                 if administers {
                     admins.insert(p.id.clone());
@@ -105,13 +134,22 @@ fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
 }
 
 fn judge_identity_policy(doc: &PolicyDocument) -> Verdict {
-    let broad = doc.statements.iter().filter(|s| s.effect == encguard_model::Effect::Allow).find(|s| {
-        ["kms:Decrypt", "kms:ReEncryptFrom"].iter().any(|a| s.allows_action(a)) && s.resource.iter().any(|r| r == "*")
-    });
+    let broad = doc
+        .statements
+        .iter()
+        .filter(|s| s.effect == encguard_model::Effect::Allow)
+        .find(|s| {
+            ["kms:Decrypt", "kms:ReEncryptFrom"]
+                .iter()
+                .any(|a| s.allows_action(a))
+                && s.resource.iter().any(|r| r == "*")
+        });
     match broad {
-        Some(s) => Verdict::fail("allows decrypting with every key in the account (Resource \"*\")")
-            .at("document")
-            .evidence(format!("Allow {} on *", s.action.join(", "))),
+        Some(s) => {
+            Verdict::fail("allows decrypting with every key in the account (Resource \"*\")")
+                .at("document")
+                .evidence(format!("Allow {} on *", s.action.join(", ")))
+        }
         None => Verdict::pass("KMS decrypt permissions name their keys"),
     }
 }
@@ -129,28 +167,45 @@ mod tests {
 
     #[test]
     fn full_permissions_and_mixed_duties_fail() {
-        expect(&KMS_004, json!([
-            {"kind": "kms_key", "name": "root_only", "policy": {"statements": [allow("arn:aws:iam::111122223333:root", &["kms:*"])]}},
-            {"kind": "kms_key", "name": "app_star", "policy": {"statements": [allow("arn:aws:iam::111122223333:role/app", &["kms:*"])]}},
-            {"kind": "kms_key", "name": "mixed", "policy": {"statements": [
-                allow("arn:aws:iam::111122223333:role/ops", &["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]),
-                allow("arn:aws:iam::111122223333:role/ops", &["kms:Decrypt"])]}},
-            {"kind": "kms_key", "name": "separated", "policy": {"statements": [
-                allow("arn:aws:iam::111122223333:role/admin", &["kms:PutKeyPolicy"]),
-                allow("arn:aws:iam::111122223333:role/app", &["kms:Decrypt", "kms:GenerateDataKey"])]}},
-            {"kind": "kms_key", "name": "computed", "policy": {"unknown": "data.aws_iam_policy_document.k over var.roles"}},
-            {"kind": "iam_policy", "name": "decrypt_all", "document": {"statements": [{"effect": "Allow", "action": ["kms:Decrypt"], "resource": ["*"]}]}},
-            {"kind": "iam_policy", "name": "decrypt_one", "document": {"statements": [{"effect": "Allow", "action": ["kms:Decrypt"], "resource": ["arn:aws:kms:eu-west-1:111122223333:key/1"]}]}},
-            {"kind": "iam_policy", "name": "unknown_doc", "document": {"unknown": "file() of a missing path"}},
-        ]), &[("root_only", Pass), ("app_star", Fail), ("mixed", Fail), ("separated", Pass), ("computed", Unknown),
-              ("decrypt_all", Fail), ("decrypt_one", Pass), ("unknown_doc", Unknown)]);
+        expect(
+            &KMS_004,
+            json!([
+                {"kind": "kms_key", "name": "root_only", "policy": {"statements": [allow("arn:aws:iam::111122223333:root", &["kms:*"])]}},
+                {"kind": "kms_key", "name": "app_star", "policy": {"statements": [allow("arn:aws:iam::111122223333:role/app", &["kms:*"])]}},
+                {"kind": "kms_key", "name": "mixed", "policy": {"statements": [
+                    allow("arn:aws:iam::111122223333:role/ops", &["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]),
+                    allow("arn:aws:iam::111122223333:role/ops", &["kms:Decrypt"])]}},
+                {"kind": "kms_key", "name": "separated", "policy": {"statements": [
+                    allow("arn:aws:iam::111122223333:role/admin", &["kms:PutKeyPolicy"]),
+                    allow("arn:aws:iam::111122223333:role/app", &["kms:Decrypt", "kms:GenerateDataKey"])]}},
+                {"kind": "kms_key", "name": "computed", "policy": {"unknown": "data.aws_iam_policy_document.k over var.roles"}},
+                {"kind": "iam_policy", "name": "decrypt_all", "document": {"statements": [{"effect": "Allow", "action": ["kms:Decrypt"], "resource": ["*"]}]}},
+                {"kind": "iam_policy", "name": "decrypt_one", "document": {"statements": [{"effect": "Allow", "action": ["kms:Decrypt"], "resource": ["arn:aws:kms:eu-west-1:111122223333:key/1"]}]}},
+                {"kind": "iam_policy", "name": "unknown_doc", "document": {"unknown": "file() of a missing path"}},
+            ]),
+            &[
+                ("root_only", Pass),
+                ("app_star", Fail),
+                ("mixed", Fail),
+                ("separated", Pass),
+                ("computed", Unknown),
+                ("decrypt_all", Fail),
+                ("decrypt_one", Pass),
+                ("unknown_doc", Unknown),
+            ],
+        );
     }
 
     #[test]
     fn configured_users_bound_who_may_decrypt() {
-        expect_with(&KMS_004, "[kms]\nkey_users = [\"arn:aws:iam::*:role/app-*\"]\n", json!([
-            {"kind": "kms_key", "name": "listed", "policy": {"statements": [allow("arn:aws:iam::111122223333:role/app-orders", &["kms:Decrypt"])]}},
-            {"kind": "kms_key", "name": "stranger", "policy": {"statements": [allow("arn:aws:iam::111122223333:role/batch", &["kms:Decrypt"])]}},
-        ]), &[("listed", Pass), ("stranger", Fail)]);
+        expect_with(
+            &KMS_004,
+            "[kms]\nkey_users = [\"arn:aws:iam::*:role/app-*\"]\n",
+            json!([
+                {"kind": "kms_key", "name": "listed", "policy": {"statements": [allow("arn:aws:iam::111122223333:role/app-orders", &["kms:Decrypt"])]}},
+                {"kind": "kms_key", "name": "stranger", "policy": {"statements": [allow("arn:aws:iam::111122223333:role/batch", &["kms:Decrypt"])]}},
+            ]),
+            &[("listed", Pass), ("stranger", Fail)],
+        );
     }
 }

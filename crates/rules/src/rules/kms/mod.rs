@@ -8,8 +8,8 @@ pub mod material_expiry;
 pub mod public_policy;
 pub mod rotation;
 
-use encguard_model::{KmsKey, PolicyDocument, Statement, Effect};
 use crate::rule::FieldExt;
+use encguard_model::{Effect, KmsKey, PolicyDocument, Statement};
 
 /// Whether a key is AWS managed (those are out of the customer's hands).
 pub(crate) fn is_aws_managed(key: &KmsKey) -> Result<bool, String> {
@@ -24,7 +24,10 @@ pub(crate) fn is_default_key_policy(doc: &PolicyDocument) -> bool {
             s.effect == Effect::Allow
                 && s.condition.is_empty()
                 && s.action.iter().all(|a| a == "kms:*")
-                && s.principal.iter().flatten().all(|p| p.kind == "AWS" && is_account_root(&p.id))
+                && s.principal
+                    .iter()
+                    .flatten()
+                    .all(|p| p.kind == "AWS" && is_account_root(&p.id))
         }
         _ => false,
     }
@@ -32,7 +35,8 @@ pub(crate) fn is_default_key_policy(doc: &PolicyDocument) -> bool {
 
 /// `arn:aws:iam::111122223333:root` or the bare account id.
 pub(crate) fn is_account_root(principal: &str) -> bool {
-    principal.ends_with(":root") || (principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()))
+    principal.ends_with(":root")
+        || (principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Allow statements, with every principal they name (the public `*` included).

@@ -54,12 +54,16 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn is_public(s: &Statement) -> bool {
     let open = s.has_public_principal() || s.not_principal.is_some();
-    open && !CONSTRAINING_KEYS.iter().any(|key| s.condition.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
+    open && !CONSTRAINING_KEYS
+        .iter()
+        .any(|key| s.condition.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
 }
 
 fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
+        return Ok(Verdict::not_applicable(
+            "AWS managed keys have policies AWS maintains",
+        ));
     }
     let policies = ctx.key_policies(r);
     let mut unknown = None;
@@ -72,16 +76,29 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
             }
         };
         if let Some(s) = allow_statements(doc).find(|s| is_public(s)) {
-            return Ok(Verdict::fail("the key policy allows any principal without an account or organisation condition")
-                .at("policy")
-                .evidence(format!("Allow {} to *{}", s.action.join(", "), s.sid.as_ref().map(|id| format!(" (Sid {id})")).unwrap_or_default())));
+            return Ok(Verdict::fail(
+                "the key policy allows any principal without an account or organisation condition",
+            )
+            .at("policy")
+            .evidence(format!(
+                "Allow {} to *{}",
+                s.action.join(", "),
+                s.sid
+                    .as_ref()
+                    .map(|id| format!(" (Sid {id})"))
+                    .unwrap_or_default()
+            )));
         }
     }
     if let Some(why) = unknown {
         return Err(why);
     }
     if policies.is_empty() {
-        if let Some((_, why)) = ctx.unattached(r).iter().find(|(a, _)| *a == Attachment::KeyPolicy) {
+        if let Some((_, why)) = ctx
+            .unattached(r)
+            .iter()
+            .find(|(a, _)| *a == Attachment::KeyPolicy)
+        {
             return Err(why.clone());
         }
     }
@@ -101,16 +118,27 @@ mod tests {
 
     #[test]
     fn wildcard_principals_fail_unless_conditioned() {
-        expect(&KMS_003, json!([
-            {"kind": "kms_key", "name": "public", "policy": policy(json!({"effect": "Allow", "principal": [{"kind": "*", "id": "*"}], "action": ["kms:Decrypt"]}))},
-            {"kind": "kms_key", "name": "aws_star", "policy": policy(json!({"effect": "Allow", "principal": [{"kind": "AWS", "id": "*"}], "action": ["kms:*"]}))},
-            {"kind": "kms_key", "name": "not_principal", "policy": policy(json!({"effect": "Allow", "not_principal": [{"kind": "AWS", "id": "arn:aws:iam::1:role/x"}], "action": ["kms:*"]}))},
-            {"kind": "kms_key", "name": "conditioned", "policy": policy(json!({"effect": "Allow", "principal": [{"kind": "*", "id": "*"}], "action": ["kms:Decrypt"],
-                "condition": [{"operator": "StringEquals", "key": "kms:CallerAccount", "values": ["111122223333"]}]}))},
-            {"kind": "kms_key", "name": "deny", "policy": policy(json!({"effect": "Deny", "principal": [{"kind": "*", "id": "*"}], "action": ["kms:*"]}))},
-            {"kind": "kms_key", "name": "no_policy"},
-            {"kind": "kms_key", "name": "computed", "policy": {"unknown": "policy depends on var.admins"}},
-        ]), &[("public", Fail), ("aws_star", Fail), ("not_principal", Fail), ("conditioned", Pass), ("deny", Pass),
-              ("no_policy", Pass), ("computed", Unknown)]);
+        expect(
+            &KMS_003,
+            json!([
+                {"kind": "kms_key", "name": "public", "policy": policy(json!({"effect": "Allow", "principal": [{"kind": "*", "id": "*"}], "action": ["kms:Decrypt"]}))},
+                {"kind": "kms_key", "name": "aws_star", "policy": policy(json!({"effect": "Allow", "principal": [{"kind": "AWS", "id": "*"}], "action": ["kms:*"]}))},
+                {"kind": "kms_key", "name": "not_principal", "policy": policy(json!({"effect": "Allow", "not_principal": [{"kind": "AWS", "id": "arn:aws:iam::1:role/x"}], "action": ["kms:*"]}))},
+                {"kind": "kms_key", "name": "conditioned", "policy": policy(json!({"effect": "Allow", "principal": [{"kind": "*", "id": "*"}], "action": ["kms:Decrypt"],
+                    "condition": [{"operator": "StringEquals", "key": "kms:CallerAccount", "values": ["111122223333"]}]}))},
+                {"kind": "kms_key", "name": "deny", "policy": policy(json!({"effect": "Deny", "principal": [{"kind": "*", "id": "*"}], "action": ["kms:*"]}))},
+                {"kind": "kms_key", "name": "no_policy"},
+                {"kind": "kms_key", "name": "computed", "policy": {"unknown": "policy depends on var.admins"}},
+            ]),
+            &[
+                ("public", Fail),
+                ("aws_star", Fail),
+                ("not_principal", Fail),
+                ("conditioned", Pass),
+                ("deny", Pass),
+                ("no_policy", Pass),
+                ("computed", Unknown),
+            ],
+        );
     }
 }

@@ -43,18 +43,25 @@ fn check(ctx: &Context, out: &mut Out) {
 
 pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if key.key_manager.or_default_to("CUSTOMER".into())? == "AWS" {
-        return Ok(Verdict::not_applicable("AWS managed keys are rotated by AWS every year"));
+        return Ok(Verdict::not_applicable(
+            "AWS managed keys are rotated by AWS every year",
+        ));
     }
     if key.replica_of.is_some() {
         return match ctx.target(r, &key.replica_of) {
             crate::context::Target::Found(p) => match &p.spec {
                 encguard_model::Spec::KmsKey(primary) => {
                     let v = judge(ctx, p, primary)?;
-                    Ok(Verdict { message: format!("follows its primary `{}`: {}", p.name, v.message), ..v })
+                    Ok(Verdict {
+                        message: format!("follows its primary `{}`: {}", p.name, v.message),
+                        ..v
+                    })
                 }
                 _ => Err(format!("primary `{}` is not a KMS key", p.name)),
             },
-            crate::context::Target::Outside(name) => Err(format!("replica of `{name}`, which this scan does not describe")),
+            crate::context::Target::Outside(name) => Err(format!(
+                "replica of `{name}`, which this scan does not describe"
+            )),
             crate::context::Target::Unknown(why) => Err(why.to_string()),
             crate::context::Target::Absent => unreachable!("checked above"),
         };
@@ -63,19 +70,27 @@ pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     let usage = key.key_usage.or_default_to("ENCRYPT_DECRYPT".into())?;
     let origin = key.origin.or_default_to("AWS_KMS".into())?;
     if spec != "SYMMETRIC_DEFAULT" || usage != "ENCRYPT_DECRYPT" {
-        return Ok(Verdict::not_applicable(format!("{spec} keys for {usage} cannot rotate automatically")));
+        return Ok(Verdict::not_applicable(format!(
+            "{spec} keys for {usage} cannot rotate automatically"
+        )));
     }
     if origin != "AWS_KMS" || key.custom_key_store_id.value()?.is_some() {
-        return Ok(Verdict::not_applicable(format!("keys with origin {origin} or in a custom key store cannot rotate automatically")));
+        return Ok(Verdict::not_applicable(format!(
+            "keys with origin {origin} or in a custom key store cannot rotate automatically"
+        )));
     }
     if !key.rotation_enabled.or_default_to(false)? {
-        return Ok(Verdict::fail("automatic rotation is off").at("rotation_enabled").evidence("rotation_enabled = false"));
+        return Ok(Verdict::fail("automatic rotation is off")
+            .at("rotation_enabled")
+            .evidence("rotation_enabled = false"));
     }
     let max = ctx.policy.kms.max_rotation_days;
     match key.rotation_period_days.value()? {
-        Some(&days) if days > max => Ok(Verdict::fail(format!("rotates every {days} days; the policy allows at most {max}"))
-            .at("rotation_period_days")
-            .evidence(days)),
+        Some(&days) if days > max => Ok(Verdict::fail(format!(
+            "rotates every {days} days; the policy allows at most {max}"
+        ))
+        .at("rotation_period_days")
+        .evidence(days)),
         Some(days) => Ok(Verdict::pass(format!("rotates every {days} days"))),
         None => Ok(Verdict::pass("rotates every 365 days (the default period)")),
     }
@@ -90,25 +105,46 @@ mod tests {
 
     #[test]
     fn rotation_is_judged_only_where_possible() {
-        expect(&KMS_001, json!([
-            {"kind": "kms_key", "name": "on", "rotation_enabled": true},
-            {"kind": "kms_key", "name": "off"},
-            {"kind": "kms_key", "name": "var", "rotation_enabled": {"unknown": "var.rotate has no value"}},
-            {"kind": "kms_key", "name": "rsa", "key_spec": "RSA_2048", "key_usage": "SIGN_VERIFY"},
-            {"kind": "kms_key", "name": "hmac", "key_spec": "HMAC_256", "key_usage": "GENERATE_VERIFY_MAC"},
-            {"kind": "kms_key", "name": "imported", "origin": "EXTERNAL"},
-            {"kind": "kms_key", "name": "aws", "key_manager": "AWS"},
-        ]), &[("on", Pass), ("off", Fail), ("var", Unknown), ("rsa", NotApplicable), ("hmac", NotApplicable),
-              ("imported", NotApplicable), ("aws", NotApplicable)]);
+        expect(
+            &KMS_001,
+            json!([
+                {"kind": "kms_key", "name": "on", "rotation_enabled": true},
+                {"kind": "kms_key", "name": "off"},
+                {"kind": "kms_key", "name": "var", "rotation_enabled": {"unknown": "var.rotate has no value"}},
+                {"kind": "kms_key", "name": "rsa", "key_spec": "RSA_2048", "key_usage": "SIGN_VERIFY"},
+                {"kind": "kms_key", "name": "hmac", "key_spec": "HMAC_256", "key_usage": "GENERATE_VERIFY_MAC"},
+                {"kind": "kms_key", "name": "imported", "origin": "EXTERNAL"},
+                {"kind": "kms_key", "name": "aws", "key_manager": "AWS"},
+            ]),
+            &[
+                ("on", Pass),
+                ("off", Fail),
+                ("var", Unknown),
+                ("rsa", NotApplicable),
+                ("hmac", NotApplicable),
+                ("imported", NotApplicable),
+                ("aws", NotApplicable),
+            ],
+        );
     }
 
     #[test]
     fn period_is_compared_with_the_policy_and_replicas_follow_the_primary() {
-        expect_with(&KMS_001, "[kms]\nmax_rotation_days = 180\n", json!([
-            {"kind": "kms_key", "name": "slow", "rotation_enabled": true, "rotation_period_days": 365},
-            {"kind": "kms_key", "name": "fast", "rotation_enabled": true, "rotation_period_days": 90},
-            {"kind": "kms_key", "name": "replica", "replica_of": "slow"},
-            {"kind": "kms_key", "name": "orphan", "replica_of": "arn:aws:kms:us-east-1:111122223333:key/mrk-1"},
-        ]), &[("slow", Fail), ("fast", Pass), ("replica", Fail), ("orphan", Unknown)]);
+        expect_with(
+            &KMS_001,
+            "[kms]\nmax_rotation_days = 180\n",
+            json!([
+                {"kind": "kms_key", "name": "slow", "rotation_enabled": true, "rotation_period_days": 365},
+                {"kind": "kms_key", "name": "fast", "rotation_enabled": true, "rotation_period_days": 90},
+                {"kind": "kms_key", "name": "replica", "replica_of": "slow"},
+                {"kind": "kms_key", "name": "orphan", "replica_of": "arn:aws:kms:us-east-1:111122223333:key/mrk-1"},
+            ]),
+            &[
+                ("slow", Fail),
+                ("fast", Pass),
+                ("replica", Fail),
+                ("orphan", Unknown),
+            ],
+        );
     }
 }

@@ -50,10 +50,23 @@ fn check(ctx: &Context, out: &mut Out) {
         };
         let secure: Vec<&ClassicListener> = listeners
             .iter()
-            .filter(|l| l.lb_protocol.as_ref().and_then(|p| p.known()).is_some_and(|p| p.eq_ignore_ascii_case("HTTPS") || p.eq_ignore_ascii_case("SSL")))
+            .filter(|l| {
+                l.lb_protocol
+                    .as_ref()
+                    .and_then(|p| p.known())
+                    .is_some_and(|p| {
+                        p.eq_ignore_ascii_case("HTTPS") || p.eq_ignore_ascii_case("SSL")
+                    })
+            })
             .collect();
         if !secure.is_empty() {
-            out.judge(r, combine(secure.into_iter().map(|l| judge(ctx, elb, l)), "every TLS listener negotiates TLS 1.2+ with strong ciphers"));
+            out.judge(
+                r,
+                combine(
+                    secure.into_iter().map(|l| judge(ctx, elb, l)),
+                    "every TLS listener negotiates TLS 1.2+ with strong ciphers",
+                ),
+            );
         }
     }
 }
@@ -61,16 +74,29 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -> Eval {
     let port = listener.lb_port.or_default_to(0)?;
     let names = listener.policy_names.or_default_to(Vec::new())?;
-    let policies: Vec<_> = elb.ssl_policies.iter().filter(|p| names.contains(&p.name)).collect();
+    let policies: Vec<_> = elb
+        .ssl_policies
+        .iter()
+        .filter(|p| names.contains(&p.name))
+        .collect();
     if policies.is_empty() {
-        return Ok(Verdict::fail(format!("port {port} has no SSL negotiation policy; the default allows TLS 1.0")).at("listeners"));
+        return Ok(Verdict::fail(format!(
+            "port {port} has no SSL negotiation policy; the default allows TLS 1.0"
+        ))
+        .at("listeners"));
     }
     let minimum = ctx.policy.tls.minimum_version;
     for policy in policies {
         if let Some(reference) = policy.reference_policy.value()? {
-            let oldest = elb_policy_minimum(reference).ok_or_else(|| format!("reference policy `{reference}` is not a predefined policy"))?;
+            let oldest = elb_policy_minimum(reference).ok_or_else(|| {
+                format!("reference policy `{reference}` is not a predefined policy")
+            })?;
             if oldest < minimum {
-                return Ok(Verdict::fail(format!("port {port}: {reference} allows {oldest}")).at("listeners").evidence(reference));
+                return Ok(
+                    Verdict::fail(format!("port {port}: {reference} allows {oldest}"))
+                        .at("listeners")
+                        .evidence(reference),
+                );
             }
             continue;
         }
@@ -85,13 +111,28 @@ fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -
                 _ => false,
             })
             .collect();
-        let weak: Vec<&String> = enabled.iter().filter(|a| WEAK_CIPHER_MARKS.iter().any(|m| a.contains(m))).collect();
+        let weak: Vec<&String> = enabled
+            .iter()
+            .filter(|a| WEAK_CIPHER_MARKS.iter().any(|m| a.contains(m)))
+            .collect();
         if !old.is_empty() || !weak.is_empty() {
-            let listed = old.iter().chain(&weak).map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-            return Ok(Verdict::fail(format!("port {port}: policy {} enables {listed}", policy.name)).at("listeners").evidence(listed));
+            let listed = old
+                .iter()
+                .chain(&weak)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Ok(Verdict::fail(format!(
+                "port {port}: policy {} enables {listed}",
+                policy.name
+            ))
+            .at("listeners")
+            .evidence(listed));
         }
     }
-    Ok(Verdict::pass(format!("port {port} negotiates {minimum}+ with strong ciphers")))
+    Ok(Verdict::pass(format!(
+        "port {port} negotiates {minimum}+ with strong ciphers"
+    )))
 }
 
 #[cfg(test)]
@@ -104,18 +145,29 @@ mod tests {
     #[test]
     fn negotiation_policies() {
         let listener = |policies: &[&str]| json!([{"lb_port": 443, "lb_protocol": "HTTPS", "policy_names": policies}]);
-        expect(&LB_005, json!([
-            {"kind": "classic_load_balancer", "name": "reference", "listeners": listener(&["tls12"]),
-             "ssl_policies": [{"name": "tls12", "reference_policy": "ELBSecurityPolicy-TLS-1-2-2017-01"}]},
-            {"kind": "classic_load_balancer", "name": "old_reference", "listeners": listener(&["p"]),
-             "ssl_policies": [{"name": "p", "reference_policy": "ELBSecurityPolicy-2016-08"}]},
-            {"kind": "classic_load_balancer", "name": "custom_weak", "listeners": listener(&["c"]),
-             "ssl_policies": [{"name": "c", "enabled_attributes": ["Protocol-TLSv1.2", "RC4-SHA"]}]},
-            {"kind": "classic_load_balancer", "name": "custom_ok", "listeners": listener(&["c"]),
-             "ssl_policies": [{"name": "c", "enabled_attributes": ["Protocol-TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"]}]},
-            {"kind": "classic_load_balancer", "name": "none", "listeners": listener(&[])},
-            {"kind": "classic_load_balancer", "name": "var", "listeners": listener(&["v"]),
-             "ssl_policies": [{"name": "v", "reference_policy": {"unknown": "var.policy has no value"}}]},
-        ]), &[("reference", Pass), ("old_reference", Fail), ("custom_weak", Fail), ("custom_ok", Pass), ("none", Fail), ("var", Unknown)]);
+        expect(
+            &LB_005,
+            json!([
+                {"kind": "classic_load_balancer", "name": "reference", "listeners": listener(&["tls12"]),
+                 "ssl_policies": [{"name": "tls12", "reference_policy": "ELBSecurityPolicy-TLS-1-2-2017-01"}]},
+                {"kind": "classic_load_balancer", "name": "old_reference", "listeners": listener(&["p"]),
+                 "ssl_policies": [{"name": "p", "reference_policy": "ELBSecurityPolicy-2016-08"}]},
+                {"kind": "classic_load_balancer", "name": "custom_weak", "listeners": listener(&["c"]),
+                 "ssl_policies": [{"name": "c", "enabled_attributes": ["Protocol-TLSv1.2", "RC4-SHA"]}]},
+                {"kind": "classic_load_balancer", "name": "custom_ok", "listeners": listener(&["c"]),
+                 "ssl_policies": [{"name": "c", "enabled_attributes": ["Protocol-TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"]}]},
+                {"kind": "classic_load_balancer", "name": "none", "listeners": listener(&[])},
+                {"kind": "classic_load_balancer", "name": "var", "listeners": listener(&["v"]),
+                 "ssl_policies": [{"name": "v", "reference_policy": {"unknown": "var.policy has no value"}}]},
+            ]),
+            &[
+                ("reference", Pass),
+                ("old_reference", Fail),
+                ("custom_weak", Fail),
+                ("custom_ok", Pass),
+                ("none", Fail),
+                ("var", Unknown),
+            ],
+        );
     }
 }

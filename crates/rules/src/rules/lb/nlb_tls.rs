@@ -42,28 +42,42 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
     if protocol == "HTTP" || protocol == "HTTPS" {
-        return Ok(Verdict::not_applicable("an application load balancer listener (LB-001)"));
+        return Ok(Verdict::not_applicable(
+            "an application load balancer listener (LB-001)",
+        ));
     }
     if protocol == "TLS" {
         return Ok(Verdict::pass("the listener terminates TLS"));
     }
     let port = listener.port.or_default_to(0)?;
     if !ctx.policy.load_balancers.tls_ports.contains(&port) {
-        return Ok(Verdict::pass(format!("{protocol} on port {port}, which is not a TLS port")));
+        return Ok(Verdict::pass(format!(
+            "{protocol} on port {port}, which is not a TLS port"
+        )));
     }
     let internal = match ctx.target(r, &listener.load_balancer) {
         Target::Found(lb) => match &lb.spec {
             Spec::LoadBalancer(lb) => lb.internal.or_default_to(false)?,
             _ => return Err(format!("`{}` is not a load balancer", lb.name)),
         },
-        Target::Outside(name) => return Err(format!("load balancer `{name}` is not described in this scan")),
+        Target::Outside(name) => {
+            return Err(format!(
+                "load balancer `{name}` is not described in this scan"
+            ))
+        }
         Target::Unknown(why) => return Err(why.to_string()),
         Target::Absent => return Err("the listener names no load balancer".into()),
     };
     if internal {
-        return Ok(Verdict::pass(format!("{protocol} on port {port} of an internal load balancer")));
+        return Ok(Verdict::pass(format!(
+            "{protocol} on port {port} of an internal load balancer"
+        )));
     }
-    Ok(Verdict::fail(format!("internet-facing {protocol} listener on TLS port {port} does not terminate TLS")).at("protocol").evidence(&protocol))
+    Ok(Verdict::fail(format!(
+        "internet-facing {protocol} listener on TLS port {port} does not terminate TLS"
+    ))
+    .at("protocol")
+    .evidence(&protocol))
 }
 
 #[cfg(test)]
@@ -75,15 +89,26 @@ mod tests {
 
     #[test]
     fn nlb_listeners_on_tls_ports() {
-        expect(&LB_002, json!([
-            {"kind": "load_balancer", "name": "public", "load_balancer_type": "network"},
-            {"kind": "load_balancer", "name": "private", "load_balancer_type": "network", "internal": true},
-            {"kind": "listener", "name": "tls", "protocol": "TLS", "port": 443, "load_balancer": "public"},
-            {"kind": "listener", "name": "tcp_443", "protocol": "TCP", "port": 443, "load_balancer": "public"},
-            {"kind": "listener", "name": "tcp_443_internal", "protocol": "TCP", "port": 443, "load_balancer": "private"},
-            {"kind": "listener", "name": "tcp_5432", "protocol": "TCP", "port": 5432, "load_balancer": "public"},
-            {"kind": "listener", "name": "tcp_unknown_lb", "protocol": "TCP", "port": 443, "load_balancer": {"unknown": "module.lb.arn is a module output"}},
-            {"kind": "listener", "name": "http", "protocol": "HTTP", "port": 80},
-        ]), &[("tls", Pass), ("tcp_443", Fail), ("tcp_443_internal", Pass), ("tcp_5432", Pass), ("tcp_unknown_lb", Unknown), ("http", NotApplicable)]);
+        expect(
+            &LB_002,
+            json!([
+                {"kind": "load_balancer", "name": "public", "load_balancer_type": "network"},
+                {"kind": "load_balancer", "name": "private", "load_balancer_type": "network", "internal": true},
+                {"kind": "listener", "name": "tls", "protocol": "TLS", "port": 443, "load_balancer": "public"},
+                {"kind": "listener", "name": "tcp_443", "protocol": "TCP", "port": 443, "load_balancer": "public"},
+                {"kind": "listener", "name": "tcp_443_internal", "protocol": "TCP", "port": 443, "load_balancer": "private"},
+                {"kind": "listener", "name": "tcp_5432", "protocol": "TCP", "port": 5432, "load_balancer": "public"},
+                {"kind": "listener", "name": "tcp_unknown_lb", "protocol": "TCP", "port": 443, "load_balancer": {"unknown": "module.lb.arn is a module output"}},
+                {"kind": "listener", "name": "http", "protocol": "HTTP", "port": 80},
+            ]),
+            &[
+                ("tls", Pass),
+                ("tcp_443", Fail),
+                ("tcp_443_internal", Pass),
+                ("tcp_5432", Pass),
+                ("tcp_unknown_lb", Unknown),
+                ("http", NotApplicable),
+            ],
+        );
     }
 }

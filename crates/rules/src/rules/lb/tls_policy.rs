@@ -46,28 +46,49 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, _r: &Resource, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
     if protocol != "HTTPS" && protocol != "TLS" {
-        return Ok(Verdict::not_applicable(format!("a {protocol} listener has no TLS policy")));
+        return Ok(Verdict::not_applicable(format!(
+            "a {protocol} listener has no TLS policy"
+        )));
     }
     let minimum = ctx.policy.tls.minimum_version;
     let Some(policy) = listener.ssl_policy.value()? else {
-        return Ok(Verdict::fail("no SSL policy is named; the default ELBSecurityPolicy-2016-08 allows TLS 1.0")
-            .at("ssl_policy")
-            .severity(Severity::High));
+        return Ok(Verdict::fail(
+            "no SSL policy is named; the default ELBSecurityPolicy-2016-08 allows TLS 1.0",
+        )
+        .at("ssl_policy")
+        .severity(Severity::High));
     };
     let oldest = match listener.ssl_policy_protocols.value()? {
         Some(protocols) => match oldest_protocol(protocols) {
             Some(Ok(v)) => v,
-            Some(Err(p)) => return Ok(Verdict::fail(format!("{policy} allows {p}")).at("ssl_policy").evidence(policy).severity(Severity::High)),
+            Some(Err(p)) => {
+                return Ok(Verdict::fail(format!("{policy} allows {p}"))
+                    .at("ssl_policy")
+                    .evidence(policy)
+                    .severity(Severity::High))
+            }
             None => return Err(format!("{policy} lists no protocols")),
         },
-        None => elb_policy_minimum(policy)
-            .ok_or_else(|| format!("SSL policy `{policy}` is not a predefined policy; scan live to read its protocols"))?,
+        None => elb_policy_minimum(policy).ok_or_else(|| {
+            format!(
+                "SSL policy `{policy}` is not a predefined policy; scan live to read its protocols"
+            )
+        })?,
     };
     if oldest >= minimum {
         return Ok(Verdict::pass(format!("{policy} allows {oldest} and later")));
     }
-    let severity = if oldest < TlsVersion::V1_2 { Severity::High } else { Severity::Medium };
-    Ok(Verdict::fail(format!("{policy} allows {oldest}; the minimum is {minimum}")).at("ssl_policy").evidence(policy).severity(severity))
+    let severity = if oldest < TlsVersion::V1_2 {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    Ok(Verdict::fail(format!(
+        "{policy} allows {oldest}; the minimum is {minimum}"
+    ))
+    .at("ssl_policy")
+    .evidence(policy)
+    .severity(severity))
 }
 
 #[cfg(test)]
@@ -79,14 +100,26 @@ mod tests {
 
     #[test]
     fn tls_policies_by_their_protocols() {
-        expect(&LB_003, json!([
-            {"kind": "listener", "name": "tls13", "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
-            {"kind": "listener", "name": "pq", "protocol": "TLS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09"},
-            {"kind": "listener", "name": "legacy", "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-2016-08"},
-            {"kind": "listener", "name": "unset", "protocol": "HTTPS"},
-            {"kind": "listener", "name": "live", "protocol": "HTTPS", "ssl_policy": "custom", "ssl_policy_protocols": ["TLSv1.2", "TLSv1.3"]},
-            {"kind": "listener", "name": "custom_unread", "protocol": "HTTPS", "ssl_policy": "custom"},
-            {"kind": "listener", "name": "http", "protocol": "HTTP"},
-        ]), &[("tls13", Pass), ("pq", Pass), ("legacy", Fail), ("unset", Fail), ("live", Pass), ("custom_unread", Unknown), ("http", NotApplicable)]);
+        expect(
+            &LB_003,
+            json!([
+                {"kind": "listener", "name": "tls13", "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
+                {"kind": "listener", "name": "pq", "protocol": "TLS", "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09"},
+                {"kind": "listener", "name": "legacy", "protocol": "HTTPS", "ssl_policy": "ELBSecurityPolicy-2016-08"},
+                {"kind": "listener", "name": "unset", "protocol": "HTTPS"},
+                {"kind": "listener", "name": "live", "protocol": "HTTPS", "ssl_policy": "custom", "ssl_policy_protocols": ["TLSv1.2", "TLSv1.3"]},
+                {"kind": "listener", "name": "custom_unread", "protocol": "HTTPS", "ssl_policy": "custom"},
+                {"kind": "listener", "name": "http", "protocol": "HTTP"},
+            ]),
+            &[
+                ("tls13", Pass),
+                ("pq", Pass),
+                ("legacy", Fail),
+                ("unset", Fail),
+                ("live", Pass),
+                ("custom_unread", Unknown),
+                ("http", NotApplicable),
+            ],
+        );
     }
 }

@@ -42,7 +42,12 @@ fn judge(ctx: &Context, r: &Resource, backup: &RdsBackupReplication) -> Eval {
     if !backup.encrypted.or_default_to(true)? {
         return Ok(Verdict::fail("the automated backups are not encrypted").at("encrypted"));
     }
-    let tier = ctx.require_tier(r, &backup.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
+    let tier = ctx.require_tier(
+        r,
+        &backup.kms_key,
+        KeyTier::AwsManaged,
+        ctx.policy.key_tiers.rds,
+    )?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }
@@ -58,13 +63,23 @@ mod tests {
 
     #[test]
     fn backup_replication_keys() {
-        expect(&RDS_006, json!([
-            {"kind": "kms_key", "name": "k_dr", "region": "us-west-2"},
-            {"kind": "rds_backup_replication", "name": "ok", "region": "us-west-2", "kms_key": {"type": "customer", "reference": "k_dr"}},
-            {"kind": "rds_backup_replication", "name": "wrong_region", "region": "eu-west-1", "kms_key": {"type": "customer", "reference": "k_dr"}},
-            {"kind": "rds_backup_replication", "name": "no_key"},
-            {"kind": "rds_backup_replication", "name": "plain", "encrypted": false},
-            {"kind": "rds_backup_replication", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.dr_key has no value"}},
-        ]), &[("ok", Pass), ("wrong_region", Fail), ("no_key", Fail), ("plain", Fail), ("var", Unknown)]);
+        expect(
+            &RDS_006,
+            json!([
+                {"kind": "kms_key", "name": "k_dr", "region": "us-west-2"},
+                {"kind": "rds_backup_replication", "name": "ok", "region": "us-west-2", "kms_key": {"type": "customer", "reference": "k_dr"}},
+                {"kind": "rds_backup_replication", "name": "wrong_region", "region": "eu-west-1", "kms_key": {"type": "customer", "reference": "k_dr"}},
+                {"kind": "rds_backup_replication", "name": "no_key"},
+                {"kind": "rds_backup_replication", "name": "plain", "encrypted": false},
+                {"kind": "rds_backup_replication", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.dr_key has no value"}},
+            ]),
+            &[
+                ("ok", Pass),
+                ("wrong_region", Fail),
+                ("no_key", Fail),
+                ("plain", Fail),
+                ("var", Unknown),
+            ],
+        );
     }
 }

@@ -34,7 +34,10 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, _)| matches!(r.spec, Spec::RdsCluster(_))) {
+    for (r, db) in ctx
+        .all::<RdsDatabase>()
+        .filter(|(r, _)| matches!(r.spec, Spec::RdsCluster(_)))
+    {
         out.judge(r, judge_cluster(ctx, r, db));
     }
     for (r, global) in ctx.all::<RdsGlobalCluster>() {
@@ -45,7 +48,9 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge_cluster(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
-        None => Ok(Verdict::fail("cluster storage is not encrypted").at("storage_encrypted").evidence("storage_encrypted = false")),
+        None => Ok(Verdict::fail("cluster storage is not encrypted")
+            .at("storage_encrypted")
+            .evidence("storage_encrypted = false")),
     }
 }
 
@@ -57,13 +62,18 @@ fn judge_global(ctx: &Context, r: &Resource, global: &RdsGlobalCluster) -> Eval 
         Target::Found(s) => match &s.spec {
             Spec::RdsCluster(db) => Ok(match database_encryption(ctx, s, db, 0)? {
                 Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
-                None => Verdict::fail(format!("built from unencrypted cluster `{}`", s.name)).at("source_cluster"),
+                None => Verdict::fail(format!("built from unencrypted cluster `{}`", s.name))
+                    .at("source_cluster"),
             }),
             _ => Err(format!("source `{}` is not a cluster", s.name)),
         },
-        Target::Outside(name) => Err(format!("built from `{name}`, which this scan does not describe")),
+        Target::Outside(name) => Err(format!(
+            "built from `{name}`, which this scan does not describe"
+        )),
         Target::Unknown(why) => Err(why.to_string()),
-        Target::Absent => Ok(Verdict::fail("global cluster storage is not encrypted").at("storage_encrypted")),
+        Target::Absent => {
+            Ok(Verdict::fail("global cluster storage is not encrypted").at("storage_encrypted"))
+        }
     }
 }
 
@@ -76,16 +86,28 @@ mod tests {
 
     #[test]
     fn clusters_and_global_clusters() {
-        expect(&RDS_002, json!([
-            {"kind": "rds_cluster", "name": "enc", "storage_encrypted": true},
-            {"kind": "rds_cluster", "name": "plain", "engine": "aurora-mysql"},
-            {"kind": "rds_cluster", "name": "serverless_v1", "engine_mode": "serverless"},
-            {"kind": "rds_cluster", "name": "var", "storage_encrypted": {"unknown": "var.enc has no value"}},
-            {"kind": "rds_global_cluster", "name": "g_enc", "storage_encrypted": true},
-            {"kind": "rds_global_cluster", "name": "g_from_enc", "source_cluster": "enc"},
-            {"kind": "rds_global_cluster", "name": "g_from_plain", "source_cluster": "plain"},
-            {"kind": "rds_global_cluster", "name": "g_plain"},
-        ]), &[("enc", Pass), ("plain", Fail), ("serverless_v1", Pass), ("var", Unknown), ("g_enc", Pass), ("g_from_enc", Pass),
-              ("g_from_plain", Fail), ("g_plain", Fail)]);
+        expect(
+            &RDS_002,
+            json!([
+                {"kind": "rds_cluster", "name": "enc", "storage_encrypted": true},
+                {"kind": "rds_cluster", "name": "plain", "engine": "aurora-mysql"},
+                {"kind": "rds_cluster", "name": "serverless_v1", "engine_mode": "serverless"},
+                {"kind": "rds_cluster", "name": "var", "storage_encrypted": {"unknown": "var.enc has no value"}},
+                {"kind": "rds_global_cluster", "name": "g_enc", "storage_encrypted": true},
+                {"kind": "rds_global_cluster", "name": "g_from_enc", "source_cluster": "enc"},
+                {"kind": "rds_global_cluster", "name": "g_from_plain", "source_cluster": "plain"},
+                {"kind": "rds_global_cluster", "name": "g_plain"},
+            ]),
+            &[
+                ("enc", Pass),
+                ("plain", Fail),
+                ("serverless_v1", Pass),
+                ("var", Unknown),
+                ("g_enc", Pass),
+                ("g_from_enc", Pass),
+                ("g_from_plain", Fail),
+                ("g_plain", Fail),
+            ],
+        );
     }
 }

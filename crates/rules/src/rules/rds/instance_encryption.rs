@@ -36,18 +36,25 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, _)| matches!(r.spec, Spec::RdsInstance(_))) {
+    for (r, db) in ctx
+        .all::<RdsDatabase>()
+        .filter(|(r, _)| matches!(r.spec, Spec::RdsInstance(_)))
+    {
         out.judge(r, judge(ctx, r, db));
     }
 }
 
 fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
-        return Ok(Verdict::not_applicable("an Aurora member instance takes its cluster's encryption (RDS-002)"));
+        return Ok(Verdict::not_applicable(
+            "an Aurora member instance takes its cluster's encryption (RDS-002)",
+        ));
     }
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
-        None => Ok(Verdict::fail("storage is not encrypted").at("storage_encrypted").evidence("storage_encrypted = false")),
+        None => Ok(Verdict::fail("storage is not encrypted")
+            .at("storage_encrypted")
+            .evidence("storage_encrypted = false")),
     }
 }
 
@@ -60,18 +67,31 @@ mod tests {
 
     #[test]
     fn instances_replicas_and_restores() {
-        expect(&RDS_001, json!([
-            {"kind": "rds_instance", "name": "enc", "storage_encrypted": true},
-            {"kind": "rds_instance", "name": "plain"},
-            {"kind": "rds_instance", "name": "var", "storage_encrypted": {"unknown": "var.encrypt has no value"}},
-            {"kind": "rds_instance", "name": "replica_of_enc", "replication_source": "enc"},
-            {"kind": "rds_instance", "name": "replica_of_plain", "replication_source": "plain"},
-            {"kind": "rds_instance", "name": "cross_region", "replication_source": "arn:aws:rds:us-east-1:1:db:src", "kms_key": {"type": "customer", "reference": "alias/rds-dr"}},
-            {"kind": "rds_instance", "name": "cross_region_no_key", "replication_source": "arn:aws:rds:us-east-1:1:db:src"},
-            {"kind": "rds_snapshot", "name": "snap", "encrypted": true},
-            {"kind": "rds_instance", "name": "restored", "snapshot_source": "snap"},
-            {"kind": "rds_instance", "name": "member", "cluster": "aurora"},
-        ]), &[("enc", Pass), ("plain", Fail), ("var", Unknown), ("replica_of_enc", Pass), ("replica_of_plain", Fail),
-              ("cross_region", Pass), ("cross_region_no_key", Unknown), ("restored", Pass), ("member", NotApplicable)]);
+        expect(
+            &RDS_001,
+            json!([
+                {"kind": "rds_instance", "name": "enc", "storage_encrypted": true},
+                {"kind": "rds_instance", "name": "plain"},
+                {"kind": "rds_instance", "name": "var", "storage_encrypted": {"unknown": "var.encrypt has no value"}},
+                {"kind": "rds_instance", "name": "replica_of_enc", "replication_source": "enc"},
+                {"kind": "rds_instance", "name": "replica_of_plain", "replication_source": "plain"},
+                {"kind": "rds_instance", "name": "cross_region", "replication_source": "arn:aws:rds:us-east-1:1:db:src", "kms_key": {"type": "customer", "reference": "alias/rds-dr"}},
+                {"kind": "rds_instance", "name": "cross_region_no_key", "replication_source": "arn:aws:rds:us-east-1:1:db:src"},
+                {"kind": "rds_snapshot", "name": "snap", "encrypted": true},
+                {"kind": "rds_instance", "name": "restored", "snapshot_source": "snap"},
+                {"kind": "rds_instance", "name": "member", "cluster": "aurora"},
+            ]),
+            &[
+                ("enc", Pass),
+                ("plain", Fail),
+                ("var", Unknown),
+                ("replica_of_enc", Pass),
+                ("replica_of_plain", Fail),
+                ("cross_region", Pass),
+                ("cross_region_no_key", Unknown),
+                ("restored", Pass),
+                ("member", NotApplicable),
+            ],
+        );
     }
 }

@@ -30,14 +30,19 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, db)| !is_cluster_member(r, db)) {
+    for (r, db) in ctx
+        .all::<RdsDatabase>()
+        .filter(|(r, db)| !is_cluster_member(r, db))
+    {
         out.judge(r, judge(ctx, r, db));
     }
 }
 
 fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
-        return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
+        return Ok(Verdict::not_applicable(
+            "the database is not encrypted (RDS-001/RDS-002)",
+        ));
     }
     ctx.check_key_usable(r, &db.kms_key)
 }
@@ -51,13 +56,22 @@ mod tests {
 
     #[test]
     fn database_keys_must_be_usable() {
-        expect(&RDS_004, json!([
-            {"kind": "kms_key", "name": "k"},
-            {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
-            {"kind": "rds_instance", "name": "ok", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
-            {"kind": "rds_cluster", "name": "doomed", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "deleting"}},
-            {"kind": "rds_instance", "name": "outside", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "arn:aws:kms:eu-west-1:1:key/z"}},
-            {"kind": "rds_instance", "name": "plain"},
-        ]), &[("ok", Pass), ("doomed", Fail), ("outside", Unknown), ("plain", NotApplicable)]);
+        expect(
+            &RDS_004,
+            json!([
+                {"kind": "kms_key", "name": "k"},
+                {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
+                {"kind": "rds_instance", "name": "ok", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
+                {"kind": "rds_cluster", "name": "doomed", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "deleting"}},
+                {"kind": "rds_instance", "name": "outside", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "arn:aws:kms:eu-west-1:1:key/z"}},
+                {"kind": "rds_instance", "name": "plain"},
+            ]),
+            &[
+                ("ok", Pass),
+                ("doomed", Fail),
+                ("outside", Unknown),
+                ("plain", NotApplicable),
+            ],
+        );
     }
 }

@@ -16,14 +16,22 @@ use encguard_model::{RdsDatabase, Resource, Spec};
 
 /// How a database (or snapshot) is encrypted: by its own setting, or inherited from the
 /// source it replicates or is restored from. `Ok(None)` when it is not.
-pub(crate) fn database_encryption(ctx: &Context, r: &Resource, db: &RdsDatabase, depth: u8) -> Result<Option<String>, String> {
+pub(crate) fn database_encryption(
+    ctx: &Context,
+    r: &Resource,
+    db: &RdsDatabase,
+    depth: u8,
+) -> Result<Option<String>, String> {
     if db.storage_encrypted.or_default_to(false)? {
         return Ok(Some("storage is encrypted".into()));
     }
     if db.engine_mode.value()?.is_some_and(|m| m == "serverless") {
         return Ok(Some("Aurora Serverless v1 is always encrypted".into()));
     }
-    for (source, how) in [(&db.replication_source, "replicates"), (&db.snapshot_source, "is restored from")] {
+    for (source, how) in [
+        (&db.replication_source, "replicates"),
+        (&db.snapshot_source, "is restored from"),
+    ] {
         match ctx.target(r, source) {
             Target::Absent => {}
             Target::Unknown(why) => return Err(why.to_string()),
@@ -47,8 +55,13 @@ pub(crate) fn database_encryption(ctx: &Context, r: &Resource, db: &RdsDatabase,
 
 fn source_encryption(ctx: &Context, s: &Resource, depth: u8) -> Result<Option<String>, String> {
     match &s.spec {
-        Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => database_encryption(ctx, s, db, depth + 1),
-        Spec::RdsSnapshot(snap) => Ok(snap.encrypted.or_default_to(false)?.then(|| "encrypted snapshot".to_string())),
+        Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => {
+            database_encryption(ctx, s, db, depth + 1)
+        }
+        Spec::RdsSnapshot(snap) => Ok(snap
+            .encrypted
+            .or_default_to(false)?
+            .then(|| "encrypted snapshot".to_string())),
         _ => Ok(None),
     }
 }

@@ -40,20 +40,34 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, snapshot: &RdsSnapshot) -> Eval {
     if snapshot.copy {
-        return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds);
+        return ctx.require_tier(
+            r,
+            &snapshot.kms_key,
+            KeyTier::AwsManaged,
+            ctx.policy.key_tiers.rds,
+        );
     }
     if let Some(encrypted) = snapshot.encrypted.value()? {
-        return Ok(if *encrypted { Verdict::pass("the snapshot is encrypted") } else { Verdict::fail("the snapshot is not encrypted").at("encrypted") });
+        return Ok(if *encrypted {
+            Verdict::pass("the snapshot is encrypted")
+        } else {
+            Verdict::fail("the snapshot is not encrypted").at("encrypted")
+        });
     }
     match ctx.target(r, &snapshot.source) {
         Target::Found(s) => match &s.spec {
-            Spec::RdsInstance(db) | Spec::RdsCluster(db) => Ok(match super::database_encryption(ctx, s, db, 0)? {
-                Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
-                None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name)).at("source"),
-            }),
+            Spec::RdsInstance(db) | Spec::RdsCluster(db) => {
+                Ok(match super::database_encryption(ctx, s, db, 0)? {
+                    Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
+                    None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name))
+                        .at("source"),
+                })
+            }
             _ => Err(format!("source `{}` is not a database", s.name)),
         },
-        Target::Outside(name) => Err(format!("a snapshot of `{name}`, which this scan does not describe")),
+        Target::Outside(name) => Err(format!(
+            "a snapshot of `{name}`, which this scan does not describe"
+        )),
         Target::Unknown(why) => Err(why.to_string()),
         Target::Absent => Err("neither the snapshot's encryption nor its database is known".into()),
     }
@@ -68,16 +82,27 @@ mod tests {
 
     #[test]
     fn snapshots_and_copies() {
-        expect(&RDS_005, json!([
-            {"kind": "kms_key", "name": "k"},
-            {"kind": "rds_instance", "name": "enc_db", "storage_encrypted": true},
-            {"kind": "rds_instance", "name": "plain_db"},
-            {"kind": "rds_snapshot", "name": "of_enc", "source": "enc_db"},
-            {"kind": "rds_snapshot", "name": "of_plain", "source": "plain_db"},
-            {"kind": "rds_snapshot", "name": "live_plain", "encrypted": false},
-            {"kind": "rds_snapshot", "name": "of_var", "source": {"unknown": "var.db has no value"}},
-            {"kind": "rds_snapshot", "name": "copy_cmk", "copy": true, "kms_key": {"type": "customer", "reference": "k"}},
-            {"kind": "rds_snapshot", "name": "copy_default", "copy": true},
-        ]), &[("of_enc", Pass), ("of_plain", Fail), ("live_plain", Fail), ("of_var", Unknown), ("copy_cmk", Pass), ("copy_default", Fail)]);
+        expect(
+            &RDS_005,
+            json!([
+                {"kind": "kms_key", "name": "k"},
+                {"kind": "rds_instance", "name": "enc_db", "storage_encrypted": true},
+                {"kind": "rds_instance", "name": "plain_db"},
+                {"kind": "rds_snapshot", "name": "of_enc", "source": "enc_db"},
+                {"kind": "rds_snapshot", "name": "of_plain", "source": "plain_db"},
+                {"kind": "rds_snapshot", "name": "live_plain", "encrypted": false},
+                {"kind": "rds_snapshot", "name": "of_var", "source": {"unknown": "var.db has no value"}},
+                {"kind": "rds_snapshot", "name": "copy_cmk", "copy": true, "kms_key": {"type": "customer", "reference": "k"}},
+                {"kind": "rds_snapshot", "name": "copy_default", "copy": true},
+            ]),
+            &[
+                ("of_enc", Pass),
+                ("of_plain", Fail),
+                ("live_plain", Fail),
+                ("of_var", Unknown),
+                ("copy_cmk", Pass),
+                ("copy_default", Fail),
+            ],
+        );
     }
 }

@@ -45,14 +45,22 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource) -> Eval {
     let Some(enc) = encryption(&ctx.bucket(r))? else {
-        return Ok(Verdict::pass("no default encryption configured: S3 applies its SSE-S3 baseline to every new object"));
+        return Ok(Verdict::pass(
+            "no default encryption configured: S3 applies its SSE-S3 baseline to every new object",
+        ));
     };
     match enc.sse_algorithm.value()?.map(String::as_str) {
-        Some(alg @ ("AES256" | "aws:kms" | "aws:kms:dsse")) => Ok(Verdict::pass(format!("default encryption is {alg}"))),
-        Some(other) => Ok(Verdict::fail(format!("default encryption algorithm `{other}` is not one S3 accepts"))
-            .at("encryption")
-            .evidence(format!("sse_algorithm = {other:?}"))),
-        None => Ok(Verdict::fail("the default encryption rule names no algorithm").at("encryption")),
+        Some(alg @ ("AES256" | "aws:kms" | "aws:kms:dsse")) => {
+            Ok(Verdict::pass(format!("default encryption is {alg}")))
+        }
+        Some(other) => Ok(Verdict::fail(format!(
+            "default encryption algorithm `{other}` is not one S3 accepts"
+        ))
+        .at("encryption")
+        .evidence(format!("sse_algorithm = {other:?}"))),
+        None => {
+            Ok(Verdict::fail("the default encryption rule names no algorithm").at("encryption"))
+        }
     }
 }
 
@@ -65,21 +73,35 @@ mod tests {
 
     #[test]
     fn algorithms_inline_and_split() {
-        expect(&S3_001, json!([
-            {"kind": "s3_bucket", "name": "none"},
-            {"kind": "s3_bucket", "name": "inline", "encryption": {"sse_algorithm": "AES256"}},
-            {"kind": "s3_bucket", "name": "split", "handles": ["split-bucket"]},
-            {"kind": "s3_encryption_config", "name": "split_sse", "bucket": "split-bucket", "encryption": {"sse_algorithm": "aws:kms:dsse"}},
-            {"kind": "s3_bucket", "name": "bad", "encryption": {"sse_algorithm": ""}},
-            {"kind": "s3_bucket", "name": "cond", "encryption": {"sse_algorithm": {"unknown": "var.use_kms ? … : … with var.use_kms unset"}}},
-        ]), &[("none", Pass), ("inline", Pass), ("split", Pass), ("bad", Fail), ("cond", Unknown)]);
+        expect(
+            &S3_001,
+            json!([
+                {"kind": "s3_bucket", "name": "none"},
+                {"kind": "s3_bucket", "name": "inline", "encryption": {"sse_algorithm": "AES256"}},
+                {"kind": "s3_bucket", "name": "split", "handles": ["split-bucket"]},
+                {"kind": "s3_encryption_config", "name": "split_sse", "bucket": "split-bucket", "encryption": {"sse_algorithm": "aws:kms:dsse"}},
+                {"kind": "s3_bucket", "name": "bad", "encryption": {"sse_algorithm": ""}},
+                {"kind": "s3_bucket", "name": "cond", "encryption": {"sse_algorithm": {"unknown": "var.use_kms ? … : … with var.use_kms unset"}}},
+            ]),
+            &[
+                ("none", Pass),
+                ("inline", Pass),
+                ("split", Pass),
+                ("bad", Fail),
+                ("cond", Unknown),
+            ],
+        );
     }
 
     #[test]
     fn an_unplaceable_configuration_makes_unconfigured_buckets_unknown() {
-        expect(&S3_001, json!([
-            {"kind": "s3_bucket", "name": "b"},
-            {"kind": "s3_encryption_config", "name": "sse", "bucket": {"unknown": "for_each over var.buckets"}, "encryption": {"sse_algorithm": ""}},
-        ]), &[("b", Unknown)]);
+        expect(
+            &S3_001,
+            json!([
+                {"kind": "s3_bucket", "name": "b"},
+                {"kind": "s3_encryption_config", "name": "sse", "bucket": {"unknown": "for_each over var.buckets"}, "encryption": {"sse_algorithm": ""}},
+            ]),
+            &[("b", Unknown)],
+        );
     }
 }

@@ -53,25 +53,49 @@ fn denies_unencrypted_put(s: &Statement) -> bool {
     s.effect == Effect::Deny
         && s.allows_action("s3:PutObject")
         && (s.condition_values(&["Null"], HEADER).any(|v| v == "true")
-            || s.condition_values(&["StringNotEquals", "StringNotLike"], HEADER).next().is_some()
-            || s.condition_values(&["StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike"], KEY_HEADER).next().is_some())
+            || s.condition_values(&["StringNotEquals", "StringNotLike"], HEADER)
+                .next()
+                .is_some()
+            || s.condition_values(
+                &[
+                    "StringNotEquals",
+                    "StringNotLike",
+                    "ArnNotEquals",
+                    "ArnNotLike",
+                ],
+                KEY_HEADER,
+            )
+            .next()
+            .is_some())
 }
 
 fn judge_bucket(ctx: &Context, r: &Resource) -> Eval {
     let (docs, unknown) = policies(&ctx.bucket(r));
-    if docs.iter().flat_map(|d| &d.statements).any(denies_unencrypted_put) {
-        return Ok(Verdict::pass("the bucket policy denies uploads that do not request encryption"));
+    if docs
+        .iter()
+        .flat_map(|d| &d.statements)
+        .any(denies_unencrypted_put)
+    {
+        return Ok(Verdict::pass(
+            "the bucket policy denies uploads that do not request encryption",
+        ));
     }
     if let Some(why) = unknown {
         return Err(why);
     }
-    Ok(Verdict::fail("no bucket policy statement denies s3:PutObject without server-side encryption").at("policy"))
+    Ok(Verdict::fail(
+        "no bucket policy statement denies s3:PutObject without server-side encryption",
+    )
+    .at("policy"))
 }
 
 fn judge_object(object: &S3Object) -> Eval {
     match object.server_side_encryption.value()? {
         Some(sse) => Ok(Verdict::pass(format!("uploaded with {sse}"))),
-        None => Ok(Verdict::fail("the object does not set server_side_encryption").at("server_side_encryption")),
+        None => Ok(
+            Verdict::fail("the object does not set server_side_encryption")
+                .at("server_side_encryption"),
+        ),
     }
 }
 
@@ -84,18 +108,32 @@ mod tests {
 
     #[test]
     fn deny_unencrypted_uploads_and_objects() {
-        let put_deny = |op: &str, key: &str, value: &str| json!({"statements": [{"effect": "Deny", "principal": [{"kind": "*", "id": "*"}],
-            "action": ["s3:PutObject"], "resource": ["arn:aws:s3:::b/*"], "condition": [{"operator": op, "key": key, "values": [value]}]}]});
-        expect(&S3_006, json!([
-            {"kind": "s3_bucket", "name": "null_check", "policy": put_deny("Null", "s3:x-amz-server-side-encryption", "true")},
-            {"kind": "s3_bucket", "name": "value_check", "policy": put_deny("StringNotEquals", "s3:x-amz-server-side-encryption", "aws:kms")},
-            {"kind": "s3_bucket", "name": "key_check", "policy": put_deny("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id", "arn:aws:kms:eu-west-1:1:key/k")},
-            {"kind": "s3_bucket", "name": "none"},
-            {"kind": "s3_bucket", "name": "computed", "policy": {"unknown": "templatefile() with unknown vars"}},
-            {"kind": "s3_object", "name": "obj_enc", "server_side_encryption": "aws:kms"},
-            {"kind": "s3_object", "name": "obj_plain"},
-            {"kind": "s3_object", "name": "obj_var", "server_side_encryption": {"unknown": "var.sse has no value"}},
-        ]), &[("null_check", Pass), ("value_check", Pass), ("key_check", Pass), ("none", Fail), ("computed", Unknown),
-              ("obj_enc", Pass), ("obj_plain", Fail), ("obj_var", Unknown)]);
+        let put_deny = |op: &str, key: &str, value: &str| {
+            json!({"statements": [{"effect": "Deny", "principal": [{"kind": "*", "id": "*"}],
+            "action": ["s3:PutObject"], "resource": ["arn:aws:s3:::b/*"], "condition": [{"operator": op, "key": key, "values": [value]}]}]})
+        };
+        expect(
+            &S3_006,
+            json!([
+                {"kind": "s3_bucket", "name": "null_check", "policy": put_deny("Null", "s3:x-amz-server-side-encryption", "true")},
+                {"kind": "s3_bucket", "name": "value_check", "policy": put_deny("StringNotEquals", "s3:x-amz-server-side-encryption", "aws:kms")},
+                {"kind": "s3_bucket", "name": "key_check", "policy": put_deny("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id", "arn:aws:kms:eu-west-1:1:key/k")},
+                {"kind": "s3_bucket", "name": "none"},
+                {"kind": "s3_bucket", "name": "computed", "policy": {"unknown": "templatefile() with unknown vars"}},
+                {"kind": "s3_object", "name": "obj_enc", "server_side_encryption": "aws:kms"},
+                {"kind": "s3_object", "name": "obj_plain"},
+                {"kind": "s3_object", "name": "obj_var", "server_side_encryption": {"unknown": "var.sse has no value"}},
+            ]),
+            &[
+                ("null_check", Pass),
+                ("value_check", Pass),
+                ("key_check", Pass),
+                ("none", Fail),
+                ("computed", Unknown),
+                ("obj_enc", Pass),
+                ("obj_plain", Fail),
+                ("obj_var", Unknown),
+            ],
+        );
     }
 }

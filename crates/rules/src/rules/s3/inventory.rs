@@ -56,7 +56,9 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     if let Some(created) = bucket.created.value()? {
         let baseline = Date::parse(BASELINE).expect("constant date");
         if Date::parse(created).is_some_and(|d| d >= baseline) {
-            return Ok(Verdict::not_applicable(format!("created {created}, after the SSE-S3 baseline")));
+            return Ok(Verdict::not_applicable(format!(
+                "created {created}, after the SSE-S3 baseline"
+            )));
         }
     }
     if let Some(why) = unknown {
@@ -85,7 +87,17 @@ mod tests {
             {"kind": "s3_inventory_config", "name": "inv_var", "bucket": "var-bucket", "optional_fields": {"unknown": "var.fields has no value"}},
             {"kind": "s3_bucket", "name": "code_plain"},
         ]);
-        expect(&S3_009, resources.clone(), &[("old", Fail), ("old_inventoried", Pass), ("new", NotApplicable), ("code", Pass), ("code_var", Unknown)]);
+        expect(
+            &S3_009,
+            resources.clone(),
+            &[
+                ("old", Fail),
+                ("old_inventoried", Pass),
+                ("new", NotApplicable),
+                ("code", Pass),
+                ("code_var", Unknown),
+            ],
+        );
         expect_silent(&S3_009, resources, &["code_plain"]);
     }
 }

@@ -43,7 +43,11 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     let Some(enc) = encryption(&facts)? else {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     };
-    if !enc.sse_algorithm.or_default_to(String::new())?.starts_with("aws:kms") {
+    if !enc
+        .sse_algorithm
+        .or_default_to(String::new())?
+        .starts_with("aws:kms")
+    {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     }
     let usable = ctx.check_key_usable(r, &enc.kms_key)?;
@@ -53,7 +57,10 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     if let KeyTarget::Key(key_resource, key) = ctx.key(r, &enc.kms_key) {
         let rotation = crate::rules::kms::rotation::judge(ctx, key_resource, key)?;
         if rotation.status == Status::Fail {
-            return Ok(Verdict::fail(format!("key `{}`: {}", key_resource.name, rotation.message)).at("encryption"));
+            return Ok(
+                Verdict::fail(format!("key `{}`: {}", key_resource.name, rotation.message))
+                    .at("encryption"),
+            );
         }
     }
     Ok(usable)
@@ -72,12 +79,22 @@ mod tests {
 
     #[test]
     fn bucket_keys_must_be_usable_and_rotating() {
-        expect(&S3_003, json!([
-            {"kind": "kms_key", "name": "good", "rotation_enabled": true},
-            {"kind": "kms_key", "name": "static"},
-            {"kind": "kms_key", "name": "off", "enabled": false, "rotation_enabled": true},
-            bucket("b_good", "good"), bucket("b_static", "static"), bucket("b_off", "off"), bucket("b_outside", "arn:aws:kms:eu-west-1:1:key/x"),
-            {"kind": "s3_bucket", "name": "b_sse_s3", "encryption": {"sse_algorithm": "AES256"}},
-        ]), &[("b_good", Pass), ("b_static", Fail), ("b_off", Fail), ("b_outside", Unknown), ("b_sse_s3", NotApplicable)]);
+        expect(
+            &S3_003,
+            json!([
+                {"kind": "kms_key", "name": "good", "rotation_enabled": true},
+                {"kind": "kms_key", "name": "static"},
+                {"kind": "kms_key", "name": "off", "enabled": false, "rotation_enabled": true},
+                bucket("b_good", "good"), bucket("b_static", "static"), bucket("b_off", "off"), bucket("b_outside", "arn:aws:kms:eu-west-1:1:key/x"),
+                {"kind": "s3_bucket", "name": "b_sse_s3", "encryption": {"sse_algorithm": "AES256"}},
+            ]),
+            &[
+                ("b_good", Pass),
+                ("b_static", Fail),
+                ("b_off", Fail),
+                ("b_outside", Unknown),
+                ("b_sse_s3", NotApplicable),
+            ],
+        );
     }
 }

@@ -46,12 +46,20 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource) -> Eval {
     let facts = ctx.bucket(r);
     if let Some(source) = facts.log_sources.first() {
-        return Ok(Verdict::not_applicable(format!("receives server access logs from `{}`; log delivery does not support SSE-KMS", source.name)));
+        return Ok(Verdict::not_applicable(format!(
+            "receives server access logs from `{}`; log delivery does not support SSE-KMS",
+            source.name
+        )));
     }
     let classified = r
         .tags
         .get(&ctx.policy.dynamodb.classification_tag)
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "high" | "restricted" | "confidential"));
+        .is_some_and(|v| {
+            matches!(
+                v.to_ascii_lowercase().as_str(),
+                "high" | "restricted" | "confidential"
+            )
+        });
     let required = ctx.policy.key_tiers.s3;
     let enc = encryption(&facts)?;
     let algorithm = match enc {
@@ -59,21 +67,39 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
         None => "AES256".into(),
     };
     let (tier, seen) = match (algorithm.as_str(), enc) {
-        ("aws:kms" | "aws:kms:dsse", Some(e)) => (ctx.key_tier(r, &e.kms_key, KeyTier::AwsManaged)?, key_name(&e.kms_key)),
+        ("aws:kms" | "aws:kms:dsse", Some(e)) => (
+            ctx.key_tier(r, &e.kms_key, KeyTier::AwsManaged)?,
+            key_name(&e.kms_key),
+        ),
         _ => (KeyTier::AwsOwned, "SSE-S3 (keys S3 owns)".to_string()),
     };
     if tier >= required {
-        let bucket_key = enc.map(|e| e.bucket_key_enabled.or_default_to(false)).transpose()?.unwrap_or(false);
-        let note = if bucket_key { "" } else { "; enabling the S3 Bucket Key is recommended" };
+        let bucket_key = enc
+            .map(|e| e.bucket_key_enabled.or_default_to(false))
+            .transpose()?
+            .unwrap_or(false);
+        let note = if bucket_key {
+            ""
+        } else {
+            "; enabling the S3 Bucket Key is recommended"
+        };
         return Ok(Verdict::pass(format!("{algorithm} with {tier}{note}")).evidence(seen));
     }
     if let Some(why) = facts.unresolved(Attachment::LogTarget) {
-        return Err(format!("may receive server access logs, which exempts it: {why}"));
+        return Err(format!(
+            "may receive server access logs, which exempts it: {why}"
+        ));
     }
-    let verdict = Verdict::fail(format!("encrypted with {algorithm} and {tier}; the policy requires {required}"))
-        .at("encryption")
-        .evidence(seen);
-    Ok(if classified { verdict.severity(Severity::High) } else { verdict })
+    let verdict = Verdict::fail(format!(
+        "encrypted with {algorithm} and {tier}; the policy requires {required}"
+    ))
+    .at("encryption")
+    .evidence(seen);
+    Ok(if classified {
+        verdict.severity(Severity::High)
+    } else {
+        verdict
+    })
 }
 
 fn key_name(key: &KeyRef) -> String {
@@ -92,16 +118,28 @@ mod tests {
 
     #[test]
     fn tiers_log_buckets_and_unknowns() {
-        expect(&S3_002, json!([
-            {"kind": "kms_key", "name": "aws_kms_key.data"},
-            {"kind": "s3_bucket", "name": "cmk", "encryption": {"sse_algorithm": "aws:kms", "kms_key": {"type": "customer", "reference": "aws_kms_key.data"}, "bucket_key_enabled": true}},
-            {"kind": "s3_bucket", "name": "dsse", "encryption": {"sse_algorithm": "aws:kms:dsse", "kms_key": {"type": "customer", "reference": "alias/data"}}},
-            {"kind": "s3_bucket", "name": "aws_s3_key", "encryption": {"sse_algorithm": "aws:kms"}},
-            {"kind": "s3_bucket", "name": "sse_s3", "encryption": {"sse_algorithm": "AES256"}},
-            {"kind": "s3_bucket", "name": "baseline"},
-            {"kind": "s3_bucket", "name": "logs", "handles": ["logs-bucket"]},
-            {"kind": "s3_logging", "name": "app_logging", "bucket": "cmk", "target_bucket": "logs-bucket"},
-            {"kind": "s3_bucket", "name": "var_key", "encryption": {"sse_algorithm": "aws:kms", "kms_key": {"type": "unresolved", "reason": "var.kms_key_arn has no value"}}},
-        ]), &[("cmk", Pass), ("dsse", Pass), ("aws_s3_key", Fail), ("sse_s3", Fail), ("baseline", Fail), ("logs", NotApplicable), ("var_key", Unknown)]);
+        expect(
+            &S3_002,
+            json!([
+                {"kind": "kms_key", "name": "aws_kms_key.data"},
+                {"kind": "s3_bucket", "name": "cmk", "encryption": {"sse_algorithm": "aws:kms", "kms_key": {"type": "customer", "reference": "aws_kms_key.data"}, "bucket_key_enabled": true}},
+                {"kind": "s3_bucket", "name": "dsse", "encryption": {"sse_algorithm": "aws:kms:dsse", "kms_key": {"type": "customer", "reference": "alias/data"}}},
+                {"kind": "s3_bucket", "name": "aws_s3_key", "encryption": {"sse_algorithm": "aws:kms"}},
+                {"kind": "s3_bucket", "name": "sse_s3", "encryption": {"sse_algorithm": "AES256"}},
+                {"kind": "s3_bucket", "name": "baseline"},
+                {"kind": "s3_bucket", "name": "logs", "handles": ["logs-bucket"]},
+                {"kind": "s3_logging", "name": "app_logging", "bucket": "cmk", "target_bucket": "logs-bucket"},
+                {"kind": "s3_bucket", "name": "var_key", "encryption": {"sse_algorithm": "aws:kms", "kms_key": {"type": "unresolved", "reason": "var.kms_key_arn has no value"}}},
+            ]),
+            &[
+                ("cmk", Pass),
+                ("dsse", Pass),
+                ("aws_s3_key", Fail),
+                ("sse_s3", Fail),
+                ("baseline", Fail),
+                ("logs", NotApplicable),
+                ("var_key", Unknown),
+            ],
+        );
     }
 }

@@ -47,22 +47,36 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 pub(crate) fn is_tls_only_statement(s: &Statement, arn: Option<&str>) -> bool {
-    denies_everyone_everything(s, arn) && s.condition_values(&["Bool"], "aws:SecureTransport").any(|v| v.eq_ignore_ascii_case("false"))
+    denies_everyone_everything(s, arn)
+        && s.condition_values(&["Bool"], "aws:SecureTransport")
+            .any(|v| v.eq_ignore_ascii_case("false"))
 }
 
 pub(crate) fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     let (docs, unknown) = policies(&ctx.bucket(r));
     let arn = bucket_arn(bucket);
-    if docs.iter().any(|d| d.statements.iter().any(|s| is_tls_only_statement(s, arn.as_deref()))) {
-        return Ok(Verdict::pass("the bucket policy denies requests without TLS"));
+    if docs.iter().any(|d| {
+        d.statements
+            .iter()
+            .any(|s| is_tls_only_statement(s, arn.as_deref()))
+    }) {
+        return Ok(Verdict::pass(
+            "the bucket policy denies requests without TLS",
+        ));
     }
     if let Some(why) = unknown {
         return Err(why);
     }
     if docs.is_empty() {
-        return Ok(Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted").at("policy"));
+        return Ok(Verdict::fail(
+            "the bucket has no bucket policy, so plain-HTTP requests are accepted",
+        )
+        .at("policy"));
     }
-    Ok(Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false").at("policy"))
+    Ok(Verdict::fail(
+        "no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false",
+    )
+    .at("policy"))
 }
 
 #[cfg(test)]
@@ -82,14 +96,25 @@ mod tests {
         let star = json!({"kind": "*", "id": "*"});
         let aws_star = json!({"kind": "AWS", "id": "*"});
         let both = ["arn:aws:s3:::b", "arn:aws:s3:::b/*"];
-        expect(&S3_004, json!([
-            {"kind": "s3_bucket", "name": "inline", "bucket_name": "b", "policy": deny(&both, "s3:*", star.clone())},
-            {"kind": "s3_bucket", "name": "split", "bucket_name": "b", "handles": ["b"]},
-            {"kind": "s3_bucket_policy", "name": "split_policy", "bucket": "b", "policy": deny(&both, "*", aws_star)},
-            {"kind": "s3_bucket", "name": "objects_only", "bucket_name": "b", "policy": deny(&["arn:aws:s3:::b/*"], "s3:*", star.clone())},
-            {"kind": "s3_bucket", "name": "get_only", "bucket_name": "b", "policy": deny(&both, "s3:GetObject", star.clone())},
-            {"kind": "s3_bucket", "name": "none", "bucket_name": "b"},
-            {"kind": "s3_bucket", "name": "computed", "bucket_name": "b", "policy": {"unknown": "jsonencode with data.x.arn unknown"}},
-        ]), &[("inline", Pass), ("split", Pass), ("objects_only", Fail), ("get_only", Fail), ("none", Fail), ("computed", Unknown)]);
+        expect(
+            &S3_004,
+            json!([
+                {"kind": "s3_bucket", "name": "inline", "bucket_name": "b", "policy": deny(&both, "s3:*", star.clone())},
+                {"kind": "s3_bucket", "name": "split", "bucket_name": "b", "handles": ["b"]},
+                {"kind": "s3_bucket_policy", "name": "split_policy", "bucket": "b", "policy": deny(&both, "*", aws_star)},
+                {"kind": "s3_bucket", "name": "objects_only", "bucket_name": "b", "policy": deny(&["arn:aws:s3:::b/*"], "s3:*", star.clone())},
+                {"kind": "s3_bucket", "name": "get_only", "bucket_name": "b", "policy": deny(&both, "s3:GetObject", star.clone())},
+                {"kind": "s3_bucket", "name": "none", "bucket_name": "b"},
+                {"kind": "s3_bucket", "name": "computed", "bucket_name": "b", "policy": {"unknown": "jsonencode with data.x.arn unknown"}},
+            ]),
+            &[
+                ("inline", Pass),
+                ("split", Pass),
+                ("objects_only", Fail),
+                ("get_only", Fail),
+                ("none", Fail),
+                ("computed", Unknown),
+            ],
+        );
     }
 }

@@ -36,7 +36,10 @@ declare_rule! {
 fn check(ctx: &Context, out: &mut Out) {
     let required = ctx.policy.key_tiers.secretsmanager;
     for (r, secret) in ctx.all::<Secret>() {
-        out.judge(r, ctx.require_tier(r, &secret.kms_key, KeyTier::AwsManaged, required));
+        out.judge(
+            r,
+            ctx.require_tier(r, &secret.kms_key, KeyTier::AwsManaged, required),
+        );
     }
 }
 
@@ -57,7 +60,22 @@ mod tests {
             {"kind": "secret", "name": "managed", "kms_key": {"type": "aws_managed", "alias": "alias/aws/secretsmanager"}},
             {"kind": "secret", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.kms_key_id has no value"}},
         ]);
-        expect(&SM_001, resources.clone(), &[("cmk", Pass), ("alias", Pass), ("default", Fail), ("managed", Fail), ("var", Unknown)]);
-        expect_with(&SM_001, "[key_tiers]\nsecretsmanager = \"aws-managed\"\n", resources, &[("default", Pass)]);
+        expect(
+            &SM_001,
+            resources.clone(),
+            &[
+                ("cmk", Pass),
+                ("alias", Pass),
+                ("default", Fail),
+                ("managed", Fail),
+                ("var", Unknown),
+            ],
+        );
+        expect_with(
+            &SM_001,
+            "[key_tiers]\nsecretsmanager = \"aws-managed\"\n",
+            resources,
+            &[("default", Pass)],
+        );
     }
 }

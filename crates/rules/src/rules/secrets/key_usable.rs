@@ -44,15 +44,25 @@ mod tests {
 
     #[test]
     fn secret_keys_must_be_usable() {
-        expect(&SM_002, json!([
-            {"kind": "kms_key", "name": "good"},
-            {"kind": "kms_key", "name": "ecc", "key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY"},
-            {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
-            {"kind": "secret", "name": "s_good", "kms_key": {"type": "customer", "reference": "good"}},
-            {"kind": "secret", "name": "s_ecc", "kms_key": {"type": "customer", "reference": "ecc"}},
-            {"kind": "secret", "name": "s_deleting", "kms_key": {"type": "customer", "reference": "deleting"}},
-            {"kind": "secret", "name": "s_default"},
-            {"kind": "secret", "name": "s_unknown", "kms_key": {"type": "unresolved", "reason": "module.kms.key_arn is a module output"}},
-        ]), &[("s_good", Pass), ("s_ecc", Fail), ("s_deleting", Fail), ("s_default", Pass), ("s_unknown", Unknown)]);
+        expect(
+            &SM_002,
+            json!([
+                {"kind": "kms_key", "name": "good"},
+                {"kind": "kms_key", "name": "ecc", "key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY"},
+                {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
+                {"kind": "secret", "name": "s_good", "kms_key": {"type": "customer", "reference": "good"}},
+                {"kind": "secret", "name": "s_ecc", "kms_key": {"type": "customer", "reference": "ecc"}},
+                {"kind": "secret", "name": "s_deleting", "kms_key": {"type": "customer", "reference": "deleting"}},
+                {"kind": "secret", "name": "s_default"},
+                {"kind": "secret", "name": "s_unknown", "kms_key": {"type": "unresolved", "reason": "module.kms.key_arn is a module output"}},
+            ]),
+            &[
+                ("s_good", Pass),
+                ("s_ecc", Fail),
+                ("s_deleting", Fail),
+                ("s_default", Pass),
+                ("s_unknown", Unknown),
+            ],
+        );
     }
 }

@@ -36,7 +36,13 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, secret) in ctx.all::<Secret>().filter(|(_, s)| !s.replicas.is_empty()) {
-        out.judge(r, combine(secret.replicas.iter().map(|rep| judge(ctx, r, rep)), "every replica has a customer managed key in its region"));
+        out.judge(
+            r,
+            combine(
+                secret.replicas.iter().map(|rep| judge(ctx, r, rep)),
+                "every replica has a customer managed key in its region",
+            ),
+        );
     }
 }
 
@@ -45,11 +51,22 @@ fn judge(ctx: &Context, r: &Resource, replica: &SecretReplica) -> Eval {
     let tier = ctx.policy.key_tiers.secretsmanager;
     let v = ctx.require_tier(r, &replica.kms_key, KeyTier::AwsManaged, tier)?;
     if v.status == crate::Status::Fail {
-        return Ok(Verdict { message: format!("replica in {region}: {}", v.message), ..v });
+        return Ok(Verdict {
+            message: format!("replica in {region}: {}", v.message),
+            ..v
+        });
     }
     if let KeyTarget::Key(key, _) = ctx.key(r, &replica.kms_key) {
-        if let Some(key_region) = key.region.as_deref().filter(|kr| !region.is_empty() && *kr != region) {
-            return Ok(Verdict::fail(format!("replica in {region} names key `{}` from {key_region}", key.name)).at("replicas"));
+        if let Some(key_region) = key
+            .region
+            .as_deref()
+            .filter(|kr| !region.is_empty() && *kr != region)
+        {
+            return Ok(Verdict::fail(format!(
+                "replica in {region} names key `{}` from {key_region}",
+                key.name
+            ))
+            .at("replicas"));
         }
     }
     Ok(v)
@@ -73,7 +90,16 @@ mod tests {
             {"kind": "secret", "name": "var", "replicas": [{"region": {"unknown": "var.dr_region has no value"}, "kms_key": {"type": "customer", "reference": "k_eu"}}]},
             {"kind": "secret", "name": "single"},
         ]);
-        expect(&SM_003, resources.clone(), &[("good", Pass), ("default_key", Fail), ("wrong_region", Fail), ("var", Unknown)]);
+        expect(
+            &SM_003,
+            resources.clone(),
+            &[
+                ("good", Pass),
+                ("default_key", Fail),
+                ("wrong_region", Fail),
+                ("var", Unknown),
+            ],
+        );
         expect_silent(&SM_003, resources, &["single"]);
     }
 }

@@ -45,7 +45,11 @@ fn judge(ctx: &Context, r: &Resource, secret: &Secret) -> Eval {
     if secret.rotation_enabled.or_default_to(false)? {
         return Ok(Verdict::pass("rotation is enabled"));
     }
-    if let Some((_, why)) = ctx.unattached(r).iter().find(|(a, _)| *a == Attachment::Rotation) {
+    if let Some((_, why)) = ctx
+        .unattached(r)
+        .iter()
+        .find(|(a, _)| *a == Attachment::Rotation)
+    {
         return Err(why.clone());
     }
     Ok(Verdict::fail("no rotation is configured").at("rotation_enabled"))
@@ -60,15 +64,23 @@ mod tests {
 
     #[test]
     fn rotation_by_resource_or_live_flag() {
-        expect(&SM_004, json!([
-            {"kind": "secret", "name": "rotated", "handles": ["arn:aws:secretsmanager:eu-west-1:1:secret:rotated"]},
-            {"kind": "secret_rotation", "name": "rot", "secret": "arn:aws:secretsmanager:eu-west-1:1:secret:rotated"},
-            {"kind": "secret", "name": "live", "rotation_enabled": true},
-            {"kind": "secret", "name": "never"},
-        ]), &[("rotated", Pass), ("live", Pass), ("never", Fail)]);
-        expect(&SM_004, json!([
-            {"kind": "secret", "name": "maybe"},
-            {"kind": "secret_rotation", "name": "rot", "secret": {"unknown": "var.secret_id has no value"}},
-        ]), &[("maybe", Unknown)]);
+        expect(
+            &SM_004,
+            json!([
+                {"kind": "secret", "name": "rotated", "handles": ["arn:aws:secretsmanager:eu-west-1:1:secret:rotated"]},
+                {"kind": "secret_rotation", "name": "rot", "secret": "arn:aws:secretsmanager:eu-west-1:1:secret:rotated"},
+                {"kind": "secret", "name": "live", "rotation_enabled": true},
+                {"kind": "secret", "name": "never"},
+            ]),
+            &[("rotated", Pass), ("live", Pass), ("never", Fail)],
+        );
+        expect(
+            &SM_004,
+            json!([
+                {"kind": "secret", "name": "maybe"},
+                {"kind": "secret_rotation", "name": "rot", "secret": {"unknown": "var.secret_id has no value"}},
+            ]),
+            &[("maybe", Unknown)],
+        );
     }
 }

@@ -1,0 +1,267 @@
+//! End-to-end tests of the `encguard` binary: exit codes, reports, policy files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Runs encguard in `dir` with a fixed date and no colour.
+fn encguard_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_encguard"))
+        .args(args)
+        .current_dir(dir)
+        .env("ENCGUARD_TODAY", "2026-11-28")
+        .env("NO_COLOR", "1")
+        .env_remove("ENCGUARD_POLICY")
+        .output()
+        .expect("encguard runs")
+}
+
+fn encguard(args: &[&str]) -> Output {
+    encguard_in(&workspace(), args)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("encguard-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const ONE_BUCKET: &str = r#"{"schema_version": 1, "resources": [
+  {"name": "aws_s3_bucket.logs", "source_type": "aws_s3_bucket", "kind": "s3_bucket",
+   "location": {"source": "file", "format": "terraform", "file": "s3.tf", "line": 3, "column": 1}}]}"#;
+
+#[test]
+fn rules_lists_the_whole_catalog() {
+    let o = encguard(&["rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 62, "a header and 61 rules");
+    assert!(text.contains("S3-004") && text.contains("CF-005"));
+}
+
+#[test]
+fn explain_prints_the_documentation_held_in_the_code() {
+    let o = encguard(&["explain", "s3-004"]);
+    assert_eq!(o.status.code(), Some(0));
+    insta::assert_snapshot!("explain_s3_004", stdout(&o));
+
+    let o = encguard(&["explain", "S3-404"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no rule `S3-404`"));
+}
+
+#[test]
+fn scanning_the_examples_reports_every_section_and_exits_1() {
+    let o = encguard(&["scan", "examples/"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = stdout(&o);
+    for section in [
+        "1. AWS KMS",
+        "2. AWS Secrets Manager",
+        "3. Amazon S3",
+        "4. Amazon EBS",
+        "5. Amazon RDS",
+        "6. Amazon DynamoDB and DAX",
+        "7a. ACM certificates",
+        "7b. Load balancers",
+        "7c. CloudFront",
+    ] {
+        assert!(
+            text.lines().any(|l| l == section),
+            "no findings in {section}"
+        );
+    }
+    insta::assert_snapshot!("scan_examples_text", text);
+}
+
+#[test]
+fn json_report_of_the_examples() {
+    let o = encguard(&["scan", "examples/inventory.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(report["schema_version"], 1);
+    assert!(report["summary"]["fail"].as_u64().unwrap() > 0);
+    insta::assert_snapshot!("scan_examples_json", stdout(&o));
+}
+
+#[test]
+fn thresholds_and_rule_selection_decide_the_exit_code() {
+    // Only passing checks selected: clean.
+    let o = encguard(&["scan", "examples/", "--rule", "S3-001"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // The examples hold critical failures (a public key policy).
+    assert_eq!(
+        encguard(&["scan", "examples/", "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(1)
+    );
+    // Without the critical rules, nothing is critical.
+    let o = encguard(&[
+        "scan",
+        "examples/",
+        "--fail-on",
+        "critical",
+        "--skip-rule",
+        "KMS-003",
+        "--skip-rule",
+        "KMS-006",
+        "--skip-rule",
+        "DDB-002",
+        "--skip-rule",
+        "KMS-007",
+        "--skip-rule",
+        "EBS-004",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(
+        encguard(&["scan", "examples/", "--rule", "NOPE-1"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn bad_input_is_an_error_that_loses_nothing() {
+    let dir = temp_dir("bad-input");
+    std::fs::write(dir.join("good.json"), ONE_BUCKET).unwrap();
+    std::fs::write(
+        dir.join("broken.json"),
+        "{\"schema_version\": 1,\n \"resources\": [\n  {\"name\": }\n]}",
+    )
+    .unwrap();
+    std::fs::write(dir.join("unrelated.json"), "{\"name\": \"package\"}").unwrap();
+    let o = encguard_in(&dir, &["scan", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("broken.json: line 3, column"), "{err}");
+    assert!(!err.contains("unrelated.json"), "{err}");
+    // The good file was still scanned.
+    assert!(stdout(&o).contains("aws_s3_bucket.logs"), "{}", stdout(&o));
+
+    let o = encguard_in(&dir, &["scan", "missing.json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn policy_file_errors_name_the_line() {
+    let dir = temp_dir("policy-errors");
+    std::fs::write(
+        dir.join("encguard.toml"),
+        "[tls]\nminimum_version = \"1.2\"\nmaximum_version = \"1.3\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("inv.json"), ONE_BUCKET).unwrap();
+    let o = encguard_in(&dir, &["scan", "inv.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("encguard.toml:3:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("maximum_version"), "{}", stderr(&o));
+}
+
+#[test]
+fn exceptions_suppress_and_are_counted_and_expired_ones_are_reported() {
+    let dir = temp_dir("exceptions");
+    std::fs::write(dir.join("inv.json"), ONE_BUCKET).unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        "[[exceptions]]\nrule = \"S3-004\"\nresource = \"aws_s3_bucket.*\"\nreason = \"private VPC endpoint only\"\nexpires = \"2027-03-01\"\n\
+         [[exceptions]]\nrule = \"S3-006\"\nresource = \"aws_s3_bucket.logs\"\nreason = \"log delivery\"\nexpires = \"2026-06-01\"\n",
+    )
+    .unwrap();
+    let o = encguard_in(
+        &dir,
+        &[
+            "scan",
+            "inv.json",
+            "--policy",
+            "policy.toml",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let s3_004 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "S3-004")
+        .unwrap();
+    assert_eq!(s3_004["suppression"]["reason"], "private VPC endpoint only");
+    assert_eq!(report["summary"]["suppressed"], 1);
+    assert!(report["notices"][0]
+        .as_str()
+        .unwrap()
+        .contains("expired on 2026-06-01"));
+    let s3_006 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "S3-006")
+        .unwrap();
+    assert!(
+        s3_006["suppression"].is_null(),
+        "an expired exception does not suppress"
+    );
+}
+
+#[test]
+fn init_writes_the_default_policy_once() {
+    let dir = temp_dir("init");
+    assert_eq!(encguard_in(&dir, &["init"]).status.code(), Some(0));
+    let written = std::fs::read_to_string(dir.join("encguard.toml")).unwrap();
+    assert!(written.contains("[key_tiers]"));
+    assert_eq!(
+        encguard_in(&dir, &["init"]).status.code(),
+        Some(2),
+        "does not overwrite"
+    );
+    assert_eq!(
+        encguard_in(&dir, &["init", "--force"]).status.code(),
+        Some(0)
+    );
+    // The written file is a valid policy.
+    std::fs::write(dir.join("inv.json"), ONE_BUCKET).unwrap();
+    assert_eq!(
+        encguard_in(&dir, &["scan", "inv.json"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn schema_describes_the_inventory() {
+    let o = encguard(&["schema"]);
+    assert_eq!(o.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(schema["title"], "Inventory");
+    let text = stdout(&o);
+    for kind in [
+        "kms_key",
+        "s3_bucket",
+        "cloudfront_distribution",
+        "dax_cluster",
+    ] {
+        assert!(text.contains(kind), "schema lacks {kind}");
+    }
+}
+
+#[test]
+fn colour_only_on_request_of_a_terminal() {
+    let o = encguard(&["scan", "examples/"]);
+    assert!(!stdout(&o).contains('\x1b'), "no colour when piped");
+}
