@@ -1,4 +1,4 @@
-//! Finding and reading the inputs of a scan. Each source turns files into an inventory;
+//! Finding and reading the inputs of a scan. Each source turns its files into an inventory;
 //! a file that cannot be read is an error that names it, and every other file is still read.
 
 use encguard_model::Inventory;
@@ -11,87 +11,110 @@ pub struct Loaded {
     pub errors: Vec<String>,
 }
 
-/// Directories never worth descending into.
-const SKIPPED_DIRS: &[&str] = &[
-    ".git",
-    ".terraform",
-    "node_modules",
-    "target",
-    "cdk.out.cache",
-];
+/// Directories never worth descending into, besides hidden ones and what `.gitignore` excludes.
+const SKIPPED_DIRS: &[&str] = &[".terraform", "node_modules", "target", "cdk.out"];
 
-pub fn load(paths: &[PathBuf]) -> Loaded {
+/// The inputs found under the scanned paths, by source.
+#[derive(Default)]
+struct Found {
+    terraform: Vec<PathBuf>,
+    json: Vec<(PathBuf, bool)>,
+}
+
+pub fn load(paths: &[PathBuf], terraform: &encguard_terraform::Options) -> Loaded {
     let mut loaded = Loaded {
         inventory: Inventory::new(Vec::new()),
         errors: Vec::new(),
     };
+    let mut found = Found::default();
     for path in paths {
         if path.is_dir() {
-            let mut files = Vec::new();
-            walk(path, &mut files, &mut loaded.errors);
-            files.sort();
-            for file in files {
-                read_file(&file, false, &mut loaded);
-            }
+            walk(path, &mut found, &mut loaded.errors);
         } else if path.is_file() {
-            read_file(path, true, &mut loaded);
+            classify(path.clone(), true, &mut found, &mut loaded.errors);
         } else {
             loaded
                 .errors
                 .push(format!("{}: no such file or directory", path.display()));
         }
     }
+    found.json.sort();
+    for (path, explicit) in &found.json {
+        read_json(path, *explicit, &mut loaded);
+    }
+    if !found.terraform.is_empty() {
+        found.terraform.sort();
+        let scan = encguard_terraform::scan_files(&found.terraform, terraform, &display);
+        loaded.inventory.extend(scan.inventory);
+        loaded
+            .errors
+            .extend(scan.errors.iter().map(ToString::to_string));
+    }
     loaded
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return errors.push(format!("{}: {e}", dir.display())),
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => {
-                if !SKIPPED_DIRS.contains(&name.as_ref()) && !name.starts_with('.') {
-                    walk(&path, files, errors);
-                }
+/// How reports show a path: relative to the working directory when inside it.
+pub fn display(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = path.strip_prefix(&cwd).unwrap_or(path);
+    let shown = shown.strip_prefix(".").unwrap_or(shown);
+    shown.to_string_lossy().into_owned()
+}
+
+fn walk(root: &Path, found: &mut Found, errors: &mut Vec<String>) {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                classify(e.into_path(), false, found, errors)
             }
-            Ok(t) if t.is_file() => files.push(path),
-            _ => {}
+            Ok(_) => {}
+            Err(e) => errors.push(e.to_string()),
         }
     }
 }
 
-/// Reads one file if a source recognises it. Given explicitly, a file no source reads is
+/// Sorts a file to the source that reads it. Given explicitly, a file no source reads is
 /// an error; met while walking a directory, it is skipped.
-fn read_file(path: &Path, explicit: bool, loaded: &mut Loaded) {
-    let is_json = path.extension().is_some_and(|e| e == "json");
-    if !is_json {
-        if explicit {
-            loaded.errors.push(format!(
-                "{}: not an input encguard reads (expected an inventory .json)",
-                path.display()
-            ));
+fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<String>) {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("tf") => found.terraform.push(path),
+        Some("json") => found.json.push((path, explicit)),
+        _ if explicit => errors.push(format!(
+            "{}: not an input encguard reads (expected .tf files, a plan or an inventory .json)",
+            path.display()
+        )),
+        _ => {}
+    }
+}
+
+fn read_json(path: &Path, explicit: bool, loaded: &mut Loaded) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return loaded.errors.push(format!("{}: {e}", display(path))),
+    };
+    let head = &text[..text.len().min(4096)];
+    if encguard_terraform::is_plan(head) {
+        match encguard_terraform::scan_plan(&display(path), &text) {
+            Ok(inventory) => loaded.inventory.extend(inventory),
+            Err(message) => loaded.errors.push(format!("{}: {message}", display(path))),
         }
         return;
     }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => return loaded.errors.push(format!("{}: {e}", path.display())),
-    };
-    if !explicit && !looks_like_inventory(&text) {
+    let inventory_like = head.contains("\"schema_version\"") && text.contains("\"resources\"");
+    if !explicit && !inventory_like {
         return;
     }
     match Inventory::from_json(&text) {
         Ok(inventory) => loaded.inventory.extend(inventory),
-        Err(message) => loaded.errors.push(format!("{}: {message}", path.display())),
+        Err(message) => loaded.errors.push(format!("{}: {message}", display(path))),
     }
-}
-
-fn looks_like_inventory(text: &str) -> bool {
-    let head = &text[..text.len().min(4096)];
-    head.contains("\"schema_version\"") && text.contains("\"resources\"")
 }

@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check resources against the policy: inventory files, or directories holding them.
+    /// Check resources against the policy: Terraform modules and plans, inventory files, or directories holding them.
     Scan(ScanArgs),
     /// List every rule: id, severity, policy section, title.
     Rules,
@@ -72,6 +72,18 @@ struct ScanArgs {
     /// The policy file; by default ./encguard.toml when it exists, else the company defaults.
     #[arg(long, env = "ENCGUARD_POLICY")]
     policy: Option<PathBuf>,
+    /// Terraform variable file, applied to every root module after its own .tfvars (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// Terraform variable value, NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -156,7 +168,11 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     }
     let policy = load_policy(args.policy.as_deref())?;
     let today = today()?;
-    let loaded = inputs::load(&args.paths);
+    let terraform = encguard_terraform::Options {
+        var_files: args.var_files.clone(),
+        vars: args.vars.clone(),
+    };
+    let loaded = inputs::load(&args.paths, &terraform);
     let inventory: &Inventory = &loaded.inventory;
     let ctx = Context::new(inventory, &policy, today);
     let selected = |rule: &encguard_rules::Rule| {

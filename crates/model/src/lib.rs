@@ -117,8 +117,18 @@ pub struct Resource {
     /// Positions of individual attributes (named as in this model) in the source file.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, Position>,
+    /// Suppressions written next to the resource in its source (`# encguard:ignore RULE reason`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<InlineSuppression>,
     #[serde(flatten)]
     pub spec: Spec,
+}
+
+/// A rule (encguard id, or another tool's equivalent id) suppressed in the source, with why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InlineSuppression {
+    pub rule: String,
+    pub reason: String,
 }
 
 impl Resource {
@@ -137,6 +147,7 @@ impl Resource {
             region: None,
             tags: BTreeMap::new(),
             attributes: BTreeMap::new(),
+            suppressions: Vec::new(),
             spec,
         }
     }

@@ -46,7 +46,15 @@ pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
         (rule.check)(ctx, &mut out);
         findings.extend(out.into_findings());
     }
-    let notices = ctx.policy.apply_exceptions(&mut findings, ctx.today);
+    let mut notices = ctx.policy.apply_exceptions(&mut findings, ctx.today);
+    for r in &ctx.inventory.resources {
+        for s in r.suppressions.iter().filter(|s| s.reason.trim().is_empty()) {
+            notices.push(format!(
+                "`{}` suppresses {} without a reason; the suppression is ignored",
+                r.name, s.rule
+            ));
+        }
+    }
     Evaluation::new(findings, ctx.inventory.resources.len(), notices)
 }
 

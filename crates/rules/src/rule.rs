@@ -105,6 +105,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The ids of the equivalent Checkov checks (`CKV_AWS_7`, `CKV2_AWS_64`).
+    pub fn checkov_ids(&self) -> impl Iterator<Item = &'static str> {
+        self.equivalents
+            .iter()
+            .filter(|(tool, _)| *tool == "Checkov")
+            .flat_map(|(_, ids)| ids.split(',').filter_map(|id| id.split_whitespace().next()))
+            .filter(|id| id.starts_with("CKV"))
+    }
+
     /// The documentation, without the one-space indent doc comments carry.
     pub fn documentation(&self) -> String {
         self.doc
@@ -222,13 +231,28 @@ impl<'a> Out<'a> {
             message: verdict.message,
             evidence: verdict.evidence,
             remediation: self.rule.fix,
-            suppression: None,
+            suppression: inline_suppression(self.rule, resource),
         });
     }
 
     pub(crate) fn into_findings(self) -> Vec<Finding> {
         self.findings
     }
+}
+
+/// A suppression written next to the resource for this rule — by its id, or by the id of
+/// an equivalent Checkov check — with the reason it gives. One without a reason is ignored.
+fn inline_suppression(rule: &Rule, resource: &Resource) -> Option<crate::Suppression> {
+    resource
+        .suppressions
+        .iter()
+        .filter(|s| !s.reason.trim().is_empty())
+        .find(|s| s.rule.eq_ignore_ascii_case(rule.id) || rule.checkov_ids().any(|id| id == s.rule))
+        .map(|s| crate::Suppression {
+            kind: crate::SuppressionKind::Inline,
+            reason: s.reason.clone(),
+            expires: None,
+        })
 }
 
 /// Reads an attribute: its value, `default` when it was not written, or the reason it is

@@ -1,0 +1,1066 @@
+//! Static evaluation of a module instance: variables, locals, resources, data sources and
+//! module calls, evaluated on demand and remembered, as Terraform would before apply.
+
+use crate::functions::{self, err};
+use crate::parse::{attribute, literal, Item, Module};
+use crate::value::{Unknown, Val, ADDRESS_KEY, HOLE};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Body, Structure};
+use hcl_edit::template::{Directive, Element, Template};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// Every module a scan can instantiate, parsed up front, by directory.
+pub struct Modules {
+    pub by_dir: HashMap<PathBuf, Module>,
+}
+
+impl Modules {
+    /// Where a local module source points, if it is local.
+    pub fn local_source(from: &Path, source: &str) -> Option<PathBuf> {
+        (source.starts_with("./") || source.starts_with("../"))
+            .then(|| normalize(&from.join(source)))
+    }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir
+                if out
+                    .components()
+                    .next_back()
+                    .is_some_and(|l| matches!(l, std::path::Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Bindings introduced inside expressions: `count`, `each`, `for` variables, `dynamic` iterators.
+#[derive(Clone, Default)]
+pub struct Env {
+    vars: Vec<(String, Val)>,
+}
+
+impl Env {
+    pub fn with(&self, name: &str, value: Val) -> Env {
+        let mut vars = self.vars.clone();
+        vars.push((name.to_string(), value));
+        Env { vars }
+    }
+    fn get(&self, name: &str) -> Option<&Val> {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// One evaluated instance of a resource or data source.
+pub struct ResourceInstance {
+    /// Module-local address: `aws_s3_bucket.logs`, `aws_s3_bucket.logs["a"]`.
+    pub address: String,
+    pub value: Val,
+    pub region: Option<String>,
+}
+
+/// Something a scan could not read: a remote module, an unknown `count`.
+pub struct Note {
+    pub what: String,
+    pub error: String,
+}
+
+/// A module instance: the root module, or a module call (one per `count`/`for_each` key).
+pub struct Instance<'m> {
+    pub modules: &'m Modules,
+    pub module: &'m Module,
+    /// `""` for the root, `module.app`, `module.app["x"].module.kms`.
+    pub path: String,
+    vars: HashMap<String, Val>,
+    /// The default AWS provider's region, and the regions of aliased providers.
+    region: Option<String>,
+    provider_regions: HashMap<String, Option<String>>,
+    locals: RefCell<HashMap<String, Val>>,
+    resources: RefCell<HashMap<String, Rc<Vec<ResourceInstance>>>>,
+    resource_values: RefCell<HashMap<String, Val>>,
+    pub children: RefCell<Vec<(String, Rc<Instance<'m>>)>>,
+    module_values: RefCell<HashMap<String, Val>>,
+    in_progress: RefCell<HashSet<String>>,
+    pub notes: RefCell<Vec<Note>>,
+}
+
+impl<'m> Instance<'m> {
+    pub fn root(modules: &'m Modules, module: &'m Module, vars: HashMap<String, Val>) -> Rc<Self> {
+        let inst = Self::new(modules, module, String::new(), vars, None, HashMap::new());
+        // The root's providers decide regions for the whole tree.
+        let mut default = None;
+        let mut aliases = HashMap::new();
+        for p in module.providers.iter().filter(|p| p.kind == "aws") {
+            let region = inst.eval(
+                attribute(&p.body, "region").unwrap_or(&Expression::null()),
+                &Env::default(),
+            );
+            let region = region.as_str().map(str::to_string);
+            match literal(&p.body, "alias") {
+                Some(alias) => {
+                    aliases.insert(format!("aws.{alias}"), region);
+                }
+                None => default = region,
+            }
+        }
+        Rc::new(Instance {
+            region: default,
+            provider_regions: aliases,
+            ..inst
+        })
+    }
+
+    fn new(
+        modules: &'m Modules,
+        module: &'m Module,
+        path: String,
+        vars: HashMap<String, Val>,
+        region: Option<String>,
+        provider_regions: HashMap<String, Option<String>>,
+    ) -> Self {
+        Instance {
+            modules,
+            module,
+            path,
+            vars,
+            region,
+            provider_regions,
+            locals: RefCell::default(),
+            resources: RefCell::default(),
+            resource_values: RefCell::default(),
+            children: RefCell::default(),
+            module_values: RefCell::default(),
+            in_progress: RefCell::default(),
+            notes: RefCell::default(),
+        }
+    }
+
+    /// Runs `f` unless `key` is already being evaluated (a reference cycle).
+    fn guarded(&self, key: &str, f: impl FnOnce() -> Val) -> Val {
+        if !self.in_progress.borrow_mut().insert(key.to_string()) {
+            return Val::unknown(format!("`{key}` depends on itself"));
+        }
+        let v = f();
+        self.in_progress.borrow_mut().remove(key);
+        v
+    }
+
+    fn variable(&self, name: &str) -> Val {
+        if let Some(v) = self.vars.get(name) {
+            return v.clone();
+        }
+        match self.module.variables.get(name) {
+            Some(Some(default)) => self.eval(default, &Env::default()),
+            Some(None) => Val::unknown(format!(
+                "variable `var.{name}` has no value (give it one in a .tfvars file or with --var)"
+            )),
+            None => Val::unknown(format!("variable `var.{name}` is not declared")),
+        }
+    }
+
+    fn local(&self, name: &str) -> Val {
+        if let Some(v) = self.locals.borrow().get(name) {
+            return v.clone();
+        }
+        let Some(expr) = self.module.locals.get(name) else {
+            return Val::unknown(format!("`local.{name}` is not declared"));
+        };
+        let v = self.guarded(&format!("local.{name}"), || {
+            self.eval(expr, &Env::default())
+        });
+        self.locals.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+
+    /// Every instance of a resource (`data` = false) or data source, evaluated.
+    pub fn instances(&self, item: &Item, data: bool) -> Rc<Vec<ResourceInstance>> {
+        let prefix = if data { "data." } else { "" };
+        let key = format!("{prefix}{}.{}", item.kind, item.name);
+        if let Some(v) = self.resources.borrow().get(&key) {
+            return v.clone();
+        }
+        // A resource that (indirectly) refers to itself has no instances to offer.
+        if self.in_progress.borrow().contains(&key) {
+            return Rc::new(Vec::new());
+        }
+        let list = Rc::new(self.expand(item, &key));
+        self.resources.borrow_mut().insert(key, list.clone());
+        list
+    }
+
+    fn expand(&self, item: &Item, address: &str) -> Vec<ResourceInstance> {
+        self.in_progress.borrow_mut().insert(address.to_string());
+        let base = Env::default();
+        let region = self.region_of(&item.body);
+        let one = |addr: String, env: &Env| {
+            let mut value = self.eval_body(&item.body, env);
+            if let Val::Map(m) = &mut value {
+                m.insert(ADDRESS_KEY.to_string(), Val::Str(addr.clone()));
+                crate::mapping::computed(&item.kind, m, &addr);
+            }
+            ResourceInstance {
+                address: addr,
+                value,
+                region: region.clone(),
+            }
+        };
+        let out = if let Some(count) = attribute(&item.body, "count") {
+            match self.eval(count, &base) {
+                Val::Num(n) => (0..n.max(0.0) as usize)
+                    .map(|i| {
+                        one(
+                            format!("{address}[{i}]"),
+                            &base.with("count.index", Val::Num(i as f64)),
+                        )
+                    })
+                    .collect(),
+                other => {
+                    let why = other
+                        .first_unknown()
+                        .map_or("it is not a number".to_string(), |u| u.reason.clone());
+                    self.note(address, &format!("count cannot be known ({why}); one instance is checked with unknown index"));
+                    vec![one(
+                        format!("{address}[?]"),
+                        &base.with(
+                            "count.index",
+                            Val::unknown(format!("count.index of `{address}`: {why}")),
+                        ),
+                    )]
+                }
+            }
+        } else if let Some(for_each) = attribute(&item.body, "for_each") {
+            match self.eval(for_each, &base) {
+                Val::Map(m) => m
+                    .into_iter()
+                    .map(|(k, v)| {
+                        one(
+                            format!("{address}[\"{k}\"]"),
+                            &base
+                                .with("each.key", Val::Str(k.clone()))
+                                .with("each.value", v),
+                        )
+                    })
+                    .collect(),
+                Val::List(items) => items
+                    .into_iter()
+                    .map(|v| {
+                        let k = v.to_text().unwrap_or_default();
+                        one(
+                            format!("{address}[\"{k}\"]"),
+                            &base
+                                .with("each.key", Val::Str(k.clone()))
+                                .with("each.value", v),
+                        )
+                    })
+                    .collect(),
+                other => {
+                    let why = other
+                        .first_unknown()
+                        .map_or("it is not a map or set".to_string(), |u| u.reason.clone());
+                    self.note(address, &format!("for_each cannot be known ({why}); one instance is checked with unknown keys"));
+                    let unknown = Val::unknown(format!("each.key of `{address}`: {why}"));
+                    vec![one(
+                        format!("{address}[?]"),
+                        &base
+                            .with("each.key", unknown.clone())
+                            .with("each.value", unknown),
+                    )]
+                }
+            }
+        } else {
+            vec![one(address.to_string(), &base)]
+        };
+        self.in_progress.borrow_mut().remove(address);
+        out
+    }
+
+    fn note(&self, what: &str, error: &str) {
+        let what = if self.path.is_empty() {
+            what.to_string()
+        } else {
+            format!("{}.{what}", self.path)
+        };
+        self.notes.borrow_mut().push(Note {
+            what,
+            error: error.to_string(),
+        });
+    }
+
+    /// The region a resource is created in: its own `region`, its provider's, the default.
+    fn region_of(&self, body: &Body) -> Option<String> {
+        if let Some(Val::Str(r)) = attribute(body, "region").map(|e| self.eval(e, &Env::default()))
+        {
+            return Some(r);
+        }
+        match attribute(body, "provider").and_then(traversal_text) {
+            Some(alias) => self.provider_regions.get(&alias).cloned().flatten(),
+            None => self.region.clone(),
+        }
+    }
+
+    /// The value a reference to a resource or data source yields: one instance, a list
+    /// (`count`) or a map (`for_each`).
+    fn resource_value(&self, kind: &str, name: &str, data: bool) -> Val {
+        let key = format!("{}{kind}.{name}", if data { "data." } else { "" });
+        if let Some(v) = self.resource_values.borrow().get(&key) {
+            return v.clone();
+        }
+        let items = if data {
+            &self.module.data
+        } else {
+            &self.module.resources
+        };
+        let Some(item) = items.iter().find(|i| i.kind == kind && i.name == name) else {
+            return Val::unknown(format!("`{key}` is not declared in this module"));
+        };
+        if self.in_progress.borrow().contains(&key) {
+            return Val::unknown(format!("`{key}` depends on itself"));
+        }
+        let instances = self.instances(item, data);
+        let value = if attribute(&item.body, "count").is_some() {
+            match instances.as_slice() {
+                [only] if only.address.ends_with("[?]") => {
+                    Val::unknown(format!("the instances of `{key}` cannot be known"))
+                }
+                all => Val::List(all.iter().map(|i| i.value.clone()).collect()),
+            }
+        } else if attribute(&item.body, "for_each").is_some() {
+            match instances.as_slice() {
+                [only] if only.address.ends_with("[?]") => {
+                    Val::unknown(format!("the instances of `{key}` cannot be known"))
+                }
+                all => Val::Map(
+                    all.iter()
+                        .map(|i| {
+                            (
+                                i.address
+                                    .rsplit_once("[\"")
+                                    .map_or(String::new(), |(_, k)| {
+                                        k.trim_end_matches("\"]").to_string()
+                                    }),
+                                i.value.clone(),
+                            )
+                        })
+                        .collect(),
+                ),
+            }
+        } else {
+            instances.first().map_or(Val::Null, |i| i.value.clone())
+        };
+        self.resource_values.borrow_mut().insert(key, value.clone());
+        value
+    }
+
+    /// A module call's instances, created on first use.
+    pub fn module_value(&self, name: &str) -> Val {
+        if let Some(v) = self.module_values.borrow().get(name) {
+            return v.clone();
+        }
+        let key = format!("module.{name}");
+        let v = self.guarded(&key, || self.instantiate(name));
+        self.module_values
+            .borrow_mut()
+            .insert(name.to_string(), v.clone());
+        v
+    }
+
+    fn instantiate(&self, name: &str) -> Val {
+        let Some(call) = self.module.module_calls.iter().find(|c| c.kind == name) else {
+            return Val::unknown(format!("`module.{name}` is not declared"));
+        };
+        let source = literal(&call.body, "source").unwrap_or_default();
+        let dir = Modules::local_source(&self.module.dir, source);
+        let Some(child) = dir.as_ref().and_then(|d| self.modules.by_dir.get(d)) else {
+            let why = if dir.is_some() {
+                format!("module `{name}`: local source `{source}` was not found")
+            } else {
+                format!("module `{name}` comes from `{source}`, which encguard does not fetch: its resources are not checked and its outputs are unknown")
+            };
+            self.note(&format!("module.{name}"), &why);
+            return Val::unknown(why);
+        };
+        let base = Env::default();
+        let make = |suffix: String, env: &Env| -> Val {
+            let mut inputs = HashMap::new();
+            for s in call.body.iter() {
+                if let Structure::Attribute(a) = s {
+                    let key = a.key.as_str();
+                    if !matches!(
+                        key,
+                        "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                    ) {
+                        inputs.insert(key.to_string(), self.eval(&a.value, env));
+                    }
+                }
+            }
+            let mut region = self.region.clone();
+            if let Some(Expression::Object(providers)) = attribute(&call.body, "providers") {
+                for (k, v) in providers.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(e) => traversal_text(e).unwrap_or_default(),
+                    };
+                    if key == "aws" {
+                        if let Some(alias) = traversal_text(v.expr()) {
+                            region = self.provider_regions.get(&alias).cloned().flatten();
+                        }
+                    }
+                }
+            }
+            let path = format!(
+                "{}{}module.{name}{suffix}",
+                self.path,
+                if self.path.is_empty() { "" } else { "." }
+            );
+            let instance = Rc::new(Instance::new(
+                self.modules,
+                child,
+                path.clone(),
+                inputs,
+                region,
+                self.provider_regions.clone(),
+            ));
+            let outputs: BTreeMap<String, Val> = child
+                .outputs
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        k.clone(),
+                        instance
+                            .guarded(&format!("output.{k}"), || instance.eval(e, &Env::default())),
+                    )
+                })
+                .collect();
+            self.children.borrow_mut().push((path, instance));
+            Val::Map(outputs)
+        };
+        if let Some(count) = attribute(&call.body, "count") {
+            match self.eval(count, &base) {
+                Val::Num(n) => Val::List(
+                    (0..n.max(0.0) as usize)
+                        .map(|i| {
+                            make(
+                                format!("[{i}]"),
+                                &base.with("count.index", Val::Num(i as f64)),
+                            )
+                        })
+                        .collect(),
+                ),
+                other => {
+                    self.note(
+                        &format!("module.{name}"),
+                        "count cannot be known; the module is not instantiated",
+                    );
+                    other
+                }
+            }
+        } else if let Some(for_each) = attribute(&call.body, "for_each") {
+            match self.eval(for_each, &base) {
+                Val::Map(m) => Val::Map(
+                    m.into_iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                make(
+                                    format!("[\"{k}\"]"),
+                                    &base
+                                        .with("each.key", Val::Str(k.clone()))
+                                        .with("each.value", v),
+                                ),
+                            )
+                        })
+                        .collect(),
+                ),
+                Val::List(items) => Val::Map(
+                    items
+                        .into_iter()
+                        .map(|v| {
+                            let k = v.to_text().unwrap_or_default();
+                            (
+                                k.clone(),
+                                make(
+                                    format!("[\"{k}\"]"),
+                                    &base
+                                        .with("each.key", Val::Str(k.clone()))
+                                        .with("each.value", v),
+                                ),
+                            )
+                        })
+                        .collect(),
+                ),
+                other => {
+                    self.note(
+                        &format!("module.{name}"),
+                        "for_each cannot be known; the module is not instantiated",
+                    );
+                    other
+                }
+            }
+        } else {
+            make(String::new(), &base)
+        }
+    }
+
+    /// Evaluates a block body into a map: attributes by name, nested blocks as lists.
+    pub fn eval_body(&self, body: &Body, env: &Env) -> Val {
+        let mut out: BTreeMap<String, Val> = BTreeMap::new();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let key = a.key.as_str();
+                    if !matches!(key, "count" | "for_each" | "provider" | "depends_on") {
+                        out.insert(key.to_string(), self.eval(&a.value, env));
+                    }
+                }
+                Structure::Block(b) if b.ident.as_str() == "dynamic" => {
+                    let Some(label) = b.labels.first().map(|l| match l {
+                        hcl_edit::structure::BlockLabel::String(s) => s.value().to_string(),
+                        hcl_edit::structure::BlockLabel::Ident(i) => i.as_str().to_string(),
+                    }) else {
+                        continue;
+                    };
+                    let iterator = literal(&b.body, "iterator")
+                        .map(str::to_string)
+                        .or_else(|| {
+                            attribute(&b.body, "iterator").and_then(|e| match e {
+                                Expression::Variable(v) => Some(v.as_str().to_string()),
+                                _ => None,
+                            })
+                        });
+                    let iterator = iterator.unwrap_or_else(|| label.clone());
+                    let content = b.body.iter().find_map(|s| match s {
+                        Structure::Block(c) if c.ident.as_str() == "content" => Some(&c.body),
+                        _ => None,
+                    });
+                    let collection = attribute(&b.body, "for_each")
+                        .map_or(Val::List(Vec::new()), |e| self.eval(e, env));
+                    let entries: Option<Vec<(Val, Val)>> = match collection {
+                        Val::List(items) => Some(
+                            items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (Val::Num(i as f64), v))
+                                .collect(),
+                        ),
+                        Val::Map(m) => Some(m.into_iter().map(|(k, v)| (Val::Str(k), v)).collect()),
+                        _ => None,
+                    };
+                    let slot = out
+                        .entry(label.clone())
+                        .or_insert_with(|| Val::List(Vec::new()));
+                    match (entries, content) {
+                        (Some(entries), Some(content)) => {
+                            let blocks: Vec<Val> = entries
+                                .into_iter()
+                                .map(|(k, v)| {
+                                    let it = Val::Map(BTreeMap::from([("key".to_string(), k), ("value".to_string(), v)]));
+                                    self.eval_body(content, &env.with(&iterator, it))
+                                })
+                                .collect();
+                            if let Val::List(list) = slot {
+                                list.extend(blocks);
+                            }
+                        }
+                        _ => *slot = Val::unknown(format!("the `{label}` blocks are generated by a `dynamic` block over a collection that cannot be known")),
+                    }
+                }
+                Structure::Block(b) => {
+                    let value = self.eval_body(&b.body, env);
+                    if let Val::List(list) = out
+                        .entry(b.ident.as_str().to_string())
+                        .or_insert_with(|| Val::List(Vec::new()))
+                    {
+                        list.push(value);
+                    }
+                }
+            }
+        }
+        Val::Map(out)
+    }
+
+    pub fn eval(&self, expr: &Expression, env: &Env) -> Val {
+        match expr {
+            Expression::Null(_) => Val::Null,
+            Expression::Bool(b) => Val::Bool(*b.value()),
+            Expression::Number(n) => Val::Num(n.value().as_f64().unwrap_or(0.0)),
+            Expression::String(s) => Val::Str(s.value().to_string()),
+            Expression::Array(a) => Val::List(a.iter().map(|e| self.eval(e, env)).collect()),
+            Expression::Object(o) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(e) => match self.eval(e, env).to_text() {
+                            Ok(k) => k,
+                            Err(u) => return u,
+                        },
+                    };
+                    out.insert(key, self.eval(v.expr(), env));
+                }
+                Val::Map(out)
+            }
+            Expression::StringTemplate(t) => self.eval_template(t.iter(), env),
+            Expression::HeredocTemplate(h) => self.eval_template(h.template.iter(), env),
+            Expression::Parenthesis(p) => self.eval(p.inner(), env),
+            Expression::Variable(v) => env
+                .get(v.as_str())
+                .cloned()
+                .unwrap_or_else(|| Val::unknown(format!("`{}` is not defined here", v.as_str()))),
+            Expression::Traversal(t) => self.eval_traversal(
+                &t.expr,
+                &t.operators
+                    .iter()
+                    .map(|o| o.value().clone())
+                    .collect::<Vec<_>>(),
+                env,
+            ),
+            Expression::FuncCall(f) => {
+                let name = f.name.name.as_str();
+                let mut args: Vec<Val> = f.args.iter().map(|a| self.eval(a, env)).collect();
+                if f.args.expand_final() {
+                    if let Some(Val::List(last)) = args.pop() {
+                        args.extend(last);
+                    }
+                }
+                if name == "templatefile" {
+                    return self.templatefile(args);
+                }
+                functions::call(name, args, &self.module.dir)
+            }
+            Expression::Conditional(c) => match self.eval(&c.cond_expr, env).truthy() {
+                Ok(true) => self.eval(&c.true_expr, env),
+                Ok(false) => self.eval(&c.false_expr, env),
+                Err(cond) => {
+                    let (t, f) = (self.eval(&c.true_expr, env), self.eval(&c.false_expr, env));
+                    if t == f {
+                        t
+                    } else {
+                        let why = cond
+                            .first_unknown()
+                            .map_or("it is not a boolean".to_string(), |u| u.reason.clone());
+                        Val::unknown(format!("a conditional's condition cannot be known: {why}"))
+                    }
+                }
+            },
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr, env);
+                match (u.operator.value(), v) {
+                    (_, v @ Val::Unknown(_)) => v,
+                    (UnaryOperator::Not, v) => {
+                        v.truthy().map(|b| Val::Bool(!b)).unwrap_or_else(|e| e)
+                    }
+                    (UnaryOperator::Neg, Val::Num(n)) => Val::Num(-n),
+                    _ => err("bad operand"),
+                }
+            }
+            Expression::BinaryOp(b) => {
+                self.eval_binary(b.operator.value(), &b.lhs_expr, &b.rhs_expr, env)
+            }
+            Expression::ForExpr(f) => {
+                let collection = self.eval(&f.intro.collection_expr, env);
+                let entries: Vec<(Val, Val)> = match collection {
+                    Val::List(items) => items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| (Val::Num(i as f64), v))
+                        .collect(),
+                    Val::Map(m) => m.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
+                    other => return other,
+                };
+                let mut list = Vec::new();
+                let mut map: BTreeMap<String, Val> = BTreeMap::new();
+                for (k, v) in entries {
+                    let mut inner = env.with(f.intro.value_var.as_str(), v);
+                    if let Some(kv) = &f.intro.key_var {
+                        inner = inner.with(kv.as_str(), k);
+                    }
+                    if let Some(cond) = &f.cond {
+                        match self.eval(&cond.expr, &inner).truthy() {
+                            Ok(true) => {}
+                            Ok(false) => continue,
+                            Err(u) => return u,
+                        }
+                    }
+                    let value = self.eval(&f.value_expr, &inner);
+                    match &f.key_expr {
+                        Some(ke) => {
+                            let key = match self.eval(ke, &inner).to_text() {
+                                Ok(k) => k,
+                                Err(u) => return u,
+                            };
+                            if f.grouping {
+                                if let Val::List(l) =
+                                    map.entry(key).or_insert_with(|| Val::List(Vec::new()))
+                                {
+                                    l.push(value);
+                                }
+                            } else {
+                                map.insert(key, value);
+                            }
+                        }
+                        None => list.push(value),
+                    }
+                }
+                if f.key_expr.is_some() {
+                    Val::Map(map)
+                } else {
+                    Val::List(list)
+                }
+            }
+        }
+    }
+
+    fn eval_binary(
+        &self,
+        op: &BinaryOperator,
+        lhs: &Expression,
+        rhs: &Expression,
+        env: &Env,
+    ) -> Val {
+        let l = self.eval(lhs, env);
+        // `false && x` and `true || x` do not need x.
+        match (op, l.truthy()) {
+            (BinaryOperator::And, Ok(false)) => return Val::Bool(false),
+            (BinaryOperator::Or, Ok(true)) => return Val::Bool(true),
+            _ => {}
+        }
+        let r = self.eval(rhs, env);
+        match op {
+            BinaryOperator::Eq | BinaryOperator::NotEq => {
+                if l.is_unknown() || r.is_unknown() {
+                    return if l.is_unknown() { l } else { r };
+                }
+                let eq = match (&l, &r) {
+                    (Val::Num(a), Val::Str(b)) | (Val::Str(b), Val::Num(a)) => {
+                        b.parse::<f64>().is_ok_and(|b| b == *a)
+                    }
+                    _ => l == r,
+                };
+                Val::Bool(if *op == BinaryOperator::Eq { eq } else { !eq })
+            }
+            BinaryOperator::And | BinaryOperator::Or => match (l.truthy(), r.truthy()) {
+                (Ok(a), Ok(b)) => Val::Bool(if *op == BinaryOperator::And {
+                    a && b
+                } else {
+                    a || b
+                }),
+                (Err(e), _) | (_, Err(e)) => e,
+            },
+            _ => {
+                let num = |v: &Val| match v {
+                    Val::Num(n) => Ok(*n),
+                    Val::Str(s) => s.parse::<f64>().map_err(|_| err("not a number")),
+                    Val::Unknown(_) => Err(v.clone()),
+                    _ => Err(err("not a number")),
+                };
+                let (a, b) = match (num(&l), num(&r)) {
+                    (Ok(a), Ok(b)) => (a, b),
+                    (Err(e), _) | (_, Err(e)) => return e,
+                };
+                match op {
+                    BinaryOperator::Plus => Val::Num(a + b),
+                    BinaryOperator::Minus => Val::Num(a - b),
+                    BinaryOperator::Mul => Val::Num(a * b),
+                    BinaryOperator::Div => Val::Num(a / b),
+                    BinaryOperator::Mod => Val::Num(a % b),
+                    BinaryOperator::Less => Val::Bool(a < b),
+                    BinaryOperator::LessEq => Val::Bool(a <= b),
+                    BinaryOperator::Greater => Val::Bool(a > b),
+                    BinaryOperator::GreaterEq => Val::Bool(a >= b),
+                    _ => err("operator"),
+                }
+            }
+        }
+    }
+
+    fn eval_template<'a>(&self, elements: impl Iterator<Item = &'a Element>, env: &Env) -> Val {
+        let elements: Vec<&Element> = elements.collect();
+        // `"${x}"` is x itself, whatever its type.
+        if let [Element::Interpolation(i)] = elements.as_slice() {
+            return self.eval(&i.expr, env);
+        }
+        let mut text = String::new();
+        let mut unknown: Option<Unknown> = None;
+        self.render(&elements, env, &mut text, &mut unknown);
+        match unknown {
+            None => Val::Str(text),
+            Some(mut u) => {
+                u.refers_to = None;
+                u.partial = Some(text);
+                Val::Unknown(Box::new(u))
+            }
+        }
+    }
+
+    fn render(
+        &self,
+        elements: &[&Element],
+        env: &Env,
+        text: &mut String,
+        unknown: &mut Option<Unknown>,
+    ) {
+        for e in elements {
+            match e {
+                Element::Literal(l) => text.push_str(l.value()),
+                Element::Interpolation(i) => match self.eval(&i.expr, env).to_text() {
+                    Ok(s) => text.push_str(&s),
+                    Err(Val::Unknown(u)) => {
+                        text.push_str(u.partial.as_deref().unwrap_or(HOLE));
+                        unknown.get_or_insert(*u);
+                    }
+                    Err(other) => {
+                        text.push_str(HOLE);
+                        unknown.get_or_insert(Unknown {
+                            reason: format!("{} in a string template", other.describe()),
+                            refers_to: None,
+                            partial: None,
+                        });
+                    }
+                },
+                Element::Directive(directive) => match directive.as_ref() {
+                    Directive::If(d) => {
+                        let branch: Option<&Template> =
+                            match self.eval(&d.if_expr.cond_expr, env).truthy() {
+                                Ok(true) => Some(&d.if_expr.template),
+                                Ok(false) => d.else_expr.as_ref().map(|e| &e.template),
+                                Err(_) => {
+                                    text.push_str(HOLE);
+                                    unknown.get_or_insert(Unknown {
+                                        reason: "a template `if` cannot be decided".into(),
+                                        refers_to: None,
+                                        partial: None,
+                                    });
+                                    None
+                                }
+                            };
+                        if let Some(t) = branch {
+                            self.render(&t.iter().collect::<Vec<_>>(), env, text, unknown);
+                        }
+                    }
+                    Directive::For(d) => {
+                        let f = &d.for_expr;
+                        let entries: Vec<(Val, Val)> = match self.eval(&f.collection_expr, env) {
+                            Val::List(items) => items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (Val::Num(i as f64), v))
+                                .collect(),
+                            Val::Map(m) => m.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
+                            _ => {
+                                text.push_str(HOLE);
+                                unknown.get_or_insert(Unknown {
+                                    reason: "a template `for` over an unknown collection".into(),
+                                    refers_to: None,
+                                    partial: None,
+                                });
+                                continue;
+                            }
+                        };
+                        for (k, v) in entries {
+                            let mut inner = env.with(f.value_var.as_str(), v);
+                            if let Some(kv) = &f.key_var {
+                                inner = inner.with(kv.as_str(), k);
+                            }
+                            self.render(
+                                &f.template.iter().collect::<Vec<_>>(),
+                                &inner,
+                                text,
+                                unknown,
+                            );
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    fn templatefile(&self, args: Vec<Val>) -> Val {
+        let mut args = args.into_iter();
+        let (Some(path), vars) = (
+            args.next(),
+            args.next().unwrap_or(Val::Map(BTreeMap::new())),
+        ) else {
+            return err("templatefile() needs a path");
+        };
+        let path = match path.to_text() {
+            Ok(p) => p,
+            Err(u) => return u,
+        };
+        let text = match std::fs::read_to_string(self.module.dir.join(&path)) {
+            Ok(t) => t,
+            Err(e) => return Val::unknown(format!("templatefile(\"{path}\") cannot be read: {e}")),
+        };
+        let template = match hcl_edit::parser::parse_template(&text) {
+            Ok(t) => t,
+            Err(e) => return Val::unknown(format!("templatefile(\"{path}\"): {}", e.message())),
+        };
+        let mut env = Env::default();
+        match vars {
+            Val::Map(m) => {
+                for (k, v) in m {
+                    env = env.with(&k, v);
+                }
+            }
+            u @ Val::Unknown(_) => return u,
+            _ => return err("templatefile() variables must be a map"),
+        }
+        self.eval_template(template.iter(), &env)
+    }
+
+    fn eval_traversal(&self, root: &Expression, ops: &[TraversalOperator], env: &Env) -> Val {
+        let name = |i: usize| match ops.get(i) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+            _ => None,
+        };
+        let (start, used) = match root {
+            Expression::Variable(v) => match v.as_str() {
+                s if env.get(s).is_some() => (env.get(s).cloned().unwrap_or(Val::Null), 0),
+                "var" => match name(0) {
+                    Some(n) => (self.variable(&n), 1),
+                    None => return Val::unknown("`var` without a name"),
+                },
+                "local" => match name(0) {
+                    Some(n) => (self.local(&n), 1),
+                    None => return Val::unknown("`local` without a name"),
+                },
+                "count" | "each" => match name(0) {
+                    Some(n) => (
+                        env.get(&format!("{}.{n}", v.as_str()))
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                Val::unknown(format!("`{}.{n}` is not available here", v.as_str()))
+                            }),
+                        1,
+                    ),
+                    None => return Val::unknown("incomplete reference"),
+                },
+                "path" => match name(0).as_deref() {
+                    Some("module") | Some("root") | Some("cwd") => {
+                        (Val::Str(self.module.dir.to_string_lossy().into_owned()), 1)
+                    }
+                    _ => return Val::unknown("unknown path attribute"),
+                },
+                "terraform" => (Val::Str("default".into()), 1),
+                "self" => return Val::unknown("`self` is only known to provisioners"),
+                "data" => match (name(0), name(1)) {
+                    (Some(t), Some(n)) => (self.resource_value(&t, &n, true), 2),
+                    _ => return Val::unknown("incomplete data reference"),
+                },
+                "module" => match name(0) {
+                    Some(n) => (self.module_value(&n), 1),
+                    None => return Val::unknown("incomplete module reference"),
+                },
+                kind => match name(0) {
+                    Some(n)
+                        if self
+                            .module
+                            .resources
+                            .iter()
+                            .any(|r| r.kind == kind && r.name == n) =>
+                    {
+                        (self.resource_value(kind, &n, false), 1)
+                    }
+                    _ => return Val::unknown(format!("`{kind}` is not defined here")),
+                },
+            },
+            other => (self.eval(other, env), 0),
+        };
+        self.apply_ops(start, &ops[used..], env)
+    }
+
+    fn apply_ops(&self, mut value: Val, ops: &[TraversalOperator], env: &Env) -> Val {
+        for (i, op) in ops.iter().enumerate() {
+            value = match op {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return match value {
+                        Val::List(items) => Val::List(
+                            items
+                                .into_iter()
+                                .map(|v| self.apply_ops(v, &ops[i + 1..], env))
+                                .collect(),
+                        ),
+                        Val::Null => Val::List(Vec::new()),
+                        u @ Val::Unknown(_) => u,
+                        other => Val::List(vec![self.apply_ops(other, &ops[i + 1..], env)]),
+                    };
+                }
+                TraversalOperator::GetAttr(a) => get_attr(value, a.as_str()),
+                TraversalOperator::Index(e) => index(value, self.eval(e, env)),
+                TraversalOperator::LegacyIndex(n) => index(value, Val::Num(*n.value() as f64)),
+            };
+        }
+        value
+    }
+}
+
+fn get_attr(value: Val, attr: &str) -> Val {
+    match value {
+        Val::Map(mut m) => match m.remove(attr) {
+            Some(v) => v,
+            None => match m.get(ADDRESS_KEY) {
+                Some(Val::Str(address)) => Val::after_apply(address, attr),
+                _ => Val::unknown(format!("no attribute `{attr}`")),
+            },
+        },
+        u @ Val::Unknown(_) => u,
+        Val::Null => Val::unknown(format!("`{attr}` of a null value")),
+        other => Val::unknown(format!("`{attr}` of {}", other.describe())),
+    }
+}
+
+fn index(value: Val, key: Val) -> Val {
+    match (value, key) {
+        (u @ Val::Unknown(_), _) | (_, u @ Val::Unknown(_)) => u,
+        (Val::List(mut items), Val::Num(n)) if (n as usize) < items.len() => {
+            items.swap_remove(n as usize)
+        }
+        (Val::List(mut items), Val::Str(s))
+            if s.parse::<usize>().is_ok_and(|n| n < items.len()) =>
+        {
+            items.swap_remove(s.parse::<usize>().unwrap_or(0))
+        }
+        (Val::Map(mut m), k) => match k.to_text() {
+            Ok(k) => m
+                .remove(&k)
+                .unwrap_or_else(|| err(&format!("no key `{k}`"))),
+            Err(u) => u,
+        },
+        _ => err("index out of range"),
+    }
+}
+
+/// `aws.west` from a `provider = aws.west` traversal.
+fn traversal_text(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else {
+                return None;
+            };
+            let mut text = root.as_str().to_string();
+            for op in t.operators.iter() {
+                if let TraversalOperator::GetAttr(a) = op.value() {
+                    text.push('.');
+                    text.push_str(a.as_str());
+                }
+            }
+            Some(text)
+        }
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        _ => None,
+    }
+}

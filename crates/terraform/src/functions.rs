@@ -1,0 +1,389 @@
+//! The Terraform functions that policies and resource settings are commonly written with.
+//! A function whose arguments are unknown returns unknown; one encguard does not implement
+//! returns unknown naming it — never a guess.
+
+use crate::value::{format_number, Val};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Calls `name` on evaluated arguments. `base` is the module directory, for `file()`.
+pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
+    // Functions that accept unknown arguments decide for themselves.
+    match name {
+        "coalesce" => return coalesce(args),
+        "try" => {
+            return args
+                .into_iter()
+                .find(|a| !matches!(a, Val::Unknown(u) if u.reason.starts_with("error:")))
+                .unwrap_or(Val::unknown("try(): every argument failed"))
+        }
+        "can" => {
+            return match args.first() {
+                Some(Val::Unknown(u)) if u.reason.starts_with("error:") => Val::Bool(false),
+                Some(Val::Unknown(_)) => args[0].clone(),
+                _ => Val::Bool(true),
+            }
+        }
+        "merge" => return merge(args),
+        "concat" => return concat(args),
+        "tolist" | "toset" | "tomap" | "sensitive" | "nonsensitive" => {
+            return args.into_iter().next().unwrap_or(Val::Null)
+        }
+        "lookup" => return lookup(args),
+        "length" => return length(args),
+        _ => {}
+    }
+    if let Some(u) = args.iter().find(|a| a.is_unknown()) {
+        return u.clone();
+    }
+    let text = |i: usize| args.get(i).map(Val::to_text);
+    let result = (|| -> Result<Val, Val> {
+        Ok(match name {
+            "format" => format(&args)?,
+            "join" => {
+                let sep = text(0).ok_or_else(|| err("join needs a separator"))??;
+                let items = list(args.get(1))?
+                    .iter()
+                    .map(Val::to_text)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Val::Str(items.join(&sep))
+            }
+            "split" => {
+                let sep = text(0).ok_or_else(|| err("split needs a separator"))??;
+                let s = text(1).ok_or_else(|| err("split needs a string"))??;
+                Val::List(
+                    s.split(sep.as_str())
+                        .map(|p| Val::Str(p.to_string()))
+                        .collect(),
+                )
+            }
+            "lower" => Val::Str(
+                text(0)
+                    .ok_or_else(|| err("lower needs a string"))??
+                    .to_lowercase(),
+            ),
+            "upper" => Val::Str(
+                text(0)
+                    .ok_or_else(|| err("upper needs a string"))??
+                    .to_uppercase(),
+            ),
+            "trimspace" => Val::Str(
+                text(0)
+                    .ok_or_else(|| err("trimspace needs a string"))??
+                    .trim()
+                    .to_string(),
+            ),
+            "trimprefix" => {
+                let (s, p) = (
+                    text(0).ok_or_else(|| err("arguments"))??,
+                    text(1).ok_or_else(|| err("arguments"))??,
+                );
+                Val::Str(s.strip_prefix(p.as_str()).unwrap_or(&s).to_string())
+            }
+            "trimsuffix" => {
+                let (s, p) = (
+                    text(0).ok_or_else(|| err("arguments"))??,
+                    text(1).ok_or_else(|| err("arguments"))??,
+                );
+                Val::Str(s.strip_suffix(p.as_str()).unwrap_or(&s).to_string())
+            }
+            "replace" => {
+                let (s, from, to) = (
+                    text(0).ok_or_else(|| err("arguments"))??,
+                    text(1).ok_or_else(|| err("arguments"))??,
+                    text(2).ok_or_else(|| err("arguments"))??,
+                );
+                if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
+                    return Err(Val::unknown(
+                        "replace() with a regular expression is not evaluated",
+                    ));
+                }
+                Val::Str(s.replace(&from, &to))
+            }
+            "startswith" => Val::Bool(
+                text(0)
+                    .ok_or_else(|| err("arguments"))??
+                    .starts_with(&text(1).ok_or_else(|| err("arguments"))??),
+            ),
+            "endswith" => Val::Bool(
+                text(0)
+                    .ok_or_else(|| err("arguments"))??
+                    .ends_with(&text(1).ok_or_else(|| err("arguments"))??),
+            ),
+            "substr" => {
+                let s: Vec<char> = text(0).ok_or_else(|| err("arguments"))??.chars().collect();
+                let offset = num(args.get(1))? as usize;
+                let len = num(args.get(2))?;
+                let end = if len < 0.0 {
+                    s.len()
+                } else {
+                    (offset + len as usize).min(s.len())
+                };
+                Val::Str(
+                    s.get(offset.min(s.len())..end)
+                        .map(|c| c.iter().collect())
+                        .unwrap_or_default(),
+                )
+            }
+            "tostring" => Val::Str(text(0).ok_or_else(|| err("arguments"))??),
+            "tonumber" => Val::Num(
+                text(0)
+                    .ok_or_else(|| err("arguments"))??
+                    .parse()
+                    .map_err(|_| err("tonumber: not a number"))?,
+            ),
+            "tobool" => Val::Bool(args.first().ok_or_else(|| err("arguments"))?.truthy()?),
+            "jsonencode" => args.first().map(Val::to_json).unwrap_or(Val::Null),
+            "jsondecode" => {
+                let s = text(0).ok_or_else(|| err("arguments"))??;
+                Val::from_json(
+                    &serde_json::from_str(&s).map_err(|e| err(&format!("jsondecode: {e}")))?,
+                )
+            }
+            "file" => Val::Str(read(base, &text(0).ok_or_else(|| err("arguments"))??)?),
+            "fileexists" => Val::Bool(
+                base.join(text(0).ok_or_else(|| err("arguments"))??)
+                    .is_file(),
+            ),
+            "element" => {
+                let items = list(args.first())?;
+                let i = num(args.get(1))? as usize;
+                items
+                    .get(i % items.len().max(1))
+                    .cloned()
+                    .ok_or_else(|| err("element of an empty list"))?
+            }
+            "keys" => Val::List(
+                map(args.first())?
+                    .keys()
+                    .map(|k| Val::Str(k.clone()))
+                    .collect(),
+            ),
+            "values" => Val::List(map(args.first())?.values().cloned().collect()),
+            "contains" => {
+                Val::Bool(list(args.first())?.contains(args.get(1).unwrap_or(&Val::Null)))
+            }
+            "flatten" => Val::List(flatten(list(args.first())?)),
+            "distinct" => {
+                let mut out: Vec<Val> = Vec::new();
+                for v in list(args.first())? {
+                    if !out.contains(v) {
+                        out.push(v.clone());
+                    }
+                }
+                Val::List(out)
+            }
+            "compact" => Val::List(
+                list(args.first())?
+                    .iter()
+                    .filter(|v| !matches!(v, Val::Null) && v.as_str() != Some(""))
+                    .cloned()
+                    .collect(),
+            ),
+            "coalescelist" => args
+                .iter()
+                .find(|a| matches!(a, Val::List(l) if !l.is_empty()))
+                .cloned()
+                .unwrap_or(Val::List(Vec::new())),
+            "one" => match list(args.first())?.as_slice() {
+                [] => Val::Null,
+                [v] => v.clone(),
+                _ => return Err(err("one() of more than one element")),
+            },
+            "zipmap" => {
+                let k = list(args.first())?;
+                let v = list(args.get(1))?;
+                Val::Map(
+                    k.iter()
+                        .zip(v)
+                        .map(|(k, v)| Ok((k.to_text()?, v.clone())))
+                        .collect::<Result<_, Val>>()?,
+                )
+            }
+            "range" => {
+                let nums: Vec<f64> = args
+                    .iter()
+                    .map(|a| num(Some(a)))
+                    .collect::<Result<_, _>>()?;
+                let (start, end, step) = match nums.as_slice() {
+                    [e] => (0.0, *e, 1.0),
+                    [s, e] => (*s, *e, 1.0),
+                    [s, e, st] => (*s, *e, *st),
+                    _ => return Err(err("range() arguments")),
+                };
+                let mut out = Vec::new();
+                let mut x = start;
+                while (step > 0.0 && x < end || step < 0.0 && x > end) && out.len() < 10_000 {
+                    out.push(Val::Num(x));
+                    x += step;
+                }
+                Val::List(out)
+            }
+            "max" => Val::Num(
+                args.iter()
+                    .map(|a| num(Some(a)))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .fold(f64::MIN, f64::max),
+            ),
+            "min" => Val::Num(
+                args.iter()
+                    .map(|a| num(Some(a)))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .fold(f64::MAX, f64::min),
+            ),
+            "abs" => Val::Num(num(args.first())?.abs()),
+            "base64encode" | "filebase64" | "md5" | "sha256" | "sha1" | "uuid" | "timestamp"
+            | "base64decode" => return Err(Val::unknown(format!("{name}() is not evaluated"))),
+            other => {
+                return Err(Val::unknown(format!(
+                    "function `{other}` is not evaluated by encguard"
+                )))
+            }
+        })
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
+/// An evaluation error: `try` and `can` recognise them by the `error:` prefix.
+pub fn err(message: &str) -> Val {
+    Val::unknown(format!("error: {message}"))
+}
+
+fn num(v: Option<&Val>) -> Result<f64, Val> {
+    match v {
+        Some(Val::Num(n)) => Ok(*n),
+        Some(Val::Str(s)) => s.parse().map_err(|_| err("not a number")),
+        Some(u @ Val::Unknown(_)) => Err(u.clone()),
+        _ => Err(err("a number is expected")),
+    }
+}
+
+fn list(v: Option<&Val>) -> Result<&Vec<Val>, Val> {
+    match v {
+        Some(Val::List(items)) => Ok(items),
+        Some(u @ Val::Unknown(_)) => Err(u.clone()),
+        _ => Err(err("a list is expected")),
+    }
+}
+
+fn map(v: Option<&Val>) -> Result<&BTreeMap<String, Val>, Val> {
+    match v {
+        Some(Val::Map(m)) => Ok(m),
+        Some(u @ Val::Unknown(_)) => Err(u.clone()),
+        _ => Err(err("a map is expected")),
+    }
+}
+
+fn flatten(items: &[Val]) -> Vec<Val> {
+    items
+        .iter()
+        .flat_map(|v| match v {
+            Val::List(inner) => flatten(inner),
+            other => vec![other.clone()],
+        })
+        .collect()
+}
+
+fn read(base: &Path, path: &str) -> Result<String, Val> {
+    let full = base.join(path);
+    std::fs::read_to_string(&full)
+        .map_err(|e| Val::unknown(format!("file(\"{path}\") cannot be read: {e}")))
+}
+
+fn coalesce(args: Vec<Val>) -> Val {
+    for a in args {
+        match a {
+            Val::Null => continue,
+            Val::Str(ref s) if s.is_empty() => continue,
+            other => return other,
+        }
+    }
+    err("coalesce(): no non-null argument")
+}
+
+fn merge(args: Vec<Val>) -> Val {
+    let mut out = BTreeMap::new();
+    for a in args {
+        match a {
+            Val::Map(m) => out.extend(m),
+            Val::Null => {}
+            u @ Val::Unknown(_) => return u,
+            _ => return err("merge() takes maps"),
+        }
+    }
+    Val::Map(out)
+}
+
+fn concat(args: Vec<Val>) -> Val {
+    let mut out = Vec::new();
+    for a in args {
+        match a {
+            Val::List(items) => out.extend(items),
+            u @ Val::Unknown(_) => return u,
+            _ => return err("concat() takes lists"),
+        }
+    }
+    Val::List(out)
+}
+
+fn lookup(args: Vec<Val>) -> Val {
+    let mut args = args.into_iter();
+    let (Some(m), Some(k)) = (args.next(), args.next()) else {
+        return err("lookup() needs a map and a key");
+    };
+    let default = args.next();
+    match (m, k) {
+        (u @ Val::Unknown(_), _) | (_, u @ Val::Unknown(_)) => u,
+        (Val::Map(m), k) => match k.to_text() {
+            Ok(k) => m
+                .get(&k)
+                .cloned()
+                .or(default)
+                .unwrap_or_else(|| err("lookup(): no such key")),
+            Err(e) => e,
+        },
+        _ => err("lookup() takes a map"),
+    }
+}
+
+fn length(args: Vec<Val>) -> Val {
+    match args.first() {
+        Some(Val::List(l)) => Val::Num(l.len() as f64),
+        Some(Val::Map(m)) => Val::Num(m.len() as f64),
+        Some(Val::Str(s)) => Val::Num(s.chars().count() as f64),
+        Some(u @ Val::Unknown(_)) => u.clone(),
+        _ => err("length() of a value without length"),
+    }
+}
+
+fn format(args: &[Val]) -> Result<Val, Val> {
+    let spec = args
+        .first()
+        .ok_or_else(|| err("format needs a format"))?
+        .to_text()?;
+    let mut out = String::new();
+    let mut rest = args[1..].iter();
+    let mut chars = spec.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some(_verb) => {
+                let v = rest
+                    .next()
+                    .ok_or_else(|| err("format: too few arguments"))?;
+                out.push_str(&match v {
+                    Val::Num(n) => format_number(*n),
+                    other => other.to_text()?,
+                });
+            }
+            None => out.push('%'),
+        }
+    }
+    Ok(Val::Str(out))
+}

@@ -1,0 +1,845 @@
+//! Terraform resource types into the model: which attribute means what, with the AWS
+//! provider's defaults. Used for HCL and plan JSON alike.
+
+use crate::attrs::Attrs;
+use crate::value::{Unknown, Val, HOLE};
+use encguard_model::*;
+use std::collections::BTreeMap;
+
+/// Attributes a resource has once created that references commonly use, where they
+/// follow from its configuration (a bucket's ARN from its name); the rest stay unknown
+/// until apply. Data sources that only look things up by name answer with that name.
+pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str) {
+    let data = address.starts_with("data.");
+    let get =
+        |m: &BTreeMap<String, Val>, k: &str| m.get(k).cloned().filter(|v| !matches!(v, Val::Null));
+    let partial = |text: String| {
+        Val::Unknown(Box::new(Unknown {
+            reason: format!("`{address}.arn` is known only after apply"),
+            refers_to: Some(address.to_string()),
+            partial: Some(text),
+        }))
+    };
+    match (data, kind) {
+        (_, "aws_s3_bucket") => {
+            if let Some(Val::Str(name)) = get(m, "bucket") {
+                m.insert("id".into(), Val::Str(name.clone()));
+                m.insert("arn".into(), Val::Str(format!("arn:aws:s3:::{name}")));
+            } else if !data {
+                m.insert("arn".into(), partial(format!("arn:aws:s3:::{HOLE}")));
+            }
+        }
+        (false, "aws_iam_role" | "aws_iam_user") => {
+            if let Some(Val::Str(name)) = get(m, "name") {
+                let what = if kind == "aws_iam_role" {
+                    "role"
+                } else {
+                    "user"
+                };
+                m.insert(
+                    "arn".into(),
+                    partial(format!("arn:aws:iam::{HOLE}:{what}/{name}")),
+                );
+            }
+        }
+        (
+            false,
+            "aws_kms_alias"
+            | "aws_db_parameter_group"
+            | "aws_rds_cluster_parameter_group"
+            | "aws_cloudwatch_log_group",
+        ) => {
+            if let Some(name) = get(m, "name") {
+                m.insert("id".into(), name);
+            }
+            if let Some(target) = get(m, "target_key_id") {
+                m.insert("target_key_arn".into(), target);
+            }
+        }
+        (true, "aws_kms_key") => {
+            if let Some(id) = get(m, "key_id") {
+                for k in ["id", "arn", "key_id"] {
+                    m.insert(k.into(), id.clone());
+                }
+            }
+        }
+        (true, "aws_kms_alias") => {
+            if let Some(name) = get(m, "name") {
+                for k in ["id", "arn", "target_key_arn", "target_key_id"] {
+                    m.insert(k.into(), name.clone());
+                }
+            }
+        }
+        (true, "aws_iam_policy_document") => {
+            m.insert("json".into(), policy_document_json(m));
+        }
+        (true, "aws_caller_identity") => {
+            m.insert(
+                "account_id".into(),
+                Val::unknown("the account id is known at plan time"),
+            );
+        }
+        (true, "aws_partition") => {
+            m.insert(
+                "partition".into(),
+                Val::Unknown(Box::new(Unknown {
+                    reason: "the partition is known at plan time".into(),
+                    refers_to: None,
+                    partial: Some("aws".into()),
+                })),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// `data "aws_iam_policy_document"` as the JSON Terraform would render.
+fn policy_document_json(m: &BTreeMap<String, Val>) -> Val {
+    let a = Attrs::new_map(m);
+    let Ok(statements) = a.blocks("statement") else {
+        return Val::unknown("the policy document's statements are generated dynamically");
+    };
+    let principals = |s: &Attrs, block: &str| -> Option<Val> {
+        let blocks = s.blocks(block).ok()?;
+        if blocks.is_empty() {
+            return None;
+        }
+        let mut map: BTreeMap<String, Val> = BTreeMap::new();
+        for p in blocks {
+            let kind = p
+                .get("type")
+                .and_then(Val::as_str)
+                .unwrap_or("AWS")
+                .to_string();
+            let ids = p
+                .get("identifiers")
+                .cloned()
+                .unwrap_or(Val::List(Vec::new()));
+            if kind == "*" {
+                return Some(Val::Str("*".into()));
+            }
+            match map.entry(kind).or_insert_with(|| Val::List(Vec::new())) {
+                Val::List(l) => match ids {
+                    Val::List(ids) => l.extend(ids),
+                    other => l.push(other),
+                },
+                _ => {}
+            }
+        }
+        Some(Val::Map(map))
+    };
+    let mut out = Vec::new();
+    for s in &statements {
+        let mut st = BTreeMap::new();
+        st.insert(
+            "Effect".to_string(),
+            s.get("effect").cloned().unwrap_or(Val::Str("Allow".into())),
+        );
+        for (hcl, json) in [
+            ("sid", "Sid"),
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
+            if let Some(v) = s.get(hcl) {
+                st.insert(json.to_string(), v.clone());
+            }
+        }
+        if let Some(p) = principals(s, "principals") {
+            st.insert("Principal".into(), p);
+        }
+        if let Some(p) = principals(s, "not_principals") {
+            st.insert("NotPrincipal".into(), p);
+        }
+        if let Ok(conditions) = s.blocks("condition") {
+            let mut cond: BTreeMap<String, Val> = BTreeMap::new();
+            for c in conditions {
+                let (Some(Val::Str(test)), Some(Val::Str(variable))) =
+                    (c.get("test"), c.get("variable"))
+                else {
+                    continue;
+                };
+                if let Val::Map(m) = cond
+                    .entry(test.clone())
+                    .or_insert_with(|| Val::Map(BTreeMap::new()))
+                {
+                    m.insert(
+                        variable.clone(),
+                        c.get("values").cloned().unwrap_or(Val::List(Vec::new())),
+                    );
+                }
+            }
+            if !cond.is_empty() {
+                st.insert("Condition".into(), Val::Map(cond));
+            }
+        }
+        out.push(Val::Map(st));
+    }
+    Val::Map(BTreeMap::from([
+        ("Version".to_string(), Val::Str("2012-10-17".into())),
+        ("Statement".to_string(), Val::List(out)),
+    ]))
+    .to_json()
+}
+
+/// Names a resource can be referred to by, besides its address.
+pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
+    let keys: &[&str] = match kind {
+        "aws_s3_bucket" => &["bucket", "arn"],
+        "aws_kms_alias" => &["name"],
+        "aws_secretsmanager_secret" => &["name"],
+        "aws_db_parameter_group"
+        | "aws_rds_cluster_parameter_group"
+        | "aws_cloudwatch_log_group" => &["name"],
+        "aws_db_instance" | "aws_rds_cluster" => &["identifier", "cluster_identifier"],
+        "aws_dynamodb_table" => &["name"],
+        "aws_elb" | "aws_lb" | "aws_alb" => &["name"],
+        _ => &[],
+    };
+    let mut out: Vec<String> = keys
+        .iter()
+        .filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string))
+        .collect();
+    // Plan values carry ids and ARNs once known.
+    for k in ["id", "arn"] {
+        if let Some(Val::Str(s)) = a.get(k) {
+            if !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Model attribute → Terraform attribute, where the names differ (for finding positions).
+pub fn attribute_name(model: &str, kind: &str) -> &'static str {
+    match (kind, model) {
+        ("aws_kms_key", "rotation_enabled") => "enable_key_rotation",
+        ("aws_kms_key", "rotation_period_days") => "rotation_period_in_days",
+        ("aws_kms_key", "enabled") => "is_enabled",
+        ("aws_kms_key" | "aws_kms_external_key", "deletion_window_days") => {
+            "deletion_window_in_days"
+        }
+        (_, "policy") => "policy",
+        ("aws_s3_bucket", "encryption") => "server_side_encryption_configuration",
+        ("aws_s3_bucket_server_side_encryption_configuration", _) => "rule",
+        (_, "kms_key") if kind == "aws_dynamodb_table" => "server_side_encryption",
+        (_, "kms_key") => "kms_key_id",
+        (_, "storage_encrypted") => "storage_encrypted",
+        (_, "encrypted") => "encrypted",
+        (_, "devices") if kind == "aws_launch_template" => "block_device_mappings",
+        (_, "devices") => "root_block_device",
+        (_, "parameter_group") if kind == "aws_rds_cluster" => "db_cluster_parameter_group_name",
+        (_, "parameter_group") => "parameter_group_name",
+        (_, "performance_insights_kms_key") => "performance_insights_kms_key_id",
+        (_, "cloudwatch_logs_exports") => "enabled_cloudwatch_logs_exports",
+        (_, "ca_cert_identifier") => "ca_cert_identifier",
+        (_, "sse_enabled") => "server_side_encryption",
+        (_, "endpoint_encryption") => "cluster_endpoint_encryption_type",
+        (_, "default_actions") => "default_action",
+        (_, "ssl_policy") => "ssl_policy",
+        (_, "protocol") => "protocol",
+        (_, "certificates") => "certificate_arn",
+        (_, "listeners") => "listener",
+        (_, "behaviors") => "default_cache_behavior",
+        (_, "origins") => "origin",
+        (_, "viewer_certificate") => "viewer_certificate",
+        (_, "key_algorithm") => "key_algorithm",
+        (_, "validation_method") => "validation_method",
+        (_, "transparency_logging") => "options",
+        (_, "domain_name") => "domain_name",
+        (_, "server_side_encryption") => "server_side_encryption",
+        (_, "range_keys") => "range_key",
+        (_, "replicas") => "replica",
+        (_, "valid_to") => "valid_to",
+        (_, "tags") => "tags",
+        _ => "",
+    }
+}
+
+fn known<T>(v: T) -> Field<T> {
+    Some(Value::Known(v))
+}
+
+fn unknown_field<T>(why: String) -> Field<T> {
+    Some(Value::unknown(why))
+}
+
+/// The model of one resource instance, or `None` for types the policy does not concern.
+pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
+        "aws_kms_key" => Spec::KmsKey(KmsKey {
+            key_spec: a
+                .string("customer_master_key_spec")
+                .or(a.string("key_spec")),
+            key_usage: a.string("key_usage"),
+            custom_key_store_id: a.string("custom_key_store_id").or(a.string("xks_key_id")),
+            key_manager: known("CUSTOMER".into()),
+            rotation_enabled: a.boolean("enable_key_rotation"),
+            rotation_period_days: a.number("rotation_period_in_days"),
+            enabled: a.boolean("is_enabled"),
+            deletion_window_days: a.number("deletion_window_in_days"),
+            policy: a.policy("policy"),
+            multi_region: a.boolean("multi_region"),
+            ..KmsKey::default()
+        }),
+        "aws_kms_external_key" | "aws_kms_replica_external_key" => Spec::KmsKey(KmsKey {
+            origin: known("EXTERNAL".into()),
+            key_manager: known("CUSTOMER".into()),
+            enabled: a.boolean("enabled"),
+            deletion_window_days: a.number("deletion_window_in_days"),
+            policy: a.policy("policy"),
+            expiration_model: a
+                .get("valid_to")
+                .map(|_| Value::Known("KEY_MATERIAL_EXPIRES".into())),
+            valid_to: a.string("valid_to"),
+            replica_of: a.reference("primary_key_arn"),
+            ..KmsKey::default()
+        }),
+        "aws_kms_replica_key" => Spec::KmsKey(KmsKey {
+            key_manager: known("CUSTOMER".into()),
+            enabled: a.boolean("enabled"),
+            deletion_window_days: a.number("deletion_window_in_days"),
+            policy: a.policy("policy"),
+            replica_of: a.reference("primary_key_arn"),
+            ..KmsKey::default()
+        }),
+        "aws_kms_alias" => Spec::KmsAlias(KmsAlias {
+            alias_name: a.string("name"),
+            target_key: a.reference("target_key_id"),
+        }),
+        "aws_kms_key_policy" => Spec::KmsKeyPolicy(KmsKeyPolicy {
+            key: a.reference("key_id"),
+            policy: a
+                .policy("policy")
+                .unwrap_or_else(|| Value::unknown("the key policy is empty")),
+        }),
+        "aws_iam_policy"
+        | "aws_iam_role_policy"
+        | "aws_iam_user_policy"
+        | "aws_iam_group_policy" => Spec::IamPolicy(IamPolicy {
+            document: a
+                .policy("policy")
+                .unwrap_or_else(|| Value::unknown("the policy is empty")),
+        }),
+        "aws_secretsmanager_secret" => Spec::Secret(Secret {
+            kms_key: a.key("kms_key_id"),
+            replicas: match a.blocks("replica") {
+                Ok(blocks) => blocks
+                    .iter()
+                    .map(|r| SecretReplica {
+                        region: r.string("region"),
+                        kms_key: r.key("kms_key_id"),
+                    })
+                    .collect(),
+                Err(why) => vec![SecretReplica {
+                    region: unknown_field(why.clone()),
+                    kms_key: KeyRef::unresolved(why),
+                }],
+            },
+            rotation_enabled: None,
+        }),
+        "aws_secretsmanager_secret_rotation" => Spec::SecretRotation(SecretRotation {
+            secret: a.reference("secret_id"),
+        }),
+        "aws_s3_bucket" => Spec::S3Bucket(S3Bucket {
+            bucket_name: a.string("bucket").or_else(|| {
+                a.get("bucket_prefix")
+                    .map(|_| Value::unknown("the bucket name is generated from `bucket_prefix`"))
+            }),
+            encryption: a.get("server_side_encryption_configuration").map(|_| {
+                match a.block("server_side_encryption_configuration") {
+                    Ok(Some(c)) => s3_encryption(&c),
+                    Ok(None) => Value::unknown("empty server_side_encryption_configuration"),
+                    Err(why) => Value::unknown(why),
+                }
+            }),
+            policy: a.policy("policy"),
+            logging_target: match a.block("logging") {
+                Ok(Some(l)) => l.reference("target_bucket"),
+                Ok(None) => None,
+                Err(why) => Some(Value::unknown(why)),
+            },
+            ..S3Bucket::default()
+        }),
+        "aws_s3_bucket_server_side_encryption_configuration" => {
+            Spec::S3EncryptionConfig(S3EncryptionConfig {
+                bucket: a.reference("bucket"),
+                encryption: s3_encryption(a),
+            })
+        }
+        "aws_s3_bucket_policy" => Spec::S3BucketPolicy(S3BucketPolicy {
+            bucket: a.reference("bucket"),
+            policy: a
+                .policy("policy")
+                .unwrap_or_else(|| Value::unknown("the bucket policy is empty")),
+        }),
+        "aws_s3_bucket_logging" => Spec::S3Logging(S3Logging {
+            bucket: a.reference("bucket"),
+            target_bucket: a.reference("target_bucket"),
+        }),
+        "aws_s3_bucket_inventory" => Spec::S3InventoryConfig(S3InventoryConfig {
+            bucket: a.reference("bucket"),
+            optional_fields: a.strings("optional_fields"),
+        }),
+        "aws_s3_object" | "aws_s3_bucket_object" => Spec::S3Object(S3Object {
+            bucket: a.reference("bucket"),
+            server_side_encryption: a.string("server_side_encryption"),
+            kms_key: a.key("kms_key_id"),
+        }),
+        "aws_ebs_encryption_by_default" => Spec::EbsEncryptionByDefault(EbsEncryptionByDefault {
+            enabled: a.boolean("enabled").or(known(true)),
+        }),
+        "aws_ebs_default_kms_key" => Spec::EbsDefaultKey(EbsDefaultKey {
+            kms_key: a.key("key_arn"),
+        }),
+        "aws_ebs_volume" => Spec::EbsVolume(EbsVolume {
+            encrypted: a.boolean("encrypted"),
+            kms_key: a.key("kms_key_id"),
+            snapshot: a.reference("snapshot_id"),
+        }),
+        "aws_instance" | "aws_launch_configuration" => Spec::BlockDeviceHost(BlockDeviceHost {
+            devices: instance_devices(a),
+        }),
+        "aws_launch_template" => Spec::BlockDeviceHost(BlockDeviceHost {
+            devices: template_devices(a),
+        }),
+        "aws_ebs_snapshot" => Spec::EbsSnapshot(EbsSnapshot {
+            volume: a.reference("volume_id"),
+            ..EbsSnapshot::default()
+        }),
+        "aws_ebs_snapshot_copy" => Spec::EbsSnapshot(EbsSnapshot {
+            encrypted: a.boolean("encrypted"),
+            kms_key: a.key("kms_key_id"),
+            copy: true,
+            ..EbsSnapshot::default()
+        }),
+        "aws_ami" => Spec::Ami(Ami {
+            devices: a
+                .blocks("ebs_block_device")
+                .unwrap_or_default()
+                .iter()
+                .map(|d| BlockDevice {
+                    device_name: d
+                        .get("device_name")
+                        .and_then(Val::as_str)
+                        .unwrap_or("device")
+                        .to_string(),
+                    encrypted: d.boolean("encrypted"),
+                    kms_key: d.key("kms_key_id"),
+                    snapshot: d.reference("snapshot_id"),
+                })
+                .collect(),
+            ..Ami::default()
+        }),
+        "aws_ami_copy" => Spec::Ami(Ami {
+            copy: true,
+            encrypted: a.boolean("encrypted"),
+            kms_key: a.key("kms_key_id"),
+            ..Ami::default()
+        }),
+        "aws_db_instance" | "aws_rds_cluster_instance" => Spec::RdsInstance(RdsDatabase {
+            identifier: a.string("identifier"),
+            engine: a.string("engine"),
+            storage_encrypted: a.boolean("storage_encrypted"),
+            kms_key: a.key("kms_key_id"),
+            replication_source: a.reference("replicate_source_db"),
+            snapshot_source: a.reference("snapshot_identifier"),
+            cluster: a.reference("cluster_identifier"),
+            performance_insights_enabled: a.boolean("performance_insights_enabled"),
+            performance_insights_kms_key: a.key("performance_insights_kms_key_id"),
+            cloudwatch_logs_exports: a.strings("enabled_cloudwatch_logs_exports"),
+            parameter_group: a
+                .string("parameter_group_name")
+                .or(a.string("db_parameter_group_name")),
+            ca_cert_identifier: a.string("ca_cert_identifier"),
+            ..RdsDatabase::default()
+        }),
+        "aws_rds_cluster" => Spec::RdsCluster(RdsDatabase {
+            identifier: a.string("cluster_identifier"),
+            engine: a.string("engine"),
+            engine_mode: a.string("engine_mode"),
+            storage_encrypted: a.boolean("storage_encrypted"),
+            kms_key: a.key("kms_key_id"),
+            replication_source: a.reference("replication_source_identifier"),
+            snapshot_source: a.reference("snapshot_identifier"),
+            performance_insights_enabled: a.boolean("performance_insights_enabled"),
+            performance_insights_kms_key: a.key("performance_insights_kms_key_id"),
+            cloudwatch_logs_exports: a.strings("enabled_cloudwatch_logs_exports"),
+            parameter_group: a.string("db_cluster_parameter_group_name"),
+            ..RdsDatabase::default()
+        }),
+        "aws_rds_global_cluster" => Spec::RdsGlobalCluster(RdsGlobalCluster {
+            storage_encrypted: a.boolean("storage_encrypted"),
+            source_cluster: a.reference("source_db_cluster_identifier"),
+        }),
+        "aws_db_snapshot" => Spec::RdsSnapshot(RdsSnapshot {
+            source: a.reference("db_instance_identifier"),
+            ..RdsSnapshot::default()
+        }),
+        "aws_db_cluster_snapshot" => Spec::RdsSnapshot(RdsSnapshot {
+            source: a.reference("db_cluster_identifier"),
+            ..RdsSnapshot::default()
+        }),
+        "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => Spec::RdsSnapshot(RdsSnapshot {
+            kms_key: a.key("kms_key_id"),
+            copy: true,
+            ..RdsSnapshot::default()
+        }),
+        "aws_db_instance_automated_backups_replication" => {
+            Spec::RdsBackupReplication(RdsBackupReplication {
+                source: a.reference("source_db_instance_arn"),
+                encrypted: None,
+                kms_key: a.key("kms_key_id"),
+            })
+        }
+        "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" => {
+            Spec::DbParameterGroup(DbParameterGroup {
+                name: a.string("name"),
+                family: a.string("family"),
+                parameters: match a.blocks("parameter") {
+                    Ok(ps) => {
+                        let mut map = BTreeMap::new();
+                        let mut unknown = None;
+                        for p in ps {
+                            match (p.string("name"), p.string("value")) {
+                                (Some(Value::Known(n)), Some(Value::Known(v))) => {
+                                    map.insert(n, v);
+                                }
+                                (Some(Value::Known(n)), Some(Value::Unknown { unknown: why })) => {
+                                    unknown.get_or_insert(format!("parameter {n}: {why}"));
+                                }
+                                _ => {}
+                            }
+                        }
+                        match unknown {
+                            Some(why) if map.is_empty() => unknown_field(why),
+                            _ => known(map),
+                        }
+                    }
+                    Err(why) => unknown_field(why),
+                },
+            })
+        }
+        "aws_cloudwatch_log_group" => Spec::LogGroup(LogGroup {
+            name: a.string("name"),
+            kms_key: a.key("kms_key_id"),
+        }),
+        "aws_dynamodb_table" => Spec::DynamodbTable(DynamodbTable {
+            kms_key: match a.block("server_side_encryption") {
+                Ok(None) => KeyRef::AwsOwned,
+                Ok(Some(sse)) => match sse.boolean("enabled") {
+                    Some(Value::Known(true)) => match sse.key("kms_key_arn") {
+                        KeyRef::ServiceDefault => KeyRef::AwsManaged {
+                            alias: "alias/aws/dynamodb".into(),
+                        },
+                        other => other,
+                    },
+                    Some(Value::Unknown { unknown }) => KeyRef::unresolved(unknown),
+                    _ => KeyRef::AwsOwned,
+                },
+                Err(why) => KeyRef::unresolved(why),
+            },
+            replicas: a
+                .blocks("replica")
+                .unwrap_or_default()
+                .iter()
+                .map(|r| DynamodbTableReplica {
+                    region: r.string("region_name"),
+                    kms_key: match r.key("kms_key_arn") {
+                        KeyRef::ServiceDefault => KeyRef::AwsOwned,
+                        other => other,
+                    },
+                })
+                .collect(),
+            range_keys: std::iter::once(a.get("range_key"))
+                .chain(
+                    ["local_secondary_index", "global_secondary_index"]
+                        .iter()
+                        .flat_map(|b| {
+                            a.blocks(b)
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|i| i.get("range_key"))
+                        }),
+                )
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            inaccessible_since: None,
+        }),
+        "aws_dynamodb_table_replica" => Spec::DynamodbReplica(DynamodbReplica {
+            table: a.reference("global_table_arn"),
+            kms_key: match a.key("kms_key_arn") {
+                KeyRef::ServiceDefault => KeyRef::AwsOwned,
+                other => other,
+            },
+        }),
+        "aws_dax_cluster" => Spec::DaxCluster(DaxCluster {
+            sse_enabled: match a.block("server_side_encryption") {
+                Ok(Some(sse)) => sse.boolean("enabled"),
+                Ok(None) => None,
+                Err(why) => unknown_field(why),
+            },
+            endpoint_encryption: a.string("cluster_endpoint_encryption_type"),
+        }),
+        "aws_acm_certificate" => {
+            let imported = a.get("certificate_body").is_some() || a.get("private_key").is_some();
+            let private = a.get("certificate_authority_arn").is_some();
+            Spec::AcmCertificate(AcmCertificate {
+                domain_name: a.string("domain_name"),
+                subject_alternative_names: a.strings("subject_alternative_names"),
+                key_algorithm: a.string("key_algorithm"),
+                certificate_type: known(
+                    if imported {
+                        "IMPORTED"
+                    } else if private {
+                        "PRIVATE"
+                    } else {
+                        "AMAZON_ISSUED"
+                    }
+                    .into(),
+                ),
+                validation_method: a.string("validation_method"),
+                transparency_logging: match a.block("options") {
+                    Ok(Some(o)) => o.string("certificate_transparency_logging_preference"),
+                    _ => None,
+                },
+                not_after: a.string("not_after"),
+                status: a.string("status"),
+                ..AcmCertificate::default()
+            })
+        }
+        "aws_acm_certificate_validation" => Spec::AcmValidation(AcmValidation {
+            certificate: a.reference("certificate_arn"),
+        }),
+        "aws_lb" | "aws_alb" => Spec::LoadBalancer(LoadBalancer {
+            load_balancer_type: a
+                .string("load_balancer_type")
+                .or(known("application".into())),
+            internal: a.boolean("internal"),
+        }),
+        "aws_lb_listener" | "aws_alb_listener" => Spec::Listener(Listener {
+            load_balancer: a.reference("load_balancer_arn"),
+            protocol: a.string("protocol"),
+            port: a.number("port"),
+            ssl_policy: a.string("ssl_policy"),
+            ssl_policy_protocols: None,
+            default_actions: actions(a, "default_action"),
+            certificates: a
+                .get("certificate_arn")
+                .map(|_| a.reference("certificate_arn"))
+                .into_iter()
+                .flatten()
+                .collect(),
+        }),
+        "aws_lb_listener_rule" | "aws_alb_listener_rule" => Spec::ListenerRule(ListenerRule {
+            listener: a.reference("listener_arn"),
+            actions: actions(a, "action"),
+        }),
+        "aws_lb_listener_certificate" => Spec::ListenerCertificate(ListenerCertificate {
+            listener: a.reference("listener_arn"),
+            certificate: a.reference("certificate_arn"),
+        }),
+        "aws_lb_target_group" | "aws_alb_target_group" => Spec::TargetGroup(TargetGroup {
+            protocol: match a.get("target_type").and_then(Val::as_str) {
+                Some("lambda") => None,
+                _ => a.string("protocol").or(known("HTTP".into())),
+            },
+        }),
+        "aws_elb" => Spec::ClassicLoadBalancer(ClassicLoadBalancer {
+            listeners: match a.blocks("listener") {
+                Ok(ls) => known(
+                    ls.iter()
+                        .map(|l| ClassicListener {
+                            lb_port: l.number("lb_port"),
+                            lb_protocol: l.string("lb_protocol"),
+                            instance_protocol: l.string("instance_protocol"),
+                            ssl_certificate_id: l.reference("ssl_certificate_id"),
+                            policy_names: known(Vec::new()),
+                        })
+                        .collect(),
+                ),
+                Err(why) => unknown_field(why),
+            },
+            ssl_policies: Vec::new(),
+        }),
+        "aws_cloudfront_distribution" => Spec::CloudfrontDistribution(cloudfront(a)),
+        _ => return None,
+    })
+}
+
+fn s3_encryption(config: &Attrs) -> Value<S3Encryption> {
+    let rule = match config.block("rule") {
+        Ok(Some(rule)) => rule,
+        Ok(None) => return Value::Known(S3Encryption::default()),
+        Err(why) => return Value::unknown(why),
+    };
+    let by_default = match rule.block("apply_server_side_encryption_by_default") {
+        Ok(d) => d,
+        Err(why) => return Value::unknown(why),
+    };
+    Value::Known(S3Encryption {
+        sse_algorithm: by_default.and_then(|d| d.string("sse_algorithm")),
+        kms_key: by_default.map_or(KeyRef::ServiceDefault, |d| d.key("kms_master_key_id")),
+        bucket_key_enabled: rule.boolean("bucket_key_enabled"),
+        blocked_encryption_types: rule.strings("blocked_encryption_types"),
+    })
+}
+
+fn device(name: String, d: &Attrs) -> BlockDevice {
+    BlockDevice {
+        device_name: name,
+        encrypted: d.boolean("encrypted"),
+        kms_key: d.key("kms_key_id"),
+        snapshot: d.reference("snapshot_id"),
+    }
+}
+
+fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
+    let mut groups = Vec::new();
+    match a.blocks("root_block_device") {
+        Ok(roots) if roots.is_empty() => groups.push(Value::Known(vec![BlockDevice {
+            device_name: "root".into(),
+            // Without a root_block_device the root volume follows the AMI's snapshot.
+            encrypted: Some(Value::unknown(
+                "the root volume's encryption follows the AMI, which code does not show",
+            )),
+            ..BlockDevice::default()
+        }])),
+        Ok(roots) => groups.push(Value::Known(
+            roots.iter().map(|d| device("root".into(), d)).collect(),
+        )),
+        Err(why) => groups.push(Value::unknown(why)),
+    }
+    match a.blocks("ebs_block_device") {
+        Ok(devices) => groups.push(Value::Known(
+            devices
+                .iter()
+                .map(|d| {
+                    device(
+                        d.get("device_name")
+                            .and_then(Val::as_str)
+                            .unwrap_or("ebs_block_device")
+                            .to_string(),
+                        d,
+                    )
+                })
+                .collect(),
+        )),
+        Err(why) => groups.push(Value::unknown(why)),
+    }
+    groups
+}
+
+fn template_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
+    match a.blocks("block_device_mappings") {
+        Ok(mappings) => vec![Value::Known(
+            mappings
+                .iter()
+                .filter_map(|m| {
+                    let name = m
+                        .get("device_name")
+                        .and_then(Val::as_str)
+                        .unwrap_or("device")
+                        .to_string();
+                    match m.block("ebs") {
+                        Ok(Some(ebs)) => Some(device(name, &ebs)),
+                        Ok(None) => None,
+                        Err(why) => Some(BlockDevice {
+                            device_name: name,
+                            encrypted: unknown_field(why),
+                            ..BlockDevice::default()
+                        }),
+                    }
+                })
+                .collect(),
+        )],
+        Err(why) => vec![Value::unknown(why)],
+    }
+}
+
+fn actions(a: &Attrs, block: &str) -> Field<Vec<ListenerAction>> {
+    match a.blocks(block) {
+        Ok(blocks) => known(
+            blocks
+                .iter()
+                .map(|b| {
+                    let redirect = b.block("redirect").ok().flatten();
+                    ListenerAction {
+                        action_type: b
+                            .get("type")
+                            .and_then(Val::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        redirect_protocol: redirect.and_then(|r| r.string("protocol")),
+                        redirect_port: redirect.and_then(|r| r.string("port")),
+                        redirect_status_code: redirect.and_then(|r| r.string("status_code")),
+                    }
+                })
+                .collect(),
+        ),
+        Err(why) => unknown_field(why),
+    }
+}
+
+fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
+    let behavior = |b: &Attrs, path: &str| CacheBehavior {
+        path_pattern: b
+            .get("path_pattern")
+            .and_then(Val::as_str)
+            .unwrap_or(path)
+            .to_string(),
+        target_origin_id: b.string("target_origin_id"),
+        viewer_protocol_policy: b.string("viewer_protocol_policy"),
+    };
+    let behaviors = match (
+        a.blocks("default_cache_behavior"),
+        a.blocks("ordered_cache_behavior"),
+    ) {
+        (Ok(d), Ok(o)) => known(
+            d.iter()
+                .map(|b| behavior(b, "*"))
+                .chain(o.iter().map(|b| behavior(b, "?")))
+                .collect(),
+        ),
+        (Err(why), _) | (_, Err(why)) => unknown_field(why),
+    };
+    let origins = match a.blocks("origin") {
+        Ok(os) => known(
+            os.iter()
+                .map(|o| {
+                    let custom = o.block("custom_origin_config").ok().flatten();
+                    let s3 = o.blocks("s3_origin_config").is_ok_and(|b| !b.is_empty())
+                        || o.get("origin_access_control_id").is_some() && custom.is_none();
+                    Origin {
+                        origin_id: o.string("origin_id"),
+                        domain_name: o.string("domain_name"),
+                        origin_protocol_policy: custom
+                            .and_then(|c| c.string("origin_protocol_policy")),
+                        origin_ssl_protocols: custom
+                            .and_then(|c| c.strings("origin_ssl_protocols")),
+                        s3_origin: s3,
+                        origin_access_control: o.string("origin_access_control_id"),
+                    }
+                })
+                .collect(),
+        ),
+        Err(why) => unknown_field(why),
+    };
+    let cert = a.block("viewer_certificate").ok().flatten();
+    CloudfrontDistribution {
+        enabled: a.boolean("enabled"),
+        behaviors,
+        origins,
+        viewer_certificate: ViewerCertificate {
+            cloudfront_default_certificate: cert
+                .and_then(|c| c.boolean("cloudfront_default_certificate")),
+            acm_certificate_arn: cert.and_then(|c| c.reference("acm_certificate_arn")),
+            iam_certificate_id: cert.and_then(|c| c.string("iam_certificate_id")),
+            minimum_protocol_version: cert.and_then(|c| c.string("minimum_protocol_version")),
+            ssl_support_method: cert.and_then(|c| c.string("ssl_support_method")),
+        },
+    }
+}

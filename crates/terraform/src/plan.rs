@@ -1,0 +1,306 @@
+//! Terraform plans (`terraform show -json PLANFILE`): the resolved truth where users can
+//! produce it. Values unknown at plan time (`after_unknown`) are resolved through the
+//! configuration's expression references, so that a new key's ARN still names the key.
+
+use crate::attrs::Attrs;
+use crate::mapping;
+use crate::parse::SourceFile;
+use crate::value::{Unknown, Val};
+use encguard_model::{Inventory, Location, Resource, Spec};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+/// Whether the start of a JSON file looks like `terraform show -json` output.
+pub fn is_plan(head: &str) -> bool {
+    head.contains("\"format_version\"") && head.contains("\"terraform_version\"")
+}
+
+/// Reads a plan into an inventory. `display` is the file as reports show it.
+pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, String> {
+    let plan: Json = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "line {}, column {}: not valid plan JSON: {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let mut config = HashMap::new();
+    if let Some(root) = plan.pointer("/configuration/root_module") {
+        index_configuration(root, "", &mut config);
+    }
+    let source = SourceFile::new(display.to_string(), text.to_string());
+    let lines = LineFinder {
+        text,
+        source: &source,
+    };
+    let mut resources = Vec::new();
+    match plan.get("resource_changes").and_then(Json::as_array) {
+        Some(changes) => {
+            for rc in changes.iter().filter(|rc| rc["mode"] == "managed") {
+                let actions: Vec<&str> = rc
+                    .pointer("/change/actions")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .collect();
+                let deleting = actions.contains(&"delete");
+                let planned = match (deleting, actions.contains(&"create")) {
+                    (true, true) => Some("replace"),
+                    (true, false) => Some("delete"),
+                    _ => None,
+                };
+                let kind = rc["type"].as_str().unwrap_or_default();
+                // A resource the plan deletes will not exist; only keys matter then, for
+                // what still depends on them.
+                if planned == Some("delete") && !kind.starts_with("aws_kms") {
+                    continue;
+                }
+                let module = rc["module_address"].as_str().unwrap_or_default();
+                let local = local_address(rc);
+                let values = if planned == Some("delete") {
+                    Val::from_json(rc.pointer("/change/before").unwrap_or(&Json::Null))
+                } else {
+                    let after = rc.pointer("/change/after").unwrap_or(&Json::Null);
+                    let unknown = rc.pointer("/change/after_unknown").unwrap_or(&Json::Null);
+                    let exprs = config
+                        .get(&(module.to_string(), base_address(&local)))
+                        .copied();
+                    merge_unknown(after, unknown, exprs, &local)
+                };
+                if let Some(r) = resource(
+                    kind,
+                    rc["address"].as_str().unwrap_or(&local),
+                    module,
+                    &local,
+                    &values,
+                    planned,
+                    &lines,
+                ) {
+                    resources.push(r);
+                }
+            }
+        }
+        None => {
+            if let Some(root) = plan
+                .pointer("/planned_values/root_module")
+                .or_else(|| plan.pointer("/values/root_module"))
+            {
+                planned_values(root, &lines, &mut resources);
+            }
+        }
+    }
+    Ok(Inventory::new(resources))
+}
+
+/// Finds where a resource's address is written in the plan, for its location.
+struct LineFinder<'a> {
+    text: &'a str,
+    source: &'a SourceFile,
+}
+
+impl LineFinder<'_> {
+    fn location(&self, address: &str) -> Location {
+        let needle = format!("\"address\":\"{address}\"");
+        let spaced = format!("\"address\": \"{}\"", address.replace('"', "\\\""));
+        let offset = self
+            .text
+            .find(&spaced)
+            .or_else(|| self.text.find(&needle))
+            .unwrap_or(0);
+        let p = self.source.position(offset);
+        Location::File {
+            format: "terraform-plan".into(),
+            file: self.source.display.clone(),
+            line: p.line,
+            column: p.column,
+        }
+    }
+}
+
+fn planned_values(module: &Json, lines: &LineFinder, out: &mut Vec<Resource>) {
+    let module_address = module["address"].as_str().unwrap_or_default();
+    for r in module["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["mode"] == "managed")
+    {
+        let local = local_address(r);
+        let values = Val::from_json(&r["values"]);
+        if let Some(res) = resource(
+            r["type"].as_str().unwrap_or_default(),
+            r["address"].as_str().unwrap_or(&local),
+            module_address,
+            &local,
+            &values,
+            None,
+            lines,
+        ) {
+            out.push(res);
+        }
+    }
+    for child in module["child_modules"].as_array().into_iter().flatten() {
+        planned_values(child, lines, out);
+    }
+}
+
+fn resource(
+    kind: &str,
+    address: &str,
+    module: &str,
+    local: &str,
+    values: &Val,
+    planned: Option<&str>,
+    lines: &LineFinder,
+) -> Option<Resource> {
+    let attrs = Attrs::new(values);
+    let mut spec = mapping::to_spec(kind, &attrs)?;
+    if let (Spec::KmsKey(k), Some(action)) = (&mut spec, planned) {
+        k.planned_action = Some(action.to_string());
+    }
+    let mut r = Resource::new(address, kind, lines.location(address), spec);
+    r.scope = module.to_string();
+    r.handles.push(local.to_string());
+    r.handles.push(base_address(local));
+    r.handles.extend(mapping::identity(kind, &attrs));
+    r.region = attrs
+        .get("region")
+        .and_then(Val::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            attrs
+                .get("arn")
+                .and_then(Val::as_str)
+                .and_then(|arn| arn.split(':').nth(3))
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+        });
+    r.tags = attrs.tags();
+    Some(r)
+}
+
+/// `aws_s3_bucket.b`, `aws_s3_bucket.b[0]`, `aws_s3_bucket.b["k"]` (module-local).
+fn local_address(r: &Json) -> String {
+    let base = format!(
+        "{}.{}",
+        r["type"].as_str().unwrap_or_default(),
+        r["name"].as_str().unwrap_or_default()
+    );
+    match &r["index"] {
+        Json::Number(n) => format!("{base}[{n}]"),
+        Json::String(s) => format!("{base}[\"{s}\"]"),
+        _ => base,
+    }
+}
+
+fn base_address(local: &str) -> String {
+    local.split('[').next().unwrap_or(local).to_string()
+}
+
+/// Configuration expressions by (module address, resource address).
+fn index_configuration<'a>(
+    module: &'a Json,
+    path: &str,
+    out: &mut HashMap<(String, String), &'a Json>,
+) {
+    for r in module["resources"].as_array().into_iter().flatten() {
+        if let (Some(address), Some(exprs)) = (r["address"].as_str(), r.get("expressions")) {
+            out.insert((path.to_string(), address.to_string()), exprs);
+        }
+    }
+    for (name, call) in module["module_calls"].as_object().into_iter().flatten() {
+        if let Some(child) = call.get("module") {
+            let child_path = if path.is_empty() {
+                format!("module.{name}")
+            } else {
+                format!("{path}.module.{name}")
+            };
+            index_configuration(child, &child_path, out);
+        }
+    }
+}
+
+/// `after` with every value flagged in `after_unknown` replaced by an unknown that refers
+/// to the resource its configuration expression references.
+fn merge_unknown(after: &Json, unknown: &Json, exprs: Option<&Json>, address: &str) -> Val {
+    match (after, unknown) {
+        (_, Json::Bool(true)) => {
+            let refs: Vec<&str> = exprs
+                .and_then(|e| e.get("references"))
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .collect();
+            let target = refs
+                .iter()
+                .find(|r| is_resource_address(r))
+                .map(|r| r.to_string());
+            let reason = match (&target, refs.first()) {
+                (Some(t), _) => format!("`{t}` is known only after apply"),
+                (None, Some(r)) => format!("`{r}` is known only after apply"),
+                (None, None) => format!("a value of `{address}` is known only after apply"),
+            };
+            Val::Unknown(Box::new(Unknown {
+                reason,
+                refers_to: target,
+                partial: None,
+            }))
+        }
+        (Json::Object(map), Json::Object(flags)) => {
+            let mut out: std::collections::BTreeMap<String, Val> = map
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        merge_unknown(
+                            v,
+                            flags.get(k).unwrap_or(&Json::Null),
+                            exprs.and_then(|e| e.get(k)),
+                            address,
+                        ),
+                    )
+                })
+                .collect();
+            for (k, flag) in flags {
+                if !map.contains_key(k) {
+                    out.insert(
+                        k.clone(),
+                        merge_unknown(&Json::Null, flag, exprs.and_then(|e| e.get(k)), address),
+                    );
+                }
+            }
+            Val::Map(out)
+        }
+        (Json::Array(items), Json::Array(flags)) => Val::List(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    merge_unknown(
+                        v,
+                        flags.get(i).unwrap_or(&Json::Null),
+                        exprs.and_then(|e| e.get(i).or_else(|| e.get(0))),
+                        address,
+                    )
+                })
+                .collect(),
+        ),
+        (Json::Null, Json::Object(flags)) if !flags.is_empty() => {
+            merge_unknown(&Json::Object(Default::default()), unknown, exprs, address)
+        }
+        _ => Val::from_json(after),
+    }
+}
+
+/// `aws_kms_key.k`, `aws_kms_key.k[0]` or `data.aws_kms_alias.a` — not an attribute of one.
+fn is_resource_address(reference: &str) -> bool {
+    let base = reference.split('[').next().unwrap_or(reference);
+    let parts: Vec<&str> = base.split('.').collect();
+    match parts.as_slice() {
+        ["data", t, _] => t.starts_with("aws_"),
+        [t, _] => t.starts_with("aws_"),
+        _ => false,
+    }
+}

@@ -1,0 +1,460 @@
+use crate::scan_text;
+use encguard_model::*;
+
+fn find<'a>(inv: &'a Inventory, name: &str) -> &'a Resource {
+    inv.resources
+        .iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no `{name}` among {:?}",
+                inv.resources.iter().map(|r| &r.name).collect::<Vec<_>>()
+            )
+        })
+}
+
+fn spec<T: Clone>(inv: &Inventory, name: &str, f: impl Fn(&Spec) -> Option<&T>) -> T {
+    f(&find(inv, name).spec)
+        .cloned()
+        .unwrap_or_else(|| panic!("`{name}` has another kind"))
+}
+
+fn bucket(inv: &Inventory, name: &str) -> S3Bucket {
+    spec(inv, name, |s| match s {
+        Spec::S3Bucket(b) => Some(b),
+        _ => None,
+    })
+}
+
+fn known<T>(v: T) -> Field<T> {
+    Some(Value::Known(v))
+}
+
+#[test]
+fn split_bucket_resources_reference_their_bucket() {
+    let scan = scan_text(&[(
+        "main.tf",
+        r#"
+resource "aws_kms_key" "data" { enable_key_rotation = true }
+resource "aws_s3_bucket" "logs" { bucket = "acme-logs" }
+resource "aws_s3_bucket" "anon" { bucket_prefix = "tmp-" }
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.data.arn
+    }
+    bucket_key_enabled = true
+  }
+}
+resource "aws_s3_bucket_policy" "anon" {
+  bucket = aws_s3_bucket.anon.id
+  policy = jsonencode({ Statement = [{ Effect = "Deny", Principal = "*", Action = "s3:*",
+    Resource = [aws_s3_bucket.anon.arn, "${aws_s3_bucket.anon.arn}/*"],
+    Condition = { Bool = { "aws:SecureTransport" = "false" } } }] })
+}
+resource "aws_s3_bucket_logging" "by_name" {
+  bucket        = "acme-app"
+  target_bucket = "acme-logs"
+}
+"#,
+    )]);
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let inv = &scan.inventory;
+    let logs = find(inv, "aws_s3_bucket.logs");
+    assert!(logs.handles.contains(&"acme-logs".to_string()));
+    let sse = spec(
+        inv,
+        "aws_s3_bucket_server_side_encryption_configuration.logs",
+        |s| match s {
+            Spec::S3EncryptionConfig(c) => Some(c),
+            _ => None,
+        },
+    );
+    assert_eq!(sse.bucket, known("acme-logs".into()));
+    let enc = sse.encryption.known().unwrap();
+    assert_eq!(enc.sse_algorithm, known("aws:kms".into()));
+    assert_eq!(
+        enc.kms_key,
+        KeyRef::Customer {
+            reference: "aws_kms_key.data".into()
+        }
+    );
+    let policy = spec(inv, "aws_s3_bucket_policy.anon", |s| match s {
+        Spec::S3BucketPolicy(p) => Some(p),
+        _ => None,
+    });
+    // The bucket's name is generated: the reference falls back to its address, and the
+    // policy stays readable with the unknown name marked.
+    assert_eq!(policy.bucket, known("aws_s3_bucket.anon".into()));
+    let doc = policy.policy.known().expect("policy readable");
+    assert_eq!(doc.statements[0].resource[1], "arn:aws:s3:::⟨?⟩/*");
+    assert!(matches!(
+        bucket(inv, "aws_s3_bucket.anon").bucket_name,
+        Some(Value::Unknown { .. })
+    ));
+}
+
+#[test]
+fn variables_locals_tfvars_and_conditionals() {
+    let scan = scan_text(&[
+        (
+            "main.tf",
+            r#"
+variable "env" {}
+variable "encrypt" { default = true }
+variable "unset" {}
+locals { name = "acme-${var.env}-data" }
+resource "aws_ebs_volume" "a" { encrypted = var.encrypt }
+resource "aws_ebs_volume" "b" { encrypted = var.unset ? true : false }
+resource "aws_ebs_volume" "c" { encrypted = var.unset ? true : true }
+resource "aws_s3_bucket" "d" { bucket = local.name }
+"#,
+        ),
+        ("terraform.tfvars", "env = \"prod\"\n"),
+    ]);
+    let inv = &scan.inventory;
+    let vol = |n: &str| {
+        spec(inv, n, |s| match s {
+            Spec::EbsVolume(v) => Some(v),
+            _ => None,
+        })
+    };
+    assert_eq!(vol("aws_ebs_volume.a").encrypted, known(true));
+    match &vol("aws_ebs_volume.b").encrypted {
+        Some(Value::Unknown { unknown }) => assert!(unknown.contains("var.unset"), "{unknown}"),
+        other => panic!("expected unknown, got {other:?}"),
+    }
+    assert_eq!(
+        vol("aws_ebs_volume.c").encrypted,
+        known(true),
+        "both branches agree"
+    );
+    assert_eq!(
+        bucket(inv, "aws_s3_bucket.d").bucket_name,
+        known("acme-prod-data".into())
+    );
+}
+
+#[test]
+fn count_for_each_and_dynamic_blocks() {
+    let scan = scan_text(&[(
+        "main.tf",
+        r#"
+variable "disks" { default = { data = true, scratch = false } }
+variable "unknown_list" {}
+resource "aws_s3_bucket" "b" {
+  count  = 2
+  bucket = "acme-${count.index}"
+}
+resource "aws_s3_bucket_server_side_encryption_configuration" "b" {
+  count  = 2
+  bucket = aws_s3_bucket.b[count.index].id
+  rule {
+    apply_server_side_encryption_by_default { sse_algorithm = "AES256" }
+  }
+}
+resource "aws_ebs_volume" "v" {
+  for_each          = var.disks
+  availability_zone = "eu-west-1a"
+  encrypted         = each.value
+}
+resource "aws_launch_template" "lt" {
+  dynamic "block_device_mappings" {
+    for_each = var.disks
+    content {
+      device_name = "/dev/${block_device_mappings.key}"
+      ebs { encrypted = block_device_mappings.value }
+    }
+  }
+}
+resource "aws_launch_template" "unknowable" {
+  dynamic "block_device_mappings" {
+    for_each = var.unknown_list
+    content {
+      ebs { encrypted = true }
+    }
+  }
+}
+"#,
+    )]);
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let inv = &scan.inventory;
+    assert!(find(inv, "aws_s3_bucket.b[1]")
+        .handles
+        .contains(&"acme-1".to_string()));
+    let sse = spec(
+        inv,
+        "aws_s3_bucket_server_side_encryption_configuration.b[1]",
+        |s| match s {
+            Spec::S3EncryptionConfig(c) => Some(c),
+            _ => None,
+        },
+    );
+    assert_eq!(sse.bucket, known("acme-1".into()));
+    let scratch = spec(inv, "aws_ebs_volume.v[\"scratch\"]", |s| match s {
+        Spec::EbsVolume(v) => Some(v),
+        _ => None,
+    });
+    assert_eq!(scratch.encrypted, known(false));
+    let lt = spec(inv, "aws_launch_template.lt", |s| match s {
+        Spec::BlockDeviceHost(h) => Some(h),
+        _ => None,
+    });
+    let devices = lt.devices[0].known().unwrap();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(devices[0].device_name, "/dev/data");
+    let unknowable = spec(inv, "aws_launch_template.unknowable", |s| match s {
+        Spec::BlockDeviceHost(h) => Some(h),
+        _ => None,
+    });
+    assert!(unknowable.devices[0].known().is_none());
+}
+
+#[test]
+fn policy_documents_and_data_sources() {
+    let scan = scan_text(&[(
+        "main.tf",
+        r#"
+data "aws_caller_identity" "current" {}
+data "aws_kms_alias" "s3" { name = "alias/aws/s3" }
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "Root"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+  statement {
+    sid     = "Public"
+    actions = ["kms:Decrypt"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+}
+resource "aws_kms_key" "k" { policy = data.aws_iam_policy_document.key.json }
+resource "aws_secretsmanager_secret" "s" { kms_key_id = data.aws_kms_alias.s3.target_key_arn }
+resource "aws_iam_policy" "heredoc" {
+  policy = <<-EOT
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
+  EOT
+}
+"#,
+    )]);
+    let inv = &scan.inventory;
+    let key = spec(inv, "aws_kms_key.k", |s| match s {
+        Spec::KmsKey(k) => Some(k),
+        _ => None,
+    });
+    let doc = key
+        .policy
+        .unwrap()
+        .known()
+        .cloned()
+        .expect("policy readable despite the unknown account id");
+    assert_eq!(doc.statements.len(), 2);
+    assert!(doc.statements[1].has_public_principal());
+    assert_eq!(
+        doc.statements[0].principal.as_ref().unwrap()[0].id,
+        "arn:aws:iam::⟨?⟩:root"
+    );
+    let secret = spec(inv, "aws_secretsmanager_secret.s", |s| match s {
+        Spec::Secret(s) => Some(s),
+        _ => None,
+    });
+    assert_eq!(
+        secret.kms_key,
+        KeyRef::AwsManaged {
+            alias: "alias/aws/s3".into()
+        }
+    );
+    let iam = spec(inv, "aws_iam_policy.heredoc", |s| match s {
+        Spec::IamPolicy(p) => Some(p),
+        _ => None,
+    });
+    assert!(iam.document.known().is_some());
+}
+
+#[test]
+fn local_modules_with_inputs_and_outputs_and_remote_modules_as_gaps() {
+    let scan = scan_text(&[
+        (
+            "live/main.tf",
+            r#"
+module "kms" {
+  source = "../modules/kms"
+  rotate = false
+}
+module "storage" {
+  source  = "../modules/bucket"
+  name    = "acme-reports"
+  key_arn = module.kms.key_arn
+}
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+resource "aws_secretsmanager_secret" "s" { kms_key_id = module.vpc.some_key }
+"#,
+        ),
+        ("modules/kms/main.tf", "variable \"rotate\" {}\nresource \"aws_kms_key\" \"this\" { enable_key_rotation = var.rotate }\noutput \"key_arn\" { value = aws_kms_key.this.arn }\n"),
+        (
+            "modules/bucket/main.tf",
+            r#"
+variable "name" {}
+variable "key_arn" {}
+resource "aws_s3_bucket" "this" { bucket = var.name }
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.key_arn
+    }
+  }
+}
+"#,
+        ),
+    ]);
+    let inv = &scan.inventory;
+    let key = find(inv, "module.kms.aws_kms_key.this");
+    assert_eq!(key.scope, "live//module.kms");
+    match &key.spec {
+        Spec::KmsKey(k) => assert_eq!(k.rotation_enabled, known(false)),
+        _ => unreachable!(),
+    }
+    let sse = spec(
+        inv,
+        "module.storage.aws_s3_bucket_server_side_encryption_configuration.this",
+        |s| match s {
+            Spec::S3EncryptionConfig(c) => Some(c),
+            _ => None,
+        },
+    );
+    // The key crosses two module boundaries and still names the key's address in its module.
+    assert_eq!(
+        sse.encryption.known().unwrap().kms_key,
+        KeyRef::Customer {
+            reference: "aws_kms_key.this".into()
+        }
+    );
+    assert!(
+        inv.gaps
+            .iter()
+            .any(|g| g.what == "module.vpc" && g.error.contains("does not fetch")),
+        "{:?}",
+        inv.gaps
+    );
+    let secret = spec(inv, "aws_secretsmanager_secret.s", |s| match s {
+        Spec::Secret(s) => Some(s),
+        _ => None,
+    });
+    assert!(matches!(secret.kms_key, KeyRef::Unresolved { .. }));
+    // Only the live directory is a root: the modules are scanned through it.
+    assert!(inv.resources.iter().all(|r| r.scope.starts_with("live//")));
+}
+
+#[test]
+fn syntax_errors_name_the_place_and_other_files_are_still_read() {
+    let scan = scan_text(&[
+        (
+            "a/main.tf",
+            "resource \"aws_s3_bucket\" \"ok\" { bucket = \"fine\" }\n",
+        ),
+        (
+            "b/broken.tf",
+            "resource \"aws_s3_bucket\" \"bad\" {\n  bucket = \n}\n",
+        ),
+    ]);
+    assert_eq!(scan.errors.len(), 1);
+    let e = &scan.errors[0];
+    assert_eq!(
+        (e.file.as_str(), e.line, e.column),
+        ("b/broken.tf", 2, 12),
+        "{e}"
+    );
+    assert!(e.message.contains("expected"), "{e}");
+    find(&scan.inventory, "aws_s3_bucket.ok");
+}
+
+#[test]
+fn locations_and_suppressions() {
+    let scan = scan_text(&[(
+        "s3.tf",
+        "\n# encguard:ignore S3-002 server access logs cannot use SSE-KMS\nresource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\"\n  policy = \"{}\"\n}\n",
+    )]);
+    let r = find(&scan.inventory, "aws_s3_bucket.logs");
+    assert_eq!(
+        r.location,
+        Location::File {
+            format: "terraform".into(),
+            file: "s3.tf".into(),
+            line: 3,
+            column: 1
+        }
+    );
+    assert_eq!(r.attributes["policy"], Position { line: 5, column: 3 });
+    assert_eq!(
+        r.suppressions,
+        vec![InlineSuppression {
+            rule: "S3-002".into(),
+            reason: "server access logs cannot use SSE-KMS".into()
+        }]
+    );
+}
+
+#[test]
+fn plans_resolve_unknown_values_through_configuration_references() {
+    let plan = r#"{
+  "format_version": "1.2", "terraform_version": "1.9.0",
+  "resource_changes": [
+    {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
+     "change": {"actions": ["create"], "after": {"enable_key_rotation": true, "is_enabled": true}, "after_unknown": {"arn": true, "key_id": true}}},
+    {"address": "aws_kms_key.old", "mode": "managed", "type": "aws_kms_key", "name": "old",
+     "change": {"actions": ["delete"], "before": {"arn": "arn:aws:kms:eu-west-1:1:key/old", "key_id": "old"}, "after": null}},
+    {"address": "module.db.aws_db_instance.main", "module_address": "module.db", "mode": "managed", "type": "aws_db_instance", "name": "main",
+     "change": {"actions": ["create"], "after": {"identifier": "orders", "storage_encrypted": true, "engine": "postgres"}, "after_unknown": {"kms_key_id": true}}},
+    {"address": "aws_s3_bucket.gone", "mode": "managed", "type": "aws_s3_bucket", "name": "gone",
+     "change": {"actions": ["delete"], "before": {"bucket": "gone"}, "after": null}}
+  ],
+  "configuration": {"root_module": {
+    "resources": [{"address": "aws_kms_key.k", "type": "aws_kms_key", "name": "k", "expressions": {}}],
+    "module_calls": {"db": {"module": {"resources": [
+      {"address": "aws_db_instance.main", "type": "aws_db_instance", "name": "main",
+       "expressions": {"kms_key_id": {"references": ["aws_kms_key.this.arn", "aws_kms_key.this"]}}}]}}}}}
+}"#;
+    let inv = crate::scan_plan("plan.json", plan).unwrap();
+    assert_eq!(
+        inv.resources.len(),
+        3,
+        "the deleted bucket is gone; the deleted key stays for its dependents"
+    );
+    let db = find(&inv, "module.db.aws_db_instance.main");
+    assert_eq!(db.scope, "module.db");
+    match &db.spec {
+        Spec::RdsInstance(d) => assert_eq!(
+            d.kms_key,
+            KeyRef::Customer {
+                reference: "aws_kms_key.this".into()
+            }
+        ),
+        _ => unreachable!(),
+    }
+    match &find(&inv, "aws_kms_key.old").spec {
+        Spec::KmsKey(k) => assert_eq!(k.planned_action.as_deref(), Some("delete")),
+        _ => unreachable!(),
+    }
+    assert!(find(&inv, "aws_kms_key.old")
+        .handles
+        .contains(&"arn:aws:kms:eu-west-1:1:key/old".to_string()));
+    assert!(matches!(
+        find(&inv, "aws_kms_key.k").location,
+        Location::File { line: 4, .. }
+    ));
+    assert!(crate::scan_plan("plan.json", "{\"format_version\": ").is_err());
+}

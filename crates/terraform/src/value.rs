@@ -1,0 +1,202 @@
+//! Values as Terraform computes them, with one addition: a value that cannot be known
+//! statically is `Unknown`, carrying why, which resource it refers to (so that a key or a
+//! bucket reference still resolves), and, for strings built from templates, the known
+//! parts with `⟨?⟩` standing for the unknown ones (enough to read an ARN's shape in a policy).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The text standing for an unknown part of a partially known string.
+pub const HOLE: &str = "⟨?⟩";
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    List(Vec<Val>),
+    Map(BTreeMap<String, Val>),
+    Unknown(Box<Unknown>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unknown {
+    pub reason: String,
+    /// The resource (module-local address) whose computed attribute this is.
+    pub refers_to: Option<String>,
+    /// A string's known parts, with [`HOLE`] for the rest.
+    pub partial: Option<String>,
+}
+
+/// The key under which a resource instance's value records its own address.
+pub const ADDRESS_KEY: &str = "\u{0}address";
+
+impl Val {
+    pub fn unknown(reason: impl Into<String>) -> Val {
+        Val::Unknown(Box::new(Unknown {
+            reason: reason.into(),
+            refers_to: None,
+            partial: None,
+        }))
+    }
+
+    /// A computed attribute of `address`, known only after apply.
+    pub fn after_apply(address: &str, attribute: &str) -> Val {
+        Val::Unknown(Box::new(Unknown {
+            reason: format!("`{address}.{attribute}` is known only after apply"),
+            refers_to: Some(address.to_string()),
+            partial: None,
+        }))
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Val::Unknown(_))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Val>> {
+        match self {
+            Val::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The first unknown found in this value, depth first.
+    pub fn first_unknown(&self) -> Option<&Unknown> {
+        match self {
+            Val::Unknown(u) => Some(u),
+            Val::List(items) => items.iter().find_map(Val::first_unknown),
+            Val::Map(m) => m.values().find_map(Val::first_unknown),
+            _ => None,
+        }
+    }
+
+    /// Terraform's conversion to string, for templates and string functions.
+    pub fn to_text(&self) -> Result<String, Val> {
+        match self {
+            Val::Str(s) => Ok(s.clone()),
+            Val::Num(n) => Ok(format_number(*n)),
+            Val::Bool(b) => Ok(b.to_string()),
+            Val::Null => Err(Val::unknown("a null value was used in a string")),
+            Val::Unknown(_) => Err(self.clone()),
+            Val::List(_) | Val::Map(_) => Err(Val::unknown(
+                "a collection was used where a string is expected",
+            )),
+        }
+    }
+
+    pub fn truthy(&self) -> Result<bool, Val> {
+        match self {
+            Val::Bool(b) => Ok(*b),
+            Val::Str(s) if s == "true" => Ok(true),
+            Val::Str(s) if s == "false" => Ok(false),
+            Val::Unknown(_) => Err(self.clone()),
+            other => Err(Val::unknown(format!(
+                "{} is not a boolean",
+                other.describe()
+            ))),
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Val::Null => "null",
+            Val::Bool(_) => "a bool",
+            Val::Num(_) => "a number",
+            Val::Str(_) => "a string",
+            Val::List(_) => "a list",
+            Val::Map(_) => "a map",
+            Val::Unknown(_) => "an unknown value",
+        }
+    }
+
+    /// JSON text, as `jsonencode` writes it. A value with unknown parts is unknown; its
+    /// partial rendering keeps what is known when every unknown leaf has a known shape.
+    pub fn to_json(&self) -> Val {
+        let mut out = String::new();
+        let mut first_unknown: Option<Unknown> = None;
+        let mut fully_opaque = false;
+        write_json(self, &mut out, &mut first_unknown, &mut fully_opaque);
+        match first_unknown {
+            None => Val::Str(out),
+            Some(mut u) => {
+                u.refers_to = None;
+                u.partial = (!fully_opaque).then_some(out);
+                Val::Unknown(Box::new(u))
+            }
+        }
+    }
+
+    /// Builds a value from JSON (plan files, `jsondecode`).
+    pub fn from_json(json: &serde_json::Value) -> Val {
+        match json {
+            serde_json::Value::Null => Val::Null,
+            serde_json::Value::Bool(b) => Val::Bool(*b),
+            serde_json::Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Val::Str(s.clone()),
+            serde_json::Value::Array(items) => {
+                Val::List(items.iter().map(Val::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Val::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Val::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn write_json(v: &Val, out: &mut String, unknown: &mut Option<Unknown>, opaque: &mut bool) {
+    match v {
+        Val::Null => out.push_str("null"),
+        Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Val::Num(n) => out.push_str(&format_number(*n)),
+        Val::Str(s) => out.push_str(&serde_json::to_string(s).expect("string")),
+        Val::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out, unknown, opaque);
+            }
+            out.push(']');
+        }
+        Val::Map(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().filter(|(k, _)| *k != ADDRESS_KEY).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{}:", serde_json::to_string(k).expect("string"));
+                write_json(item, out, unknown, opaque);
+            }
+            out.push('}');
+        }
+        Val::Unknown(u) => {
+            match &u.partial {
+                Some(p) => out.push_str(&serde_json::to_string(p).expect("string")),
+                None => {
+                    *opaque = true;
+                    out.push_str("null");
+                }
+            }
+            unknown.get_or_insert_with(|| (**u).clone());
+        }
+    }
+}
