@@ -548,12 +548,17 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The account × region an account setting governs: a live account, or for code, the
+/// deployment a root module (or plan, or template) makes — the part of its scope before `//`.
 fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {
     let account = match &r.location {
-        Location::Aws { account, .. } => Some(account.as_str()),
-        Location::File { .. } => None,
+        Location::Aws { account, .. } => account.as_str(),
+        Location::File { file, .. } => r
+            .scope
+            .split_once("//")
+            .map_or(file.as_str(), |(root, _)| root),
     };
-    (account, r.region.as_deref())
+    (Some(account), r.region.as_deref())
 }
 
 /// Why a key cannot be used now, if it cannot: disabled, pending deletion, to be destroyed.

@@ -810,9 +810,10 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
         Ok(os) => known(
             os.iter()
                 .map(|o| {
-                    let custom = o.block("custom_origin_config").ok().flatten();
-                    let s3 = o.blocks("s3_origin_config").is_ok_and(|b| !b.is_empty())
-                        || o.get("origin_access_control_id").is_some() && custom.is_none();
+                    // An origin without `custom_origin_config` is an S3 (REST) origin.
+                    let custom = o.block("custom_origin_config");
+                    let s3 = matches!(custom, Ok(None));
+                    let custom = custom.ok().flatten();
                     Origin {
                         origin_id: o.string("origin_id"),
                         domain_name: o.string("domain_name"),
