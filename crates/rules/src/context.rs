@@ -368,7 +368,8 @@ impl<'a> Context<'a> {
             // Only AWS names aliases `alias/aws/…`, and those are classified already.
             KeyTarget::Outside(name) if name.contains("alias/") => Ok(KeyTier::CustomerManaged),
             KeyTarget::Outside(name) => Err(format!(
-                "key `{name}` is not described in this scan, so whether AWS or the customer manages it is unknown"
+                "key `{}` is not described in this scan, so whether AWS or the customer manages it is unknown",
+                shown(name)
             )),
             KeyTarget::Unresolved(why) => Err(why.to_string()),
         }
@@ -407,8 +408,9 @@ impl<'a> Context<'a> {
             }
             KeyTarget::Outside(name) => {
                 return Err(format!(
-                "key `{name}` is not described in this scan: its spec and state cannot be checked"
-            ))
+                    "key `{}` is not described in this scan: its spec and state cannot be checked",
+                    shown(name)
+                ))
             }
             KeyTarget::Unresolved(why) => return Err(why.to_string()),
             KeyTarget::Key(r, k) => (r, k),
@@ -550,6 +552,14 @@ impl<'a> Context<'a> {
 
 /// The account × region an account setting governs: a live account, or for code, the
 /// deployment a root module (or plan, or template) makes — the part of its scope before `//`.
+/// A reference as people read it: sources may qualify handles with their scope
+/// (`root//module.kms|aws_kms_key.this`); the part after `|` is the address.
+pub(crate) fn shown(reference: &str) -> &str {
+    reference
+        .rsplit_once('|')
+        .map_or(reference, |(_, address)| address)
+}
+
 fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {
     let account = match &r.location {
         Location::Aws { account, .. } => account.as_str(),
@@ -582,7 +592,7 @@ pub(crate) fn describe_key(key: &KeyRef) -> String {
         KeyRef::ServiceDefault => "service default key".into(),
         KeyRef::AwsOwned => "AWS owned key".into(),
         KeyRef::AwsManaged { alias } => alias.clone(),
-        KeyRef::Customer { reference } => reference.clone(),
+        KeyRef::Customer { reference } => shown(reference).to_string(),
         KeyRef::Unresolved { reason } => format!("unresolved: {reason}"),
     }
 }

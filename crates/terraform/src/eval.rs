@@ -3,7 +3,7 @@
 
 use crate::functions::{self, err};
 use crate::parse::{attribute, literal, Item, Module};
-use crate::value::{Unknown, Val, ADDRESS_KEY, HOLE};
+use crate::value::{Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
@@ -86,6 +86,8 @@ pub struct Instance<'m> {
     pub module: &'m Module,
     /// `""` for the root, `module.app`, `module.app["x"].module.kms`.
     pub path: String,
+    /// Where addresses of this instance resolve: the root module's name, `//`, the path.
+    pub scope: String,
     vars: HashMap<String, Val>,
     /// The default AWS provider's region, and the regions of aliased providers.
     region: Option<String>,
@@ -100,8 +102,21 @@ pub struct Instance<'m> {
 }
 
 impl<'m> Instance<'m> {
-    pub fn root(modules: &'m Modules, module: &'m Module, vars: HashMap<String, Val>) -> Rc<Self> {
-        let inst = Self::new(modules, module, String::new(), vars, None, HashMap::new());
+    pub fn root(
+        modules: &'m Modules,
+        module: &'m Module,
+        root_name: &str,
+        vars: HashMap<String, Val>,
+    ) -> Rc<Self> {
+        let inst = Self::new(
+            modules,
+            module,
+            String::new(),
+            format!("{root_name}//"),
+            vars,
+            None,
+            HashMap::new(),
+        );
         // The root's providers decide regions for the whole tree.
         let mut default = None;
         let mut aliases = HashMap::new();
@@ -129,6 +144,7 @@ impl<'m> Instance<'m> {
         modules: &'m Modules,
         module: &'m Module,
         path: String,
+        scope: String,
         vars: HashMap<String, Val>,
         region: Option<String>,
         provider_regions: HashMap<String, Option<String>>,
@@ -137,6 +153,7 @@ impl<'m> Instance<'m> {
             modules,
             module,
             path,
+            scope,
             vars,
             region,
             provider_regions,
@@ -210,8 +227,14 @@ impl<'m> Instance<'m> {
         let one = |addr: String, env: &Env| {
             let mut value = self.eval_body(&item.body, env);
             if let Val::Map(m) = &mut value {
-                m.insert(ADDRESS_KEY.to_string(), Val::Str(addr.clone()));
-                crate::mapping::computed(&item.kind, m, &addr);
+                let shown = if self.path.is_empty() {
+                    addr.clone()
+                } else {
+                    format!("{}.{addr}", self.path)
+                };
+                m.insert(ADDRESS_KEY.to_string(), Val::Str(shown));
+                m.insert(HANDLE_KEY.to_string(), Val::Str(self.handle(&addr)));
+                crate::mapping::computed(&item.kind, m, &addr, &self.handle(&addr));
             }
             ResourceInstance {
                 address: addr,
@@ -287,6 +310,11 @@ impl<'m> Instance<'m> {
         };
         self.in_progress.borrow_mut().remove(address);
         out
+    }
+
+    /// The handle by which `address` of this instance resolves from any module.
+    pub fn handle(&self, address: &str) -> String {
+        format!("{}|{address}", self.scope)
     }
 
     fn note(&self, what: &str, error: &str) {
@@ -427,10 +455,12 @@ impl<'m> Instance<'m> {
                 self.path,
                 if self.path.is_empty() { "" } else { "." }
             );
+            let root = self.scope.split("//").next().unwrap_or_default();
             let instance = Rc::new(Instance::new(
                 self.modules,
                 child,
                 path.clone(),
+                format!("{root}//{path}"),
                 inputs,
                 region,
                 self.provider_regions.clone(),
@@ -1012,8 +1042,10 @@ fn get_attr(value: Val, attr: &str) -> Val {
     match value {
         Val::Map(mut m) => match m.remove(attr) {
             Some(v) => v,
-            None => match m.get(ADDRESS_KEY) {
-                Some(Val::Str(address)) => Val::after_apply(address, attr),
+            None => match (m.get(ADDRESS_KEY), m.get(HANDLE_KEY)) {
+                (Some(Val::Str(address)), Some(Val::Str(handle))) => {
+                    Val::after_apply(address, handle, attr)
+                }
                 _ => Val::unknown(format!("no attribute `{attr}`")),
             },
         },

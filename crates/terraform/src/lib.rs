@@ -212,7 +212,7 @@ fn root_variables(modules: &Modules, module: &Module, options: &Options) -> Hash
     auto.sort();
     files.extend(auto);
     files.extend(options.var_files.iter().cloned());
-    let literal = Instance::root(modules, module, HashMap::new());
+    let literal = Instance::root(modules, module, "", HashMap::new());
     let mut vars = HashMap::new();
     for file in files.iter().filter(|f| f.is_file()) {
         let Ok(text) = std::fs::read_to_string(file) else {
@@ -261,7 +261,12 @@ fn scan_root(
 ) -> Inventory {
     let module = &modules.by_dir[root];
     let root_name = display(root);
-    let instance = Instance::root(modules, module, root_variables(modules, module, options));
+    let instance = Instance::root(
+        modules,
+        module,
+        &root_name,
+        root_variables(modules, module, options),
+    );
     let mut resources = Vec::new();
     let mut gaps = Vec::new();
     emit(&instance, &root_name, &mut resources, &mut gaps);
@@ -278,7 +283,7 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
     } else {
         format!("{}.", instance.path)
     };
-    let scope = format!("{root}//{}", instance.path);
+    let scope = instance.scope.clone();
     for item in &module.resources {
         let file = module.file(item);
         let start = file.position(item.offset);
@@ -303,6 +308,7 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
             );
             r.scope = scope.clone();
             r.handles.push(ri.address.clone());
+            r.handles.push(instance.handle(&ri.address));
             r.handles.extend(mapping::identity(&item.kind, &attrs));
             r.region = ri.region.clone();
             r.tags = attrs.tags();

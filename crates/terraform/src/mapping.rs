@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 /// Attributes a resource has once created that references commonly use, where they
 /// follow from its configuration (a bucket's ARN from its name); the rest stay unknown
 /// until apply. Data sources that only look things up by name answer with that name.
-pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str) {
+pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str, handle: &str) {
     let data = address.starts_with("data.");
     let get =
         |m: &BTreeMap<String, Val>, k: &str| m.get(k).cloned().filter(|v| !matches!(v, Val::Null));
     let partial = |text: String| {
         Val::Unknown(Box::new(Unknown {
             reason: format!("`{address}.arn` is known only after apply"),
-            refers_to: Some(address.to_string()),
+            refers_to: Some(handle.to_string()),
             partial: Some(text),
         }))
     };

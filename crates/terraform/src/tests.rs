@@ -87,7 +87,7 @@ resource "aws_s3_bucket_logging" "by_name" {
     });
     // The bucket's name is generated: the reference falls back to its address, and the
     // policy stays readable with the unknown name marked.
-    assert_eq!(policy.bucket, known("aws_s3_bucket.anon".into()));
+    assert_eq!(policy.bucket, known("//|aws_s3_bucket.anon".into()));
     let doc = policy.policy.known().expect("policy readable");
     assert_eq!(doc.statements[0].resource[1], "arn:aws:s3:::⟨?⟩/*");
     assert!(matches!(

@@ -31,6 +31,9 @@ pub struct Unknown {
 
 /// The key under which a resource instance's value records its own address.
 pub const ADDRESS_KEY: &str = "\u{0}address";
+/// The key under which it records the handle that resolves to it from any module: its
+/// address qualified with its module instance's scope.
+pub const HANDLE_KEY: &str = "\u{0}handle";
 
 impl Val {
     pub fn unknown(reason: impl Into<String>) -> Val {
@@ -41,11 +44,12 @@ impl Val {
         }))
     }
 
-    /// A computed attribute of `address`, known only after apply.
-    pub fn after_apply(address: &str, attribute: &str) -> Val {
+    /// A computed attribute of the resource `address` (resolvable everywhere as
+    /// `handle`), known only after apply.
+    pub fn after_apply(address: &str, handle: &str, attribute: &str) -> Val {
         Val::Unknown(Box::new(Unknown {
             reason: format!("`{address}.{attribute}` is known only after apply"),
-            refers_to: Some(address.to_string()),
+            refers_to: Some(handle.to_string()),
             partial: None,
         }))
     }
@@ -179,7 +183,11 @@ fn write_json(v: &Val, out: &mut String, unknown: &mut Option<Unknown>, opaque: 
         }
         Val::Map(map) => {
             out.push('{');
-            for (i, (k, item)) in map.iter().filter(|(k, _)| *k != ADDRESS_KEY).enumerate() {
+            for (i, (k, item)) in map
+                .iter()
+                .filter(|(k, _)| !k.starts_with('\u{0}'))
+                .enumerate()
+            {
                 if i > 0 {
                     out.push(',');
                 }

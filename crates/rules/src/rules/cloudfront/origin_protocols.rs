@@ -50,13 +50,15 @@ fn judge(d: &CloudfrontDistribution) -> Eval {
 
 fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
     let id = origin.origin_id.or_default_to(String::new())?;
-    let domain = origin.domain_name.or_default_to(String::new())?;
-    if domain.contains(".s3-website") {
-        return Ok(Verdict::fail(format!(
-            "origin {id} is an S3 website endpoint, which serves only HTTP"
-        ))
-        .at("origins")
-        .evidence(domain));
+    // A domain known only after apply (a load balancer's DNS name) is not a website endpoint.
+    if let Ok(Some(domain)) = origin.domain_name.value() {
+        if domain.contains(".s3-website") {
+            return Ok(Verdict::fail(format!(
+                "origin {id} is an S3 website endpoint, which serves only HTTP"
+            ))
+            .at("origins")
+            .evidence(domain));
+        }
     }
     if origin.s3_origin {
         return Ok(Verdict::pass(format!("origin {id} is an S3 REST endpoint")));
