@@ -78,7 +78,7 @@ resource "aws_s3_bucket_logging" "by_name" {
     assert_eq!(
         enc.kms_key,
         KeyRef::Customer {
-            reference: "aws_kms_key.data".into()
+            reference: "//|aws_kms_key.data".into()
         }
     );
     let policy = spec(inv, "aws_s3_bucket_policy.anon", |s| match s {
@@ -336,11 +336,11 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
             _ => None,
         },
     );
-    // The key crosses two module boundaries and still names the key's address in its module.
+    // The key crosses two module boundaries and still names the key in its module.
     assert_eq!(
         sse.encryption.known().unwrap().kms_key,
         KeyRef::Customer {
-            reference: "aws_kms_key.this".into()
+            reference: "live//module.kms|aws_kms_key.this".into()
         }
     );
     assert!(
