@@ -3,7 +3,7 @@
 
 use crate::functions::{self, err};
 use crate::parse::{attribute, literal, Item, Module};
-use crate::value::{Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
+use encguard_values::{Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};

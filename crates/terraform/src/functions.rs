@@ -2,7 +2,7 @@
 //! A function whose arguments are unknown returns unknown; one encguard does not implement
 //! returns unknown naming it — never a guess.
 
-use crate::value::{format_number, Val};
+use encguard_values::{format_number, Val};
 use std::collections::BTreeMap;
 use std::path::Path;
 

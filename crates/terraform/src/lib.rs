@@ -7,25 +7,23 @@
 //! modules. What cannot be known is carried as *unknown, because …* into the model, so that
 //! rules report it as such rather than guessing.
 
-mod attrs;
 mod eval;
 mod functions;
 mod mapping;
 mod parse;
 mod plan;
 mod suppress;
-mod value;
 
 pub use parse::ParseError;
 pub use plan::{is_plan, scan_plan};
 
 use encguard_model::{Gap, Inventory, Location, Resource};
+use encguard_values::Val;
 use eval::{Instance, Modules};
 use parse::{Module, SourceFile};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use value::Val;
 
 /// Variable values given on the command line.
 #[derive(Clone, Debug, Default)]
@@ -290,7 +288,7 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
         let positions = parse::positions(&item.body, file);
         let suppressions = suppress::around(&file.text, item.offset, item.end);
         for ri in instance.instances(item, false).iter() {
-            let attrs = attrs::Attrs::new(&ri.value);
+            let attrs = encguard_values::Attrs::new(&ri.value);
             let Some(spec) = mapping::to_spec(&item.kind, &attrs) else {
                 continue;
             };

@@ -1,9 +1,9 @@
 //! Terraform resource types into the model: which attribute means what, with the AWS
 //! provider's defaults. Used for HCL and plan JSON alike.
 
-use crate::attrs::Attrs;
-use crate::value::{Unknown, Val, HOLE};
 use encguard_model::*;
+use encguard_values::Attrs;
+use encguard_values::{Unknown, Val, HOLE};
 use std::collections::BTreeMap;
 
 /// Attributes a resource has once created that references commonly use, where they

@@ -2,11 +2,11 @@
 //! produce it. Values unknown at plan time (`after_unknown`) are resolved through the
 //! configuration's expression references, so that a new key's ARN still names the key.
 
-use crate::attrs::Attrs;
 use crate::mapping;
 use crate::parse::SourceFile;
-use crate::value::{Unknown, Val};
 use encguard_model::{Inventory, Location, Resource, Spec};
+use encguard_values::Attrs;
+use encguard_values::{Unknown, Val};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
