@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check resources against the policy: Terraform modules and plans, inventory files, or directories holding them.
+    /// Check resources against the policy: Terraform modules and plans, CloudFormation templates, inventories, or directories holding them.
     Scan(ScanArgs),
     /// List every rule: id, severity, policy section, title.
     Rules,
@@ -78,6 +78,12 @@ struct ScanArgs {
     /// Terraform variable value, NAME=VALUE (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
+    /// CloudFormation parameter value, NAME=VALUE, for every template (repeatable).
+    #[arg(long = "parameter", value_name = "NAME=VALUE", value_parser = parse_var)]
+    parameters: Vec<(String, String)>,
+    /// CloudFormation parameter file: `[{"ParameterKey": …, "ParameterValue": …}]` or `{"Name": "Value"}`.
+    #[arg(long = "parameter-file", value_name = "FILE")]
+    parameter_files: Vec<PathBuf>,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -154,8 +160,7 @@ fn load_policy(path: Option<&Path>) -> Result<Policy, String> {
 /// The scan date: today, or ENCGUARD_TODAY (YYYY-MM-DD) for reproducible reports.
 fn today() -> Result<Date, String> {
     match std::env::var("ENCGUARD_TODAY") {
-        Ok(text) => Date::parse(&text)
-            .ok_or_else(|| format!("ENCGUARD_TODAY `{text}` is not a date (YYYY-MM-DD)")),
+        Ok(text) => Date::parse(&text).ok_or_else(|| format!("ENCGUARD_TODAY `{text}` is not a date (YYYY-MM-DD)")),
         Err(_) => Ok(Date::today()),
     }
 }
@@ -168,26 +173,26 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     }
     let policy = load_policy(args.policy.as_deref())?;
     let today = today()?;
-    let terraform = encguard_terraform::Options {
-        var_files: args.var_files.clone(),
-        vars: args.vars.clone(),
+    let mut parameters = std::collections::HashMap::new();
+    for file in &args.parameter_files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        parameters
+            .extend(encguard_cloudformation::parameter_file(&text).map_err(|e| format!("{}: {e}", file.display()))?);
+    }
+    parameters.extend(args.parameters.iter().cloned());
+    let options = inputs::SourceOptions {
+        terraform: encguard_terraform::Options { var_files: args.var_files.clone(), vars: args.vars.clone() },
+        cloudformation: encguard_cloudformation::Options { parameters },
     };
-    let loaded = inputs::load(&args.paths, &terraform);
+    let loaded = inputs::load(&args.paths, &options);
     let inventory: &Inventory = &loaded.inventory;
     let ctx = Context::new(inventory, &policy, today);
     let selected = |rule: &encguard_rules::Rule| {
         (args.rules.is_empty() || args.rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id)))
-            && !args
-                .skip_rules
-                .iter()
-                .any(|id| id.eq_ignore_ascii_case(rule.id))
+            && !args.skip_rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id))
     };
     let evaluation = encguard_rules::evaluate(&ctx, selected);
-    let report = Report {
-        evaluation: &evaluation,
-        gaps: &inventory.gaps,
-        errors: &loaded.errors,
-    };
+    let report = Report { evaluation: &evaluation, gaps: &inventory.gaps, errors: &loaded.errors };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
         Style::Color
@@ -217,10 +222,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
 }
 
 fn rules_table() -> String {
-    let mut out = format!(
-        "{:<8} {:<9} {:<28} {}\n",
-        "ID", "SEVERITY", "SECTION", "TITLE"
-    );
+    let mut out = format!("{:<8} {:<9} {:<28} {}\n", "ID", "SEVERITY", "SECTION", "TITLE");
     for rule in CATALOG {
         out.push_str(&format!(
             "{:<8} {:<9} {:<28} {}\n",
@@ -234,8 +236,7 @@ fn rules_table() -> String {
 }
 
 fn explain(id: &str) -> Result<u8, String> {
-    let rule =
-        encguard_rules::rule(id).ok_or_else(|| format!("no rule `{id}` (see `encguard rules`)"))?;
+    let rule = encguard_rules::rule(id).ok_or_else(|| format!("no rule `{id}` (see `encguard rules`)"))?;
     let mut out = format!(
         "{} — {}\nseverity: {}    section: {}\n\n{}\n",
         rule.id,
@@ -255,10 +256,7 @@ fn explain(id: &str) -> Result<u8, String> {
 
 fn init(path: &Path, force: bool) -> Result<u8, String> {
     if path.exists() && !force {
-        return Err(format!(
-            "{} exists; pass --force to replace it",
-            path.display()
-        ));
+        return Err(format!("{} exists; pass --force to replace it", path.display()));
     }
     std::fs::write(path, DEFAULT_POLICY).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());

@@ -12,10 +12,7 @@ mod policy;
 mod resources;
 mod value;
 
-pub use policy::{
-    wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, Principal,
-    Statement,
-};
+pub use policy::{wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, Principal, Statement};
 pub use resources::*;
 pub use value::{Field, KeyRef, Value};
 
@@ -39,23 +36,13 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn new(resources: Vec<Resource>) -> Self {
-        Inventory {
-            schema_version: SCHEMA_VERSION,
-            resources,
-            gaps: Vec::new(),
-        }
+        Inventory { schema_version: SCHEMA_VERSION, resources, gaps: Vec::new() }
     }
 
     /// Reads `inventory.json`, refusing a schema this build does not understand.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let inv: Inventory = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "line {}, column {}: {}",
-                e.line(),
-                e.column(),
-                strip_position(&e.to_string())
-            )
-        })?;
+        let inv: Inventory = serde_json::from_str(text)
+            .map_err(|e| format!("line {}, column {}: {}", e.line(), e.column(), strip_position(&e.to_string())))?;
         if inv.schema_version != SCHEMA_VERSION {
             return Err(format!(
                 "schema_version {} is not supported (this encguard reads version {SCHEMA_VERSION})",
@@ -77,9 +64,7 @@ impl Inventory {
 }
 
 fn strip_position(message: &str) -> &str {
-    message
-        .rsplit_once(" at line ")
-        .map_or(message, |(head, _)| head)
+    message.rsplit_once(" at line ").map_or(message, |(head, _)| head)
 }
 
 /// One thing that could not be read, and why.
@@ -132,12 +117,7 @@ pub struct InlineSuppression {
 }
 
 impl Resource {
-    pub fn new(
-        name: impl Into<String>,
-        source_type: impl Into<String>,
-        location: Location,
-        spec: Spec,
-    ) -> Self {
+    pub fn new(name: impl Into<String>, source_type: impl Into<String>, location: Location, spec: Spec) -> Self {
         Resource {
             name: name.into(),
             source_type: source_type.into(),
@@ -155,16 +135,10 @@ impl Resource {
     /// Where a finding about `attribute` should point: the attribute if its position is
     /// known, the resource otherwise.
     pub fn location_of(&self, attribute: Option<&str>) -> Location {
-        match (
-            &self.location,
-            attribute.and_then(|a| self.attributes.get(a)),
-        ) {
-            (Location::File { format, file, .. }, Some(pos)) => Location::File {
-                format: format.clone(),
-                file: file.clone(),
-                line: pos.line,
-                column: pos.column,
-            },
+        match (&self.location, attribute.and_then(|a| self.attributes.get(a))) {
+            (Location::File { format, file, .. }, Some(pos)) => {
+                Location::File { format: format.clone(), file: file.clone(), line: pos.line, column: pos.column }
+            }
             (location, _) => location.clone(),
         }
     }
@@ -175,29 +149,16 @@ impl Resource {
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Location {
     /// Code: a Terraform file, a plan, a CloudFormation template. Lines and columns are 1-based.
-    File {
-        format: String,
-        file: String,
-        line: u32,
-        column: u32,
-    },
+    File { format: String, file: String, line: u32, column: u32 },
     /// A live account.
-    Aws {
-        account: String,
-        region: String,
-        arn: String,
-    },
+    Aws { account: String, region: String, arn: String },
 }
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Location::File {
-                file, line, column, ..
-            } => write!(f, "{file}:{line}:{column}"),
-            Location::Aws {
-                account, region, ..
-            } => write!(f, "{account}/{region}"),
+            Location::File { file, line, column, .. } => write!(f, "{file}:{line}:{column}"),
+            Location::Aws { account, region, .. } => write!(f, "{account}/{region}"),
         }
     }
 }

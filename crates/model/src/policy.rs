@@ -59,8 +59,7 @@ pub struct Condition {
 impl PolicyDocument {
     /// Parses policy JSON text.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let json: Json =
-            serde_json::from_str(text).map_err(|e| format!("policy is not JSON: {e}"))?;
+        let json: Json = serde_json::from_str(text).map_err(|e| format!("policy is not JSON: {e}"))?;
         Self::from_json(&json)
     }
 
@@ -68,10 +67,7 @@ impl PolicyDocument {
     /// statement or a list, strings or lists of strings, booleans and numbers in conditions.
     pub fn from_json(json: &Json) -> Result<Self, String> {
         let statements = match json.get("Statement") {
-            Some(Json::Array(items)) => items
-                .iter()
-                .map(Statement::from_json)
-                .collect::<Result<_, _>>()?,
+            Some(Json::Array(items)) => items.iter().map(Statement::from_json).collect::<Result<_, _>>()?,
             Some(single @ Json::Object(_)) => vec![Statement::from_json(single)?],
             Some(_) => return Err("`Statement` must be an object or a list".into()),
             None => return Err("policy has no `Statement`".into()),
@@ -85,11 +81,7 @@ impl Statement {
         let effect = match json.get("Effect").and_then(Json::as_str) {
             Some("Allow") => Effect::Allow,
             Some("Deny") => Effect::Deny,
-            other => {
-                return Err(format!(
-                    "statement `Effect` must be Allow or Deny, found {other:?}"
-                ))
-            }
+            other => return Err(format!("statement `Effect` must be Allow or Deny, found {other:?}")),
         };
         Ok(Statement {
             sid: json.get("Sid").and_then(Json::as_str).map(str::to_string),
@@ -114,19 +106,12 @@ impl Statement {
 
     /// Whether the principal is everyone: `"*"` or `{"AWS": "*"}`.
     pub fn has_public_principal(&self) -> bool {
-        self.principal
-            .iter()
-            .flatten()
-            .any(|p| p.id == "*" && (p.kind == "*" || p.kind == "AWS"))
+        self.principal.iter().flatten().any(|p| p.id == "*" && (p.kind == "*" || p.kind == "AWS"))
     }
 
     /// The values of a condition on `key` under an operator in `operators` (keys compare
     /// case-insensitively, as IAM does; `…IfExists` variants included).
-    pub fn condition_values<'a>(
-        &'a self,
-        operators: &'a [&str],
-        key: &'a str,
-    ) -> impl Iterator<Item = &'a str> + 'a {
+    pub fn condition_values<'a>(&'a self, operators: &'a [&str], key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.condition
             .iter()
             .filter(move |c| {
@@ -181,18 +166,10 @@ fn scalar(json: &Json) -> Option<String> {
 
 fn principals(json: &Json) -> Result<Vec<Principal>, String> {
     match json {
-        Json::String(s) => Ok(vec![Principal {
-            kind: "*".into(),
-            id: s.clone(),
-        }]),
+        Json::String(s) => Ok(vec![Principal { kind: "*".into(), id: s.clone() }]),
         Json::Object(map) => Ok(map
             .iter()
-            .flat_map(|(kind, ids)| {
-                strings(Some(ids)).into_iter().map(|id| Principal {
-                    kind: kind.clone(),
-                    id,
-                })
-            })
+            .flat_map(|(kind, ids)| strings(Some(ids)).into_iter().map(|id| Principal { kind: kind.clone(), id }))
             .collect()),
         _ => Err("`Principal` must be \"*\" or an object".into()),
     }
@@ -208,16 +185,10 @@ fn conditions(json: Option<&Json>) -> Result<Vec<Condition>, String> {
     let mut out = Vec::new();
     for (operator, tests) in ops {
         let Json::Object(tests) = tests else {
-            return Err(format!(
-                "condition operator `{operator}` must map keys to values"
-            ));
+            return Err(format!("condition operator `{operator}` must map keys to values"));
         };
         for (key, values) in tests {
-            out.push(Condition {
-                operator: operator.clone(),
-                key: key.clone(),
-                values: strings(Some(values)),
-            });
+            out.push(Condition { operator: operator.clone(), key: key.clone(), values: strings(Some(values)) });
         }
     }
     Ok(out)
@@ -239,11 +210,7 @@ mod tests {
         assert_eq!(s.effect, Effect::Deny);
         assert!(s.has_public_principal());
         assert!(s.allows_action("s3:GetObject"));
-        assert_eq!(
-            s.condition_values(&["Bool"], "AWS:SecureTransport")
-                .collect::<Vec<_>>(),
-            ["false"]
-        );
+        assert_eq!(s.condition_values(&["Bool"], "AWS:SecureTransport").collect::<Vec<_>>(), ["false"]);
     }
 
     #[test]

@@ -63,38 +63,22 @@ impl Spec {
             Spec::Secret(s) => std::iter::once(("kms_key", &s.kms_key))
                 .chain(s.replicas.iter().map(|r| ("replicas", &r.kms_key)))
                 .collect(),
-            Spec::S3Bucket(b) => b
-                .encryption
-                .iter()
-                .filter_map(|e| e.known())
-                .map(|e| ("encryption", &e.kms_key))
-                .collect(),
-            Spec::S3EncryptionConfig(c) => c
-                .encryption
-                .known()
-                .map(|e| ("encryption", &e.kms_key))
-                .into_iter()
-                .collect(),
+            Spec::S3Bucket(b) => {
+                b.encryption.iter().filter_map(|e| e.known()).map(|e| ("encryption", &e.kms_key)).collect()
+            }
+            Spec::S3EncryptionConfig(c) => {
+                c.encryption.known().map(|e| ("encryption", &e.kms_key)).into_iter().collect()
+            }
             Spec::S3Object(o) => vec![("kms_key", &o.kms_key)],
             Spec::EbsDefaultKey(k) => vec![("kms_key", &k.kms_key)],
             Spec::EbsVolume(v) => vec![("kms_key", &v.kms_key)],
-            Spec::BlockDeviceHost(h) => h
-                .devices
-                .iter()
-                .filter_map(|d| d.known())
-                .flatten()
-                .map(|d| ("devices", &d.kms_key))
-                .collect(),
+            Spec::BlockDeviceHost(h) => {
+                h.devices.iter().filter_map(|d| d.known()).flatten().map(|d| ("devices", &d.kms_key)).collect()
+            }
             Spec::EbsSnapshot(s) => vec![("kms_key", &s.kms_key)],
             Spec::Ami(a) => vec![("kms_key", &a.kms_key)],
             Spec::RdsInstance(d) | Spec::RdsCluster(d) => {
-                vec![
-                    ("kms_key", &d.kms_key),
-                    (
-                        "performance_insights_kms_key",
-                        &d.performance_insights_kms_key,
-                    ),
-                ]
+                vec![("kms_key", &d.kms_key), ("performance_insights_kms_key", &d.performance_insights_kms_key)]
             }
             Spec::RdsSnapshot(s) => vec![("kms_key", &s.kms_key)],
             Spec::RdsBackupReplication(r) => vec![("kms_key", &r.kms_key)],

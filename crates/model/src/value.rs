@@ -17,9 +17,7 @@ pub type Field<T> = Option<Value<T>>;
 
 impl<T> Value<T> {
     pub fn unknown(reason: impl Into<String>) -> Self {
-        Value::Unknown {
-            unknown: reason.into(),
-        }
+        Value::Unknown { unknown: reason.into() }
     }
 
     pub fn known(&self) -> Option<&T> {
@@ -78,19 +76,13 @@ impl KeyRef {
     pub fn literal(id: &str) -> KeyRef {
         let alias = id.rsplit_once(':').map_or(id, |(_, tail)| tail);
         match alias.strip_prefix("alias/aws/") {
-            Some(_) => KeyRef::AwsManaged {
-                alias: alias.to_string(),
-            },
-            None => KeyRef::Customer {
-                reference: id.to_string(),
-            },
+            Some(_) => KeyRef::AwsManaged { alias: alias.to_string() },
+            None => KeyRef::Customer { reference: id.to_string() },
         }
     }
 
     pub fn unresolved(reason: impl Into<String>) -> KeyRef {
-        KeyRef::Unresolved {
-            reason: reason.into(),
-        }
+        KeyRef::Unresolved { reason: reason.into() }
     }
 
     pub fn is_default(&self) -> bool {
@@ -113,36 +105,20 @@ mod tests {
 
     #[test]
     fn literal_keys_are_classified_by_alias() {
-        assert_eq!(
-            KeyRef::literal("alias/aws/s3"),
-            KeyRef::AwsManaged {
-                alias: "alias/aws/s3".into()
-            }
-        );
+        assert_eq!(KeyRef::literal("alias/aws/s3"), KeyRef::AwsManaged { alias: "alias/aws/s3".into() });
         assert_eq!(
             KeyRef::literal("arn:aws:kms:eu-west-1:111122223333:alias/aws/rds"),
-            KeyRef::AwsManaged {
-                alias: "alias/aws/rds".into()
-            }
+            KeyRef::AwsManaged { alias: "alias/aws/rds".into() }
         );
-        assert_eq!(
-            KeyRef::literal("alias/app"),
-            KeyRef::Customer {
-                reference: "alias/app".into()
-            }
-        );
+        assert_eq!(KeyRef::literal("alias/app"), KeyRef::Customer { reference: "alias/app".into() });
     }
 
     #[test]
     fn values_round_trip_through_json() {
         let known: Value<bool> = serde_json::from_str("true").unwrap();
         assert_eq!(known, Value::Known(true));
-        let unknown: Value<bool> =
-            serde_json::from_str(r#"{"unknown":"var.x has no value"}"#).unwrap();
+        let unknown: Value<bool> = serde_json::from_str(r#"{"unknown":"var.x has no value"}"#).unwrap();
         assert_eq!(unknown.get(), Err("var.x has no value".to_string()));
-        assert_eq!(
-            serde_json::to_string(&unknown).unwrap(),
-            r#"{"unknown":"var.x has no value"}"#
-        );
+        assert_eq!(serde_json::to_string(&unknown).unwrap(), r#"{"unknown":"var.x has no value"}"#);
     }
 }

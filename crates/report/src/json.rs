@@ -28,10 +28,7 @@ struct Tool {
 pub fn render(report: &Report) -> String {
     let doc = JsonReport {
         schema_version: REPORT_SCHEMA_VERSION,
-        tool: Tool {
-            name: "encguard",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "encguard", version: env!("CARGO_PKG_VERSION") },
         summary: &report.evaluation.summary,
         findings: report
             .evaluation

@@ -43,12 +43,7 @@ impl Style {
 /// errors, and one summary line.
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
-    let open: Vec<&Finding> = report
-        .evaluation
-        .findings
-        .iter()
-        .filter(|f| f.is_open())
-        .collect();
+    let open: Vec<&Finding> = report.evaluation.findings.iter().filter(|f| f.is_open()).collect();
     let mut section: Option<Section> = None;
     for f in &open {
         if section != Some(f.section) {
@@ -67,11 +62,7 @@ pub fn render(report: &Report, style: Style) -> String {
             style.paint("1", &f.resource),
             f.location
         );
-        let label = if f.status == Status::Unknown {
-            "unknown because"
-        } else {
-            "why"
-        };
+        let label = if f.status == Status::Unknown { "unknown because" } else { "why" };
         let _ = writeln!(out, "      {label}: {}", f.message);
         if let Some(evidence) = &f.evidence {
             let _ = writeln!(out, "      seen: {evidence}");
@@ -81,19 +72,8 @@ pub fn render(report: &Report, style: Style) -> String {
         }
     }
     let mut notes = Vec::new();
-    notes.extend(
-        report
-            .evaluation
-            .notices
-            .iter()
-            .map(|n| format!("note: {n}")),
-    );
-    notes.extend(
-        report
-            .gaps
-            .iter()
-            .map(|g| format!("not read: {} {}: {}", g.scope, g.what, g.error)),
-    );
+    notes.extend(report.evaluation.notices.iter().map(|n| format!("note: {n}")));
+    notes.extend(report.gaps.iter().map(|g| format!("not read: {} {}: {}", g.scope, g.what, g.error)));
     notes.extend(report.errors.iter().map(|e| format!("error: {e}")));
     if !notes.is_empty() {
         if !open.is_empty() {

@@ -94,10 +94,7 @@ pub enum Attachment {
 impl<'a> BucketFacts<'a> {
     /// The reason an `attachment` of this bucket may exist but cannot be placed.
     pub fn unresolved(&self, attachment: Attachment) -> Option<&str> {
-        self.unattached
-            .iter()
-            .find(|(a, _)| *a == attachment)
-            .map(|(_, why)| why.as_str())
+        self.unattached.iter().find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
     }
 }
 
@@ -142,10 +139,7 @@ impl<'a> Context<'a> {
         };
         for (i, r) in inventory.resources.iter().enumerate() {
             for handle in std::iter::once(&r.name).chain(&r.handles) {
-                ctx.scoped
-                    .entry((r.scope.as_str(), handle.as_str()))
-                    .or_default()
-                    .push(i);
+                ctx.scoped.entry((r.scope.as_str(), handle.as_str())).or_default().push(i);
                 ctx.global.entry(handle.as_str()).or_default().push(i);
             }
         }
@@ -161,13 +155,10 @@ impl<'a> Context<'a> {
             match ctx.target(r, reference) {
                 Target::Found(t) => Some(ctx.index_of(t)),
                 Target::Unknown(why) => {
-                    ctx.unattached.entry(r.scope.as_str()).or_default().push((
-                        what,
-                        format!(
-                            "`{}` configures a resource that cannot be resolved: {why}",
-                            r.name
-                        ),
-                    ));
+                    ctx.unattached
+                        .entry(r.scope.as_str())
+                        .or_default()
+                        .push((what, format!("`{}` configures a resource that cannot be resolved: {why}", r.name)));
                     None
                 }
                 Target::Absent | Target::Outside(_) => None,
@@ -178,11 +169,9 @@ impl<'a> Context<'a> {
                 let facts = self.buckets.entry(i).or_default();
                 facts.encryption = facts.encryption.or(b.encryption.as_ref());
                 facts.policies.extend(b.policy.as_ref());
-                facts.inventory_reports_encryption.extend(
-                    b.inventory_encryption_status
-                        .clone()
-                        .map(|v| v.get().copied()),
-                );
+                facts
+                    .inventory_reports_encryption
+                    .extend(b.inventory_encryption_status.clone().map(|v| v.get().copied()));
                 if let Some(t) = attach(self, &b.logging_target, Attachment::LogTarget) {
                     self.buckets.entry(t).or_default().log_sources.push(r);
                 }
@@ -208,22 +197,13 @@ impl<'a> Context<'a> {
             }
             Spec::S3InventoryConfig(c) => {
                 if let Some(t) = attach(self, &c.bucket, Attachment::Inventory) {
-                    let reports = c
-                        .optional_fields
-                        .or_default_to(Vec::new())
-                        .map(|f| f.iter().any(|f| f == "EncryptionStatus"));
-                    self.buckets
-                        .entry(t)
-                        .or_default()
-                        .inventory_reports_encryption
-                        .push(reports);
+                    let reports =
+                        c.optional_fields.or_default_to(Vec::new()).map(|f| f.iter().any(|f| f == "EncryptionStatus"));
+                    self.buckets.entry(t).or_default().inventory_reports_encryption.push(reports);
                 }
             }
             Spec::KmsKey(k) => {
-                self.key_policies
-                    .entry(i)
-                    .or_default()
-                    .extend(k.policy.as_ref());
+                self.key_policies.entry(i).or_default().extend(k.policy.as_ref());
             }
             Spec::KmsKeyPolicy(p) => {
                 if let Some(t) = attach(self, &p.key, Attachment::KeyPolicy) {
@@ -250,10 +230,7 @@ impl<'a> Context<'a> {
             Spec::ListenerCertificate(c) => {
                 if let Target::Found(t) = self.target(r, &c.listener) {
                     let t = self.index_of(t);
-                    self.listener_certificates
-                        .entry(t)
-                        .or_default()
-                        .push(&c.certificate);
+                    self.listener_certificates.entry(t).or_default().push(&c.certificate);
                 }
             }
             Spec::DynamodbReplica(rep) => {
@@ -277,10 +254,7 @@ impl<'a> Context<'a> {
 
     /// Every resource of kind `T`.
     pub fn all<T: Kind + 'a>(&self) -> impl Iterator<Item = (&'a Resource, &'a T)> + '_ {
-        self.inventory
-            .resources
-            .iter()
-            .filter_map(|r| T::of(&r.spec).map(|s| (r, s)))
+        self.inventory.resources.iter().filter_map(|r| T::of(&r.spec).map(|s| (r, s)))
     }
 
     fn index_of(&self, r: &Resource) -> usize {
@@ -351,12 +325,7 @@ impl<'a> Context<'a> {
     }
 
     /// Who manages the key `key` (`default` is the tier of the service's own default).
-    pub fn key_tier(
-        &self,
-        from: &Resource,
-        key: &'a KeyRef,
-        default: KeyTier,
-    ) -> Result<KeyTier, String> {
+    pub fn key_tier(&self, from: &Resource, key: &'a KeyRef, default: KeyTier) -> Result<KeyTier, String> {
         match self.key(from, key) {
             KeyTarget::ServiceDefault => Ok(default),
             KeyTarget::AwsOwned => Ok(KeyTier::AwsOwned),
@@ -376,23 +345,15 @@ impl<'a> Context<'a> {
     }
 
     /// Passes when `key` is at least the `required` tier.
-    pub fn require_tier(
-        &self,
-        from: &Resource,
-        key: &'a KeyRef,
-        default: KeyTier,
-        required: KeyTier,
-    ) -> Eval {
+    pub fn require_tier(&self, from: &Resource, key: &'a KeyRef, default: KeyTier, required: KeyTier) -> Eval {
         let tier = self.key_tier(from, key, default)?;
         let seen = describe_key(key);
         if tier >= required {
             Ok(Verdict::pass(format!("encrypted with {tier}")).evidence(seen))
         } else {
-            Ok(Verdict::fail(format!(
-                "encrypted with {tier}; the policy requires {required}"
-            ))
-            .at("kms_key")
-            .evidence(seen))
+            Ok(Verdict::fail(format!("encrypted with {tier}; the policy requires {required}"))
+                .at("kms_key")
+                .evidence(seen))
         }
     }
 
@@ -401,10 +362,8 @@ impl<'a> Context<'a> {
     pub fn check_key_usable(&self, consumer: &Resource, key: &'a KeyRef) -> Eval {
         let (key_resource, k) = match self.key(consumer, key) {
             KeyTarget::ServiceDefault | KeyTarget::AwsOwned | KeyTarget::AwsManaged(_) => {
-                return Ok(Verdict::pass(
-                    "uses a key AWS manages, which is symmetric and always usable",
-                )
-                .evidence(describe_key(key)))
+                return Ok(Verdict::pass("uses a key AWS manages, which is symmetric and always usable")
+                    .evidence(describe_key(key)))
             }
             KeyTarget::Outside(name) => {
                 return Err(format!(
@@ -424,22 +383,13 @@ impl<'a> Context<'a> {
                 unknown.get_or_insert(why);
             }
         };
-        note(
-            k.key_spec
-                .or_default_to("SYMMETRIC_DEFAULT".into())
-                .map(|s| {
-                    (s != "SYMMETRIC_DEFAULT").then(|| {
-                        format!("key spec is {s}, but only symmetric keys encrypt data at rest")
-                    })
-                }),
-        );
+        note(k.key_spec.or_default_to("SYMMETRIC_DEFAULT".into()).map(|s| {
+            (s != "SYMMETRIC_DEFAULT").then(|| format!("key spec is {s}, but only symmetric keys encrypt data at rest"))
+        }));
         note(
             k.key_usage
                 .or_default_to("ENCRYPT_DECRYPT".into())
-                .map(|u| {
-                    (u != "ENCRYPT_DECRYPT")
-                        .then(|| format!("key usage is {u}, not ENCRYPT_DECRYPT"))
-                }),
+                .map(|u| (u != "ENCRYPT_DECRYPT").then(|| format!("key usage is {u}, not ENCRYPT_DECRYPT"))),
         );
         note(key_unusable(k));
         if let (Some(kr), Some(cr)) = (&key_resource.region, &consumer.region) {
@@ -449,24 +399,13 @@ impl<'a> Context<'a> {
         }
         let evidence = format!("{} ({})", key_resource.name, describe_key(key));
         if !problems.is_empty() {
-            let critical = problems
-                .iter()
-                .any(|p| p.contains("deletion") || p.contains("destroy"));
-            let verdict = Verdict::fail(problems.join("; "))
-                .at("kms_key")
-                .evidence(evidence);
-            return Ok(if critical {
-                verdict.severity(crate::Severity::Critical)
-            } else {
-                verdict
-            });
+            let critical = problems.iter().any(|p| p.contains("deletion") || p.contains("destroy"));
+            let verdict = Verdict::fail(problems.join("; ")).at("kms_key").evidence(evidence);
+            return Ok(if critical { verdict.severity(crate::Severity::Critical) } else { verdict });
         }
         match unknown {
             Some(why) => Err(why),
-            None => Ok(
-                Verdict::pass("key is symmetric, enabled and in the same region")
-                    .evidence(evidence),
-            ),
+            None => Ok(Verdict::pass("key is symmetric, enabled and in the same region").evidence(evidence)),
         }
     }
 
@@ -485,63 +424,38 @@ impl<'a> Context<'a> {
 
     /// Split resources in `r`'s scope that configure something unresolvable.
     pub fn unattached(&self, r: &Resource) -> &[(Attachment, String)] {
-        self.unattached
-            .get(r.scope.as_str())
-            .map_or(&[], Vec::as_slice)
+        self.unattached.get(r.scope.as_str()).map_or(&[], Vec::as_slice)
     }
 
     /// Every policy document governing a key: inline and `aws_kms_key_policy`.
     pub fn key_policies(&self, key: &Resource) -> &[&'a Value<PolicyDocument>] {
-        self.key_policies
-            .get(&self.index_of(key))
-            .map_or(&[], Vec::as_slice)
+        self.key_policies.get(&self.index_of(key)).map_or(&[], Vec::as_slice)
     }
 
     /// Resources that encrypt data with this key.
     pub fn dependents(&self, key: &Resource) -> Vec<&'a Resource> {
-        self.dependents
-            .get(&self.index_of(key))
-            .into_iter()
-            .flatten()
-            .map(|&i| self.get(i))
-            .collect()
+        self.dependents.get(&self.index_of(key)).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
 
     pub fn rotation_of(&self, secret: &Resource) -> Option<&'a Resource> {
-        self.rotations
-            .get(&self.index_of(secret))
-            .map(|&i| self.get(i))
+        self.rotations.get(&self.index_of(secret)).map(|&i| self.get(i))
     }
 
     pub fn validation_of(&self, certificate: &Resource) -> Option<&'a Resource> {
-        self.validations
-            .get(&self.index_of(certificate))
-            .map(|&i| self.get(i))
+        self.validations.get(&self.index_of(certificate)).map(|&i| self.get(i))
     }
 
     pub fn rules_of(&self, listener: &Resource) -> Vec<&'a Resource> {
-        self.listener_rules
-            .get(&self.index_of(listener))
-            .into_iter()
-            .flatten()
-            .map(|&i| self.get(i))
-            .collect()
+        self.listener_rules.get(&self.index_of(listener)).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
 
     /// Certificates attached to a listener by separate resources.
     pub fn extra_certificates(&self, listener: &Resource) -> &[&'a Field<String>] {
-        self.listener_certificates
-            .get(&self.index_of(listener))
-            .map_or(&[], Vec::as_slice)
+        self.listener_certificates.get(&self.index_of(listener)).map_or(&[], Vec::as_slice)
     }
 
     pub fn replicas_of(&self, table: &Resource) -> Vec<&'a Resource> {
-        self.table_replicas
-            .get(&self.index_of(table))
-            .into_iter()
-            .flatten()
-            .map(|&i| self.get(i))
-            .collect()
+        self.table_replicas.get(&self.index_of(table)).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
 
     /// The EBS encryption-by-default setting that governs `r`'s account and region.
@@ -555,18 +469,13 @@ impl<'a> Context<'a> {
 /// A reference as people read it: sources may qualify handles with their scope
 /// (`root//module.kms|aws_kms_key.this`); the part after `|` is the address.
 pub(crate) fn shown(reference: &str) -> &str {
-    reference
-        .rsplit_once('|')
-        .map_or(reference, |(_, address)| address)
+    reference.rsplit_once('|').map_or(reference, |(_, address)| address)
 }
 
 fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {
     let account = match &r.location {
         Location::Aws { account, .. } => account.as_str(),
-        Location::File { file, .. } => r
-            .scope
-            .split_once("//")
-            .map_or(file.as_str(), |(root, _)| root),
+        Location::File { file, .. } => r.scope.split_once("//").map_or(file.as_str(), |(root, _)| root),
     };
     (Some(account), r.region.as_deref())
 }

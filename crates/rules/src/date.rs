@@ -15,8 +15,7 @@ impl Date {
         let y: i64 = parts.next()?.parse().ok()?;
         let m: i64 = parts.next()?.parse().ok()?;
         let d: i64 = parts.next()?.parse().ok()?;
-        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || text.as_bytes().get(4) != Some(&b'-')
-        {
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || text.as_bytes().get(4) != Some(&b'-') {
             return None;
         }
         Some(Date::from_civil(y, m, d))
@@ -47,9 +46,7 @@ impl Date {
 
     /// Today, by the system clock (UTC).
     pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
         Date(secs.div_euclid(86_400))
     }
 
@@ -71,20 +68,11 @@ mod tests {
 
     #[test]
     fn round_trips_calendar_dates() {
-        for text in [
-            "1970-01-01",
-            "2000-02-29",
-            "2023-01-05",
-            "2026-11-28",
-            "2100-12-31",
-        ] {
+        for text in ["1970-01-01", "2000-02-29", "2023-01-05", "2026-11-28", "2100-12-31"] {
             assert_eq!(Date::parse(text).unwrap().to_string(), text);
         }
         assert_eq!(Date::parse("1970-01-02").unwrap(), Date(1));
-        assert_eq!(
-            Date::parse("2027-03-01T12:00:00Z").unwrap().to_string(),
-            "2027-03-01"
-        );
+        assert_eq!(Date::parse("2027-03-01T12:00:00Z").unwrap().to_string(), "2027-03-01");
         assert!(Date::parse("2027-13-01").is_none());
         assert!(Date::parse("soon").is_none());
     }

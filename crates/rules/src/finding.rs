@@ -108,17 +108,9 @@ pub struct Evaluation {
 impl Evaluation {
     pub fn new(mut findings: Vec<Finding>, resources: usize, notices: Vec<String>) -> Self {
         findings.sort_by(|a, b| {
-            (a.section, a.rule, &a.resource, a.status).cmp(&(
-                b.section,
-                b.rule,
-                &b.resource,
-                b.status,
-            ))
+            (a.section, a.rule, &a.resource, a.status).cmp(&(b.section, b.rule, &b.resource, b.status))
         });
-        let mut summary = Summary {
-            resources,
-            ..Summary::default()
-        };
+        let mut summary = Summary { resources, ..Summary::default() };
         for f in &findings {
             if f.suppression.is_some() {
                 summary.suppressed += 1;
@@ -131,18 +123,12 @@ impl Evaluation {
                 Status::NotApplicable => summary.not_applicable += 1,
             }
         }
-        Evaluation {
-            findings,
-            summary,
-            notices,
-        }
+        Evaluation { findings, summary, notices }
     }
 
     /// Whether an open failure is at or above `threshold`.
     pub fn fails_at(&self, threshold: Severity) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.status == Status::Fail && f.suppression.is_none() && f.severity >= threshold)
+        self.findings.iter().any(|f| f.status == Status::Fail && f.suppression.is_none() && f.severity >= threshold)
     }
 }
 

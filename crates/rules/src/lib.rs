@@ -19,29 +19,20 @@ mod tls;
 
 pub use context::{Context, KeyTarget, Kind};
 pub use date::Date;
-pub use finding::{
-    fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind,
-};
+pub use finding::{fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind};
 pub use policy::{Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
 pub use rule::{Eval, Rule, Section, Severity, Verdict};
 pub use rules::CATALOG;
 
 /// Looks a rule up by id (`S3-004`), case-insensitively.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    CATALOG
-        .iter()
-        .copied()
-        .find(|r| r.id.eq_ignore_ascii_case(id))
+    CATALOG.iter().copied().find(|r| r.id.eq_ignore_ascii_case(id))
 }
 
 /// Runs every rule that `select` admits and the policy enables, on a resolved inventory.
 pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
     let mut findings = Vec::new();
-    for rule in CATALOG
-        .iter()
-        .copied()
-        .filter(|r| select(r) && ctx.policy.enabled(r))
-    {
+    for rule in CATALOG.iter().copied().filter(|r| select(r) && ctx.policy.enabled(r)) {
         let mut out = rule::Out::new(rule, ctx);
         (rule.check)(ctx, &mut out);
         findings.extend(out.into_findings());
@@ -49,10 +40,7 @@ pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
     let mut notices = ctx.policy.apply_exceptions(&mut findings, ctx.today);
     for r in &ctx.inventory.resources {
         for s in r.suppressions.iter().filter(|s| s.reason.trim().is_empty()) {
-            notices.push(format!(
-                "`{}` suppresses {} without a reason; the suppression is ignored",
-                r.name, s.rule
-            ));
+            notices.push(format!("`{}` suppresses {} without a reason; the suppression is ignored", r.name, s.rule));
         }
     }
     Evaluation::new(findings, ctx.inventory.resources.len(), notices)

@@ -230,18 +230,13 @@ impl Default for KmsSettings {
 
 impl Default for TlsSettings {
     fn default() -> Self {
-        TlsSettings {
-            minimum_version: TlsVersion::V1_2,
-        }
+        TlsSettings { minimum_version: TlsVersion::V1_2 }
     }
 }
 
 impl Default for CertificateSettings {
     fn default() -> Self {
-        CertificateSettings {
-            expiry_window_days: 30,
-            allow_wildcards: false,
-        }
+        CertificateSettings { expiry_window_days: 30, allow_wildcards: false }
     }
 }
 
@@ -257,18 +252,13 @@ impl Default for S3Settings {
 
 impl Default for LoadBalancerSettings {
     fn default() -> Self {
-        LoadBalancerSettings {
-            require_backend_tls: false,
-            tls_ports: vec![443, 465, 636, 993, 995, 5986, 8443],
-        }
+        LoadBalancerSettings { require_backend_tls: false, tls_ports: vec![443, 465, 636, 993, 995, 5986, 8443] }
     }
 }
 
 impl Default for CloudfrontSettings {
     fn default() -> Self {
-        CloudfrontSettings {
-            allow_default_certificate: false,
-        }
+        CloudfrontSettings { allow_default_certificate: false }
     }
 }
 
@@ -308,34 +298,19 @@ impl Policy {
         };
         for id in policy.rules.keys() {
             if crate::rule(id.get_ref()).is_none() {
-                return Err(at(
-                    id.span(),
-                    format!(
-                        "rules.{}: no such rule (see `encguard rules`)",
-                        id.get_ref()
-                    ),
-                ));
+                return Err(at(id.span(), format!("rules.{}: no such rule (see `encguard rules`)", id.get_ref())));
             }
         }
         for exception in &policy.exceptions {
             let e = exception.get_ref();
             if e.rule != "*" && crate::rule(&e.rule).is_none() {
-                return Err(at(
-                    exception.span(),
-                    format!("exceptions: rule `{}` does not exist", e.rule),
-                ));
+                return Err(at(exception.span(), format!("exceptions: rule `{}` does not exist", e.rule)));
             }
             if e.reason.trim().is_empty() {
-                return Err(at(
-                    exception.span(),
-                    "exceptions: a reason is required".into(),
-                ));
+                return Err(at(exception.span(), "exceptions: a reason is required".into()));
             }
             if let Err(err) = globset::Glob::new(&e.resource) {
-                return Err(at(
-                    exception.span(),
-                    format!("exceptions: resource pattern `{}`: {err}", e.resource),
-                ));
+                return Err(at(exception.span(), format!("exceptions: resource pattern `{}`: {err}", e.resource)));
             }
             if let Some(expires) = &e.expires {
                 if Date::parse(expires).is_none() {
@@ -350,10 +325,7 @@ impl Policy {
     }
 
     pub fn setting(&self, rule: &Rule) -> Option<&RuleSetting> {
-        self.rules
-            .iter()
-            .find(|(id, _)| id.get_ref().eq_ignore_ascii_case(rule.id))
-            .map(|(_, s)| s)
+        self.rules.iter().find(|(id, _)| id.get_ref().eq_ignore_ascii_case(rule.id)).map(|(_, s)| s)
     }
 
     pub fn enabled(&self, rule: &Rule) -> bool {
@@ -375,9 +347,7 @@ impl Policy {
         let mut notices = Vec::new();
         for e in self.exceptions() {
             let expired = e.expires.as_deref().is_some_and(|d| expired(d, today));
-            let matcher = globset::Glob::new(&e.resource)
-                .expect("checked when parsed")
-                .compile_matcher();
+            let matcher = globset::Glob::new(&e.resource).expect("checked when parsed").compile_matcher();
             let covers = |f: &Finding| {
                 (e.rule == "*" || f.rule.eq_ignore_ascii_case(&e.rule))
                     && f.suppression.is_none()
@@ -408,11 +378,7 @@ impl Policy {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 #[cfg(test)]
@@ -430,17 +396,13 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_its_line() {
-        let err =
-            Policy::parse("[kms]\nmax_rotation_days = 365\nrotate_often = true\n").unwrap_err();
+        let err = Policy::parse("[kms]\nmax_rotation_days = 365\nrotate_often = true\n").unwrap_err();
         assert_eq!(err.line, Some(3));
         assert!(err.message.contains("rotate_often"), "{err}");
 
         let err = Policy::parse("[key_tiers]\ns3 = \"platinum\"\n").unwrap_err();
         assert_eq!(err.line, Some(2));
-        assert!(
-            err.message.contains("platinum") || err.message.contains("customer-managed"),
-            "{err}"
-        );
+        assert!(err.message.contains("platinum") || err.message.contains("customer-managed"), "{err}");
 
         let err = Policy::parse("\n[rules.S3-999]\nenabled = false\n").unwrap_err();
         assert_eq!(err.line, Some(2));
@@ -449,12 +411,12 @@ mod tests {
         let err = Policy::parse("[rules.S3-001]\nseverity = \"urgent\"\n").unwrap_err();
         assert_eq!(err.line, Some(2));
 
-        let err =
-            Policy::parse("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"\"\n")
-                .unwrap_err();
+        let err = Policy::parse("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"\"\n").unwrap_err();
         assert!(err.message.contains("reason"), "{err}");
 
-        let err = Policy::parse("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"soon\"\n").unwrap_err();
+        let err =
+            Policy::parse("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"soon\"\n")
+                .unwrap_err();
         assert!(err.message.contains("soon"), "{err}");
     }
 
@@ -466,12 +428,7 @@ mod tests {
             status: Status::Fail,
             resource: resource.into(),
             resource_type: "aws_s3_bucket".into(),
-            location: Location::File {
-                format: "terraform".into(),
-                file: "main.tf".into(),
-                line: 1,
-                column: 1,
-            },
+            location: Location::File { format: "terraform".into(), file: "main.tf".into(), line: 1, column: 1 },
             message: String::new(),
             evidence: None,
             remediation: "",
@@ -494,34 +451,18 @@ mod tests {
             finding("S3-004", "aws_s3_bucket.x"),
         ];
         let notices = policy.apply_exceptions(&mut findings, today);
-        assert_eq!(
-            findings[0].suppression.as_ref().map(|s| s.reason.as_str()),
-            Some("migrating")
-        );
+        assert_eq!(findings[0].suppression.as_ref().map(|s| s.reason.as_str()), Some("migrating"));
         assert!(findings[1].suppression.is_none());
-        assert!(
-            findings[2].suppression.is_none(),
-            "an expired exception must not suppress"
-        );
+        assert!(findings[2].suppression.is_none(), "an expired exception must not suppress");
         assert_eq!(notices.len(), 1);
-        assert!(
-            notices[0].contains("expired on 2026-01-01"),
-            "{}",
-            notices[0]
-        );
+        assert!(notices[0].contains("expired on 2026-01-01"), "{}", notices[0]);
     }
 
     #[test]
     fn rule_settings_enable_and_rate() {
-        let policy = Policy::parse(
-            "[rules.ACM-005]\nenabled = false\n[rules.S3-001]\nseverity = \"high\"\n",
-        )
-        .unwrap();
+        let policy = Policy::parse("[rules.ACM-005]\nenabled = false\n[rules.S3-001]\nseverity = \"high\"\n").unwrap();
         assert!(!policy.enabled(crate::rule("ACM-005").unwrap()));
         assert!(policy.enabled(crate::rule("ACM-004").unwrap()));
-        assert_eq!(
-            policy.severity(crate::rule("s3-001").unwrap()),
-            Some(Severity::High)
-        );
+        assert_eq!(policy.severity(crate::rule("s3-001").unwrap()), Some(Severity::High));
     }
 }

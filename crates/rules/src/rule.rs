@@ -16,13 +16,8 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Info,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
+    pub const ALL: [Severity; 5] =
+        [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -35,9 +30,7 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL
-            .into_iter()
-            .find(|v| v.name().eq_ignore_ascii_case(s))
+        Severity::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(s))
     }
 }
 
@@ -105,22 +98,19 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The ids of the equivalent Checkov checks (`CKV_AWS_7`, `CKV2_AWS_64`).
-    pub fn checkov_ids(&self) -> impl Iterator<Item = &'static str> {
+    /// The ids of the equivalent checks of tools whose suppressions encguard honours:
+    /// Checkov (`CKV_AWS_7`) and cfn-nag (`F19`, `W41`).
+    pub fn suppressible_ids(&self) -> impl Iterator<Item = &'static str> {
         self.equivalents
             .iter()
-            .filter(|(tool, _)| *tool == "Checkov")
+            .filter(|(tool, _)| *tool == "Checkov" || *tool == "cfn-nag")
             .flat_map(|(_, ids)| ids.split(',').filter_map(|id| id.split_whitespace().next()))
-            .filter(|id| id.starts_with("CKV"))
+            .filter(|id| id.starts_with("CKV") || id.starts_with('W') || id.starts_with('F'))
     }
 
     /// The documentation, without the one-space indent doc comments carry.
     pub fn documentation(&self) -> String {
-        self.doc
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
     }
 }
 
@@ -159,13 +149,7 @@ pub type Eval = Result<Verdict, String>;
 
 impl Verdict {
     fn new(status: Status, message: impl Into<String>) -> Self {
-        Verdict {
-            status,
-            message: message.into(),
-            attribute: None,
-            evidence: None,
-            severity: None,
-        }
+        Verdict { status, message: message.into(), attribute: None, evidence: None, severity: None }
     }
     pub fn pass(message: impl Into<String>) -> Self {
         Self::new(Status::Pass, message)
@@ -203,22 +187,13 @@ pub struct Out<'a> {
 
 impl<'a> Out<'a> {
     pub(crate) fn new(rule: &'static Rule, ctx: &'a Context<'a>) -> Self {
-        Out {
-            rule,
-            ctx,
-            findings: Vec::new(),
-        }
+        Out { rule, ctx, findings: Vec::new() }
     }
 
     /// Records the verdict on `resource`.
     pub fn judge(&mut self, resource: &Resource, eval: Eval) {
         let verdict = eval.unwrap_or_else(Verdict::unknown);
-        let severity = self
-            .ctx
-            .policy
-            .severity(self.rule)
-            .or(verdict.severity)
-            .unwrap_or(self.rule.severity);
+        let severity = self.ctx.policy.severity(self.rule).or(verdict.severity).unwrap_or(self.rule.severity);
         self.findings.push(Finding {
             rule: self.rule.id,
             section: self.rule.section,
@@ -241,18 +216,15 @@ impl<'a> Out<'a> {
 }
 
 /// A suppression written next to the resource for this rule — by its id, or by the id of
-/// an equivalent Checkov check — with the reason it gives. One without a reason is ignored.
+/// an equivalent Checkov or cfn-nag check — with the reason it gives. One without a reason
+/// is ignored.
 fn inline_suppression(rule: &Rule, resource: &Resource) -> Option<crate::Suppression> {
     resource
         .suppressions
         .iter()
         .filter(|s| !s.reason.trim().is_empty())
-        .find(|s| s.rule.eq_ignore_ascii_case(rule.id) || rule.checkov_ids().any(|id| id == s.rule))
-        .map(|s| crate::Suppression {
-            kind: crate::SuppressionKind::Inline,
-            reason: s.reason.clone(),
-            expires: None,
-        })
+        .find(|s| s.rule.eq_ignore_ascii_case(rule.id) || rule.suppressible_ids().any(|id| id == s.rule))
+        .map(|s| crate::Suppression { kind: crate::SuppressionKind::Inline, reason: s.reason.clone(), expires: None })
 }
 
 /// Reads an attribute: its value, `default` when it was not written, or the reason it is
@@ -297,13 +269,7 @@ pub fn combine(parts: impl IntoIterator<Item = Eval>, pass_message: &str) -> Eva
         }
     }
     if let Some(first) = fails.first() {
-        let mut verdict = Verdict::fail(
-            fails
-                .iter()
-                .map(|v| v.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
+        let mut verdict = Verdict::fail(fails.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "));
         verdict.attribute = first.attribute;
         verdict.evidence = first.evidence.clone();
         verdict.severity = fails.iter().filter_map(|v| v.severity).max();

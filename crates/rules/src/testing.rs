@@ -20,7 +20,8 @@ pub fn inventory(resources: Value) -> Inventory {
             let mut r = r.clone();
             let obj = r.as_object_mut().unwrap();
             obj.entry("source_type").or_insert(json!("test"));
-            obj.entry("location").or_insert(json!({"source": "file", "format": "terraform", "file": "main.tf", "line": 1, "column": 1}));
+            obj.entry("location")
+                .or_insert(json!({"source": "file", "format": "terraform", "file": "main.tf", "line": 1, "column": 1}));
             serde_json::from_value::<Resource>(r.clone()).unwrap_or_else(|e| panic!("bad test resource {r}: {e}"))
         })
         .collect();
@@ -28,20 +29,13 @@ pub fn inventory(resources: Value) -> Inventory {
 }
 
 /// Runs `rule` under `policy` (TOML) and returns (resource, status, message) per verdict.
-pub fn run_with(
-    rule: &'static Rule,
-    policy: &str,
-    resources: Value,
-) -> Vec<(String, Status, String)> {
+pub fn run_with(rule: &'static Rule, policy: &str, resources: Value) -> Vec<(String, Status, String)> {
     let inv = inventory(resources);
     let policy = Policy::parse(policy).expect("test policy");
     let ctx = Context::new(&inv, &policy, today());
     let mut out = crate::rule::Out::new(rule, &ctx);
     (rule.check)(&ctx, &mut out);
-    out.into_findings()
-        .into_iter()
-        .map(|f| (f.resource, f.status, f.message))
-        .collect()
+    out.into_findings().into_iter().map(|f| (f.resource, f.status, f.message)).collect()
 }
 
 /// Asserts the status of each named resource under the default policy.
@@ -51,25 +45,12 @@ pub fn expect(rule: &'static Rule, resources: Value, expected: &[(&str, Status)]
 }
 
 #[track_caller]
-pub fn expect_with(
-    rule: &'static Rule,
-    policy: &str,
-    resources: Value,
-    expected: &[(&str, Status)],
-) {
+pub fn expect_with(rule: &'static Rule, policy: &str, resources: Value, expected: &[(&str, Status)]) {
     let results = run_with(rule, policy, resources);
     for (name, status) in expected {
         let found: Vec<_> = results.iter().filter(|(n, _, _)| n == name).collect();
-        assert!(
-            !found.is_empty(),
-            "{}: no verdict on `{name}`; verdicts: {results:#?}",
-            rule.id
-        );
-        assert!(
-            found.iter().all(|(_, s, _)| s == status),
-            "{}: `{name}` expected {status:?}, got {found:#?}",
-            rule.id
-        );
+        assert!(!found.is_empty(), "{}: no verdict on `{name}`; verdicts: {results:#?}", rule.id);
+        assert!(found.iter().all(|(_, s, _)| s == status), "{}: `{name}` expected {status:?}, got {found:#?}", rule.id);
     }
 }
 
@@ -78,10 +59,6 @@ pub fn expect_with(
 pub fn expect_silent(rule: &'static Rule, resources: Value, names: &[&str]) {
     let results = run_with(rule, "", resources);
     for name in names {
-        assert!(
-            results.iter().all(|(n, _, _)| n != name),
-            "{}: unexpected verdict on `{name}`: {results:#?}",
-            rule.id
-        );
+        assert!(results.iter().all(|(n, _, _)| n != name), "{}: unexpected verdict on `{name}`: {results:#?}", rule.id);
     }
 }

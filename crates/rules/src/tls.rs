@@ -10,13 +10,11 @@ use crate::policy::TlsVersion;
 pub fn elb_policy_minimum(name: &str) -> Option<TlsVersion> {
     let rest = name.strip_prefix("ELBSecurityPolicy-")?;
     match rest {
-        "2016-08" | "2015-05" | "2015-03" | "2015-02" | "2014-10" | "2014-01" | "2011-08"
-        | "FS-2018-06" | "TLS-1-0-2015-04" => return Some(TlsVersion::V1_0),
+        "2016-08" | "2015-05" | "2015-03" | "2015-02" | "2014-10" | "2014-01" | "2011-08" | "FS-2018-06"
+        | "TLS-1-0-2015-04" => return Some(TlsVersion::V1_0),
         _ => {}
     }
-    let rest = ["TLS13-", "TLS-", "FS-"]
-        .iter()
-        .find_map(|p| rest.strip_prefix(p))?;
+    let rest = ["TLS13-", "TLS-", "FS-"].iter().find_map(|p| rest.strip_prefix(p))?;
     version_prefix(rest)
 }
 
@@ -71,47 +69,20 @@ mod tests {
 
     #[test]
     fn elb_policies_are_judged_by_their_protocols() {
-        assert_eq!(
-            elb_policy_minimum("ELBSecurityPolicy-2016-08"),
-            Some(TlsVersion::V1_0)
-        );
-        assert_eq!(
-            elb_policy_minimum("ELBSecurityPolicy-TLS13-1-2-2021-06"),
-            Some(TlsVersion::V1_2)
-        );
-        assert_eq!(
-            elb_policy_minimum("ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06"),
-            Some(TlsVersion::V1_2)
-        );
-        assert_eq!(
-            elb_policy_minimum("ELBSecurityPolicy-TLS13-1-3-PQ-2025-09"),
-            Some(TlsVersion::V1_3)
-        );
-        assert_eq!(
-            elb_policy_minimum("ELBSecurityPolicy-FS-1-1-2019-08"),
-            Some(TlsVersion::V1_1)
-        );
-        assert_eq!(
-            elb_policy_minimum("ELBSecurityPolicy-TLS-1-2-Ext-2018-06"),
-            Some(TlsVersion::V1_2)
-        );
-        assert_eq!(
-            elb_policy_minimum("ELBSecurityPolicy-FS-2018-06"),
-            Some(TlsVersion::V1_0)
-        );
+        assert_eq!(elb_policy_minimum("ELBSecurityPolicy-2016-08"), Some(TlsVersion::V1_0));
+        assert_eq!(elb_policy_minimum("ELBSecurityPolicy-TLS13-1-2-2021-06"), Some(TlsVersion::V1_2));
+        assert_eq!(elb_policy_minimum("ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06"), Some(TlsVersion::V1_2));
+        assert_eq!(elb_policy_minimum("ELBSecurityPolicy-TLS13-1-3-PQ-2025-09"), Some(TlsVersion::V1_3));
+        assert_eq!(elb_policy_minimum("ELBSecurityPolicy-FS-1-1-2019-08"), Some(TlsVersion::V1_1));
+        assert_eq!(elb_policy_minimum("ELBSecurityPolicy-TLS-1-2-Ext-2018-06"), Some(TlsVersion::V1_2));
+        assert_eq!(elb_policy_minimum("ELBSecurityPolicy-FS-2018-06"), Some(TlsVersion::V1_0));
         assert_eq!(elb_policy_minimum("my-custom-policy"), None);
     }
 
     #[test]
     fn cloudfront_versions_parse_new_and_old_names() {
-        assert_eq!(
-            cloudfront_minimum("TLSv1.2_2025"),
-            Some(Ok(TlsVersion::V1_2))
-        );
-        assert_eq!(
-            cloudfront_minimum("TLSv1.3_2025"),
-            Some(Ok(TlsVersion::V1_3))
-        );
+        assert_eq!(cloudfront_minimum("TLSv1.2_2025"), Some(Ok(TlsVersion::V1_2)));
+        assert_eq!(cloudfront_minimum("TLSv1.3_2025"), Some(Ok(TlsVersion::V1_3)));
         assert_eq!(cloudfront_minimum("TLSv1_2016"), Some(Ok(TlsVersion::V1_0)));
         assert_eq!(cloudfront_minimum("SSLv3"), Some(Err(())));
     }
@@ -119,13 +90,7 @@ mod tests {
     #[test]
     fn oldest_protocol_counts_sslv3_as_oldest() {
         let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            oldest_protocol(&list(&["TLSv1.2", "TLSv1.1"])),
-            Some(Ok(TlsVersion::V1_1))
-        );
-        assert_eq!(
-            oldest_protocol(&list(&["TLSv1.2", "SSLv3"])),
-            Some(Err("SSLv3".into()))
-        );
+        assert_eq!(oldest_protocol(&list(&["TLSv1.2", "TLSv1.1"])), Some(Ok(TlsVersion::V1_1)));
+        assert_eq!(oldest_protocol(&list(&["TLSv1.2", "SSLv3"])), Some(Err("SSLv3".into())));
     }
 }

@@ -20,8 +20,7 @@ pub struct Modules {
 impl Modules {
     /// Where a local module source points, if it is local.
     pub fn local_source(from: &Path, source: &str) -> Option<PathBuf> {
-        (source.starts_with("./") || source.starts_with("../"))
-            .then(|| normalize(&from.join(source)))
+        (source.starts_with("./") || source.starts_with("../")).then(|| normalize(&from.join(source)))
     }
 }
 
@@ -31,10 +30,7 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             std::path::Component::ParentDir
-                if out
-                    .components()
-                    .next_back()
-                    .is_some_and(|l| matches!(l, std::path::Component::Normal(_))) =>
+                if out.components().next_back().is_some_and(|l| matches!(l, std::path::Component::Normal(_))) =>
             {
                 out.pop();
             }
@@ -58,11 +54,7 @@ impl Env {
         Env { vars }
     }
     fn get(&self, name: &str) -> Option<&Val> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 }
 
@@ -102,29 +94,13 @@ pub struct Instance<'m> {
 }
 
 impl<'m> Instance<'m> {
-    pub fn root(
-        modules: &'m Modules,
-        module: &'m Module,
-        root_name: &str,
-        vars: HashMap<String, Val>,
-    ) -> Rc<Self> {
-        let inst = Self::new(
-            modules,
-            module,
-            String::new(),
-            format!("{root_name}//"),
-            vars,
-            None,
-            HashMap::new(),
-        );
+    pub fn root(modules: &'m Modules, module: &'m Module, root_name: &str, vars: HashMap<String, Val>) -> Rc<Self> {
+        let inst = Self::new(modules, module, String::new(), format!("{root_name}//"), vars, None, HashMap::new());
         // The root's providers decide regions for the whole tree.
         let mut default = None;
         let mut aliases = HashMap::new();
         for p in module.providers.iter().filter(|p| p.kind == "aws") {
-            let region = inst.eval(
-                attribute(&p.body, "region").unwrap_or(&Expression::null()),
-                &Env::default(),
-            );
+            let region = inst.eval(attribute(&p.body, "region").unwrap_or(&Expression::null()), &Env::default());
             let region = region.as_str().map(str::to_string);
             match literal(&p.body, "alias") {
                 Some(alias) => {
@@ -133,11 +109,7 @@ impl<'m> Instance<'m> {
                 None => default = region,
             }
         }
-        Rc::new(Instance {
-            region: default,
-            provider_regions: aliases,
-            ..inst
-        })
+        Rc::new(Instance { region: default, provider_regions: aliases, ..inst })
     }
 
     fn new(
@@ -197,9 +169,7 @@ impl<'m> Instance<'m> {
         let Some(expr) = self.module.locals.get(name) else {
             return Val::unknown(format!("`local.{name}` is not declared"));
         };
-        let v = self.guarded(&format!("local.{name}"), || {
-            self.eval(expr, &Env::default())
-        });
+        let v = self.guarded(&format!("local.{name}"), || self.eval(expr, &Env::default()));
         self.locals.borrow_mut().insert(name.to_string(), v.clone());
         v
     }
@@ -227,42 +197,27 @@ impl<'m> Instance<'m> {
         let one = |addr: String, env: &Env| {
             let mut value = self.eval_body(&item.body, env);
             if let Val::Map(m) = &mut value {
-                let shown = if self.path.is_empty() {
-                    addr.clone()
-                } else {
-                    format!("{}.{addr}", self.path)
-                };
+                let shown = if self.path.is_empty() { addr.clone() } else { format!("{}.{addr}", self.path) };
                 m.insert(ADDRESS_KEY.to_string(), Val::Str(shown));
                 m.insert(HANDLE_KEY.to_string(), Val::Str(self.handle(&addr)));
                 crate::mapping::computed(&item.kind, m, &addr, &self.handle(&addr));
             }
-            ResourceInstance {
-                address: addr,
-                value,
-                region: region.clone(),
-            }
+            ResourceInstance { address: addr, value, region: region.clone() }
         };
         let out = if let Some(count) = attribute(&item.body, "count") {
             match self.eval(count, &base) {
                 Val::Num(n) => (0..n.max(0.0) as usize)
-                    .map(|i| {
-                        one(
-                            format!("{address}[{i}]"),
-                            &base.with("count.index", Val::Num(i as f64)),
-                        )
-                    })
+                    .map(|i| one(format!("{address}[{i}]"), &base.with("count.index", Val::Num(i as f64))))
                     .collect(),
                 other => {
-                    let why = other
-                        .first_unknown()
-                        .map_or("it is not a number".to_string(), |u| u.reason.clone());
-                    self.note(address, &format!("count cannot be known ({why}); one instance is checked with unknown index"));
+                    let why = other.first_unknown().map_or("it is not a number".to_string(), |u| u.reason.clone());
+                    self.note(
+                        address,
+                        &format!("count cannot be known ({why}); one instance is checked with unknown index"),
+                    );
                     vec![one(
                         format!("{address}[?]"),
-                        &base.with(
-                            "count.index",
-                            Val::unknown(format!("count.index of `{address}`: {why}")),
-                        ),
+                        &base.with("count.index", Val::unknown(format!("count.index of `{address}`: {why}"))),
                     )]
                 }
             }
@@ -273,9 +228,7 @@ impl<'m> Instance<'m> {
                     .map(|(k, v)| {
                         one(
                             format!("{address}[\"{k}\"]"),
-                            &base
-                                .with("each.key", Val::Str(k.clone()))
-                                .with("each.value", v),
+                            &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
                         )
                     })
                     .collect(),
@@ -285,23 +238,20 @@ impl<'m> Instance<'m> {
                         let k = v.to_text().unwrap_or_default();
                         one(
                             format!("{address}[\"{k}\"]"),
-                            &base
-                                .with("each.key", Val::Str(k.clone()))
-                                .with("each.value", v),
+                            &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
                         )
                     })
                     .collect(),
                 other => {
-                    let why = other
-                        .first_unknown()
-                        .map_or("it is not a map or set".to_string(), |u| u.reason.clone());
-                    self.note(address, &format!("for_each cannot be known ({why}); one instance is checked with unknown keys"));
+                    let why = other.first_unknown().map_or("it is not a map or set".to_string(), |u| u.reason.clone());
+                    self.note(
+                        address,
+                        &format!("for_each cannot be known ({why}); one instance is checked with unknown keys"),
+                    );
                     let unknown = Val::unknown(format!("each.key of `{address}`: {why}"));
                     vec![one(
                         format!("{address}[?]"),
-                        &base
-                            .with("each.key", unknown.clone())
-                            .with("each.value", unknown),
+                        &base.with("each.key", unknown.clone()).with("each.value", unknown),
                     )]
                 }
             }
@@ -318,21 +268,13 @@ impl<'m> Instance<'m> {
     }
 
     fn note(&self, what: &str, error: &str) {
-        let what = if self.path.is_empty() {
-            what.to_string()
-        } else {
-            format!("{}.{what}", self.path)
-        };
-        self.notes.borrow_mut().push(Note {
-            what,
-            error: error.to_string(),
-        });
+        let what = if self.path.is_empty() { what.to_string() } else { format!("{}.{what}", self.path) };
+        self.notes.borrow_mut().push(Note { what, error: error.to_string() });
     }
 
     /// The region a resource is created in: its own `region`, its provider's, the default.
     fn region_of(&self, body: &Body) -> Option<String> {
-        if let Some(Val::Str(r)) = attribute(body, "region").map(|e| self.eval(e, &Env::default()))
-        {
+        if let Some(Val::Str(r)) = attribute(body, "region").map(|e| self.eval(e, &Env::default())) {
             return Some(r);
         }
         match attribute(body, "provider").and_then(traversal_text) {
@@ -348,11 +290,7 @@ impl<'m> Instance<'m> {
         if let Some(v) = self.resource_values.borrow().get(&key) {
             return v.clone();
         }
-        let items = if data {
-            &self.module.data
-        } else {
-            &self.module.resources
-        };
+        let items = if data { &self.module.data } else { &self.module.resources };
         let Some(item) = items.iter().find(|i| i.kind == kind && i.name == name) else {
             return Val::unknown(format!("`{key}` is not declared in this module"));
         };
@@ -378,9 +316,7 @@ impl<'m> Instance<'m> {
                             (
                                 i.address
                                     .rsplit_once("[\"")
-                                    .map_or(String::new(), |(_, k)| {
-                                        k.trim_end_matches("\"]").to_string()
-                                    }),
+                                    .map_or(String::new(), |(_, k)| k.trim_end_matches("\"]").to_string()),
                                 i.value.clone(),
                             )
                         })
@@ -401,9 +337,7 @@ impl<'m> Instance<'m> {
         }
         let key = format!("module.{name}");
         let v = self.guarded(&key, || self.instantiate(name));
-        self.module_values
-            .borrow_mut()
-            .insert(name.to_string(), v.clone());
+        self.module_values.borrow_mut().insert(name.to_string(), v.clone());
         v
     }
 
@@ -428,10 +362,7 @@ impl<'m> Instance<'m> {
             for s in call.body.iter() {
                 if let Structure::Attribute(a) = s {
                     let key = a.key.as_str();
-                    if !matches!(
-                        key,
-                        "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
-                    ) {
+                    if !matches!(key, "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
                         inputs.insert(key.to_string(), self.eval(&a.value, env));
                     }
                 }
@@ -450,11 +381,7 @@ impl<'m> Instance<'m> {
                     }
                 }
             }
-            let path = format!(
-                "{}{}module.{name}{suffix}",
-                self.path,
-                if self.path.is_empty() { "" } else { "." }
-            );
+            let path = format!("{}{}module.{name}{suffix}", self.path, if self.path.is_empty() { "" } else { "." });
             let root = self.scope.split("//").next().unwrap_or_default();
             let instance = Rc::new(Instance::new(
                 self.modules,
@@ -469,11 +396,7 @@ impl<'m> Instance<'m> {
                 .outputs
                 .iter()
                 .map(|(k, e)| {
-                    (
-                        k.clone(),
-                        instance
-                            .guarded(&format!("output.{k}"), || instance.eval(e, &Env::default())),
-                    )
+                    (k.clone(), instance.guarded(&format!("output.{k}"), || instance.eval(e, &Env::default())))
                 })
                 .collect();
             self.children.borrow_mut().push((path, instance));
@@ -483,19 +406,11 @@ impl<'m> Instance<'m> {
             match self.eval(count, &base) {
                 Val::Num(n) => Val::List(
                     (0..n.max(0.0) as usize)
-                        .map(|i| {
-                            make(
-                                format!("[{i}]"),
-                                &base.with("count.index", Val::Num(i as f64)),
-                            )
-                        })
+                        .map(|i| make(format!("[{i}]"), &base.with("count.index", Val::Num(i as f64))))
                         .collect(),
                 ),
                 other => {
-                    self.note(
-                        &format!("module.{name}"),
-                        "count cannot be known; the module is not instantiated",
-                    );
+                    self.note(&format!("module.{name}"), "count cannot be known; the module is not instantiated");
                     other
                 }
             }
@@ -508,9 +423,7 @@ impl<'m> Instance<'m> {
                                 k.clone(),
                                 make(
                                     format!("[\"{k}\"]"),
-                                    &base
-                                        .with("each.key", Val::Str(k.clone()))
-                                        .with("each.value", v),
+                                    &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
                                 ),
                             )
                         })
@@ -525,19 +438,14 @@ impl<'m> Instance<'m> {
                                 k.clone(),
                                 make(
                                     format!("[\"{k}\"]"),
-                                    &base
-                                        .with("each.key", Val::Str(k.clone()))
-                                        .with("each.value", v),
+                                    &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
                                 ),
                             )
                         })
                         .collect(),
                 ),
                 other => {
-                    self.note(
-                        &format!("module.{name}"),
-                        "for_each cannot be known; the module is not instantiated",
-                    );
+                    self.note(&format!("module.{name}"), "for_each cannot be known; the module is not instantiated");
                     other
                 }
             }
@@ -564,35 +472,27 @@ impl<'m> Instance<'m> {
                     }) else {
                         continue;
                     };
-                    let iterator = literal(&b.body, "iterator")
-                        .map(str::to_string)
-                        .or_else(|| {
-                            attribute(&b.body, "iterator").and_then(|e| match e {
-                                Expression::Variable(v) => Some(v.as_str().to_string()),
-                                _ => None,
-                            })
-                        });
+                    let iterator = literal(&b.body, "iterator").map(str::to_string).or_else(|| {
+                        attribute(&b.body, "iterator").and_then(|e| match e {
+                            Expression::Variable(v) => Some(v.as_str().to_string()),
+                            _ => None,
+                        })
+                    });
                     let iterator = iterator.unwrap_or_else(|| label.clone());
                     let content = b.body.iter().find_map(|s| match s {
                         Structure::Block(c) if c.ident.as_str() == "content" => Some(&c.body),
                         _ => None,
                     });
-                    let collection = attribute(&b.body, "for_each")
-                        .map_or(Val::List(Vec::new()), |e| self.eval(e, env));
+                    let collection =
+                        attribute(&b.body, "for_each").map_or(Val::List(Vec::new()), |e| self.eval(e, env));
                     let entries: Option<Vec<(Val, Val)>> = match collection {
-                        Val::List(items) => Some(
-                            items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Val::Num(i as f64), v))
-                                .collect(),
-                        ),
+                        Val::List(items) => {
+                            Some(items.into_iter().enumerate().map(|(i, v)| (Val::Num(i as f64), v)).collect())
+                        }
                         Val::Map(m) => Some(m.into_iter().map(|(k, v)| (Val::Str(k), v)).collect()),
                         _ => None,
                     };
-                    let slot = out
-                        .entry(label.clone())
-                        .or_insert_with(|| Val::List(Vec::new()));
+                    let slot = out.entry(label.clone()).or_insert_with(|| Val::List(Vec::new()));
                     match (entries, content) {
                         (Some(entries), Some(content)) => {
                             let blocks: Vec<Val> = entries
@@ -611,9 +511,8 @@ impl<'m> Instance<'m> {
                 }
                 Structure::Block(b) => {
                     let value = self.eval_body(&b.body, env);
-                    if let Val::List(list) = out
-                        .entry(b.ident.as_str().to_string())
-                        .or_insert_with(|| Val::List(Vec::new()))
+                    if let Val::List(list) =
+                        out.entry(b.ident.as_str().to_string()).or_insert_with(|| Val::List(Vec::new()))
                     {
                         list.push(value);
                     }
@@ -651,14 +550,9 @@ impl<'m> Instance<'m> {
                 .get(v.as_str())
                 .cloned()
                 .unwrap_or_else(|| Val::unknown(format!("`{}` is not defined here", v.as_str()))),
-            Expression::Traversal(t) => self.eval_traversal(
-                &t.expr,
-                &t.operators
-                    .iter()
-                    .map(|o| o.value().clone())
-                    .collect::<Vec<_>>(),
-                env,
-            ),
+            Expression::Traversal(t) => {
+                self.eval_traversal(&t.expr, &t.operators.iter().map(|o| o.value().clone()).collect::<Vec<_>>(), env)
+            }
             Expression::FuncCall(f) => {
                 let name = f.name.name.as_str();
                 let mut args: Vec<Val> = f.args.iter().map(|a| self.eval(a, env)).collect();
@@ -680,9 +574,7 @@ impl<'m> Instance<'m> {
                     if t == f {
                         t
                     } else {
-                        let why = cond
-                            .first_unknown()
-                            .map_or("it is not a boolean".to_string(), |u| u.reason.clone());
+                        let why = cond.first_unknown().map_or("it is not a boolean".to_string(), |u| u.reason.clone());
                         Val::unknown(format!("a conditional's condition cannot be known: {why}"))
                     }
                 }
@@ -691,24 +583,16 @@ impl<'m> Instance<'m> {
                 let v = self.eval(&u.expr, env);
                 match (u.operator.value(), v) {
                     (_, v @ Val::Unknown(_)) => v,
-                    (UnaryOperator::Not, v) => {
-                        v.truthy().map(|b| Val::Bool(!b)).unwrap_or_else(|e| e)
-                    }
+                    (UnaryOperator::Not, v) => v.truthy().map(|b| Val::Bool(!b)).unwrap_or_else(|e| e),
                     (UnaryOperator::Neg, Val::Num(n)) => Val::Num(-n),
                     _ => err("bad operand"),
                 }
             }
-            Expression::BinaryOp(b) => {
-                self.eval_binary(b.operator.value(), &b.lhs_expr, &b.rhs_expr, env)
-            }
+            Expression::BinaryOp(b) => self.eval_binary(b.operator.value(), &b.lhs_expr, &b.rhs_expr, env),
             Expression::ForExpr(f) => {
                 let collection = self.eval(&f.intro.collection_expr, env);
                 let entries: Vec<(Val, Val)> = match collection {
-                    Val::List(items) => items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (Val::Num(i as f64), v))
-                        .collect(),
+                    Val::List(items) => items.into_iter().enumerate().map(|(i, v)| (Val::Num(i as f64), v)).collect(),
                     Val::Map(m) => m.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
                     other => return other,
                 };
@@ -734,9 +618,7 @@ impl<'m> Instance<'m> {
                                 Err(u) => return u,
                             };
                             if f.grouping {
-                                if let Val::List(l) =
-                                    map.entry(key).or_insert_with(|| Val::List(Vec::new()))
-                                {
+                                if let Val::List(l) = map.entry(key).or_insert_with(|| Val::List(Vec::new())) {
                                     l.push(value);
                                 }
                             } else {
@@ -755,13 +637,7 @@ impl<'m> Instance<'m> {
         }
     }
 
-    fn eval_binary(
-        &self,
-        op: &BinaryOperator,
-        lhs: &Expression,
-        rhs: &Expression,
-        env: &Env,
-    ) -> Val {
+    fn eval_binary(&self, op: &BinaryOperator, lhs: &Expression, rhs: &Expression, env: &Env) -> Val {
         let l = self.eval(lhs, env);
         // `false && x` and `true || x` do not need x.
         match (op, l.truthy()) {
@@ -776,19 +652,13 @@ impl<'m> Instance<'m> {
                     return if l.is_unknown() { l } else { r };
                 }
                 let eq = match (&l, &r) {
-                    (Val::Num(a), Val::Str(b)) | (Val::Str(b), Val::Num(a)) => {
-                        b.parse::<f64>().is_ok_and(|b| b == *a)
-                    }
+                    (Val::Num(a), Val::Str(b)) | (Val::Str(b), Val::Num(a)) => b.parse::<f64>().is_ok_and(|b| b == *a),
                     _ => l == r,
                 };
                 Val::Bool(if *op == BinaryOperator::Eq { eq } else { !eq })
             }
             BinaryOperator::And | BinaryOperator::Or => match (l.truthy(), r.truthy()) {
-                (Ok(a), Ok(b)) => Val::Bool(if *op == BinaryOperator::And {
-                    a && b
-                } else {
-                    a || b
-                }),
+                (Ok(a), Ok(b)) => Val::Bool(if *op == BinaryOperator::And { a && b } else { a || b }),
                 (Err(e), _) | (_, Err(e)) => e,
             },
             _ => {
@@ -837,13 +707,7 @@ impl<'m> Instance<'m> {
         }
     }
 
-    fn render(
-        &self,
-        elements: &[&Element],
-        env: &Env,
-        text: &mut String,
-        unknown: &mut Option<Unknown>,
-    ) {
+    fn render(&self, elements: &[&Element], env: &Env, text: &mut String, unknown: &mut Option<Unknown>) {
         for e in elements {
             match e {
                 Element::Literal(l) => text.push_str(l.value()),
@@ -864,20 +728,19 @@ impl<'m> Instance<'m> {
                 },
                 Element::Directive(directive) => match directive.as_ref() {
                     Directive::If(d) => {
-                        let branch: Option<&Template> =
-                            match self.eval(&d.if_expr.cond_expr, env).truthy() {
-                                Ok(true) => Some(&d.if_expr.template),
-                                Ok(false) => d.else_expr.as_ref().map(|e| &e.template),
-                                Err(_) => {
-                                    text.push_str(HOLE);
-                                    unknown.get_or_insert(Unknown {
-                                        reason: "a template `if` cannot be decided".into(),
-                                        refers_to: None,
-                                        partial: None,
-                                    });
-                                    None
-                                }
-                            };
+                        let branch: Option<&Template> = match self.eval(&d.if_expr.cond_expr, env).truthy() {
+                            Ok(true) => Some(&d.if_expr.template),
+                            Ok(false) => d.else_expr.as_ref().map(|e| &e.template),
+                            Err(_) => {
+                                text.push_str(HOLE);
+                                unknown.get_or_insert(Unknown {
+                                    reason: "a template `if` cannot be decided".into(),
+                                    refers_to: None,
+                                    partial: None,
+                                });
+                                None
+                            }
+                        };
                         if let Some(t) = branch {
                             self.render(&t.iter().collect::<Vec<_>>(), env, text, unknown);
                         }
@@ -885,11 +748,9 @@ impl<'m> Instance<'m> {
                     Directive::For(d) => {
                         let f = &d.for_expr;
                         let entries: Vec<(Val, Val)> = match self.eval(&f.collection_expr, env) {
-                            Val::List(items) => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Val::Num(i as f64), v))
-                                .collect(),
+                            Val::List(items) => {
+                                items.into_iter().enumerate().map(|(i, v)| (Val::Num(i as f64), v)).collect()
+                            }
                             Val::Map(m) => m.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
                             _ => {
                                 text.push_str(HOLE);
@@ -906,12 +767,7 @@ impl<'m> Instance<'m> {
                             if let Some(kv) = &f.key_var {
                                 inner = inner.with(kv.as_str(), k);
                             }
-                            self.render(
-                                &f.template.iter().collect::<Vec<_>>(),
-                                &inner,
-                                text,
-                                unknown,
-                            );
+                            self.render(&f.template.iter().collect::<Vec<_>>(), &inner, text, unknown);
                         }
                     }
                 },
@@ -921,10 +777,7 @@ impl<'m> Instance<'m> {
 
     fn templatefile(&self, args: Vec<Val>) -> Val {
         let mut args = args.into_iter();
-        let (Some(path), vars) = (
-            args.next(),
-            args.next().unwrap_or(Val::Map(BTreeMap::new())),
-        ) else {
+        let (Some(path), vars) = (args.next(), args.next().unwrap_or(Val::Map(BTreeMap::new()))) else {
             return err("templatefile() needs a path");
         };
         let path = match path.to_text() {
@@ -972,9 +825,7 @@ impl<'m> Instance<'m> {
                     Some(n) => (
                         env.get(&format!("{}.{n}", v.as_str()))
                             .cloned()
-                            .unwrap_or_else(|| {
-                                Val::unknown(format!("`{}.{n}` is not available here", v.as_str()))
-                            }),
+                            .unwrap_or_else(|| Val::unknown(format!("`{}.{n}` is not available here", v.as_str()))),
                         1,
                     ),
                     None => return Val::unknown("incomplete reference"),
@@ -996,13 +847,7 @@ impl<'m> Instance<'m> {
                     None => return Val::unknown("incomplete module reference"),
                 },
                 kind => match name(0) {
-                    Some(n)
-                        if self
-                            .module
-                            .resources
-                            .iter()
-                            .any(|r| r.kind == kind && r.name == n) =>
-                    {
+                    Some(n) if self.module.resources.iter().any(|r| r.kind == kind && r.name == n) => {
                         (self.resource_value(kind, &n, false), 1)
                     }
                     _ => return Val::unknown(format!("`{kind}` is not defined here")),
@@ -1018,12 +863,9 @@ impl<'m> Instance<'m> {
             value = match op {
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     return match value {
-                        Val::List(items) => Val::List(
-                            items
-                                .into_iter()
-                                .map(|v| self.apply_ops(v, &ops[i + 1..], env))
-                                .collect(),
-                        ),
+                        Val::List(items) => {
+                            Val::List(items.into_iter().map(|v| self.apply_ops(v, &ops[i + 1..], env)).collect())
+                        }
                         Val::Null => Val::List(Vec::new()),
                         u @ Val::Unknown(_) => u,
                         other => Val::List(vec![self.apply_ops(other, &ops[i + 1..], env)]),
@@ -1043,9 +885,7 @@ fn get_attr(value: Val, attr: &str) -> Val {
         Val::Map(mut m) => match m.remove(attr) {
             Some(v) => v,
             None => match (m.get(ADDRESS_KEY), m.get(HANDLE_KEY)) {
-                (Some(Val::Str(address)), Some(Val::Str(handle))) => {
-                    Val::after_apply(address, handle, attr)
-                }
+                (Some(Val::Str(address)), Some(Val::Str(handle))) => Val::after_apply(address, handle, attr),
                 _ => Val::unknown(format!("no attribute `{attr}`")),
             },
         },
@@ -1058,18 +898,12 @@ fn get_attr(value: Val, attr: &str) -> Val {
 fn index(value: Val, key: Val) -> Val {
     match (value, key) {
         (u @ Val::Unknown(_), _) | (_, u @ Val::Unknown(_)) => u,
-        (Val::List(mut items), Val::Num(n)) if (n as usize) < items.len() => {
-            items.swap_remove(n as usize)
-        }
-        (Val::List(mut items), Val::Str(s))
-            if s.parse::<usize>().is_ok_and(|n| n < items.len()) =>
-        {
+        (Val::List(mut items), Val::Num(n)) if (n as usize) < items.len() => items.swap_remove(n as usize),
+        (Val::List(mut items), Val::Str(s)) if s.parse::<usize>().is_ok_and(|n| n < items.len()) => {
             items.swap_remove(s.parse::<usize>().unwrap_or(0))
         }
         (Val::Map(mut m), k) => match k.to_text() {
-            Ok(k) => m
-                .remove(&k)
-                .unwrap_or_else(|| err(&format!("no key `{k}`"))),
+            Ok(k) => m.remove(&k).unwrap_or_else(|| err(&format!("no key `{k}`"))),
             Err(u) => u,
         },
         _ => err("index out of range"),

@@ -42,49 +42,23 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
             "format" => format(&args)?,
             "join" => {
                 let sep = text(0).ok_or_else(|| err("join needs a separator"))??;
-                let items = list(args.get(1))?
-                    .iter()
-                    .map(Val::to_text)
-                    .collect::<Result<Vec<_>, _>>()?;
+                let items = list(args.get(1))?.iter().map(Val::to_text).collect::<Result<Vec<_>, _>>()?;
                 Val::Str(items.join(&sep))
             }
             "split" => {
                 let sep = text(0).ok_or_else(|| err("split needs a separator"))??;
                 let s = text(1).ok_or_else(|| err("split needs a string"))??;
-                Val::List(
-                    s.split(sep.as_str())
-                        .map(|p| Val::Str(p.to_string()))
-                        .collect(),
-                )
+                Val::List(s.split(sep.as_str()).map(|p| Val::Str(p.to_string())).collect())
             }
-            "lower" => Val::Str(
-                text(0)
-                    .ok_or_else(|| err("lower needs a string"))??
-                    .to_lowercase(),
-            ),
-            "upper" => Val::Str(
-                text(0)
-                    .ok_or_else(|| err("upper needs a string"))??
-                    .to_uppercase(),
-            ),
-            "trimspace" => Val::Str(
-                text(0)
-                    .ok_or_else(|| err("trimspace needs a string"))??
-                    .trim()
-                    .to_string(),
-            ),
+            "lower" => Val::Str(text(0).ok_or_else(|| err("lower needs a string"))??.to_lowercase()),
+            "upper" => Val::Str(text(0).ok_or_else(|| err("upper needs a string"))??.to_uppercase()),
+            "trimspace" => Val::Str(text(0).ok_or_else(|| err("trimspace needs a string"))??.trim().to_string()),
             "trimprefix" => {
-                let (s, p) = (
-                    text(0).ok_or_else(|| err("arguments"))??,
-                    text(1).ok_or_else(|| err("arguments"))??,
-                );
+                let (s, p) = (text(0).ok_or_else(|| err("arguments"))??, text(1).ok_or_else(|| err("arguments"))??);
                 Val::Str(s.strip_prefix(p.as_str()).unwrap_or(&s).to_string())
             }
             "trimsuffix" => {
-                let (s, p) = (
-                    text(0).ok_or_else(|| err("arguments"))??,
-                    text(1).ok_or_else(|| err("arguments"))??,
-                );
+                let (s, p) = (text(0).ok_or_else(|| err("arguments"))??, text(1).ok_or_else(|| err("arguments"))??);
                 Val::Str(s.strip_suffix(p.as_str()).unwrap_or(&s).to_string())
             }
             "replace" => {
@@ -94,75 +68,43 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
                     text(2).ok_or_else(|| err("arguments"))??,
                 );
                 if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
-                    return Err(Val::unknown(
-                        "replace() with a regular expression is not evaluated",
-                    ));
+                    return Err(Val::unknown("replace() with a regular expression is not evaluated"));
                 }
                 Val::Str(s.replace(&from, &to))
             }
             "startswith" => Val::Bool(
-                text(0)
-                    .ok_or_else(|| err("arguments"))??
-                    .starts_with(&text(1).ok_or_else(|| err("arguments"))??),
+                text(0).ok_or_else(|| err("arguments"))??.starts_with(&text(1).ok_or_else(|| err("arguments"))??),
             ),
             "endswith" => Val::Bool(
-                text(0)
-                    .ok_or_else(|| err("arguments"))??
-                    .ends_with(&text(1).ok_or_else(|| err("arguments"))??),
+                text(0).ok_or_else(|| err("arguments"))??.ends_with(&text(1).ok_or_else(|| err("arguments"))??),
             ),
             "substr" => {
                 let s: Vec<char> = text(0).ok_or_else(|| err("arguments"))??.chars().collect();
                 let offset = num(args.get(1))? as usize;
                 let len = num(args.get(2))?;
-                let end = if len < 0.0 {
-                    s.len()
-                } else {
-                    (offset + len as usize).min(s.len())
-                };
-                Val::Str(
-                    s.get(offset.min(s.len())..end)
-                        .map(|c| c.iter().collect())
-                        .unwrap_or_default(),
-                )
+                let end = if len < 0.0 { s.len() } else { (offset + len as usize).min(s.len()) };
+                Val::Str(s.get(offset.min(s.len())..end).map(|c| c.iter().collect()).unwrap_or_default())
             }
             "tostring" => Val::Str(text(0).ok_or_else(|| err("arguments"))??),
-            "tonumber" => Val::Num(
-                text(0)
-                    .ok_or_else(|| err("arguments"))??
-                    .parse()
-                    .map_err(|_| err("tonumber: not a number"))?,
-            ),
+            "tonumber" => {
+                Val::Num(text(0).ok_or_else(|| err("arguments"))??.parse().map_err(|_| err("tonumber: not a number"))?)
+            }
             "tobool" => Val::Bool(args.first().ok_or_else(|| err("arguments"))?.truthy()?),
             "jsonencode" => args.first().map(Val::to_json).unwrap_or(Val::Null),
             "jsondecode" => {
                 let s = text(0).ok_or_else(|| err("arguments"))??;
-                Val::from_json(
-                    &serde_json::from_str(&s).map_err(|e| err(&format!("jsondecode: {e}")))?,
-                )
+                Val::from_json(&serde_json::from_str(&s).map_err(|e| err(&format!("jsondecode: {e}")))?)
             }
             "file" => Val::Str(read(base, &text(0).ok_or_else(|| err("arguments"))??)?),
-            "fileexists" => Val::Bool(
-                base.join(text(0).ok_or_else(|| err("arguments"))??)
-                    .is_file(),
-            ),
+            "fileexists" => Val::Bool(base.join(text(0).ok_or_else(|| err("arguments"))??).is_file()),
             "element" => {
                 let items = list(args.first())?;
                 let i = num(args.get(1))? as usize;
-                items
-                    .get(i % items.len().max(1))
-                    .cloned()
-                    .ok_or_else(|| err("element of an empty list"))?
+                items.get(i % items.len().max(1)).cloned().ok_or_else(|| err("element of an empty list"))?
             }
-            "keys" => Val::List(
-                map(args.first())?
-                    .keys()
-                    .map(|k| Val::Str(k.clone()))
-                    .collect(),
-            ),
+            "keys" => Val::List(map(args.first())?.keys().map(|k| Val::Str(k.clone())).collect()),
             "values" => Val::List(map(args.first())?.values().cloned().collect()),
-            "contains" => {
-                Val::Bool(list(args.first())?.contains(args.get(1).unwrap_or(&Val::Null)))
-            }
+            "contains" => Val::Bool(list(args.first())?.contains(args.get(1).unwrap_or(&Val::Null))),
             "flatten" => Val::List(flatten(list(args.first())?)),
             "distinct" => {
                 let mut out: Vec<Val> = Vec::new();
@@ -193,18 +135,10 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
             "zipmap" => {
                 let k = list(args.first())?;
                 let v = list(args.get(1))?;
-                Val::Map(
-                    k.iter()
-                        .zip(v)
-                        .map(|(k, v)| Ok((k.to_text()?, v.clone())))
-                        .collect::<Result<_, Val>>()?,
-                )
+                Val::Map(k.iter().zip(v).map(|(k, v)| Ok((k.to_text()?, v.clone()))).collect::<Result<_, Val>>()?)
             }
             "range" => {
-                let nums: Vec<f64> = args
-                    .iter()
-                    .map(|a| num(Some(a)))
-                    .collect::<Result<_, _>>()?;
+                let nums: Vec<f64> = args.iter().map(|a| num(Some(a))).collect::<Result<_, _>>()?;
                 let (start, end, step) = match nums.as_slice() {
                     [e] => (0.0, *e, 1.0),
                     [s, e] => (*s, *e, 1.0),
@@ -220,27 +154,16 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
                 Val::List(out)
             }
             "max" => Val::Num(
-                args.iter()
-                    .map(|a| num(Some(a)))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .fold(f64::MIN, f64::max),
+                args.iter().map(|a| num(Some(a))).collect::<Result<Vec<_>, _>>()?.into_iter().fold(f64::MIN, f64::max),
             ),
             "min" => Val::Num(
-                args.iter()
-                    .map(|a| num(Some(a)))
-                    .collect::<Result<Vec<_>, _>>()?
-                    .into_iter()
-                    .fold(f64::MAX, f64::min),
+                args.iter().map(|a| num(Some(a))).collect::<Result<Vec<_>, _>>()?.into_iter().fold(f64::MAX, f64::min),
             ),
             "abs" => Val::Num(num(args.first())?.abs()),
-            "base64encode" | "filebase64" | "md5" | "sha256" | "sha1" | "uuid" | "timestamp"
-            | "base64decode" => return Err(Val::unknown(format!("{name}() is not evaluated"))),
-            other => {
-                return Err(Val::unknown(format!(
-                    "function `{other}` is not evaluated by encguard"
-                )))
+            "base64encode" | "filebase64" | "md5" | "sha256" | "sha1" | "uuid" | "timestamp" | "base64decode" => {
+                return Err(Val::unknown(format!("{name}() is not evaluated")))
             }
+            other => return Err(Val::unknown(format!("function `{other}` is not evaluated by encguard"))),
         })
     })();
     result.unwrap_or_else(|e| e)
@@ -288,8 +211,7 @@ fn flatten(items: &[Val]) -> Vec<Val> {
 
 fn read(base: &Path, path: &str) -> Result<String, Val> {
     let full = base.join(path);
-    std::fs::read_to_string(&full)
-        .map_err(|e| Val::unknown(format!("file(\"{path}\") cannot be read: {e}")))
+    std::fs::read_to_string(&full).map_err(|e| Val::unknown(format!("file(\"{path}\") cannot be read: {e}")))
 }
 
 fn coalesce(args: Vec<Val>) -> Val {
@@ -337,11 +259,7 @@ fn lookup(args: Vec<Val>) -> Val {
     match (m, k) {
         (u @ Val::Unknown(_), _) | (_, u @ Val::Unknown(_)) => u,
         (Val::Map(m), k) => match k.to_text() {
-            Ok(k) => m
-                .get(&k)
-                .cloned()
-                .or(default)
-                .unwrap_or_else(|| err("lookup(): no such key")),
+            Ok(k) => m.get(&k).cloned().or(default).unwrap_or_else(|| err("lookup(): no such key")),
             Err(e) => e,
         },
         _ => err("lookup() takes a map"),
@@ -359,10 +277,7 @@ fn length(args: Vec<Val>) -> Val {
 }
 
 fn format(args: &[Val]) -> Result<Val, Val> {
-    let spec = args
-        .first()
-        .ok_or_else(|| err("format needs a format"))?
-        .to_text()?;
+    let spec = args.first().ok_or_else(|| err("format needs a format"))?.to_text()?;
     let mut out = String::new();
     let mut rest = args[1..].iter();
     let mut chars = spec.chars().peekable();
@@ -374,9 +289,7 @@ fn format(args: &[Val]) -> Result<Val, Val> {
         match chars.next() {
             Some('%') => out.push('%'),
             Some(_verb) => {
-                let v = rest
-                    .next()
-                    .ok_or_else(|| err("format: too few arguments"))?;
+                let v = rest.next().ok_or_else(|| err("format: too few arguments"))?;
                 out.push_str(&match v {
                     Val::Num(n) => format_number(*n),
                     other => other.to_text()?,

@@ -79,26 +79,17 @@ const LOCATED_FIELDS: &[&str] = &[
 
 /// Scans `.tf` files: each directory is a module; directories that no other module calls
 /// are root modules. `display` turns a path into what reports show.
-pub fn scan_files(
-    tf_files: &[PathBuf],
-    options: &Options,
-    display: &(dyn Fn(&Path) -> String + Sync),
-) -> Scan {
+pub fn scan_files(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(&Path) -> String + Sync)) -> Scan {
     let mut errors = Vec::new();
     let mut modules: HashMap<PathBuf, Module> = HashMap::new();
-    let roots: BTreeSet<PathBuf> = tf_files
-        .iter()
-        .filter_map(|f| f.parent().map(eval::normalize))
-        .collect();
+    let roots: BTreeSet<PathBuf> = tf_files.iter().filter_map(|f| f.parent().map(eval::normalize)).collect();
     load(tf_files.to_vec(), &mut modules, &mut errors, display);
     // Local modules called from outside the scanned tree are read too.
     loop {
         let missing: BTreeSet<PathBuf> = modules
             .values()
             .flat_map(|m| {
-                m.module_calls.iter().filter_map(|c| {
-                    Modules::local_source(&m.dir, parse::literal(&c.body, "source")?)
-                })
+                m.module_calls.iter().filter_map(|c| Modules::local_source(&m.dir, parse::literal(&c.body, "source")?))
             })
             .filter(|d| !modules.contains_key(d) && d.is_dir())
             .collect();
@@ -107,30 +98,20 @@ pub fn scan_files(
         }
         let files: Vec<PathBuf> = missing.iter().flat_map(|d| tf_files_in(d)).collect();
         for d in &missing {
-            modules.entry(d.clone()).or_insert_with(|| Module {
-                dir: d.clone(),
-                ..Module::default()
-            });
+            modules.entry(d.clone()).or_insert_with(|| Module { dir: d.clone(), ..Module::default() });
         }
         load(files, &mut modules, &mut errors, display);
     }
     let called: BTreeSet<PathBuf> = modules
         .values()
         .flat_map(|m| {
-            m.module_calls
-                .iter()
-                .filter_map(|c| Modules::local_source(&m.dir, parse::literal(&c.body, "source")?))
+            m.module_calls.iter().filter_map(|c| Modules::local_source(&m.dir, parse::literal(&c.body, "source")?))
         })
         .collect();
     let modules = Modules { by_dir: modules };
-    let roots: Vec<&PathBuf> = roots
-        .iter()
-        .filter(|d| !called.contains(*d) && modules.by_dir.contains_key(*d))
-        .collect();
-    let parts: Vec<Inventory> = roots
-        .par_iter()
-        .map(|root| scan_root(&modules, root, options, display))
-        .collect();
+    let roots: Vec<&PathBuf> =
+        roots.iter().filter(|d| !called.contains(*d) && modules.by_dir.contains_key(*d)).collect();
+    let parts: Vec<Inventory> = roots.par_iter().map(|root| scan_root(&modules, root, options, display)).collect();
     let mut inventory = Inventory::new(Vec::new());
     for part in parts {
         inventory.extend(part);
@@ -140,13 +121,8 @@ pub fn scan_files(
 }
 
 fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| parse::is_tf(p))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| parse::is_tf(p)).collect();
     files.sort();
     files
 }
@@ -169,22 +145,14 @@ fn load(
                 message: format!("cannot read: {e}"),
             })?;
             let body = parse::parse_file(&shown, &text)?;
-            Ok((
-                eval::normalize(path.parent().unwrap_or(Path::new("."))),
-                SourceFile::new(shown, text),
-                body,
-            ))
+            Ok((eval::normalize(path.parent().unwrap_or(Path::new("."))), SourceFile::new(shown, text), body))
         })
         .collect();
     for result in parsed {
         match result {
-            Ok((dir, file, body)) => modules
-                .entry(dir.clone())
-                .or_insert_with(|| Module {
-                    dir,
-                    ..Module::default()
-                })
-                .add_file(file, body),
+            Ok((dir, file, body)) => {
+                modules.entry(dir.clone()).or_insert_with(|| Module { dir, ..Module::default() }).add_file(file, body)
+            }
             Err(e) => errors.push(e),
         }
     }
@@ -192,10 +160,7 @@ fn load(
 
 /// Variable values for a root module: `terraform.tfvars`, `*.auto.tfvars`, then options.
 fn root_variables(modules: &Modules, module: &Module, options: &Options) -> HashMap<String, Val> {
-    let mut files: Vec<PathBuf> = vec![
-        module.dir.join("terraform.tfvars"),
-        module.dir.join("terraform.tfvars.json"),
-    ];
+    let mut files: Vec<PathBuf> = vec![module.dir.join("terraform.tfvars"), module.dir.join("terraform.tfvars.json")];
     let mut auto: Vec<PathBuf> = std::fs::read_dir(&module.dir)
         .into_iter()
         .flatten()
@@ -217,18 +182,13 @@ fn root_variables(modules: &Modules, module: &Module, options: &Options) -> Hash
             continue;
         };
         if file.extension().is_some_and(|e| e == "json") {
-            if let Ok(serde_json::Value::Object(map)) =
-                serde_json::from_str::<serde_json::Value>(&text)
-            {
+            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) {
                 vars.extend(map.iter().map(|(k, v)| (k.clone(), Val::from_json(v))));
             }
         } else if let Ok(body) = hcl_edit::parser::parse_body(&text) {
             for s in body.iter() {
                 if let hcl_edit::structure::Structure::Attribute(a) = s {
-                    vars.insert(
-                        a.key.as_str().to_string(),
-                        literal.eval(&a.value, &eval::Env::default()),
-                    );
+                    vars.insert(a.key.as_str().to_string(), literal.eval(&a.value, &eval::Env::default()));
                 }
             }
         }
@@ -238,8 +198,7 @@ fn root_variables(modules: &Modules, module: &Module, options: &Options) -> Hash
             Ok(expr)
                 if !matches!(
                     expr,
-                    hcl_edit::expr::Expression::Traversal(_)
-                        | hcl_edit::expr::Expression::Variable(_)
+                    hcl_edit::expr::Expression::Traversal(_) | hcl_edit::expr::Expression::Variable(_)
                 ) =>
             {
                 literal.eval(&expr, &eval::Env::default())
@@ -259,12 +218,7 @@ fn scan_root(
 ) -> Inventory {
     let module = &modules.by_dir[root];
     let root_name = display(root);
-    let instance = Instance::root(
-        modules,
-        module,
-        &root_name,
-        root_variables(modules, module, options),
-    );
+    let instance = Instance::root(modules, module, &root_name, root_variables(modules, module, options));
     let mut resources = Vec::new();
     let mut gaps = Vec::new();
     emit(&instance, &root_name, &mut resources, &mut gaps);
@@ -276,11 +230,7 @@ fn scan_root(
 /// Adds every resource of an instance, then of the module instances it calls.
 fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec<Gap>) {
     let module = instance.module;
-    let prefix = if instance.path.is_empty() {
-        String::new()
-    } else {
-        format!("{}.", instance.path)
-    };
+    let prefix = if instance.path.is_empty() { String::new() } else { format!("{}.", instance.path) };
     let scope = instance.scope.clone();
     for item in &module.resources {
         let file = module.file(item);
@@ -298,12 +248,7 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
                 line: start.line,
                 column: start.column,
             };
-            let mut r = Resource::new(
-                format!("{prefix}{}", ri.address),
-                item.kind.clone(),
-                location,
-                spec,
-            );
+            let mut r = Resource::new(format!("{prefix}{}", ri.address), item.kind.clone(), location, spec);
             r.scope = scope.clone();
             r.handles.push(ri.address.clone());
             r.handles.push(instance.handle(&ri.address));
@@ -324,11 +269,7 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
         instance.module_value(&call.kind);
     }
     for note in instance.notes.borrow().iter() {
-        gaps.push(Gap {
-            scope: root.to_string(),
-            what: note.what.clone(),
-            error: note.error.clone(),
-        });
+        gaps.push(Gap { scope: root.to_string(), what: note.what.clone(), error: note.error.clone() });
     }
     for (_, child) in instance.children.borrow().iter() {
         emit(child, root, out, gaps);
@@ -349,12 +290,7 @@ pub(crate) fn scan_text(files: &[(&str, &str)]) -> Scan {
         }
     }
     let base = dir.clone();
-    let display = move |p: &Path| {
-        p.strip_prefix(&base)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .into_owned()
-    };
+    let display = move |p: &Path| p.strip_prefix(&base).unwrap_or(p).to_string_lossy().into_owned();
     let scan = scan_files(&paths, &Options::default(), &display);
     let _ = std::fs::remove_dir_all(&dir);
     scan

@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 /// until apply. Data sources that only look things up by name answer with that name.
 pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str, handle: &str) {
     let data = address.starts_with("data.");
-    let get =
-        |m: &BTreeMap<String, Val>, k: &str| m.get(k).cloned().filter(|v| !matches!(v, Val::Null));
+    let get = |m: &BTreeMap<String, Val>, k: &str| m.get(k).cloned().filter(|v| !matches!(v, Val::Null));
     let partial = |text: String| {
         Val::Unknown(Box::new(Unknown {
             reason: format!("`{address}.arn` is known only after apply"),
@@ -31,23 +30,13 @@ pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str, handle
         }
         (false, "aws_iam_role" | "aws_iam_user") => {
             if let Some(Val::Str(name)) = get(m, "name") {
-                let what = if kind == "aws_iam_role" {
-                    "role"
-                } else {
-                    "user"
-                };
-                m.insert(
-                    "arn".into(),
-                    partial(format!("arn:aws:iam::{HOLE}:{what}/{name}")),
-                );
+                let what = if kind == "aws_iam_role" { "role" } else { "user" };
+                m.insert("arn".into(), partial(format!("arn:aws:iam::{HOLE}:{what}/{name}")));
             }
         }
         (
             false,
-            "aws_kms_alias"
-            | "aws_db_parameter_group"
-            | "aws_rds_cluster_parameter_group"
-            | "aws_cloudwatch_log_group",
+            "aws_kms_alias" | "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" | "aws_cloudwatch_log_group",
         ) => {
             if let Some(name) = get(m, "name") {
                 m.insert("id".into(), name);
@@ -74,10 +63,7 @@ pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str, handle
             m.insert("json".into(), policy_document_json(m));
         }
         (true, "aws_caller_identity") => {
-            m.insert(
-                "account_id".into(),
-                Val::unknown("the account id is known at plan time"),
-            );
+            m.insert("account_id".into(), Val::unknown("the account id is known at plan time"));
         }
         (true, "aws_partition") => {
             m.insert(
@@ -106,15 +92,8 @@ fn policy_document_json(m: &BTreeMap<String, Val>) -> Val {
         }
         let mut map: BTreeMap<String, Val> = BTreeMap::new();
         for p in blocks {
-            let kind = p
-                .get("type")
-                .and_then(Val::as_str)
-                .unwrap_or("AWS")
-                .to_string();
-            let ids = p
-                .get("identifiers")
-                .cloned()
-                .unwrap_or(Val::List(Vec::new()));
+            let kind = p.get("type").and_then(Val::as_str).unwrap_or("AWS").to_string();
+            let ids = p.get("identifiers").cloned().unwrap_or(Val::List(Vec::new()));
             if kind == "*" {
                 return Some(Val::Str("*".into()));
             }
@@ -131,10 +110,7 @@ fn policy_document_json(m: &BTreeMap<String, Val>) -> Val {
     let mut out = Vec::new();
     for s in &statements {
         let mut st = BTreeMap::new();
-        st.insert(
-            "Effect".to_string(),
-            s.get("effect").cloned().unwrap_or(Val::Str("Allow".into())),
-        );
+        st.insert("Effect".to_string(), s.get("effect").cloned().unwrap_or(Val::Str("Allow".into())));
         for (hcl, json) in [
             ("sid", "Sid"),
             ("actions", "Action"),
@@ -155,19 +131,11 @@ fn policy_document_json(m: &BTreeMap<String, Val>) -> Val {
         if let Ok(conditions) = s.blocks("condition") {
             let mut cond: BTreeMap<String, Val> = BTreeMap::new();
             for c in conditions {
-                let (Some(Val::Str(test)), Some(Val::Str(variable))) =
-                    (c.get("test"), c.get("variable"))
-                else {
+                let (Some(Val::Str(test)), Some(Val::Str(variable))) = (c.get("test"), c.get("variable")) else {
                     continue;
                 };
-                if let Val::Map(m) = cond
-                    .entry(test.clone())
-                    .or_insert_with(|| Val::Map(BTreeMap::new()))
-                {
-                    m.insert(
-                        variable.clone(),
-                        c.get("values").cloned().unwrap_or(Val::List(Vec::new())),
-                    );
+                if let Val::Map(m) = cond.entry(test.clone()).or_insert_with(|| Val::Map(BTreeMap::new())) {
+                    m.insert(variable.clone(), c.get("values").cloned().unwrap_or(Val::List(Vec::new())));
                 }
             }
             if !cond.is_empty() {
@@ -189,18 +157,13 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
         "aws_s3_bucket" => &["bucket", "arn"],
         "aws_kms_alias" => &["name"],
         "aws_secretsmanager_secret" => &["name"],
-        "aws_db_parameter_group"
-        | "aws_rds_cluster_parameter_group"
-        | "aws_cloudwatch_log_group" => &["name"],
+        "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" | "aws_cloudwatch_log_group" => &["name"],
         "aws_db_instance" | "aws_rds_cluster" => &["identifier", "cluster_identifier"],
         "aws_dynamodb_table" => &["name"],
         "aws_elb" | "aws_lb" | "aws_alb" => &["name"],
         _ => &[],
     };
-    let mut out: Vec<String> = keys
-        .iter()
-        .filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string))
-        .collect();
+    let mut out: Vec<String> = keys.iter().filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string)).collect();
     // Plan values carry ids and ARNs once known.
     for k in ["id", "arn"] {
         if let Some(Val::Str(s)) = a.get(k) {
@@ -218,9 +181,7 @@ pub fn attribute_name(model: &str, kind: &str) -> &'static str {
         ("aws_kms_key", "rotation_enabled") => "enable_key_rotation",
         ("aws_kms_key", "rotation_period_days") => "rotation_period_in_days",
         ("aws_kms_key", "enabled") => "is_enabled",
-        ("aws_kms_key" | "aws_kms_external_key", "deletion_window_days") => {
-            "deletion_window_in_days"
-        }
+        ("aws_kms_key" | "aws_kms_external_key", "deletion_window_days") => "deletion_window_in_days",
         (_, "policy") => "policy",
         ("aws_s3_bucket", "encryption") => "server_side_encryption_configuration",
         ("aws_s3_bucket_server_side_encryption_configuration", _) => "rule",
@@ -270,9 +231,7 @@ fn unknown_field<T>(why: String) -> Field<T> {
 pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "aws_kms_key" => Spec::KmsKey(KmsKey {
-            key_spec: a
-                .string("customer_master_key_spec")
-                .or(a.string("key_spec")),
+            key_spec: a.string("customer_master_key_spec").or(a.string("key_spec")),
             key_usage: a.string("key_usage"),
             custom_key_store_id: a.string("custom_key_store_id").or(a.string("xks_key_id")),
             key_manager: known("CUSTOMER".into()),
@@ -290,9 +249,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             enabled: a.boolean("enabled"),
             deletion_window_days: a.number("deletion_window_in_days"),
             policy: a.policy("policy"),
-            expiration_model: a
-                .get("valid_to")
-                .map(|_| Value::Known("KEY_MATERIAL_EXPIRES".into())),
+            expiration_model: a.get("valid_to").map(|_| Value::Known("KEY_MATERIAL_EXPIRES".into())),
             valid_to: a.string("valid_to"),
             replica_of: a.reference("primary_key_arn"),
             ..KmsKey::default()
@@ -305,48 +262,37 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             replica_of: a.reference("primary_key_arn"),
             ..KmsKey::default()
         }),
-        "aws_kms_alias" => Spec::KmsAlias(KmsAlias {
-            alias_name: a.string("name"),
-            target_key: a.reference("target_key_id"),
-        }),
+        "aws_kms_alias" => {
+            Spec::KmsAlias(KmsAlias { alias_name: a.string("name"), target_key: a.reference("target_key_id") })
+        }
         "aws_kms_key_policy" => Spec::KmsKeyPolicy(KmsKeyPolicy {
             key: a.reference("key_id"),
-            policy: a
-                .policy("policy")
-                .unwrap_or_else(|| Value::unknown("the key policy is empty")),
+            policy: a.policy("policy").unwrap_or_else(|| Value::unknown("the key policy is empty")),
         }),
-        "aws_iam_policy"
-        | "aws_iam_role_policy"
-        | "aws_iam_user_policy"
-        | "aws_iam_group_policy" => Spec::IamPolicy(IamPolicy {
-            document: a
-                .policy("policy")
-                .unwrap_or_else(|| Value::unknown("the policy is empty")),
-        }),
+        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+            Spec::IamPolicy(IamPolicy {
+                document: a.policy("policy").unwrap_or_else(|| Value::unknown("the policy is empty")),
+            })
+        }
         "aws_secretsmanager_secret" => Spec::Secret(Secret {
             kms_key: a.key("kms_key_id"),
             replicas: match a.blocks("replica") {
                 Ok(blocks) => blocks
                     .iter()
-                    .map(|r| SecretReplica {
-                        region: r.string("region"),
-                        kms_key: r.key("kms_key_id"),
-                    })
+                    .map(|r| SecretReplica { region: r.string("region"), kms_key: r.key("kms_key_id") })
                     .collect(),
-                Err(why) => vec![SecretReplica {
-                    region: unknown_field(why.clone()),
-                    kms_key: KeyRef::unresolved(why),
-                }],
+                Err(why) => {
+                    vec![SecretReplica { region: unknown_field(why.clone()), kms_key: KeyRef::unresolved(why) }]
+                }
             },
             rotation_enabled: None,
         }),
-        "aws_secretsmanager_secret_rotation" => Spec::SecretRotation(SecretRotation {
-            secret: a.reference("secret_id"),
-        }),
+        "aws_secretsmanager_secret_rotation" => {
+            Spec::SecretRotation(SecretRotation { secret: a.reference("secret_id") })
+        }
         "aws_s3_bucket" => Spec::S3Bucket(S3Bucket {
             bucket_name: a.string("bucket").or_else(|| {
-                a.get("bucket_prefix")
-                    .map(|_| Value::unknown("the bucket name is generated from `bucket_prefix`"))
+                a.get("bucket_prefix").map(|_| Value::unknown("the bucket name is generated from `bucket_prefix`"))
             }),
             encryption: a.get("server_side_encryption_configuration").map(|_| {
                 match a.block("server_side_encryption_configuration") {
@@ -364,21 +310,15 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             ..S3Bucket::default()
         }),
         "aws_s3_bucket_server_side_encryption_configuration" => {
-            Spec::S3EncryptionConfig(S3EncryptionConfig {
-                bucket: a.reference("bucket"),
-                encryption: s3_encryption(a),
-            })
+            Spec::S3EncryptionConfig(S3EncryptionConfig { bucket: a.reference("bucket"), encryption: s3_encryption(a) })
         }
         "aws_s3_bucket_policy" => Spec::S3BucketPolicy(S3BucketPolicy {
             bucket: a.reference("bucket"),
-            policy: a
-                .policy("policy")
-                .unwrap_or_else(|| Value::unknown("the bucket policy is empty")),
+            policy: a.policy("policy").unwrap_or_else(|| Value::unknown("the bucket policy is empty")),
         }),
-        "aws_s3_bucket_logging" => Spec::S3Logging(S3Logging {
-            bucket: a.reference("bucket"),
-            target_bucket: a.reference("target_bucket"),
-        }),
+        "aws_s3_bucket_logging" => {
+            Spec::S3Logging(S3Logging { bucket: a.reference("bucket"), target_bucket: a.reference("target_bucket") })
+        }
         "aws_s3_bucket_inventory" => Spec::S3InventoryConfig(S3InventoryConfig {
             bucket: a.reference("bucket"),
             optional_fields: a.strings("optional_fields"),
@@ -388,27 +328,22 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             server_side_encryption: a.string("server_side_encryption"),
             kms_key: a.key("kms_key_id"),
         }),
-        "aws_ebs_encryption_by_default" => Spec::EbsEncryptionByDefault(EbsEncryptionByDefault {
-            enabled: a.boolean("enabled").or(known(true)),
-        }),
-        "aws_ebs_default_kms_key" => Spec::EbsDefaultKey(EbsDefaultKey {
-            kms_key: a.key("key_arn"),
-        }),
+        "aws_ebs_encryption_by_default" => {
+            Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: a.boolean("enabled").or(known(true)) })
+        }
+        "aws_ebs_default_kms_key" => Spec::EbsDefaultKey(EbsDefaultKey { kms_key: a.key("key_arn") }),
         "aws_ebs_volume" => Spec::EbsVolume(EbsVolume {
             encrypted: a.boolean("encrypted"),
             kms_key: a.key("kms_key_id"),
             snapshot: a.reference("snapshot_id"),
         }),
-        "aws_instance" | "aws_launch_configuration" => Spec::BlockDeviceHost(BlockDeviceHost {
-            devices: instance_devices(a),
-        }),
-        "aws_launch_template" => Spec::BlockDeviceHost(BlockDeviceHost {
-            devices: template_devices(a),
-        }),
-        "aws_ebs_snapshot" => Spec::EbsSnapshot(EbsSnapshot {
-            volume: a.reference("volume_id"),
-            ..EbsSnapshot::default()
-        }),
+        "aws_instance" | "aws_launch_configuration" => {
+            Spec::BlockDeviceHost(BlockDeviceHost { devices: instance_devices(a) })
+        }
+        "aws_launch_template" => Spec::BlockDeviceHost(BlockDeviceHost { devices: template_devices(a) }),
+        "aws_ebs_snapshot" => {
+            Spec::EbsSnapshot(EbsSnapshot { volume: a.reference("volume_id"), ..EbsSnapshot::default() })
+        }
         "aws_ebs_snapshot_copy" => Spec::EbsSnapshot(EbsSnapshot {
             encrypted: a.boolean("encrypted"),
             kms_key: a.key("kms_key_id"),
@@ -421,11 +356,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 .unwrap_or_default()
                 .iter()
                 .map(|d| BlockDevice {
-                    device_name: d
-                        .get("device_name")
-                        .and_then(Val::as_str)
-                        .unwrap_or("device")
-                        .to_string(),
+                    device_name: d.get("device_name").and_then(Val::as_str).unwrap_or("device").to_string(),
                     encrypted: d.boolean("encrypted"),
                     kms_key: d.key("kms_key_id"),
                     snapshot: d.reference("snapshot_id"),
@@ -450,9 +381,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             performance_insights_enabled: a.boolean("performance_insights_enabled"),
             performance_insights_kms_key: a.key("performance_insights_kms_key_id"),
             cloudwatch_logs_exports: a.strings("enabled_cloudwatch_logs_exports"),
-            parameter_group: a
-                .string("parameter_group_name")
-                .or(a.string("db_parameter_group_name")),
+            parameter_group: a.string("parameter_group_name").or(a.string("db_parameter_group_name")),
             ca_cert_identifier: a.string("ca_cert_identifier"),
             ..RdsDatabase::default()
         }),
@@ -474,66 +403,53 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             storage_encrypted: a.boolean("storage_encrypted"),
             source_cluster: a.reference("source_db_cluster_identifier"),
         }),
-        "aws_db_snapshot" => Spec::RdsSnapshot(RdsSnapshot {
-            source: a.reference("db_instance_identifier"),
-            ..RdsSnapshot::default()
-        }),
-        "aws_db_cluster_snapshot" => Spec::RdsSnapshot(RdsSnapshot {
-            source: a.reference("db_cluster_identifier"),
-            ..RdsSnapshot::default()
-        }),
-        "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => Spec::RdsSnapshot(RdsSnapshot {
-            kms_key: a.key("kms_key_id"),
-            copy: true,
-            ..RdsSnapshot::default()
-        }),
-        "aws_db_instance_automated_backups_replication" => {
-            Spec::RdsBackupReplication(RdsBackupReplication {
-                source: a.reference("source_db_instance_arn"),
-                encrypted: None,
-                kms_key: a.key("kms_key_id"),
-            })
+        "aws_db_snapshot" => {
+            Spec::RdsSnapshot(RdsSnapshot { source: a.reference("db_instance_identifier"), ..RdsSnapshot::default() })
         }
-        "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" => {
-            Spec::DbParameterGroup(DbParameterGroup {
-                name: a.string("name"),
-                family: a.string("family"),
-                parameters: match a.blocks("parameter") {
-                    Ok(ps) => {
-                        let mut map = BTreeMap::new();
-                        let mut unknown = None;
-                        for p in ps {
-                            match (p.string("name"), p.string("value")) {
-                                (Some(Value::Known(n)), Some(Value::Known(v))) => {
-                                    map.insert(n, v);
-                                }
-                                (Some(Value::Known(n)), Some(Value::Unknown { unknown: why })) => {
-                                    unknown.get_or_insert(format!("parameter {n}: {why}"));
-                                }
-                                _ => {}
+        "aws_db_cluster_snapshot" => {
+            Spec::RdsSnapshot(RdsSnapshot { source: a.reference("db_cluster_identifier"), ..RdsSnapshot::default() })
+        }
+        "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => {
+            Spec::RdsSnapshot(RdsSnapshot { kms_key: a.key("kms_key_id"), copy: true, ..RdsSnapshot::default() })
+        }
+        "aws_db_instance_automated_backups_replication" => Spec::RdsBackupReplication(RdsBackupReplication {
+            source: a.reference("source_db_instance_arn"),
+            encrypted: None,
+            kms_key: a.key("kms_key_id"),
+        }),
+        "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" => Spec::DbParameterGroup(DbParameterGroup {
+            name: a.string("name"),
+            family: a.string("family"),
+            parameters: match a.blocks("parameter") {
+                Ok(ps) => {
+                    let mut map = BTreeMap::new();
+                    let mut unknown = None;
+                    for p in ps {
+                        match (p.string("name"), p.string("value")) {
+                            (Some(Value::Known(n)), Some(Value::Known(v))) => {
+                                map.insert(n, v);
                             }
-                        }
-                        match unknown {
-                            Some(why) if map.is_empty() => unknown_field(why),
-                            _ => known(map),
+                            (Some(Value::Known(n)), Some(Value::Unknown { unknown: why })) => {
+                                unknown.get_or_insert(format!("parameter {n}: {why}"));
+                            }
+                            _ => {}
                         }
                     }
-                    Err(why) => unknown_field(why),
-                },
-            })
-        }
-        "aws_cloudwatch_log_group" => Spec::LogGroup(LogGroup {
-            name: a.string("name"),
-            kms_key: a.key("kms_key_id"),
+                    match unknown {
+                        Some(why) if map.is_empty() => unknown_field(why),
+                        _ => known(map),
+                    }
+                }
+                Err(why) => unknown_field(why),
+            },
         }),
+        "aws_cloudwatch_log_group" => Spec::LogGroup(LogGroup { name: a.string("name"), kms_key: a.key("kms_key_id") }),
         "aws_dynamodb_table" => Spec::DynamodbTable(DynamodbTable {
             kms_key: match a.block("server_side_encryption") {
                 Ok(None) => KeyRef::AwsOwned,
                 Ok(Some(sse)) => match sse.boolean("enabled") {
                     Some(Value::Known(true)) => match sse.key("kms_key_arn") {
-                        KeyRef::ServiceDefault => KeyRef::AwsManaged {
-                            alias: "alias/aws/dynamodb".into(),
-                        },
+                        KeyRef::ServiceDefault => KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() },
                         other => other,
                     },
                     Some(Value::Unknown { unknown }) => KeyRef::unresolved(unknown),
@@ -557,12 +473,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 .chain(
                     ["local_secondary_index", "global_secondary_index"]
                         .iter()
-                        .flat_map(|b| {
-                            a.blocks(b)
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|i| i.get("range_key"))
-                        }),
+                        .flat_map(|b| a.blocks(b).unwrap_or_default().into_iter().map(|i| i.get("range_key"))),
                 )
                 .flatten()
                 .filter_map(|v| v.as_str().map(str::to_string))
@@ -611,13 +522,11 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 ..AcmCertificate::default()
             })
         }
-        "aws_acm_certificate_validation" => Spec::AcmValidation(AcmValidation {
-            certificate: a.reference("certificate_arn"),
-        }),
+        "aws_acm_certificate_validation" => {
+            Spec::AcmValidation(AcmValidation { certificate: a.reference("certificate_arn") })
+        }
         "aws_lb" | "aws_alb" => Spec::LoadBalancer(LoadBalancer {
-            load_balancer_type: a
-                .string("load_balancer_type")
-                .or(known("application".into())),
+            load_balancer_type: a.string("load_balancer_type").or(known("application".into())),
             internal: a.boolean("internal"),
         }),
         "aws_lb_listener" | "aws_alb_listener" => Spec::Listener(Listener {
@@ -634,10 +543,9 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 .flatten()
                 .collect(),
         }),
-        "aws_lb_listener_rule" | "aws_alb_listener_rule" => Spec::ListenerRule(ListenerRule {
-            listener: a.reference("listener_arn"),
-            actions: actions(a, "action"),
-        }),
+        "aws_lb_listener_rule" | "aws_alb_listener_rule" => {
+            Spec::ListenerRule(ListenerRule { listener: a.reference("listener_arn"), actions: actions(a, "action") })
+        }
         "aws_lb_listener_certificate" => Spec::ListenerCertificate(ListenerCertificate {
             listener: a.reference("listener_arn"),
             certificate: a.reference("certificate_arn"),
@@ -703,14 +611,10 @@ fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
         Ok(roots) if roots.is_empty() => groups.push(Value::Known(vec![BlockDevice {
             device_name: "root".into(),
             // Without a root_block_device the root volume follows the AMI's snapshot.
-            encrypted: Some(Value::unknown(
-                "the root volume's encryption follows the AMI, which code does not show",
-            )),
+            encrypted: Some(Value::unknown("the root volume's encryption follows the AMI, which code does not show")),
             ..BlockDevice::default()
         }])),
-        Ok(roots) => groups.push(Value::Known(
-            roots.iter().map(|d| device("root".into(), d)).collect(),
-        )),
+        Ok(roots) => groups.push(Value::Known(roots.iter().map(|d| device("root".into(), d)).collect())),
         Err(why) => groups.push(Value::unknown(why)),
     }
     match a.blocks("ebs_block_device") {
@@ -718,13 +622,7 @@ fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
             devices
                 .iter()
                 .map(|d| {
-                    device(
-                        d.get("device_name")
-                            .and_then(Val::as_str)
-                            .unwrap_or("ebs_block_device")
-                            .to_string(),
-                        d,
-                    )
+                    device(d.get("device_name").and_then(Val::as_str).unwrap_or("ebs_block_device").to_string(), d)
                 })
                 .collect(),
         )),
@@ -739,11 +637,7 @@ fn template_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
             mappings
                 .iter()
                 .filter_map(|m| {
-                    let name = m
-                        .get("device_name")
-                        .and_then(Val::as_str)
-                        .unwrap_or("device")
-                        .to_string();
+                    let name = m.get("device_name").and_then(Val::as_str).unwrap_or("device").to_string();
                     match m.block("ebs") {
                         Ok(Some(ebs)) => Some(device(name, &ebs)),
                         Ok(None) => None,
@@ -768,11 +662,7 @@ fn actions(a: &Attrs, block: &str) -> Field<Vec<ListenerAction>> {
                 .map(|b| {
                     let redirect = b.block("redirect").ok().flatten();
                     ListenerAction {
-                        action_type: b
-                            .get("type")
-                            .and_then(Val::as_str)
-                            .unwrap_or("")
-                            .to_string(),
+                        action_type: b.get("type").and_then(Val::as_str).unwrap_or("").to_string(),
                         redirect_protocol: redirect.and_then(|r| r.string("protocol")),
                         redirect_port: redirect.and_then(|r| r.string("port")),
                         redirect_status_code: redirect.and_then(|r| r.string("status_code")),
@@ -786,24 +676,12 @@ fn actions(a: &Attrs, block: &str) -> Field<Vec<ListenerAction>> {
 
 fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
     let behavior = |b: &Attrs, path: &str| CacheBehavior {
-        path_pattern: b
-            .get("path_pattern")
-            .and_then(Val::as_str)
-            .unwrap_or(path)
-            .to_string(),
+        path_pattern: b.get("path_pattern").and_then(Val::as_str).unwrap_or(path).to_string(),
         target_origin_id: b.string("target_origin_id"),
         viewer_protocol_policy: b.string("viewer_protocol_policy"),
     };
-    let behaviors = match (
-        a.blocks("default_cache_behavior"),
-        a.blocks("ordered_cache_behavior"),
-    ) {
-        (Ok(d), Ok(o)) => known(
-            d.iter()
-                .map(|b| behavior(b, "*"))
-                .chain(o.iter().map(|b| behavior(b, "?")))
-                .collect(),
-        ),
+    let behaviors = match (a.blocks("default_cache_behavior"), a.blocks("ordered_cache_behavior")) {
+        (Ok(d), Ok(o)) => known(d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect()),
         (Err(why), _) | (_, Err(why)) => unknown_field(why),
     };
     let origins = match a.blocks("origin") {
@@ -817,10 +695,8 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
                     Origin {
                         origin_id: o.string("origin_id"),
                         domain_name: o.string("domain_name"),
-                        origin_protocol_policy: custom
-                            .and_then(|c| c.string("origin_protocol_policy")),
-                        origin_ssl_protocols: custom
-                            .and_then(|c| c.strings("origin_ssl_protocols")),
+                        origin_protocol_policy: custom.and_then(|c| c.string("origin_protocol_policy")),
+                        origin_ssl_protocols: custom.and_then(|c| c.strings("origin_ssl_protocols")),
                         s3_origin: s3,
                         origin_access_control: o.string("origin_access_control_id"),
                     }
@@ -835,8 +711,7 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
         behaviors,
         origins,
         viewer_certificate: ViewerCertificate {
-            cloudfront_default_certificate: cert
-                .and_then(|c| c.boolean("cloudfront_default_certificate")),
+            cloudfront_default_certificate: cert.and_then(|c| c.boolean("cloudfront_default_certificate")),
             acm_certificate_arn: cert.and_then(|c| c.reference("acm_certificate_arn")),
             iam_certificate_id: cert.and_then(|c| c.string("iam_certificate_id")),
             minimum_protocol_version: cert.and_then(|c| c.string("minimum_protocol_version")),

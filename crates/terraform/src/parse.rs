@@ -18,28 +18,16 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(display: String, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        SourceFile {
-            display,
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        SourceFile { display, text, line_starts }
     }
 
     /// 1-based line and column of a byte offset (columns count characters).
     pub fn position(&self, offset: usize) -> Position {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |s| s.chars().count() + 1);
-        Position {
-            line: line as u32,
-            column: column as u32,
-        }
+        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        Position { line: line as u32, column: column as u32 }
     }
 }
 
@@ -81,11 +69,7 @@ pub struct ParseError {
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
     }
 }
 
@@ -122,23 +106,12 @@ impl Module {
     fn add_block(&mut self, file: usize, block: Block) {
         let (offset, end) = block.span().map_or((0, 0), |s| (s.start, s.end));
         let labels: Vec<String> = block.labels.iter().map(label).collect();
-        let item = |kind: String, name: String, body: Body| Item {
-            kind,
-            name,
-            body,
-            file,
-            offset,
-            end,
-        };
+        let item = |kind: String, name: String, body: Body| Item { kind, name, body, file, offset, end };
         match (block.ident.as_str(), labels.as_slice()) {
             ("resource", [t, n]) => self.resources.push(item(t.clone(), n.clone(), block.body)),
             ("data", [t, n]) => self.data.push(item(t.clone(), n.clone(), block.body)),
-            ("module", [n]) => self
-                .module_calls
-                .push(item(n.clone(), String::new(), block.body)),
-            ("provider", [n]) => self
-                .providers
-                .push(item(n.clone(), String::new(), block.body)),
+            ("module", [n]) => self.module_calls.push(item(n.clone(), String::new(), block.body)),
+            ("provider", [n]) => self.providers.push(item(n.clone(), String::new(), block.body)),
             ("variable", [n]) => {
                 let default = attribute(&block.body, "default").cloned();
                 self.variables.insert(n.clone(), default);

@@ -17,22 +17,14 @@ pub fn is_plan(head: &str) -> bool {
 
 /// Reads a plan into an inventory. `display` is the file as reports show it.
 pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, String> {
-    let plan: Json = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "line {}, column {}: not valid plan JSON: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let plan: Json = serde_json::from_str(text)
+        .map_err(|e| format!("line {}, column {}: not valid plan JSON: {e}", e.line(), e.column()))?;
     let mut config = HashMap::new();
     if let Some(root) = plan.pointer("/configuration/root_module") {
         index_configuration(root, "", &mut config);
     }
     let source = SourceFile::new(display.to_string(), text.to_string());
-    let lines = LineFinder {
-        text,
-        source: &source,
-    };
+    let lines = LineFinder { text, source: &source };
     let mut resources = Vec::new();
     match plan.get("resource_changes").and_then(Json::as_array) {
         Some(changes) => {
@@ -63,28 +55,19 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, String> {
                 } else {
                     let after = rc.pointer("/change/after").unwrap_or(&Json::Null);
                     let unknown = rc.pointer("/change/after_unknown").unwrap_or(&Json::Null);
-                    let exprs = config
-                        .get(&(module.to_string(), base_address(&local)))
-                        .copied();
+                    let exprs = config.get(&(module.to_string(), base_address(&local))).copied();
                     merge_unknown(after, unknown, exprs, &local)
                 };
-                if let Some(r) = resource(
-                    kind,
-                    rc["address"].as_str().unwrap_or(&local),
-                    module,
-                    &local,
-                    &values,
-                    planned,
-                    &lines,
-                ) {
+                if let Some(r) =
+                    resource(kind, rc["address"].as_str().unwrap_or(&local), module, &local, &values, planned, &lines)
+                {
                     resources.push(r);
                 }
             }
         }
         None => {
-            if let Some(root) = plan
-                .pointer("/planned_values/root_module")
-                .or_else(|| plan.pointer("/values/root_module"))
+            if let Some(root) =
+                plan.pointer("/planned_values/root_module").or_else(|| plan.pointer("/values/root_module"))
             {
                 planned_values(root, &lines, &mut resources);
             }
@@ -103,11 +86,7 @@ impl LineFinder<'_> {
     fn location(&self, address: &str) -> Location {
         let needle = format!("\"address\":\"{address}\"");
         let spaced = format!("\"address\": \"{}\"", address.replace('"', "\\\""));
-        let offset = self
-            .text
-            .find(&spaced)
-            .or_else(|| self.text.find(&needle))
-            .unwrap_or(0);
+        let offset = self.text.find(&spaced).or_else(|| self.text.find(&needle)).unwrap_or(0);
         let p = self.source.position(offset);
         Location::File {
             format: "terraform-plan".into(),
@@ -120,12 +99,7 @@ impl LineFinder<'_> {
 
 fn planned_values(module: &Json, lines: &LineFinder, out: &mut Vec<Resource>) {
     let module_address = module["address"].as_str().unwrap_or_default();
-    for r in module["resources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| r["mode"] == "managed")
-    {
+    for r in module["resources"].as_array().into_iter().flatten().filter(|r| r["mode"] == "managed") {
         let local = local_address(r);
         let values = Val::from_json(&r["values"]);
         if let Some(res) = resource(
@@ -164,29 +138,21 @@ fn resource(
     r.handles.push(local.to_string());
     r.handles.push(base_address(local));
     r.handles.extend(mapping::identity(kind, &attrs));
-    r.region = attrs
-        .get("region")
-        .and_then(Val::as_str)
-        .map(str::to_string)
-        .or_else(|| {
-            attrs
-                .get("arn")
-                .and_then(Val::as_str)
-                .and_then(|arn| arn.split(':').nth(3))
-                .filter(|r| !r.is_empty())
-                .map(str::to_string)
-        });
+    r.region = attrs.get("region").and_then(Val::as_str).map(str::to_string).or_else(|| {
+        attrs
+            .get("arn")
+            .and_then(Val::as_str)
+            .and_then(|arn| arn.split(':').nth(3))
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+    });
     r.tags = attrs.tags();
     Some(r)
 }
 
 /// `aws_s3_bucket.b`, `aws_s3_bucket.b[0]`, `aws_s3_bucket.b["k"]` (module-local).
 fn local_address(r: &Json) -> String {
-    let base = format!(
-        "{}.{}",
-        r["type"].as_str().unwrap_or_default(),
-        r["name"].as_str().unwrap_or_default()
-    );
+    let base = format!("{}.{}", r["type"].as_str().unwrap_or_default(), r["name"].as_str().unwrap_or_default());
     match &r["index"] {
         Json::Number(n) => format!("{base}[{n}]"),
         Json::String(s) => format!("{base}[\"{s}\"]"),
@@ -199,11 +165,7 @@ fn base_address(local: &str) -> String {
 }
 
 /// Configuration expressions by (module address, resource address).
-fn index_configuration<'a>(
-    module: &'a Json,
-    path: &str,
-    out: &mut HashMap<(String, String), &'a Json>,
-) {
+fn index_configuration<'a>(module: &'a Json, path: &str, out: &mut HashMap<(String, String), &'a Json>) {
     for r in module["resources"].as_array().into_iter().flatten() {
         if let (Some(address), Some(exprs)) = (r["address"].as_str(), r.get("expressions")) {
             out.insert((path.to_string(), address.to_string()), exprs);
@@ -211,11 +173,7 @@ fn index_configuration<'a>(
     }
     for (name, call) in module["module_calls"].as_object().into_iter().flatten() {
         if let Some(child) = call.get("module") {
-            let child_path = if path.is_empty() {
-                format!("module.{name}")
-            } else {
-                format!("{path}.module.{name}")
-            };
+            let child_path = if path.is_empty() { format!("module.{name}") } else { format!("{path}.module.{name}") };
             index_configuration(child, &child_path, out);
         }
     }
@@ -233,20 +191,13 @@ fn merge_unknown(after: &Json, unknown: &Json, exprs: Option<&Json>, address: &s
                 .flatten()
                 .filter_map(Json::as_str)
                 .collect();
-            let target = refs
-                .iter()
-                .find(|r| is_resource_address(r))
-                .map(|r| r.to_string());
+            let target = refs.iter().find(|r| is_resource_address(r)).map(|r| r.to_string());
             let reason = match (&target, refs.first()) {
                 (Some(t), _) => format!("`{t}` is known only after apply"),
                 (None, Some(r)) => format!("`{r}` is known only after apply"),
                 (None, None) => format!("a value of `{address}` is known only after apply"),
             };
-            Val::Unknown(Box::new(Unknown {
-                reason,
-                refers_to: target,
-                partial: None,
-            }))
+            Val::Unknown(Box::new(Unknown { reason, refers_to: target, partial: None }))
         }
         (Json::Object(map), Json::Object(flags)) => {
             let mut out: std::collections::BTreeMap<String, Val> = map
@@ -254,21 +205,13 @@ fn merge_unknown(after: &Json, unknown: &Json, exprs: Option<&Json>, address: &s
                 .map(|(k, v)| {
                     (
                         k.clone(),
-                        merge_unknown(
-                            v,
-                            flags.get(k).unwrap_or(&Json::Null),
-                            exprs.and_then(|e| e.get(k)),
-                            address,
-                        ),
+                        merge_unknown(v, flags.get(k).unwrap_or(&Json::Null), exprs.and_then(|e| e.get(k)), address),
                     )
                 })
                 .collect();
             for (k, flag) in flags {
                 if !map.contains_key(k) {
-                    out.insert(
-                        k.clone(),
-                        merge_unknown(&Json::Null, flag, exprs.and_then(|e| e.get(k)), address),
-                    );
+                    out.insert(k.clone(), merge_unknown(&Json::Null, flag, exprs.and_then(|e| e.get(k)), address));
                 }
             }
             Val::Map(out)

@@ -30,11 +30,7 @@ pub fn around(text: &str, start: usize, end: usize) -> Vec<InlineSuppression> {
 }
 
 fn parse(line: &str) -> Option<InlineSuppression> {
-    let comment = line
-        .find('#')
-        .map(|i| &line[i + 1..])
-        .or_else(|| line.find("//").map(|i| &line[i + 2..]))?
-        .trim();
+    let comment = line.find('#').map(|i| &line[i + 1..]).or_else(|| line.find("//").map(|i| &line[i + 2..]))?.trim();
     if let Some(rest) = comment.strip_prefix("encguard:ignore") {
         let mut parts = rest.trim().splitn(2, char::is_whitespace);
         let rule = parts.next()?.trim().to_string();
@@ -43,10 +39,7 @@ fn parse(line: &str) -> Option<InlineSuppression> {
     }
     let rest = comment.strip_prefix("checkov:skip=")?;
     let (rule, reason) = rest.split_once(':').unwrap_or((rest, ""));
-    Some(InlineSuppression {
-        rule: rule.trim().to_string(),
-        reason: reason.trim().to_string(),
-    })
+    Some(InlineSuppression { rule: rule.trim().to_string(), reason: reason.trim().to_string() })
 }
 
 #[cfg(test)]
@@ -58,17 +51,7 @@ mod tests {
         let text = "# encguard:ignore S3-002 logs cannot use KMS\n# checkov:skip=CKV_AWS_145:log bucket\nresource \"aws_s3_bucket\" \"b\" {\n  # encguard:ignore S3-009 new bucket\n  bucket = \"x\"\n}\n";
         let start = text.find("resource").unwrap();
         let found = around(text, start, text.len());
-        let rules: Vec<_> = found
-            .iter()
-            .map(|s| (s.rule.as_str(), s.reason.as_str()))
-            .collect();
-        assert_eq!(
-            rules,
-            [
-                ("CKV_AWS_145", "log bucket"),
-                ("S3-002", "logs cannot use KMS"),
-                ("S3-009", "new bucket")
-            ]
-        );
+        let rules: Vec<_> = found.iter().map(|s| (s.rule.as_str(), s.reason.as_str())).collect();
+        assert_eq!(rules, [("CKV_AWS_145", "log bucket"), ("S3-002", "logs cannot use KMS"), ("S3-009", "new bucket")]);
     }
 }

@@ -5,18 +5,11 @@ fn find<'a>(inv: &'a Inventory, name: &str) -> &'a Resource {
     inv.resources
         .iter()
         .find(|r| r.name == name)
-        .unwrap_or_else(|| {
-            panic!(
-                "no `{name}` among {:?}",
-                inv.resources.iter().map(|r| &r.name).collect::<Vec<_>>()
-            )
-        })
+        .unwrap_or_else(|| panic!("no `{name}` among {:?}", inv.resources.iter().map(|r| &r.name).collect::<Vec<_>>()))
 }
 
 fn spec<T: Clone>(inv: &Inventory, name: &str, f: impl Fn(&Spec) -> Option<&T>) -> T {
-    f(&find(inv, name).spec)
-        .cloned()
-        .unwrap_or_else(|| panic!("`{name}` has another kind"))
+    f(&find(inv, name).spec).cloned().unwrap_or_else(|| panic!("`{name}` has another kind"))
 }
 
 fn bucket(inv: &Inventory, name: &str) -> S3Bucket {
@@ -64,23 +57,14 @@ resource "aws_s3_bucket_logging" "by_name" {
     let inv = &scan.inventory;
     let logs = find(inv, "aws_s3_bucket.logs");
     assert!(logs.handles.contains(&"acme-logs".to_string()));
-    let sse = spec(
-        inv,
-        "aws_s3_bucket_server_side_encryption_configuration.logs",
-        |s| match s {
-            Spec::S3EncryptionConfig(c) => Some(c),
-            _ => None,
-        },
-    );
+    let sse = spec(inv, "aws_s3_bucket_server_side_encryption_configuration.logs", |s| match s {
+        Spec::S3EncryptionConfig(c) => Some(c),
+        _ => None,
+    });
     assert_eq!(sse.bucket, known("acme-logs".into()));
     let enc = sse.encryption.known().unwrap();
     assert_eq!(enc.sse_algorithm, known("aws:kms".into()));
-    assert_eq!(
-        enc.kms_key,
-        KeyRef::Customer {
-            reference: "//|aws_kms_key.data".into()
-        }
-    );
+    assert_eq!(enc.kms_key, KeyRef::Customer { reference: "//|aws_kms_key.data".into() });
     let policy = spec(inv, "aws_s3_bucket_policy.anon", |s| match s {
         Spec::S3BucketPolicy(p) => Some(p),
         _ => None,
@@ -90,10 +74,7 @@ resource "aws_s3_bucket_logging" "by_name" {
     assert_eq!(policy.bucket, known("//|aws_s3_bucket.anon".into()));
     let doc = policy.policy.known().expect("policy readable");
     assert_eq!(doc.statements[0].resource[1], "arn:aws:s3:::⟨?⟩/*");
-    assert!(matches!(
-        bucket(inv, "aws_s3_bucket.anon").bucket_name,
-        Some(Value::Unknown { .. })
-    ));
+    assert!(matches!(bucket(inv, "aws_s3_bucket.anon").bucket_name, Some(Value::Unknown { .. })));
 }
 
 #[test]
@@ -126,15 +107,8 @@ resource "aws_s3_bucket" "d" { bucket = local.name }
         Some(Value::Unknown { unknown }) => assert!(unknown.contains("var.unset"), "{unknown}"),
         other => panic!("expected unknown, got {other:?}"),
     }
-    assert_eq!(
-        vol("aws_ebs_volume.c").encrypted,
-        known(true),
-        "both branches agree"
-    );
-    assert_eq!(
-        bucket(inv, "aws_s3_bucket.d").bucket_name,
-        known("acme-prod-data".into())
-    );
+    assert_eq!(vol("aws_ebs_volume.c").encrypted, known(true), "both branches agree");
+    assert_eq!(bucket(inv, "aws_s3_bucket.d").bucket_name, known("acme-prod-data".into()));
 }
 
 #[test]
@@ -181,17 +155,11 @@ resource "aws_launch_template" "unknowable" {
     )]);
     assert!(scan.errors.is_empty(), "{:?}", scan.errors);
     let inv = &scan.inventory;
-    assert!(find(inv, "aws_s3_bucket.b[1]")
-        .handles
-        .contains(&"acme-1".to_string()));
-    let sse = spec(
-        inv,
-        "aws_s3_bucket_server_side_encryption_configuration.b[1]",
-        |s| match s {
-            Spec::S3EncryptionConfig(c) => Some(c),
-            _ => None,
-        },
-    );
+    assert!(find(inv, "aws_s3_bucket.b[1]").handles.contains(&"acme-1".to_string()));
+    let sse = spec(inv, "aws_s3_bucket_server_side_encryption_configuration.b[1]", |s| match s {
+        Spec::S3EncryptionConfig(c) => Some(c),
+        _ => None,
+    });
     assert_eq!(sse.bucket, known("acme-1".into()));
     let scratch = spec(inv, "aws_ebs_volume.v[\"scratch\"]", |s| match s {
         Spec::EbsVolume(v) => Some(v),
@@ -252,28 +220,15 @@ resource "aws_iam_policy" "heredoc" {
         Spec::KmsKey(k) => Some(k),
         _ => None,
     });
-    let doc = key
-        .policy
-        .unwrap()
-        .known()
-        .cloned()
-        .expect("policy readable despite the unknown account id");
+    let doc = key.policy.unwrap().known().cloned().expect("policy readable despite the unknown account id");
     assert_eq!(doc.statements.len(), 2);
     assert!(doc.statements[1].has_public_principal());
-    assert_eq!(
-        doc.statements[0].principal.as_ref().unwrap()[0].id,
-        "arn:aws:iam::⟨?⟩:root"
-    );
+    assert_eq!(doc.statements[0].principal.as_ref().unwrap()[0].id, "arn:aws:iam::⟨?⟩:root");
     let secret = spec(inv, "aws_secretsmanager_secret.s", |s| match s {
         Spec::Secret(s) => Some(s),
         _ => None,
     });
-    assert_eq!(
-        secret.kms_key,
-        KeyRef::AwsManaged {
-            alias: "alias/aws/s3".into()
-        }
-    );
+    assert_eq!(secret.kms_key, KeyRef::AwsManaged { alias: "alias/aws/s3".into() });
     let iam = spec(inv, "aws_iam_policy.heredoc", |s| match s {
         Spec::IamPolicy(p) => Some(p),
         _ => None,
@@ -328,28 +283,16 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
         Spec::KmsKey(k) => assert_eq!(k.rotation_enabled, known(false)),
         _ => unreachable!(),
     }
-    let sse = spec(
-        inv,
-        "module.storage.aws_s3_bucket_server_side_encryption_configuration.this",
-        |s| match s {
-            Spec::S3EncryptionConfig(c) => Some(c),
-            _ => None,
-        },
-    );
+    let sse = spec(inv, "module.storage.aws_s3_bucket_server_side_encryption_configuration.this", |s| match s {
+        Spec::S3EncryptionConfig(c) => Some(c),
+        _ => None,
+    });
     // The key crosses two module boundaries and still names the key in its module.
     assert_eq!(
         sse.encryption.known().unwrap().kms_key,
-        KeyRef::Customer {
-            reference: "live//module.kms|aws_kms_key.this".into()
-        }
+        KeyRef::Customer { reference: "live//module.kms|aws_kms_key.this".into() }
     );
-    assert!(
-        inv.gaps
-            .iter()
-            .any(|g| g.what == "module.vpc" && g.error.contains("does not fetch")),
-        "{:?}",
-        inv.gaps
-    );
+    assert!(inv.gaps.iter().any(|g| g.what == "module.vpc" && g.error.contains("does not fetch")), "{:?}", inv.gaps);
     let secret = spec(inv, "aws_secretsmanager_secret.s", |s| match s {
         Spec::Secret(s) => Some(s),
         _ => None,
@@ -362,22 +305,12 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 #[test]
 fn syntax_errors_name_the_place_and_other_files_are_still_read() {
     let scan = scan_text(&[
-        (
-            "a/main.tf",
-            "resource \"aws_s3_bucket\" \"ok\" { bucket = \"fine\" }\n",
-        ),
-        (
-            "b/broken.tf",
-            "resource \"aws_s3_bucket\" \"bad\" {\n  bucket = \n}\n",
-        ),
+        ("a/main.tf", "resource \"aws_s3_bucket\" \"ok\" { bucket = \"fine\" }\n"),
+        ("b/broken.tf", "resource \"aws_s3_bucket\" \"bad\" {\n  bucket = \n}\n"),
     ]);
     assert_eq!(scan.errors.len(), 1);
     let e = &scan.errors[0];
-    assert_eq!(
-        (e.file.as_str(), e.line, e.column),
-        ("b/broken.tf", 2, 12),
-        "{e}"
-    );
+    assert_eq!((e.file.as_str(), e.line, e.column), ("b/broken.tf", 2, 12), "{e}");
     assert!(e.message.contains("expected"), "{e}");
     find(&scan.inventory, "aws_s3_bucket.ok");
 }
@@ -389,22 +322,11 @@ fn locations_and_suppressions() {
         "\n# encguard:ignore S3-002 server access logs cannot use SSE-KMS\nresource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\"\n  policy = \"{}\"\n}\n",
     )]);
     let r = find(&scan.inventory, "aws_s3_bucket.logs");
-    assert_eq!(
-        r.location,
-        Location::File {
-            format: "terraform".into(),
-            file: "s3.tf".into(),
-            line: 3,
-            column: 1
-        }
-    );
+    assert_eq!(r.location, Location::File { format: "terraform".into(), file: "s3.tf".into(), line: 3, column: 1 });
     assert_eq!(r.attributes["policy"], Position { line: 5, column: 3 });
     assert_eq!(
         r.suppressions,
-        vec![InlineSuppression {
-            rule: "S3-002".into(),
-            reason: "server access logs cannot use SSE-KMS".into()
-        }]
+        vec![InlineSuppression { rule: "S3-002".into(), reason: "server access logs cannot use SSE-KMS".into() }]
     );
 }
 
@@ -429,32 +351,18 @@ fn plans_resolve_unknown_values_through_configuration_references() {
        "expressions": {"kms_key_id": {"references": ["aws_kms_key.this.arn", "aws_kms_key.this"]}}}]}}}}}
 }"#;
     let inv = crate::scan_plan("plan.json", plan).unwrap();
-    assert_eq!(
-        inv.resources.len(),
-        3,
-        "the deleted bucket is gone; the deleted key stays for its dependents"
-    );
+    assert_eq!(inv.resources.len(), 3, "the deleted bucket is gone; the deleted key stays for its dependents");
     let db = find(&inv, "module.db.aws_db_instance.main");
     assert_eq!(db.scope, "module.db");
     match &db.spec {
-        Spec::RdsInstance(d) => assert_eq!(
-            d.kms_key,
-            KeyRef::Customer {
-                reference: "aws_kms_key.this".into()
-            }
-        ),
+        Spec::RdsInstance(d) => assert_eq!(d.kms_key, KeyRef::Customer { reference: "aws_kms_key.this".into() }),
         _ => unreachable!(),
     }
     match &find(&inv, "aws_kms_key.old").spec {
         Spec::KmsKey(k) => assert_eq!(k.planned_action.as_deref(), Some("delete")),
         _ => unreachable!(),
     }
-    assert!(find(&inv, "aws_kms_key.old")
-        .handles
-        .contains(&"arn:aws:kms:eu-west-1:1:key/old".to_string()));
-    assert!(matches!(
-        find(&inv, "aws_kms_key.k").location,
-        Location::File { line: 4, .. }
-    ));
+    assert!(find(&inv, "aws_kms_key.old").handles.contains(&"arn:aws:kms:eu-west-1:1:key/old".to_string()));
+    assert!(matches!(find(&inv, "aws_kms_key.k").location, Location::File { line: 4, .. }));
     assert!(crate::scan_plan("plan.json", "{\"format_version\": ").is_err());
 }

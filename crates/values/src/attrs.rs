@@ -22,9 +22,7 @@ fn unknown<T>(v: &Val) -> Value<T> {
 
 impl<'a> Attrs<'a> {
     pub fn new(value: &'a Val) -> Attrs<'a> {
-        Attrs {
-            map: value.as_map().unwrap_or(&EMPTY),
-        }
+        Attrs { map: value.as_map().unwrap_or(&EMPTY) }
     }
 
     pub fn new_map(map: &'a BTreeMap<String, Val>) -> Attrs<'a> {
@@ -54,10 +52,9 @@ impl<'a> Attrs<'a> {
     pub fn number(&self, name: &str) -> Field<u32> {
         self.get(name).map(|v| match v {
             Val::Num(n) => Value::Known(*n as u32),
-            Val::Str(s) => s
-                .parse()
-                .map(Value::Known)
-                .unwrap_or_else(|_| Value::unknown(format!("`{name}` is not a number"))),
+            Val::Str(s) => {
+                s.parse().map(Value::Known).unwrap_or_else(|_| Value::unknown(format!("`{name}` is not a number")))
+            }
             other => unknown(other),
         })
     }
@@ -100,9 +97,7 @@ impl<'a> Attrs<'a> {
             Some(Val::Str(s)) if s.is_empty() => KeyRef::ServiceDefault,
             Some(Val::Str(s)) => KeyRef::literal(s),
             Some(Val::Unknown(u)) => match &u.refers_to {
-                Some(address) => KeyRef::Customer {
-                    reference: address.clone(),
-                },
+                Some(address) => KeyRef::Customer { reference: address.clone() },
                 None => KeyRef::unresolved(u.reason.clone()),
             },
             Some(other) => KeyRef::unresolved(format!("`{name}` is {}", other.describe())),
@@ -114,12 +109,14 @@ impl<'a> Attrs<'a> {
     /// the policy readable; an unknown element makes it unknown.
     pub fn policy(&self, name: &str) -> Field<PolicyDocument> {
         self.get(name).map(|v| {
-            let text = match v {
+            // A policy written as an object (jsonencode's input, CloudFormation) is rendered
+            // to JSON first; its unknown parts then stand as holes in strings.
+            let rendered = match v {
+                Val::Map(_) => v.to_json(),
+                other => other.clone(),
+            };
+            let text = match &rendered {
                 Val::Str(s) => s.clone(),
-                Val::Map(_) => match v.to_json() {
-                    Val::Str(s) => s,
-                    other => return unknown(&other),
-                },
                 Val::Unknown(u) => match &u.partial {
                     Some(p) if p.trim_start().starts_with('{') => p.clone(),
                     _ => return Value::unknown(u.reason.clone()),
@@ -139,10 +136,9 @@ impl<'a> Attrs<'a> {
             None => Ok(Vec::new()),
             Some(Val::List(items)) => Ok(items.iter().map(Attrs::new).collect()),
             Some(m @ Val::Map(_)) => Ok(vec![Attrs::new(m)]),
-            Some(other) => Err(other.first_unknown().map_or_else(
-                || format!("`{name}` is {}", other.describe()),
-                |u| u.reason.clone(),
-            )),
+            Some(other) => Err(other
+                .first_unknown()
+                .map_or_else(|| format!("`{name}` is {}", other.describe()), |u| u.reason.clone())),
         }
     }
 
@@ -154,10 +150,7 @@ impl<'a> Attrs<'a> {
     /// Tags, when known.
     pub fn tags(&self) -> BTreeMap<String, String> {
         match self.get("tags") {
-            Some(Val::Map(m)) => m
-                .iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect(),
+            Some(Val::Map(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect(),
             _ => BTreeMap::new(),
         }
     }

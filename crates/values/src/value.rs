@@ -37,11 +37,7 @@ pub const HANDLE_KEY: &str = "\u{0}handle";
 
 impl Val {
     pub fn unknown(reason: impl Into<String>) -> Val {
-        Val::Unknown(Box::new(Unknown {
-            reason: reason.into(),
-            refers_to: None,
-            partial: None,
-        }))
+        Val::Unknown(Box::new(Unknown { reason: reason.into(), refers_to: None, partial: None }))
     }
 
     /// A computed attribute of the resource `address` (resolvable everywhere as
@@ -90,9 +86,7 @@ impl Val {
             Val::Bool(b) => Ok(b.to_string()),
             Val::Null => Err(Val::unknown("a null value was used in a string")),
             Val::Unknown(_) => Err(self.clone()),
-            Val::List(_) | Val::Map(_) => Err(Val::unknown(
-                "a collection was used where a string is expected",
-            )),
+            Val::List(_) | Val::Map(_) => Err(Val::unknown("a collection was used where a string is expected")),
         }
     }
 
@@ -102,10 +96,7 @@ impl Val {
             Val::Str(s) if s == "true" => Ok(true),
             Val::Str(s) if s == "false" => Ok(false),
             Val::Unknown(_) => Err(self.clone()),
-            other => Err(Val::unknown(format!(
-                "{} is not a boolean",
-                other.describe()
-            ))),
+            other => Err(Val::unknown(format!("{} is not a boolean", other.describe()))),
         }
     }
 
@@ -145,14 +136,10 @@ impl Val {
             serde_json::Value::Bool(b) => Val::Bool(*b),
             serde_json::Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
             serde_json::Value::String(s) => Val::Str(s.clone()),
-            serde_json::Value::Array(items) => {
-                Val::List(items.iter().map(Val::from_json).collect())
+            serde_json::Value::Array(items) => Val::List(items.iter().map(Val::from_json).collect()),
+            serde_json::Value::Object(map) => {
+                Val::Map(map.iter().map(|(k, v)| (k.clone(), Val::from_json(v))).collect())
             }
-            serde_json::Value::Object(map) => Val::Map(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), Val::from_json(v)))
-                    .collect(),
-            ),
         }
     }
 }
@@ -183,11 +170,7 @@ fn write_json(v: &Val, out: &mut String, unknown: &mut Option<Unknown>, opaque: 
         }
         Val::Map(map) => {
             out.push('{');
-            for (i, (k, item)) in map
-                .iter()
-                .filter(|(k, _)| !k.starts_with('\u{0}'))
-                .enumerate()
-            {
+            for (i, (k, item)) in map.iter().filter(|(k, _)| !k.starts_with('\u{0}')).enumerate() {
                 if i > 0 {
                     out.push(',');
                 }

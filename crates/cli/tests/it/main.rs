@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 /// Runs encguard in `dir` with a fixed date and no colour.
@@ -81,10 +78,7 @@ fn scanning_the_examples_reports_every_section_and_exits_1() {
         "7b. Load balancers",
         "7c. CloudFront",
     ] {
-        assert!(
-            text.lines().any(|l| l == section),
-            "no findings in {section}"
-        );
+        assert!(text.lines().any(|l| l == section), "no findings in {section}");
     }
     insta::assert_snapshot!("scan_examples_text", text);
 }
@@ -105,12 +99,7 @@ fn thresholds_and_rule_selection_decide_the_exit_code() {
     let o = encguard(&["scan", "examples/", "--rule", "S3-001"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     // The examples hold critical failures (a public key policy).
-    assert_eq!(
-        encguard(&["scan", "examples/", "--fail-on", "critical"])
-            .status
-            .code(),
-        Some(1)
-    );
+    assert_eq!(encguard(&["scan", "examples/", "--fail-on", "critical"]).status.code(), Some(1));
     // Without the critical rules, nothing is critical.
     let o = encguard(&[
         "scan",
@@ -129,23 +118,14 @@ fn thresholds_and_rule_selection_decide_the_exit_code() {
         "EBS-004",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert_eq!(
-        encguard(&["scan", "examples/", "--rule", "NOPE-1"])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(encguard(&["scan", "examples/", "--rule", "NOPE-1"]).status.code(), Some(2));
 }
 
 #[test]
 fn bad_input_is_an_error_that_loses_nothing() {
     let dir = temp_dir("bad-input");
     std::fs::write(dir.join("good.json"), ONE_BUCKET).unwrap();
-    std::fs::write(
-        dir.join("broken.json"),
-        "{\"schema_version\": 1,\n \"resources\": [\n  {\"name\": }\n]}",
-    )
-    .unwrap();
+    std::fs::write(dir.join("broken.json"), "{\"schema_version\": 1,\n \"resources\": [\n  {\"name\": }\n]}").unwrap();
     std::fs::write(dir.join("unrelated.json"), "{\"name\": \"package\"}").unwrap();
     let o = encguard_in(&dir, &["scan", "."]);
     assert_eq!(o.status.code(), Some(2));
@@ -162,11 +142,7 @@ fn bad_input_is_an_error_that_loses_nothing() {
 #[test]
 fn policy_file_errors_name_the_line() {
     let dir = temp_dir("policy-errors");
-    std::fs::write(
-        dir.join("encguard.toml"),
-        "[tls]\nminimum_version = \"1.2\"\nmaximum_version = \"1.3\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("encguard.toml"), "[tls]\nminimum_version = \"1.2\"\nmaximum_version = \"1.3\"\n").unwrap();
     std::fs::write(dir.join("inv.json"), ONE_BUCKET).unwrap();
     let o = encguard_in(&dir, &["scan", "inv.json"]);
     assert_eq!(o.status.code(), Some(2));
@@ -184,40 +160,14 @@ fn exceptions_suppress_and_are_counted_and_expired_ones_are_reported() {
          [[exceptions]]\nrule = \"S3-006\"\nresource = \"aws_s3_bucket.logs\"\nreason = \"log delivery\"\nexpires = \"2026-06-01\"\n",
     )
     .unwrap();
-    let o = encguard_in(
-        &dir,
-        &[
-            "scan",
-            "inv.json",
-            "--policy",
-            "policy.toml",
-            "--format",
-            "json",
-        ],
-    );
+    let o = encguard_in(&dir, &["scan", "inv.json", "--policy", "policy.toml", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let s3_004 = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "S3-004")
-        .unwrap();
+    let s3_004 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "S3-004").unwrap();
     assert_eq!(s3_004["suppression"]["reason"], "private VPC endpoint only");
     assert_eq!(report["summary"]["suppressed"], 1);
-    assert!(report["notices"][0]
-        .as_str()
-        .unwrap()
-        .contains("expired on 2026-06-01"));
-    let s3_006 = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "S3-006")
-        .unwrap();
-    assert!(
-        s3_006["suppression"].is_null(),
-        "an expired exception does not suppress"
-    );
+    assert!(report["notices"][0].as_str().unwrap().contains("expired on 2026-06-01"));
+    let s3_006 = report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "S3-006").unwrap();
+    assert!(s3_006["suppression"].is_null(), "an expired exception does not suppress");
 }
 
 #[test]
@@ -226,21 +176,11 @@ fn init_writes_the_default_policy_once() {
     assert_eq!(encguard_in(&dir, &["init"]).status.code(), Some(0));
     let written = std::fs::read_to_string(dir.join("encguard.toml")).unwrap();
     assert!(written.contains("[key_tiers]"));
-    assert_eq!(
-        encguard_in(&dir, &["init"]).status.code(),
-        Some(2),
-        "does not overwrite"
-    );
-    assert_eq!(
-        encguard_in(&dir, &["init", "--force"]).status.code(),
-        Some(0)
-    );
+    assert_eq!(encguard_in(&dir, &["init"]).status.code(), Some(2), "does not overwrite");
+    assert_eq!(encguard_in(&dir, &["init", "--force"]).status.code(), Some(0));
     // The written file is a valid policy.
     std::fs::write(dir.join("inv.json"), ONE_BUCKET).unwrap();
-    assert_eq!(
-        encguard_in(&dir, &["scan", "inv.json"]).status.code(),
-        Some(1)
-    );
+    assert_eq!(encguard_in(&dir, &["scan", "inv.json"]).status.code(), Some(1));
 }
 
 #[test]
@@ -250,12 +190,7 @@ fn schema_describes_the_inventory() {
     let schema: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(schema["title"], "Inventory");
     let text = stdout(&o);
-    for kind in [
-        "kms_key",
-        "s3_bucket",
-        "cloudfront_distribution",
-        "dax_cluster",
-    ] {
+    for kind in ["kms_key", "s3_bucket", "cloudfront_distribution", "dax_cluster"] {
         assert!(text.contains(kind), "schema lacks {kind}");
     }
 }

@@ -85,17 +85,9 @@ mod tests {
         assert_eq!(CATALOG.len(), 61);
         let ids: BTreeSet<_> = CATALOG.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), 61, "duplicate rule ids");
-        for (area, count) in [
-            ("KMS", 8),
-            ("SM", 4),
-            ("S3", 9),
-            ("EBS", 6),
-            ("RDS", 10),
-            ("DDB", 6),
-            ("ACM", 6),
-            ("LB", 7),
-            ("CF", 5),
-        ] {
+        for (area, count) in
+            [("KMS", 8), ("SM", 4), ("S3", 9), ("EBS", 6), ("RDS", 10), ("DDB", 6), ("ACM", 6), ("LB", 7), ("CF", 5)]
+        {
             for n in 1..=count {
                 let id = format!("{area}-{n:03}");
                 assert!(ids.contains(id.as_str()), "{id} is missing");
@@ -110,11 +102,7 @@ mod tests {
             for heading in ["## What it checks", "## Why", "## Example", "## Fix"] {
                 assert!(doc.contains(heading), "{} lacks `{heading}`", rule.id);
             }
-            assert!(
-                !rule.title.is_empty() && !rule.fix.is_empty(),
-                "{} lacks a title or fix",
-                rule.id
-            );
+            assert!(!rule.title.is_empty() && !rule.fix.is_empty(), "{} lacks a title or fix", rule.id);
         }
     }
 

@@ -2,9 +2,7 @@ use super::{arn_region, days_left, judge_algorithm};
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{
-    ClassicLoadBalancer, CloudfrontDistribution, Listener, Resource, Spec, Value,
-};
+use encguard_model::{ClassicLoadBalancer, CloudfrontDistribution, Listener, Resource, Spec, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -48,38 +46,19 @@ fn check(ctx: &Context, out: &mut Out) {
             _ => continue,
         };
         if !references.is_empty() {
-            let parts: Vec<Eval> = references
-                .into_iter()
-                .map(|c| judge(ctx, r, c, region))
-                .collect();
-            out.judge(
-                r,
-                combine(
-                    parts,
-                    "every attached certificate is issued, valid, strong and in region",
-                ),
-            );
+            let parts: Vec<Eval> = references.into_iter().map(|c| judge(ctx, r, c, region)).collect();
+            out.judge(r, combine(parts, "every attached certificate is issued, valid, strong and in region"));
         }
     }
 }
 
-fn listener_certificates<'a>(
-    ctx: &Context<'a>,
-    r: &Resource,
-    l: &'a Listener,
-) -> Vec<&'a Value<String>> {
-    l.certificates
-        .iter()
-        .chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref()))
-        .collect()
+fn listener_certificates<'a>(ctx: &Context<'a>, r: &Resource, l: &'a Listener) -> Vec<&'a Value<String>> {
+    l.certificates.iter().chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref())).collect()
 }
 
 fn classic_certificates(elb: &ClassicLoadBalancer) -> Vec<&Value<String>> {
     match &elb.listeners {
-        Some(Value::Known(listeners)) => listeners
-            .iter()
-            .filter_map(|l| l.ssl_certificate_id.as_ref())
-            .collect(),
+        Some(Value::Known(listeners)) => listeners.iter().filter_map(|l| l.ssl_certificate_id.as_ref()).collect(),
         _ => Vec::new(),
     }
 }
@@ -88,22 +67,13 @@ fn cloudfront_certificate(d: &CloudfrontDistribution) -> Vec<&Value<String>> {
     d.viewer_certificate.acm_certificate_arn.iter().collect()
 }
 
-fn judge(
-    ctx: &Context,
-    consumer: &Resource,
-    reference: &Value<String>,
-    region: Option<&str>,
-) -> Eval {
+fn judge(ctx: &Context, consumer: &Resource, reference: &Value<String>, region: Option<&str>) -> Eval {
     let reference = reference.get()?;
     if reference.contains(":iam:") {
-        return Ok(Verdict::not_applicable(
-            "an IAM server certificate (LB-006)",
-        ));
+        return Ok(Verdict::not_applicable("an IAM server certificate (LB-006)"));
     }
     let found = ctx.lookup(consumer, reference);
-    let cert_region = found
-        .and_then(|c| c.region.as_deref())
-        .or_else(|| arn_region(reference));
+    let cert_region = found.and_then(|c| c.region.as_deref()).or_else(|| arn_region(reference));
     if let (Some(want), Some(have)) = (region, cert_region) {
         if want != have {
             return Ok(Verdict::fail(format!(
@@ -116,9 +86,7 @@ fn judge(
         Spec::AcmCertificate(cert) => Some((c, cert)),
         _ => None,
     }) else {
-        return Err(format!(
-            "certificate `{reference}` is not described in this scan"
-        ));
+        return Err(format!("certificate `{reference}` is not described in this scan"));
     };
     let name = &cert_resource.name;
     if let Some(status) = cert.status.value()?.filter(|s| *s != "ISSUED") {
@@ -126,15 +94,10 @@ fn judge(
     }
     if let Some((date, days)) = days_left(ctx, cert)? {
         if days < 0 {
-            return Ok(Verdict::fail(format!(
-                "certificate `{name}` expired on {date}"
-            )));
+            return Ok(Verdict::fail(format!("certificate `{name}` expired on {date}")));
         }
         if days <= ctx.policy.certificates.expiry_window_days {
-            return Ok(
-                Verdict::fail(format!("certificate `{name}` expires on {date}"))
-                    .severity(Severity::Medium),
-            );
+            return Ok(Verdict::fail(format!("certificate `{name}` expires on {date}")).severity(Severity::Medium));
         }
     }
     let algorithm = judge_algorithm(cert)?;
@@ -145,9 +108,7 @@ fn judge(
             ..algorithm
         });
     }
-    Ok(Verdict::pass(format!(
-        "certificate `{name}` is issued, valid and strong"
-    )))
+    Ok(Verdict::pass(format!("certificate `{name}` is issued, valid and strong")))
 }
 
 #[cfg(test)]

@@ -40,17 +40,9 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, _r: &Resource, cert: &AcmCertificate) -> Eval {
     let Some((date, days)) = days_left(ctx, cert)? else {
-        return match cert
-            .certificate_type
-            .or_default_to("AMAZON_ISSUED".into())?
-            .as_str()
-        {
-            "IMPORTED" => {
-                Err("the imported certificate's expiry cannot be read from this source".into())
-            }
-            _ => Ok(Verdict::not_applicable(
-                "ACM issues the certificate at apply time and renews it (ACM-003)",
-            )),
+        return match cert.certificate_type.or_default_to("AMAZON_ISSUED".into())?.as_str() {
+            "IMPORTED" => Err("the imported certificate's expiry cannot be read from this source".into()),
+            _ => Ok(Verdict::not_applicable("ACM issues the certificate at apply time and renews it (ACM-003)")),
         };
     };
     let in_use = cert.in_use.or_default_to(true)?;
@@ -61,10 +53,7 @@ fn judge(ctx: &Context, _r: &Resource, cert: &AcmCertificate) -> Eval {
         d => return Ok(Verdict::pass(format!("valid until {date} ({d} days)"))),
     };
     let severity = if in_use { severity } else { Severity::Low };
-    Ok(Verdict::fail(message)
-        .at("not_after")
-        .evidence(date)
-        .severity(severity))
+    Ok(Verdict::fail(message).at("not_after").evidence(date).severity(severity))
 }
 
 #[cfg(test)]

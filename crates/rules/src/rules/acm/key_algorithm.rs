@@ -52,12 +52,7 @@ mod tests {
                 {"kind": "acm_certificate", "name": "weak", "key_algorithm": "RSA_1024"},
                 {"kind": "acm_certificate", "name": "var", "key_algorithm": {"unknown": "var.alg has no value"}},
             ]),
-            &[
-                ("default", Pass),
-                ("ec", Pass),
-                ("weak", Fail),
-                ("var", Unknown),
-            ],
+            &[("default", Pass), ("ec", Pass), ("weak", Fail), ("var", Unknown)],
         );
     }
 }

@@ -12,14 +12,7 @@ use crate::rule::{FieldExt, Verdict};
 use encguard_model::AcmCertificate;
 
 /// Key algorithms the policy accepts.
-const STRONG: &[&str] = &[
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "EC_prime256v1",
-    "EC_secp384r1",
-    "EC_secp521r1",
-];
+const STRONG: &[&str] = &["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"];
 
 /// ACM-002's judgement of a certificate's key.
 pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, String> {
@@ -27,24 +20,18 @@ pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, String> 
     Ok(if STRONG.contains(&algorithm.as_str()) {
         Verdict::pass(format!("key algorithm {algorithm}"))
     } else {
-        Verdict::fail(format!(
-            "key algorithm {algorithm} is weaker than RSA 2048 or EC P-256"
-        ))
-        .at("key_algorithm")
-        .evidence(&algorithm)
+        Verdict::fail(format!("key algorithm {algorithm} is weaker than RSA 2048 or EC P-256"))
+            .at("key_algorithm")
+            .evidence(&algorithm)
     })
 }
 
 /// Days until the certificate expires, when its expiry is known.
-pub(crate) fn days_left(
-    ctx: &Context,
-    cert: &AcmCertificate,
-) -> Result<Option<(Date, i64)>, String> {
+pub(crate) fn days_left(ctx: &Context, cert: &AcmCertificate) -> Result<Option<(Date, i64)>, String> {
     let Some(not_after) = cert.not_after.value()? else {
         return Ok(None);
     };
-    let date =
-        Date::parse(not_after).ok_or_else(|| format!("expiry `{not_after}` is not a date"))?;
+    let date = Date::parse(not_after).ok_or_else(|| format!("expiry `{not_after}` is not a date"))?;
     Ok(Some((date, ctx.today.days_until(date))))
 }
 

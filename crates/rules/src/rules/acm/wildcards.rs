@@ -41,11 +41,9 @@ fn judge(cert: &AcmCertificate) -> Eval {
     let mut names: Vec<String> = cert.domain_name.value()?.into_iter().cloned().collect();
     names.extend(cert.subject_alternative_names.or_default_to(Vec::new())?);
     match names.iter().find(|n| n.starts_with('*')) {
-        Some(wildcard) => Ok(
-            Verdict::fail(format!("covers the wildcard name {wildcard}"))
-                .at("domain_name")
-                .evidence(wildcard),
-        ),
+        Some(wildcard) => {
+            Ok(Verdict::fail(format!("covers the wildcard name {wildcard}")).at("domain_name").evidence(wildcard))
+        }
         None => Ok(Verdict::pass("names specific hosts")),
     }
 }
@@ -64,16 +62,7 @@ mod tests {
             {"kind": "acm_certificate", "name": "wild", "domain_name": "example.com", "subject_alternative_names": ["*.example.com"]},
             {"kind": "acm_certificate", "name": "var", "domain_name": {"unknown": "var.domain has no value"}},
         ]);
-        expect(
-            &ACM_005,
-            resources.clone(),
-            &[("specific", Pass), ("wild", Fail), ("var", Unknown)],
-        );
-        assert!(run_with(
-            &ACM_005,
-            "[certificates]\nallow_wildcards = true\n",
-            resources
-        )
-        .is_empty());
+        expect(&ACM_005, resources.clone(), &[("specific", Pass), ("wild", Fail), ("var", Unknown)]);
+        assert!(run_with(&ACM_005, "[certificates]\nallow_wildcards = true\n", resources).is_empty());
     }
 }

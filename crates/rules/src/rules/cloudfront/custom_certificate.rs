@@ -44,38 +44,23 @@ fn judge(ctx: &Context, r: &encguard_model::Resource, d: &CloudfrontDistribution
         return Ok(Verdict::fail("serves an IAM server certificate").at("viewer_certificate"));
     }
     let Some(arn) = cert.acm_certificate_arn.value()? else {
-        return Ok(Verdict::not_applicable(
-            "uses the default CloudFront certificate (CF-002)",
-        ));
+        return Ok(Verdict::not_applicable("uses the default CloudFront certificate (CF-002)"));
     };
-    let region = ctx
-        .lookup(r, arn)
-        .and_then(|c| c.region.as_deref())
-        .or_else(|| arn_region(arn));
+    let region = ctx.lookup(r, arn).and_then(|c| c.region.as_deref()).or_else(|| arn_region(arn));
     match region {
         Some("us-east-1") => {}
         Some(other) => {
-            return Ok(Verdict::fail(format!(
-                "the certificate is in {other}; CloudFront reads only us-east-1"
-            ))
-            .at("viewer_certificate")
-            .evidence(arn))
+            return Ok(Verdict::fail(format!("the certificate is in {other}; CloudFront reads only us-east-1"))
+                .at("viewer_certificate")
+                .evidence(arn))
         }
         None => return Err(format!("the region of certificate `{arn}` is not known")),
     }
-    match cert
-        .ssl_support_method
-        .or_default_to("sni-only".into())?
-        .as_str()
-    {
-        "sni-only" => Ok(Verdict::pass(
-            "an ACM certificate from us-east-1, served with SNI",
-        )),
-        other => Ok(
-            Verdict::fail(format!("served with {other} instead of sni-only"))
-                .at("viewer_certificate")
-                .evidence(other),
-        ),
+    match cert.ssl_support_method.or_default_to("sni-only".into())?.as_str() {
+        "sni-only" => Ok(Verdict::pass("an ACM certificate from us-east-1, served with SNI")),
+        other => Ok(Verdict::fail(format!("served with {other} instead of sni-only"))
+            .at("viewer_certificate")
+            .evidence(other)),
     }
 }
 
@@ -99,14 +84,7 @@ mod tests {
                 {"kind": "cloudfront_distribution", "name": "default", "viewer_certificate": {"cloudfront_default_certificate": true}},
                 {"kind": "cloudfront_distribution", "name": "var", "viewer_certificate": {"acm_certificate_arn": {"unknown": "var.cert has no value"}}},
             ]),
-            &[
-                ("ok", Pass),
-                ("eu", Fail),
-                ("vip", Fail),
-                ("iam", Fail),
-                ("default", NotApplicable),
-                ("var", Unknown),
-            ],
+            &[("ok", Pass), ("eu", Fail), ("vip", Fail), ("iam", Fail), ("default", NotApplicable), ("var", Unknown)],
         );
     }
 }

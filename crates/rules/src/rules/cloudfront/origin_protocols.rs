@@ -42,10 +42,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(d: &CloudfrontDistribution) -> Eval {
     let origins = d.origins.or_default_to(Vec::new())?;
     let behaviors = d.behaviors.or_default_to(Vec::new())?;
-    combine(
-        origins.iter().map(|o| judge_origin(o, &behaviors)),
-        "every origin is reached over HTTPS",
-    )
+    combine(origins.iter().map(|o| judge_origin(o, &behaviors)), "every origin is reached over HTTPS")
 }
 
 fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
@@ -53,11 +50,9 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
     // A domain known only after apply (a load balancer's DNS name) is not a website endpoint.
     if let Ok(Some(domain)) = origin.domain_name.value() {
         if domain.contains(".s3-website") {
-            return Ok(Verdict::fail(format!(
-                "origin {id} is an S3 website endpoint, which serves only HTTP"
-            ))
-            .at("origins")
-            .evidence(domain));
+            return Ok(Verdict::fail(format!("origin {id} is an S3 website endpoint, which serves only HTTP"))
+                .at("origins")
+                .evidence(domain));
         }
     }
     if origin.s3_origin {
@@ -67,12 +62,10 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
     match policy.as_str() {
         "https-only" => Ok(Verdict::pass(format!("origin {id} is https-only"))),
         "match-viewer" => {
-            for b in behaviors.iter().filter(|b| {
-                b.target_origin_id
-                    .as_ref()
-                    .and_then(|t| t.known())
-                    .is_none_or(|t| *t == id)
-            }) {
+            for b in behaviors
+                .iter()
+                .filter(|b| b.target_origin_id.as_ref().and_then(|t| t.known()).is_none_or(|t| *t == id))
+            {
                 let viewer = b.viewer_protocol_policy.or_default_to(String::new())?;
                 if !viewer_policy_is_https(&viewer) {
                     return Ok(Verdict::fail(format!(
@@ -82,15 +75,9 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
                     .at("origins"));
                 }
             }
-            Ok(Verdict::pass(format!(
-                "origin {id} matches viewers, who all use HTTPS"
-            )))
+            Ok(Verdict::pass(format!("origin {id} matches viewers, who all use HTTPS")))
         }
-        other => Ok(
-            Verdict::fail(format!("origin {id} is reached with {other}"))
-                .at("origins")
-                .evidence(other),
-        ),
+        other => Ok(Verdict::fail(format!("origin {id} is reached with {other}")).at("origins").evidence(other)),
     }
 }
 
@@ -103,9 +90,12 @@ mod tests {
 
     #[test]
     fn origin_protocols() {
-        let https_behavior = json!([{"path_pattern": "*", "target_origin_id": "app", "viewer_protocol_policy": "https-only"}]);
-        let http_behavior = json!([{"path_pattern": "*", "target_origin_id": "app", "viewer_protocol_policy": "allow-all"}]);
-        let custom = |p: &str| json!([{"origin_id": "app", "domain_name": "app.example.com", "origin_protocol_policy": p}]);
+        let https_behavior =
+            json!([{"path_pattern": "*", "target_origin_id": "app", "viewer_protocol_policy": "https-only"}]);
+        let http_behavior =
+            json!([{"path_pattern": "*", "target_origin_id": "app", "viewer_protocol_policy": "allow-all"}]);
+        let custom =
+            |p: &str| json!([{"origin_id": "app", "domain_name": "app.example.com", "origin_protocol_policy": p}]);
         expect(
             &CF_004,
             json!([

@@ -44,10 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
         if !custom.is_empty() {
             out.judge(
                 r,
-                combine(
-                    custom.into_iter().map(|o| judge(ctx, o)),
-                    "every custom origin allows only current TLS",
-                ),
+                combine(custom.into_iter().map(|o| judge(ctx, o)), "every custom origin allows only current TLS"),
             );
         }
     }
@@ -56,10 +53,8 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, origin: &Origin) -> Eval {
     let id = origin.origin_id.or_default_to(String::new())?;
     let Some(protocols) = origin.origin_ssl_protocols.value()? else {
-        return Ok(Verdict::fail(format!(
-            "origin {id} does not list its SSL protocols; the default includes TLSv1"
-        ))
-        .at("origins"));
+        return Ok(Verdict::fail(format!("origin {id} does not list its SSL protocols; the default includes TLSv1"))
+            .at("origins"));
     };
     let minimum = ctx.policy.tls.minimum_version;
     let old: Vec<&str> = protocols
@@ -72,16 +67,9 @@ fn judge(ctx: &Context, origin: &Origin) -> Eval {
         })
         .collect();
     if old.is_empty() {
-        Ok(Verdict::pass(format!(
-            "origin {id} allows {}",
-            protocols.join(", ")
-        )))
+        Ok(Verdict::pass(format!("origin {id} allows {}", protocols.join(", "))))
     } else {
-        Ok(
-            Verdict::fail(format!("origin {id} allows {}", old.join(", ")))
-                .at("origins")
-                .evidence(protocols.join(", ")),
-        )
+        Ok(Verdict::fail(format!("origin {id} allows {}", old.join(", "))).at("origins").evidence(protocols.join(", ")))
     }
 }
 
@@ -102,16 +90,7 @@ mod tests {
             {"kind": "cloudfront_distribution", "name": "var", "origins": origin(json!({"unknown": "var.protocols has no value"}))},
             {"kind": "cloudfront_distribution", "name": "s3_only", "origins": [{"origin_id": "s3", "s3_origin": true}]},
         ]);
-        expect(
-            &CF_005,
-            resources.clone(),
-            &[
-                ("tls12", Pass),
-                ("old", Fail),
-                ("unset", Fail),
-                ("var", Unknown),
-            ],
-        );
+        expect(&CF_005, resources.clone(), &[("tls12", Pass), ("old", Fail), ("unset", Fail), ("var", Unknown)]);
         expect_silent(&CF_005, resources, &["s3_only"]);
     }
 }

@@ -45,12 +45,9 @@ fn judge(d: &CloudfrontDistribution) -> Eval {
         Ok(if viewer_policy_is_https(&policy) {
             Verdict::pass(format!("{}: {policy}", b.path_pattern))
         } else {
-            Verdict::fail(format!(
-                "behaviour {} allows HTTP ({policy})",
-                b.path_pattern
-            ))
-            .at("behaviors")
-            .evidence(&policy)
+            Verdict::fail(format!("behaviour {} allows HTTP ({policy})", b.path_pattern))
+                .at("behaviors")
+                .evidence(&policy)
         })
     });
     combine(parts, "every behaviour keeps viewers on HTTPS")

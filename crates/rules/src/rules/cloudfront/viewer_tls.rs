@@ -41,33 +41,25 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
     let cert = &d.viewer_certificate;
-    let custom =
-        cert.acm_certificate_arn.value()?.is_some() || cert.iam_certificate_id.value()?.is_some();
+    let custom = cert.acm_certificate_arn.value()?.is_some() || cert.iam_certificate_id.value()?.is_some();
     if !custom {
         return Ok(if ctx.policy.cloudfront.allow_default_certificate {
             Verdict::pass("the default certificate is accepted by the policy for *.cloudfront.net distributions")
         } else {
-            Verdict::fail("the default CloudFront certificate allows TLS 1.0")
-                .at("viewer_certificate")
+            Verdict::fail("the default CloudFront certificate allows TLS 1.0").at("viewer_certificate")
         });
     }
-    let version = cert
-        .minimum_protocol_version
-        .or_default_to("TLSv1".into())?;
+    let version = cert.minimum_protocol_version.or_default_to("TLSv1".into())?;
     let minimum = ctx.policy.tls.minimum_version;
     match cloudfront_minimum(&version) {
         Some(Ok(v)) if v >= minimum => Ok(Verdict::pass(format!("{version} allows {v} and later"))),
-        Some(Ok(v)) => Ok(
-            Verdict::fail(format!("{version} allows {v}; the minimum is {minimum}"))
-                .at("viewer_certificate")
-                .evidence(&version),
-        ),
-        Some(Err(())) => Ok(Verdict::fail(format!("{version} allows SSLv3"))
+        Some(Ok(v)) => Ok(Verdict::fail(format!("{version} allows {v}; the minimum is {minimum}"))
             .at("viewer_certificate")
             .evidence(&version)),
-        None => Err(format!(
-            "minimum protocol version `{version}` is not one CloudFront defines"
-        )),
+        Some(Err(())) => {
+            Ok(Verdict::fail(format!("{version} allows SSLv3")).at("viewer_certificate").evidence(&version))
+        }
+        None => Err(format!("minimum protocol version `{version}` is not one CloudFront defines")),
     }
 }
 
@@ -92,20 +84,8 @@ mod tests {
         expect(
             &CF_002,
             resources.clone(),
-            &[
-                ("v2021", Pass),
-                ("v2025", Pass),
-                ("v13", Pass),
-                ("old", Fail),
-                ("default_cert", Fail),
-                ("var", Unknown),
-            ],
+            &[("v2021", Pass), ("v2025", Pass), ("v13", Pass), ("old", Fail), ("default_cert", Fail), ("var", Unknown)],
         );
-        expect_with(
-            &CF_002,
-            "[cloudfront]\nallow_default_certificate = true\n",
-            resources,
-            &[("default_cert", Pass)],
-        );
+        expect_with(&CF_002, "[cloudfront]\nallow_default_certificate = true\n", resources, &[("default_cert", Pass)]);
     }
 }

@@ -37,17 +37,11 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(dax: &DaxCluster) -> Eval {
-    match dax
-        .endpoint_encryption
-        .or_default_to("NONE".into())?
-        .as_str()
-    {
+    match dax.endpoint_encryption.or_default_to("NONE".into())?.as_str() {
         "TLS" => Ok(Verdict::pass("the endpoint requires TLS")),
-        other => Ok(
-            Verdict::fail(format!("the endpoint encryption type is {other}"))
-                .at("endpoint_encryption")
-                .evidence(other),
-        ),
+        other => Ok(Verdict::fail(format!("the endpoint encryption type is {other}"))
+            .at("endpoint_encryption")
+            .evidence(other)),
     }
 }
 

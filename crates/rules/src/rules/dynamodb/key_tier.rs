@@ -45,13 +45,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
     let required = ctx.policy.key_tiers.dynamodb;
     let v = ctx.require_tier(r, &table.kms_key, KeyTier::AwsOwned, required)?;
-    Ok(
-        if v.status == Status::Fail && required == KeyTier::CustomerManaged {
-            v.severity(Severity::Medium)
-        } else {
-            v
-        },
-    )
+    Ok(if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v })
 }
 
 #[cfg(test)]
@@ -69,16 +63,7 @@ mod tests {
             {"kind": "dynamodb_table", "name": "cmk", "kms_key": {"type": "customer", "reference": "alias/ddb"}},
             {"kind": "dynamodb_table", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.sse_enabled has no value"}},
         ]);
-        expect(
-            &DDB_001,
-            resources.clone(),
-            &[
-                ("owned", Fail),
-                ("managed", Fail),
-                ("cmk", Pass),
-                ("var", Unknown),
-            ],
-        );
+        expect(&DDB_001, resources.clone(), &[("owned", Fail), ("managed", Fail), ("cmk", Pass), ("var", Unknown)]);
         expect_with(
             &DDB_001,
             "[key_tiers]\ndynamodb = \"aws-managed\"\n",

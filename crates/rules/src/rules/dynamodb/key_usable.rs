@@ -38,10 +38,8 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
     if let Some(since) = table.inaccessible_since.value()? {
-        return Ok(Verdict::fail(format!(
-            "DynamoDB reports the table's key inaccessible since {since}"
-        ))
-        .at("inaccessible_since"));
+        return Ok(Verdict::fail(format!("DynamoDB reports the table's key inaccessible since {since}"))
+            .at("inaccessible_since"));
     }
     ctx.check_key_usable(r, &table.kms_key)
 }
@@ -66,13 +64,7 @@ mod tests {
                 {"kind": "dynamodb_table", "name": "t_lost", "inaccessible_since": "2026-11-01T10:00:00Z"},
                 {"kind": "dynamodb_table", "name": "t_var", "kms_key": {"type": "unresolved", "reason": "var.key has no value"}},
             ]),
-            &[
-                ("t_ok", Pass),
-                ("t_off", Fail),
-                ("t_owned", Pass),
-                ("t_lost", Fail),
-                ("t_var", Unknown),
-            ],
+            &[("t_ok", Pass), ("t_off", Fail), ("t_owned", Pass), ("t_lost", Fail), ("t_var", Unknown)],
         );
     }
 }

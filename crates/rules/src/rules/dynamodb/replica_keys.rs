@@ -38,17 +38,11 @@ fn check(ctx: &Context, out: &mut Out) {
         if table.replicas.is_empty() && split.is_empty() {
             continue;
         }
-        let inline = table
-            .replicas
-            .iter()
-            .map(|rep| judge(ctx, r, &rep.region, &rep.kms_key));
+        let inline = table.replicas.iter().map(|rep| judge(ctx, r, &rep.region, &rep.kms_key));
         let separate = split.iter().filter_map(|s| match &s.spec {
-            Spec::DynamodbReplica(rep) => Some(judge(
-                ctx,
-                s,
-                &Some(s.region.clone().unwrap_or_default().into()),
-                &rep.kms_key,
-            )),
+            Spec::DynamodbReplica(rep) => {
+                Some(judge(ctx, s, &Some(s.region.clone().unwrap_or_default().into()), &rep.kms_key))
+            }
             _ => None,
         });
         out.judge(
@@ -72,16 +66,8 @@ fn judge(ctx: &Context, r: &Resource, region: &Field<String>, key: &KeyRef) -> E
         });
     }
     if let KeyTarget::Key(k, _) = ctx.key(r, key) {
-        if let Some(kr) = k
-            .region
-            .as_deref()
-            .filter(|kr| !region.is_empty() && *kr != region)
-        {
-            return Ok(Verdict::fail(format!(
-                "replica in {region} names key `{}` from {kr}",
-                k.name
-            ))
-            .at("replicas"));
+        if let Some(kr) = k.region.as_deref().filter(|kr| !region.is_empty() && *kr != region) {
+            return Ok(Verdict::fail(format!("replica in {region} names key `{}` from {kr}", k.name)).at("replicas"));
         }
     }
     Ok(v)
@@ -109,12 +95,7 @@ mod tests {
         expect(
             &DDB_003,
             resources.clone(),
-            &[
-                ("good", Pass),
-                ("owned_replica", Fail),
-                ("wrong_region", Fail),
-                ("split_table", Fail),
-            ],
+            &[("good", Pass), ("owned_replica", Fail), ("wrong_region", Fail), ("split_table", Fail)],
         );
         expect_silent(&DDB_003, resources, &["single"]);
     }

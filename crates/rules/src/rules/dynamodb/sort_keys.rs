@@ -45,27 +45,17 @@ fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
         .range_keys
         .iter()
         .filter(|k| {
-            settings
-                .sensitive_sort_keys
-                .iter()
-                .any(|p| k.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
+            settings.sensitive_sort_keys.iter().any(|p| k.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
         })
         .collect();
     if !sensitive.is_empty() {
-        let names = sensitive
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let names = sensitive.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
         return Ok(Verdict::fail(format!(
             "sort key {names} may hold sensitive values, kept partly in plaintext metadata"
         ))
         .at("range_keys"));
     }
-    let classification = r
-        .tags
-        .get(&settings.classification_tag)
-        .map(|v| v.to_ascii_lowercase());
+    let classification = r.tags.get(&settings.classification_tag).map(|v| v.to_ascii_lowercase());
     if let Some(level @ ("high" | "restricted" | "confidential")) = classification.as_deref() {
         return Ok(Verdict::fail(format!(
             "a {level} table uses sort keys, which are kept partly in plaintext metadata"
@@ -92,12 +82,7 @@ mod tests {
                 {"kind": "dynamodb_table", "name": "classified", "range_keys": ["sk"], "tags": {"data-classification": "Restricted"}},
                 {"kind": "dynamodb_table", "name": "hash_only"},
             ]),
-            &[
-                ("email_key", Fail),
-                ("opaque", Pass),
-                ("classified", Fail),
-                ("hash_only", NotApplicable),
-            ],
+            &[("email_key", Fail), ("opaque", Pass), ("classified", Fail), ("hash_only", NotApplicable)],
         );
     }
 }

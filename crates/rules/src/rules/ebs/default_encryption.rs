@@ -1,8 +1,6 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{
-    BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec,
-};
+use encguard_model::{BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec};
 use std::collections::BTreeMap;
 
 declare_rule! {
@@ -42,13 +40,8 @@ fn check(ctx: &Context, out: &mut Out) {
     }
     // Code that creates EBS storage in a region whose setting it does not manage.
     let mut unmanaged: BTreeMap<Option<&str>, &Resource> = BTreeMap::new();
-    let consumers = ctx
-        .all::<EbsVolume>()
-        .map(|(r, _)| r)
-        .chain(ctx.all::<BlockDeviceHost>().map(|(r, _)| r));
-    for r in consumers
-        .filter(|r| matches!(r.location, Location::File { .. }) && ctx.ebs_default(r).is_none())
-    {
+    let consumers = ctx.all::<EbsVolume>().map(|(r, _)| r).chain(ctx.all::<BlockDeviceHost>().map(|(r, _)| r));
+    for r in consumers.filter(|r| matches!(r.location, Location::File { .. }) && ctx.ebs_default(r).is_none()) {
         unmanaged.entry(r.region.as_deref()).or_insert(r);
     }
     for (region, first) in unmanaged {
@@ -93,12 +86,7 @@ mod tests {
                 {"kind": "ebs_volume", "name": "covered", "region": "eu-west-1"},
                 {"kind": "ebs_volume", "name": "uncovered", "region": "ap-south-1"},
             ]),
-            &[
-                ("on", Pass),
-                ("off", Fail),
-                ("var", Unknown),
-                ("ebs-encryption-by-default (ap-south-1)", Unknown),
-            ],
+            &[("on", Pass), ("off", Fail), ("var", Unknown), ("ebs-encryption-by-default (ap-south-1)", Unknown)],
         );
     }
 }

@@ -38,12 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: &Resource, setting: &EbsDefaultKey) -> Eval {
-    let tier = ctx.require_tier(
-        r,
-        &setting.kms_key,
-        KeyTier::AwsManaged,
-        ctx.policy.key_tiers.ebs,
-    )?;
+    let tier = ctx.require_tier(r, &setting.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs)?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }
@@ -69,12 +64,7 @@ mod tests {
                 {"kind": "ebs_default_key", "name": "off", "kms_key": {"type": "customer", "reference": "disabled"}},
                 {"kind": "ebs_default_key", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.key has no value"}},
             ]),
-            &[
-                ("cmk", Pass),
-                ("aws", Fail),
-                ("off", Fail),
-                ("var", Unknown),
-            ],
+            &[("cmk", Pass), ("aws", Fail), ("off", Fail), ("var", Unknown)],
         );
     }
 }

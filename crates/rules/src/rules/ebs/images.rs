@@ -42,20 +42,13 @@ fn judge(ctx: &Context, r: &Resource, image: &Ami) -> Eval {
         if !image.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the image copy is not encrypted").at("encrypted"));
         }
-        return ctx.require_tier(
-            r,
-            &image.kms_key,
-            KeyTier::AwsManaged,
-            ctx.policy.key_tiers.ebs,
-        );
+        return ctx.require_tier(r, &image.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
     }
     let parts = image.devices.iter().map(|d| {
-        Ok(
-            match encrypted_by_itself_or_source(ctx, r, &d.encrypted, &d.snapshot)? {
-                Some(how) => Verdict::pass(format!("{}: {how}", d.device_name)),
-                None => Verdict::fail(format!("{} is not encrypted", d.device_name)).at("devices"),
-            },
-        )
+        Ok(match encrypted_by_itself_or_source(ctx, r, &d.encrypted, &d.snapshot)? {
+            Some(how) => Verdict::pass(format!("{}: {how}", d.device_name)),
+            None => Verdict::fail(format!("{} is not encrypted", d.device_name)).at("devices"),
+        })
     });
     combine(parts, "every device of the image is encrypted")
 }
@@ -80,13 +73,7 @@ mod tests {
                 {"kind": "ami", "name": "copy_ok", "copy": true, "encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
                 {"kind": "ami", "name": "copy_plain", "copy": true},
             ]),
-            &[
-                ("ok", Pass),
-                ("plain", Fail),
-                ("foreign", Unknown),
-                ("copy_ok", Pass),
-                ("copy_plain", Fail),
-            ],
+            &[("ok", Pass), ("plain", Fail), ("foreign", Unknown), ("copy_ok", Pass), ("copy_plain", Fail)],
         );
     }
 }

@@ -40,22 +40,13 @@ fn check(ctx: &Context, out: &mut Out) {
         for group in &host.devices {
             match group.get() {
                 Ok(devices) => parts.extend(
-                    devices
-                        .iter()
-                        .filter(|d| !d.kms_key.is_default())
-                        .map(|d| judge(ctx, r, &d.encrypted, &d.kms_key)),
+                    devices.iter().filter(|d| !d.kms_key.is_default()).map(|d| judge(ctx, r, &d.encrypted, &d.kms_key)),
                 ),
                 Err(why) => parts.push(Err(why)),
             }
         }
         if !parts.is_empty() {
-            out.judge(
-                r,
-                combine(
-                    parts,
-                    "every device key is symmetric, enabled and in region",
-                ),
-            );
+            out.judge(r, combine(parts, "every device key is symmetric, enabled and in region"));
         }
     }
 }
@@ -64,9 +55,7 @@ fn judge(ctx: &Context, r: &Resource, encrypted: &Field<bool>, key: &KeyRef) -> 
     // Naming a key implies encryption unless `encrypted` is written false: then EC2
     // ignores the key and EBS-003 reports the volume.
     match encrypted.value()? {
-        Some(false) => Ok(Verdict::not_applicable(
-            "the volume is not encrypted (EBS-003)",
-        )),
+        Some(false) => Ok(Verdict::not_applicable("the volume is not encrypted (EBS-003)")),
         _ => ctx.check_key_usable(r, key),
     }
 }
@@ -90,16 +79,7 @@ mod tests {
             {"kind": "ebs_volume", "name": "v_default", "encrypted": true},
             {"kind": "block_device_host", "name": "lt", "devices": [[{"device_name": "/dev/xvda", "encrypted": true, "kms_key": key("rsa")}]]},
         ]);
-        expect(
-            &EBS_004,
-            resources.clone(),
-            &[
-                ("v_good", Pass),
-                ("v_rsa", Fail),
-                ("v_var", Unknown),
-                ("lt", Fail),
-            ],
-        );
+        expect(&EBS_004, resources.clone(), &[("v_good", Pass), ("v_rsa", Fail), ("v_var", Unknown), ("lt", Fail)]);
         expect_silent(&EBS_004, resources, &["v_default"]);
     }
 }

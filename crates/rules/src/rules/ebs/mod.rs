@@ -31,9 +31,9 @@ pub(crate) fn encrypted_by_itself_or_source(
             }
             _ => Ok(None),
         },
-        Target::Outside(name) if !encrypted_set_false(encrypted) => Err(format!(
-            "created from `{name}`, which this scan does not describe: its encryption is inherited"
-        )),
+        Target::Outside(name) if !encrypted_set_false(encrypted) => {
+            Err(format!("created from `{name}`, which this scan does not describe: its encryption is inherited"))
+        }
         Target::Unknown(why) => Err(why.to_string()),
         _ => Ok(None),
     }

@@ -44,21 +44,14 @@ fn judge(ctx: &Context, r: &Resource, snapshot: &EbsSnapshot) -> Eval {
         if !snapshot.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the snapshot copy is not encrypted").at("encrypted"));
         }
-        return ctx.require_tier(
-            r,
-            &snapshot.kms_key,
-            KeyTier::AwsManaged,
-            ctx.policy.key_tiers.ebs,
-        );
+        return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
     }
     match encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)? {
         Some(how) => Ok(Verdict::pass(how)),
         None if snapshot.encrypted.is_none() && snapshot.volume.is_none() => {
             Err("neither the snapshot's encryption nor its volume is known".into())
         }
-        None => {
-            Ok(Verdict::fail("the snapshot is not encrypted (its volume is not)").at("encrypted"))
-        }
+        None => Ok(Verdict::fail("the snapshot is not encrypted (its volume is not)").at("encrypted")),
     }
 }
 

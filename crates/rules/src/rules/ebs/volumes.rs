@@ -38,10 +38,7 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, volume) in ctx.all::<EbsVolume>() {
-        out.judge(
-            r,
-            judge_one(ctx, r, "volume", &volume.encrypted, &volume.snapshot),
-        );
+        out.judge(r, judge_one(ctx, r, "volume", &volume.encrypted, &volume.snapshot));
     }
     for (r, host) in ctx.all::<BlockDeviceHost>() {
         out.judge(r, judge_host(ctx, r, host));
@@ -52,22 +49,16 @@ fn judge_host(ctx: &Context, r: &Resource, host: &BlockDeviceHost) -> Eval {
     let mut parts = Vec::new();
     for group in &host.devices {
         match group.get() {
-            Ok(devices) => parts.extend(devices.iter().map(|d: &BlockDevice| {
-                judge_one(ctx, r, &d.device_name, &d.encrypted, &d.snapshot)
-            })),
+            Ok(devices) => parts.extend(
+                devices.iter().map(|d: &BlockDevice| judge_one(ctx, r, &d.device_name, &d.encrypted, &d.snapshot)),
+            ),
             Err(why) => parts.push(Err(why)),
         }
     }
     combine(parts, "every block device is encrypted")
 }
 
-fn judge_one(
-    ctx: &Context,
-    r: &Resource,
-    device: &str,
-    encrypted: &Field<bool>,
-    snapshot: &Ref,
-) -> Eval {
+fn judge_one(ctx: &Context, r: &Resource, device: &str, encrypted: &Field<bool>, snapshot: &Ref) -> Eval {
     if let Some(how) = encrypted_by_itself_or_source(ctx, r, encrypted, snapshot)? {
         return Ok(Verdict::pass(format!("{device}: {how}")));
     }
@@ -82,11 +73,7 @@ fn judge_one(
         }
     }
     Ok(Verdict::fail(format!("{device} is not encrypted"))
-        .at(if device == "volume" {
-            "encrypted"
-        } else {
-            "devices"
-        })
+        .at(if device == "volume" { "encrypted" } else { "devices" })
         .evidence("encrypted = false"))
 }
 

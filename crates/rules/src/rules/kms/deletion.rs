@@ -45,26 +45,12 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable(
-            "AWS managed keys are never deleted",
-        ));
+        return Ok(Verdict::not_applicable("AWS managed keys are never deleted"));
     }
     let dependents = ctx.dependents(r);
-    let used_by = dependents
-        .iter()
-        .map(|d| d.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let severity = if dependents.is_empty() {
-        Severity::High
-    } else {
-        Severity::Critical
-    };
-    if key
-        .key_state
-        .value()?
-        .is_some_and(|s| s == "PendingDeletion")
-    {
+    let used_by = dependents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
+    let severity = if dependents.is_empty() { Severity::High } else { Severity::Critical };
+    if key.key_state.value()?.is_some_and(|s| s == "PendingDeletion") {
         let message = if dependents.is_empty() {
             "the key is pending deletion".into()
         } else {
@@ -74,26 +60,20 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     }
     if let Some(action) = &key.planned_action {
         if !dependents.is_empty() {
-            return Ok(Verdict::fail(format!(
-                "the plan will {action} the key while {used_by} still use it"
-            ))
-            .evidence(format!("actions: {action}"))
-            .severity(Severity::Critical));
+            return Ok(Verdict::fail(format!("the plan will {action} the key while {used_by} still use it"))
+                .evidence(format!("actions: {action}"))
+                .severity(Severity::Critical));
         }
     }
     let min = ctx.policy.kms.min_deletion_window_days;
     let window = key.deletion_window_days.or_default_to(30)?;
     if window < min {
-        return Ok(Verdict::fail(format!(
-            "deletion window is {window} days; the policy requires at least {min}"
-        ))
-        .at("deletion_window_days")
-        .evidence(window)
-        .severity(severity));
+        return Ok(Verdict::fail(format!("deletion window is {window} days; the policy requires at least {min}"))
+            .at("deletion_window_days")
+            .evidence(window)
+            .severity(severity));
     }
-    Ok(Verdict::pass(format!(
-        "not scheduled for deletion; {window}-day deletion window"
-    )))
+    Ok(Verdict::pass(format!("not scheduled for deletion; {window}-day deletion window")))
 }
 
 #[cfg(test)]

@@ -39,28 +39,14 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable(
-            "AWS managed keys are managed by AWS",
-        ));
+        return Ok(Verdict::not_applicable("AWS managed keys are managed by AWS"));
     }
     let dependents = ctx.dependents(r);
-    let severity = if dependents.is_empty() {
-        Severity::Medium
-    } else {
-        Severity::High
-    };
-    let used_by = || {
-        dependents
-            .iter()
-            .map(|d| d.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let severity = if dependents.is_empty() { Severity::Medium } else { Severity::High };
+    let used_by = || dependents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
     match key.key_state.value()?.map(String::as_str) {
         Some("PendingDeletion" | "PendingReplicaDeletion") => {
-            return Ok(Verdict::not_applicable(
-                "the key is pending deletion (KMS-006)",
-            ))
+            return Ok(Verdict::not_applicable("the key is pending deletion (KMS-006)"))
         }
         Some("Enabled") | None => {}
         Some(state) => {
@@ -115,13 +101,7 @@ mod tests {
         let policy = crate::Policy::default();
         let ctx = crate::Context::new(&inv, &policy, crate::testing::today());
         let eval = crate::evaluate(&ctx, |r| r.id == "KMS-005");
-        let severity = |name: &str| {
-            eval.findings
-                .iter()
-                .find(|f| f.resource == name)
-                .unwrap()
-                .severity
-        };
+        let severity = |name: &str| eval.findings.iter().find(|f| f.resource == name).unwrap().severity;
         assert_eq!(severity("off"), Severity::Medium);
         assert_eq!(severity("off_used"), Severity::High);
     }

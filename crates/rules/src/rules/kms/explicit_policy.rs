@@ -41,34 +41,21 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable(
-            "AWS managed keys have policies AWS maintains",
-        ));
+        return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }
     let policies = ctx.key_policies(r);
     if policies.is_empty() {
-        if let Some((_, why)) = ctx
-            .unattached(r)
-            .iter()
-            .find(|(a, _)| *a == Attachment::KeyPolicy)
-        {
+        if let Some((_, why)) = ctx.unattached(r).iter().find(|(a, _)| *a == Attachment::KeyPolicy) {
             return Err(why.clone());
         }
-        return Ok(Verdict::fail(
-            "the key has no key policy of its own; KMS applies the default policy",
-        )
-        .at("policy"));
+        return Ok(Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at("policy"));
     }
     let explicit_required = ctx.policy.kms.require_explicit_key_policy;
-    let all_default = policies
-        .iter()
-        .all(|p| matches!(p, Value::Known(doc) if is_default_key_policy(doc)));
+    let all_default = policies.iter().all(|p| matches!(p, Value::Known(doc) if is_default_key_policy(doc)));
     if explicit_required && all_default {
-        return Ok(Verdict::fail(
-            "the key policy is the AWS default (\"Enable IAM User Permissions\" only)",
-        )
-        .at("policy")
-        .evidence("Allow kms:* to the account root"));
+        return Ok(Verdict::fail("the key policy is the AWS default (\"Enable IAM User Permissions\" only)")
+            .at("policy")
+            .evidence("Allow kms:* to the account root"));
     }
     Ok(Verdict::pass("the key has an explicit key policy"))
 }

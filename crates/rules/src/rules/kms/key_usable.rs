@@ -47,9 +47,7 @@ fn covered_elsewhere(spec: &Spec, attribute: &str) -> bool {
         | Spec::EbsVolume(_)
         | Spec::BlockDeviceHost(_)
         | Spec::EbsDefaultKey(_)
-        | Spec::DynamodbTable(_) => {
-            attribute == "kms_key" || attribute == "encryption" || attribute == "devices"
-        }
+        | Spec::DynamodbTable(_) => attribute == "kms_key" || attribute == "encryption" || attribute == "devices",
         Spec::RdsInstance(_) | Spec::RdsCluster(_) => attribute == "kms_key",
         _ => false,
     }

@@ -5,13 +5,8 @@ use encguard_model::{IamPolicy, KmsKey, PolicyDocument, Resource};
 use std::collections::BTreeSet;
 
 /// Actions that administer a key; holding them and the use actions breaks separation of duties.
-const ADMIN_ACTIONS: &[&str] = &[
-    "kms:PutKeyPolicy",
-    "kms:ScheduleKeyDeletion",
-    "kms:DisableKey",
-    "kms:CreateAlias",
-    "kms:UpdateKeyDescription",
-];
+const ADMIN_ACTIONS: &[&str] =
+    &["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateAlias", "kms:UpdateKeyDescription"];
 /// Actions that use a key to reach data. (`kms:CreateGrant` is not among them: AWS's own
 /// administrator statement grants it through `kms:Create*`.)
 const DATA_ACTIONS: &[&str] = &["kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey"];
@@ -65,16 +60,12 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn matches_any(patterns: &[String], principal: &str) -> bool {
-    patterns
-        .iter()
-        .any(|p| globset::Glob::new(p).is_ok_and(|g| g.compile_matcher().is_match(principal)))
+    patterns.iter().any(|p| globset::Glob::new(p).is_ok_and(|g| g.compile_matcher().is_match(principal)))
 }
 
 fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable(
-            "AWS managed keys have policies AWS maintains",
-        ));
+        return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }
     let settings = &ctx.policy.kms;
     let mut problems = BTreeSet::new();
@@ -83,34 +74,23 @@ fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         let mut admins = BTreeSet::new();
         let mut users = BTreeSet::new();
         for s in allow_statements(doc) {
-            for p in s
-                .principal
-                .iter()
-                .flatten()
-                .filter(|p| p.kind == "AWS" && p.id != "*" && !is_account_root(&p.id))
+            for p in s.principal.iter().flatten().filter(|p| p.kind == "AWS" && p.id != "*" && !is_account_root(&p.id))
             {
-                let full = s.allows_action("kms:*")
-                    && s.action
-                        .iter()
-                        .chain(&s.not_action)
-                        .all(|a| a == "*" || a == "kms:*");
+                let full =
+                    s.allows_action("kms:*") && s.action.iter().chain(&s.not_action).all(|a| a == "*" || a == "kms:*");
                 let administers = ADMIN_ACTIONS.iter().any(|a| s.allows_action(a));
                 let uses = DATA_ACTIONS.iter().any(|a| s.allows_action(a));
                 let grants = GRANT_ACTIONS.iter().any(|a| s.allows_action(a));
                 if full && !matches_any(&settings.key_administrators, &p.id) {
                     problems.insert(format!("{} holds kms:*", p.id));
                 }
-                let configured =
-                    !settings.key_administrators.is_empty() || !settings.key_users.is_empty();
+                let configured = !settings.key_administrators.is_empty() || !settings.key_users.is_empty();
                 if configured
                     && (uses || grants && !administers)
                     && !matches_any(&settings.key_users, &p.id)
                     && !matches_any(&settings.key_administrators, &p.id)
                 {
-                    problems.insert(format!(
-                        "{} may decrypt but is not a configured key user",
-                        p.id
-                    ));
+                    problems.insert(format!("{} may decrypt but is not a configured key user", p.id));
                 }
                 if administers {
                     admins.insert(p.id.clone());
@@ -134,22 +114,13 @@ fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
 }
 
 fn judge_identity_policy(doc: &PolicyDocument) -> Verdict {
-    let broad = doc
-        .statements
-        .iter()
-        .filter(|s| s.effect == encguard_model::Effect::Allow)
-        .find(|s| {
-            ["kms:Decrypt", "kms:ReEncryptFrom"]
-                .iter()
-                .any(|a| s.allows_action(a))
-                && s.resource.iter().any(|r| r == "*")
-        });
+    let broad = doc.statements.iter().filter(|s| s.effect == encguard_model::Effect::Allow).find(|s| {
+        ["kms:Decrypt", "kms:ReEncryptFrom"].iter().any(|a| s.allows_action(a)) && s.resource.iter().any(|r| r == "*")
+    });
     match broad {
-        Some(s) => {
-            Verdict::fail("allows decrypting with every key in the account (Resource \"*\")")
-                .at("document")
-                .evidence(format!("Allow {} on *", s.action.join(", ")))
-        }
+        Some(s) => Verdict::fail("allows decrypting with every key in the account (Resource \"*\")")
+            .at("document")
+            .evidence(format!("Allow {} on *", s.action.join(", "))),
         None => Verdict::pass("KMS decrypt permissions name their keys"),
     }
 }

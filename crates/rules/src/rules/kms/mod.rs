@@ -24,10 +24,7 @@ pub(crate) fn is_default_key_policy(doc: &PolicyDocument) -> bool {
             s.effect == Effect::Allow
                 && s.condition.is_empty()
                 && s.action.iter().all(|a| a == "kms:*")
-                && s.principal
-                    .iter()
-                    .flatten()
-                    .all(|p| p.kind == "AWS" && is_account_root(&p.id))
+                && s.principal.iter().flatten().all(|p| p.kind == "AWS" && is_account_root(&p.id))
         }
         _ => false,
     }
@@ -35,8 +32,7 @@ pub(crate) fn is_default_key_policy(doc: &PolicyDocument) -> bool {
 
 /// `arn:aws:iam::111122223333:root` or the bare account id.
 pub(crate) fn is_account_root(principal: &str) -> bool {
-    principal.ends_with(":root")
-        || (principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()))
+    principal.ends_with(":root") || (principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Allow statements, with every principal they name (the public `*` included).

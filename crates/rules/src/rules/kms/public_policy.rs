@@ -54,16 +54,12 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn is_public(s: &Statement) -> bool {
     let open = s.has_public_principal() || s.not_principal.is_some();
-    open && !CONSTRAINING_KEYS
-        .iter()
-        .any(|key| s.condition.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
+    open && !CONSTRAINING_KEYS.iter().any(|key| s.condition.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
 }
 
 fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
-        return Ok(Verdict::not_applicable(
-            "AWS managed keys have policies AWS maintains",
-        ));
+        return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }
     let policies = ctx.key_policies(r);
     let mut unknown = None;
@@ -83,10 +79,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
             .evidence(format!(
                 "Allow {} to *{}",
                 s.action.join(", "),
-                s.sid
-                    .as_ref()
-                    .map(|id| format!(" (Sid {id})"))
-                    .unwrap_or_default()
+                s.sid.as_ref().map(|id| format!(" (Sid {id})")).unwrap_or_default()
             )));
         }
     }
@@ -94,11 +87,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         return Err(why);
     }
     if policies.is_empty() {
-        if let Some((_, why)) = ctx
-            .unattached(r)
-            .iter()
-            .find(|(a, _)| *a == Attachment::KeyPolicy)
-        {
+        if let Some((_, why)) = ctx.unattached(r).iter().find(|(a, _)| *a == Attachment::KeyPolicy) {
             return Err(why.clone());
         }
     }

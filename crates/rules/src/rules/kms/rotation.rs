@@ -43,25 +43,20 @@ fn check(ctx: &Context, out: &mut Out) {
 
 pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if key.key_manager.or_default_to("CUSTOMER".into())? == "AWS" {
-        return Ok(Verdict::not_applicable(
-            "AWS managed keys are rotated by AWS every year",
-        ));
+        return Ok(Verdict::not_applicable("AWS managed keys are rotated by AWS every year"));
     }
     if key.replica_of.is_some() {
         return match ctx.target(r, &key.replica_of) {
             crate::context::Target::Found(p) => match &p.spec {
                 encguard_model::Spec::KmsKey(primary) => {
                     let v = judge(ctx, p, primary)?;
-                    Ok(Verdict {
-                        message: format!("follows its primary `{}`: {}", p.name, v.message),
-                        ..v
-                    })
+                    Ok(Verdict { message: format!("follows its primary `{}`: {}", p.name, v.message), ..v })
                 }
                 _ => Err(format!("primary `{}` is not a KMS key", p.name)),
             },
-            crate::context::Target::Outside(name) => Err(format!(
-                "replica of `{name}`, which this scan does not describe"
-            )),
+            crate::context::Target::Outside(name) => {
+                Err(format!("replica of `{name}`, which this scan does not describe"))
+            }
             crate::context::Target::Unknown(why) => Err(why.to_string()),
             crate::context::Target::Absent => unreachable!("checked above"),
         };
@@ -70,9 +65,7 @@ pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     let usage = key.key_usage.or_default_to("ENCRYPT_DECRYPT".into())?;
     let origin = key.origin.or_default_to("AWS_KMS".into())?;
     if spec != "SYMMETRIC_DEFAULT" || usage != "ENCRYPT_DECRYPT" {
-        return Ok(Verdict::not_applicable(format!(
-            "{spec} keys for {usage} cannot rotate automatically"
-        )));
+        return Ok(Verdict::not_applicable(format!("{spec} keys for {usage} cannot rotate automatically")));
     }
     if origin != "AWS_KMS" || key.custom_key_store_id.value()?.is_some() {
         return Ok(Verdict::not_applicable(format!(
@@ -86,11 +79,11 @@ pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     }
     let max = ctx.policy.kms.max_rotation_days;
     match key.rotation_period_days.value()? {
-        Some(&days) if days > max => Ok(Verdict::fail(format!(
-            "rotates every {days} days; the policy allows at most {max}"
-        ))
-        .at("rotation_period_days")
-        .evidence(days)),
+        Some(&days) if days > max => {
+            Ok(Verdict::fail(format!("rotates every {days} days; the policy allows at most {max}"))
+                .at("rotation_period_days")
+                .evidence(days))
+        }
         Some(days) => Ok(Verdict::pass(format!("rotates every {days} days"))),
         None => Ok(Verdict::pass("rotates every 365 days (the default period)")),
     }
@@ -139,12 +132,7 @@ mod tests {
                 {"kind": "kms_key", "name": "replica", "replica_of": "slow"},
                 {"kind": "kms_key", "name": "orphan", "replica_of": "arn:aws:kms:us-east-1:111122223333:key/mrk-1"},
             ]),
-            &[
-                ("slow", Fail),
-                ("fast", Pass),
-                ("replica", Fail),
-                ("orphan", Unknown),
-            ],
+            &[("slow", Fail), ("fast", Pass), ("replica", Fail), ("orphan", Unknown)],
         );
     }
 }

@@ -34,26 +34,18 @@ declare_rule! {
 fn check(ctx: &Context, out: &mut Out) {
     for r in &ctx.inventory.resources {
         let certificates: Vec<&Value<String>> = match &r.spec {
-            Spec::Listener(Listener { certificates, .. }) => certificates
-                .iter()
-                .chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref()))
-                .collect(),
-            Spec::ClassicLoadBalancer(ClassicLoadBalancer {
-                listeners: Some(Value::Known(listeners)),
-                ..
-            }) => listeners
-                .iter()
-                .filter_map(|l| l.ssl_certificate_id.as_ref())
-                .collect(),
+            Spec::Listener(Listener { certificates, .. }) => {
+                certificates.iter().chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref())).collect()
+            }
+            Spec::ClassicLoadBalancer(ClassicLoadBalancer { listeners: Some(Value::Known(listeners)), .. }) => {
+                listeners.iter().filter_map(|l| l.ssl_certificate_id.as_ref()).collect()
+            }
             _ => continue,
         };
         if !certificates.is_empty() {
             out.judge(
                 r,
-                combine(
-                    certificates.into_iter().map(|c| judge(ctx, r, c)),
-                    "every certificate comes from ACM",
-                ),
+                combine(certificates.into_iter().map(|c| judge(ctx, r, c)), "every certificate comes from ACM"),
             );
         }
     }
@@ -62,22 +54,16 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, certificate: &Value<String>) -> Eval {
     let reference = certificate.get()?;
     if reference.contains(":iam:") {
-        return Ok(
-            Verdict::fail(format!("serves IAM server certificate {reference}"))
-                .at("certificates")
-                .evidence(reference),
-        );
+        return Ok(Verdict::fail(format!("serves IAM server certificate {reference}"))
+            .at("certificates")
+            .evidence(reference));
     }
     if reference.contains(":acm:")
-        || ctx
-            .lookup(r, reference)
-            .is_some_and(|c| matches!(c.spec, Spec::AcmCertificate(_)))
+        || ctx.lookup(r, reference).is_some_and(|c| matches!(c.spec, Spec::AcmCertificate(_)))
     {
         return Ok(Verdict::pass("the certificate comes from ACM"));
     }
-    Err(format!(
-        "certificate `{reference}` is neither an ACM ARN nor a certificate of this scan"
-    ))
+    Err(format!("certificate `{reference}` is neither an ACM ARN nor a certificate of this scan"))
 }
 
 #[cfg(test)]
@@ -99,13 +85,7 @@ mod tests {
                 {"kind": "classic_load_balancer", "name": "elb_iam", "listeners": [{"lb_protocol": "https", "ssl_certificate_id": "arn:aws:iam::1:server-certificate/old"}]},
                 {"kind": "listener", "name": "var", "certificates": [{"unknown": "var.cert has no value"}]},
             ]),
-            &[
-                ("acm_arn", Pass),
-                ("acm_ref", Pass),
-                ("iam", Fail),
-                ("elb_iam", Fail),
-                ("var", Unknown),
-            ],
+            &[("acm_arn", Pass), ("acm_ref", Pass), ("iam", Fail), ("elb_iam", Fail), ("var", Unknown)],
         );
     }
 }

@@ -40,18 +40,12 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(group: &TargetGroup) -> Eval {
     let Some(protocol) = group.protocol.value()? else {
-        return Ok(Verdict::not_applicable(
-            "a Lambda target group has no protocol",
-        ));
+        return Ok(Verdict::not_applicable("a Lambda target group has no protocol"));
     };
     match protocol.to_ascii_uppercase().as_str() {
         "HTTPS" | "TLS" => Ok(Verdict::pass(format!("targets receive {protocol}"))),
-        "GENEVE" => Ok(Verdict::not_applicable(
-            "a Gateway Load Balancer target group",
-        )),
-        other => Ok(Verdict::fail(format!("targets receive {other}"))
-            .at("protocol")
-            .evidence(other)),
+        "GENEVE" => Ok(Verdict::not_applicable("a Gateway Load Balancer target group")),
+        other => Ok(Verdict::fail(format!("targets receive {other}")).at("protocol").evidence(other)),
     }
 }
 
@@ -74,12 +68,7 @@ mod tests {
             &LB_007,
             "[load_balancers]\nrequire_backend_tls = true\n",
             resources.clone(),
-            &[
-                ("https", Pass),
-                ("http", Fail),
-                ("lambda", NotApplicable),
-                ("var", Unknown),
-            ],
+            &[("https", Pass), ("http", Fail), ("lambda", NotApplicable), ("var", Unknown)],
         );
         assert!(run_with(&LB_007, "", resources).is_empty());
     }

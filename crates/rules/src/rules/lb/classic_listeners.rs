@@ -44,17 +44,12 @@ fn judge_listener(ctx: &Context, l: &ClassicListener) -> Eval {
     let front = l.lb_protocol.or_default_to(String::new())?;
     let port = l.lb_port.or_default_to(0)?;
     if !is_secure(&front) {
-        return Ok(Verdict::fail(format!("port {port} listens with {front}"))
-            .at("listeners")
-            .evidence(&front));
+        return Ok(Verdict::fail(format!("port {port} listens with {front}")).at("listeners").evidence(&front));
     }
     if ctx.policy.load_balancers.require_backend_tls {
         let back = l.instance_protocol.or_default_to(String::new())?;
         if !is_secure(&back) {
-            return Ok(
-                Verdict::fail(format!("port {port} forwards to instances with {back}"))
-                    .at("listeners"),
-            );
+            return Ok(Verdict::fail(format!("port {port} forwards to instances with {back}")).at("listeners"));
         }
     }
     Ok(Verdict::pass(format!("port {port} listens with {front}")))
@@ -62,10 +57,7 @@ fn judge_listener(ctx: &Context, l: &ClassicListener) -> Eval {
 
 fn judge(ctx: &Context, elb: &ClassicLoadBalancer) -> Eval {
     let listeners = elb.listeners.or_default_to(Vec::new())?;
-    combine(
-        listeners.iter().map(|l| judge_listener(ctx, l)),
-        "every listener uses HTTPS or SSL",
-    )
+    combine(listeners.iter().map(|l| judge_listener(ctx, l)), "every listener uses HTTPS or SSL")
 }
 
 #[cfg(test)]
@@ -82,16 +74,7 @@ mod tests {
             {"kind": "classic_load_balancer", "name": "http", "listeners": [{"lb_port": 80, "lb_protocol": "http", "instance_protocol": "http"}]},
             {"kind": "classic_load_balancer", "name": "dynamic", "listeners": {"unknown": "dynamic listener over var.ports"}},
         ]);
-        expect(
-            &LB_004,
-            resources.clone(),
-            &[("https", Pass), ("http", Fail), ("dynamic", Unknown)],
-        );
-        expect_with(
-            &LB_004,
-            "[load_balancers]\nrequire_backend_tls = true\n",
-            resources,
-            &[("https", Fail)],
-        );
+        expect(&LB_004, resources.clone(), &[("https", Pass), ("http", Fail), ("dynamic", Unknown)]);
+        expect_with(&LB_004, "[load_balancers]\nrequire_backend_tls = true\n", resources, &[("https", Fail)]);
     }
 }

@@ -54,9 +54,7 @@ fn check(ctx: &Context, out: &mut Out) {
                 l.lb_protocol
                     .as_ref()
                     .and_then(|p| p.known())
-                    .is_some_and(|p| {
-                        p.eq_ignore_ascii_case("HTTPS") || p.eq_ignore_ascii_case("SSL")
-                    })
+                    .is_some_and(|p| p.eq_ignore_ascii_case("HTTPS") || p.eq_ignore_ascii_case("SSL"))
             })
             .collect();
         if !secure.is_empty() {
@@ -74,29 +72,20 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -> Eval {
     let port = listener.lb_port.or_default_to(0)?;
     let names = listener.policy_names.or_default_to(Vec::new())?;
-    let policies: Vec<_> = elb
-        .ssl_policies
-        .iter()
-        .filter(|p| names.contains(&p.name))
-        .collect();
+    let policies: Vec<_> = elb.ssl_policies.iter().filter(|p| names.contains(&p.name)).collect();
     if policies.is_empty() {
-        return Ok(Verdict::fail(format!(
-            "port {port} has no SSL negotiation policy; the default allows TLS 1.0"
-        ))
-        .at("listeners"));
+        return Ok(Verdict::fail(format!("port {port} has no SSL negotiation policy; the default allows TLS 1.0"))
+            .at("listeners"));
     }
     let minimum = ctx.policy.tls.minimum_version;
     for policy in policies {
         if let Some(reference) = policy.reference_policy.value()? {
-            let oldest = elb_policy_minimum(reference).ok_or_else(|| {
-                format!("reference policy `{reference}` is not a predefined policy")
-            })?;
+            let oldest = elb_policy_minimum(reference)
+                .ok_or_else(|| format!("reference policy `{reference}` is not a predefined policy"))?;
             if oldest < minimum {
-                return Ok(
-                    Verdict::fail(format!("port {port}: {reference} allows {oldest}"))
-                        .at("listeners")
-                        .evidence(reference),
-                );
+                return Ok(Verdict::fail(format!("port {port}: {reference} allows {oldest}"))
+                    .at("listeners")
+                    .evidence(reference));
             }
             continue;
         }
@@ -111,28 +100,15 @@ fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -
                 _ => false,
             })
             .collect();
-        let weak: Vec<&String> = enabled
-            .iter()
-            .filter(|a| WEAK_CIPHER_MARKS.iter().any(|m| a.contains(m)))
-            .collect();
+        let weak: Vec<&String> = enabled.iter().filter(|a| WEAK_CIPHER_MARKS.iter().any(|m| a.contains(m))).collect();
         if !old.is_empty() || !weak.is_empty() {
-            let listed = old
-                .iter()
-                .chain(&weak)
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Ok(Verdict::fail(format!(
-                "port {port}: policy {} enables {listed}",
-                policy.name
-            ))
-            .at("listeners")
-            .evidence(listed));
+            let listed = old.iter().chain(&weak).map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+            return Ok(Verdict::fail(format!("port {port}: policy {} enables {listed}", policy.name))
+                .at("listeners")
+                .evidence(listed));
         }
     }
-    Ok(Verdict::pass(format!(
-        "port {port} negotiates {minimum}+ with strong ciphers"
-    )))
+    Ok(Verdict::pass(format!("port {port} negotiates {minimum}+ with strong ciphers")))
 }
 
 #[cfg(test)]

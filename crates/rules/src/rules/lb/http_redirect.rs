@@ -45,61 +45,31 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn redirects_to_https(action: &ListenerAction) -> Result<bool, String> {
     Ok(action.action_type == "redirect"
-        && action
-            .redirect_protocol
-            .or_default_to("#{protocol}".into())?
-            .eq_ignore_ascii_case("HTTPS")
-        && matches!(
-            action
-                .redirect_status_code
-                .or_default_to("HTTP_301".into())?
-                .as_str(),
-            "HTTP_301" | "HTTP_302"
-        ))
+        && action.redirect_protocol.or_default_to("#{protocol}".into())?.eq_ignore_ascii_case("HTTPS")
+        && matches!(action.redirect_status_code.or_default_to("HTTP_301".into())?.as_str(), "HTTP_301" | "HTTP_302"))
 }
 
 fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
     match protocol(listener)?.as_str() {
         "HTTPS" => return Ok(Verdict::pass("the listener uses HTTPS")),
         "HTTP" => {}
-        other => {
-            return Ok(Verdict::not_applicable(format!(
-                "a {other} listener (network load balancer)"
-            )))
-        }
+        other => return Ok(Verdict::not_applicable(format!("a {other} listener (network load balancer)"))),
     }
     let actions = listener.default_actions.or_default_to(Vec::new())?;
     let all_redirect = !actions.is_empty()
-        && actions
-            .iter()
-            .map(redirects_to_https)
-            .collect::<Result<Vec<_>, _>>()?
-            .iter()
-            .all(|&b| b);
+        && actions.iter().map(redirects_to_https).collect::<Result<Vec<_>, _>>()?.iter().all(|&b| b);
     if !all_redirect {
-        let kinds = actions
-            .iter()
-            .map(|a| a.action_type.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Ok(
-            Verdict::fail("the HTTP listener's default action does not redirect to HTTPS")
-                .at("default_actions")
-                .evidence(kinds),
-        );
+        let kinds = actions.iter().map(|a| a.action_type.as_str()).collect::<Vec<_>>().join(", ");
+        return Ok(Verdict::fail("the HTTP listener's default action does not redirect to HTTPS")
+            .at("default_actions")
+            .evidence(kinds));
     }
     for rule in ctx.rules_of(r) {
         if let Spec::ListenerRule(ListenerRule { actions, .. }) = &rule.spec {
-            if actions
-                .or_default_to(Vec::new())?
-                .iter()
-                .any(|a| a.action_type == "forward")
-            {
-                return Ok(Verdict::fail(format!(
-                    "listener rule `{}` forwards plain HTTP",
-                    rule.name
-                ))
-                .at("default_actions"));
+            if actions.or_default_to(Vec::new())?.iter().any(|a| a.action_type == "forward") {
+                return Ok(
+                    Verdict::fail(format!("listener rule `{}` forwards plain HTTP", rule.name)).at("default_actions")
+                );
             }
         }
     }

@@ -12,7 +12,5 @@ use encguard_model::Listener;
 
 /// The listener's protocol, upper-cased; HTTP when unset (the provider default for ALBs).
 pub(crate) fn protocol(l: &Listener) -> Result<String, String> {
-    Ok(l.protocol
-        .or_default_to("HTTP".into())?
-        .to_ascii_uppercase())
+    Ok(l.protocol.or_default_to("HTTP".into())?.to_ascii_uppercase())
 }

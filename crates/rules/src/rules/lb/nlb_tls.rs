@@ -42,42 +42,30 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
     if protocol == "HTTP" || protocol == "HTTPS" {
-        return Ok(Verdict::not_applicable(
-            "an application load balancer listener (LB-001)",
-        ));
+        return Ok(Verdict::not_applicable("an application load balancer listener (LB-001)"));
     }
     if protocol == "TLS" {
         return Ok(Verdict::pass("the listener terminates TLS"));
     }
     let port = listener.port.or_default_to(0)?;
     if !ctx.policy.load_balancers.tls_ports.contains(&port) {
-        return Ok(Verdict::pass(format!(
-            "{protocol} on port {port}, which is not a TLS port"
-        )));
+        return Ok(Verdict::pass(format!("{protocol} on port {port}, which is not a TLS port")));
     }
     let internal = match ctx.target(r, &listener.load_balancer) {
         Target::Found(lb) => match &lb.spec {
             Spec::LoadBalancer(lb) => lb.internal.or_default_to(false)?,
             _ => return Err(format!("`{}` is not a load balancer", lb.name)),
         },
-        Target::Outside(name) => {
-            return Err(format!(
-                "load balancer `{name}` is not described in this scan"
-            ))
-        }
+        Target::Outside(name) => return Err(format!("load balancer `{name}` is not described in this scan")),
         Target::Unknown(why) => return Err(why.to_string()),
         Target::Absent => return Err("the listener names no load balancer".into()),
     };
     if internal {
-        return Ok(Verdict::pass(format!(
-            "{protocol} on port {port} of an internal load balancer"
-        )));
+        return Ok(Verdict::pass(format!("{protocol} on port {port} of an internal load balancer")));
     }
-    Ok(Verdict::fail(format!(
-        "internet-facing {protocol} listener on TLS port {port} does not terminate TLS"
-    ))
-    .at("protocol")
-    .evidence(&protocol))
+    Ok(Verdict::fail(format!("internet-facing {protocol} listener on TLS port {port} does not terminate TLS"))
+        .at("protocol")
+        .evidence(&protocol))
 }
 
 #[cfg(test)]

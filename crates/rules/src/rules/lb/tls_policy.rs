@@ -46,17 +46,13 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, _r: &Resource, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
     if protocol != "HTTPS" && protocol != "TLS" {
-        return Ok(Verdict::not_applicable(format!(
-            "a {protocol} listener has no TLS policy"
-        )));
+        return Ok(Verdict::not_applicable(format!("a {protocol} listener has no TLS policy")));
     }
     let minimum = ctx.policy.tls.minimum_version;
     let Some(policy) = listener.ssl_policy.value()? else {
-        return Ok(Verdict::fail(
-            "no SSL policy is named; the default ELBSecurityPolicy-2016-08 allows TLS 1.0",
-        )
-        .at("ssl_policy")
-        .severity(Severity::High));
+        return Ok(Verdict::fail("no SSL policy is named; the default ELBSecurityPolicy-2016-08 allows TLS 1.0")
+            .at("ssl_policy")
+            .severity(Severity::High));
     };
     let oldest = match listener.ssl_policy_protocols.value()? {
         Some(protocols) => match oldest_protocol(protocols) {
@@ -70,25 +66,17 @@ fn judge(ctx: &Context, _r: &Resource, listener: &Listener) -> Eval {
             None => return Err(format!("{policy} lists no protocols")),
         },
         None => elb_policy_minimum(policy).ok_or_else(|| {
-            format!(
-                "SSL policy `{policy}` is not a predefined policy; scan live to read its protocols"
-            )
+            format!("SSL policy `{policy}` is not a predefined policy; scan live to read its protocols")
         })?,
     };
     if oldest >= minimum {
         return Ok(Verdict::pass(format!("{policy} allows {oldest} and later")));
     }
-    let severity = if oldest < TlsVersion::V1_2 {
-        Severity::High
-    } else {
-        Severity::Medium
-    };
-    Ok(Verdict::fail(format!(
-        "{policy} allows {oldest}; the minimum is {minimum}"
-    ))
-    .at("ssl_policy")
-    .evidence(policy)
-    .severity(severity))
+    let severity = if oldest < TlsVersion::V1_2 { Severity::High } else { Severity::Medium };
+    Ok(Verdict::fail(format!("{policy} allows {oldest}; the minimum is {minimum}"))
+        .at("ssl_policy")
+        .evidence(policy)
+        .severity(severity))
 }
 
 #[cfg(test)]

@@ -42,12 +42,7 @@ fn judge(ctx: &Context, r: &Resource, backup: &RdsBackupReplication) -> Eval {
     if !backup.encrypted.or_default_to(true)? {
         return Ok(Verdict::fail("the automated backups are not encrypted").at("encrypted"));
     }
-    let tier = ctx.require_tier(
-        r,
-        &backup.kms_key,
-        KeyTier::AwsManaged,
-        ctx.policy.key_tiers.rds,
-    )?;
+    let tier = ctx.require_tier(r, &backup.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }
@@ -73,13 +68,7 @@ mod tests {
                 {"kind": "rds_backup_replication", "name": "plain", "encrypted": false},
                 {"kind": "rds_backup_replication", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.dr_key has no value"}},
             ]),
-            &[
-                ("ok", Pass),
-                ("wrong_region", Fail),
-                ("no_key", Fail),
-                ("plain", Fail),
-                ("var", Unknown),
-            ],
+            &[("ok", Pass), ("wrong_region", Fail), ("no_key", Fail), ("plain", Fail), ("var", Unknown)],
         );
     }
 }

@@ -36,22 +36,15 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx
-        .all::<RdsDatabase>()
-        .filter(|(r, _)| matches!(r.spec, Spec::RdsInstance(_)))
-    {
+    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, _)| matches!(r.spec, Spec::RdsInstance(_))) {
         out.judge(r, judge(ctx, r, db));
     }
 }
 
 fn judge(ctx: &Context, _r: &Resource, db: &RdsDatabase) -> Eval {
-    let ca = db
-        .ca_cert_identifier
-        .or_default_to("rds-ca-rsa2048-g1".into())?;
+    let ca = db.ca_cert_identifier.or_default_to("rds-ca-rsa2048-g1".into())?;
     if RETIRED.contains(&ca.as_str()) {
-        return Ok(Verdict::fail(format!("server CA {ca} is retired"))
-            .at("ca_cert_identifier")
-            .evidence(&ca));
+        return Ok(Verdict::fail(format!("server CA {ca} is retired")).at("ca_cert_identifier").evidence(&ca));
     }
     if let Some(valid_till) = db.ca_cert_valid_till.value()? {
         let Some(date) = Date::parse(valid_till) else {
@@ -59,10 +52,8 @@ fn judge(ctx: &Context, _r: &Resource, db: &RdsDatabase) -> Eval {
         };
         let days = ctx.today.days_until(date);
         if days <= ctx.policy.certificates.expiry_window_days {
-            return Ok(Verdict::fail(format!(
-                "the server certificate expires on {date} ({days} days)"
-            ))
-            .at("ca_cert_valid_till"));
+            return Ok(Verdict::fail(format!("the server certificate expires on {date} ({days} days)"))
+                .at("ca_cert_valid_till"));
         }
     }
     Ok(Verdict::pass(format!("server CA {ca} is current")))
@@ -86,13 +77,7 @@ mod tests {
                 {"kind": "rds_instance", "name": "expiring", "ca_cert_identifier": "rds-ca-rsa2048-g1", "ca_cert_valid_till": "2026-12-05T00:00:00Z"},
                 {"kind": "rds_instance", "name": "var", "ca_cert_identifier": {"unknown": "var.ca has no value"}},
             ]),
-            &[
-                ("default", Pass),
-                ("current", Pass),
-                ("retired", Fail),
-                ("expiring", Fail),
-                ("var", Unknown),
-            ],
+            &[("default", Pass), ("current", Pass), ("retired", Fail), ("expiring", Fail), ("var", Unknown)],
         );
     }
 }

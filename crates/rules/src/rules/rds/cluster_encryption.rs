@@ -34,10 +34,7 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx
-        .all::<RdsDatabase>()
-        .filter(|(r, _)| matches!(r.spec, Spec::RdsCluster(_)))
-    {
+    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, _)| matches!(r.spec, Spec::RdsCluster(_))) {
         out.judge(r, judge_cluster(ctx, r, db));
     }
     for (r, global) in ctx.all::<RdsGlobalCluster>() {
@@ -62,18 +59,13 @@ fn judge_global(ctx: &Context, r: &Resource, global: &RdsGlobalCluster) -> Eval 
         Target::Found(s) => match &s.spec {
             Spec::RdsCluster(db) => Ok(match database_encryption(ctx, s, db, 0)? {
                 Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
-                None => Verdict::fail(format!("built from unencrypted cluster `{}`", s.name))
-                    .at("source_cluster"),
+                None => Verdict::fail(format!("built from unencrypted cluster `{}`", s.name)).at("source_cluster"),
             }),
             _ => Err(format!("source `{}` is not a cluster", s.name)),
         },
-        Target::Outside(name) => Err(format!(
-            "built from `{name}`, which this scan does not describe"
-        )),
+        Target::Outside(name) => Err(format!("built from `{name}`, which this scan does not describe")),
         Target::Unknown(why) => Err(why.to_string()),
-        Target::Absent => {
-            Ok(Verdict::fail("global cluster storage is not encrypted").at("storage_encrypted"))
-        }
+        Target::Absent => Ok(Verdict::fail("global cluster storage is not encrypted").at("storage_encrypted")),
     }
 }
 

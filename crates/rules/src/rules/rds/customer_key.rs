@@ -39,21 +39,12 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
-        return Ok(Verdict::not_applicable(
-            "an Aurora member instance uses its cluster's key",
-        ));
+        return Ok(Verdict::not_applicable("an Aurora member instance uses its cluster's key"));
     }
     if !is_encrypted(ctx, r, db)? {
-        return Ok(Verdict::not_applicable(
-            "the database is not encrypted (RDS-001/RDS-002)",
-        ));
+        return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
-    ctx.require_tier(
-        r,
-        &db.kms_key,
-        KeyTier::AwsManaged,
-        ctx.policy.key_tiers.rds,
-    )
+    ctx.require_tier(r, &db.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
 }
 
 #[cfg(test)]
@@ -74,12 +65,7 @@ mod tests {
                 {"kind": "rds_cluster", "name": "cluster_var", "storage_encrypted": true, "kms_key": {"type": "unresolved", "reason": "module.kms.key_arn is a module output"}},
                 {"kind": "rds_instance", "name": "plain"},
             ]),
-            &[
-                ("cmk", Pass),
-                ("aws_rds", Fail),
-                ("cluster_var", Unknown),
-                ("plain", NotApplicable),
-            ],
+            &[("cmk", Pass), ("aws_rds", Fail), ("cluster_var", Unknown), ("plain", NotApplicable)],
         );
     }
 }

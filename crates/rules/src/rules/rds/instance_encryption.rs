@@ -36,25 +36,20 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx
-        .all::<RdsDatabase>()
-        .filter(|(r, _)| matches!(r.spec, Spec::RdsInstance(_)))
-    {
+    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, _)| matches!(r.spec, Spec::RdsInstance(_))) {
         out.judge(r, judge(ctx, r, db));
     }
 }
 
 fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
-        return Ok(Verdict::not_applicable(
-            "an Aurora member instance takes its cluster's encryption (RDS-002)",
-        ));
+        return Ok(Verdict::not_applicable("an Aurora member instance takes its cluster's encryption (RDS-002)"));
     }
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
-        None => Ok(Verdict::fail("storage is not encrypted")
-            .at("storage_encrypted")
-            .evidence("storage_encrypted = false")),
+        None => {
+            Ok(Verdict::fail("storage is not encrypted").at("storage_encrypted").evidence("storage_encrypted = false"))
+        }
     }
 }
 

@@ -30,19 +30,14 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx
-        .all::<RdsDatabase>()
-        .filter(|(r, db)| !is_cluster_member(r, db))
-    {
+    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, db)| !is_cluster_member(r, db)) {
         out.judge(r, judge(ctx, r, db));
     }
 }
 
 fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
-        return Ok(Verdict::not_applicable(
-            "the database is not encrypted (RDS-001/RDS-002)",
-        ));
+        return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
     ctx.check_key_usable(r, &db.kms_key)
 }
@@ -66,12 +61,7 @@ mod tests {
                 {"kind": "rds_instance", "name": "outside", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "arn:aws:kms:eu-west-1:1:key/z"}},
                 {"kind": "rds_instance", "name": "plain"},
             ]),
-            &[
-                ("ok", Pass),
-                ("doomed", Fail),
-                ("outside", Unknown),
-                ("plain", NotApplicable),
-            ],
+            &[("ok", Pass), ("doomed", Fail), ("outside", Unknown), ("plain", NotApplicable)],
         );
     }
 }

@@ -33,11 +33,7 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, db) in ctx.all::<RdsDatabase>() {
-        if db
-            .cloudwatch_logs_exports
-            .as_ref()
-            .is_some_and(|e| e.known().is_none_or(|v| !v.is_empty()))
-        {
+        if db.cloudwatch_logs_exports.as_ref().is_some_and(|e| e.known().is_none_or(|v| !v.is_empty())) {
             out.judge(r, judge(ctx, r, db));
         }
     }
@@ -46,15 +42,9 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     let exports = db.cloudwatch_logs_exports.or_default_to(Vec::new())?;
     let Some(id) = db.identifier.value()? else {
-        return Err(
-            "the database has no fixed identifier, so its log group names cannot be known".into(),
-        );
+        return Err("the database has no fixed identifier, so its log group names cannot be known".into());
     };
-    let scope = if matches!(r.spec, Spec::RdsCluster(_)) {
-        "cluster"
-    } else {
-        "instance"
-    };
+    let scope = if matches!(r.spec, Spec::RdsCluster(_)) { "cluster" } else { "instance" };
     let parts = exports.iter().map(|kind| {
         let name = format!("/aws/rds/{scope}/{id}/{kind}");
         let group = ctx.lookup(r, &name).and_then(|g| match &g.spec {
@@ -65,12 +55,9 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
             Some(LogGroup { kms_key, .. }) if !kms_key.is_default() => {
                 Ok(Verdict::pass(format!("{name} is encrypted")))
             }
-            Some(_) => Ok(Verdict::fail(format!("log group {name} has no KMS key"))
+            Some(_) => Ok(Verdict::fail(format!("log group {name} has no KMS key")).at("cloudwatch_logs_exports")),
+            None => Ok(Verdict::fail(format!("log group {name} is not defined, so RDS creates it unencrypted"))
                 .at("cloudwatch_logs_exports")),
-            None => Ok(Verdict::fail(format!(
-                "log group {name} is not defined, so RDS creates it unencrypted"
-            ))
-            .at("cloudwatch_logs_exports")),
         }
     });
     combine(parts, "every exported log group is encrypted")
@@ -98,12 +85,7 @@ mod tests {
         expect(
             &RDS_008,
             resources.clone(),
-            &[
-                ("orders", Pass),
-                ("pay", Fail),
-                ("missing", Fail),
-                ("generated_id", Unknown),
-            ],
+            &[("orders", Pass), ("pay", Fail), ("missing", Fail), ("generated_id", Unknown)],
         );
         expect_silent(&RDS_008, resources, &["no_exports"]);
     }

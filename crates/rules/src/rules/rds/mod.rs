@@ -28,10 +28,7 @@ pub(crate) fn database_encryption(
     if db.engine_mode.value()?.is_some_and(|m| m == "serverless") {
         return Ok(Some("Aurora Serverless v1 is always encrypted".into()));
     }
-    for (source, how) in [
-        (&db.replication_source, "replicates"),
-        (&db.snapshot_source, "is restored from"),
-    ] {
+    for (source, how) in [(&db.replication_source, "replicates"), (&db.snapshot_source, "is restored from")] {
         match ctx.target(r, source) {
             Target::Absent => {}
             Target::Unknown(why) => return Err(why.to_string()),
@@ -55,13 +52,8 @@ pub(crate) fn database_encryption(
 
 fn source_encryption(ctx: &Context, s: &Resource, depth: u8) -> Result<Option<String>, String> {
     match &s.spec {
-        Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => {
-            database_encryption(ctx, s, db, depth + 1)
-        }
-        Spec::RdsSnapshot(snap) => Ok(snap
-            .encrypted
-            .or_default_to(false)?
-            .then(|| "encrypted snapshot".to_string())),
+        Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => database_encryption(ctx, s, db, depth + 1),
+        Spec::RdsSnapshot(snap) => Ok(snap.encrypted.or_default_to(false)?.then(|| "encrypted snapshot".to_string())),
         _ => Ok(None),
     }
 }

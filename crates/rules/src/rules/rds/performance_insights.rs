@@ -42,16 +42,8 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if !db.performance_insights_enabled.or_default_to(false)? {
         return Ok(Verdict::not_applicable("Performance Insights is off"));
     }
-    let v = ctx.require_tier(
-        r,
-        &db.performance_insights_kms_key,
-        KeyTier::AwsManaged,
-        ctx.policy.key_tiers.rds,
-    )?;
-    Ok(Verdict {
-        attribute: Some("performance_insights_kms_key"),
-        ..v
-    })
+    let v = ctx.require_tier(r, &db.performance_insights_kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
+    Ok(Verdict { attribute: Some("performance_insights_kms_key"), ..v })
 }
 
 #[cfg(test)]
@@ -73,12 +65,7 @@ mod tests {
         expect(
             &RDS_007,
             resources.clone(),
-            &[
-                ("cmk", Pass),
-                ("default", Fail),
-                ("var", Unknown),
-                ("off", NotApplicable),
-            ],
+            &[("cmk", Pass), ("default", Fail), ("var", Unknown), ("off", NotApplicable)],
         );
         expect_silent(&RDS_007, resources, &["unset"]);
     }

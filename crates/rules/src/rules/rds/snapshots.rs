@@ -40,12 +40,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, snapshot: &RdsSnapshot) -> Eval {
     if snapshot.copy {
-        return ctx.require_tier(
-            r,
-            &snapshot.kms_key,
-            KeyTier::AwsManaged,
-            ctx.policy.key_tiers.rds,
-        );
+        return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds);
     }
     if let Some(encrypted) = snapshot.encrypted.value()? {
         return Ok(if *encrypted {
@@ -56,18 +51,13 @@ fn judge(ctx: &Context, r: &Resource, snapshot: &RdsSnapshot) -> Eval {
     }
     match ctx.target(r, &snapshot.source) {
         Target::Found(s) => match &s.spec {
-            Spec::RdsInstance(db) | Spec::RdsCluster(db) => {
-                Ok(match super::database_encryption(ctx, s, db, 0)? {
-                    Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
-                    None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name))
-                        .at("source"),
-                })
-            }
+            Spec::RdsInstance(db) | Spec::RdsCluster(db) => Ok(match super::database_encryption(ctx, s, db, 0)? {
+                Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
+                None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name)).at("source"),
+            }),
             _ => Err(format!("source `{}` is not a database", s.name)),
         },
-        Target::Outside(name) => Err(format!(
-            "a snapshot of `{name}`, which this scan does not describe"
-        )),
+        Target::Outside(name) => Err(format!("a snapshot of `{name}`, which this scan does not describe")),
         Target::Unknown(why) => Err(why.to_string()),
         Target::Absent => Err("neither the snapshot's encryption nor its database is known".into()),
     }

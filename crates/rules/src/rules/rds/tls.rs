@@ -46,33 +46,25 @@ fn tls_parameter(engine: &str) -> Option<(&'static str, &'static [&'static str])
         e if e == "postgres" || e == "aurora-postgresql" || e.starts_with("sqlserver") => {
             Some(("rds.force_ssl", &["1"]))
         }
-        "mysql" | "mariadb" | "aurora-mysql" | "aurora" => {
-            Some(("require_secure_transport", &["1", "ON", "on"]))
-        }
+        "mysql" | "mariadb" | "aurora-mysql" | "aurora" => Some(("require_secure_transport", &["1", "ON", "on"])),
         _ => None,
     }
 }
 
 fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
-        return Ok(Verdict::not_applicable(
-            "an Aurora member instance uses its cluster's parameter group",
-        ));
+        return Ok(Verdict::not_applicable("an Aurora member instance uses its cluster's parameter group"));
     }
     let engine = db.engine.or_default_to(String::new())?;
     let Some((parameter, on)) = tls_parameter(&engine) else {
-        return Ok(Verdict::not_applicable(format!(
-            "engine `{engine}` does not force TLS through a parameter group"
-        )));
+        return Ok(Verdict::not_applicable(format!("engine `{engine}` does not force TLS through a parameter group")));
     };
     let group_name = match db.parameter_group.value()? {
         Some(name) if !name.starts_with("default.") && !name.starts_with("default:") => name,
         other => {
-            return Ok(Verdict::fail(format!(
-                "uses the default parameter group, which does not set {parameter}"
-            ))
-            .at("parameter_group")
-            .evidence(other.map_or("(engine default)", String::as_str)))
+            return Ok(Verdict::fail(format!("uses the default parameter group, which does not set {parameter}"))
+                .at("parameter_group")
+                .evidence(other.map_or("(engine default)", String::as_str)))
         }
     };
     let group = ctx.lookup(r, group_name).and_then(|g| match &g.spec {
@@ -80,23 +72,15 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
         _ => None,
     });
     let Some(group) = group else {
-        return Err(format!(
-            "parameter group `{group_name}` is not described in this scan"
-        ));
+        return Err(format!("parameter group `{group_name}` is not described in this scan"));
     };
     let parameters = group.parameters.or_default_to(Default::default())?;
     match parameters.get(parameter) {
-        Some(v) if on.contains(&v.as_str()) => Ok(Verdict::pass(format!(
-            "{group_name} sets {parameter} = {v}"
-        ))),
-        Some(v) => Ok(
-            Verdict::fail(format!("{group_name} sets {parameter} = {v}"))
-                .at("parameter_group")
-                .evidence(format!("{parameter} = {v}")),
-        ),
-        None => Ok(
-            Verdict::fail(format!("{group_name} does not set {parameter}")).at("parameter_group"),
-        ),
+        Some(v) if on.contains(&v.as_str()) => Ok(Verdict::pass(format!("{group_name} sets {parameter} = {v}"))),
+        Some(v) => Ok(Verdict::fail(format!("{group_name} sets {parameter} = {v}"))
+            .at("parameter_group")
+            .evidence(format!("{parameter} = {v}"))),
+        None => Ok(Verdict::fail(format!("{group_name} does not set {parameter}")).at("parameter_group")),
     }
 }
 

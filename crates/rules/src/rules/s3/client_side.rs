@@ -42,16 +42,11 @@ fn check(ctx: &Context, out: &mut Out) {
     for (r, bucket) in ctx.all::<S3Bucket>() {
         let tagged = r.tags.contains_key(&settings.client_side_encryption_tag);
         let name = bucket.bucket_name.value();
-        let designated = |name: Option<&String>| {
-            matchers
-                .iter()
-                .any(|m| m.is_match(&r.name) || name.is_some_and(|n| m.is_match(n)))
-        };
+        let designated =
+            |name: Option<&String>| matchers.iter().any(|m| m.is_match(&r.name) || name.is_some_and(|n| m.is_match(n)));
         match name {
             Ok(n) if !designated(n) && !tagged => continue,
-            Err(why) if !tagged && !matchers.is_empty() && !designated(None) => {
-                out.judge(r, Err(why))
-            }
+            Err(why) if !tagged && !matchers.is_empty() && !designated(None) => out.judge(r, Err(why)),
             _ => out.judge(r, judge(ctx, r)),
         }
     }
@@ -62,10 +57,10 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     match r.tags.get(tag).map(String::as_str) {
         Some("true") => Ok(Verdict::pass(format!("attested by tag {tag}=true"))),
         Some(other) => Ok(Verdict::fail(format!("tag {tag} is `{other}`, not `true`")).at("tags")),
-        None => Ok(Verdict::fail(format!(
-            "designated for client-side encryption but has no {tag}=true attestation tag"
-        ))
-        .at("tags")),
+        None => {
+            Ok(Verdict::fail(format!("designated for client-side encryption but has no {tag}=true attestation tag"))
+                .at("tags"))
+        }
     }
 }
 
@@ -85,12 +80,7 @@ mod tests {
             {"kind": "s3_bucket", "name": "unnamed", "bucket_name": {"unknown": "var.name has no value"}},
             {"kind": "s3_bucket", "name": "plain", "bucket_name": "acme-assets"},
         ]);
-        expect_with(
-            &S3_008,
-            policy,
-            resources.clone(),
-            &[("attested", Pass), ("missing", Fail), ("unnamed", Unknown)],
-        );
+        expect_with(&S3_008, policy, resources.clone(), &[("attested", Pass), ("missing", Fail), ("unnamed", Unknown)]);
         expect_silent(&S3_008, resources, &["plain", "missing"]);
     }
 }

@@ -53,14 +53,10 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
         Some(alg @ ("AES256" | "aws:kms" | "aws:kms:dsse")) => {
             Ok(Verdict::pass(format!("default encryption is {alg}")))
         }
-        Some(other) => Ok(Verdict::fail(format!(
-            "default encryption algorithm `{other}` is not one S3 accepts"
-        ))
-        .at("encryption")
-        .evidence(format!("sse_algorithm = {other:?}"))),
-        None => {
-            Ok(Verdict::fail("the default encryption rule names no algorithm").at("encryption"))
-        }
+        Some(other) => Ok(Verdict::fail(format!("default encryption algorithm `{other}` is not one S3 accepts"))
+            .at("encryption")
+            .evidence(format!("sse_algorithm = {other:?}"))),
+        None => Ok(Verdict::fail("the default encryption rule names no algorithm").at("encryption")),
     }
 }
 
@@ -83,13 +79,7 @@ mod tests {
                 {"kind": "s3_bucket", "name": "bad", "encryption": {"sse_algorithm": ""}},
                 {"kind": "s3_bucket", "name": "cond", "encryption": {"sse_algorithm": {"unknown": "var.use_kms ? … : … with var.use_kms unset"}}},
             ]),
-            &[
-                ("none", Pass),
-                ("inline", Pass),
-                ("split", Pass),
-                ("bad", Fail),
-                ("cond", Unknown),
-            ],
+            &[("none", Pass), ("inline", Pass), ("split", Pass), ("bad", Fail), ("cond", Unknown)],
         );
     }
 

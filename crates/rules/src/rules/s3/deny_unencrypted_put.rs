@@ -53,49 +53,27 @@ fn denies_unencrypted_put(s: &Statement) -> bool {
     s.effect == Effect::Deny
         && s.allows_action("s3:PutObject")
         && (s.condition_values(&["Null"], HEADER).any(|v| v == "true")
-            || s.condition_values(&["StringNotEquals", "StringNotLike"], HEADER)
+            || s.condition_values(&["StringNotEquals", "StringNotLike"], HEADER).next().is_some()
+            || s.condition_values(&["StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike"], KEY_HEADER)
                 .next()
-                .is_some()
-            || s.condition_values(
-                &[
-                    "StringNotEquals",
-                    "StringNotLike",
-                    "ArnNotEquals",
-                    "ArnNotLike",
-                ],
-                KEY_HEADER,
-            )
-            .next()
-            .is_some())
+                .is_some())
 }
 
 fn judge_bucket(ctx: &Context, r: &Resource) -> Eval {
     let (docs, unknown) = policies(&ctx.bucket(r));
-    if docs
-        .iter()
-        .flat_map(|d| &d.statements)
-        .any(denies_unencrypted_put)
-    {
-        return Ok(Verdict::pass(
-            "the bucket policy denies uploads that do not request encryption",
-        ));
+    if docs.iter().flat_map(|d| &d.statements).any(denies_unencrypted_put) {
+        return Ok(Verdict::pass("the bucket policy denies uploads that do not request encryption"));
     }
     if let Some(why) = unknown {
         return Err(why);
     }
-    Ok(Verdict::fail(
-        "no bucket policy statement denies s3:PutObject without server-side encryption",
-    )
-    .at("policy"))
+    Ok(Verdict::fail("no bucket policy statement denies s3:PutObject without server-side encryption").at("policy"))
 }
 
 fn judge_object(object: &S3Object) -> Eval {
     match object.server_side_encryption.value()? {
         Some(sse) => Ok(Verdict::pass(format!("uploaded with {sse}"))),
-        None => Ok(
-            Verdict::fail("the object does not set server_side_encryption")
-                .at("server_side_encryption"),
-        ),
+        None => Ok(Verdict::fail("the object does not set server_side_encryption").at("server_side_encryption")),
     }
 }
 

@@ -56,16 +56,16 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     if let Some(created) = bucket.created.value()? {
         let baseline = Date::parse(BASELINE).expect("constant date");
         if Date::parse(created).is_some_and(|d| d >= baseline) {
-            return Ok(Verdict::not_applicable(format!(
-                "created {created}, after the SSE-S3 baseline"
-            )));
+            return Ok(Verdict::not_applicable(format!("created {created}, after the SSE-S3 baseline")));
         }
     }
     if let Some(why) = unknown {
         return Err(why);
     }
-    Ok(Verdict::fail("may hold objects written before the SSE-S3 baseline, and no S3 Inventory reports EncryptionStatus")
-        .at("inventory_encryption_status"))
+    Ok(Verdict::fail(
+        "may hold objects written before the SSE-S3 baseline, and no S3 Inventory reports EncryptionStatus",
+    )
+    .at("inventory_encryption_status"))
 }
 
 #[cfg(test)]
@@ -90,13 +90,7 @@ mod tests {
         expect(
             &S3_009,
             resources.clone(),
-            &[
-                ("old", Fail),
-                ("old_inventoried", Pass),
-                ("new", NotApplicable),
-                ("code", Pass),
-                ("code_var", Unknown),
-            ],
+            &[("old", Fail), ("old_inventoried", Pass), ("new", NotApplicable), ("code", Pass), ("code_var", Unknown)],
         );
         expect_silent(&S3_009, resources, &["code_plain"]);
     }

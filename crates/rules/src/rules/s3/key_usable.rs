@@ -43,11 +43,7 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     let Some(enc) = encryption(&facts)? else {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     };
-    if !enc
-        .sse_algorithm
-        .or_default_to(String::new())?
-        .starts_with("aws:kms")
-    {
+    if !enc.sse_algorithm.or_default_to(String::new())?.starts_with("aws:kms") {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     }
     let usable = ctx.check_key_usable(r, &enc.kms_key)?;
@@ -57,10 +53,7 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     if let KeyTarget::Key(key_resource, key) = ctx.key(r, &enc.kms_key) {
         let rotation = crate::rules::kms::rotation::judge(ctx, key_resource, key)?;
         if rotation.status == Status::Fail {
-            return Ok(
-                Verdict::fail(format!("key `{}`: {}", key_resource.name, rotation.message))
-                    .at("encryption"),
-            );
+            return Ok(Verdict::fail(format!("key `{}`: {}", key_resource.name, rotation.message)).at("encryption"));
         }
     }
     Ok(usable)

@@ -54,12 +54,7 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     let classified = r
         .tags
         .get(&ctx.policy.dynamodb.classification_tag)
-        .is_some_and(|v| {
-            matches!(
-                v.to_ascii_lowercase().as_str(),
-                "high" | "restricted" | "confidential"
-            )
-        });
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "high" | "restricted" | "confidential"));
     let required = ctx.policy.key_tiers.s3;
     let enc = encryption(&facts)?;
     let algorithm = match enc {
@@ -67,39 +62,23 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
         None => "AES256".into(),
     };
     let (tier, seen) = match (algorithm.as_str(), enc) {
-        ("aws:kms" | "aws:kms:dsse", Some(e)) => (
-            ctx.key_tier(r, &e.kms_key, KeyTier::AwsManaged)?,
-            key_name(&e.kms_key),
-        ),
+        ("aws:kms" | "aws:kms:dsse", Some(e)) => {
+            (ctx.key_tier(r, &e.kms_key, KeyTier::AwsManaged)?, key_name(&e.kms_key))
+        }
         _ => (KeyTier::AwsOwned, "SSE-S3 (keys S3 owns)".to_string()),
     };
     if tier >= required {
-        let bucket_key = enc
-            .map(|e| e.bucket_key_enabled.or_default_to(false))
-            .transpose()?
-            .unwrap_or(false);
-        let note = if bucket_key {
-            ""
-        } else {
-            "; enabling the S3 Bucket Key is recommended"
-        };
+        let bucket_key = enc.map(|e| e.bucket_key_enabled.or_default_to(false)).transpose()?.unwrap_or(false);
+        let note = if bucket_key { "" } else { "; enabling the S3 Bucket Key is recommended" };
         return Ok(Verdict::pass(format!("{algorithm} with {tier}{note}")).evidence(seen));
     }
     if let Some(why) = facts.unresolved(Attachment::LogTarget) {
-        return Err(format!(
-            "may receive server access logs, which exempts it: {why}"
-        ));
+        return Err(format!("may receive server access logs, which exempts it: {why}"));
     }
-    let verdict = Verdict::fail(format!(
-        "encrypted with {algorithm} and {tier}; the policy requires {required}"
-    ))
-    .at("encryption")
-    .evidence(seen);
-    Ok(if classified {
-        verdict.severity(Severity::High)
-    } else {
-        verdict
-    })
+    let verdict = Verdict::fail(format!("encrypted with {algorithm} and {tier}; the policy requires {required}"))
+        .at("encryption")
+        .evidence(seen);
+    Ok(if classified { verdict.severity(Severity::High) } else { verdict })
 }
 
 fn key_name(key: &KeyRef) -> String {

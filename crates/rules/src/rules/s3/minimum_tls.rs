@@ -53,31 +53,24 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     let minimum = ctx.policy.tls.minimum_version;
     let (docs, unknown) = policies(&ctx.bucket(r));
     let arn = bucket_arn(bucket);
-    let enforced = docs
-        .iter()
-        .flat_map(|d| &d.statements)
-        .filter(|s| denies_everyone_everything(s, arn.as_deref()))
-        .flat_map(|s| {
-            s.condition_values(&["NumericLessThan"], "s3:TlsVersion")
-                .filter_map(|v| v.parse::<f64>().ok())
-                .collect::<Vec<_>>()
-        });
-    let best = enforced.fold(None, |acc: Option<f64>, v| {
-        Some(acc.map_or(v, |a| a.max(v)))
-    });
+    let enforced =
+        docs.iter().flat_map(|d| &d.statements).filter(|s| denies_everyone_everything(s, arn.as_deref())).flat_map(
+            |s| {
+                s.condition_values(&["NumericLessThan"], "s3:TlsVersion")
+                    .filter_map(|v| v.parse::<f64>().ok())
+                    .collect::<Vec<_>>()
+            },
+        );
+    let best = enforced.fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))));
     match best {
         Some(v) if v + 1e-9 >= required_number(minimum) => {
             Ok(Verdict::pass(format!("requests below TLS {v} are denied")))
         }
         _ if unknown.is_some() => Err(unknown.unwrap_or_default()),
-        Some(v) => Ok(Verdict::fail(format!(
-            "the policy denies only TLS below {v}; the minimum is {minimum}"
-        ))
-        .at("policy")),
-        None => Ok(Verdict::fail(format!(
-            "no bucket policy statement denies requests below {minimum}"
-        ))
-        .at("policy")),
+        Some(v) => {
+            Ok(Verdict::fail(format!("the policy denies only TLS below {v}; the minimum is {minimum}")).at("policy"))
+        }
+        None => Ok(Verdict::fail(format!("no bucket policy statement denies requests below {minimum}")).at("policy")),
     }
 }
 
@@ -102,21 +95,7 @@ mod tests {
             {"kind": "s3_bucket", "name": "none", "bucket_name": "b"},
             {"kind": "s3_bucket", "name": "computed", "bucket_name": "b", "policy": {"unknown": "policy from module output"}},
         ]);
-        expect(
-            &S3_005,
-            resources.clone(),
-            &[
-                ("v12", Pass),
-                ("v11", Fail),
-                ("none", Fail),
-                ("computed", Unknown),
-            ],
-        );
-        expect_with(
-            &S3_005,
-            "[tls]\nminimum_version = \"1.3\"\n",
-            resources,
-            &[("v12", Fail)],
-        );
+        expect(&S3_005, resources.clone(), &[("v12", Pass), ("v11", Fail), ("none", Fail), ("computed", Unknown)]);
+        expect_with(&S3_005, "[tls]\nminimum_version = \"1.3\"\n", resources, &[("v12", Fail)]);
     }
 }

@@ -40,12 +40,7 @@ pub(crate) fn policies<'a>(facts: &BucketFacts<'a>) -> (Vec<&'a PolicyDocument>,
 
 /// `arn:aws:s3:::NAME` when the bucket's name is known.
 pub(crate) fn bucket_arn(bucket: &S3Bucket) -> Option<String> {
-    bucket
-        .bucket_name
-        .value()
-        .ok()
-        .flatten()
-        .map(|n| format!("arn:aws:s3:::{n}"))
+    bucket.bucket_name.value().ok().flatten().map(|n| format!("arn:aws:s3:::{n}"))
 }
 
 /// A Deny for everyone, on every S3 action, covering the bucket and all its objects.
@@ -53,10 +48,7 @@ pub(crate) fn denies_everyone_everything(s: &Statement, arn: Option<&str>) -> bo
     if s.effect != Effect::Deny || !s.has_public_principal() {
         return false;
     }
-    let all_actions = s
-        .action
-        .iter()
-        .any(|a| a == "*" || a.eq_ignore_ascii_case("s3:*"));
+    let all_actions = s.action.iter().any(|a| a == "*" || a.eq_ignore_ascii_case("s3:*"));
     all_actions && covers_bucket_and_objects(s, arn)
 }
 
@@ -66,13 +58,11 @@ pub(crate) fn covers_bucket_and_objects(s: &Statement, arn: Option<&str>) -> boo
     match arn {
         Some(arn) => {
             let objects = format!("{arn}/*");
-            s.resource.iter().any(|p| matches(p, arn))
-                && s.resource.iter().any(|p| matches(p, &objects))
+            s.resource.iter().any(|p| matches(p, arn)) && s.resource.iter().any(|p| matches(p, &objects))
         }
         None => {
             s.resource.iter().any(|p| p == "*")
-                || (s.resource.iter().any(|p| !p.contains('/'))
-                    && s.resource.iter().any(|p| p.ends_with("/*")))
+                || (s.resource.iter().any(|p| !p.contains('/')) && s.resource.iter().any(|p| p.ends_with("/*")))
         }
     }
 }

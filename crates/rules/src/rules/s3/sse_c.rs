@@ -45,10 +45,7 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     if ctx.policy.s3.allow_sse_c {
         let tls = super::tls_only::judge(ctx, r, bucket)?;
         return Ok(match tls.status {
-            Status::Fail => {
-                Verdict::fail("SSE-C is allowed but the bucket accepts plain HTTP (S3-004)")
-                    .at("policy")
-            }
+            Status::Fail => Verdict::fail("SSE-C is allowed but the bucket accepts plain HTTP (S3-004)").at("policy"),
             _ => Verdict::pass("SSE-C is allowed and the bucket refuses plain HTTP"),
         });
     }
@@ -59,11 +56,9 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     if blocked.iter().any(|t| t.eq_ignore_ascii_case("SSE-C")) {
         Ok(Verdict::pass("SSE-C is blocked"))
     } else {
-        Ok(
-            Verdict::fail("SSE-C is not blocked in the default encryption rule")
-                .at("encryption")
-                .evidence(format!("blocked_encryption_types = {blocked:?}")),
-        )
+        Ok(Verdict::fail("SSE-C is not blocked in the default encryption rule")
+            .at("encryption")
+            .evidence(format!("blocked_encryption_types = {blocked:?}")))
     }
 }
 
@@ -82,21 +77,7 @@ mod tests {
             {"kind": "s3_bucket", "name": "bare"},
             {"kind": "s3_bucket", "name": "var", "encryption": {"blocked_encryption_types": {"unknown": "var.blocked has no value"}}},
         ]);
-        expect(
-            &S3_007,
-            resources.clone(),
-            &[
-                ("blocked", Pass),
-                ("open", Fail),
-                ("bare", Fail),
-                ("var", Unknown),
-            ],
-        );
-        expect_with(
-            &S3_007,
-            "[s3]\nallow_sse_c = true\n",
-            resources,
-            &[("open", Fail)],
-        );
+        expect(&S3_007, resources.clone(), &[("blocked", Pass), ("open", Fail), ("bare", Fail), ("var", Unknown)]);
+        expect_with(&S3_007, "[s3]\nallow_sse_c = true\n", resources, &[("open", Fail)]);
     }
 }

@@ -48,35 +48,23 @@ fn check(ctx: &Context, out: &mut Out) {
 
 pub(crate) fn is_tls_only_statement(s: &Statement, arn: Option<&str>) -> bool {
     denies_everyone_everything(s, arn)
-        && s.condition_values(&["Bool"], "aws:SecureTransport")
-            .any(|v| v.eq_ignore_ascii_case("false"))
+        && s.condition_values(&["Bool"], "aws:SecureTransport").any(|v| v.eq_ignore_ascii_case("false"))
 }
 
 pub(crate) fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     let (docs, unknown) = policies(&ctx.bucket(r));
     let arn = bucket_arn(bucket);
-    if docs.iter().any(|d| {
-        d.statements
-            .iter()
-            .any(|s| is_tls_only_statement(s, arn.as_deref()))
-    }) {
-        return Ok(Verdict::pass(
-            "the bucket policy denies requests without TLS",
-        ));
+    if docs.iter().any(|d| d.statements.iter().any(|s| is_tls_only_statement(s, arn.as_deref()))) {
+        return Ok(Verdict::pass("the bucket policy denies requests without TLS"));
     }
     if let Some(why) = unknown {
         return Err(why);
     }
     if docs.is_empty() {
-        return Ok(Verdict::fail(
-            "the bucket has no bucket policy, so plain-HTTP requests are accepted",
-        )
-        .at("policy"));
+        return Ok(Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted").at("policy"));
     }
-    Ok(Verdict::fail(
-        "no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false",
-    )
-    .at("policy"))
+    Ok(Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false")
+        .at("policy"))
 }
 
 #[cfg(test)]

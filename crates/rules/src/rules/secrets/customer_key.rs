@@ -36,10 +36,7 @@ declare_rule! {
 fn check(ctx: &Context, out: &mut Out) {
     let required = ctx.policy.key_tiers.secretsmanager;
     for (r, secret) in ctx.all::<Secret>() {
-        out.judge(
-            r,
-            ctx.require_tier(r, &secret.kms_key, KeyTier::AwsManaged, required),
-        );
+        out.judge(r, ctx.require_tier(r, &secret.kms_key, KeyTier::AwsManaged, required));
     }
 }
 
@@ -63,19 +60,8 @@ mod tests {
         expect(
             &SM_001,
             resources.clone(),
-            &[
-                ("cmk", Pass),
-                ("alias", Pass),
-                ("default", Fail),
-                ("managed", Fail),
-                ("var", Unknown),
-            ],
+            &[("cmk", Pass), ("alias", Pass), ("default", Fail), ("managed", Fail), ("var", Unknown)],
         );
-        expect_with(
-            &SM_001,
-            "[key_tiers]\nsecretsmanager = \"aws-managed\"\n",
-            resources,
-            &[("default", Pass)],
-        );
+        expect_with(&SM_001, "[key_tiers]\nsecretsmanager = \"aws-managed\"\n", resources, &[("default", Pass)]);
     }
 }

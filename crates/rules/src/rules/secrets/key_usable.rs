@@ -56,13 +56,7 @@ mod tests {
                 {"kind": "secret", "name": "s_default"},
                 {"kind": "secret", "name": "s_unknown", "kms_key": {"type": "unresolved", "reason": "module.kms.key_arn is a module output"}},
             ]),
-            &[
-                ("s_good", Pass),
-                ("s_ecc", Fail),
-                ("s_deleting", Fail),
-                ("s_default", Pass),
-                ("s_unknown", Unknown),
-            ],
+            &[("s_good", Pass), ("s_ecc", Fail), ("s_deleting", Fail), ("s_default", Pass), ("s_unknown", Unknown)],
         );
     }
 }

@@ -1,0 +1,192 @@
+use super::*;
+use encguard_model::*;
+
+fn scan(text: &str) -> Inventory {
+    scan_with(text, &[])
+}
+
+fn scan_with(text: &str, params: &[(&str, &str)]) -> Inventory {
+    let options = Options { parameters: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+    scan_template("stack.yaml", text, &options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn spec<'a>(inv: &'a Inventory, name: &str) -> &'a Spec {
+    &inv.resources.iter().find(|r| r.name == name).unwrap_or_else(|| panic!("no {name}")).spec
+}
+
+fn known<T>(v: T) -> Field<T> {
+    Some(Value::Known(v))
+}
+
+const YAML: &str = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env:
+    Type: String
+    Default: prod
+  KeyArn:
+    Type: String
+  UseCmk:
+    Type: String
+    Default: "true"
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  WantsCmk: !Equals [!Ref UseCmk, "true"]
+Resources:
+  DataKey:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+            Action: "kms:*"
+            Resource: "*"
+  DataBucket:
+    Type: AWS::S3::Bucket
+    Metadata:
+      cfn_nag:
+        rules_to_suppress:
+          - id: W35
+            reason: access logging handled centrally
+    Properties:
+      BucketName: !Sub "acme-${Env}-data"
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault:
+              SSEAlgorithm: aws:kms
+              KMSMasterKeyID: !If [WantsCmk, !GetAtt DataKey.Arn, !Ref AWS::NoValue]
+            BucketKeyEnabled: true
+  DataBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref DataBucket
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: "*"
+            Action: "s3:*"
+            Resource:
+              - !GetAtt DataBucket.Arn
+              - !Sub "${DataBucket.Arn}/*"
+            Condition:
+              Bool:
+                aws:SecureTransport: false
+  Imported:
+    Type: AWS::EC2::Volume
+    Properties:
+      AvailabilityZone: eu-west-1a
+      Encrypted: true
+      KmsKeyId: !ImportValue shared-ebs-key
+  ByParam:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      KmsKeyId: !Ref KeyArn
+  DevOnly:
+    Type: AWS::DynamoDB::Table
+    Condition: IsProd
+    Properties:
+      SSESpecification:
+        SSEEnabled: true
+      KeySchema:
+        - AttributeName: pk
+          KeyType: HASH
+        - AttributeName: email
+          KeyType: RANGE
+"#;
+
+#[test]
+fn yaml_short_tags_parameters_and_conditions() {
+    let inv = scan(YAML);
+    let Spec::S3Bucket(b) = spec(&inv, "DataBucket") else { panic!() };
+    assert_eq!(b.bucket_name, known("acme-prod-data".into()));
+    let enc = b.encryption.clone().unwrap().known().cloned().unwrap();
+    assert_eq!(enc.kms_key, KeyRef::Customer { reference: "DataKey".into() });
+    let Spec::S3BucketPolicy(p) = spec(&inv, "DataBucketPolicy") else { panic!() };
+    assert_eq!(p.bucket, known("acme-prod-data".into()));
+    let doc = p.policy.known().unwrap();
+    assert_eq!(doc.statements[0].resource, ["arn:aws:s3:::acme-prod-data", "arn:aws:s3:::acme-prod-data/*"]);
+    let Spec::KmsKey(k) = spec(&inv, "DataKey") else { panic!() };
+    assert_eq!(
+        k.policy.clone().unwrap().known().unwrap().statements[0].principal.as_ref().unwrap()[0].id,
+        "arn:aws:iam::⟨?⟩:root"
+    );
+    let Spec::EbsVolume(v) = spec(&inv, "Imported") else { panic!() };
+    assert!(matches!(&v.kms_key, KeyRef::Unresolved { reason } if reason.contains("Fn::ImportValue")));
+    let Spec::Secret(s) = spec(&inv, "ByParam") else { panic!() };
+    assert!(matches!(&s.kms_key, KeyRef::Unresolved { reason } if reason.contains("KeyArn")));
+    let Spec::DynamodbTable(t) = spec(&inv, "DevOnly") else { panic!() };
+    assert_eq!(t.kms_key, KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() });
+    assert_eq!(t.range_keys, ["email"]);
+    let bucket = inv.resources.iter().find(|r| r.name == "DataBucket").unwrap();
+    assert_eq!(bucket.suppressions[0].rule, "W35");
+    assert!(matches!(bucket.location, Location::File { line: 28, column: 3, .. }));
+    assert_eq!(bucket.attributes["encryption"], Position { line: 37, column: 7 });
+}
+
+#[test]
+fn overrides_change_parameters_and_conditions() {
+    let inv = scan_with(YAML, &[("Env", "dev"), ("UseCmk", "false"), ("KeyArn", "alias/secrets")]);
+    assert!(inv.resources.iter().all(|r| r.name != "DevOnly"), "the condition is false: no table");
+    let Spec::S3Bucket(b) = spec(&inv, "DataBucket") else { panic!() };
+    assert_eq!(
+        b.encryption.clone().unwrap().known().unwrap().kms_key,
+        KeyRef::ServiceDefault,
+        "AWS::NoValue removes the key"
+    );
+    let Spec::Secret(s) = spec(&inv, "ByParam") else { panic!() };
+    assert_eq!(s.kms_key, KeyRef::Customer { reference: "alias/secrets".into() });
+}
+
+#[test]
+fn cdk_style_json_with_get_att_everywhere() {
+    let json = r#"{
+  "Resources": {
+    "AppKey1234ABCD": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [{"Action": "kms:*", "Effect": "Allow", "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]}}, "Resource": "*"}]}, "EnableKeyRotation": true}, "UpdateReplacePolicy": "Retain"},
+    "TableCD117FA1": {"Type": "AWS::DynamoDB::Table", "Properties": {"SSESpecification": {"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": {"Fn::GetAtt": ["AppKey1234ABCD", "Arn"]}}, "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}},
+    "Listener": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"LoadBalancerArn": {"Ref": "LB"}, "Port": 443, "Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "Certificates": [{"CertificateArn": {"Ref": "Cert"}}], "DefaultActions": [{"Type": "forward"}]}},
+    "LB": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Scheme": "internal", "Type": "application"}},
+    "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {"DomainName": "api.example.com", "ValidationMethod": "DNS"}}
+  }
+}"#;
+    let inv = scan_template("cdk.out/App.template.json", json, &Options::default()).unwrap();
+    let Spec::DynamodbTable(t) = spec(&inv, "TableCD117FA1") else { panic!() };
+    assert_eq!(t.kms_key, KeyRef::Customer { reference: "AppKey1234ABCD".into() });
+    let Spec::Listener(l) = spec(&inv, "Listener") else { panic!() };
+    assert_eq!(l.load_balancer, known("LB".into()));
+    assert_eq!(l.certificates, vec![Value::Known("Cert".to_string())]);
+    let Spec::KmsKey(k) = spec(&inv, "AppKey1234ABCD") else { panic!() };
+    assert!(k.policy.clone().unwrap().known().is_some());
+}
+
+#[test]
+fn templates_are_told_apart_from_other_yaml_and_errors_have_positions() {
+    assert!(is_template("AWSTemplateFormatVersion: 2010-09-09\nResources: {}\n"));
+    assert!(is_template("Resources:\n  B:\n    Type: AWS::S3::Bucket\n"));
+    assert!(!is_template("name: ci\non: [push]\njobs: {}\n"));
+    let err = scan_template(
+        "bad.yaml",
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties: [\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.file, "bad.yaml");
+    assert!(err.line >= 4, "{err}");
+}
+
+#[test]
+fn nested_stacks_and_macros_are_gaps() {
+    let inv = scan("Transform: [AWS::Serverless-2016-10-31, Acme::Magic]\nResources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://example.com/t.yaml\n");
+    assert_eq!(inv.gaps.len(), 2, "{:?}", inv.gaps);
+}
+
+#[test]
+fn parameter_files_in_both_formats() {
+    let a = parameter_file(r#"[{"ParameterKey": "Env", "ParameterValue": "dev"}]"#).unwrap();
+    let b = parameter_file(r#"{"Env": "dev"}"#).unwrap();
+    assert_eq!(a, b);
+    assert!(parameter_file("[1]").is_err());
+}
