@@ -196,7 +196,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             performance_insights_enabled: a.boolean("EnablePerformanceInsights"),
             performance_insights_kms_key: a.key("PerformanceInsightsKMSKeyId"),
             cloudwatch_logs_exports: a.strings("EnableCloudwatchLogsExports"),
-            parameter_group: a.string("DBParameterGroupName"),
+            parameter_group: a.reference("DBParameterGroupName"),
             ca_cert_identifier: a.string("CACertificateIdentifier"),
             ..RdsDatabase::default()
         }),
@@ -211,7 +211,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             performance_insights_enabled: a.boolean("PerformanceInsightsEnabled"),
             performance_insights_kms_key: a.key("PerformanceInsightsKmsKeyId"),
             cloudwatch_logs_exports: a.strings("EnableCloudwatchLogsExports"),
-            parameter_group: a.string("DBClusterParameterGroupName"),
+            parameter_group: a.reference("DBClusterParameterGroupName"),
             ..RdsDatabase::default()
         }),
         "AWS::RDS::GlobalCluster" => Spec::RdsGlobalCluster(RdsGlobalCluster {

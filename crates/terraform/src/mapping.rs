@@ -381,7 +381,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             performance_insights_enabled: a.boolean("performance_insights_enabled"),
             performance_insights_kms_key: a.key("performance_insights_kms_key_id"),
             cloudwatch_logs_exports: a.strings("enabled_cloudwatch_logs_exports"),
-            parameter_group: a.string("parameter_group_name").or(a.string("db_parameter_group_name")),
+            parameter_group: a.reference("parameter_group_name").or(a.reference("db_parameter_group_name")),
             ca_cert_identifier: a.string("ca_cert_identifier"),
             ..RdsDatabase::default()
         }),
@@ -396,7 +396,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             performance_insights_enabled: a.boolean("performance_insights_enabled"),
             performance_insights_kms_key: a.key("performance_insights_kms_key_id"),
             cloudwatch_logs_exports: a.strings("enabled_cloudwatch_logs_exports"),
-            parameter_group: a.string("db_cluster_parameter_group_name"),
+            parameter_group: a.reference("db_cluster_parameter_group_name"),
             ..RdsDatabase::default()
         }),
         "aws_rds_global_cluster" => Spec::RdsGlobalCluster(RdsGlobalCluster {

@@ -200,3 +200,52 @@ fn colour_only_on_request_of_a_terminal() {
     let o = encguard(&["scan", "examples/"]);
     assert!(!stdout(&o).contains('\x1b'), "no colour when piped");
 }
+
+#[test]
+fn terraform_and_cloudformation_errors_name_the_place_and_lose_nothing() {
+    let dir = temp_dir("iac-errors");
+    std::fs::create_dir_all(dir.join("tf")).unwrap();
+    std::fs::write(dir.join("tf/main.tf"), "resource \"aws_ebs_volume\" \"v\" {\n  encrypted = false\n}\n").unwrap();
+    std::fs::write(dir.join("tf/broken.tf"), "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n").unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  Table:\n    Type: AWS::DAX::Cluster\n    Properties: {NodeType: dax.r5.large\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("good.yaml"),
+        "Resources:\n  Cache:\n    Type: AWS::DAX::Cluster\n    Properties:\n      NodeType: dax.r5.large\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("workflow.yml"), "on: push\njobs: {}\n").unwrap();
+    let o = encguard_in(&dir, &["scan", "."]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("tf/broken.tf:2:"), "{err}");
+    assert!(err.contains("stack.yaml:"), "{err}");
+    assert!(!err.contains("workflow.yml"), "other YAML is skipped: {err}");
+    let out = stdout(&o);
+    assert!(out.contains("aws_ebs_volume.v") && out.contains("Cache"), "{out}");
+}
+
+#[test]
+fn variables_and_parameters_come_from_the_command_line() {
+    let dir = temp_dir("overrides");
+    std::fs::write(
+        dir.join("main.tf"),
+        "variable \"encrypt\" {}\nresource \"aws_ebs_volume\" \"v\" {\n  encrypted = var.encrypt\n}\n",
+    )
+    .unwrap();
+    let unknown = encguard_in(&dir, &["scan", ".", "--rule", "EBS-003", "--format", "json"]);
+    assert!(stdout(&unknown).contains("\"status\": \"unknown\""), "{}", stdout(&unknown));
+    let known = encguard_in(&dir, &["scan", ".", "--rule", "EBS-003", "--var", "encrypt=true"]);
+    assert_eq!(known.status.code(), Some(0), "{}", stdout(&known));
+
+    std::fs::write(dir.join("main.tf"), "").unwrap();
+    std::fs::write(dir.join("t.yaml"), "Parameters:\n  Tls:\n    Type: String\nResources:\n  Cache:\n    Type: AWS::DAX::Cluster\n    Properties:\n      SSESpecification: {SSEEnabled: true}\n      ClusterEndpointEncryptionType: !Ref Tls\n").unwrap();
+    std::fs::write(dir.join("params.json"), "[{\"ParameterKey\": \"Tls\", \"ParameterValue\": \"TLS\"}]").unwrap();
+    let o = encguard_in(&dir, &["scan", "t.yaml", "--rule", "DDB-005", "--parameter-file", "params.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = encguard_in(&dir, &["scan", "t.yaml", "--rule", "DDB-005", "--parameter", "Tls=NONE"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+}

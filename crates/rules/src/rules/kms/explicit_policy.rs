@@ -7,8 +7,9 @@ declare_rule! {
     /// ## What it checks
     /// Every customer managed key has a key policy written for it — inline or as a separate
     /// key-policy resource — rather than the implicit default that delegates everything to
-    /// IAM. In a live account, a policy equal to the default ("Enable IAM User Permissions"
-    /// alone) fails while `kms.require_explicit_key_policy` is on.
+    /// IAM. In a live account, where a written policy and the default look alike, a policy
+    /// equal to the default ("Enable IAM User Permissions" alone) fails while
+    /// `kms.require_explicit_key_policy` is on.
     ///
     /// ## Why
     /// Policy §1: who may administer and use a key is decided in its key policy, reviewed
@@ -52,7 +53,10 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     }
     let explicit_required = ctx.policy.kms.require_explicit_key_policy;
     let all_default = policies.iter().all(|p| matches!(p, Value::Known(doc) if is_default_key_policy(doc)));
-    if explicit_required && all_default {
+    // In code, a written key policy is a decision; live, a policy equal to the default is
+    // the default that nobody replaced.
+    let live = matches!(r.location, encguard_model::Location::Aws { .. });
+    if explicit_required && all_default && live {
         return Ok(Verdict::fail("the key policy is the AWS default (\"Enable IAM User Permissions\" only)")
             .at("policy")
             .evidence("Allow kms:* to the account root"));
@@ -81,7 +85,9 @@ mod tests {
                 {"kind": "kms_key", "name": "split"},
                 {"kind": "kms_key_policy", "name": "split_policy", "key": "split", "policy": {"statements": []}},
                 {"kind": "kms_key", "name": "none"},
-                {"kind": "kms_key", "name": "default", "policy": default_policy()},
+                {"kind": "kms_key", "name": "default", "policy": default_policy(),
+                 "location": {"source": "aws", "account": "1", "region": "eu-west-1", "arn": "arn:aws:kms:eu-west-1:1:key/1"}},
+                {"kind": "kms_key", "name": "default_in_code", "policy": default_policy()},
                 {"kind": "kms_key", "name": "computed", "policy": {"unknown": "jsonencode over a module output"}},
                 {"kind": "kms_key", "name": "aws", "key_manager": "AWS"},
             ]),
@@ -90,6 +96,7 @@ mod tests {
                 ("split", Pass),
                 ("none", Fail),
                 ("default", Fail),
+                ("default_in_code", Pass),
                 ("computed", Pass),
                 ("aws", NotApplicable),
             ],
