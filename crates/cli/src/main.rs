@@ -48,6 +48,8 @@ enum Command {
     },
     /// Print the JSON Schema of inventory.json.
     Schema,
+    /// Record today's open findings, so that later scans with --baseline report only new ones.
+    Baseline(ScanArgs),
 }
 
 #[derive(Args)]
@@ -84,6 +86,10 @@ struct ScanArgs {
     /// CloudFormation parameter file: `[{"ParameterKey": …, "ParameterValue": …}]` or `{"Name": "Value"}`.
     #[arg(long = "parameter-file", value_name = "FILE")]
     parameter_files: Vec<PathBuf>,
+    /// Report only findings that this baseline (from `encguard baseline`) does not hold;
+    /// the others are kept as suppressed.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -96,6 +102,10 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 enum Format {
     Text,
     Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -123,6 +133,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Baseline(args) => baseline(args),
         Command::Rules => print(&rules_table()),
         Command::Explain { rule } => explain(&rule),
         Command::Init { path, force } => init(&path, force),
@@ -165,7 +176,13 @@ fn today() -> Result<Date, String> {
     }
 }
 
-fn scan(args: ScanArgs) -> Result<u8, String> {
+/// Everything a scan produced.
+struct Scanned {
+    loaded: inputs::Loaded,
+    evaluation: encguard_rules::Evaluation,
+}
+
+fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
     for id in args.rules.iter().chain(&args.skip_rules) {
         if encguard_rules::rule(id).is_none() {
             return Err(format!("no rule `{id}` (see `encguard rules`)"));
@@ -185,24 +202,37 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         cloudformation: encguard_cloudformation::Options { parameters },
     };
     let loaded = inputs::load(&args.paths, &options);
-    let inventory: &Inventory = &loaded.inventory;
-    let ctx = Context::new(inventory, &policy, today);
+    let ctx = Context::new(&loaded.inventory, &policy, today);
     let selected = |rule: &encguard_rules::Rule| {
         (args.rules.is_empty() || args.rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id)))
             && !args.skip_rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id))
     };
-    let evaluation = encguard_rules::evaluate(&ctx, selected);
-    let report = Report { evaluation: &evaluation, gaps: &inventory.gaps, errors: &loaded.errors };
+    let mut evaluation = encguard_rules::evaluate(&ctx, selected);
+    if let Some(path) = &args.baseline {
+        let (accepted, created) = read_baseline(path)?;
+        evaluation.apply_baseline(&accepted, &format!("accepted in baseline {} ({created})", path.display()));
+    }
+    drop(ctx);
+    Ok(Scanned { loaded, evaluation })
+}
+
+fn scan(args: ScanArgs) -> Result<u8, String> {
+    let Scanned { loaded, evaluation } = run_scan(&args)?;
+    let report = Report { evaluation: &evaluation, gaps: &loaded.inventory.gaps, errors: &loaded.errors };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
         Style::Color
     } else {
         Style::Plain
     };
-    let text = match args.format {
-        Format::Text => encguard_report::text(&report, style),
-        Format::Json => encguard_report::json(&report),
-    };
+    let text = report.render(match args.format {
+        Format::Text => encguard_report::Format::Text(style),
+        Format::Json => encguard_report::Format::Json,
+        Format::Sarif => encguard_report::Format::Sarif,
+        Format::Junit => encguard_report::Format::Junit,
+        Format::Markdown => encguard_report::Format::Markdown,
+        Format::Html => encguard_report::Format::Html,
+    });
     match &args.output {
         Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
         None => {
@@ -219,6 +249,47 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     } else {
         EXIT_CLEAN
     })
+}
+
+/// The baseline format: the fingerprints of accepted findings, with what they were.
+const BASELINE_VERSION: u64 = 1;
+
+fn baseline(args: ScanArgs) -> Result<u8, String> {
+    let path = args.output.clone().ok_or("baseline needs --output FILE")?;
+    let Scanned { loaded, evaluation } = run_scan(&args)?;
+    if !loaded.errors.is_empty() {
+        for error in &loaded.errors {
+            eprintln!("encguard: error: {error}");
+        }
+        return Err("not recording a baseline of a scan that could not read all its inputs".into());
+    }
+    let findings: Vec<serde_json::Value> = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.is_open())
+        .map(|f| serde_json::json!({"fingerprint": f.fingerprint, "rule": f.rule, "resource": f.resource, "status": f.status}))
+        .collect();
+    let doc = serde_json::json!({"encguard_baseline": BASELINE_VERSION, "created": today()?.to_string(), "findings": findings});
+    let text = serde_json::to_string_pretty(&doc).expect("JSON") + "\n";
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("recorded {} findings in {}", findings.len(), path.display());
+    Ok(EXIT_CLEAN)
+}
+
+fn read_baseline(path: &Path) -> Result<(std::collections::HashSet<String>, String), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+    if doc["encguard_baseline"].as_u64() != Some(BASELINE_VERSION) {
+        return Err(format!("{}: not an encguard baseline (version {BASELINE_VERSION})", path.display()));
+    }
+    let accepted = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+        .collect();
+    Ok((accepted, doc["created"].as_str().unwrap_or("undated").to_string()))
 }
 
 fn rules_table() -> String {

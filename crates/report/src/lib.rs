@@ -1,11 +1,16 @@
-//! Reports: findings rendered where people read them. Reports consume an evaluation and
-//! the inventory's gaps, and nothing else.
+//! Reports: findings rendered where people read them — the terminal, machines (JSON), code
+//! scanning (SARIF), CI test reports (JUnit), pull-request comments (Markdown) and auditors
+//! (HTML). Reports consume an evaluation and the inventory's gaps, and nothing else.
 
+mod html;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod text;
 
-pub use json::{render as json, REPORT_SCHEMA_VERSION};
-pub use text::{render as text, Style};
+pub use json::REPORT_SCHEMA_VERSION;
+pub use text::Style;
 
 use encguard_model::Gap;
 use encguard_rules::Evaluation;
@@ -17,4 +22,28 @@ pub struct Report<'a> {
     /// Input that could not be read at all (a syntax error, a bad inventory), as
     /// `file:line:col: message`.
     pub errors: &'a [String],
+}
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text(Style),
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+}
+
+impl Report<'_> {
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Text(style) => text::render(self, style),
+            Format::Json => json::render(self),
+            Format::Sarif => sarif::render(self),
+            Format::Junit => junit::render(self),
+            Format::Markdown => markdown::render(self),
+            Format::Html => html::render(self),
+        }
+    }
 }

@@ -110,8 +110,22 @@ impl Evaluation {
         findings.sort_by(|a, b| {
             (a.section, a.rule, &a.resource, a.status).cmp(&(b.section, b.rule, &b.resource, b.status))
         });
+        let summary = Self::count(&findings, resources);
+        Evaluation { findings, summary, notices }
+    }
+
+    /// Marks as suppressed every open finding whose fingerprint a baseline accepted.
+    pub fn apply_baseline(&mut self, accepted: &std::collections::HashSet<String>, reason: &str) {
+        for f in self.findings.iter_mut().filter(|f| f.is_open() && accepted.contains(&f.fingerprint)) {
+            f.suppression =
+                Some(Suppression { kind: SuppressionKind::Baseline, reason: reason.to_string(), expires: None });
+        }
+        self.summary = Self::count(&self.findings, self.summary.resources);
+    }
+
+    fn count(findings: &[Finding], resources: usize) -> Summary {
         let mut summary = Summary { resources, ..Summary::default() };
-        for f in &findings {
+        for f in findings {
             if f.suppression.is_some() {
                 summary.suppressed += 1;
                 continue;
@@ -123,7 +137,7 @@ impl Evaluation {
                 Status::NotApplicable => summary.not_applicable += 1,
             }
         }
-        Evaluation { findings, summary, notices }
+        summary
     }
 
     /// Whether an open failure is at or above `threshold`.

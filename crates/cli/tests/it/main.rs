@@ -249,3 +249,128 @@ fn variables_and_parameters_come_from_the_command_line() {
     let o = encguard_in(&dir, &["scan", "t.yaml", "--rule", "DDB-005", "--parameter", "Tls=NONE"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
 }
+
+/// Runs a tool the test setup installs; under CI it must be there.
+fn tool(env: &str) -> Option<String> {
+    match std::env::var(env) {
+        Ok(path) if !path.is_empty() => Some(path),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{env} is not set: scripts/test.sh installs it"),
+        _ => {
+            eprintln!("skipping: {env} is not set (scripts/test.sh sets it)");
+            None
+        }
+    }
+}
+
+#[test]
+fn sarif_junit_and_markdown_reports_of_the_examples() {
+    for (format, name) in
+        [("sarif", "scan_examples_sarif"), ("junit", "scan_examples_junit"), ("markdown", "scan_examples_markdown")]
+    {
+        let o = encguard(&["scan", "examples/", "--format", format]);
+        assert_eq!(o.status.code(), Some(1));
+        insta::assert_snapshot!(name, stdout(&o));
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stdout(&encguard(&["scan", "examples/", "--format", "sarif"]))).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    for r in results {
+        assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
+        if let Some(uri) = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str() {
+            assert!(!uri.is_empty() && !uri.starts_with('/') && !uri.contains("://"), "{uri}");
+        }
+    }
+    assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().len(), 61);
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let Some(validator) = tool("ENCGUARD_SARIF_VALIDATOR") else { return };
+    let dir = temp_dir("sarif");
+    let sarif = dir.join("examples.sarif");
+    let o = encguard(&["scan", "examples/", "--format", "sarif", "-o", sarif.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = Command::new(validator)
+        .args(["validate", sarif.to_str().unwrap(), "--output", dir.join("validation.sarif").to_str().unwrap()])
+        .output()
+        .expect("the SARIF validator runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains(": error "), "{text}");
+}
+
+#[test]
+fn html_report_renders_in_chromium() {
+    let Some(chromium) = tool("ENCGUARD_CHROMIUM") else { return };
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let html = artifacts.join("examples.html");
+    assert_eq!(
+        encguard(&["scan", "examples/", "--format", "html", "-o", html.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&encguard(&["scan", "examples/", "--format", "json"]))).unwrap();
+    let open = json["findings"].as_array().unwrap().len();
+    let url = format!("file://{}", html.display());
+    let base = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let profile = artifacts.join("profile");
+    let run = |extra: &[&str]| {
+        Command::new(&chromium)
+            .args(base)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(["--enable-logging=stderr", "--v=0"])
+            .args(extra)
+            .arg(&url)
+            .output()
+            .expect("chromium runs")
+    };
+    let dom = run(&["--dump-dom", "--virtual-time-budget=3000"]);
+    let dom_text = String::from_utf8_lossy(&dom.stdout);
+    let log = String::from_utf8_lossy(&dom.stderr);
+    assert!(
+        dom_text.contains(&format!("{open} of {open} findings shown")),
+        "the script ran and counted every finding:\n{log}"
+    );
+    assert!(dom_text.contains(&format!("<b>{}</b><span>fail</span>", json["summary"]["fail"])), "summary counts");
+    let console_errors: Vec<&str> =
+        log.lines().filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains("Error"))).collect();
+    assert!(console_errors.is_empty(), "console errors: {console_errors:#?}");
+    let shot = artifacts.join("examples.png");
+    let _ = std::fs::remove_file(&shot);
+    run(&[&format!("--screenshot={}", shot.display()), "--window-size=1400,1800", "--hide-scrollbars"]);
+    assert!(shot.metadata().map(|m| m.len() > 10_000).unwrap_or(false), "screenshot at {}", shot.display());
+}
+
+#[test]
+fn baselines_report_only_new_findings() {
+    let dir = temp_dir("baseline");
+    std::fs::write(dir.join("main.tf"), "resource \"aws_dax_cluster\" \"old\" {\n  cluster_name = \"old\"\n}\n")
+        .unwrap();
+    assert_eq!(encguard_in(&dir, &["baseline", ".", "-o", "baseline.json"]).status.code(), Some(0));
+    let o = encguard_in(&dir, &["scan", ".", "--baseline", "baseline.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(report["summary"]["suppressed"].as_u64().unwrap() >= 2);
+    assert_eq!(report["findings"][0]["suppression"]["kind"], "baseline");
+    std::fs::write(dir.join("new.tf"), "resource \"aws_dax_cluster\" \"new\" {\n  cluster_name = \"new\"\n}\n")
+        .unwrap();
+    let o = encguard_in(&dir, &["scan", ".", "--baseline", "baseline.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("aws_dax_cluster.new") && !stdout(&o).contains("aws_dax_cluster.old  "),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(dir.join("bad.json"), "{}").unwrap();
+    assert_eq!(encguard_in(&dir, &["scan", ".", "--baseline", "bad.json"]).status.code(), Some(2));
+}
