@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of encguard, installing what the tests need first:
 # - the official SARIF validator (Microsoft's SARIF Multitool, from npm),
-# - Chromium (Debian's package) for the HTML report test.
+# - Chromium (Debian's package) for the HTML report test,
+# - a Python virtualenv with moto's server (pinned) and boto3, for the live-collector tests,
+#   which start moto themselves on a free port of 127.0.0.1.
 # Tools are kept under ~/.cache/encguard/tools; later runs reuse them.
 # Usage: scripts/test.sh            (from anywhere in the repository)
 set -euo pipefail
@@ -26,6 +28,13 @@ fi
 if command -v chromium >/dev/null 2>&1; then
   export ENCGUARD_CHROMIUM="$(command -v chromium)"
 fi
+
+venv="$tools/venv"
+if [ ! -x "$venv/bin/moto_server" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'boto3>=1.35'
+fi
+export ENCGUARD_PYTHON="$venv/bin/python"
 
 echo "== formatting"
 cargo fmt --all --check

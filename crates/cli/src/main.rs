@@ -50,6 +50,54 @@ enum Command {
     Schema,
     /// Record today's open findings, so that later scans with --baseline report only new ones.
     Baseline(ScanArgs),
+    /// Collect live AWS accounts into an inventory file, to scan later offline.
+    Collect {
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Where to write the inventory.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Print the least-privilege IAM policy a live scan needs.
+    IamPolicy,
+}
+
+/// Where and how to read live accounts.
+#[derive(Args, Clone, Default)]
+struct AwsArgs {
+    /// Read live AWS accounts (read-only calls).
+    #[arg(long)]
+    aws: bool,
+    /// A named profile of the AWS configuration.
+    #[arg(long, env = "AWS_PROFILE")]
+    profile: Option<String>,
+    /// A region to read (repeatable); default: every enabled region.
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// A role to assume before reading.
+    #[arg(long)]
+    role_arn: Option<String>,
+    /// The external id the role's trust policy asks for.
+    #[arg(long)]
+    external_id: Option<String>,
+    /// Accounts to read, comma-separated, through --role-name in each.
+    #[arg(long, value_delimiter = ',')]
+    accounts: Vec<String>,
+    /// The role to assume in each account of --accounts or --org.
+    #[arg(long)]
+    role_name: Option<String>,
+    /// Every active account of the organisation.
+    #[arg(long)]
+    org: bool,
+    /// Another endpoint for every service (VPC endpoints, tests).
+    #[arg(long, env = "ENCGUARD_AWS_ENDPOINT_URL")]
+    endpoint_url: Option<String>,
+    /// How many calls may run at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Log every call on stderr.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 #[derive(Args)]
@@ -90,6 +138,8 @@ struct ScanArgs {
     /// the others are kept as suppressed.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    #[command(flatten)]
+    live: AwsArgs,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -134,6 +184,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Baseline(args) => baseline(args),
+        Command::Collect { aws, output } => collect(&aws, &output),
+        Command::IamPolicy => iam_policy(),
         Command::Rules => print(&rules_table()),
         Command::Explain { rule } => explain(&rule),
         Command::Init { path, force } => init(&path, force),
@@ -201,7 +253,10 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
         terraform: encguard_terraform::Options { var_files: args.var_files.clone(), vars: args.vars.clone() },
         cloudformation: encguard_cloudformation::Options { parameters },
     };
-    let loaded = inputs::load(&args.paths, &options);
+    let mut loaded = inputs::load(&args.paths, &options);
+    if args.live.aws {
+        loaded.inventory.extend(live_inventory(&args.live)?);
+    }
     let ctx = Context::new(&loaded.inventory, &policy, today);
     let selected = |rule: &encguard_rules::Rule| {
         (args.rules.is_empty() || args.rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id)))
@@ -290,6 +345,54 @@ fn read_baseline(path: &Path) -> Result<(std::collections::HashSet<String>, Stri
         .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
         .collect();
     Ok((accepted, doc["created"].as_str().unwrap_or("undated").to_string()))
+}
+
+#[cfg(feature = "aws")]
+fn live_inventory(args: &AwsArgs) -> Result<Inventory, String> {
+    let options = encguard_aws::Options {
+        profile: args.profile.clone(),
+        regions: args.regions.clone(),
+        role_arn: args.role_arn.clone(),
+        external_id: args.external_id.clone(),
+        accounts: args.accounts.clone(),
+        role_name: args.role_name.clone(),
+        organization: args.org,
+        endpoint_url: args.endpoint_url.clone(),
+        concurrency: args.concurrency,
+        verbose: args.verbose,
+    };
+    encguard_aws::collect(&options)
+}
+
+#[cfg(not(feature = "aws"))]
+fn live_inventory(_: &AwsArgs) -> Result<Inventory, String> {
+    Err("this encguard was built without live AWS support (feature `aws`)".into())
+}
+
+fn collect(args: &AwsArgs, output: &Path) -> Result<u8, String> {
+    if !args.aws {
+        return Err("collect reads live accounts: pass --aws".into());
+    }
+    let inventory = live_inventory(args)?;
+    std::fs::write(output, inventory.to_json() + "\n").map_err(|e| format!("{}: {e}", output.display()))?;
+    eprintln!(
+        "collected {} resources into {}{}",
+        inventory.resources.len(),
+        output.display(),
+        if inventory.gaps.is_empty() {
+            String::new()
+        } else {
+            format!("; {} things could not be read (listed in `gaps`)", inventory.gaps.len())
+        }
+    );
+    Ok(EXIT_CLEAN)
+}
+
+fn iam_policy() -> Result<u8, String> {
+    #[cfg(feature = "aws")]
+    return print(&encguard_aws::iam_policy());
+    #[cfg(not(feature = "aws"))]
+    Err("this encguard was built without live AWS support (feature `aws`)".into())
 }
 
 fn rules_table() -> String {

@@ -1,4 +1,8 @@
-//! End-to-end tests of the `encguard` binary: exit codes, reports, policy files.
+//! End-to-end tests of the `encguard` binary: exit codes, reports, policy files, and the
+//! live collector against moto.
+
+#[cfg(feature = "aws")]
+mod live;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

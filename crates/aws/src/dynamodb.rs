@@ -1,0 +1,122 @@
+//! DynamoDB tables (key tier, replicas, sort keys, key accessibility) and DAX clusters.
+
+use crate::common::{error_text, Collector};
+use aws_config::SdkConfig;
+use encguard_model::*;
+
+pub async fn collect(conf: &SdkConfig, c: &Collector) {
+    let client = aws_sdk_dynamodb::Client::new(conf);
+    let mut names = Vec::new();
+    let mut pages = client.list_tables().into_paginator().send();
+    loop {
+        let permit = c.call("dynamodb:ListTables").await;
+        let next = pages.next().await;
+        drop(permit);
+        match next {
+            Some(Ok(p)) => names.extend(p.table_names().iter().cloned()),
+            Some(Err(e)) => {
+                c.gap::<()>("dynamodb:ListTables", "", error_text(&e));
+                break;
+            }
+            None => break,
+        }
+    }
+    for name in names {
+        let described = {
+            let _p = c.call("dynamodb:DescribeTable").await;
+            client.describe_table().table_name(&name).send().await
+        };
+        let table = match described {
+            Ok(out) => match out.table {
+                Some(t) => t,
+                None => continue,
+            },
+            Err(e) => {
+                c.gap::<()>("dynamodb:DescribeTable", &name, error_text(&e));
+                continue;
+            }
+        };
+        let arn = table
+            .table_arn()
+            .map_or_else(|| format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account), str::to_string);
+        // DynamoDB omits SSEDescription for the AWS owned key.
+        let kms_key = match table.sse_description() {
+            Some(sse) if sse.sse_type().is_some_and(|t| t.as_str() == "KMS") => sse
+                .kms_master_key_arn()
+                .map_or(KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() }, KeyRef::literal),
+            _ => KeyRef::AwsOwned,
+        };
+        let range = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<String> {
+            schema.iter().filter(|k| k.key_type().as_str() == "RANGE").map(|k| k.attribute_name().to_string()).collect()
+        };
+        let mut range_keys = range(table.key_schema());
+        for i in table.local_secondary_indexes() {
+            range_keys.extend(range(i.key_schema()));
+        }
+        for i in table.global_secondary_indexes() {
+            range_keys.extend(range(i.key_schema()));
+        }
+        let replicas = table
+            .replicas()
+            .iter()
+            .filter(|r| r.region_name() != Some(c.region.as_str()))
+            .map(|r| DynamodbTableReplica {
+                region: r.region_name().map(|x| Value::Known(x.to_string())),
+                kms_key: r.kms_master_key_id().map_or(KeyRef::AwsOwned, KeyRef::literal),
+            })
+            .collect();
+        let spec = DynamodbTable {
+            kms_key,
+            replicas,
+            range_keys,
+            inaccessible_since: table
+                .sse_description()
+                .and_then(|s| s.inaccessible_encryption_date_time())
+                .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
+        };
+        c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
+    }
+    collect_dax(conf, c).await;
+}
+
+async fn collect_dax(conf: &SdkConfig, c: &Collector) {
+    let client = aws_sdk_dax::Client::new(conf);
+    let mut token: Option<String> = None;
+    loop {
+        let out = {
+            let _p = c.call("dax:DescribeClusters").await;
+            client.describe_clusters().set_next_token(token.clone()).send().await
+        };
+        match out {
+            Ok(out) => {
+                for cl in out.clusters() {
+                    let Some(arn) = cl.cluster_arn() else { continue };
+                    let spec = DaxCluster {
+                        sse_enabled: Some(Value::Known(
+                            cl.sse_description().and_then(|s| s.status()).is_some_and(|s| s.as_str() == "ENABLED"),
+                        )),
+                        endpoint_encryption: Some(Value::Known(
+                            cl.cluster_endpoint_encryption_type()
+                                .map_or("NONE".to_string(), |t| t.as_str().to_string()),
+                        )),
+                    };
+                    c.add(
+                        arn,
+                        "AWS::DAX::Cluster",
+                        vec![cl.cluster_name().unwrap_or_default().to_string()],
+                        Spec::DaxCluster(spec),
+                    );
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => {
+                // DAX is not offered in every region.
+                c.gap::<()>("dax:DescribeClusters", "", error_text(&e));
+                break;
+            }
+        }
+    }
+}

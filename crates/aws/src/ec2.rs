@@ -1,0 +1,148 @@
+//! EC2: regions, the EBS account settings, volumes, snapshots and images owned.
+
+use crate::common::{error_text, Collector};
+use aws_config::SdkConfig;
+use encguard_model::*;
+
+/// The account's enabled regions.
+pub async fn regions(conf: &SdkConfig) -> Result<Vec<String>, String> {
+    let client = aws_sdk_ec2::Client::new(conf);
+    let out = client.describe_regions().send().await.map_err(|e| error_text(&e))?;
+    let mut regions: Vec<String> = out.regions().iter().filter_map(|r| r.region_name().map(str::to_string)).collect();
+    regions.sort();
+    Ok(regions)
+}
+
+fn key(id: Option<&str>) -> KeyRef {
+    id.map_or(KeyRef::ServiceDefault, KeyRef::literal)
+}
+
+pub async fn collect(conf: &SdkConfig, c: &Collector) {
+    let client = aws_sdk_ec2::Client::new(conf);
+    let (account, region) = (c.account.clone(), c.region.clone());
+    let setting_arn = format!("arn:aws:ec2:{region}:{account}:ebs-encryption-by-default");
+    let enabled = {
+        let _p = c.call("ec2:GetEbsEncryptionByDefault").await;
+        match client.get_ebs_encryption_by_default().send().await {
+            Ok(o) => Some(Value::Known(o.ebs_encryption_by_default().unwrap_or(false))),
+            Err(e) => Some(c.gap("ec2:GetEbsEncryptionByDefault", "", error_text(&e))),
+        }
+    };
+    c.add(
+        &setting_arn,
+        "AWS::EC2::EbsEncryptionByDefault",
+        vec![],
+        Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled }),
+    );
+    let default_key = {
+        let _p = c.call("ec2:GetEbsDefaultKmsKeyId").await;
+        match client.get_ebs_default_kms_key_id().send().await {
+            Ok(o) => o.kms_key_id().map_or(KeyRef::AwsManaged { alias: "alias/aws/ebs".into() }, KeyRef::literal),
+            Err(e) => KeyRef::unresolved(
+                c.gap::<()>("ec2:GetEbsDefaultKmsKeyId", "", error_text(&e)).get().err().unwrap_or_default(),
+            ),
+        }
+    };
+    c.add(
+        &format!("arn:aws:ec2:{region}:{account}:ebs-default-kms-key"),
+        "AWS::EC2::EbsDefaultKmsKey",
+        vec![],
+        Spec::EbsDefaultKey(EbsDefaultKey { kms_key: default_key }),
+    );
+
+    let mut pages = client.describe_volumes().into_paginator().send();
+    loop {
+        let permit = c.call("ec2:DescribeVolumes").await;
+        let page = pages.next().await;
+        drop(permit);
+        match page {
+            Some(Ok(p)) => {
+                for v in p.volumes() {
+                    let Some(id) = v.volume_id() else { continue };
+                    let volume = EbsVolume {
+                        encrypted: Some(Value::Known(v.encrypted().unwrap_or(false))),
+                        kms_key: key(v.kms_key_id()),
+                        snapshot: v.snapshot_id().filter(|s| !s.is_empty()).map(|s| Value::Known(s.to_string())),
+                    };
+                    c.add(
+                        &format!("arn:aws:ec2:{region}:{account}:volume/{id}"),
+                        "AWS::EC2::Volume",
+                        vec![id.to_string()],
+                        Spec::EbsVolume(volume),
+                    );
+                }
+            }
+            Some(Err(e)) => {
+                c.gap::<()>("ec2:DescribeVolumes", "", error_text(&e));
+                break;
+            }
+            None => break,
+        }
+    }
+    let mut pages = client.describe_snapshots().owner_ids("self").into_paginator().send();
+    loop {
+        let permit = c.call("ec2:DescribeSnapshots").await;
+        let page = pages.next().await;
+        drop(permit);
+        match page {
+            Some(Ok(p)) => {
+                for s in p.snapshots() {
+                    let Some(id) = s.snapshot_id() else { continue };
+                    let snapshot = EbsSnapshot {
+                        encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
+                        kms_key: key(s.kms_key_id()),
+                        volume: s
+                            .volume_id()
+                            .filter(|v| !v.is_empty() && *v != "vol-ffffffff")
+                            .map(|v| Value::Known(v.to_string())),
+                        copy: false,
+                    };
+                    c.add(
+                        &format!("arn:aws:ec2:{region}:{account}:snapshot/{id}"),
+                        "AWS::EC2::Snapshot",
+                        vec![id.to_string()],
+                        Spec::EbsSnapshot(snapshot),
+                    );
+                }
+            }
+            Some(Err(e)) => {
+                c.gap::<()>("ec2:DescribeSnapshots", "", error_text(&e));
+                break;
+            }
+            None => break,
+        }
+    }
+    let images = {
+        let _p = c.call("ec2:DescribeImages").await;
+        client.describe_images().owners("self").send().await
+    };
+    match images {
+        Ok(out) => {
+            for image in out.images() {
+                let Some(id) = image.image_id() else { continue };
+                let devices = image
+                    .block_device_mappings()
+                    .iter()
+                    .filter_map(|m| {
+                        let ebs = m.ebs()?;
+                        Some(BlockDevice {
+                            device_name: m.device_name().unwrap_or("device").to_string(),
+                            encrypted: Some(Value::Known(ebs.encrypted().unwrap_or(false))),
+                            kms_key: key(ebs.kms_key_id()),
+                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())),
+                        })
+                    })
+                    .collect();
+                c.add(
+                    &format!("arn:aws:ec2:{region}:{account}:image/{id}"),
+                    "AWS::EC2::Image",
+                    vec![id.to_string()],
+                    Spec::Ami(Ami { devices, ..Ami::default() }),
+                );
+            }
+        }
+        Err(e) => {
+            c.gap::<()>("ec2:DescribeImages", "", error_text(&e));
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Elastic Load Balancing: ALB/NLB load balancers, listeners (with their SSL policies'
+//! protocols, rules and extra certificates), target groups; classic load balancers with
+//! their SSL negotiation policies.
+
+use crate::common::{error_text, Collector};
+use aws_config::SdkConfig;
+use encguard_model::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn actions(list: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<ListenerAction> {
+    list.iter()
+        .map(|a| {
+            let redirect = a.redirect_config();
+            ListenerAction {
+                action_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                redirect_protocol: redirect.and_then(|r| r.protocol()).map(|p| Value::Known(p.to_string())),
+                redirect_port: redirect.and_then(|r| r.port()).map(|p| Value::Known(p.to_string())),
+                redirect_status_code: redirect
+                    .and_then(|r| r.status_code())
+                    .map(|s| Value::Known(s.as_str().to_string())),
+            }
+        })
+        .collect()
+}
+
+pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
+    let client = aws_sdk_elasticloadbalancingv2::Client::new(conf);
+    let mut lbs = Vec::new();
+    let mut pages = client.describe_load_balancers().into_paginator().send();
+    loop {
+        let permit = c.call("elasticloadbalancing:DescribeLoadBalancers").await;
+        let next = pages.next().await;
+        drop(permit);
+        match next {
+            Some(Ok(p)) => lbs.extend(p.load_balancers().iter().cloned()),
+            Some(Err(e)) => {
+                c.gap::<()>("elasticloadbalancing:DescribeLoadBalancers", "", error_text(&e));
+                break;
+            }
+            None => break,
+        }
+    }
+    let mut listeners = Vec::new();
+    for lb in &lbs {
+        let Some(arn) = lb.load_balancer_arn() else { continue };
+        let spec = LoadBalancer {
+            load_balancer_type: lb.r#type().map(|t| Value::Known(t.as_str().to_string())),
+            internal: lb.scheme().map(|s| Value::Known(s.as_str() == "internal")),
+        };
+        c.add(
+            arn,
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            vec![lb.load_balancer_name().unwrap_or_default().to_string()],
+            Spec::LoadBalancer(spec),
+        );
+        let mut pages = client.describe_listeners().load_balancer_arn(arn).into_paginator().send();
+        loop {
+            let permit = c.call("elasticloadbalancing:DescribeListeners").await;
+            let next = pages.next().await;
+            drop(permit);
+            match next {
+                Some(Ok(p)) => listeners.extend(p.listeners().iter().cloned()),
+                Some(Err(e)) => {
+                    c.gap::<()>("elasticloadbalancing:DescribeListeners", arn, error_text(&e));
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+    // The protocols of every SSL policy in use, judged by their properties.
+    let names: BTreeSet<String> = listeners.iter().filter_map(|l| l.ssl_policy().map(str::to_string)).collect();
+    let mut protocols: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if !names.is_empty() {
+        let _p = c.call("elasticloadbalancing:DescribeSSLPolicies").await;
+        match client.describe_ssl_policies().set_names(Some(names.into_iter().collect())).send().await {
+            Ok(out) => {
+                for p in out.ssl_policies() {
+                    if let Some(name) = p.name() {
+                        protocols.insert(name.to_string(), p.ssl_protocols().to_vec());
+                    }
+                }
+            }
+            Err(e) => {
+                c.gap::<()>("elasticloadbalancing:DescribeSSLPolicies", "", error_text(&e));
+            }
+        }
+    }
+    for l in listeners {
+        let Some(arn) = l.listener_arn().map(str::to_string) else { continue };
+        let mut certificates: Vec<Value<String>> =
+            l.certificates().iter().filter_map(|c| c.certificate_arn().map(|a| Value::Known(a.to_string()))).collect();
+        let protocol = l.protocol().map(|p| p.as_str().to_string());
+        if matches!(protocol.as_deref(), Some("HTTPS" | "TLS")) {
+            let _p = c.call("elasticloadbalancing:DescribeListenerCertificates").await;
+            match client.describe_listener_certificates().listener_arn(&arn).send().await {
+                Ok(out) => {
+                    for cert in out.certificates() {
+                        if let Some(a) = cert.certificate_arn() {
+                            let v = Value::Known(a.to_string());
+                            if !certificates.contains(&v) {
+                                certificates.push(v);
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    certificates.push(c.gap("elasticloadbalancing:DescribeListenerCertificates", &arn, error_text(&e)))
+                }
+            }
+        }
+        let spec = Listener {
+            load_balancer: l.load_balancer_arn().map(|a| Value::Known(a.to_string())),
+            protocol: protocol.clone().map(Value::Known),
+            port: l.port().map(|p| Value::Known(p as u32)),
+            ssl_policy: l.ssl_policy().map(|p| Value::Known(p.to_string())),
+            ssl_policy_protocols: l.ssl_policy().and_then(|p| protocols.get(p)).map(|p| Value::Known(p.clone())),
+            default_actions: Some(Value::Known(actions(l.default_actions()))),
+            certificates,
+        };
+        c.add(&arn, "AWS::ElasticLoadBalancingV2::Listener", vec![], Spec::Listener(spec));
+        if protocol.as_deref() == Some("HTTP") {
+            let _p = c.call("elasticloadbalancing:DescribeRules").await;
+            match client.describe_rules().listener_arn(&arn).send().await {
+                Ok(out) => {
+                    for rule in out.rules().iter().filter(|r| !r.is_default().unwrap_or(false)) {
+                        let Some(rule_arn) = rule.rule_arn() else { continue };
+                        let spec = ListenerRule {
+                            listener: Some(Value::Known(arn.clone())),
+                            actions: Some(Value::Known(actions(rule.actions()))),
+                        };
+                        c.add(rule_arn, "AWS::ElasticLoadBalancingV2::ListenerRule", vec![], Spec::ListenerRule(spec));
+                    }
+                }
+                Err(e) => {
+                    c.gap::<()>("elasticloadbalancing:DescribeRules", &arn, error_text(&e));
+                }
+            }
+        }
+    }
+    let mut pages = client.describe_target_groups().into_paginator().send();
+    loop {
+        let permit = c.call("elasticloadbalancing:DescribeTargetGroups").await;
+        let next = pages.next().await;
+        drop(permit);
+        match next {
+            Some(Ok(p)) => {
+                for tg in p.target_groups() {
+                    let Some(arn) = tg.target_group_arn() else { continue };
+                    let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().to_string())) };
+                    c.add(arn, "AWS::ElasticLoadBalancingV2::TargetGroup", vec![], Spec::TargetGroup(spec));
+                }
+            }
+            Some(Err(e)) => {
+                c.gap::<()>("elasticloadbalancing:DescribeTargetGroups", "", error_text(&e));
+                break;
+            }
+            None => break,
+        }
+    }
+}
+
+pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
+    let client = aws_sdk_elasticloadbalancing::Client::new(conf);
+    let mut lbs = Vec::new();
+    let mut pages = client.describe_load_balancers().into_paginator().send();
+    loop {
+        let permit = c.call("elasticloadbalancing:DescribeLoadBalancers").await;
+        let next = pages.next().await;
+        drop(permit);
+        match next {
+            Some(Ok(p)) => lbs.extend(p.load_balancer_descriptions().iter().cloned()),
+            Some(Err(e)) => {
+                c.gap::<()>("elasticloadbalancing:DescribeLoadBalancers", "classic", error_text(&e));
+                break;
+            }
+            None => break,
+        }
+    }
+    for lb in lbs {
+        let Some(name) = lb.load_balancer_name().map(str::to_string) else { continue };
+        let policies = {
+            let _p = c.call("elasticloadbalancing:DescribeLoadBalancerPolicies").await;
+            client.describe_load_balancer_policies().load_balancer_name(&name).send().await
+        };
+        let ssl_policies: Result<Vec<SslNegotiationPolicy>, Value<Vec<String>>> = match policies {
+            Ok(out) => Ok(out
+                .policy_descriptions()
+                .iter()
+                .filter(|p| p.policy_type_name() == Some("SSLNegotiationPolicyType"))
+                .map(|p| {
+                    let attributes = p.policy_attribute_descriptions();
+                    SslNegotiationPolicy {
+                        name: p.policy_name().unwrap_or_default().to_string(),
+                        reference_policy: attributes
+                            .iter()
+                            .find(|a| a.attribute_name() == Some("Reference-Security-Policy"))
+                            .and_then(|a| a.attribute_value())
+                            .map(|v| Value::Known(v.to_string())),
+                        enabled_attributes: Some(Value::Known(
+                            attributes
+                                .iter()
+                                .filter(|a| a.attribute_value() == Some("true"))
+                                .filter_map(|a| a.attribute_name().map(str::to_string))
+                                .collect(),
+                        )),
+                    }
+                })
+                .collect()),
+            Err(e) => {
+                Err(c.gap::<Vec<String>>("elasticloadbalancing:DescribeLoadBalancerPolicies", &name, error_text(&e)))
+            }
+        };
+        let listeners = lb
+            .listener_descriptions()
+            .iter()
+            .filter_map(|d| {
+                let l = d.listener()?;
+                Some(ClassicListener {
+                    lb_port: Some(Value::Known(l.load_balancer_port() as u32)),
+                    lb_protocol: Some(Value::Known(l.protocol().to_string())),
+                    instance_protocol: l.instance_protocol().map(|p| Value::Known(p.to_string())),
+                    ssl_certificate_id: l.ssl_certificate_id().map(|s| Value::Known(s.to_string())),
+                    // Unreadable policies leave the listener's negotiation unknown, not absent.
+                    policy_names: Some(match &ssl_policies {
+                        Ok(_) => Value::Known(d.policy_names().to_vec()),
+                        Err(unknown) => unknown.clone(),
+                    }),
+                })
+            })
+            .collect();
+        let arn = format!("arn:aws:elasticloadbalancing:{}:{}:loadbalancer/{name}", c.region, c.account);
+        c.add(
+            &arn,
+            "AWS::ElasticLoadBalancing::LoadBalancer",
+            vec![name.clone()],
+            Spec::ClassicLoadBalancer(ClassicLoadBalancer {
+                listeners: Some(Value::Known(listeners)),
+                ssl_policies: ssl_policies.unwrap_or_default(),
+            }),
+        );
+    }
+}

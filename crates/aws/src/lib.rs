@@ -1,0 +1,259 @@
+//! Live AWS accounts into encguard's inventory, with read-only calls only.
+//!
+//! The collector makes the calls listed in [`READ_ONLY_ACTIONS`] and no other: it never
+//! mutates anything and never reads a secret's value. Accounts × regions × services are
+//! collected concurrently, under a bound; the SDK retries throttled calls with backoff.
+//! A call that is denied or fails becomes a [`Gap`](encguard_model::Gap) naming the call
+//! and the error, and the attributes it would have filled are *unknown* — never a pass.
+
+mod acm;
+mod cloudfront;
+mod common;
+mod dynamodb;
+mod ec2;
+mod kms;
+mod lb;
+mod rds;
+mod s3;
+mod secrets;
+
+pub use common::Progress;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use common::Collector;
+use encguard_model::{Gap, Inventory};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Every AWS API action the collector may call. `encguard iam-policy` prints them as the
+/// least-privilege policy for a scan; a test checks every call made is among them.
+pub const READ_ONLY_ACTIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "organizations:ListAccounts",
+    "ec2:DescribeRegions",
+    "ec2:GetEbsEncryptionByDefault",
+    "ec2:GetEbsDefaultKmsKeyId",
+    "ec2:DescribeVolumes",
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeImages",
+    "kms:ListKeys",
+    "kms:ListAliases",
+    "kms:DescribeKey",
+    "kms:GetKeyRotationStatus",
+    "kms:GetKeyPolicy",
+    "secretsmanager:ListSecrets",
+    "secretsmanager:DescribeSecret",
+    "s3:ListAllMyBuckets",
+    "s3:GetBucketLocation",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketLogging",
+    "s3:GetBucketTagging",
+    "s3:GetInventoryConfiguration",
+    "rds:DescribeDBInstances",
+    "rds:DescribeDBClusters",
+    "rds:DescribeGlobalClusters",
+    "rds:DescribeDBSnapshots",
+    "rds:DescribeDBClusterSnapshots",
+    "rds:DescribeDBInstanceAutomatedBackups",
+    "rds:DescribeDBParameters",
+    "rds:DescribeDBClusterParameters",
+    "logs:DescribeLogGroups",
+    "dynamodb:ListTables",
+    "dynamodb:DescribeTable",
+    "dax:DescribeClusters",
+    "acm:ListCertificates",
+    "acm:DescribeCertificate",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeSSLPolicies",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeListenerCertificates",
+    "elasticloadbalancing:DescribeLoadBalancerPolicies",
+    "cloudfront:ListDistributions",
+];
+
+/// The least-privilege IAM policy for a scan, as JSON.
+pub fn iam_policy() -> String {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "EncguardReadOnlyScan",
+            "Effect": "Allow",
+            "Action": READ_ONLY_ACTIONS,
+            "Resource": "*",
+        }],
+    });
+    serde_json::to_string_pretty(&policy).expect("JSON") + "\n"
+}
+
+/// What to collect, and how to reach it.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub profile: Option<String>,
+    /// Regions to read; empty means every enabled region (`ec2:DescribeRegions`).
+    pub regions: Vec<String>,
+    /// A role to assume first (`--role-arn`), with its external id.
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    /// Accounts to read through `role_name` in each (`--accounts`, `--role-name`).
+    pub accounts: Vec<String>,
+    pub role_name: Option<String>,
+    /// Every active account of the organisation (`--org`).
+    pub organization: bool,
+    /// Another endpoint for every service (tests, VPC endpoints).
+    pub endpoint_url: Option<String>,
+    /// How many calls may run at once.
+    pub concurrency: usize,
+    /// Log each call on stderr.
+    pub verbose: bool,
+}
+
+/// Collects the inventory of every account × region the options name.
+pub fn collect(options: &Options) -> Result<Inventory, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(collect_async(options))
+}
+
+async fn base_config(options: &Options, region: &str) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_secs(20))
+                .operation_timeout(Duration::from_secs(90))
+                .build(),
+        );
+    if let Some(p) = &options.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+async fn assume(base: &SdkConfig, role_arn: &str, external_id: Option<&str>, region: &str) -> SdkConfig {
+    let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name("encguard-scan")
+        .region(Region::new(region.to_string()));
+    if let Some(id) = external_id {
+        builder = builder.external_id(id);
+    }
+    let provider = builder.configure(base).build().await;
+    base.to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+async fn collect_async(options: &Options) -> Result<Inventory, String> {
+    let home = "us-east-1";
+    let mut base = base_config(options, home).await;
+    if let Some(role) = &options.role_arn {
+        base = assume(&base, role, options.external_id.as_deref(), home).await;
+    }
+    let sts = aws_sdk_sts::Client::new(&base);
+    let me = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| format!("sts:GetCallerIdentity: {}", common::error_text(&e)))?;
+    let own_account = me.account().unwrap_or_default().to_string();
+    let mut gaps = Vec::new();
+    let mut accounts: Vec<(String, SdkConfig)> = Vec::new();
+    let mut targets: Vec<String> = options.accounts.clone();
+    if options.organization {
+        let org = aws_sdk_organizations::Client::new(&base);
+        let mut pages = org.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(p) => targets.extend(
+                    p.accounts()
+                        .iter()
+                        .filter(|a| a.status().is_some_and(|s| s.as_str() == "ACTIVE"))
+                        .filter_map(|a| a.id().map(str::to_string)),
+                ),
+                Err(e) => return Err(format!("organizations:ListAccounts: {}", common::error_text(&e))),
+            }
+        }
+    }
+    if targets.is_empty() {
+        accounts.push((own_account.clone(), base.clone()));
+    } else {
+        let role_name = options.role_name.clone().unwrap_or_else(|| "OrganizationAccountAccessRole".into());
+        targets.sort();
+        targets.dedup();
+        for account in targets {
+            if account == own_account && options.role_name.is_none() {
+                accounts.push((account, base.clone()));
+                continue;
+            }
+            let role = format!("arn:aws:iam::{account}:role/{role_name}");
+            let conf = assume(&base, &role, options.external_id.as_deref(), home).await;
+            accounts.push((account, conf));
+        }
+    }
+    let limit = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let progress = Progress::new(options.verbose);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (account, conf) in accounts {
+        let regions = if options.regions.is_empty() {
+            match ec2::regions(&conf).await {
+                Ok(r) => r,
+                Err(e) => {
+                    gaps.push(Gap { scope: account.clone(), what: "ec2:DescribeRegions".into(), error: e });
+                    continue;
+                }
+            }
+        } else {
+            options.regions.clone()
+        };
+        // Global services once per account: S3 lists every bucket, CloudFront lives in us-east-1.
+        let global = conf.to_builder().region(Region::new(home)).build();
+        for (service, region, conf) in
+            [("s3", home.to_string(), global.clone()), ("cloudfront", home.to_string(), global.clone())]
+                .into_iter()
+                .chain(regions.iter().flat_map(|r| {
+                    let conf = conf.to_builder().region(Region::new(r.clone())).build();
+                    ["kms", "secretsmanager", "ec2", "rds", "dynamodb", "acm", "elbv2", "elb"]
+                        .map(move |s| (s, r.clone(), conf.clone()))
+                }))
+        {
+            let collector =
+                Collector::new(&account, &region, limit.clone(), progress.clone(), options.endpoint_url.is_some());
+            progress.add();
+            tasks.spawn(async move {
+                match service {
+                    "s3" => s3::collect(&conf, &collector).await,
+                    "cloudfront" => cloudfront::collect(&conf, &collector).await,
+                    "kms" => kms::collect(&conf, &collector).await,
+                    "secretsmanager" => secrets::collect(&conf, &collector).await,
+                    "ec2" => ec2::collect(&conf, &collector).await,
+                    "rds" => rds::collect(&conf, &collector).await,
+                    "dynamodb" => dynamodb::collect(&conf, &collector).await,
+                    "acm" => acm::collect(&conf, &collector).await,
+                    "elbv2" => lb::collect_v2(&conf, &collector).await,
+                    "elb" => lb::collect_classic(&conf, &collector).await,
+                    _ => {}
+                }
+                collector.progress.done(service, &collector.account, &collector.region);
+                collector.finish()
+            });
+        }
+    }
+    let mut inventory = Inventory::new(Vec::new());
+    inventory.gaps = gaps;
+    while let Some(part) = tasks.join_next().await {
+        let (resources, gaps) = part.map_err(|e| e.to_string())?;
+        inventory.resources.extend(resources);
+        inventory.gaps.extend(gaps);
+    }
+    progress.finish();
+    inventory.resources.sort_by(|a, b| a.name.cmp(&b.name));
+    inventory.gaps.sort_by(|a, b| (&a.scope, &a.what).cmp(&(&b.scope, &b.what)));
+    Ok(inventory)
+}

@@ -1,0 +1,253 @@
+//! RDS and Aurora: instances, clusters, global clusters, snapshots, automated backups,
+//! the TLS parameters of custom parameter groups, and the log groups of exported logs.
+
+use crate::common::{error_text, Collector};
+use aws_config::SdkConfig;
+use encguard_model::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn key(id: Option<&str>) -> KeyRef {
+    id.map_or(KeyRef::ServiceDefault, KeyRef::literal)
+}
+
+fn text(s: Option<&str>) -> Field<String> {
+    s.map(|s| Value::Known(s.to_string()))
+}
+
+/// Parameters that force TLS, the only ones the rules read.
+const TLS_PARAMETERS: &[&str] = &["rds.force_ssl", "require_secure_transport"];
+
+macro_rules! pages {
+    ($c:expr, $action:expr, $pages:expr, |$page:ident| $body:block) => {{
+        let mut pages = $pages;
+        loop {
+            let permit = $c.call($action).await;
+            let next = pages.next().await;
+            drop(permit);
+            match next {
+                Some(Ok($page)) => $body,
+                Some(Err(e)) => {
+                    $c.gap::<()>($action, "", error_text(&e));
+                    break;
+                }
+                None => break,
+            }
+        }
+    }};
+}
+
+pub async fn collect(conf: &SdkConfig, c: &Collector) {
+    let client = aws_sdk_rds::Client::new(conf);
+    let mut groups: BTreeSet<String> = BTreeSet::new();
+    let mut cluster_groups: BTreeSet<String> = BTreeSet::new();
+    pages!(c, "rds:DescribeDBInstances", client.describe_db_instances().into_paginator().send(), |page| {
+        for db in page.db_instances() {
+            let Some(arn) = db.db_instance_arn() else { continue };
+            let group = db.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name()).map(str::to_string);
+            groups.extend(group.clone().filter(|g| !g.starts_with("default.")));
+            let spec = RdsDatabase {
+                identifier: text(db.db_instance_identifier()),
+                engine: text(db.engine()),
+                engine_mode: None,
+                storage_encrypted: Some(Value::Known(db.storage_encrypted().unwrap_or(false))),
+                kms_key: key(db.kms_key_id()),
+                replication_source: text(db.read_replica_source_db_instance_identifier()),
+                snapshot_source: None,
+                cluster: text(db.db_cluster_identifier()),
+                performance_insights_enabled: db.performance_insights_enabled().map(Value::Known),
+                performance_insights_kms_key: key(db.performance_insights_kms_key_id()),
+                cloudwatch_logs_exports: Some(Value::Known(db.enabled_cloudwatch_logs_exports().to_vec())),
+                parameter_group: group.map(Value::Known),
+                ca_cert_identifier: text(db.ca_certificate_identifier()),
+                ca_cert_valid_till: db
+                    .certificate_details()
+                    .and_then(|d| d.valid_till())
+                    .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
+            };
+            c.add(
+                arn,
+                "AWS::RDS::DBInstance",
+                vec![db.db_instance_identifier().unwrap_or_default().to_string()],
+                Spec::RdsInstance(spec),
+            );
+        }
+    });
+    pages!(c, "rds:DescribeDBClusters", client.describe_db_clusters().into_paginator().send(), |page| {
+        for cl in page.db_clusters() {
+            let Some(arn) = cl.db_cluster_arn() else { continue };
+            let group = cl.db_cluster_parameter_group().map(str::to_string);
+            cluster_groups.extend(group.clone().filter(|g| !g.starts_with("default.")));
+            let spec = RdsDatabase {
+                identifier: text(cl.db_cluster_identifier()),
+                engine: text(cl.engine()),
+                engine_mode: text(cl.engine_mode()),
+                storage_encrypted: Some(Value::Known(cl.storage_encrypted().unwrap_or(false))),
+                kms_key: key(cl.kms_key_id()),
+                replication_source: text(cl.replication_source_identifier()),
+                performance_insights_enabled: cl.performance_insights_enabled().map(Value::Known),
+                performance_insights_kms_key: key(cl.performance_insights_kms_key_id()),
+                cloudwatch_logs_exports: Some(Value::Known(cl.enabled_cloudwatch_logs_exports().to_vec())),
+                parameter_group: group.map(Value::Known),
+                ..RdsDatabase::default()
+            };
+            c.add(
+                arn,
+                "AWS::RDS::DBCluster",
+                vec![cl.db_cluster_identifier().unwrap_or_default().to_string()],
+                Spec::RdsCluster(spec),
+            );
+        }
+    });
+    if c.region == "us-east-1" {
+        pages!(c, "rds:DescribeGlobalClusters", client.describe_global_clusters().into_paginator().send(), |page| {
+            for g in page.global_clusters() {
+                let Some(arn) = g.global_cluster_arn() else { continue };
+                let spec = RdsGlobalCluster {
+                    storage_encrypted: Some(Value::Known(g.storage_encrypted().unwrap_or(false))),
+                    source_cluster: None,
+                };
+                c.add(
+                    arn,
+                    "AWS::RDS::GlobalCluster",
+                    vec![g.global_cluster_identifier().unwrap_or_default().to_string()],
+                    Spec::RdsGlobalCluster(spec),
+                );
+            }
+        });
+    }
+    pages!(c, "rds:DescribeDBSnapshots", client.describe_db_snapshots().into_paginator().send(), |page| {
+        for s in page.db_snapshots() {
+            let Some(arn) = s.db_snapshot_arn() else { continue };
+            let spec = RdsSnapshot {
+                encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
+                kms_key: key(s.kms_key_id()),
+                source: text(s.db_instance_identifier()),
+                copy: false,
+            };
+            c.add(
+                arn,
+                "AWS::RDS::DBSnapshot",
+                vec![s.db_snapshot_identifier().unwrap_or_default().to_string()],
+                Spec::RdsSnapshot(spec),
+            );
+        }
+    });
+    pages!(
+        c,
+        "rds:DescribeDBClusterSnapshots",
+        client.describe_db_cluster_snapshots().into_paginator().send(),
+        |page| {
+            for s in page.db_cluster_snapshots() {
+                let Some(arn) = s.db_cluster_snapshot_arn() else { continue };
+                let spec = RdsSnapshot {
+                    encrypted: Some(Value::Known(s.storage_encrypted().unwrap_or(false))),
+                    kms_key: key(s.kms_key_id()),
+                    source: text(s.db_cluster_identifier()),
+                    copy: false,
+                };
+                c.add(
+                    arn,
+                    "AWS::RDS::DBClusterSnapshot",
+                    vec![s.db_cluster_snapshot_identifier().unwrap_or_default().to_string()],
+                    Spec::RdsSnapshot(spec),
+                );
+            }
+        }
+    );
+    pages!(
+        c,
+        "rds:DescribeDBInstanceAutomatedBackups",
+        client.describe_db_instance_automated_backups().into_paginator().send(),
+        |page| {
+            for b in page.db_instance_automated_backups() {
+                let Some(arn) = b.db_instance_automated_backups_arn() else { continue };
+                let spec = RdsBackupReplication {
+                    source: text(b.db_instance_arn()),
+                    encrypted: b.encrypted().map(Value::Known),
+                    kms_key: key(b.kms_key_id()),
+                };
+                c.add(arn, "AWS::RDS::DBInstanceAutomatedBackup", vec![], Spec::RdsBackupReplication(spec));
+            }
+        }
+    );
+    for (name, cluster) in groups.iter().map(|g| (g, false)).chain(cluster_groups.iter().map(|g| (g, true))) {
+        let action = if cluster { "rds:DescribeDBClusterParameters" } else { "rds:DescribeDBParameters" };
+        let mut parameters: BTreeMap<String, String> = BTreeMap::new();
+        let mut failed = None;
+        if cluster {
+            pages!(
+                c,
+                action,
+                client.describe_db_cluster_parameters().db_cluster_parameter_group_name(name).into_paginator().send(),
+                |page| {
+                    for p in page.parameters() {
+                        if let (Some(n), Some(v)) = (p.parameter_name(), p.parameter_value()) {
+                            if TLS_PARAMETERS.contains(&n) {
+                                parameters.insert(n.to_string(), v.to_string());
+                            }
+                        }
+                    }
+                }
+            );
+        } else {
+            let mut pages = client.describe_db_parameters().db_parameter_group_name(name).into_paginator().send();
+            loop {
+                let permit = c.call(action).await;
+                let next = pages.next().await;
+                drop(permit);
+                match next {
+                    Some(Ok(page)) => {
+                        for p in page.parameters() {
+                            if let (Some(n), Some(v)) = (p.parameter_name(), p.parameter_value()) {
+                                if TLS_PARAMETERS.contains(&n) {
+                                    parameters.insert(n.to_string(), v.to_string());
+                                }
+                            }
+                        }
+                    }
+                    Some(Err(e)) => {
+                        failed = Some(c.gap(action, name, error_text(&e)));
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+        let kind = if cluster { "cluster-pg" } else { "pg" };
+        let group = DbParameterGroup {
+            name: Some(Value::Known(name.clone())),
+            family: None,
+            parameters: Some(failed.unwrap_or(Value::Known(parameters))),
+        };
+        c.add(
+            &format!("arn:aws:rds:{}:{}:{kind}:{name}", c.region, c.account),
+            "AWS::RDS::DBParameterGroup",
+            vec![name.clone()],
+            Spec::DbParameterGroup(group),
+        );
+    }
+    let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
+    pages!(
+        c,
+        "logs:DescribeLogGroups",
+        logs.describe_log_groups().log_group_name_prefix("/aws/rds/").into_paginator().send(),
+        |page| {
+            for g in page.log_groups() {
+                let Some(name) = g.log_group_name() else { continue };
+                let arn = g.arn().map_or_else(
+                    || format!("arn:aws:logs:{}:{}:log-group:{name}", c.region, c.account),
+                    |a| a.trim_end_matches(":*").to_string(),
+                );
+                c.add(
+                    &arn,
+                    "AWS::Logs::LogGroup",
+                    vec![name.to_string()],
+                    Spec::LogGroup(LogGroup {
+                        name: Some(Value::Known(name.to_string())),
+                        kms_key: key(g.kms_key_id()),
+                    }),
+                );
+            }
+        }
+    );
+}
