@@ -1,7 +1,7 @@
 //! ACM certificates, every key type included (`ListCertificates` returns only RSA 1024 and
 //! 2048 unless asked for all).
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use aws_sdk_acm::types::{Filters, KeyAlgorithm};
 use encguard_model::*;
@@ -12,22 +12,15 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         .set_key_types(Some(KeyAlgorithm::values().iter().map(|v| KeyAlgorithm::from(*v)).collect()))
         .build();
     let mut arns = Vec::new();
-    let mut pages = client.list_certificates().includes(includes).into_paginator().send();
-    loop {
-        let permit = c.call("acm:ListCertificates").await;
-        let next = pages.next().await;
-        drop(permit);
-        match next {
-            Some(Ok(p)) => {
-                arns.extend(p.certificate_summary_list().iter().filter_map(|s| s.certificate_arn().map(str::to_string)))
-            }
-            Some(Err(e)) => {
-                c.gap::<()>("acm:ListCertificates", "", error_text(&e));
-                break;
-            }
-            None => break,
+    let _ = each_page!(
+        c,
+        "acm:ListCertificates",
+        "",
+        client.list_certificates().includes(includes).into_paginator().send(),
+        |page| {
+            arns.extend(page.certificate_summary_list().iter().filter_map(|s| s.certificate_arn().map(str::to_string)));
         }
-    }
+    );
     for arn in arns {
         let described = {
             let _p = c.call("acm:DescribeCertificate").await;

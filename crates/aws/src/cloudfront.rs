@@ -1,96 +1,90 @@
 //! CloudFront distributions (global; read through us-east-1). The list's summaries carry
 //! the behaviours, origins and viewer certificate the rules need.
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_cloudfront::Client::new(conf);
-    let mut pages = client.list_distributions().into_paginator().send();
-    loop {
-        let permit = c.call("cloudfront:ListDistributions").await;
-        let next = pages.next().await;
-        drop(permit);
-        let page = match next {
-            Some(Ok(p)) => p,
-            Some(Err(e)) => {
-                c.gap::<()>("cloudfront:ListDistributions", "", error_text(&e));
-                break;
-            }
-            None => break,
-        };
-        for d in page.distribution_list().map(|l| l.items()).unwrap_or_default() {
-            let known = |s: &str| Some(Value::Known(s.to_string()));
-            let mut behaviors = Vec::new();
-            if let Some(b) = d.default_cache_behavior() {
-                behaviors.push(CacheBehavior {
-                    path_pattern: "*".into(),
-                    target_origin_id: known(b.target_origin_id()),
-                    viewer_protocol_policy: known(b.viewer_protocol_policy().as_str()),
-                });
-            }
-            for b in d.cache_behaviors().map(|c| c.items()).unwrap_or_default() {
-                behaviors.push(CacheBehavior {
-                    path_pattern: b.path_pattern().to_string(),
-                    target_origin_id: known(b.target_origin_id()),
-                    viewer_protocol_policy: known(b.viewer_protocol_policy().as_str()),
-                });
-            }
-            let origins = d
-                .origins()
-                .map(|o| o.items())
-                .unwrap_or_default()
-                .iter()
-                .map(|o| {
-                    let custom = o.custom_origin_config();
-                    Origin {
-                        origin_id: known(o.id()),
-                        domain_name: known(o.domain_name()),
-                        origin_protocol_policy: custom
-                            .map(|c| Value::Known(c.origin_protocol_policy().as_str().to_string())),
-                        origin_ssl_protocols: custom
-                            .and_then(|c| c.origin_ssl_protocols())
-                            .map(|p| Value::Known(p.items().iter().map(|i| i.as_str().to_string()).collect())),
-                        s3_origin: custom.is_none(),
-                        origin_access_control: o
-                            .origin_access_control_id()
+    let _ = each_page!(
+        c,
+        "cloudfront:ListDistributions",
+        "",
+        client.list_distributions().into_paginator().send(),
+        |page| {
+            for d in page.distribution_list().map(|l| l.items()).unwrap_or_default() {
+                let known = |s: &str| Some(Value::Known(s.to_string()));
+                let mut behaviors = Vec::new();
+                if let Some(b) = d.default_cache_behavior() {
+                    behaviors.push(CacheBehavior {
+                        path_pattern: "*".into(),
+                        target_origin_id: known(b.target_origin_id()),
+                        viewer_protocol_policy: known(b.viewer_protocol_policy().as_str()),
+                    });
+                }
+                for b in d.cache_behaviors().map(|c| c.items()).unwrap_or_default() {
+                    behaviors.push(CacheBehavior {
+                        path_pattern: b.path_pattern().to_string(),
+                        target_origin_id: known(b.target_origin_id()),
+                        viewer_protocol_policy: known(b.viewer_protocol_policy().as_str()),
+                    });
+                }
+                let origins = d
+                    .origins()
+                    .map(|o| o.items())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|o| {
+                        let custom = o.custom_origin_config();
+                        Origin {
+                            origin_id: known(o.id()),
+                            domain_name: known(o.domain_name()),
+                            origin_protocol_policy: custom
+                                .map(|c| Value::Known(c.origin_protocol_policy().as_str().to_string())),
+                            origin_ssl_protocols: custom
+                                .and_then(|c| c.origin_ssl_protocols())
+                                .map(|p| Value::Known(p.items().iter().map(|i| i.as_str().to_string()).collect())),
+                            s3_origin: custom.is_none(),
+                            origin_access_control: o
+                                .origin_access_control_id()
+                                .filter(|s| !s.is_empty())
+                                .map(|s| Value::Known(s.to_string())),
+                        }
+                    })
+                    .collect();
+                let cert = d.viewer_certificate();
+                let spec = CloudfrontDistribution {
+                    enabled: Some(Value::Known(d.enabled())),
+                    behaviors: Some(Value::Known(behaviors)),
+                    origins: Some(Value::Known(origins)),
+                    viewer_certificate: ViewerCertificate {
+                        cloudfront_default_certificate: cert
+                            .and_then(|v| v.cloud_front_default_certificate())
+                            .map(Value::Known),
+                        acm_certificate_arn: cert
+                            .and_then(|v| v.acm_certificate_arn())
                             .filter(|s| !s.is_empty())
                             .map(|s| Value::Known(s.to_string())),
-                    }
-                })
-                .collect();
-            let cert = d.viewer_certificate();
-            let spec = CloudfrontDistribution {
-                enabled: Some(Value::Known(d.enabled())),
-                behaviors: Some(Value::Known(behaviors)),
-                origins: Some(Value::Known(origins)),
-                viewer_certificate: ViewerCertificate {
-                    cloudfront_default_certificate: cert
-                        .and_then(|v| v.cloud_front_default_certificate())
-                        .map(Value::Known),
-                    acm_certificate_arn: cert
-                        .and_then(|v| v.acm_certificate_arn())
-                        .filter(|s| !s.is_empty())
-                        .map(|s| Value::Known(s.to_string())),
-                    iam_certificate_id: cert
-                        .and_then(|v| v.iam_certificate_id())
-                        .filter(|s| !s.is_empty())
-                        .map(|s| Value::Known(s.to_string())),
-                    minimum_protocol_version: cert
-                        .and_then(|v| v.minimum_protocol_version())
-                        .map(|m| Value::Known(m.as_str().to_string())),
-                    ssl_support_method: cert
-                        .and_then(|v| v.ssl_support_method())
-                        .map(|m| Value::Known(m.as_str().to_string())),
-                },
-            };
-            c.add(
-                d.arn(),
-                "AWS::CloudFront::Distribution",
-                vec![d.id().to_string()],
-                Spec::CloudfrontDistribution(spec),
-            );
+                        iam_certificate_id: cert
+                            .and_then(|v| v.iam_certificate_id())
+                            .filter(|s| !s.is_empty())
+                            .map(|s| Value::Known(s.to_string())),
+                        minimum_protocol_version: cert
+                            .and_then(|v| v.minimum_protocol_version())
+                            .map(|m| Value::Known(m.as_str().to_string())),
+                        ssl_support_method: cert
+                            .and_then(|v| v.ssl_support_method())
+                            .map(|m| Value::Known(m.as_str().to_string())),
+                    },
+                };
+                c.add(
+                    d.arn(),
+                    "AWS::CloudFront::Distribution",
+                    vec![d.id().to_string()],
+                    Spec::CloudfrontDistribution(spec),
+                );
+            }
         }
-    }
+    );
 }

@@ -140,3 +140,28 @@ impl Collector {
         self.found.into_inner().expect("not poisoned")
     }
 }
+
+/// Reads every page of a paginated call, running the body on each page; a page that fails
+/// records a gap and ends the listing with `Err(why)`.
+macro_rules! each_page {
+    ($c:expr, $action:expr, $subject:expr, $pages:expr, |$page:ident| $body:block) => {{
+        let mut pages = $pages;
+        let mut outcome: Result<(), String> = Ok(());
+        loop {
+            let permit = $c.call($action).await;
+            let next = pages.next().await;
+            drop(permit);
+            match next {
+                Some(Ok($page)) => $body,
+                Some(Err(e)) => {
+                    let why = $c.gap::<()>($action, $subject, $crate::common::error_text(&e));
+                    outcome = Err(why.get().err().unwrap_or_default());
+                    break;
+                }
+                None => break,
+            }
+        }
+        outcome
+    }};
+}
+pub(crate) use each_page;

@@ -1,26 +1,15 @@
 //! DynamoDB tables (key tier, replicas, sort keys, key accessibility) and DAX clusters.
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_dynamodb::Client::new(conf);
     let mut names = Vec::new();
-    let mut pages = client.list_tables().into_paginator().send();
-    loop {
-        let permit = c.call("dynamodb:ListTables").await;
-        let next = pages.next().await;
-        drop(permit);
-        match next {
-            Some(Ok(p)) => names.extend(p.table_names().iter().cloned()),
-            Some(Err(e)) => {
-                c.gap::<()>("dynamodb:ListTables", "", error_text(&e));
-                break;
-            }
-            None => break,
-        }
-    }
+    let _ = each_page!(c, "dynamodb:ListTables", "", client.list_tables().into_paginator().send(), |page| {
+        names.extend(page.table_names().iter().cloned());
+    });
     for name in names {
         let described = {
             let _p = c.call("dynamodb:DescribeTable").await;

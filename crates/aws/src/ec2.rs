@@ -1,6 +1,6 @@
 //! EC2: regions, the EBS account settings, volumes, snapshots and images owned.
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 
@@ -50,68 +50,48 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         Spec::EbsDefaultKey(EbsDefaultKey { kms_key: default_key }),
     );
 
-    let mut pages = client.describe_volumes().into_paginator().send();
-    loop {
-        let permit = c.call("ec2:DescribeVolumes").await;
-        let page = pages.next().await;
-        drop(permit);
-        match page {
-            Some(Ok(p)) => {
-                for v in p.volumes() {
-                    let Some(id) = v.volume_id() else { continue };
-                    let volume = EbsVolume {
-                        encrypted: Some(Value::Known(v.encrypted().unwrap_or(false))),
-                        kms_key: key(v.kms_key_id()),
-                        snapshot: v.snapshot_id().filter(|s| !s.is_empty()).map(|s| Value::Known(s.to_string())),
-                    };
-                    c.add(
-                        &format!("arn:aws:ec2:{region}:{account}:volume/{id}"),
-                        "AWS::EC2::Volume",
-                        vec![id.to_string()],
-                        Spec::EbsVolume(volume),
-                    );
-                }
-            }
-            Some(Err(e)) => {
-                c.gap::<()>("ec2:DescribeVolumes", "", error_text(&e));
-                break;
-            }
-            None => break,
+    let _ = each_page!(c, "ec2:DescribeVolumes", "", client.describe_volumes().into_paginator().send(), |p| {
+        for v in p.volumes() {
+            let Some(id) = v.volume_id() else { continue };
+            let volume = EbsVolume {
+                encrypted: Some(Value::Known(v.encrypted().unwrap_or(false))),
+                kms_key: key(v.kms_key_id()),
+                snapshot: v.snapshot_id().filter(|s| !s.is_empty()).map(|s| Value::Known(s.to_string())),
+            };
+            c.add(
+                &format!("arn:aws:ec2:{region}:{account}:volume/{id}"),
+                "AWS::EC2::Volume",
+                vec![id.to_string()],
+                Spec::EbsVolume(volume),
+            );
         }
-    }
-    let mut pages = client.describe_snapshots().owner_ids("self").into_paginator().send();
-    loop {
-        let permit = c.call("ec2:DescribeSnapshots").await;
-        let page = pages.next().await;
-        drop(permit);
-        match page {
-            Some(Ok(p)) => {
-                for s in p.snapshots() {
-                    let Some(id) = s.snapshot_id() else { continue };
-                    let snapshot = EbsSnapshot {
-                        encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
-                        kms_key: key(s.kms_key_id()),
-                        volume: s
-                            .volume_id()
-                            .filter(|v| !v.is_empty() && *v != "vol-ffffffff")
-                            .map(|v| Value::Known(v.to_string())),
-                        copy: false,
-                    };
-                    c.add(
-                        &format!("arn:aws:ec2:{region}:{account}:snapshot/{id}"),
-                        "AWS::EC2::Snapshot",
-                        vec![id.to_string()],
-                        Spec::EbsSnapshot(snapshot),
-                    );
-                }
+    });
+    let _ = each_page!(
+        c,
+        "ec2:DescribeSnapshots",
+        "",
+        client.describe_snapshots().owner_ids("self").into_paginator().send(),
+        |p| {
+            for s in p.snapshots() {
+                let Some(id) = s.snapshot_id() else { continue };
+                let snapshot = EbsSnapshot {
+                    encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
+                    kms_key: key(s.kms_key_id()),
+                    volume: s
+                        .volume_id()
+                        .filter(|v| !v.is_empty() && *v != "vol-ffffffff")
+                        .map(|v| Value::Known(v.to_string())),
+                    copy: false,
+                };
+                c.add(
+                    &format!("arn:aws:ec2:{region}:{account}:snapshot/{id}"),
+                    "AWS::EC2::Snapshot",
+                    vec![id.to_string()],
+                    Spec::EbsSnapshot(snapshot),
+                );
             }
-            Some(Err(e)) => {
-                c.gap::<()>("ec2:DescribeSnapshots", "", error_text(&e));
-                break;
-            }
-            None => break,
         }
-    }
+    );
     let images = {
         let _p = c.call("ec2:DescribeImages").await;
         client.describe_images().owners("self").send().await

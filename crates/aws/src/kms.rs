@@ -1,6 +1,6 @@
 //! KMS keys and aliases: spec, usage, origin, state, rotation and key policy.
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 
@@ -11,19 +11,11 @@ fn date(d: &aws_smithy_types::DateTime) -> String {
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_kms::Client::new(conf);
     let mut keys = Vec::new();
-    let mut pages = client.list_keys().into_paginator().send();
-    loop {
-        let permit = c.call("kms:ListKeys").await;
-        let page = pages.next().await;
-        drop(permit);
-        match page {
-            Some(Ok(p)) => keys.extend(p.keys().iter().filter_map(|k| k.key_id().map(str::to_string))),
-            Some(Err(e)) => {
-                c.gap::<()>("kms:ListKeys", "", error_text(&e));
-                return;
-            }
-            None => break,
-        }
+    let listed = each_page!(c, "kms:ListKeys", "", client.list_keys().into_paginator().send(), |page| {
+        keys.extend(page.keys().iter().filter_map(|k| k.key_id().map(str::to_string)));
+    });
+    if listed.is_err() {
+        return;
     }
     for key_id in keys {
         let described = {
@@ -96,27 +88,14 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         };
         c.add(&arn, "AWS::KMS::Key", vec![key_id.clone()], Spec::KmsKey(key));
     }
-    let mut pages = client.list_aliases().into_paginator().send();
-    loop {
-        let permit = c.call("kms:ListAliases").await;
-        let page = pages.next().await;
-        drop(permit);
-        match page {
-            Some(Ok(p)) => {
-                for a in p.aliases() {
-                    let (Some(name), Some(arn)) = (a.alias_name(), a.alias_arn()) else { continue };
-                    let alias = KmsAlias {
-                        alias_name: Some(Value::Known(name.to_string())),
-                        target_key: a.target_key_id().map(|t| Value::Known(t.to_string())),
-                    };
-                    c.add(arn, "AWS::KMS::Alias", vec![name.to_string()], Spec::KmsAlias(alias));
-                }
-            }
-            Some(Err(e)) => {
-                c.gap::<()>("kms:ListAliases", "", error_text(&e));
-                break;
-            }
-            None => break,
+    let _ = each_page!(c, "kms:ListAliases", "", client.list_aliases().into_paginator().send(), |page| {
+        for a in page.aliases() {
+            let (Some(name), Some(arn)) = (a.alias_name(), a.alias_arn()) else { continue };
+            let alias = KmsAlias {
+                alias_name: Some(Value::Known(name.to_string())),
+                target_key: a.target_key_id().map(|t| Value::Known(t.to_string())),
+            };
+            c.add(arn, "AWS::KMS::Alias", vec![name.to_string()], Spec::KmsAlias(alias));
         }
-    }
+    });
 }

@@ -2,7 +2,7 @@
 //! protocols, rules and extra certificates), target groups; classic load balancers with
 //! their SSL negotiation policies.
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,20 +26,15 @@ fn actions(list: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<Listen
 pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_elasticloadbalancingv2::Client::new(conf);
     let mut lbs = Vec::new();
-    let mut pages = client.describe_load_balancers().into_paginator().send();
-    loop {
-        let permit = c.call("elasticloadbalancing:DescribeLoadBalancers").await;
-        let next = pages.next().await;
-        drop(permit);
-        match next {
-            Some(Ok(p)) => lbs.extend(p.load_balancers().iter().cloned()),
-            Some(Err(e)) => {
-                c.gap::<()>("elasticloadbalancing:DescribeLoadBalancers", "", error_text(&e));
-                break;
-            }
-            None => break,
+    let _ = each_page!(
+        c,
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "",
+        client.describe_load_balancers().into_paginator().send(),
+        |p| {
+            lbs.extend(p.load_balancers().iter().cloned());
         }
-    }
+    );
     let mut listeners = Vec::new();
     for lb in &lbs {
         let Some(arn) = lb.load_balancer_arn() else { continue };
@@ -53,20 +48,15 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
             vec![lb.load_balancer_name().unwrap_or_default().to_string()],
             Spec::LoadBalancer(spec),
         );
-        let mut pages = client.describe_listeners().load_balancer_arn(arn).into_paginator().send();
-        loop {
-            let permit = c.call("elasticloadbalancing:DescribeListeners").await;
-            let next = pages.next().await;
-            drop(permit);
-            match next {
-                Some(Ok(p)) => listeners.extend(p.listeners().iter().cloned()),
-                Some(Err(e)) => {
-                    c.gap::<()>("elasticloadbalancing:DescribeListeners", arn, error_text(&e));
-                    break;
-                }
-                None => break,
+        let _ = each_page!(
+            c,
+            "elasticloadbalancing:DescribeListeners",
+            arn,
+            client.describe_listeners().load_balancer_arn(arn).into_paginator().send(),
+            |p| {
+                listeners.extend(p.listeners().iter().cloned());
             }
-        }
+        );
     }
     // The protocols of every SSL policy in use, judged by their properties.
     let names: BTreeSet<String> = listeners.iter().filter_map(|l| l.ssl_policy().map(str::to_string)).collect();
@@ -138,45 +128,33 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
             }
         }
     }
-    let mut pages = client.describe_target_groups().into_paginator().send();
-    loop {
-        let permit = c.call("elasticloadbalancing:DescribeTargetGroups").await;
-        let next = pages.next().await;
-        drop(permit);
-        match next {
-            Some(Ok(p)) => {
-                for tg in p.target_groups() {
-                    let Some(arn) = tg.target_group_arn() else { continue };
-                    let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().to_string())) };
-                    c.add(arn, "AWS::ElasticLoadBalancingV2::TargetGroup", vec![], Spec::TargetGroup(spec));
-                }
+    let _ = each_page!(
+        c,
+        "elasticloadbalancing:DescribeTargetGroups",
+        "",
+        client.describe_target_groups().into_paginator().send(),
+        |p| {
+            for tg in p.target_groups() {
+                let Some(arn) = tg.target_group_arn() else { continue };
+                let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().to_string())) };
+                c.add(arn, "AWS::ElasticLoadBalancingV2::TargetGroup", vec![], Spec::TargetGroup(spec));
             }
-            Some(Err(e)) => {
-                c.gap::<()>("elasticloadbalancing:DescribeTargetGroups", "", error_text(&e));
-                break;
-            }
-            None => break,
         }
-    }
+    );
 }
 
 pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_elasticloadbalancing::Client::new(conf);
     let mut lbs = Vec::new();
-    let mut pages = client.describe_load_balancers().into_paginator().send();
-    loop {
-        let permit = c.call("elasticloadbalancing:DescribeLoadBalancers").await;
-        let next = pages.next().await;
-        drop(permit);
-        match next {
-            Some(Ok(p)) => lbs.extend(p.load_balancer_descriptions().iter().cloned()),
-            Some(Err(e)) => {
-                c.gap::<()>("elasticloadbalancing:DescribeLoadBalancers", "classic", error_text(&e));
-                break;
-            }
-            None => break,
+    let _ = each_page!(
+        c,
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "classic",
+        client.describe_load_balancers().into_paginator().send(),
+        |p| {
+            lbs.extend(p.load_balancer_descriptions().iter().cloned());
         }
-    }
+    );
     for lb in lbs {
         let Some(name) = lb.load_balancer_name().map(str::to_string) else { continue };
         let policies = {

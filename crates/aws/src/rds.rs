@@ -1,7 +1,7 @@
 //! RDS and Aurora: instances, clusters, global clusters, snapshots, automated backups,
 //! the TLS parameters of custom parameter groups, and the log groups of exported logs.
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,124 +17,115 @@ fn text(s: Option<&str>) -> Field<String> {
 /// Parameters that force TLS, the only ones the rules read.
 const TLS_PARAMETERS: &[&str] = &["rds.force_ssl", "require_secure_transport"];
 
-macro_rules! pages {
-    ($c:expr, $action:expr, $pages:expr, |$page:ident| $body:block) => {{
-        let mut pages = $pages;
-        loop {
-            let permit = $c.call($action).await;
-            let next = pages.next().await;
-            drop(permit);
-            match next {
-                Some(Ok($page)) => $body,
-                Some(Err(e)) => {
-                    $c.gap::<()>($action, "", error_text(&e));
-                    break;
-                }
-                None => break,
-            }
-        }
-    }};
-}
-
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_rds::Client::new(conf);
     let mut groups: BTreeSet<String> = BTreeSet::new();
     let mut cluster_groups: BTreeSet<String> = BTreeSet::new();
-    pages!(c, "rds:DescribeDBInstances", client.describe_db_instances().into_paginator().send(), |page| {
-        for db in page.db_instances() {
-            let Some(arn) = db.db_instance_arn() else { continue };
-            let group = db.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name()).map(str::to_string);
-            groups.extend(group.clone().filter(|g| !g.starts_with("default.")));
-            let spec = RdsDatabase {
-                identifier: text(db.db_instance_identifier()),
-                engine: text(db.engine()),
-                engine_mode: None,
-                storage_encrypted: Some(Value::Known(db.storage_encrypted().unwrap_or(false))),
-                kms_key: key(db.kms_key_id()),
-                replication_source: text(db.read_replica_source_db_instance_identifier()),
-                snapshot_source: None,
-                cluster: text(db.db_cluster_identifier()),
-                performance_insights_enabled: db.performance_insights_enabled().map(Value::Known),
-                performance_insights_kms_key: key(db.performance_insights_kms_key_id()),
-                cloudwatch_logs_exports: Some(Value::Known(db.enabled_cloudwatch_logs_exports().to_vec())),
-                parameter_group: group.map(Value::Known),
-                ca_cert_identifier: text(db.ca_certificate_identifier()),
-                ca_cert_valid_till: db
-                    .certificate_details()
-                    .and_then(|d| d.valid_till())
-                    .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
-            };
-            c.add(
-                arn,
-                "AWS::RDS::DBInstance",
-                vec![db.db_instance_identifier().unwrap_or_default().to_string()],
-                Spec::RdsInstance(spec),
-            );
-        }
-    });
-    pages!(c, "rds:DescribeDBClusters", client.describe_db_clusters().into_paginator().send(), |page| {
-        for cl in page.db_clusters() {
-            let Some(arn) = cl.db_cluster_arn() else { continue };
-            let group = cl.db_cluster_parameter_group().map(str::to_string);
-            cluster_groups.extend(group.clone().filter(|g| !g.starts_with("default.")));
-            let spec = RdsDatabase {
-                identifier: text(cl.db_cluster_identifier()),
-                engine: text(cl.engine()),
-                engine_mode: text(cl.engine_mode()),
-                storage_encrypted: Some(Value::Known(cl.storage_encrypted().unwrap_or(false))),
-                kms_key: key(cl.kms_key_id()),
-                replication_source: text(cl.replication_source_identifier()),
-                performance_insights_enabled: cl.performance_insights_enabled().map(Value::Known),
-                performance_insights_kms_key: key(cl.performance_insights_kms_key_id()),
-                cloudwatch_logs_exports: Some(Value::Known(cl.enabled_cloudwatch_logs_exports().to_vec())),
-                parameter_group: group.map(Value::Known),
-                ..RdsDatabase::default()
-            };
-            c.add(
-                arn,
-                "AWS::RDS::DBCluster",
-                vec![cl.db_cluster_identifier().unwrap_or_default().to_string()],
-                Spec::RdsCluster(spec),
-            );
-        }
-    });
-    if c.region == "us-east-1" {
-        pages!(c, "rds:DescribeGlobalClusters", client.describe_global_clusters().into_paginator().send(), |page| {
-            for g in page.global_clusters() {
-                let Some(arn) = g.global_cluster_arn() else { continue };
-                let spec = RdsGlobalCluster {
-                    storage_encrypted: Some(Value::Known(g.storage_encrypted().unwrap_or(false))),
-                    source_cluster: None,
+    let _ =
+        each_page!(c, "rds:DescribeDBInstances", "", client.describe_db_instances().into_paginator().send(), |page| {
+            for db in page.db_instances() {
+                let Some(arn) = db.db_instance_arn() else { continue };
+                let group =
+                    db.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name()).map(str::to_string);
+                groups.extend(group.clone().filter(|g| !g.starts_with("default.")));
+                let spec = RdsDatabase {
+                    identifier: text(db.db_instance_identifier()),
+                    engine: text(db.engine()),
+                    engine_mode: None,
+                    storage_encrypted: Some(Value::Known(db.storage_encrypted().unwrap_or(false))),
+                    kms_key: key(db.kms_key_id()),
+                    replication_source: text(db.read_replica_source_db_instance_identifier()),
+                    snapshot_source: None,
+                    cluster: text(db.db_cluster_identifier()),
+                    performance_insights_enabled: db.performance_insights_enabled().map(Value::Known),
+                    performance_insights_kms_key: key(db.performance_insights_kms_key_id()),
+                    cloudwatch_logs_exports: Some(Value::Known(db.enabled_cloudwatch_logs_exports().to_vec())),
+                    parameter_group: group.map(Value::Known),
+                    ca_cert_identifier: text(db.ca_certificate_identifier()),
+                    ca_cert_valid_till: db.certificate_details().and_then(|d| d.valid_till()).map(|d| {
+                        Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())
+                    }),
                 };
                 c.add(
                     arn,
-                    "AWS::RDS::GlobalCluster",
-                    vec![g.global_cluster_identifier().unwrap_or_default().to_string()],
-                    Spec::RdsGlobalCluster(spec),
+                    "AWS::RDS::DBInstance",
+                    vec![db.db_instance_identifier().unwrap_or_default().to_string()],
+                    Spec::RdsInstance(spec),
                 );
             }
         });
+    let _ =
+        each_page!(c, "rds:DescribeDBClusters", "", client.describe_db_clusters().into_paginator().send(), |page| {
+            for cl in page.db_clusters() {
+                let Some(arn) = cl.db_cluster_arn() else { continue };
+                let group = cl.db_cluster_parameter_group().map(str::to_string);
+                cluster_groups.extend(group.clone().filter(|g| !g.starts_with("default.")));
+                let spec = RdsDatabase {
+                    identifier: text(cl.db_cluster_identifier()),
+                    engine: text(cl.engine()),
+                    engine_mode: text(cl.engine_mode()),
+                    storage_encrypted: Some(Value::Known(cl.storage_encrypted().unwrap_or(false))),
+                    kms_key: key(cl.kms_key_id()),
+                    replication_source: text(cl.replication_source_identifier()),
+                    performance_insights_enabled: cl.performance_insights_enabled().map(Value::Known),
+                    performance_insights_kms_key: key(cl.performance_insights_kms_key_id()),
+                    cloudwatch_logs_exports: Some(Value::Known(cl.enabled_cloudwatch_logs_exports().to_vec())),
+                    parameter_group: group.map(Value::Known),
+                    ..RdsDatabase::default()
+                };
+                c.add(
+                    arn,
+                    "AWS::RDS::DBCluster",
+                    vec![cl.db_cluster_identifier().unwrap_or_default().to_string()],
+                    Spec::RdsCluster(spec),
+                );
+            }
+        });
+    if c.region == "us-east-1" {
+        let _ = each_page!(
+            c,
+            "rds:DescribeGlobalClusters",
+            "",
+            client.describe_global_clusters().into_paginator().send(),
+            |page| {
+                for g in page.global_clusters() {
+                    let Some(arn) = g.global_cluster_arn() else { continue };
+                    let spec = RdsGlobalCluster {
+                        storage_encrypted: Some(Value::Known(g.storage_encrypted().unwrap_or(false))),
+                        source_cluster: None,
+                    };
+                    c.add(
+                        arn,
+                        "AWS::RDS::GlobalCluster",
+                        vec![g.global_cluster_identifier().unwrap_or_default().to_string()],
+                        Spec::RdsGlobalCluster(spec),
+                    );
+                }
+            }
+        );
     }
-    pages!(c, "rds:DescribeDBSnapshots", client.describe_db_snapshots().into_paginator().send(), |page| {
-        for s in page.db_snapshots() {
-            let Some(arn) = s.db_snapshot_arn() else { continue };
-            let spec = RdsSnapshot {
-                encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
-                kms_key: key(s.kms_key_id()),
-                source: text(s.db_instance_identifier()),
-                copy: false,
-            };
-            c.add(
-                arn,
-                "AWS::RDS::DBSnapshot",
-                vec![s.db_snapshot_identifier().unwrap_or_default().to_string()],
-                Spec::RdsSnapshot(spec),
-            );
-        }
-    });
-    pages!(
+    let _ =
+        each_page!(c, "rds:DescribeDBSnapshots", "", client.describe_db_snapshots().into_paginator().send(), |page| {
+            for s in page.db_snapshots() {
+                let Some(arn) = s.db_snapshot_arn() else { continue };
+                let spec = RdsSnapshot {
+                    encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
+                    kms_key: key(s.kms_key_id()),
+                    source: text(s.db_instance_identifier()),
+                    copy: false,
+                };
+                c.add(
+                    arn,
+                    "AWS::RDS::DBSnapshot",
+                    vec![s.db_snapshot_identifier().unwrap_or_default().to_string()],
+                    Spec::RdsSnapshot(spec),
+                );
+            }
+        });
+    let _ = each_page!(
         c,
         "rds:DescribeDBClusterSnapshots",
+        "",
         client.describe_db_cluster_snapshots().into_paginator().send(),
         |page| {
             for s in page.db_cluster_snapshots() {
@@ -154,9 +145,10 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             }
         }
     );
-    pages!(
+    let _ = each_page!(
         c,
         "rds:DescribeDBInstanceAutomatedBackups",
+        "",
         client.describe_db_instance_automated_backups().into_paginator().send(),
         |page| {
             for b in page.db_instance_automated_backups() {
@@ -173,46 +165,24 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
     for (name, cluster) in groups.iter().map(|g| (g, false)).chain(cluster_groups.iter().map(|g| (g, true))) {
         let action = if cluster { "rds:DescribeDBClusterParameters" } else { "rds:DescribeDBParameters" };
         let mut parameters: BTreeMap<String, String> = BTreeMap::new();
-        let mut failed = None;
-        if cluster {
-            pages!(
-                c,
-                action,
-                client.describe_db_cluster_parameters().db_cluster_parameter_group_name(name).into_paginator().send(),
-                |page| {
-                    for p in page.parameters() {
-                        if let (Some(n), Some(v)) = (p.parameter_name(), p.parameter_value()) {
-                            if TLS_PARAMETERS.contains(&n) {
-                                parameters.insert(n.to_string(), v.to_string());
-                            }
-                        }
+        let mut read = |page_parameters: &[aws_sdk_rds::types::Parameter]| {
+            for p in page_parameters {
+                if let (Some(n), Some(v)) = (p.parameter_name(), p.parameter_value()) {
+                    if TLS_PARAMETERS.contains(&n) {
+                        parameters.insert(n.to_string(), v.to_string());
                     }
-                }
-            );
-        } else {
-            let mut pages = client.describe_db_parameters().db_parameter_group_name(name).into_paginator().send();
-            loop {
-                let permit = c.call(action).await;
-                let next = pages.next().await;
-                drop(permit);
-                match next {
-                    Some(Ok(page)) => {
-                        for p in page.parameters() {
-                            if let (Some(n), Some(v)) = (p.parameter_name(), p.parameter_value()) {
-                                if TLS_PARAMETERS.contains(&n) {
-                                    parameters.insert(n.to_string(), v.to_string());
-                                }
-                            }
-                        }
-                    }
-                    Some(Err(e)) => {
-                        failed = Some(c.gap(action, name, error_text(&e)));
-                        break;
-                    }
-                    None => break,
                 }
             }
-        }
+        };
+        let outcome = if cluster {
+            let pages =
+                client.describe_db_cluster_parameters().db_cluster_parameter_group_name(name).into_paginator().send();
+            each_page!(c, action, name, pages, |page| { read(page.parameters()) })
+        } else {
+            let pages = client.describe_db_parameters().db_parameter_group_name(name).into_paginator().send();
+            each_page!(c, action, name, pages, |page| { read(page.parameters()) })
+        };
+        let failed = outcome.err().map(Value::unknown);
         let kind = if cluster { "cluster-pg" } else { "pg" };
         let group = DbParameterGroup {
             name: Some(Value::Known(name.clone())),
@@ -227,9 +197,10 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         );
     }
     let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
-    pages!(
+    let _ = each_page!(
         c,
         "logs:DescribeLogGroups",
+        "",
         logs.describe_log_groups().log_group_name_prefix("/aws/rds/").into_paginator().send(),
         |page| {
             for g in page.log_groups() {

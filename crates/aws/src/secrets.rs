@@ -1,26 +1,15 @@
 //! Secrets Manager: each secret's key, replicas and rotation — never its value.
 
-use crate::common::{error_text, Collector};
+use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_secretsmanager::Client::new(conf);
-    let mut pages = client.list_secrets().into_paginator().send();
     let mut secrets = Vec::new();
-    loop {
-        let permit = c.call("secretsmanager:ListSecrets").await;
-        let page = pages.next().await;
-        drop(permit);
-        match page {
-            Some(Ok(p)) => secrets.extend(p.secret_list().iter().cloned()),
-            Some(Err(e)) => {
-                c.gap::<()>("secretsmanager:ListSecrets", "", error_text(&e));
-                break;
-            }
-            None => break,
-        }
-    }
+    let _ = each_page!(c, "secretsmanager:ListSecrets", "", client.list_secrets().into_paginator().send(), |page| {
+        secrets.extend(page.secret_list().iter().cloned());
+    });
     for s in secrets {
         let Some(arn) = s.arn().map(str::to_string) else { continue };
         let described = {

@@ -42,42 +42,6 @@ pub struct Scan {
     pub errors: Vec<TemplateError>,
 }
 
-/// Model attribute names the rules point findings at.
-const LOCATED_FIELDS: &[&str] = &[
-    "rotation_enabled",
-    "rotation_period_days",
-    "enabled",
-    "deletion_window_days",
-    "policy",
-    "document",
-    "kms_key",
-    "replicas",
-    "encryption",
-    "devices",
-    "encrypted",
-    "storage_encrypted",
-    "parameter_group",
-    "performance_insights_kms_key",
-    "cloudwatch_logs_exports",
-    "ca_cert_identifier",
-    "sse_enabled",
-    "endpoint_encryption",
-    "range_keys",
-    "tags",
-    "key_algorithm",
-    "validation_method",
-    "transparency_logging",
-    "domain_name",
-    "default_actions",
-    "ssl_policy",
-    "protocol",
-    "certificates",
-    "listeners",
-    "behaviors",
-    "origins",
-    "viewer_certificate",
-];
-
 /// Whether a JSON or YAML text is a CloudFormation template: it declares a template
 /// format version, or resources of `AWS::` types. Other JSON and YAML is not.
 pub fn is_template(text: &str) -> bool {
@@ -189,7 +153,7 @@ pub fn scan_template(shown: &str, text: &str, options: &Options) -> Result<Inven
             .iter()
             .map(|(k, _, p)| (k.as_str(), *p))
             .collect();
-        for field in LOCATED_FIELDS {
+        for field in encguard_values::LOCATED_FIELDS {
             if let Some((line, column)) = positions.get(mapping::property_name(field, kind)) {
                 r.attributes.insert((*field).to_string(), Position { line: *line, column: *column });
             }

@@ -40,43 +40,6 @@ pub struct Scan {
     pub errors: Vec<ParseError>,
 }
 
-/// Model attribute names the rules point findings at.
-const LOCATED_FIELDS: &[&str] = &[
-    "rotation_enabled",
-    "rotation_period_days",
-    "enabled",
-    "deletion_window_days",
-    "policy",
-    "valid_to",
-    "kms_key",
-    "replicas",
-    "encryption",
-    "devices",
-    "encrypted",
-    "storage_encrypted",
-    "parameter_group",
-    "performance_insights_kms_key",
-    "cloudwatch_logs_exports",
-    "ca_cert_identifier",
-    "sse_enabled",
-    "endpoint_encryption",
-    "range_keys",
-    "tags",
-    "key_algorithm",
-    "validation_method",
-    "transparency_logging",
-    "domain_name",
-    "default_actions",
-    "ssl_policy",
-    "protocol",
-    "certificates",
-    "listeners",
-    "behaviors",
-    "origins",
-    "viewer_certificate",
-    "server_side_encryption",
-];
-
 /// Scans `.tf` files: each directory is a module; directories that no other module calls
 /// are root modules. `display` turns a path into what reports show.
 pub fn scan_files(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(&Path) -> String + Sync)) -> Scan {
@@ -256,7 +219,7 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
             r.region = ri.region.clone();
             r.tags = attrs.tags();
             r.suppressions = suppressions.clone();
-            for field in LOCATED_FIELDS {
+            for field in encguard_values::LOCATED_FIELDS {
                 let hcl = mapping::attribute_name(field, &item.kind);
                 if let Some(p) = positions.get(if hcl.is_empty() { *field } else { hcl }) {
                     r.attributes.insert((*field).to_string(), *p);

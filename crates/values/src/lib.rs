@@ -8,3 +8,42 @@ mod value;
 
 pub use attrs::Attrs;
 pub use value::{format_number, Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
+
+/// The model attributes rules point findings at: a source records where each is written,
+/// so that a finding can name the line of the attribute rather than of the resource.
+pub const LOCATED_FIELDS: &[&str] = &[
+    "rotation_enabled",
+    "rotation_period_days",
+    "enabled",
+    "deletion_window_days",
+    "policy",
+    "document",
+    "valid_to",
+    "kms_key",
+    "replicas",
+    "encryption",
+    "devices",
+    "encrypted",
+    "storage_encrypted",
+    "parameter_group",
+    "performance_insights_kms_key",
+    "cloudwatch_logs_exports",
+    "ca_cert_identifier",
+    "sse_enabled",
+    "endpoint_encryption",
+    "range_keys",
+    "tags",
+    "key_algorithm",
+    "validation_method",
+    "transparency_logging",
+    "domain_name",
+    "default_actions",
+    "ssl_policy",
+    "protocol",
+    "certificates",
+    "listeners",
+    "behaviors",
+    "origins",
+    "viewer_certificate",
+    "server_side_encryption",
+];
