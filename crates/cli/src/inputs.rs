@@ -90,8 +90,10 @@ fn walk(root: &Path, found: &mut Found, errors: &mut Vec<String>) {
 /// Sorts a file to the source that reads it. Given explicitly, a file no source reads is
 /// an error; met while walking a directory, it is skipped.
 fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<String>) {
+    let terraform_json = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".tf.json"));
     match path.extension().and_then(|e| e.to_str()) {
         Some("tf") => found.terraform.push(path),
+        Some("json") if terraform_json => found.terraform.push(path),
         Some("json" | "yaml" | "yml" | "template") => found.documents.push((path, explicit)),
         _ if explicit => errors.push(format!(
             "{}: not an input encguard reads (expected .tf files, a plan, a CloudFormation template or an inventory)",

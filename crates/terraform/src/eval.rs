@@ -927,6 +927,8 @@ fn traversal_text(expr: &Expression) -> Option<String> {
             Some(text)
         }
         Expression::Variable(v) => Some(v.as_str().to_string()),
+        // The JSON syntax writes references as strings: `"provider": "aws.west"`.
+        Expression::String(s) => Some(s.value().to_string()),
         _ => None,
     }
 }

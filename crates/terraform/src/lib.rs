@@ -107,8 +107,17 @@ fn load(
                 column: 1,
                 message: format!("cannot read: {e}"),
             })?;
-            let body = parse::parse_file(&shown, &text)?;
-            Ok((eval::normalize(path.parent().unwrap_or(Path::new("."))), SourceFile::new(shown, text), body))
+            let (file, body) = if shown.ends_with(".tf.json") {
+                let (native, lines) = parse::json_to_hcl(&shown, &text)?;
+                let body = parse::parse_file(&shown, &native)?;
+                let mut file = SourceFile::new(shown, native);
+                file.json_lines = Some(lines);
+                (file, body)
+            } else {
+                let body = parse::parse_file(&shown, &text)?;
+                (SourceFile::new(shown, text), body)
+            };
+            Ok((eval::normalize(path.parent().unwrap_or(Path::new("."))), file, body))
         })
         .collect();
     for result in parsed {
@@ -197,9 +206,18 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
     let scope = instance.scope.clone();
     for item in &module.resources {
         let file = module.file(item);
-        let start = file.position(item.offset);
-        let positions = parse::positions(&item.body, file);
-        let suppressions = suppress::around(&file.text, item.offset, item.end);
+        let (start, positions, suppressions) = match &file.json_lines {
+            // JSON has no comments, and positions within it are not kept.
+            Some(lines) => {
+                let line = lines.get(&(item.kind.clone(), item.name.clone())).copied().unwrap_or(1);
+                (encguard_model::Position { line, column: 1 }, Default::default(), Vec::new())
+            }
+            None => (
+                file.position(item.offset),
+                parse::positions(&item.body, file),
+                suppress::around(&file.text, item.offset, item.end),
+            ),
+        };
         for ri in instance.instances(item, false).iter() {
             let attrs = encguard_values::Attrs::new(&ri.value);
             let Some(spec) = mapping::to_spec(&item.kind, &attrs) else {

@@ -14,12 +14,15 @@ pub struct SourceFile {
     pub display: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// For a `.tf.json` file (whose `text` is its native-syntax rewrite): the line of each
+    /// resource in the JSON, by type and name.
+    pub json_lines: Option<HashMap<(String, String), u32>>,
 }
 
 impl SourceFile {
     pub fn new(display: String, text: String) -> Self {
         let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        SourceFile { display, text, line_starts }
+        SourceFile { display, text, line_starts, json_lines: None }
     }
 
     /// 1-based line and column of a byte offset (columns count characters).
@@ -168,7 +171,93 @@ pub fn positions(body: &Body, file: &SourceFile) -> HashMap<String, Position> {
     out
 }
 
-/// Whether `dir` holds Terraform files.
+/// Whether a path is a Terraform file: `.tf`, or the JSON syntax `.tf.json`.
 pub fn is_tf(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "tf")
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+/// Terraform's JSON syntax rewritten as native syntax, which says the same: JSON strings
+/// are templates in both, and a nested block written as an object or a list of objects
+/// evaluates to what the block would. Returns the text and, for each resource, the line
+/// of its name in the JSON (positions within it are not kept).
+pub fn json_to_hcl(display: &str, text: &str) -> Result<(String, HashMap<(String, String), u32>), ParseError> {
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| ParseError {
+        file: display.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let mut out = String::new();
+    let mut lines = HashMap::new();
+    let Some(top) = json.as_object() else {
+        return Err(ParseError {
+            file: display.to_string(),
+            line: 1,
+            column: 1,
+            message: "expected an object of block types".into(),
+        });
+    };
+    let labelled = |out: &mut String, kind: &str, labels: &[&str], body: &serde_json::Value| {
+        for b in body.as_array().map_or_else(|| vec![body], |l| l.iter().collect()) {
+            out.push_str(kind);
+            for l in labels {
+                out.push_str(&format!(" {}", quote(l)));
+            }
+            out.push_str(" {\n");
+            for (k, v) in b.as_object().into_iter().flatten() {
+                out.push_str(&format!("  {k} = {}\n", expr(v)));
+            }
+            out.push_str("}\n");
+        }
+    };
+    for (kind, blocks) in top {
+        match kind.as_str() {
+            "resource" | "data" => {
+                for (t, named) in blocks.as_object().into_iter().flatten() {
+                    for (n, body) in named.as_object().into_iter().flatten() {
+                        if kind == "resource" {
+                            let after_type = text.find(&format!("\"{t}\"")).unwrap_or(0);
+                            let at = text[after_type..].find(&format!("\"{n}\"")).map_or(0, |i| after_type + i);
+                            lines.insert((t.clone(), n.clone()), text[..at].matches('\n').count() as u32 + 1);
+                        }
+                        labelled(&mut out, kind, &[t, n], body);
+                    }
+                }
+            }
+            "variable" | "output" | "module" | "provider" => {
+                for (n, body) in blocks.as_object().into_iter().flatten() {
+                    labelled(&mut out, kind, &[n], body);
+                }
+            }
+            "locals" => {
+                for body in blocks.as_array().map_or_else(|| vec![blocks], |l| l.iter().collect()) {
+                    labelled(&mut out, "locals", &[], body);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((out, lines))
+}
+
+/// A JSON value as a native-syntax expression.
+fn expr(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "null".into(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => quote(s),
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(", ")),
+        serde_json::Value::Object(map) => format!(
+            "{{ {} }}",
+            map.iter().map(|(k, v)| format!("{} = {}", quote(k), expr(v))).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// A quoted string that keeps `${…}` templates: only quotes, backslashes and line breaks
+/// are escaped.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").replace('\r', "\\r"))
 }

@@ -366,3 +366,33 @@ fn plans_resolve_unknown_values_through_configuration_references() {
     assert!(matches!(find(&inv, "aws_kms_key.k").location, Location::File { line: 4, .. }));
     assert!(crate::scan_plan("plan.json", "{\"format_version\": ").is_err());
 }
+
+#[test]
+fn terraform_json_syntax_reads_like_native_syntax() {
+    let scan = scan_text(&[(
+        "main.tf.json",
+        r#"{
+  "variable": {"name": {"default": "acme-json"}},
+  "resource": {
+    "aws_s3_bucket": {"b": {"bucket": "${var.name}"}},
+    "aws_s3_bucket_server_side_encryption_configuration": {
+      "b": {"bucket": "${aws_s3_bucket.b.id}",
+            "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms", "kms_master_key_id": "${aws_kms_key.k.arn}"}]}]}
+    },
+    "aws_kms_key": {"k": {"enable_key_rotation": true}}
+  }
+}"#,
+    )]);
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let inv = &scan.inventory;
+    assert!(find(inv, "aws_s3_bucket.b").handles.contains(&"acme-json".to_string()));
+    let sse = spec(inv, "aws_s3_bucket_server_side_encryption_configuration.b", |s| match s {
+        Spec::S3EncryptionConfig(c) => Some(c),
+        _ => None,
+    });
+    assert_eq!(sse.bucket, known("acme-json".into()));
+    assert_eq!(sse.encryption.known().unwrap().kms_key, KeyRef::Customer { reference: "//|aws_kms_key.k".into() });
+    assert!(matches!(find(inv, "aws_kms_key.k").location, Location::File { line: 9, .. }));
+    let bad = scan_text(&[("bad.tf.json", "{\"resource\": }")]);
+    assert_eq!(bad.errors.len(), 1);
+}
