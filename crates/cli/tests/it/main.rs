@@ -378,3 +378,11 @@ fn baselines_report_only_new_findings() {
     std::fs::write(dir.join("bad.json"), "{}").unwrap();
     assert_eq!(encguard_in(&dir, &["scan", ".", "--baseline", "bad.json"]).status.code(), Some(2));
 }
+
+#[test]
+fn the_rules_reference_in_docs_is_current() {
+    let o = encguard(&["rules", "--markdown"]);
+    let committed = std::fs::read_to_string(workspace().join("docs/rules.md")).unwrap();
+    assert!(stdout(&o) == committed, "docs/rules.md is stale: run `encguard rules --markdown > docs/rules.md`");
+    assert_eq!(stdout(&o).matches("\n### ").count(), 61);
+}
