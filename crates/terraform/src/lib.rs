@@ -7,6 +7,7 @@
 //! modules. What cannot be known is carried as *unknown, because …* into the model, so that
 //! rules report it as such rather than guessing.
 
+mod classic_policies;
 mod eval;
 mod functions;
 mod mapping;
@@ -201,6 +202,22 @@ fn scan_root(
 
 /// Adds every resource of an instance, then of the module instances it calls.
 fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec<Gap>) {
+    let first = out.len();
+    emit_resources(instance, out);
+    classic_policies::attach(instance, &mut out[first..]);
+    for call in &instance.module.module_calls {
+        instance.module_value(&call.kind);
+    }
+    for note in instance.notes.borrow().iter() {
+        gaps.push(Gap { scope: root.to_string(), what: note.what.clone(), error: note.error.clone() });
+    }
+    for (_, child) in instance.children.borrow().iter() {
+        emit(child, root, out, gaps);
+    }
+}
+
+/// Adds the resources of one module instance.
+fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
     let module = instance.module;
     let prefix = if instance.path.is_empty() { String::new() } else { format!("{}.", instance.path) };
     let scope = instance.scope.clone();
@@ -245,15 +262,6 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
             }
             out.push(r);
         }
-    }
-    for call in &module.module_calls {
-        instance.module_value(&call.kind);
-    }
-    for note in instance.notes.borrow().iter() {
-        gaps.push(Gap { scope: root.to_string(), what: note.what.clone(), error: note.error.clone() });
-    }
-    for (_, child) in instance.children.borrow().iter() {
-        emit(child, root, out, gaps);
     }
 }
 

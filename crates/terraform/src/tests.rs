@@ -396,3 +396,42 @@ fn terraform_json_syntax_reads_like_native_syntax() {
     let bad = scan_text(&[("bad.tf.json", "{\"resource\": }")]);
     assert_eq!(bad.errors.len(), 1);
 }
+
+#[test]
+fn classic_load_balancer_policies_are_joined_to_their_load_balancer() {
+    let scan = scan_text(&[(
+        "elb.tf",
+        r#"
+resource "aws_elb" "web" {
+  name = "web"
+  listener {
+    lb_port           = 443
+    lb_protocol       = "https"
+    instance_port     = 8080
+    instance_protocol = "http"
+  }
+}
+resource "aws_load_balancer_policy" "tls12" {
+  load_balancer_name = aws_elb.web.name
+  policy_name        = "tls12"
+  policy_type_name   = "SSLNegotiationPolicyType"
+  policy_attribute {
+    name  = "Reference-Security-Policy"
+    value = "ELBSecurityPolicy-TLS-1-2-2017-01"
+  }
+}
+resource "aws_load_balancer_listener_policy" "web_443" {
+  load_balancer_name = aws_elb.web.name
+  load_balancer_port = 443
+  policy_names       = [aws_load_balancer_policy.tls12.policy_name]
+}
+"#,
+    )]);
+    let elb = spec(&scan.inventory, "aws_elb.web", |s| match s {
+        Spec::ClassicLoadBalancer(e) => Some(e),
+        _ => None,
+    });
+    assert_eq!(elb.ssl_policies.len(), 1);
+    assert_eq!(elb.ssl_policies[0].reference_policy, known("ELBSecurityPolicy-TLS-1-2-2017-01".into()));
+    assert_eq!(elb.listeners.unwrap().known().unwrap()[0].policy_names, known(vec!["tls12".to_string()]));
+}

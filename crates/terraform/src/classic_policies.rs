@@ -1,0 +1,96 @@
+//! Classic load balancers' SSL negotiation policies, which the AWS provider writes as
+//! resources of their own (`aws_load_balancer_policy`, `aws_load_balancer_listener_policy`,
+//! `aws_lb_ssl_negotiation_policy`), joined to the load balancers they configure.
+
+use crate::eval::Instance;
+use encguard_model::{Resource, Spec, SslNegotiationPolicy, Value};
+use encguard_values::{Attrs, Val};
+
+/// Attaches the module instance's negotiation policies to its classic load balancers.
+pub fn attach(instance: &Instance, resources: &mut [Resource]) {
+    let mut policies: Vec<(Val, SslNegotiationPolicy)> = Vec::new();
+    let mut listener_policies: Vec<(Val, Val, Vec<String>)> = Vec::new();
+    for item in &instance.module.resources {
+        let kind = item.kind.as_str();
+        if !matches!(
+            kind,
+            "aws_load_balancer_policy" | "aws_load_balancer_listener_policy" | "aws_lb_ssl_negotiation_policy"
+        ) {
+            continue;
+        }
+        for ri in instance.instances(item, false).iter() {
+            let a = Attrs::new(&ri.value);
+            let lb = a
+                .get(if kind == "aws_lb_ssl_negotiation_policy" { "load_balancer" } else { "load_balancer_name" })
+                .cloned()
+                .unwrap_or(Val::Null);
+            let attributes: Vec<(String, String)> = a
+                .blocks(if kind == "aws_lb_ssl_negotiation_policy" { "attribute" } else { "policy_attribute" })
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|at| Some((at.get("name")?.as_str()?.to_string(), at.get("value")?.to_text().ok()?)))
+                .collect();
+            let name = a
+                .get(if kind == "aws_lb_ssl_negotiation_policy" { "name" } else { "policy_name" })
+                .and_then(Val::as_str)
+                .unwrap_or_default()
+                .to_string();
+            match kind {
+                "aws_load_balancer_listener_policy" => {
+                    let names = a.strings("policy_names").and_then(|v| v.known().cloned()).unwrap_or_default();
+                    listener_policies.push((lb, a.get("load_balancer_port").cloned().unwrap_or(Val::Null), names));
+                }
+                _ if kind == "aws_load_balancer_policy"
+                    && a.get("policy_type_name").and_then(Val::as_str) != Some("SSLNegotiationPolicyType") => {}
+                _ => {
+                    let policy = SslNegotiationPolicy {
+                        name: name.clone(),
+                        reference_policy: attributes
+                            .iter()
+                            .find(|(n, _)| n == "Reference-Security-Policy")
+                            .map(|(_, v)| Value::Known(v.clone())),
+                        enabled_attributes: Some(Value::Known(
+                            attributes.iter().filter(|(_, v)| v == "true").map(|(n, _)| n.clone()).collect(),
+                        )),
+                    };
+                    if kind == "aws_lb_ssl_negotiation_policy" {
+                        listener_policies.push((
+                            lb.clone(),
+                            a.get("lb_port").cloned().unwrap_or(Val::Null),
+                            vec![name],
+                        ));
+                    }
+                    policies.push((lb, policy));
+                }
+            }
+        }
+    }
+    if policies.is_empty() && listener_policies.is_empty() {
+        return;
+    }
+    for r in resources.iter_mut() {
+        let handles: Vec<String> = std::iter::once(r.name.clone()).chain(r.handles.iter().cloned()).collect();
+        let names_this = |lb: &Val| match lb {
+            Val::Str(s) => handles.contains(s),
+            Val::Unknown(u) => u.refers_to.as_ref().is_some_and(|h| handles.contains(h)),
+            _ => false,
+        };
+        let Spec::ClassicLoadBalancer(elb) = &mut r.spec else { continue };
+        elb.ssl_policies.extend(policies.iter().filter(|(lb, _)| names_this(lb)).map(|(_, p)| p.clone()));
+        let Some(Value::Known(listeners)) = &mut elb.listeners else { continue };
+        for (_, port, names) in listener_policies.iter().filter(|(lb, _, _)| names_this(lb)) {
+            for l in listeners.iter_mut() {
+                let same_port = match (port, &l.lb_port) {
+                    (Val::Num(p), Some(Value::Known(lp))) => *p as u32 == *lp,
+                    (Val::Str(p), Some(Value::Known(lp))) => p.parse::<u32>().ok() == Some(*lp),
+                    _ => false,
+                };
+                if same_port {
+                    if let Some(Value::Known(existing)) = &mut l.policy_names {
+                        existing.extend(names.iter().cloned());
+                    }
+                }
+            }
+        }
+    }
+}
