@@ -3,6 +3,7 @@
 use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
+use futures_util::StreamExt;
 
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_dynamodb::Client::new(conf);
@@ -10,61 +11,69 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let _ = each_page!(c, "dynamodb:ListTables", "", client.list_tables().into_paginator().send(), |page| {
         names.extend(page.table_names().iter().cloned());
     });
-    for name in names {
-        let described = {
-            let _p = c.call("dynamodb:DescribeTable").await;
-            client.describe_table().table_name(&name).send().await
-        };
-        let table = match described {
-            Ok(out) => match out.table {
-                Some(t) => t,
-                None => continue,
-            },
-            Err(e) => {
-                c.gap::<()>("dynamodb:DescribeTable", &name, error_text(&e));
-                continue;
+    // Describe calls run concurrently, bounded by the collector's limit.
+    let client = &client;
+    futures_util::stream::iter(names)
+        .for_each_concurrent(None, |name| async move {
+            let described = {
+                let _p = c.call("dynamodb:DescribeTable").await;
+                client.describe_table().table_name(&name).send().await
+            };
+            let table = match described {
+                Ok(out) => match out.table {
+                    Some(t) => t,
+                    None => return,
+                },
+                Err(e) => {
+                    c.gap::<()>("dynamodb:DescribeTable", &name, error_text(&e));
+                    return;
+                }
+            };
+            let arn = table
+                .table_arn()
+                .map_or_else(|| format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account), str::to_string);
+            // DynamoDB omits SSEDescription for the AWS owned key.
+            let kms_key = match table.sse_description() {
+                Some(sse) if sse.sse_type().is_some_and(|t| t.as_str() == "KMS") => sse
+                    .kms_master_key_arn()
+                    .map_or(KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() }, KeyRef::literal),
+                _ => KeyRef::AwsOwned,
+            };
+            let range = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<String> {
+                schema
+                    .iter()
+                    .filter(|k| k.key_type().as_str() == "RANGE")
+                    .map(|k| k.attribute_name().to_string())
+                    .collect()
+            };
+            let mut range_keys = range(table.key_schema());
+            for i in table.local_secondary_indexes() {
+                range_keys.extend(range(i.key_schema()));
             }
-        };
-        let arn = table
-            .table_arn()
-            .map_or_else(|| format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account), str::to_string);
-        // DynamoDB omits SSEDescription for the AWS owned key.
-        let kms_key = match table.sse_description() {
-            Some(sse) if sse.sse_type().is_some_and(|t| t.as_str() == "KMS") => sse
-                .kms_master_key_arn()
-                .map_or(KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() }, KeyRef::literal),
-            _ => KeyRef::AwsOwned,
-        };
-        let range = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<String> {
-            schema.iter().filter(|k| k.key_type().as_str() == "RANGE").map(|k| k.attribute_name().to_string()).collect()
-        };
-        let mut range_keys = range(table.key_schema());
-        for i in table.local_secondary_indexes() {
-            range_keys.extend(range(i.key_schema()));
-        }
-        for i in table.global_secondary_indexes() {
-            range_keys.extend(range(i.key_schema()));
-        }
-        let replicas = table
-            .replicas()
-            .iter()
-            .filter(|r| r.region_name() != Some(c.region.as_str()))
-            .map(|r| DynamodbTableReplica {
-                region: r.region_name().map(|x| Value::Known(x.to_string())),
-                kms_key: r.kms_master_key_id().map_or(KeyRef::AwsOwned, KeyRef::literal),
-            })
-            .collect();
-        let spec = DynamodbTable {
-            kms_key,
-            replicas,
-            range_keys,
-            inaccessible_since: table
-                .sse_description()
-                .and_then(|s| s.inaccessible_encryption_date_time())
-                .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
-        };
-        c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
-    }
+            for i in table.global_secondary_indexes() {
+                range_keys.extend(range(i.key_schema()));
+            }
+            let replicas = table
+                .replicas()
+                .iter()
+                .filter(|r| r.region_name() != Some(c.region.as_str()))
+                .map(|r| DynamodbTableReplica {
+                    region: r.region_name().map(|x| Value::Known(x.to_string())),
+                    kms_key: r.kms_master_key_id().map_or(KeyRef::AwsOwned, KeyRef::literal),
+                })
+                .collect();
+            let spec = DynamodbTable {
+                kms_key,
+                replicas,
+                range_keys,
+                inaccessible_since: table
+                    .sse_description()
+                    .and_then(|s| s.inaccessible_encryption_date_time())
+                    .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
+            };
+            c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
+        })
+        .await;
     collect_dax(conf, c).await;
 }
 

@@ -3,6 +3,7 @@
 use crate::common::{each_page, error_text, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
+use futures_util::StreamExt;
 
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_secretsmanager::Client::new(conf);
@@ -10,40 +11,44 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let _ = each_page!(c, "secretsmanager:ListSecrets", "", client.list_secrets().into_paginator().send(), |page| {
         secrets.extend(page.secret_list().iter().cloned());
     });
-    for s in secrets {
-        let Some(arn) = s.arn().map(str::to_string) else { continue };
-        let described = {
-            let _p = c.call("secretsmanager:DescribeSecret").await;
-            client.describe_secret().secret_id(&arn).send().await
-        };
-        let replicas = match &described {
-            Ok(d) => d
-                .replication_status()
-                .iter()
-                .map(|r| SecretReplica {
-                    region: r.region().map(|x| Value::Known(x.to_string())),
-                    kms_key: r.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal),
-                })
-                .collect(),
-            Err(e) => {
-                let why: Value<String> = c.gap("secretsmanager:DescribeSecret", &arn, error_text(e));
-                vec![SecretReplica {
-                    region: Some(why.clone()),
-                    kms_key: KeyRef::unresolved(why.get().err().unwrap_or_default()),
-                }]
-            }
-        };
-        let secret = Secret {
-            // Secrets Manager omits the key id for the AWS managed key.
-            kms_key: s.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal),
-            replicas,
-            rotation_enabled: Some(Value::Known(s.rotation_enabled().unwrap_or(false))),
-        };
-        c.add(
-            &arn,
-            "AWS::SecretsManager::Secret",
-            vec![s.name().unwrap_or_default().to_string()],
-            Spec::Secret(secret),
-        );
-    }
+    // Describe calls run concurrently, bounded by the collector's limit.
+    let client = &client;
+    futures_util::stream::iter(secrets)
+        .for_each_concurrent(None, |s| async move {
+            let Some(arn) = s.arn().map(str::to_string) else { return };
+            let described = {
+                let _p = c.call("secretsmanager:DescribeSecret").await;
+                client.describe_secret().secret_id(&arn).send().await
+            };
+            let replicas = match &described {
+                Ok(d) => d
+                    .replication_status()
+                    .iter()
+                    .map(|r| SecretReplica {
+                        region: r.region().map(|x| Value::Known(x.to_string())),
+                        kms_key: r.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal),
+                    })
+                    .collect(),
+                Err(e) => {
+                    let why: Value<String> = c.gap("secretsmanager:DescribeSecret", &arn, error_text(e));
+                    vec![SecretReplica {
+                        region: Some(why.clone()),
+                        kms_key: KeyRef::unresolved(why.get().err().unwrap_or_default()),
+                    }]
+                }
+            };
+            let secret = Secret {
+                // Secrets Manager omits the key id for the AWS managed key.
+                kms_key: s.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal),
+                replicas,
+                rotation_enabled: Some(Value::Known(s.rotation_enabled().unwrap_or(false))),
+            };
+            c.add(
+                &arn,
+                "AWS::SecretsManager::Secret",
+                vec![s.name().unwrap_or_default().to_string()],
+                Spec::Secret(secret),
+            );
+        })
+        .await;
 }
