@@ -257,3 +257,27 @@ async fn collect_async(options: &Options) -> Result<Inventory, String> {
     inventory.gaps.sort_by(|a, b| (&a.scope, &a.what).cmp(&(&b.scope, &b.what)));
     Ok(inventory)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_iam_policy_is_a_read_only_policy_listing_each_action_once() {
+        let doc = encguard_model::PolicyDocument::parse(&iam_policy()).unwrap();
+        let actions = &doc.statements[0].action;
+        assert_eq!(actions.len(), READ_ONLY_ACTIONS.len());
+        let mut unique = actions.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), actions.len(), "an action is listed twice");
+        for a in actions {
+            let name = a.split(':').nth(1).unwrap();
+            assert!(
+                ["Describe", "List", "Get"].iter().any(|p| name.starts_with(p)) || a == "sts:AssumeRole",
+                "{a} is not read-only"
+            );
+        }
+        assert!(!actions.iter().any(|a| a.contains("GetSecretValue")));
+    }
+}
