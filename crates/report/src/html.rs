@@ -63,7 +63,10 @@ const SCRIPT: &str = r#"
 "#;
 
 /// A horizontal stacked bar chart: one bar per label, segments (value, colour, name).
-fn stacked_bars(rows: &[(String, Vec<(usize, &str, &str)>)], width: f64, label_w: f64) -> String {
+/// One bar: its label and segments (value, colour, name).
+type Bar<'a> = (String, Vec<(usize, &'a str, &'a str)>);
+
+fn stacked_bars(rows: &[Bar], width: f64, label_w: f64) -> String {
     let bar_h = 20.0;
     let max = rows.iter().map(|(_, segs)| segs.iter().map(|s| s.0).sum::<usize>()).max().unwrap_or(1).max(1) as f64;
     let height = rows.len() as f64 * (bar_h + 8.0) + 8.0;

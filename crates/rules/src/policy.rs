@@ -13,7 +13,7 @@ use toml::Spanned;
 /// The file `encguard init` writes: every setting at its default, with comments.
 pub const DEFAULT_POLICY: &str = include_str!("default_policy.toml");
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// Per-rule overrides, keyed by rule id.
@@ -141,7 +141,7 @@ pub struct LoadBalancerSettings {
     pub tls_ports: Vec<u32>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CloudfrontSettings {
     /// Accept distributions served only on `*.cloudfront.net` with the default certificate.
@@ -181,23 +181,6 @@ impl fmt::Display for PolicyError {
         match self.line {
             Some(line) => write!(f, "line {line}: {}", self.message),
             None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            rules: BTreeMap::new(),
-            key_tiers: KeyTiers::default(),
-            kms: KmsSettings::default(),
-            tls: TlsSettings::default(),
-            certificates: CertificateSettings::default(),
-            s3: S3Settings::default(),
-            load_balancers: LoadBalancerSettings::default(),
-            cloudfront: CloudfrontSettings::default(),
-            dynamodb: DynamodbSettings::default(),
-            exceptions: Vec::new(),
         }
     }
 }
@@ -253,12 +236,6 @@ impl Default for S3Settings {
 impl Default for LoadBalancerSettings {
     fn default() -> Self {
         LoadBalancerSettings { require_backend_tls: false, tls_ports: vec![443, 465, 636, 993, 995, 5986, 8443] }
-    }
-}
-
-impl Default for CloudfrontSettings {
-    fn default() -> Self {
-        CloudfrontSettings { allow_default_certificate: false }
     }
 }
 

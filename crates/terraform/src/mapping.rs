@@ -97,12 +97,11 @@ fn policy_document_json(m: &BTreeMap<String, Val>) -> Val {
             if kind == "*" {
                 return Some(Val::Str("*".into()));
             }
-            match map.entry(kind).or_insert_with(|| Val::List(Vec::new())) {
-                Val::List(l) => match ids {
+            if let Val::List(l) = map.entry(kind).or_insert_with(|| Val::List(Vec::new())) {
+                match ids {
                     Val::List(ids) => l.extend(ids),
                     other => l.push(other),
-                },
-                _ => {}
+                }
             }
         }
         Some(Val::Map(map))

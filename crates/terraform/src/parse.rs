@@ -16,7 +16,7 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// For a `.tf.json` file (whose `text` is its native-syntax rewrite): the line of each
     /// resource in the JSON, by type and name.
-    pub json_lines: Option<HashMap<(String, String), u32>>,
+    pub json_lines: Option<ResourceLines>,
 }
 
 impl SourceFile {
@@ -171,6 +171,9 @@ pub fn positions(body: &Body, file: &SourceFile) -> HashMap<String, Position> {
     out
 }
 
+/// The line of each resource in a JSON file, by type and name.
+pub type ResourceLines = HashMap<(String, String), u32>;
+
 /// Whether a path is a Terraform file: `.tf`, or the JSON syntax `.tf.json`.
 pub fn is_tf(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -181,7 +184,7 @@ pub fn is_tf(path: &Path) -> bool {
 /// are templates in both, and a nested block written as an object or a list of objects
 /// evaluates to what the block would. Returns the text and, for each resource, the line
 /// of its name in the JSON (positions within it are not kept).
-pub fn json_to_hcl(display: &str, text: &str) -> Result<(String, HashMap<(String, String), u32>), ParseError> {
+pub fn json_to_hcl(display: &str, text: &str) -> Result<(String, ResourceLines), ParseError> {
     let json: serde_json::Value = serde_json::from_str(text).map_err(|e| ParseError {
         file: display.to_string(),
         line: e.line(),

@@ -6,27 +6,16 @@ use encguard_model::InlineSuppression;
 
 /// The suppressions written in or directly above the block spanning `start..end`.
 pub fn around(text: &str, start: usize, end: usize) -> Vec<InlineSuppression> {
-    let before = &text[..start.min(text.len())];
-    let mut lines: Vec<&str> = before
-        .lines()
-        .rev()
-        .skip_while(|l| l.trim().is_empty() && false)
-        .take_while(|l| {
-            let t = l.trim_start();
-            t.starts_with('#') || t.starts_with("//")
-        })
-        .collect();
-    // The block's own first line may begin before `start` on the same line.
-    if !before.ends_with('\n') {
-        lines.clear();
-        let above = &before[..before.rfind('\n').map_or(0, |i| i + 1)];
-        lines.extend(above.lines().rev().take_while(|l| {
-            let t = l.trim_start();
-            t.starts_with('#') || t.starts_with("//")
-        }));
-    }
-    lines.extend(text[start.min(text.len())..end.min(text.len())].lines());
-    lines.iter().filter_map(|l| parse(l)).collect()
+    let (start, end) = (start.min(text.len()), end.min(text.len()));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let mut above: Vec<&str> = text[..line_start].lines().rev().take_while(|l| is_comment(l)).collect();
+    above.reverse();
+    above.into_iter().chain(text[line_start..end].lines()).filter_map(parse).collect()
+}
+
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with('#') || t.starts_with("//")
 }
 
 fn parse(line: &str) -> Option<InlineSuppression> {
@@ -52,6 +41,6 @@ mod tests {
         let start = text.find("resource").unwrap();
         let found = around(text, start, text.len());
         let rules: Vec<_> = found.iter().map(|s| (s.rule.as_str(), s.reason.as_str())).collect();
-        assert_eq!(rules, [("CKV_AWS_145", "log bucket"), ("S3-002", "logs cannot use KMS"), ("S3-009", "new bucket")]);
+        assert_eq!(rules, [("S3-002", "logs cannot use KMS"), ("CKV_AWS_145", "log bucket"), ("S3-009", "new bucket")]);
     }
 }
