@@ -27,6 +27,7 @@ pub struct Policy {
     pub load_balancers: LoadBalancerSettings,
     pub cloudfront: CloudfrontSettings,
     pub dynamodb: DynamodbSettings,
+    pub classification: ClassificationSettings,
     exceptions: Vec<Spanned<Exception>>,
 }
 
@@ -153,8 +154,32 @@ pub struct CloudfrontSettings {
 pub struct DynamodbSettings {
     /// Sort-key attribute names (case-insensitive substrings) that suggest sensitive data.
     pub sensitive_sort_keys: Vec<String>,
-    /// Tag whose value `high`/`restricted`/`confidential` marks a table as classified.
-    pub classification_tag: String,
+}
+
+/// How resources are marked as holding classified data (which raises some findings).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClassificationSettings {
+    /// The tag that carries a resource's data classification.
+    pub tag: String,
+    /// Values of that tag (case-insensitive) that mark classified data.
+    pub classified: Vec<String>,
+}
+
+impl Default for ClassificationSettings {
+    fn default() -> Self {
+        ClassificationSettings {
+            tag: "data-classification".into(),
+            classified: ["high", "restricted", "confidential"].map(String::from).to_vec(),
+        }
+    }
+}
+
+impl ClassificationSettings {
+    /// The resource's classification when it marks classified data.
+    pub fn classified<'r>(&self, tags: &'r std::collections::BTreeMap<String, String>) -> Option<&'r str> {
+        tags.get(&self.tag).map(String::as_str).filter(|v| self.classified.iter().any(|c| c.eq_ignore_ascii_case(v)))
+    }
 }
 
 /// An accepted violation: `rule` on resources matching `resource`, for `reason`, until
@@ -257,7 +282,6 @@ impl Default for DynamodbSettings {
             ]
             .map(String::from)
             .to_vec(),
-            classification_tag: "data-classification".into(),
         }
     }
 }

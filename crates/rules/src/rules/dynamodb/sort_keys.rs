@@ -6,7 +6,7 @@ declare_rule! {
     /// ## What it checks
     /// Advisory: tables (and their indexes) whose sort key has a name suggesting sensitive
     /// values (`dynamodb.sensitive_sort_keys`: email, ssn, phone, …) or whose classification
-    /// tag is high, restricted or confidential. Tables without a sort key are N/A.
+    /// tag marks classified data (`classification`). Tables without a sort key are N/A.
     ///
     /// ## Why
     /// Policy §6: DynamoDB keeps some sort-key values that mark partition boundaries in
@@ -55,8 +55,7 @@ fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
         ))
         .at("range_keys"));
     }
-    let classification = r.tags.get(&settings.classification_tag).map(|v| v.to_ascii_lowercase());
-    if let Some(level @ ("high" | "restricted" | "confidential")) = classification.as_deref() {
+    if let Some(level) = ctx.policy.classification.classified(&r.tags) {
         return Ok(Verdict::fail(format!(
             "a {level} table uses sort keys, which are kept partly in plaintext metadata"
         ))

@@ -51,10 +51,7 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
             source.name
         )));
     }
-    let classified = r
-        .tags
-        .get(&ctx.policy.dynamodb.classification_tag)
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "high" | "restricted" | "confidential"));
+    let classified = ctx.policy.classification.classified(&r.tags).is_some();
     let required = ctx.policy.key_tiers.s3;
     let enc = encryption(&facts)?;
     let algorithm = match enc {
@@ -120,5 +117,19 @@ mod tests {
                 ("var_key", Unknown),
             ],
         );
+    }
+
+    #[test]
+    fn classified_buckets_fail_with_high_severity() {
+        let inv = crate::testing::inventory(json!([
+            {"kind": "s3_bucket", "name": "hr", "tags": {"data-classification": "Confidential"}, "encryption": {"sse_algorithm": "AES256"}},
+            {"kind": "s3_bucket", "name": "web", "encryption": {"sse_algorithm": "AES256"}},
+        ]));
+        let policy = crate::Policy::default();
+        let ctx = crate::Context::new(&inv, &policy, crate::testing::today());
+        let eval = crate::evaluate(&ctx, |r| r.id == "S3-002");
+        let severity = |name: &str| eval.findings.iter().find(|f| f.resource == name).unwrap().severity;
+        assert_eq!(severity("hr"), crate::Severity::High);
+        assert_eq!(severity("web"), crate::Severity::Medium);
     }
 }
