@@ -212,17 +212,19 @@ async fn collect_async(options: &Options) -> Result<Inventory, String> {
         } else {
             options.regions.clone()
         };
-        // Global services once per account: S3 lists every bucket, CloudFront lives in us-east-1.
+        // Global services once per account: S3 lists every bucket, CloudFront lives in
+        // us-east-1, and so do the certificates it serves, whatever regions were asked for.
         let global = conf.to_builder().region(Region::new(home)).build();
-        for (service, region, conf) in
-            [("s3", home.to_string(), global.clone()), ("cloudfront", home.to_string(), global.clone())]
-                .into_iter()
-                .chain(regions.iter().flat_map(|r| {
-                    let conf = conf.to_builder().region(Region::new(r.clone())).build();
-                    ["kms", "secretsmanager", "ec2", "rds", "dynamodb", "acm", "elbv2", "elb"]
-                        .map(move |s| (s, r.clone(), conf.clone()))
-                }))
-        {
+        let mut globals =
+            vec![("s3", home.to_string(), global.clone()), ("cloudfront", home.to_string(), global.clone())];
+        if !regions.iter().any(|r| r == home) {
+            globals.push(("acm", home.to_string(), global.clone()));
+        }
+        for (service, region, conf) in globals.into_iter().chain(regions.iter().flat_map(|r| {
+            let conf = conf.to_builder().region(Region::new(r.clone())).build();
+            ["kms", "secretsmanager", "ec2", "rds", "dynamodb", "acm", "elbv2", "elb"]
+                .map(move |s| (s, r.clone(), conf.clone()))
+        })) {
             let collector =
                 Collector::new(&account, &region, limit.clone(), progress.clone(), options.endpoint_url.is_some());
             progress.add();
