@@ -3,6 +3,7 @@
 
 #[cfg(feature = "aws")]
 mod live;
+mod sources;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
