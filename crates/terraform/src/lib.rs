@@ -23,7 +23,7 @@ use encguard_values::Val;
 use eval::{Instance, Modules};
 use parse::{Module, SourceFile};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Variable values given on the command line.
@@ -43,12 +43,63 @@ pub struct Scan {
 
 /// Scans `.tf` files: each directory is a module; directories that no other module calls
 /// are root modules. `display` turns a path into what reports show.
+///
+/// Root modules are scanned in parallel, each with only the modules it calls in memory: a
+/// quick read of every file's local `source = "./…"` tells roots from called modules before
+/// anything is parsed, so that peak memory follows the largest root, not the whole tree.
 pub fn scan_files(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(&Path) -> String + Sync)) -> Scan {
+    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for f in tf_files {
+        by_dir.entry(eval::normalize(f.parent().unwrap_or(Path::new(".")))).or_default().push(f.clone());
+    }
+    let called: HashSet<PathBuf> = tf_files.par_iter().flat_map_iter(|f| local_sources(f)).collect();
+    let roots: Vec<(&PathBuf, &Vec<PathBuf>)> = by_dir.iter().filter(|(d, _)| !called.contains(*d)).collect();
+    let parts: Vec<(Inventory, Vec<ParseError>)> = roots
+        .par_iter()
+        .map(|(root, files)| {
+            let mut errors = Vec::new();
+            let modules = load_closure(root, files, &mut errors, display);
+            (scan_root(&modules, root, options, display), errors)
+        })
+        .collect();
+    let mut inventory = Inventory::new(Vec::new());
     let mut errors = Vec::new();
+    for (part, errs) in parts {
+        inventory.extend(part);
+        errors.extend(errs);
+    }
+    // A module several roots call is read once per root: report its errors once.
+    errors.sort_by(|a, b| (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message)));
+    errors.dedup();
+    Scan { inventory, errors }
+}
+
+/// The directories a file calls as local modules (`source = "./…"` or `"../…"`), read
+/// from its text without parsing it.
+fn local_sources(file: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(file) else { return Vec::new() };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    text.lines()
+        .filter_map(|line| {
+            let rest =
+                line.trim_start().strip_prefix("source").or_else(|| line.trim_start().strip_prefix("\"source\""))?;
+            let rest = rest.trim_start().strip_prefix(['=', ':'])?.trim_start().strip_prefix('"')?;
+            let source = &rest[..rest.find('"')?];
+            Modules::local_source(dir, source)
+        })
+        .collect()
+}
+
+/// A root module and every local module it calls, directly or not, parsed.
+fn load_closure(
+    root: &Path,
+    files: &[PathBuf],
+    errors: &mut Vec<ParseError>,
+    display: &(dyn Fn(&Path) -> String + Sync),
+) -> Modules {
     let mut modules: HashMap<PathBuf, Module> = HashMap::new();
-    let roots: BTreeSet<PathBuf> = tf_files.iter().filter_map(|f| f.parent().map(eval::normalize)).collect();
-    load(tf_files.to_vec(), &mut modules, &mut errors, display);
-    // Local modules called from outside the scanned tree are read too.
+    modules.insert(root.to_path_buf(), Module { dir: root.to_path_buf(), ..Module::default() });
+    load(files.to_vec(), &mut modules, errors, display);
     loop {
         let missing: BTreeSet<PathBuf> = modules
             .values()
@@ -64,24 +115,9 @@ pub fn scan_files(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(&Pa
         for d in &missing {
             modules.entry(d.clone()).or_insert_with(|| Module { dir: d.clone(), ..Module::default() });
         }
-        load(files, &mut modules, &mut errors, display);
+        load(files, &mut modules, errors, display);
     }
-    let called: BTreeSet<PathBuf> = modules
-        .values()
-        .flat_map(|m| {
-            m.module_calls.iter().filter_map(|c| Modules::local_source(&m.dir, parse::literal(&c.body, "source")?))
-        })
-        .collect();
-    let modules = Modules { by_dir: modules };
-    let roots: Vec<&PathBuf> =
-        roots.iter().filter(|d| !called.contains(*d) && modules.by_dir.contains_key(*d)).collect();
-    let parts: Vec<Inventory> = roots.par_iter().map(|root| scan_root(&modules, root, options, display)).collect();
-    let mut inventory = Inventory::new(Vec::new());
-    for part in parts {
-        inventory.extend(part);
-    }
-    errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    Scan { inventory, errors }
+    Modules { by_dir: modules }
 }
 
 fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
