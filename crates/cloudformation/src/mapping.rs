@@ -1,16 +1,8 @@
 //! CloudFormation resource types into the model, with CloudFormation's defaults.
 
 use encguard_model::*;
-use encguard_values::{Attrs, Val};
+use encguard_values::{known, unknown, Attrs, Val};
 use std::collections::BTreeMap;
-
-fn known<T>(v: T) -> Field<T> {
-    Some(Value::Known(v))
-}
-
-fn unknown<T>(why: String) -> Field<T> {
-    Some(Value::unknown(why))
-}
 
 /// `Parent.Child.Grandchild` of nested property objects.
 fn path<'a>(a: &Attrs<'a>, steps: &[&str]) -> Result<Option<Attrs<'a>>, String> {

@@ -94,8 +94,12 @@ pub enum Attachment {
 impl<'a> BucketFacts<'a> {
     /// The reason an `attachment` of this bucket may exist but cannot be placed.
     pub fn unresolved(&self, attachment: Attachment) -> Option<&str> {
-        self.unattached.iter().find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
+        unresolved_in(&self.unattached, attachment)
     }
+}
+
+fn unresolved_in(unattached: &[(Attachment, String)], attachment: Attachment) -> Option<&str> {
+    unattached.iter().find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
 }
 
 /// The resolved inventory the rules read, with the policy and the date of the scan.
@@ -425,6 +429,12 @@ impl<'a> Context<'a> {
     /// Split resources in `r`'s scope that configure something unresolvable.
     pub fn unattached(&self, r: &Resource) -> &[(Attachment, String)] {
         self.unattached.get(r.scope.as_str()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The reason an `attachment` of `r` (a key policy, a rotation) may exist in its scope
+    /// but cannot be placed.
+    pub fn unresolved(&self, r: &Resource, attachment: Attachment) -> Option<&str> {
+        unresolved_in(self.unattached(r), attachment)
     }
 
     /// Every policy document governing a key: inline and `aws_kms_key_policy`.

@@ -3,7 +3,7 @@
 
 use encguard_model::*;
 use encguard_values::Attrs;
-use encguard_values::{Unknown, Val, HOLE};
+use encguard_values::{known, unknown, Unknown, Val, HOLE};
 use std::collections::BTreeMap;
 
 /// Attributes a resource has once created that references commonly use, where they
@@ -218,14 +218,6 @@ pub fn attribute_name(model: &str, kind: &str) -> &'static str {
     }
 }
 
-fn known<T>(v: T) -> Field<T> {
-    Some(Value::Known(v))
-}
-
-fn unknown_field<T>(why: String) -> Field<T> {
-    Some(Value::unknown(why))
-}
-
 /// The model of one resource instance, or `None` for types the policy does not concern.
 pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
@@ -281,7 +273,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                     .map(|r| SecretReplica { region: r.string("region"), kms_key: r.key("kms_key_id") })
                     .collect(),
                 Err(why) => {
-                    vec![SecretReplica { region: unknown_field(why.clone()), kms_key: KeyRef::unresolved(why) }]
+                    vec![SecretReplica { region: unknown(why.clone()), kms_key: KeyRef::unresolved(why) }]
                 }
             },
             rotation_enabled: None,
@@ -422,24 +414,24 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             parameters: match a.blocks("parameter") {
                 Ok(ps) => {
                     let mut map = BTreeMap::new();
-                    let mut unknown = None;
+                    let mut unreadable = None;
                     for p in ps {
                         match (p.string("name"), p.string("value")) {
                             (Some(Value::Known(n)), Some(Value::Known(v))) => {
                                 map.insert(n, v);
                             }
                             (Some(Value::Known(n)), Some(Value::Unknown { unknown: why })) => {
-                                unknown.get_or_insert(format!("parameter {n}: {why}"));
+                                unreadable.get_or_insert(format!("parameter {n}: {why}"));
                             }
                             _ => {}
                         }
                     }
-                    match unknown {
-                        Some(why) if map.is_empty() => unknown_field(why),
+                    match unreadable {
+                        Some(why) if map.is_empty() => unknown(why),
                         _ => known(map),
                     }
                 }
-                Err(why) => unknown_field(why),
+                Err(why) => unknown(why),
             },
         }),
         "aws_cloudwatch_log_group" => Spec::LogGroup(LogGroup { name: a.string("name"), kms_key: a.key("kms_key_id") }),
@@ -490,7 +482,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             sse_enabled: match a.block("server_side_encryption") {
                 Ok(Some(sse)) => sse.boolean("enabled"),
                 Ok(None) => None,
-                Err(why) => unknown_field(why),
+                Err(why) => unknown(why),
             },
             endpoint_encryption: a.string("cluster_endpoint_encryption_type"),
         }),
@@ -568,7 +560,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                         })
                         .collect(),
                 ),
-                Err(why) => unknown_field(why),
+                Err(why) => unknown(why),
             },
             ssl_policies: Vec::new(),
         }),
@@ -640,11 +632,9 @@ fn template_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
                     match m.block("ebs") {
                         Ok(Some(ebs)) => Some(device(name, &ebs)),
                         Ok(None) => None,
-                        Err(why) => Some(BlockDevice {
-                            device_name: name,
-                            encrypted: unknown_field(why),
-                            ..BlockDevice::default()
-                        }),
+                        Err(why) => {
+                            Some(BlockDevice { device_name: name, encrypted: unknown(why), ..BlockDevice::default() })
+                        }
                     }
                 })
                 .collect(),
@@ -669,7 +659,7 @@ fn actions(a: &Attrs, block: &str) -> Field<Vec<ListenerAction>> {
                 })
                 .collect(),
         ),
-        Err(why) => unknown_field(why),
+        Err(why) => unknown(why),
     }
 }
 
@@ -681,7 +671,7 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
     };
     let behaviors = match (a.blocks("default_cache_behavior"), a.blocks("ordered_cache_behavior")) {
         (Ok(d), Ok(o)) => known(d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect()),
-        (Err(why), _) | (_, Err(why)) => unknown_field(why),
+        (Err(why), _) | (_, Err(why)) => unknown(why),
     };
     let origins = match a.blocks("origin") {
         Ok(os) => known(
@@ -702,7 +692,7 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
                 })
                 .collect(),
         ),
-        Err(why) => unknown_field(why),
+        Err(why) => unknown(why),
     };
     let cert = a.block("viewer_certificate").ok().flatten();
     CloudfrontDistribution {

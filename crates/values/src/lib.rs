@@ -9,6 +9,18 @@ mod value;
 pub use attrs::Attrs;
 pub use value::{format_number, Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
 
+use encguard_model::{Field, Value};
+
+/// An attribute the source sets to a known value.
+pub fn known<T>(v: T) -> Field<T> {
+    Some(Value::Known(v))
+}
+
+/// An attribute the source sets to something it cannot know, and why.
+pub fn unknown<T>(why: String) -> Field<T> {
+    Some(Value::unknown(why))
+}
+
 /// The model attributes rules point findings at: a source records where each is written,
 /// so that a finding can name the line of the attribute rather than of the resource.
 pub const LOCATED_FIELDS: &[&str] = &[

@@ -46,8 +46,8 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     }
     let policies = ctx.key_policies(r);
     if policies.is_empty() {
-        if let Some((_, why)) = ctx.unattached(r).iter().find(|(a, _)| *a == Attachment::KeyPolicy) {
-            return Err(why.clone());
+        if let Some(why) = ctx.unresolved(r, Attachment::KeyPolicy) {
+            return Err(why.to_string());
         }
         return Ok(Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at("policy"));
     }

@@ -87,8 +87,8 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         return Err(why);
     }
     if policies.is_empty() {
-        if let Some((_, why)) = ctx.unattached(r).iter().find(|(a, _)| *a == Attachment::KeyPolicy) {
-            return Err(why.clone());
+        if let Some(why) = ctx.unresolved(r, Attachment::KeyPolicy) {
+            return Err(why.to_string());
         }
     }
     Ok(Verdict::pass("no statement allows everyone"))

@@ -45,8 +45,8 @@ fn judge(ctx: &Context, r: &Resource, secret: &Secret) -> Eval {
     if secret.rotation_enabled.or_default_to(false)? {
         return Ok(Verdict::pass("rotation is enabled"));
     }
-    if let Some((_, why)) = ctx.unattached(r).iter().find(|(a, _)| *a == Attachment::Rotation) {
-        return Err(why.clone());
+    if let Some(why) = ctx.unresolved(r, Attachment::Rotation) {
+        return Err(why.to_string());
     }
     Ok(Verdict::fail("no rotation is configured").at("rotation_enabled"))
 }
