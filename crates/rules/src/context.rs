@@ -150,6 +150,11 @@ impl<'a> Context<'a> {
         for (i, r) in inventory.resources.iter().enumerate() {
             ctx.join(i, r);
         }
+        // Each bucket's facts are complete once every split resource has been placed.
+        for (&i, facts) in ctx.buckets.iter_mut() {
+            let scope = inventory.resources[i].scope.as_str();
+            facts.unattached = ctx.unattached.get(scope).cloned().unwrap_or_default();
+        }
         ctx
     }
 
@@ -413,17 +418,16 @@ impl<'a> Context<'a> {
         }
     }
 
-    pub fn bucket(&self, bucket: &Resource) -> BucketFacts<'a> {
-        let i = self.index_of(bucket);
-        let mut facts = BucketFacts::default();
-        if let Some(f) = self.buckets.get(&i) {
-            facts.encryption = f.encryption;
-            facts.policies = f.policies.clone();
-            facts.log_sources = f.log_sources.clone();
-            facts.inventory_reports_encryption = f.inventory_reports_encryption.clone();
-        }
-        facts.unattached = self.unattached(bucket).to_vec();
-        facts
+    /// A bucket's facts, gathered once when the context is built.
+    pub fn bucket(&self, bucket: &Resource) -> &BucketFacts<'a> {
+        static NONE: BucketFacts<'static> = BucketFacts {
+            encryption: None,
+            policies: Vec::new(),
+            log_sources: Vec::new(),
+            inventory_reports_encryption: Vec::new(),
+            unattached: Vec::new(),
+        };
+        self.buckets.get(&self.index_of(bucket)).unwrap_or(&NONE)
     }
 
     /// Split resources in `r`'s scope that configure something unresolvable.

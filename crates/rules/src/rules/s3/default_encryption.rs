@@ -44,7 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: &Resource) -> Eval {
-    let Some(enc) = encryption(&ctx.bucket(r))? else {
+    let Some(enc) = encryption(ctx.bucket(r))? else {
         return Ok(Verdict::pass(
             "no default encryption configured: S3 applies its SSE-S3 baseline to every new object",
         ));

@@ -60,7 +60,7 @@ fn denies_unencrypted_put(s: &Statement) -> bool {
 }
 
 fn judge_bucket(ctx: &Context, r: &Resource) -> Eval {
-    let (docs, unknown) = policies(&ctx.bucket(r));
+    let (docs, unknown) = policies(ctx.bucket(r));
     if docs.iter().flat_map(|d| &d.statements).any(denies_unencrypted_put) {
         return Ok(Verdict::pass("the bucket policy denies uploads that do not request encryption"));
     }

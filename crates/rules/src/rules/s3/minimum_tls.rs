@@ -51,7 +51,7 @@ fn required_number(v: TlsVersion) -> f64 {
 
 fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     let minimum = ctx.policy.tls.minimum_version;
-    let (docs, unknown) = policies(&ctx.bucket(r));
+    let (docs, unknown) = policies(ctx.bucket(r));
     let arn = bucket_arn(bucket);
     let enforced =
         docs.iter().flat_map(|d| &d.statements).filter(|s| denies_everyone_everything(s, arn.as_deref())).flat_map(

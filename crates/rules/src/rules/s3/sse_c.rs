@@ -49,7 +49,7 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
             _ => Verdict::pass("SSE-C is allowed and the bucket refuses plain HTTP"),
         });
     }
-    let blocked = match encryption(&ctx.bucket(r))? {
+    let blocked = match encryption(ctx.bucket(r))? {
         Some(enc) => enc.blocked_encryption_types.or_default_to(Vec::new())?,
         None => Vec::new(),
     };

@@ -52,7 +52,7 @@ pub(crate) fn is_tls_only_statement(s: &Statement, arn: Option<&str>) -> bool {
 }
 
 pub(crate) fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
-    let (docs, unknown) = policies(&ctx.bucket(r));
+    let (docs, unknown) = policies(ctx.bucket(r));
     let arn = bucket_arn(bucket);
     if docs.iter().any(|d| d.statements.iter().any(|s| is_tls_only_statement(s, arn.as_deref()))) {
         return Ok(Verdict::pass("the bucket policy denies requests without TLS"));
