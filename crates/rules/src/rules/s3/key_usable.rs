@@ -40,7 +40,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource) -> Eval {
     let facts = ctx.bucket(r);
-    let Some(enc) = encryption(&facts)? else {
+    let Some(enc) = encryption(facts)? else {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     };
     if !enc.sse_algorithm.or_default_to(String::new())?.starts_with("aws:kms") {

@@ -53,7 +53,7 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     }
     let classified = ctx.policy.classification.classified(&r.tags).is_some();
     let required = ctx.policy.key_tiers.s3;
-    let enc = encryption(&facts)?;
+    let enc = encryption(facts)?;
     let algorithm = match enc {
         Some(e) => e.sse_algorithm.or_default_to("AES256".into())?,
         None => "AES256".into(),
