@@ -1,14 +1,17 @@
 //! Finding and reading the inputs of a scan. Each source turns its files into an inventory;
 //! a file that cannot be read is an error that names it, and every other file is still read.
 
-use encguard_model::Inventory;
+use encguard_model::{Gap, InputError, Inventory};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What the inputs of a scan hold.
 pub struct Loaded {
     pub inventory: Inventory,
-    /// `file:line:col: what was expected`, one per unreadable input.
-    pub errors: Vec<String>,
+    /// Inputs that could not be read, or only in part, each at its file, line and column.
+    pub errors: Vec<InputError>,
+    /// What the walk passed over, and why (one line each).
+    pub notices: Vec<String>,
 }
 
 /// How the scan is parameterised, per source.
@@ -18,30 +21,39 @@ pub struct SourceOptions {
     pub cloudformation: encguard_cloudformation::Options,
 }
 
-/// Directories never worth descending into, besides hidden ones and what `.gitignore` excludes.
-const SKIPPED_DIRS: &[&str] = &[".terraform", "node_modules", "target", "cdk.out"];
+/// Directories never worth descending into, besides hidden ones and what `.gitignore`
+/// excludes: provider and package caches, build output. (`cdk.out` is build output too, but
+/// its templates are what a CDK project has to scan: they are read beside `cdk.json`.)
+const SKIPPED_DIRS: &[&str] = &[".terraform", "node_modules", "target"];
 
 /// The inputs found under the scanned paths.
 #[derive(Default)]
 struct Found {
     terraform: Vec<PathBuf>,
-    /// JSON and YAML files: inventories, plans or templates, told apart by content.
+    /// JSON and YAML files: inventories, plans or templates, told apart by content, and
+    /// whether each was named on the command line.
     documents: Vec<(PathBuf, bool)>,
+    /// What was passed over: skipped directories and files of no input type, counted by why.
+    passed_over: BTreeMap<String, usize>,
+    /// Links that were not followed, with why.
+    not_followed: Vec<Gap>,
 }
 
 pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Loaded {
-    let mut loaded = Loaded { inventory: Inventory::new(Vec::new()), errors: Vec::new() };
+    let mut loaded = Loaded { inventory: Inventory::new(Vec::new()), errors: Vec::new(), notices: Vec::new() };
     let mut found = Found::default();
+    let roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
     for path in paths {
         if path.is_dir() {
-            walk(path, &mut found, &mut loaded.errors);
+            walk(path, &roots, &mut found, &mut loaded.errors);
         } else if path.is_file() {
             classify(path.clone(), true, &mut found, &mut loaded.errors);
         } else {
-            loaded.errors.push(format!("{}: no such file or directory", path.display()));
+            loaded.errors.push(InputError::file(display(path), "no such file or directory"));
         }
     }
     found.documents.sort();
+    found.documents.dedup_by(|a, b| a.0 == b.0);
     let mut templates = Vec::new();
     for (path, explicit) in &found.documents {
         read_document(path, *explicit, &mut loaded, &mut templates);
@@ -49,16 +61,32 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Loaded {
     if !templates.is_empty() {
         let scan = encguard_cloudformation::scan_templates(&templates, &options.cloudformation);
         loaded.inventory.extend(scan.inventory);
-        loaded.errors.extend(scan.errors.iter().map(ToString::to_string));
+        loaded.errors.extend(scan.errors);
+        for shown in scan.not_templates {
+            let explicit = found.documents.iter().any(|(p, explicit)| *explicit && display(p) == shown);
+            if explicit {
+                loaded.errors.push(InputError::file(shown, NOT_AN_INPUT));
+            } else {
+                *found.passed_over.entry("JSON or YAML files that are not templates".into()).or_default() += 1;
+            }
+        }
     }
     if !found.terraform.is_empty() {
         found.terraform.sort();
+        found.terraform.dedup();
         let scan = encguard_terraform::scan_files(&found.terraform, &options.terraform, &display);
         loaded.inventory.extend(scan.inventory);
-        loaded.errors.extend(scan.errors.iter().map(ToString::to_string));
+        loaded.errors.extend(scan.errors);
+    }
+    loaded.inventory.gaps.extend(found.not_followed);
+    if !found.passed_over.is_empty() {
+        let what: Vec<String> = found.passed_over.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        loaded.notices.push(format!("not scanned: {}", what.join("; ")));
     }
     loaded
 }
+
+const NOT_AN_INPUT: &str = "neither a Terraform plan, an inventory nor a CloudFormation template";
 
 /// How reports show a path: relative to the working directory when inside it.
 pub fn display(path: &Path) -> String {
@@ -68,38 +96,105 @@ pub fn display(path: &Path) -> String {
     shown.to_string_lossy().into_owned()
 }
 
-fn walk(root: &Path, found: &mut Found, errors: &mut Vec<String>) {
+/// Walks a directory. Symbolic links are followed while they stay within the scanned
+/// paths (`roots`, canonical); a link that leaves them, or loops, is listed as not read.
+fn walk(root: &Path, roots: &[PathBuf], found: &mut Found, errors: &mut Vec<InputError>) {
+    use std::sync::{Arc, Mutex};
+    let skipped = Arc::new(Mutex::new(BTreeMap::<String, usize>::new()));
+    let escaped = Arc::new(Mutex::new(Vec::<PathBuf>::new()));
+    let (skipped_in, escaped_in, roots_in) = (skipped.clone(), escaped.clone(), roots.to_vec());
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .require_git(false)
-        .filter_entry(|e| {
-            !(e.file_type().is_some_and(|t| t.is_dir())
-                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        .follow_links(true)
+        .filter_entry(move |e| {
+            let name = e.file_name().to_string_lossy();
+            if e.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRS.contains(&name.as_ref()) {
+                *skipped_in.lock().expect("walk").entry(format!("`{name}` directories")).or_default() += 1;
+                return false;
+            }
+            if e.path_is_symlink() {
+                let inside = e.path().canonicalize().is_ok_and(|target| roots_in.iter().any(|r| target.starts_with(r)));
+                if !inside {
+                    escaped_in.lock().expect("walk").push(e.path().to_path_buf());
+                    return false;
+                }
+            }
+            true
         })
         .build();
     for entry in walker {
         match entry {
-            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => classify(e.into_path(), false, found, errors),
+            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                let path = e.into_path();
+                if path.file_name().is_some_and(|n| n == "cdk.json") {
+                    cdk_templates(&path, found, errors);
+                }
+                classify(path, false, found, errors);
+            }
             Ok(_) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => match link_loop(&e) {
+                Some(link) => found.not_followed.push(Gap {
+                    scope: display(link),
+                    what: "symbolic link".into(),
+                    error: "it links back to a directory that contains it: not followed".into(),
+                }),
+                None => errors.push(InputError::file(display(root), e.to_string())),
+            },
+        }
+    }
+    for (why, n) in std::mem::take(&mut *skipped.lock().expect("walk")) {
+        *found.passed_over.entry(why).or_default() += n;
+    }
+    for link in std::mem::take(&mut *escaped.lock().expect("walk")) {
+        found.not_followed.push(Gap {
+            scope: display(&link),
+            what: "symbolic link".into(),
+            error: "it points outside the scanned paths (or nowhere): not followed".into(),
+        });
+    }
+}
+
+/// The link of a walk error that is a file-system loop.
+fn link_loop(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => link_loop(err),
+        _ => None,
+    }
+}
+
+/// The templates a CDK app synthesised, beside its `cdk.json`: read even where
+/// `.gitignore` excludes `cdk.out`, since they are all there is to scan of a CDK project.
+fn cdk_templates(cdk_json: &Path, found: &mut Found, errors: &mut Vec<InputError>) {
+    let out = cdk_json.with_file_name("cdk.out");
+    let Ok(entries) = std::fs::read_dir(&out) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.to_string_lossy().ends_with(".template.json") && path.is_file() {
+            classify(path, false, found, errors);
         }
     }
 }
 
 /// Sorts a file to the source that reads it. Given explicitly, a file no source reads is
 /// an error; met while walking a directory, it is skipped.
-fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<String>) {
+fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<InputError>) {
     let terraform_json = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".tf.json"));
     match path.extension().and_then(|e| e.to_str()) {
         Some("tf") => found.terraform.push(path),
         Some("json") if terraform_json => found.terraform.push(path),
         Some("json" | "yaml" | "yml" | "template") => found.documents.push((path, explicit)),
-        _ if explicit => errors.push(format!(
-            "{}: not an input encguard reads (expected .tf files, a plan, a CloudFormation template or an inventory)",
-            path.display()
+        _ if explicit => errors.push(InputError::file(
+            display(&path),
+            "not an input encguard reads (expected .tf files, a plan, a CloudFormation template or an inventory)",
         )),
-        _ => {}
+        // Variable files are read with the module beside them.
+        Some("tfvars") => {}
+        _ => *found.passed_over.entry("files of other types".into()).or_default() += 1,
     }
 }
 
@@ -108,7 +203,7 @@ fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<S
 fn read_document(path: &Path, explicit: bool, loaded: &mut Loaded, templates: &mut Vec<(PathBuf, String, String)>) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return loaded.errors.push(format!("{}: {e}", display(path))),
+        Err(e) => return loaded.errors.push(InputError::file(display(path), format!("cannot read: {e}"))),
     };
     let head = &text[..text.floor_char_boundary(4096)];
     let is_json = path.extension().is_some_and(|e| e == "json");
@@ -116,16 +211,16 @@ fn read_document(path: &Path, explicit: bool, loaded: &mut Loaded, templates: &m
     if is_json && encguard_terraform::is_plan(head) {
         match encguard_terraform::scan_plan(&shown, &text) {
             Ok(inventory) => loaded.inventory.extend(inventory),
-            Err(message) => loaded.errors.push(format!("{shown}: {message}")),
+            Err(error) => loaded.errors.push(error),
         }
     } else if is_json && head.contains("\"schema_version\"") && text.contains("\"resources\"") {
-        match Inventory::from_json(&text) {
+        match Inventory::from_json(&shown, &text) {
             Ok(inventory) => loaded.inventory.extend(inventory),
-            Err(message) => loaded.errors.push(format!("{shown}: {message}")),
+            Err(error) => loaded.errors.push(error),
         }
     } else if encguard_cloudformation::is_template(&text) {
         templates.push((path.to_path_buf(), shown, text));
     } else if explicit {
-        loaded.errors.push(format!("{shown}: neither a Terraform plan, an inventory nor a CloudFormation template"));
+        loaded.errors.push(InputError::file(shown, NOT_AN_INPUT));
     }
 }

@@ -106,8 +106,7 @@ struct AwsArgs {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(default_value = ".")]
+    /// Files or directories to scan (default: the current directory, unless --aws is given).
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -117,6 +116,14 @@ struct ScanArgs {
     /// Exit with 1 when a failure at or above this severity is not suppressed.
     #[arg(long, value_enum, default_value_t = Threshold::Info)]
     fail_on: Threshold,
+    /// Exit with 1 also when a check at or above --fail-on could not be judged (unknown and
+    /// not suppressed): for gates that must not pass on code they could not evaluate.
+    #[arg(long)]
+    fail_on_unknown: bool,
+    /// The most instances Terraform's `count` or `for_each` may make of one resource or
+    /// module call; past it they are unknown and the input is in error.
+    #[arg(long, value_name = "N", default_value_t = encguard_terraform::MAX_INSTANCES)]
+    max_instances: usize,
     /// Run only these rules (repeatable).
     #[arg(long = "rule", value_name = "ID")]
     rules: Vec<String>,
@@ -219,10 +226,7 @@ fn load_policy(path: Option<&Path>) -> Result<Policy, String> {
         None => return Ok(Policy::default()),
     };
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Policy::parse(&text).map_err(|e| match e.line {
-        Some(line) => format!("{}:{line}: {}", path.display(), e.message),
-        None => format!("{}: {}", path.display(), e.message),
-    })
+    Policy::parse(&text).map_err(|e| format!("{}:{e}", path.display()))
 }
 
 /// The scan date: today, or ENCGUARD_TODAY (YYYY-MM-DD) for reproducible reports.
@@ -245,6 +249,9 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
             return Err(format!("no rule `{id}` (see `encguard rules`)"));
         }
     }
+    if let Some(id) = args.rules.iter().find(|id| args.skip_rules.iter().any(|s| s.eq_ignore_ascii_case(id))) {
+        return Err(format!("`{id}` is both run (--rule) and skipped (--skip-rule): nothing would be checked"));
+    }
     let policy = load_policy(args.policy.as_deref())?;
     let today = today()?;
     let mut parameters = std::collections::HashMap::new();
@@ -255,10 +262,19 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
     }
     parameters.extend(args.parameters.iter().cloned());
     let options = inputs::SourceOptions {
-        terraform: encguard_terraform::Options { var_files: args.var_files.clone(), vars: args.vars.clone() },
+        terraform: encguard_terraform::Options {
+            var_files: args.var_files.clone(),
+            vars: args.vars.clone(),
+            max_instances: args.max_instances,
+        },
         cloudformation: encguard_cloudformation::Options { parameters },
     };
-    let mut loaded = inputs::load(&args.paths, &options);
+    // A live scan reads the accounts it is asked to; directories only when they are named.
+    let paths = match (&args.paths[..], args.live.aws) {
+        ([], false) => vec![PathBuf::from(".")],
+        (paths, _) => paths.to_vec(),
+    };
+    let mut loaded = inputs::load(&paths, &options);
     if args.live.aws {
         loaded.inventory.extend(live_inventory(&args.live)?);
     }
@@ -268,6 +284,7 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
             && !args.skip_rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id))
     };
     let mut evaluation = encguard_rules::evaluate(&ctx, selected);
+    evaluation.notices.append(&mut loaded.notices);
     if let Some(path) = &args.baseline {
         let (accepted, created) = read_baseline(path)?;
         evaluation.apply_baseline(&accepted, &format!("accepted in baseline {} ({created})", path.display()));
@@ -299,12 +316,17 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
             print(&text)?;
         }
     }
-    for error in &loaded.errors {
-        eprintln!("encguard: error: {error}");
+    // On a terminal, the text report has listed the errors already.
+    let listed = to_terminal && matches!(args.format, Format::Text) && std::io::stderr().is_terminal();
+    if !listed {
+        for error in &loaded.errors {
+            eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
+        }
     }
+    let threshold = args.fail_on.into();
     Ok(if !loaded.errors.is_empty() {
         EXIT_ERROR
-    } else if evaluation.fails_at(args.fail_on.into()) {
+    } else if evaluation.fails_at(threshold) || (args.fail_on_unknown && evaluation.unknown_at(threshold)) {
         EXIT_VIOLATIONS
     } else {
         EXIT_CLEAN
@@ -319,7 +341,7 @@ fn baseline(args: ScanArgs) -> Result<u8, String> {
     let Scanned { loaded, evaluation } = run_scan(&args)?;
     if !loaded.errors.is_empty() {
         for error in &loaded.errors {
-            eprintln!("encguard: error: {error}");
+            eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
         }
         return Err("not recording a baseline of a scan that could not read all its inputs".into());
     }

@@ -12,7 +12,24 @@ pub struct Template<'t> {
     pub root: &'t Node,
     params: HashMap<String, Val>,
     conditions: RefCell<HashMap<String, Val>>,
+    /// Resources whose properties are being evaluated for a `Ref` or `Fn::GetAtt`, innermost
+    /// last: a name met twice is a cycle.
+    evaluating: RefCell<Vec<String>>,
+    /// Faults found while evaluating (cycles, references nested too deep), at their position.
+    pub faults: RefCell<Vec<Fault>>,
 }
+
+/// A fault in the template found by evaluating it: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fault {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// How many resources a chain of `Ref`s may pass through before evaluation stops: far more
+/// than any template has, and few enough that no thread's stack is at risk.
+const MAX_REFERENCE_DEPTH: usize = 64;
 
 fn unknown_with(reason: String, refers_to: Option<&str>, partial: Option<String>) -> Val {
     Val::Unknown(Box::new(Unknown { reason, refers_to: refers_to.map(str::to_string), partial }))
@@ -35,7 +52,13 @@ impl<'t> Template<'t> {
             };
             params.insert(name.clone(), value);
         }
-        Template { root, params, conditions: RefCell::default() }
+        Template {
+            root,
+            params,
+            conditions: RefCell::default(),
+            evaluating: RefCell::default(),
+            faults: RefCell::default(),
+        }
     }
 
     fn resource(&self, name: &str) -> Option<&'t Node> {
@@ -47,14 +70,37 @@ impl<'t> Template<'t> {
         if let Some(v) = self.conditions.borrow().get(name) {
             return v.clone();
         }
-        self.conditions
-            .borrow_mut()
-            .insert(name.to_string(), Val::unknown(format!("condition `{name}` depends on itself")));
-        let v = match self.root.get("Conditions").and_then(|c| c.get(name)) {
-            Some(expr) => self.eval(expr),
-            None => Val::unknown(format!("condition `{name}` is not declared")),
+        let Some(node) = self.root.get("Conditions").and_then(|c| c.get(name)) else {
+            return Val::unknown(format!("condition `{name}` is not declared"));
         };
+        let v = self.within(format!("condition {name}"), node, || self.eval(node));
         self.conditions.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+
+    /// Runs `f`, which evaluates `what` (written at `at`), unless `what` is already being
+    /// evaluated — a reference cycle — or references already nest too deep. Either is a
+    /// fault of the template, and `what` is then unknown.
+    fn within(&self, what: String, at: &Node, f: impl FnOnce() -> Val) -> Val {
+        let cycle = self.evaluating.borrow().iter().position(|w| *w == what);
+        let fault = match cycle {
+            Some(start) => {
+                let mut chain = self.evaluating.borrow()[start..].to_vec();
+                chain.push(what.clone());
+                Some(format!("a reference cycle: {}", chain.join(" → ")))
+            }
+            None if self.evaluating.borrow().len() >= MAX_REFERENCE_DEPTH => {
+                Some(format!("references nest deeper than {MAX_REFERENCE_DEPTH} resources"))
+            }
+            None => None,
+        };
+        if let Some(message) = fault {
+            self.faults.borrow_mut().push(Fault { line: at.line, column: at.column, message: message.clone() });
+            return Val::unknown(format!("{what} cannot be evaluated: {message}"));
+        }
+        self.evaluating.borrow_mut().push(what);
+        let v = f();
+        self.evaluating.borrow_mut().pop();
         v
     }
 
@@ -245,7 +291,7 @@ impl<'t> Template<'t> {
             return Val::unknown(format!("`{name}` is neither a parameter nor a resource of this template"));
         };
         let kind = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
-        let prop = |p: &str| resource.get("Properties").and_then(|props| props.get(p)).map(|n| self.eval(n));
+        let prop = |p: &str| self.property(name, resource, p);
         let named = match kind {
             "AWS::S3::Bucket" => prop("BucketName"),
             "AWS::KMS::Alias" => prop("AliasName"),
@@ -262,12 +308,18 @@ impl<'t> Template<'t> {
         }
     }
 
+    /// A property of another resource, as a `Ref` or `Fn::GetAtt` to it needs it.
+    fn property(&self, name: &str, resource: &Node, property: &str) -> Option<Val> {
+        let node = resource.get("Properties")?.get(property)?;
+        Some(self.within(name.to_string(), resource, || self.eval(node)))
+    }
+
     fn get_att(&self, name: &str, attribute: &str) -> Val {
         let Some(resource) = self.resource(name) else {
             return Val::unknown(format!("Fn::GetAtt: `{name}` is not a resource of this template"));
         };
         let kind = resource.get("Type").and_then(Node::as_str).unwrap_or_default();
-        let prop = |p: &str| resource.get("Properties").and_then(|props| props.get(p)).map(|n| self.eval(n));
+        let prop = |p: &str| self.property(name, resource, p);
         let reason = format!("`{name}.{attribute}` is known only once the stack is created");
         match (kind, attribute) {
             ("AWS::S3::Bucket", "Arn") => match prop("BucketName") {

@@ -6,10 +6,11 @@
 //! carried as *unknown, because …*.
 
 mod eval;
+mod foreach;
 mod mapping;
 mod node;
 
-use encguard_model::{Gap, InlineSuppression, Inventory, Location, Position, Resource};
+use encguard_model::{Gap, InlineSuppression, InputError, Inventory, Location, Position, Resource};
 use encguard_values::{Attrs, Val};
 use node::Node;
 use rayon::prelude::*;
@@ -22,24 +23,12 @@ pub struct Options {
     pub parameters: HashMap<String, String>,
 }
 
-/// A template that could not be read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TemplateError {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for TemplateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
-    }
-}
-
 pub struct Scan {
     pub inventory: Inventory,
-    pub errors: Vec<TemplateError>,
+    pub errors: Vec<InputError>,
+    /// Files that looked like templates but are not (JSON or YAML with no template at its
+    /// top level, such as a Lambda test event): for the caller to skip or refuse.
+    pub not_templates: Vec<String>,
 }
 
 /// Whether a JSON or YAML text is a CloudFormation template: it declares a template
@@ -81,38 +70,51 @@ pub fn parameter_file(text: &str) -> Result<HashMap<String, String>, String> {
 
 /// Scans templates, in parallel. Each entry is (path, what reports show for it, text).
 pub fn scan_templates(templates: &[(PathBuf, String, String)], options: &Options) -> Scan {
-    let parts: Vec<Result<Inventory, TemplateError>> =
-        templates.par_iter().map(|(_, shown, text)| scan_template(shown, text, options)).collect();
-    let mut inventory = Inventory::new(Vec::new());
-    let mut errors = Vec::new();
+    let parts: Vec<Scan> = encguard_values::on_scan_threads(|| {
+        templates.par_iter().map(|(_, shown, text)| scan_template(shown, text, options)).collect()
+    });
+    let mut scan = Scan { inventory: Inventory::new(Vec::new()), errors: Vec::new(), not_templates: Vec::new() };
     for part in parts {
-        match part {
-            Ok(inv) => inventory.extend(inv),
-            Err(e) => errors.push(e),
-        }
+        scan.inventory.extend(part.inventory);
+        scan.errors.extend(part.errors);
+        scan.not_templates.extend(part.not_templates);
     }
-    Scan { inventory, errors }
+    scan
 }
 
-/// Scans one template.
-pub fn scan_template(shown: &str, text: &str, options: &Options) -> Result<Inventory, TemplateError> {
-    let root = node::parse(text).map_err(|e| TemplateError {
-        file: shown.to_string(),
-        line: e.line,
-        column: e.column,
-        message: e.message,
-    })?;
-    let Some(resources) = root.get("Resources") else {
-        return Err(TemplateError {
-            file: shown.to_string(),
-            line: 1,
-            column: 1,
-            message: "a template needs a `Resources` section".into(),
-        });
-    };
-    let template = eval::Template::new(&root, &options.parameters);
+/// Scans one template: its resources, and what in it could not be read (a syntax error
+/// leaves no resources; a reference cycle leaves the resources with what can be known).
+pub fn scan_template(shown: &str, text: &str, options: &Options) -> Scan {
+    let mut scan = Scan { inventory: Inventory::new(Vec::new()), errors: Vec::new(), not_templates: Vec::new() };
+    match read_template(shown, text, options) {
+        Ok(Some((inventory, errors))) => (scan.inventory, scan.errors) = (inventory, errors),
+        Ok(None) => scan.not_templates.push(shown.to_string()),
+        Err(error) => scan.errors.push(error),
+    }
+    scan
+}
+
+/// A template's resources and faults; `None` when the text is not a template after all.
+fn read_template(
+    shown: &str,
+    text: &str,
+    options: &Options,
+) -> Result<Option<(Inventory, Vec<InputError>)>, InputError> {
+    let root = node::parse(text).map_err(|e| InputError::at(shown, e.line, e.column, e.message))?;
+    if root.get("Resources").is_none() {
+        if root.get("AWSTemplateFormatVersion").is_none() {
+            return Ok(None);
+        }
+        return Err(InputError::at(shown, 1, 1, "a template needs a `Resources` section"));
+    }
     let mut inventory = Inventory::new(Vec::new());
     let gap = |what: String, error: String| Gap { scope: shown.to_string(), what, error };
+    let (root, unexpanded) = foreach::expand(root, &options.parameters);
+    for (what, why) in unexpanded {
+        inventory.gaps.push(gap(what, why));
+    }
+    let resources = root.get("Resources").expect("checked above");
+    let template = eval::Template::new(&root, &options.parameters);
     for transform in
         transforms(&root).into_iter().filter(|t| t != "AWS::Serverless-2016-10-31" && t != "AWS::LanguageExtensions")
     {
@@ -160,7 +162,11 @@ pub fn scan_template(shown: &str, text: &str, options: &Options) -> Result<Inven
         }
         inventory.resources.push(r);
     }
-    Ok(inventory)
+    let mut faults = template.faults.take();
+    faults.sort();
+    faults.dedup();
+    let errors = faults.into_iter().map(|f| InputError::at(shown, f.line, f.column, f.message)).collect();
+    Ok(Some((inventory, errors)))
 }
 
 fn transforms(root: &Node) -> Vec<String> {

@@ -1,8 +1,10 @@
 //! Templates as trees with positions. YAML and JSON are both read with a YAML 1.2 parser
 //! (JSON is YAML), so every node knows its line and column; short-form tags (`!Ref`,
-//! `!GetAtt`, `!Sub` …) become the long form they abbreviate.
+//! `!GetAtt`, `!Sub` …) become the long form they abbreviate. The tree is built from the
+//! parser's events with an explicit stack, and its depth is bounded.
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::Scalar;
+use saphyr_parser::{Event, Parser, Span, Tag};
 
 /// A template node: its value and where it starts (1-based line and column).
 #[derive(Clone, Debug, PartialEq)]
@@ -49,65 +51,101 @@ impl Node {
 /// A template that could not be read, with the position at fault.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParseError {
-    pub line: usize,
-    pub column: usize,
+    pub line: u32,
+    pub column: u32,
     pub message: String,
 }
 
-/// Parses YAML or JSON text into a node tree.
+/// How deep a template may nest. Real templates stay under a few dozen levels (CDK's
+/// policy documents are the deepest); anything deeper is refused rather than evaluated,
+/// so that no later step recurses without bound.
+pub const MAX_DEPTH: usize = 256;
+
+/// A collection being read: its items so far, where it starts and its short-form tag.
+struct Open {
+    items: Items,
+    line: u32,
+    column: u32,
+    tag: Option<String>,
+}
+
+enum Items {
+    List(Vec<Node>),
+    /// Entries so far, and a key (with its position) that waits for its value.
+    Map(Vec<(String, Node, (u32, u32))>, Option<(String, (u32, u32))>),
+}
+
+/// Parses YAML or JSON text into a node tree, from the parser's events and without
+/// recursion: a document nested deeper than [`MAX_DEPTH`] is an error at the level that
+/// exceeds it, whatever the stack of the thread that reads it.
 pub fn parse(text: &str) -> Result<Node, ParseError> {
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| ParseError {
-        line: e.marker().line(),
-        column: e.marker().col() + 1,
-        message: e.info().to_string(),
-    })?;
-    let doc = docs.into_iter().next().ok_or(ParseError { line: 1, column: 1, message: "the file is empty".into() })?;
-    Ok(convert(&doc))
-}
-
-/// The long form of a short tag: `!Ref` → `Ref`, `!GetAtt` → `Fn::GetAtt`.
-fn long_form(tag: &str) -> String {
-    match tag {
-        "Ref" | "Condition" => tag.to_string(),
-        other => format!("Fn::{other}"),
-    }
-}
-
-fn convert(y: &MarkedYaml) -> Node {
-    let (line, column) = (y.span.start.line() as u32, y.span.start.col() as u32 + 1);
-    let value = match &y.data {
-        YamlData::Value(s) => scalar(s),
-        YamlData::Representation(text, _, _) => Value::Str(text.to_string()),
-        YamlData::Sequence(items) => Value::List(items.iter().map(convert).collect()),
-        YamlData::Mapping(map) => Value::Map(
-            map.iter()
-                .map(|(k, v)| {
-                    let key = match &k.data {
-                        YamlData::Value(s) => scalar_text(s),
-                        YamlData::Representation(text, _, _) => text.to_string(),
-                        _ => String::new(),
-                    };
-                    (key, convert(v), (k.span.start.line() as u32, k.span.start.col() as u32 + 1))
-                })
-                .collect(),
-        ),
-        YamlData::Tagged(tag, inner) => {
-            let name = long_form(&tag.suffix);
-            let mut arg = convert(inner);
-            // `!GetAtt Res.Attr` is `Fn::GetAtt: [Res, Attr]`.
-            if name == "Fn::GetAtt" {
-                if let Value::Str(s) = &arg.value {
-                    if let Some((r, a)) = s.split_once('.') {
-                        let part = |t: &str| Node { value: Value::Str(t.to_string()), line, column };
-                        arg.value = Value::List(vec![part(r), part(a)]);
-                    }
-                }
-            }
-            Value::Map(vec![(name, arg, (line, column))])
-        }
-        YamlData::Alias(_) | YamlData::BadValue => Value::Null,
+    let mut parser = Parser::new_from_str(text);
+    let mut open: Vec<Open> = Vec::new();
+    let mut done: Option<Node> = None;
+    let error = |span: &Span, message: String| ParseError {
+        line: span.start.line() as u32,
+        column: span.start.col() as u32 + 1,
+        message,
     };
-    Node { value, line, column }
+    while done.is_none() {
+        let Some(event) = parser.next_event() else { break };
+        let (event, span) = event.map_err(|e| ParseError {
+            line: e.marker().line() as u32,
+            column: e.marker().col() as u32 + 1,
+            message: e.info().to_string(),
+        })?;
+        let (line, column) = (span.start.line() as u32, span.start.col() as u32 + 1);
+        let node = match event {
+            Event::StreamEnd => break,
+            Event::Alias(_) => {
+                return Err(error(
+                    &span,
+                    "CloudFormation does not accept YAML aliases (`*name`): write the value out".into(),
+                ))
+            }
+            Event::Scalar(text, style, _, tag) => {
+                let core = tag.as_ref().filter(|t| t.is_yaml_core_schema());
+                let Some(value) = Scalar::parse_from_cow_and_metadata(text, style, core) else {
+                    return Err(error(&span, "the value does not match its YAML tag".into()));
+                };
+                tagged(short_tag(tag.as_deref()), Node { value: scalar(&value), line, column })
+            }
+            Event::SequenceStart(_, tag) => {
+                let tag = short_tag(tag.as_deref());
+                open.push(Open { items: Items::List(Vec::new()), line, column, tag });
+                if open.len() > MAX_DEPTH {
+                    return Err(error(&span, format!("the document nests deeper than {MAX_DEPTH} levels")));
+                }
+                continue;
+            }
+            Event::MappingStart(_, tag) => {
+                let tag = short_tag(tag.as_deref());
+                open.push(Open { items: Items::Map(Vec::new(), None), line, column, tag });
+                if open.len() > MAX_DEPTH {
+                    return Err(error(&span, format!("the document nests deeper than {MAX_DEPTH} levels")));
+                }
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(done_collection) = open.pop() else { continue };
+                let value = match done_collection.items {
+                    Items::List(items) => Value::List(items),
+                    Items::Map(entries, _) => Value::Map(entries),
+                };
+                tagged(done_collection.tag, Node { value, line: done_collection.line, column: done_collection.column })
+            }
+            Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => continue,
+        };
+        match open.last_mut() {
+            None => done = Some(node),
+            Some(Open { items: Items::List(items), .. }) => items.push(node),
+            Some(Open { items: Items::Map(entries, pending), .. }) => match pending.take() {
+                Some((key, at)) => entries.push((key, node, at)),
+                None => *pending = Some((key_text(&node), (node.line, node.column))),
+            },
+        }
+    }
+    done.ok_or(ParseError { line: 1, column: 1, message: "the file is empty".into() })
 }
 
 fn scalar(s: &Scalar) -> Value {
@@ -120,10 +158,38 @@ fn scalar(s: &Scalar) -> Value {
     }
 }
 
-fn scalar_text(s: &Scalar) -> String {
-    match scalar(s) {
-        Value::Str(s) => s,
-        Value::Num(n) => encguard_values::format_number(n),
+/// The long form of a short tag: `!Ref` → `Ref`, `!GetAtt` → `Fn::GetAtt`. YAML's own
+/// core-schema tags (`!!str`) are not short forms: they only decide how a scalar is read.
+fn short_tag(tag: Option<&Tag>) -> Option<String> {
+    match tag {
+        Some(t) if t.is_yaml_core_schema() => None,
+        Some(t) if t.suffix == "Ref" || t.suffix == "Condition" => Some(t.suffix.clone()),
+        Some(t) => Some(format!("Fn::{}", t.suffix)),
+        None => None,
+    }
+}
+
+/// A node under its short-form tag: `!Ref X` is `{Ref: X}`, `!GetAtt Res.Attr` is
+/// `{Fn::GetAtt: [Res, Attr]}`.
+fn tagged(tag: Option<String>, mut node: Node) -> Node {
+    let Some(name) = tag else { return node };
+    let (line, column) = (node.line, node.column);
+    if name == "Fn::GetAtt" {
+        if let Value::Str(s) = &node.value {
+            if let Some((r, a)) = s.split_once('.') {
+                let part = |t: &str| Node { value: Value::Str(t.to_string()), line, column };
+                node.value = Value::List(vec![part(r), part(a)]);
+            }
+        }
+    }
+    Node { value: Value::Map(vec![(name, node, (line, column))]), line, column }
+}
+
+/// A mapping key as text (keys are scalars in templates).
+fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        Value::Num(n) => encguard_values::format_number(*n),
         Value::Bool(b) => b.to_string(),
         _ => String::new(),
     }

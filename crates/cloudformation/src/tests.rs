@@ -7,7 +7,9 @@ fn scan(text: &str) -> Inventory {
 
 fn scan_with(text: &str, params: &[(&str, &str)]) -> Inventory {
     let options = Options { parameters: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
-    scan_template("stack.yaml", text, &options).unwrap_or_else(|e| panic!("{e}"))
+    let scan = scan_template("stack.yaml", text, &options);
+    assert_eq!(scan.errors, Vec::new());
+    scan.inventory
 }
 
 fn spec<'a>(inv: &'a Inventory, name: &str) -> &'a Spec {
@@ -152,7 +154,7 @@ fn cdk_style_json_with_get_att_everywhere() {
     "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {"DomainName": "api.example.com", "ValidationMethod": "DNS"}}
   }
 }"#;
-    let inv = scan_template("cdk.out/App.template.json", json, &Options::default()).unwrap();
+    let inv = scan_template("cdk.out/App.template.json", json, &Options::default()).inventory;
     let Spec::DynamodbTable(t) = spec(&inv, "TableCD117FA1") else { panic!() };
     assert_eq!(t.kms_key, KeyRef::Customer { reference: "AppKey1234ABCD".into() });
     let Spec::Listener(l) = spec(&inv, "Listener") else { panic!() };
@@ -167,14 +169,18 @@ fn templates_are_told_apart_from_other_yaml_and_errors_have_positions() {
     assert!(is_template("AWSTemplateFormatVersion: 2010-09-09\nResources: {}\n"));
     assert!(is_template("Resources:\n  B:\n    Type: AWS::S3::Bucket\n"));
     assert!(!is_template("name: ci\non: [push]\njobs: {}\n"));
-    let err = scan_template(
+    let scan = scan_template(
         "bad.yaml",
         "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties: [\n",
         &Options::default(),
-    )
-    .unwrap_err();
+    );
+    let [err] = scan.errors.as_slice() else { panic!("{:?}", scan.errors) };
     assert_eq!(err.file, "bad.yaml");
-    assert!(err.line >= 4, "{err}");
+    assert!(err.at.unwrap().line >= 4, "{err}");
+    // JSON that merely holds a `Resources` key deeper down (a Lambda test event) is not a template.
+    let event = r#"{"requestId": "1", "fragment": {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}}"#;
+    let scan = scan_template("event.json", event, &Options::default());
+    assert!(scan.errors.is_empty() && scan.not_templates == ["event.json"], "{:?}", scan.errors);
 }
 
 #[test]
@@ -189,4 +195,51 @@ fn parameter_files_in_both_formats() {
     let b = parameter_file(r#"{"Env": "dev"}"#).unwrap();
     assert_eq!(a, b);
     assert!(parameter_file("[1]").is_err());
+}
+
+#[test]
+fn a_resource_that_refers_to_itself_is_a_cycle_at_its_position() {
+    let text = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Bucket\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n";
+    let scan = scan_template("loop.yaml", text, &Options::default());
+    let [err] = scan.errors.as_slice() else { panic!("{:?}", scan.errors) };
+    assert_eq!(err.to_string(), "loop.yaml:3:5: a reference cycle: Bucket → Bucket");
+    assert_eq!(scan.inventory.resources.len(), 2, "the other resources are still read");
+
+    let text = "Conditions:\n  A: !Condition B\n  B: !Not [!Condition A]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Condition: A\n";
+    let scan = scan_template("conditions.yaml", text, &Options::default());
+    assert!(
+        scan.errors.iter().any(|e| e.message.contains("condition A → condition B → condition A")),
+        "{:?}",
+        scan.errors
+    );
+}
+
+#[test]
+fn nesting_is_bounded_and_aliases_are_refused() {
+    let deep = format!(
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags:\n        {}x\n",
+        "- ".repeat(100_000)
+    );
+    let scan = scan_template("deep.yaml", &deep, &Options::default());
+    assert!(scan.errors[0].message.contains("deeper than 256"), "{:?}", scan.errors);
+    let alias = "Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties: &p\n      BucketName: a\n  B:\n    Type: AWS::S3::Bucket\n    Properties: *p\n";
+    let scan = scan_template("alias.yaml", alias, &Options::default());
+    assert_eq!(scan.errors[0].at, Some(Position { line: 8, column: 17 }), "{:?}", scan.errors);
+}
+
+#[test]
+fn for_each_loops_are_expanded_over_known_collections() {
+    let text = "Transform: AWS::LanguageExtensions\nParameters:\n  Names:\n    Type: CommaDelimitedList\n    Default: a,b\n  Open:\n    Type: CommaDelimitedList\nResources:\n  Fn::ForEach::Keys:\n    - Name\n    - [Alpha, Beta-2]\n    - Key&{Name}:\n        Type: AWS::KMS::Key\n        Properties:\n          Description: !Sub 'key ${Name}'\n          EnableKeyRotation: false\n  Fn::ForEach::Buckets:\n    - N\n    - !Ref Names\n    - Bucket${N}:\n        Type: AWS::S3::Bucket\n        Properties:\n          BucketName: !Ref N\n  Fn::ForEach::Unknown:\n    - N\n    - !Ref Open\n    - Table${N}:\n        Type: AWS::DynamoDB::Table\n";
+    let scan = scan_template("loops.yaml", text, &Options::default());
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let mut names: Vec<&str> = scan.inventory.resources.iter().map(|r| r.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["Bucketa", "Bucketb", "KeyAlpha", "KeyBeta2"]);
+    assert!(
+        scan.inventory.resources.iter().any(|r| r.handles.contains(&"a".to_string())),
+        "{:?}",
+        scan.inventory.resources
+    );
+    let [gap] = scan.inventory.gaps.as_slice() else { panic!("{:?}", scan.inventory.gaps) };
+    assert!(gap.what == "Fn::ForEach::Unknown" && gap.error.contains("`Open`"), "{gap:?}");
 }

@@ -8,10 +8,12 @@
 //! - a key is a [`KeyRef`], not a string, so that "AWS managed" and "customer managed"
 //!   are facts the rules can read rather than patterns they must guess.
 
+mod input_error;
 mod policy;
 mod resources;
 mod value;
 
+pub use input_error::InputError;
 pub use policy::{wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, Principal, Statement};
 pub use resources::*;
 pub use value::{Field, KeyRef, Value};
@@ -39,14 +41,18 @@ impl Inventory {
         Inventory { schema_version: SCHEMA_VERSION, resources, gaps: Vec::new() }
     }
 
-    /// Reads `inventory.json`, refusing a schema this build does not understand.
-    pub fn from_json(text: &str) -> Result<Self, String> {
+    /// Reads `inventory.json` (shown to users as `file`), refusing a schema this build does
+    /// not understand.
+    pub fn from_json(file: &str, text: &str) -> Result<Self, InputError> {
         let inv: Inventory = serde_json::from_str(text)
-            .map_err(|e| format!("line {}, column {}: {}", e.line(), e.column(), strip_position(&e.to_string())))?;
+            .map_err(|e| InputError::at(file, e.line() as u32, e.column() as u32, strip_position(&e.to_string())))?;
         if inv.schema_version != SCHEMA_VERSION {
-            return Err(format!(
-                "schema_version {} is not supported (this encguard reads version {SCHEMA_VERSION})",
-                inv.schema_version
+            return Err(InputError::file(
+                file,
+                format!(
+                    "schema_version {} is not supported (this encguard reads version {SCHEMA_VERSION})",
+                    inv.schema_version
+                ),
             ));
         }
         Ok(inv)
@@ -163,7 +169,7 @@ impl std::fmt::Display for Location {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Position {
     pub line: u32,
     pub column: u32,

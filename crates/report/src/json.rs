@@ -3,7 +3,7 @@ use encguard_rules::{Status, Summary};
 use serde::Serialize;
 
 /// Version of the JSON report format. Bumped on any incompatible change.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -14,7 +14,7 @@ struct JsonReport<'a> {
     findings: Vec<&'a encguard_rules::Finding>,
     notices: &'a [String],
     gaps: &'a [encguard_model::Gap],
-    errors: &'a [String],
+    errors: &'a [encguard_model::InputError],
 }
 
 #[derive(Serialize)]

@@ -26,12 +26,31 @@ pub fn render(report: &Report) -> String {
         report.evaluation.findings.iter().filter(|f| f.status != Status::NotApplicable).collect();
     let failures = judged.iter().filter(|f| f.is_open() && f.status == Status::Fail).count();
     let skipped = judged.iter().filter(|f| f.status == Status::Unknown || f.suppression.is_some()).count();
+    let errors = report.errors.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"encguard\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
-        judged.len()
+        "<testsuites name=\"encguard\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
+        judged.len() + errors
     );
+    // Each input that could not be read is a test case in error, so that a CI report of a
+    // scan that read nothing is not an empty, green one.
+    if errors > 0 {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"inputs\" tests=\"{errors}\" failures=\"0\" errors=\"{errors}\" skipped=\"0\">"
+        );
+        for e in report.errors {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"inputs\" name=\"{}\" file=\"{}\">\n      <error message=\"{}\" type=\"input\"/>\n    </testcase>",
+                escape(&e.file),
+                escape(&e.file),
+                escape(&e.to_string())
+            );
+        }
+        out.push_str("  </testsuite>\n");
+    }
     for rule in CATALOG {
         let cases: Vec<&&Finding> = judged.iter().filter(|f| f.rule == rule.id).collect();
         if cases.is_empty() {

@@ -12,16 +12,27 @@ mod text;
 pub use json::REPORT_SCHEMA_VERSION;
 pub use text::Style;
 
-use encguard_model::Gap;
+use encguard_model::{Gap, InputError};
 use encguard_rules::Evaluation;
 
 /// Everything a report shows: the verdicts, and what could not be read.
 pub struct Report<'a> {
     pub evaluation: &'a Evaluation,
     pub gaps: &'a [Gap],
-    /// Input that could not be read at all (a syntax error, a bad inventory), as
-    /// `file:line:col: message`.
-    pub errors: &'a [String],
+    /// Input that could not be read, or only in part (a syntax error, a reference cycle,
+    /// a limit reached), each at its file, line and column.
+    pub errors: &'a [InputError],
+}
+
+/// Text as a terminal may show it: control characters (escape sequences among them) that
+/// scanned code put into a value are written as `\u{…}` escapes instead of being obeyed.
+pub fn terminal_safe(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// The output formats.

@@ -9,19 +9,53 @@ use std::fmt::Write;
 /// Findings listed in full before the comment says how many more there are.
 const MAX_ROWS: usize = 100;
 
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// Text from scanned code or findings as literal Markdown: HTML, links, emphasis, code
+/// spans and table pipes in a value stay text; line breaks and control characters become
+/// spaces and escapes, so a value cannot break out of its table cell or line.
+fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn render(report: &Report) -> String {
     let s = &report.evaluation.summary;
     let mut out = String::from("## encguard: encryption policy\n\n");
-    let verdict = if s.fail == 0 { "No violations" } else { "Violations found" };
+    let verdict = match (s.fail, report.errors.len()) {
+        (0, 0) => "No violations".to_string(),
+        (0, n) => format!("No violations in what could be read; {n} inputs could not be read"),
+        (_, 0) => "Violations found".to_string(),
+        (_, n) => format!("Violations found; {n} inputs could not be read"),
+    };
+    let checks = s.pass + s.fail + s.unknown + s.suppressed;
     let _ = writeln!(
         out,
-        "**{verdict}** — {} resources: {} pass, {} fail, {} unknown, {} suppressed.\n",
+        "**{verdict}** — {} resources, {checks} checks: {} pass, {} fail, {} unknown, {} suppressed.\n",
         s.resources, s.pass, s.fail, s.unknown, s.suppressed
     );
+    if !report.errors.is_empty() {
+        out.push_str("### Inputs that could not be read\n\n");
+        for e in report.errors.iter().take(MAX_ROWS) {
+            let _ = writeln!(out, "- {}", text(&e.to_string()));
+        }
+        if report.errors.len() > MAX_ROWS {
+            let _ = writeln!(out, "- … and {} more (see the full report)", report.errors.len() - MAX_ROWS);
+        }
+        out.push('\n');
+    }
     let mut per_section: BTreeMap<Section, [usize; 4]> = BTreeMap::new();
     for f in &report.evaluation.findings {
         let counts = per_section.entry(f.section).or_default();
@@ -42,12 +76,12 @@ pub fn render(report: &Report) -> String {
         for f in findings.iter().take(MAX_ROWS) {
             let _ = writeln!(
                 out,
-                "| {} | {} | `{}` | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 f.severity,
                 f.rule,
-                cell(&f.resource),
-                cell(&f.location.to_string()),
-                cell(&f.message)
+                text(&f.resource),
+                text(&f.location.to_string()),
+                text(&f.message)
             );
         }
         if findings.len() > MAX_ROWS {
@@ -69,7 +103,14 @@ pub fn render(report: &Report) -> String {
         out.push_str("\n</details>\n");
     }
     for n in &report.evaluation.notices {
-        let _ = writeln!(out, "\n> note: {n}");
+        let _ = writeln!(out, "\n> note: {}", text(n));
+    }
+    if !report.gaps.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>{} things could not be read</summary>\n", report.gaps.len());
+        for g in report.gaps.iter().take(MAX_ROWS) {
+            let _ = writeln!(out, "- {} {}: {}", text(&g.scope), text(&g.what), text(&g.error));
+        }
+        out.push_str("\n</details>\n");
     }
     out
 }

@@ -72,12 +72,38 @@ pub fn render(report: &Report) -> String {
                 "rules": rules,
             }},
             "columnKind": "unicodeCodePoints",
+            "invocations": [invocation(report)],
             "results": results,
         }],
     });
     let mut text = serde_json::to_string_pretty(&doc).expect("SARIF is JSON");
     text.push('\n');
     text
+}
+
+/// Whether the scan read all its inputs, and a notification per input it could not: code
+/// scanning must not close the alerts of a file that merely failed to parse.
+fn invocation(report: &Report) -> Value {
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| {
+            let mut physical = json!({"artifactLocation": {"uri": uri(&e.file)}});
+            if let Some(at) = e.at {
+                physical["region"] = json!({"startLine": at.line.max(1), "startColumn": at.column.max(1)});
+            }
+            json!({
+                "level": "error",
+                "descriptor": {"id": "input-error"},
+                "message": {"text": e.message},
+                "locations": [{"physicalLocation": physical}],
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": report.errors.is_empty(),
+        "toolExecutionNotifications": notifications,
+    })
 }
 
 fn result(f: &Finding) -> Value {

@@ -1,4 +1,4 @@
-use crate::Report;
+use crate::{terminal_safe, Report};
 use encguard_rules::{Finding, Section, Severity, Status};
 use std::fmt::Write;
 
@@ -59,13 +59,13 @@ pub fn render(report: &Report, style: Style) -> String {
             style.status(f.status),
             style.severity(f.severity),
             f.rule,
-            style.paint("1", &f.resource),
-            f.location
+            style.paint("1", &terminal_safe(&f.resource)),
+            terminal_safe(&f.location.to_string())
         );
         let label = if f.status == Status::Unknown { "unknown because" } else { "why" };
-        let _ = writeln!(out, "      {label}: {}", f.message);
+        let _ = writeln!(out, "      {label}: {}", terminal_safe(&f.message));
         if let Some(evidence) = &f.evidence {
-            let _ = writeln!(out, "      seen: {evidence}");
+            let _ = writeln!(out, "      seen: {}", terminal_safe(evidence));
         }
         if f.status == Status::Fail {
             let _ = writeln!(out, "      fix: {}", f.remediation);
@@ -80,21 +80,26 @@ pub fn render(report: &Report, style: Style) -> String {
             out.push('\n');
         }
         for n in notes {
-            let _ = writeln!(out, "{n}");
+            let _ = writeln!(out, "{}", terminal_safe(&n));
         }
     }
     if !out.is_empty() {
         out.push('\n');
     }
     let s = &report.evaluation.summary;
+    let checks = s.pass + s.fail + s.unknown + s.suppressed;
     let _ = writeln!(
         out,
-        "{} resources: {} pass, {} fail, {} unknown, {} suppressed",
+        "{} resources, {checks} checks: {} pass, {} fail, {} unknown, {} suppressed{}",
         s.resources,
         style.paint("32", &s.pass.to_string()),
         style.paint("31", &s.fail.to_string()),
         style.paint("33", &s.unknown.to_string()),
-        s.suppressed
+        s.suppressed,
+        match report.errors.len() {
+            0 => String::new(),
+            n => style.paint("1;31", &format!("; {n} input errors")),
+        }
     );
     out
 }

@@ -18,7 +18,9 @@ impl Date {
         if !(1..=12).contains(&m) || !(1..=31).contains(&d) || text.as_bytes().get(4) != Some(&b'-') {
             return None;
         }
-        Some(Date::from_civil(y, m, d))
+        // A day the month does not have (`2027-02-30`) is not a date.
+        let date = Date::from_civil(y, m, d);
+        (date.to_civil() == (y, m, d)).then_some(date)
     }
 
     /// Howard Hinnant's days-from-civil.

@@ -144,6 +144,11 @@ impl Evaluation {
     pub fn fails_at(&self, threshold: Severity) -> bool {
         self.findings.iter().any(|f| f.status == Status::Fail && f.suppression.is_none() && f.severity >= threshold)
     }
+
+    /// Whether a check at or above `threshold` could not be judged and is not suppressed.
+    pub fn unknown_at(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.status == Status::Unknown && f.suppression.is_none() && f.severity >= threshold)
+    }
 }
 
 /// Whether an exception's expiry (`YYYY-MM-DD`) has passed.

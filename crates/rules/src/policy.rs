@@ -91,16 +91,42 @@ pub struct TlsSettings {
     pub minimum_version: TlsVersion,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+/// A TLS version. The policy may ask for 1.2 or 1.3 as its minimum; older versions exist
+/// to name what a listener or origin allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TlsVersion {
-    #[serde(rename = "1.0")]
     V1_0,
-    #[serde(rename = "1.1")]
     V1_1,
-    #[serde(rename = "1.2")]
     V1_2,
-    #[serde(rename = "1.3")]
     V1_3,
+}
+
+/// `minimum_version = "1.2"` or `1.2`: the versions a policy may require.
+impl<'de> Deserialize<'de> for TlsVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        const EXPECTED: &str = "tls.minimum_version: expected \"1.2\" or \"1.3\"";
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = TlsVersion;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TlsVersion, E> {
+                match v {
+                    "1.2" => Ok(TlsVersion::V1_2),
+                    "1.3" => Ok(TlsVersion::V1_3),
+                    other => Err(E::custom(format!("{EXPECTED}, not \"{other}\""))),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<TlsVersion, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TlsVersion, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl fmt::Display for TlsVersion {
@@ -194,18 +220,20 @@ pub struct Exception {
     pub expires: Option<String>,
 }
 
-/// A policy file that cannot be used, with the line at fault.
+/// A policy file that cannot be used, with the line and column at fault.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyError {
     pub line: Option<usize>,
+    pub column: Option<usize>,
     pub message: String,
 }
 
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: {}", self.message),
-            None => f.write_str(&self.message),
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "{line}:{column}: {}", self.message),
+            (Some(line), None) => write!(f, "{line}: {}", self.message),
+            _ => f.write_str(&self.message),
         }
     }
 }
@@ -289,14 +317,15 @@ impl Default for DynamodbSettings {
 impl Policy {
     /// Reads a policy file's text, checking every rule id, pattern and date it names.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
-        let policy: Policy = toml::from_str(text).map_err(|e| PolicyError {
-            line: e.span().map(|s| line_of(text, s.start)),
-            message: e.message().to_string(),
+        let policy: Policy = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| position(text, s.start)).unzip();
+            PolicyError { line, column, message: e.message().trim_end().to_string() }
         })?;
-        let at = |span: std::ops::Range<usize>, message: String| PolicyError {
-            line: Some(line_of(text, span.start)),
-            message,
+        let at = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = position(text, span.start);
+            PolicyError { line: Some(line), column: Some(column), message }
         };
+        policy.check_ranges(text)?;
         for id in policy.rules.keys() {
             if crate::rule(id.get_ref()).is_none() {
                 return Err(at(id.span(), format!("rules.{}: no such rule (see `encguard rules`)", id.get_ref())));
@@ -314,7 +343,7 @@ impl Policy {
                 return Err(at(exception.span(), format!("exceptions: resource pattern `{}`: {err}", e.resource)));
             }
             if let Some(expires) = &e.expires {
-                if Date::parse(expires).is_none() {
+                if expires.len() != 10 || Date::parse(expires).is_none() {
                     return Err(at(
                         exception.span(),
                         format!("exceptions: expires `{expires}` is not a date (YYYY-MM-DD)"),
@@ -378,8 +407,51 @@ impl Policy {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+/// 1-based line and column (in characters) of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..text.floor_char_boundary(offset.min(text.len()))];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
+}
+
+impl Policy {
+    /// Settings outside what AWS allows, or what the company policy can mean, are errors
+    /// naming the setting where it is written.
+    fn check_ranges(&self, text: &str) -> Result<(), PolicyError> {
+        let checks: [(&str, &str, i64, i64, i64); 4] = [
+            ("kms", "max_rotation_days", self.kms.max_rotation_days.into(), 90, 2560),
+            ("kms", "min_deletion_window_days", self.kms.min_deletion_window_days.into(), 7, 30),
+            ("kms", "material_expiry_window_days", self.kms.material_expiry_window_days, 0, 3650),
+            ("certificates", "expiry_window_days", self.certificates.expiry_window_days, 0, 3650),
+        ];
+        for (table, key, value, least, most) in checks {
+            if !(least..=most).contains(&value) {
+                let (line, column) = setting_position(text, table, key).unzip();
+                return Err(PolicyError {
+                    line,
+                    column,
+                    message: format!("{table}.{key} = {value} is out of range: expected {least} to {most}"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where `key` is written inside `[table]`, if it is.
+fn setting_position(text: &str, table: &str, key: &str) -> Option<(usize, usize)> {
+    let mut in_table = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_table = trimmed.trim_start_matches('[').trim_end_matches(']').trim() == table;
+        } else if in_table && trimmed.split('=').next().is_some_and(|k| k.trim() == key) {
+            return Some(position(text, offset + (line.len() - line.trim_start().len())));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -393,6 +465,22 @@ mod tests {
     fn the_default_file_is_the_default_policy() {
         let parsed = Policy::parse(DEFAULT_POLICY).unwrap();
         assert_eq!(format!("{parsed:?}"), format!("{:?}", Policy::default()));
+    }
+
+    #[test]
+    fn values_outside_what_aws_allows_are_errors_at_their_place() {
+        for (text, said) in [
+            ("[kms]\nmax_rotation_days = 0\n", "2:1: kms.max_rotation_days = 0 is out of range: expected 90 to 2560"),
+            ("[kms]\n  max_rotation_days = 99999\n", "2:3: kms.max_rotation_days = 99999 is out of range"),
+            ("[certificates]\nexpiry_window_days = -400\n", "2:1: certificates.expiry_window_days = -400"),
+            ("[tls]\nminimum_version = \"1.0\"\n", "2:19: tls.minimum_version: expected \"1.2\" or \"1.3\", not \"1.0\""),
+            ("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"2027-02-30\"\n", "is not a date"),
+            ("[[exceptions]]\nrule = \"S3-002\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"2027-06-30garbage\"\n", "is not a date"),
+        ] {
+            let err = Policy::parse(text).unwrap_err().to_string();
+            assert!(err.contains(said), "{text}: {err}");
+        }
+        assert_eq!(Policy::parse("[tls]\nminimum_version = 1.3\n").unwrap().tls.minimum_version, TlsVersion::V1_3);
     }
 
     #[test]

@@ -3,25 +3,87 @@
 
 use crate::functions::{self, err};
 use crate::parse::{attribute, literal, Item, Module};
+use encguard_model::InputError;
 use encguard_values::{Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 /// Every module a scan can instantiate, parsed up front, by directory.
 pub struct Modules {
     pub by_dir: HashMap<PathBuf, Module>,
+    /// The root module's directory: Terraform runs there, so relative paths in `file()` and
+    /// `templatefile()` start from it.
+    pub root: PathBuf,
+    /// The most instances `count` or `for_each` may make of one resource or module call.
+    pub max_instances: usize,
+}
+
+/// How many references (locals, variables, outputs, resources, module calls) one
+/// evaluation may pass through, nested: far past any real module, and within what a scan
+/// thread's stack holds.
+pub const MAX_REFERENCE_DEPTH: usize = 400;
+
+/// How deep module calls may nest.
+pub const MAX_MODULE_DEPTH: usize = 32;
+
+/// How many elements `for` expressions, template `for` directives and `dynamic` blocks may
+/// produce, together, in one root module: bounds the work of nested loops over large ranges.
+pub const MAX_ITERATIONS: usize = 10_000_000;
+
+/// How large (in value nodes and string bytes, roughly) one local, variable, output or
+/// resource value may grow: bounds values that double through a chain of locals.
+pub const MAX_VALUE_SIZE: usize = 32 << 20;
+
+thread_local! {
+    /// References being evaluated on this thread, across module instances.
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Loop iterations left for the root module evaluated on this thread.
+    static ITERATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_ITERATIONS) };
+}
+
+/// Starts the loop budget of a root module's evaluation.
+pub fn reset_iteration_budget() {
+    ITERATIONS.with(|i| i.set(MAX_ITERATIONS));
+}
+
+/// Takes `n` iterations from the budget; false when it is spent.
+fn iterate(n: usize) -> bool {
+    ITERATIONS.with(|i| match i.get().checked_sub(n) {
+        Some(left) => {
+            i.set(left);
+            true
+        }
+        None => {
+            i.set(0);
+            false
+        }
+    })
 }
 
 impl Modules {
+    /// A module directory as reports show it: the directory of its files as shown.
+    pub fn shown(&self, dir: &Path) -> String {
+        let file = self.by_dir.get(dir).and_then(|m| m.files.first());
+        match file.and_then(|f| Path::new(&f.display).parent()) {
+            Some(parent) if parent.as_os_str().is_empty() => ".".into(),
+            Some(parent) => parent.display().to_string(),
+            None => dir.display().to_string(),
+        }
+    }
+
     /// Where a local module source points, if it is local.
     pub fn local_source(from: &Path, source: &str) -> Option<PathBuf> {
         (source.starts_with("./") || source.starts_with("../")).then(|| normalize(&from.join(source)))
     }
+}
+
+fn absolute(dir: &Path) -> String {
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()).to_string_lossy().into_owned()
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system.
@@ -89,8 +151,14 @@ pub struct Instance<'m> {
     resource_values: RefCell<HashMap<String, Val>>,
     pub children: RefCell<Vec<(String, Rc<Instance<'m>>)>>,
     module_values: RefCell<HashMap<String, Val>>,
-    in_progress: RefCell<HashSet<String>>,
+    /// What is being evaluated, innermost last (`local.x`, `aws_s3_bucket.b`, …): a key
+    /// met again is a reference cycle.
+    in_progress: RefCell<Vec<String>>,
+    /// The directories of the module instances that called this one, the root's first.
+    ancestry: Vec<PathBuf>,
     pub notes: RefCell<Vec<Note>>,
+    /// Faults of the code found by evaluating it: cycles, limits reached.
+    pub faults: RefCell<Vec<InputError>>,
 }
 
 impl<'m> Instance<'m> {
@@ -135,18 +203,133 @@ impl<'m> Instance<'m> {
             children: RefCell::default(),
             module_values: RefCell::default(),
             in_progress: RefCell::default(),
+            ancestry: Vec::new(),
             notes: RefCell::default(),
+            faults: RefCell::default(),
         }
     }
 
-    /// Runs `f` unless `key` is already being evaluated (a reference cycle).
+    /// Evaluates `key` with `f`, unless that would close a reference cycle or nest
+    /// references too deep: both are faults of the code, reported where `key` is declared,
+    /// and leave `key` unknown. A value that grows past [`MAX_VALUE_SIZE`] is unknown too.
     fn guarded(&self, key: &str, f: impl FnOnce() -> Val) -> Val {
-        if !self.in_progress.borrow_mut().insert(key.to_string()) {
-            return Val::unknown(format!("`{key}` depends on itself"));
+        let fault = {
+            let stack = self.in_progress.borrow();
+            match stack.iter().position(|k| k == key) {
+                Some(start) => {
+                    let chain = stack[start..].iter().map(String::as_str).chain([key]).collect::<Vec<_>>();
+                    Some((format!("a reference cycle: {}", chain.join(" → ")), format!("`{key}` depends on itself")))
+                }
+                None if DEPTH.get() >= MAX_REFERENCE_DEPTH => Some((
+                    format!("references nest deeper than {MAX_REFERENCE_DEPTH} levels"),
+                    format!("`{key}` is nested too deep to evaluate"),
+                )),
+                None => None,
+            }
+        };
+        if let Some((message, reason)) = fault {
+            self.fault(self.declared_at(key), message);
+            return Val::unknown(reason);
         }
+        self.in_progress.borrow_mut().push(key.to_string());
+        DEPTH.set(DEPTH.get() + 1);
         let v = f();
-        self.in_progress.borrow_mut().remove(key);
-        v
+        DEPTH.set(DEPTH.get() - 1);
+        self.in_progress.borrow_mut().pop();
+        if v.size_within(MAX_VALUE_SIZE) {
+            v
+        } else {
+            let message = format!("`{key}` grows larger than {} MiB", MAX_VALUE_SIZE >> 20);
+            self.fault(self.declared_at(key), message.clone());
+            Val::unknown(format!("limit reached: {message}"))
+        }
+    }
+
+    /// Where `key` (`var.x`, `local.x`, `aws_s3_bucket.b`, `data.t.n`…) is declared:
+    /// file index and byte offset.
+    fn declared_at(&self, key: &str) -> Option<(usize, usize)> {
+        if let Some(at) = self.module.declarations.get(key) {
+            return Some(*at);
+        }
+        let (items, rest) = match key.strip_prefix("data.") {
+            Some(rest) => (&self.module.data, rest),
+            None => (&self.module.resources, key),
+        };
+        let (kind, name) = rest.split_once('.')?;
+        items.iter().find(|i| i.kind == kind && i.name == name).map(|i| (i.file, i.offset))
+    }
+
+    /// Where an expression being evaluated is: in the file of what is being evaluated, at
+    /// its span — or, inside a template file (which has no place in the module's files), at
+    /// the declaration that renders the template.
+    fn position_of(&self, expr: &impl hcl_edit::Span) -> Option<(usize, usize)> {
+        let stack = self.in_progress.borrow();
+        let (file, declared) = stack.iter().rev().find_map(|k| self.declared_at(k))?;
+        let in_template = stack.last().is_some_and(|k| self.declared_at(k).is_none());
+        Some((file, if in_template { declared } else { expr.span().map_or(declared, |s| s.start) }))
+    }
+
+    /// Records a fault of the code at a file index and byte offset.
+    fn fault(&self, at: Option<(usize, usize)>, message: String) {
+        let error = match at.and_then(|(file, offset)| Some((self.module.files.get(file)?, offset))) {
+            Some((file, offset)) => {
+                let p = file.position(offset);
+                InputError::at(&file.display, p.line, p.column, message)
+            }
+            None => {
+                let file = self
+                    .module
+                    .files
+                    .first()
+                    .map_or_else(|| self.module.dir.display().to_string(), |f| f.display.clone());
+                InputError::file(file, message)
+            }
+        };
+        self.faults.borrow_mut().push(error);
+    }
+
+    /// Records a fault at an expression of the file being evaluated.
+    fn fault_at(&self, expr: &impl hcl_edit::Span, message: String) {
+        self.fault(self.position_of(expr), message);
+    }
+
+    /// How many instances a `count` makes, or why none can be known. Past the limit the
+    /// code is at fault, and the instances are unknown.
+    fn count(&self, count: &Expression, what: &str) -> Result<usize, String> {
+        match self.eval(count, &Env::default()) {
+            Val::Num(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.modules.max_instances as f64 => Ok(n as usize),
+            Val::Num(n) if n >= 0.0 && n.fract() == 0.0 => {
+                let n = if n < 1e15 { encguard_values::format_number(n) } else { format!("{n:e}") };
+                let message =
+                    format!("count of {what} is {n}, over the limit of {} instances", self.modules.max_instances);
+                self.fault_at(count, message.clone());
+                Err(format!("limit reached: {message}"))
+            }
+            Val::Num(n) => Err(format!("count is {}, not a whole number", encguard_values::format_number(n))),
+            other => Err(other.first_unknown().map_or("it is not a number".to_string(), |u| u.reason.clone())),
+        }
+    }
+
+    /// The entries of a `for_each`, or why they cannot be known. Past the limit the code
+    /// is at fault, and the instances are unknown.
+    fn for_each(&self, for_each: &Expression, what: &str) -> Result<Vec<(String, Val)>, String> {
+        let entries: Vec<(String, Val)> = match self.eval(for_each, &Env::default()) {
+            Val::Map(m) => m.into_iter().collect(),
+            Val::List(items) => items.into_iter().map(|v| (v.to_text().unwrap_or_default(), v)).collect(),
+            other => {
+                return Err(other.first_unknown().map_or("it is not a map or set".to_string(), |u| u.reason.clone()))
+            }
+        };
+        if entries.len() > self.modules.max_instances {
+            let message = format!(
+                "for_each of {what} has {} elements, over the limit of {} instances",
+                entries.len(),
+                self.modules.max_instances
+            );
+            self.fault_at(for_each, message.clone());
+            return Err(format!("limit reached: {message}"));
+        }
+        Ok(entries)
     }
 
     fn variable(&self, name: &str) -> Val {
@@ -154,7 +337,9 @@ impl<'m> Instance<'m> {
             return v.clone();
         }
         match self.module.variables.get(name) {
-            Some(Some(default)) => self.eval(default, &Env::default()),
+            // Terraform allows no references in a default; one that has them is evaluated
+            // all the same, guarded against cycles.
+            Some(Some(default)) => self.guarded(&format!("var.{name}"), || self.eval(default, &Env::default())),
             Some(None) => Val::unknown(format!(
                 "variable `var.{name}` has no value (give it one in a .tfvars file or with --var)"
             )),
@@ -181,17 +366,18 @@ impl<'m> Instance<'m> {
         if let Some(v) = self.resources.borrow().get(&key) {
             return v.clone();
         }
-        // A resource that (indirectly) refers to itself has no instances to offer.
-        if self.in_progress.borrow().contains(&key) {
-            return Rc::new(Vec::new());
-        }
-        let list = Rc::new(self.expand(item, &key));
+        let mut list = Vec::new();
+        // A resource that (indirectly) refers to itself is a cycle, and has no instances.
+        self.guarded(&key, || {
+            list = self.expand(item, &key);
+            Val::Null
+        });
+        let list = Rc::new(list);
         self.resources.borrow_mut().insert(key, list.clone());
         list
     }
 
     fn expand(&self, item: &Item, address: &str) -> Vec<ResourceInstance> {
-        self.in_progress.borrow_mut().insert(address.to_string());
         let base = Env::default();
         let region = self.region_of(&item.body);
         let one = |addr: String, env: &Env| {
@@ -204,13 +390,12 @@ impl<'m> Instance<'m> {
             }
             ResourceInstance { address: addr, value, region: region.clone() }
         };
-        let out = if let Some(count) = attribute(&item.body, "count") {
-            match self.eval(count, &base) {
-                Val::Num(n) => (0..n.max(0.0) as usize)
+        if let Some(count) = attribute(&item.body, "count") {
+            match self.count(count, &format!("`{address}`")) {
+                Ok(n) => (0..n)
                     .map(|i| one(format!("{address}[{i}]"), &base.with("count.index", Val::Num(i as f64))))
                     .collect(),
-                other => {
-                    let why = other.first_unknown().map_or("it is not a number".to_string(), |u| u.reason.clone());
+                Err(why) => {
                     self.note(
                         address,
                         &format!("count cannot be known ({why}); one instance is checked with unknown index"),
@@ -222,8 +407,8 @@ impl<'m> Instance<'m> {
                 }
             }
         } else if let Some(for_each) = attribute(&item.body, "for_each") {
-            match self.eval(for_each, &base) {
-                Val::Map(m) => m
+            match self.for_each(for_each, &format!("`{address}`")) {
+                Ok(entries) => entries
                     .into_iter()
                     .map(|(k, v)| {
                         one(
@@ -232,18 +417,7 @@ impl<'m> Instance<'m> {
                         )
                     })
                     .collect(),
-                Val::List(items) => items
-                    .into_iter()
-                    .map(|v| {
-                        let k = v.to_text().unwrap_or_default();
-                        one(
-                            format!("{address}[\"{k}\"]"),
-                            &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
-                        )
-                    })
-                    .collect(),
-                other => {
-                    let why = other.first_unknown().map_or("it is not a map or set".to_string(), |u| u.reason.clone());
+                Err(why) => {
                     self.note(
                         address,
                         &format!("for_each cannot be known ({why}); one instance is checked with unknown keys"),
@@ -257,9 +431,7 @@ impl<'m> Instance<'m> {
             }
         } else {
             vec![one(address.to_string(), &base)]
-        };
-        self.in_progress.borrow_mut().remove(address);
-        out
+        }
     }
 
     /// The handle by which `address` of this instance resolves from any module.
@@ -295,7 +467,8 @@ impl<'m> Instance<'m> {
             return Val::unknown(format!("`{key}` is not declared in this module"));
         };
         if self.in_progress.borrow().contains(&key) {
-            return Val::unknown(format!("`{key}` depends on itself"));
+            // Reports the cycle, and is unknown.
+            return self.guarded(&key, || Val::Null);
         }
         let instances = self.instances(item, data);
         let value = if attribute(&item.body, "count").is_some() {
@@ -356,6 +529,20 @@ impl<'m> Instance<'m> {
             self.note(&format!("module.{name}"), &why);
             return Val::unknown(why);
         };
+        let mut ancestry = self.ancestry.clone();
+        ancestry.push(self.module.dir.clone());
+        if let Some(start) = ancestry.iter().position(|d| *d == child.dir) {
+            let chain: Vec<String> =
+                ancestry[start..].iter().chain([&child.dir]).map(|d| self.modules.shown(d)).collect();
+            let message = format!("module `{name}` calls a module that calls it: {}", chain.join(" → "));
+            self.fault(self.declared_at(&format!("module.{name}")), message.clone());
+            return Val::unknown(message);
+        }
+        if ancestry.len() >= MAX_MODULE_DEPTH {
+            let message = format!("module `{name}` nests module calls deeper than {MAX_MODULE_DEPTH} levels");
+            self.fault(self.declared_at(&format!("module.{name}")), message.clone());
+            return Val::unknown(message);
+        }
         let base = Env::default();
         let make = |suffix: String, env: &Env| -> Val {
             let mut inputs = HashMap::new();
@@ -383,15 +570,18 @@ impl<'m> Instance<'m> {
             }
             let path = format!("{}{}module.{name}{suffix}", self.path, if self.path.is_empty() { "" } else { "." });
             let root = self.scope.split("//").next().unwrap_or_default();
-            let instance = Rc::new(Instance::new(
-                self.modules,
-                child,
-                path.clone(),
-                format!("{root}//{path}"),
-                inputs,
-                region,
-                self.provider_regions.clone(),
-            ));
+            let instance = Rc::new(Instance {
+                ancestry: ancestry.clone(),
+                ..Instance::new(
+                    self.modules,
+                    child,
+                    path.clone(),
+                    format!("{root}//{path}"),
+                    inputs,
+                    region,
+                    self.provider_regions.clone(),
+                )
+            });
             let outputs: BTreeMap<String, Val> = child
                 .outputs
                 .iter()
@@ -402,51 +592,37 @@ impl<'m> Instance<'m> {
             self.children.borrow_mut().push((path, instance));
             Val::Map(outputs)
         };
+        let what = format!("`module.{name}`");
         if let Some(count) = attribute(&call.body, "count") {
-            match self.eval(count, &base) {
-                Val::Num(n) => Val::List(
-                    (0..n.max(0.0) as usize)
-                        .map(|i| make(format!("[{i}]"), &base.with("count.index", Val::Num(i as f64))))
-                        .collect(),
+            match self.count(count, &what) {
+                Ok(n) => Val::List(
+                    (0..n).map(|i| make(format!("[{i}]"), &base.with("count.index", Val::Num(i as f64)))).collect(),
                 ),
-                other => {
-                    self.note(&format!("module.{name}"), "count cannot be known; the module is not instantiated");
-                    other
+                Err(why) => {
+                    self.note(
+                        &format!("module.{name}"),
+                        &format!("count cannot be known ({why}); the module is not instantiated"),
+                    );
+                    Val::unknown(why)
                 }
             }
         } else if let Some(for_each) = attribute(&call.body, "for_each") {
-            match self.eval(for_each, &base) {
-                Val::Map(m) => Val::Map(
-                    m.into_iter()
-                        .map(|(k, v)| {
-                            (
-                                k.clone(),
-                                make(
-                                    format!("[\"{k}\"]"),
-                                    &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
-                                ),
-                            )
-                        })
-                        .collect(),
-                ),
-                Val::List(items) => Val::Map(
-                    items
+            match self.for_each(for_each, &what) {
+                Ok(entries) => Val::Map(
+                    entries
                         .into_iter()
-                        .map(|v| {
-                            let k = v.to_text().unwrap_or_default();
-                            (
-                                k.clone(),
-                                make(
-                                    format!("[\"{k}\"]"),
-                                    &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
-                                ),
-                            )
+                        .map(|(k, v)| {
+                            let env = base.with("each.key", Val::Str(k.clone())).with("each.value", v);
+                            (k.clone(), make(format!("[\"{k}\"]"), &env))
                         })
                         .collect(),
                 ),
-                other => {
-                    self.note(&format!("module.{name}"), "for_each cannot be known; the module is not instantiated");
-                    other
+                Err(why) => {
+                    self.note(
+                        &format!("module.{name}"),
+                        &format!("for_each cannot be known ({why}); the module is not instantiated"),
+                    );
+                    Val::unknown(why)
                 }
             }
         } else {
@@ -561,10 +737,19 @@ impl<'m> Instance<'m> {
                         args.extend(last);
                     }
                 }
-                if name == "templatefile" {
-                    return self.templatefile(args);
+                let args_reached_limit = args.iter().any(|a| functions::limit_reached(a).is_some());
+                let value = if name == "templatefile" {
+                    self.templatefile(args, f.as_ref())
+                } else {
+                    functions::call(name, args, &self.modules.root)
+                };
+                // A limit reached by this call (not by an argument) is a fault of the code here.
+                if let Some(message) = functions::limit_reached(&value) {
+                    if !args_reached_limit {
+                        self.fault_at(f.as_ref(), message.to_string());
+                    }
                 }
-                functions::call(name, args, &self.module.dir)
+                value
             }
             Expression::Conditional(c) => match self.eval(&c.cond_expr, env).truthy() {
                 Ok(true) => self.eval(&c.true_expr, env),
@@ -596,6 +781,12 @@ impl<'m> Instance<'m> {
                     Val::Map(m) => m.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
                     other => return other,
                 };
+                if !iterate(entries.len()) {
+                    let message =
+                        format!("`for` expressions iterate more than {MAX_ITERATIONS} times in this root module");
+                    self.fault_at(f.as_ref(), message.clone());
+                    return Val::unknown(format!("limit reached: {message}"));
+                }
                 let mut list = Vec::new();
                 let mut map: BTreeMap<String, Val> = BTreeMap::new();
                 for (k, v) in entries {
@@ -775,7 +966,7 @@ impl<'m> Instance<'m> {
         }
     }
 
-    fn templatefile(&self, args: Vec<Val>) -> Val {
+    fn templatefile(&self, args: Vec<Val>, call: &hcl_edit::expr::FuncCall) -> Val {
         let mut args = args.into_iter();
         let (Some(path), vars) = (args.next(), args.next().unwrap_or(Val::Map(BTreeMap::new()))) else {
             return err("templatefile() needs a path");
@@ -784,14 +975,23 @@ impl<'m> Instance<'m> {
             Ok(p) => p,
             Err(u) => return u,
         };
-        let text = match std::fs::read_to_string(self.module.dir.join(&path)) {
+        let text = match functions::read(&self.modules.root, &path) {
             Ok(t) => t,
-            Err(e) => return Val::unknown(format!("templatefile(\"{path}\") cannot be read: {e}")),
+            Err(u) => return u,
         };
         let template = match hcl_edit::parser::parse_template(&text) {
             Ok(t) => t,
             Err(e) => return Val::unknown(format!("templatefile(\"{path}\"): {}", e.message())),
         };
+        let shown = Path::new(&path)
+            .strip_prefix(absolute(&self.modules.root))
+            .map_or(path.clone(), |p| p.display().to_string());
+        let key = format!("templatefile(\"{shown}\")");
+        if self.in_progress.borrow().contains(&key) {
+            let message = format!("{key} renders itself");
+            self.fault_at(call, message.clone());
+            return Val::unknown(message);
+        }
         let mut env = Env::default();
         match vars {
             Val::Map(m) => {
@@ -802,7 +1002,10 @@ impl<'m> Instance<'m> {
             u @ Val::Unknown(_) => return u,
             _ => return err("templatefile() variables must be a map"),
         }
-        self.eval_template(template.iter(), &env)
+        self.in_progress.borrow_mut().push(key);
+        let value = self.eval_template(template.iter(), &env);
+        self.in_progress.borrow_mut().pop();
+        value
     }
 
     fn eval_traversal(&self, root: &Expression, ops: &[TraversalOperator], env: &Env) -> Val {
@@ -830,10 +1033,11 @@ impl<'m> Instance<'m> {
                     ),
                     None => return Val::unknown("incomplete reference"),
                 },
+                // Absolute, so that `file("${path.module}/x")` reads the same file whichever
+                // directory the scan runs from.
                 "path" => match name(0).as_deref() {
-                    Some("module") | Some("root") | Some("cwd") => {
-                        (Val::Str(self.module.dir.to_string_lossy().into_owned()), 1)
-                    }
+                    Some("module") => (Val::Str(absolute(&self.module.dir)), 1),
+                    Some("root") | Some("cwd") => (Val::Str(absolute(&self.modules.root)), 1),
                     _ => return Val::unknown("unknown path attribute"),
                 },
                 "terraform" => (Val::Str("default".into()), 1),

@@ -145,9 +145,13 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
                     [s, e, st] => (*s, *e, *st),
                     _ => return Err(err("range() arguments")),
                 };
+                let count = if step == 0.0 { f64::INFINITY } else { ((end - start) / step).ceil() };
+                if !(count <= MAX_RANGE as f64) {
+                    return Err(limit(format!("range() of more than {MAX_RANGE} elements")));
+                }
                 let mut out = Vec::new();
                 let mut x = start;
-                while (step > 0.0 && x < end || step < 0.0 && x > end) && out.len() < 10_000 {
+                while step > 0.0 && x < end || step < 0.0 && x > end {
                     out.push(Val::Num(x));
                     x += step;
                 }
@@ -209,9 +213,45 @@ fn flatten(items: &[Val]) -> Vec<Val> {
         .collect()
 }
 
-fn read(base: &Path, path: &str) -> Result<String, Val> {
+/// The largest file `file()` and `templatefile()` read: policies and templates are
+/// kilobytes; anything larger is not configuration.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// The most elements `range()` makes.
+pub const MAX_RANGE: usize = 1_000_000;
+
+/// How the reason of an unknown begins when a limit was reached: the code is at fault.
+pub const LIMIT: &str = "limit reached: ";
+
+/// The message of a value left unknown because a limit was reached.
+pub fn limit_reached(v: &Val) -> Option<&str> {
+    match v {
+        Val::Unknown(u) => u.reason.strip_prefix(LIMIT),
+        _ => None,
+    }
+}
+
+fn limit(message: String) -> Val {
+    Val::unknown(format!("{LIMIT}{message}"))
+}
+
+/// Reads a file for `file()` or `templatefile()`: relative to `base` (where Terraform runs),
+/// a regular file of at most [`MAX_FILE_BYTES`].
+pub fn read(base: &Path, path: &str) -> Result<String, Val> {
     let full = base.join(path);
-    std::fs::read_to_string(&full).map_err(|e| Val::unknown(format!("file(\"{path}\") cannot be read: {e}")))
+    let meta = std::fs::metadata(&full).map_err(|e| Val::unknown(format!("\"{path}\" cannot be read: {e}")))?;
+    if !meta.is_file() {
+        return Err(limit(format!("\"{path}\" is not a regular file")));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(limit(format!("\"{path}\" is larger than {} MiB", MAX_FILE_BYTES >> 20)));
+    }
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(&full)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| Val::unknown(format!("\"{path}\" cannot be read: {e}")))?;
+    Ok(text)
 }
 
 fn coalesce(args: Vec<Val>) -> Val {

@@ -15,10 +15,9 @@ mod parse;
 mod plan;
 mod suppress;
 
-pub use parse::ParseError;
 pub use plan::{is_plan, scan_plan};
 
-use encguard_model::{Gap, Inventory, Location, Resource};
+use encguard_model::{Gap, InputError, Inventory, Location, Resource};
 use encguard_values::Val;
 use eval::{Instance, Modules};
 use parse::{Module, SourceFile};
@@ -26,19 +25,31 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// Variable values given on the command line.
-#[derive(Clone, Debug, Default)]
+/// Variable values given on the command line, and the bounds of evaluation.
+#[derive(Clone, Debug)]
 pub struct Options {
     /// `--var-file` paths, applied to every root module after its own `.tfvars`.
     pub var_files: Vec<PathBuf>,
     /// `--var name=value`, applied last.
     pub vars: Vec<(String, String)>,
+    /// The most instances `count` or `for_each` may make of one resource or module call;
+    /// past it the instances are unknown and the code is at fault.
+    pub max_instances: usize,
+}
+
+/// The default of [`Options::max_instances`].
+pub const MAX_INSTANCES: usize = 100_000;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { var_files: Vec::new(), vars: Vec::new(), max_instances: MAX_INSTANCES }
+    }
 }
 
 /// What a scan produced: the inventory, and the files that could not be read.
 pub struct Scan {
     pub inventory: Inventory,
-    pub errors: Vec<ParseError>,
+    pub errors: Vec<InputError>,
 }
 
 /// Scans `.tf` files: each directory is a module; directories that no other module calls
@@ -48,18 +59,24 @@ pub struct Scan {
 /// quick read of every file's local `source = "./…"` tells roots from called modules before
 /// anything is parsed, so that peak memory follows the largest root, not the whole tree.
 pub fn scan_files(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(&Path) -> String + Sync)) -> Scan {
+    encguard_values::on_scan_threads(|| scan_on_this_pool(tf_files, options, display))
+}
+
+fn scan_on_this_pool(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(&Path) -> String + Sync)) -> Scan {
     let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for f in tf_files {
-        by_dir.entry(eval::normalize(f.parent().unwrap_or(Path::new(".")))).or_default().push(f.clone());
+        by_dir.entry(module_dir(f)).or_default().push(f.clone());
     }
-    let called: HashSet<PathBuf> = tf_files.par_iter().flat_map_iter(|f| local_sources(f)).collect();
-    let roots: Vec<(&PathBuf, &Vec<PathBuf>)> = by_dir.iter().filter(|(d, _)| !called.contains(*d)).collect();
-    let parts: Vec<(Inventory, Vec<ParseError>)> = roots
+    let calls: Vec<(PathBuf, Vec<PathBuf>)> = tf_files.par_iter().map(|f| (module_dir(f), local_sources(f))).collect();
+    let roots = roots(&by_dir, &calls);
+    let parts: Vec<(Inventory, Vec<InputError>)> = roots
         .par_iter()
-        .map(|(root, files)| {
+        .map(|root| {
             let mut errors = Vec::new();
-            let modules = load_closure(root, files, &mut errors, display);
-            (scan_root(&modules, root, options, display), errors)
+            let modules = load_closure(root, &by_dir[root], options, &mut errors, display);
+            let (inventory, faults) = scan_root(&modules, root, options, display);
+            errors.extend(faults);
+            (inventory, errors)
         })
         .collect();
     let mut inventory = Inventory::new(Vec::new());
@@ -69,9 +86,46 @@ pub fn scan_files(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(&Pa
         errors.extend(errs);
     }
     // A module several roots call is read once per root: report its errors once.
-    errors.sort_by(|a, b| (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message)));
+    errors.sort();
     errors.dedup();
     Scan { inventory, errors }
+}
+
+fn module_dir(file: &Path) -> PathBuf {
+    eval::normalize(file.parent().unwrap_or(Path::new(".")))
+}
+
+/// The root modules: directories that no other directory calls. A directory that calls
+/// itself is still a root; directories that call each other in a ring with no root above
+/// them are scanned from the first of them, so that their cycle is reported, not skipped.
+fn roots(by_dir: &BTreeMap<PathBuf, Vec<PathBuf>>, calls: &[(PathBuf, Vec<PathBuf>)]) -> Vec<PathBuf> {
+    let mut callees: HashMap<&Path, BTreeSet<&Path>> = HashMap::new();
+    for (caller, called) in calls {
+        let called = called.iter().filter(|c| *c != caller && by_dir.contains_key(*c)).map(PathBuf::as_path);
+        callees.entry(caller.as_path()).or_default().extend(called);
+    }
+    let called: HashSet<&Path> = callees.values().flatten().copied().collect();
+    let mut roots: Vec<PathBuf> = by_dir.keys().filter(|d| !called.contains(d.as_path())).cloned().collect();
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let reach = |from: &Path, reached: &mut HashSet<PathBuf>| {
+        let mut pending = vec![from];
+        while let Some(d) = pending.pop() {
+            if reached.insert(d.to_path_buf()) {
+                pending.extend(callees.get(d).into_iter().flatten());
+            }
+        }
+    };
+    for r in &roots {
+        reach(r, &mut reached);
+    }
+    for d in by_dir.keys() {
+        if !reached.contains(d) {
+            roots.push(d.clone());
+            reach(d, &mut reached);
+        }
+    }
+    roots.sort();
+    roots
 }
 
 /// The directories a file calls as local modules (`source = "./…"` or `"../…"`), read
@@ -94,7 +148,8 @@ fn local_sources(file: &Path) -> Vec<PathBuf> {
 fn load_closure(
     root: &Path,
     files: &[PathBuf],
-    errors: &mut Vec<ParseError>,
+    options: &Options,
+    errors: &mut Vec<InputError>,
     display: &(dyn Fn(&Path) -> String + Sync),
 ) -> Modules {
     let mut modules: HashMap<PathBuf, Module> = HashMap::new();
@@ -117,7 +172,7 @@ fn load_closure(
         }
         load(files, &mut modules, errors, display);
     }
-    Modules { by_dir: modules }
+    Modules { by_dir: modules, root: root.to_path_buf(), max_instances: options.max_instances }
 }
 
 fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
@@ -131,27 +186,23 @@ fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
 fn load(
     files: Vec<PathBuf>,
     modules: &mut HashMap<PathBuf, Module>,
-    errors: &mut Vec<ParseError>,
+    errors: &mut Vec<InputError>,
     display: &(dyn Fn(&Path) -> String + Sync),
 ) {
     let parsed: Vec<_> = files
         .par_iter()
         .map(|path| {
             let shown = display(path);
-            let text = std::fs::read_to_string(path).map_err(|e| ParseError {
-                file: shown.clone(),
-                line: 1,
-                column: 1,
-                message: format!("cannot read: {e}"),
-            })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| InputError::file(shown.clone(), format!("cannot read: {e}")))?;
             let (file, body) = if shown.ends_with(".tf.json") {
                 let (native, lines) = parse::json_to_hcl(&shown, &text)?;
-                let body = parse::parse_file(&shown, &native)?;
+                let (body, native) = parse::parse_file(&shown, native)?;
                 let mut file = SourceFile::new(shown, native);
                 file.json_lines = Some(lines);
                 (file, body)
             } else {
-                let body = parse::parse_file(&shown, &text)?;
+                let (body, text) = parse::parse_file(&shown, text)?;
                 (SourceFile::new(shown, text), body)
             };
             Ok((eval::normalize(path.parent().unwrap_or(Path::new("."))), file, body))
@@ -168,7 +219,14 @@ fn load(
 }
 
 /// Variable values for a root module: `terraform.tfvars`, `*.auto.tfvars`, then options.
-fn root_variables(modules: &Modules, module: &Module, options: &Options) -> HashMap<String, Val> {
+/// A file that cannot be read or parsed is an error naming it; the others still apply.
+fn root_variables(
+    modules: &Modules,
+    module: &Module,
+    options: &Options,
+    display: &(dyn Fn(&Path) -> String + Sync),
+    errors: &mut Vec<InputError>,
+) -> HashMap<String, Val> {
     let mut files: Vec<PathBuf> = vec![module.dir.join("terraform.tfvars"), module.dir.join("terraform.tfvars.json")];
     let mut auto: Vec<PathBuf> = std::fs::read_dir(&module.dir)
         .into_iter()
@@ -186,19 +244,39 @@ fn root_variables(modules: &Modules, module: &Module, options: &Options) -> Hash
     files.extend(options.var_files.iter().cloned());
     let literal = Instance::root(modules, module, "", HashMap::new());
     let mut vars = HashMap::new();
-    for file in files.iter().filter(|f| f.is_file()) {
-        let Ok(text) = std::fs::read_to_string(file) else {
+    let given = options.var_files.len();
+    for (i, file) in files.iter().enumerate() {
+        // Files of the module are read when present; files given with --var-file must be.
+        if i < files.len() - given && !file.exists() {
             continue;
+        }
+        let shown = display(file);
+        let text = match functions::read(Path::new(""), &file.to_string_lossy()) {
+            Ok(text) => text,
+            Err(why) => {
+                let why = why.first_unknown().map_or(String::new(), |u| u.reason.clone());
+                errors.push(InputError::file(shown, format!("variable file cannot be read: {why}")));
+                continue;
+            }
         };
         if file.extension().is_some_and(|e| e == "json") {
-            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) {
-                vars.extend(map.iter().map(|(k, v)| (k.clone(), Val::from_json(v))));
-            }
-        } else if let Ok(body) = hcl_edit::parser::parse_body(&text) {
-            for s in body.iter() {
-                if let hcl_edit::structure::Structure::Attribute(a) = s {
-                    vars.insert(a.key.as_str().to_string(), literal.eval(&a.value, &eval::Env::default()));
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(serde_json::Value::Object(map)) => {
+                    vars.extend(map.iter().map(|(k, v)| (k.clone(), Val::from_json(v))))
                 }
+                Ok(_) => errors.push(InputError::at(shown, 1, 1, "a variable file holds an object of names to values")),
+                Err(e) => errors.push(InputError::at(shown, e.line() as u32, e.column() as u32, e.to_string())),
+            }
+        } else {
+            match parse::parse_file(&shown, text) {
+                Ok((body, _)) => {
+                    for s in body.iter() {
+                        if let hcl_edit::structure::Structure::Attribute(a) = s {
+                            vars.insert(a.key.as_str().to_string(), literal.eval(&a.value, &eval::Env::default()));
+                        }
+                    }
+                }
+                Err(e) => errors.push(e),
             }
         }
     }
@@ -219,25 +297,29 @@ fn root_variables(modules: &Modules, module: &Module, options: &Options) -> Hash
     vars
 }
 
+/// A root module's resources, and the faults found evaluating it.
 fn scan_root(
     modules: &Modules,
     root: &Path,
     options: &Options,
     display: &(dyn Fn(&Path) -> String + Sync),
-) -> Inventory {
+) -> (Inventory, Vec<InputError>) {
     let module = &modules.by_dir[root];
     let root_name = display(root);
-    let instance = Instance::root(modules, module, &root_name, root_variables(modules, module, options));
+    let mut faults = Vec::new();
+    eval::reset_iteration_budget();
+    let variables = root_variables(modules, module, options, display, &mut faults);
+    let instance = Instance::root(modules, module, &root_name, variables);
     let mut resources = Vec::new();
     let mut gaps = Vec::new();
-    emit(&instance, &root_name, &mut resources, &mut gaps);
+    emit(&instance, &root_name, &mut resources, &mut gaps, &mut faults);
     let mut inventory = Inventory::new(resources);
     inventory.gaps = gaps;
-    inventory
+    (inventory, faults)
 }
 
 /// Adds every resource of an instance, then of the module instances it calls.
-fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec<Gap>) {
+fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec<Gap>, faults: &mut Vec<InputError>) {
     let first = out.len();
     emit_resources(instance, out);
     classic_policies::attach(instance, &mut out[first..]);
@@ -247,8 +329,9 @@ fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec
     for note in instance.notes.borrow().iter() {
         gaps.push(Gap { scope: root.to_string(), what: note.what.clone(), error: note.error.clone() });
     }
+    faults.append(&mut instance.faults.borrow_mut());
     for (_, child) in instance.children.borrow().iter() {
-        emit(child, root, out, gaps);
+        emit(child, root, out, gaps, faults);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Files into modules: a module is a directory of `.tf` files. Parsing keeps byte spans so
 //! that every resource and attribute can be located by line and column.
 
-use encguard_model::Position;
+use encguard_model::{InputError, Position};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use hcl_edit::Span;
@@ -59,31 +59,112 @@ pub struct Module {
     pub data: Vec<Item>,
     pub module_calls: Vec<Item>,
     pub providers: Vec<Item>,
+    /// Where each variable, local, output and module call is declared (file index, byte
+    /// offset), by its address (`var.x`, `local.x`, `output.x`, `module.x`).
+    pub declarations: HashMap<String, (usize, usize)>,
 }
 
-/// A syntax error or unreadable file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParseError {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-}
+/// How deeply brackets and blocks may nest in a file. Real modules stay within a few dozen
+/// levels; deeper text is refused before the (recursive) parser reads it.
+pub const MAX_NESTING: usize = 256;
 
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+/// Parses one file's text into its top-level body. Returns the text parsed, which differs
+/// from `text` only where an object repeats a key (see [`unrepeat_object_key`]).
+pub fn parse_file(display: &str, text: String) -> Result<(Body, String), InputError> {
+    if let Some((offset, depth)) = too_deep(&text) {
+        let at = SourceFile::new(String::new(), text).position(offset);
+        return Err(InputError::at(display, at.line, at.column, format!("brackets nest deeper than {depth} levels")));
     }
+    let mut text = text;
+    // Each repeated key is rewritten once; a file cannot repeat more keys than it has bytes.
+    for _ in 0..=text.len() {
+        match hcl_edit::parser::parse_body(&text) {
+            Ok(body) => return Ok((body, text)),
+            Err(e) if e.message().contains("redefined object key") => {
+                let (line, column) = (e.location().line(), e.location().column());
+                match unrepeat_object_key(&text, line, column) {
+                    Some(rewritten) => text = rewritten,
+                    None => return Err(InputError::at(display, line as u32, column as u32, e.message())),
+                }
+            }
+            Err(e) => {
+                return Err(InputError::at(
+                    display,
+                    e.location().line() as u32,
+                    e.location().column() as u32,
+                    e.message(),
+                ))
+            }
+        }
+    }
+    unreachable!("each rewrite removes one repeated key")
 }
 
-/// Parses one file's text into its top-level body.
-pub fn parse_file(display: &str, text: &str) -> Result<Body, ParseError> {
-    hcl_edit::parser::parse_body(text).map_err(|e| ParseError {
-        file: display.to_string(),
-        line: e.location().line(),
-        column: e.location().column(),
-        message: e.message().to_string(),
-    })
+/// Where a text first nests brackets or blocks deeper than [`MAX_NESTING`], if it does.
+/// Comments are skipped; strings are not, so a string full of unbalanced brackets may be
+/// refused — no real module holds one.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => i = memchr_newline(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i = memchr_newline(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 1);
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some((i, MAX_NESTING));
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| from + p)
+}
+
+/// HCL lets an object constructor repeat a key, the last value winning (`{ port = 80, port
+/// = 443 }` is `{ port = 443 }`); the parser refuses it. The repeated key at `line`:`column`
+/// is rewritten as a key the parser tells apart but evaluation reads as the same name —
+/// `port` as `"port"`, `"port"` as `("port")` — so its value still comes last and wins.
+fn unrepeat_object_key(text: &str, line: usize, column: usize) -> Option<String> {
+    let start = text.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum::<usize>();
+    let start = start + text[start..].chars().take(column.checked_sub(1)?).map(char::len_utf8).sum::<usize>();
+    let rest = &text[start..];
+    let key_len = match rest.chars().next()? {
+        '"' => {
+            let mut escaped = false;
+            1 + rest[1..].find(|c| {
+                let end = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                end
+            })? + 1
+        }
+        '(' => {
+            let mut depth = 0usize;
+            rest.find(|c| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })? + 1
+        }
+        c if c.is_alphabetic() || c == '_' => rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))?,
+        _ => return None,
+    };
+    let key = &rest[..key_len];
+    let quoted = if key.starts_with(['"', '(']) { format!("({key})") } else { format!("\"{key}\"") };
+    Some(format!("{}{quoted}{}", &text[..start], &rest[key_len..]))
 }
 
 fn label(l: &BlockLabel) -> String {
@@ -113,20 +194,27 @@ impl Module {
         match (block.ident.as_str(), labels.as_slice()) {
             ("resource", [t, n]) => self.resources.push(item(t.clone(), n.clone(), block.body)),
             ("data", [t, n]) => self.data.push(item(t.clone(), n.clone(), block.body)),
-            ("module", [n]) => self.module_calls.push(item(n.clone(), String::new(), block.body)),
+            ("module", [n]) => {
+                self.declarations.insert(format!("module.{n}"), (file, offset));
+                self.module_calls.push(item(n.clone(), String::new(), block.body))
+            }
             ("provider", [n]) => self.providers.push(item(n.clone(), String::new(), block.body)),
             ("variable", [n]) => {
                 let default = attribute(&block.body, "default").cloned();
+                self.declarations.insert(format!("var.{n}"), (file, offset));
                 self.variables.insert(n.clone(), default);
             }
             ("output", [n]) => {
                 if let Some(value) = attribute(&block.body, "value") {
+                    self.declarations.insert(format!("output.{n}"), (file, offset));
                     self.outputs.insert(n.clone(), value.clone());
                 }
             }
             ("locals", []) => {
                 for structure in block.body {
                     if let Structure::Attribute(a) = structure {
+                        let at = a.span().map_or(offset, |s| s.start);
+                        self.declarations.insert(format!("local.{}", a.key.as_str()), (file, at));
                         self.locals.insert(a.key.as_str().to_string(), a.value);
                     }
                 }
@@ -184,22 +272,13 @@ pub fn is_tf(path: &Path) -> bool {
 /// are templates in both, and a nested block written as an object or a list of objects
 /// evaluates to what the block would. Returns the text and, for each resource, the line
 /// of its name in the JSON (positions within it are not kept).
-pub fn json_to_hcl(display: &str, text: &str) -> Result<(String, ResourceLines), ParseError> {
-    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| ParseError {
-        file: display.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+pub fn json_to_hcl(display: &str, text: &str) -> Result<(String, ResourceLines), InputError> {
+    let json: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| InputError::at(display, e.line() as u32, e.column() as u32, e.to_string()))?;
     let mut out = String::new();
     let mut lines = HashMap::new();
     let Some(top) = json.as_object() else {
-        return Err(ParseError {
-            file: display.to_string(),
-            line: 1,
-            column: 1,
-            message: "expected an object of block types".into(),
-        });
+        return Err(InputError::at(display, 1, 1, "expected an object of block types"));
     };
     let labelled = |out: &mut String, kind: &str, labels: &[&str], body: &serde_json::Value| {
         for b in body.as_array().map_or_else(|| vec![body], |l| l.iter().collect()) {

@@ -4,7 +4,7 @@
 
 use crate::mapping;
 use crate::parse::SourceFile;
-use encguard_model::{Inventory, Location, Resource, Spec};
+use encguard_model::{InputError, Inventory, Location, Resource, Spec};
 use encguard_values::Attrs;
 use encguard_values::{Unknown, Val};
 use serde_json::Value as Json;
@@ -16,9 +16,41 @@ pub fn is_plan(head: &str) -> bool {
 }
 
 /// Reads a plan into an inventory. `display` is the file as reports show it.
-pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, String> {
-    let plan: Json = serde_json::from_str(text)
-        .map_err(|e| format!("line {}, column {}: not valid plan JSON: {e}", e.line(), e.column()))?;
+pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
+    let plan: Json = serde_json::from_str(text).map_err(|e| {
+        InputError::at(display, e.line() as u32, e.column() as u32, format!("not valid plan JSON: {e}"))
+    })?;
+    // A plan of another shape would otherwise read as a plan that changes nothing.
+    for (pointer, expected) in [
+        ("/resource_changes", "a list of resource changes"),
+        ("/configuration", "an object"),
+        ("/planned_values", "an object"),
+        ("/values", "an object"),
+    ] {
+        match plan.pointer(pointer) {
+            None | Some(Json::Null) => {}
+            Some(Json::Array(_)) if pointer == "/resource_changes" => {}
+            Some(Json::Object(_)) if pointer != "/resource_changes" => {}
+            Some(other) => {
+                let what = match other {
+                    Json::Bool(_) => "a boolean",
+                    Json::Number(_) => "a number",
+                    Json::String(_) => "a string",
+                    Json::Array(_) => "a list",
+                    _ => "an object",
+                };
+                let key = &pointer[1..];
+                let at = SourceFile::new(String::new(), text.to_string())
+                    .position(text.find(&format!("\"{key}\"")).unwrap_or(0));
+                return Err(InputError::at(
+                    display,
+                    at.line,
+                    at.column,
+                    format!("`{key}` of a plan must be {expected}, not {what}"),
+                ));
+            }
+        }
+    }
     let mut config = HashMap::new();
     if let Some(root) = plan.pointer("/configuration/root_module") {
         index_configuration(root, "", &mut config);

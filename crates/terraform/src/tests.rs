@@ -1,4 +1,4 @@
-use crate::scan_text;
+use crate::{scan_text, Scan};
 use encguard_model::*;
 
 fn find<'a>(inv: &'a Inventory, name: &str) -> &'a Resource {
@@ -310,7 +310,7 @@ fn syntax_errors_name_the_place_and_other_files_are_still_read() {
     ]);
     assert_eq!(scan.errors.len(), 1);
     let e = &scan.errors[0];
-    assert_eq!((e.file.as_str(), e.line, e.column), ("b/broken.tf", 2, 12), "{e}");
+    assert_eq!(e.to_string().split(": ").next(), Some("b/broken.tf:2:12"), "{e}");
     assert!(e.message.contains("expected"), "{e}");
     find(&scan.inventory, "aws_s3_bucket.ok");
 }
@@ -434,4 +434,122 @@ resource "aws_load_balancer_listener_policy" "web_443" {
     assert_eq!(elb.ssl_policies.len(), 1);
     assert_eq!(elb.ssl_policies[0].reference_policy, known("ELBSecurityPolicy-TLS-1-2-2017-01".into()));
     assert_eq!(elb.listeners.unwrap().known().unwrap()[0].policy_names, known(vec!["tls12".to_string()]));
+}
+
+fn errors(scan: &Scan) -> Vec<String> {
+    scan.errors.iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn reference_cycles_are_errors_naming_the_cycle() {
+    let scan = scan_text(&[(
+        "m/main.tf",
+        "variable \"a\" {\n  default = var.b\n}\nvariable \"b\" {\n  default = var.a\n}\nlocals {\n  x = local.y\n  y = local.x\n}\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.a\n  description = local.x\n}\n",
+    )]);
+    assert_eq!(
+        errors(&scan),
+        [
+            "m/main.tf:1:1: a reference cycle: var.a → var.b → var.a",
+            "m/main.tf:8:3: a reference cycle: local.x → local.y → local.x"
+        ]
+    );
+    let Spec::KmsKey(k) = &find(&scan.inventory, "aws_kms_key.k").spec else { panic!() };
+    assert!(matches!(k.rotation_enabled, Some(Value::Unknown { .. })), "{:?}", k.rotation_enabled);
+}
+
+#[test]
+fn a_resource_that_refers_to_itself_is_a_cycle() {
+    let scan =
+        scan_text(&[("m/main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = aws_s3_bucket.b.tags.name\n}\n")]);
+    assert_eq!(errors(&scan), ["m/main.tf:1:1: a reference cycle: aws_s3_bucket.b → aws_s3_bucket.b"]);
+}
+
+#[test]
+fn instance_counts_past_the_limit_are_unknown_and_errors() {
+    for count in ["1e300", "10000000", "-1", "1.5"] {
+        let scan = scan_text(&[(
+            "m/main.tf",
+            &format!("resource \"aws_kms_key\" \"k\" {{\n  count = {count}\n  enable_key_rotation = true\n}}\n"),
+        )]);
+        let names: Vec<&str> = scan.inventory.resources.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["aws_kms_key.k[?]"], "count = {count}");
+        if count.starts_with("1e") || count.starts_with("10") {
+            assert!(
+                scan.errors.len() == 1
+                    && scan.errors[0].to_string().starts_with("m/main.tf:2:11: count of `aws_kms_key.k` is"),
+                "{:?}",
+                errors(&scan)
+            );
+        }
+    }
+    let scan = scan_text(&[(
+        "m/main.tf",
+        "resource \"aws_kms_key\" \"k\" {\n  for_each = toset([for i in range(10000000) : tostring(i)])\n}\n",
+    )]);
+    assert_eq!(errors(&scan), ["m/main.tf:2:30: range() of more than 1000000 elements"]);
+    let scan = scan_text(&[(
+        "m/main.tf",
+        "locals {\n  n = [for a in range(1000) : [for b in range(1000) : [for c in range(1000) : c]]]\n}\nresource \"aws_kms_key\" \"k\" {\n  description = length(local.n)\n}\n",
+    )]);
+    assert!(errors(&scan).iter().any(|e| e.contains("iterate more than")), "{:?}", errors(&scan));
+}
+
+#[test]
+fn values_that_double_through_locals_are_bounded() {
+    let mut text = String::from("locals {\n  l0 = \"xxxxxxxxxxxxxxxx\"\n");
+    for i in 1..40 {
+        text.push_str(&format!("  l{i} = \"${{local.l{}}}${{local.l{}}}\"\n", i - 1, i - 1));
+    }
+    text.push_str("}\nresource \"aws_kms_key\" \"k\" {\n  description = local.l39\n}\n");
+    let scan = scan_text(&[("m/main.tf", &text)]);
+    assert!(errors(&scan).iter().any(|e| e.contains("grows larger than")), "{:?}", errors(&scan));
+}
+
+#[test]
+fn modules_that_call_themselves_are_errors_and_their_resources_still_read() {
+    let scan = scan_text(&[
+        ("root/main.tf", "module \"self\" {\n  source = \"./\"\n}\nresource \"aws_kms_key\" \"k\" {}\n"),
+        ("a/main.tf", "module \"b\" {\n  source = \"../b\"\n}\nresource \"aws_kms_key\" \"a\" {}\n"),
+        ("b/main.tf", "module \"a\" {\n  source = \"../a\"\n}\nresource \"aws_kms_key\" \"b\" {}\n"),
+    ]);
+    let mut names: Vec<&str> = scan.inventory.resources.iter().map(|r| r.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["aws_kms_key.a", "aws_kms_key.k", "module.b.aws_kms_key.b"]);
+    assert_eq!(
+        errors(&scan),
+        [
+            "b/main.tf:1:1: module `a` calls a module that calls it: a → b → a",
+            "root/main.tf:1:1: module `self` calls a module that calls it: root → root"
+        ]
+    );
+}
+
+#[test]
+fn files_read_by_functions_are_regular_and_bounded() {
+    let scan = scan_text(&[("m/main.tf", "resource \"aws_kms_key\" \"k\" {\n  policy = file(\"/dev/zero\")\n}\n")]);
+    assert_eq!(errors(&scan), ["m/main.tf:2:12: \"/dev/zero\" is not a regular file"]);
+    let scan = scan_text(&[
+        ("m/main.tf", "resource \"aws_kms_key\" \"k\" {\n  policy = templatefile(\"${path.module}/p.tpl\", {})\n}\n"),
+        ("m/p.tpl", "${templatefile(\"p.tpl\", {})}"),
+    ]);
+    assert_eq!(errors(&scan).len(), 1, "{:?}", errors(&scan));
+    assert!(errors(&scan)[0].contains("renders itself"), "{:?}", errors(&scan));
+}
+
+#[test]
+fn nesting_is_bounded_before_parsing() {
+    let text = format!("locals {{\n  x = {}{}\n}}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let scan = scan_text(&[("m/main.tf", &text)]);
+    assert_eq!(errors(&scan), ["m/main.tf:2:262: brackets nest deeper than 256 levels"]);
+}
+
+#[test]
+fn objects_may_repeat_a_key_and_the_last_value_wins() {
+    let scan = scan_text(&[(
+        "m/main.tf",
+        "locals {\n  o = { rotate = false, \"rotate\" = false, rotate = true }\n}\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = local.o.rotate\n}\n",
+    )]);
+    assert!(scan.errors.is_empty(), "{:?}", errors(&scan));
+    let Spec::KmsKey(k) = &find(&scan.inventory, "aws_kms_key.k").spec else { panic!() };
+    assert_eq!(k.rotation_enabled, Some(Value::Known(true)));
 }

@@ -36,6 +36,33 @@ pub const ADDRESS_KEY: &str = "\u{0}address";
 pub const HANDLE_KEY: &str = "\u{0}handle";
 
 impl Val {
+    /// Whether the value's size — one unit per value, plus the bytes of its strings and
+    /// keys — stays within `budget`. Stops counting as soon as it does not, and walks
+    /// without recursion.
+    pub fn size_within(&self, budget: usize) -> bool {
+        let mut left = budget;
+        let mut pending = vec![self];
+        while let Some(v) = pending.pop() {
+            let cost = 1 + match v {
+                Val::Str(s) => s.len(),
+                Val::List(items) => {
+                    pending.extend(items);
+                    0
+                }
+                Val::Map(m) => {
+                    pending.extend(m.values());
+                    m.keys().map(String::len).sum()
+                }
+                _ => 0,
+            };
+            match left.checked_sub(cost) {
+                Some(l) => left = l,
+                None => return false,
+            }
+        }
+        true
+    }
+
     pub fn unknown(reason: impl Into<String>) -> Val {
         Val::Unknown(Box::new(Unknown { reason: reason.into(), refers_to: None, partial: None }))
     }

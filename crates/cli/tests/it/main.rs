@@ -1,6 +1,7 @@
 //! End-to-end tests of the `encguard` binary: exit codes, reports, policy files, and the
 //! live collector against moto.
 
+mod hostile;
 #[cfg(feature = "aws")]
 mod live;
 mod sources;
@@ -93,7 +94,7 @@ fn json_report_of_the_examples() {
     let o = encguard(&["scan", "examples/inventory.json", "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert!(report["summary"]["fail"].as_u64().unwrap() > 0);
     insta::assert_snapshot!("scan_examples_json", stdout(&o));
 }
@@ -135,7 +136,7 @@ fn bad_input_is_an_error_that_loses_nothing() {
     let o = encguard_in(&dir, &["scan", "."]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("broken.json: line 3, column"), "{err}");
+    assert!(err.contains("broken.json:3:"), "{err}");
     assert!(!err.contains("unrelated.json"), "{err}");
     // The good file was still scanned.
     assert!(stdout(&o).contains("aws_s3_bucket.logs"), "{}", stdout(&o));

@@ -1,0 +1,7 @@
+module "again" {
+  source = "../child"
+}
+
+resource "aws_kms_key" "k" {
+  enable_key_rotation = false
+}

@@ -1,0 +1,7 @@
+module "b" {
+  source = "../b"
+}
+
+resource "aws_kms_key" "a" {
+  enable_key_rotation = false
+}

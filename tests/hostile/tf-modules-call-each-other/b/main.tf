@@ -1,0 +1,7 @@
+module "a" {
+  source = "../a"
+}
+
+resource "aws_kms_key" "b" {
+  enable_key_rotation = false
+}

@@ -1,0 +1,7 @@
+module "self" {
+  source = "./"
+}
+
+resource "aws_kms_key" "k" {
+  enable_key_rotation = false
+}

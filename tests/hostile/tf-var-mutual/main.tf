@@ -1,0 +1,11 @@
+variable "a" {
+  default = var.b
+}
+
+variable "b" {
+  default = var.a
+}
+
+resource "aws_kms_key" "k" {
+  enable_key_rotation = var.a
+}
