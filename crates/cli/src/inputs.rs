@@ -1,8 +1,8 @@
 //! Finding and reading the inputs of a scan. Each source turns its files into an inventory;
 //! a file that cannot be read is an error that names it, and every other file is still read.
 
-use encguard_model::{Gap, InputError, Inventory};
-use std::collections::BTreeMap;
+use encguard_model::{Gap, InputError, Inventory, Location};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// What the inputs of a scan hold.
@@ -87,6 +87,50 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Loaded {
 }
 
 const NOT_AN_INPUT: &str = "neither a Terraform plan, an inventory nor a CloudFormation template";
+
+/// Sets the place of each resource read from a file: the file relative to the root of the
+/// repository holding it (the nearest directory above it with `.git`), else relative to
+/// the scanned path it was found under — and, for a Terraform module, the root module it
+/// was read through, so that a module several roots call has one finding per root.
+pub fn set_places(inventory: &mut Inventory, scanned: &[PathBuf]) {
+    let scanned: Vec<PathBuf> = scanned.iter().map(|p| lexical_absolute(p)).collect();
+    let mut repositories: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut stable = |shown: &str| -> String {
+        let path = lexical_absolute(Path::new(shown));
+        let dir = path.parent().unwrap_or(&path).to_path_buf();
+        let repository = repositories
+            .entry(dir.clone())
+            .or_insert_with(|| dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf));
+        let base = repository.clone().or_else(|| scanned.iter().find(|s| path.starts_with(s)).cloned());
+        let relative = base.as_deref().and_then(|b| path.strip_prefix(b).ok()).unwrap_or(&path);
+        relative.to_string_lossy().replace('\\', "/")
+    };
+    for r in &mut inventory.resources {
+        let Location::File { file, .. } = &r.location else { continue };
+        let mut place = stable(file);
+        if let Some((root, _)) = r.scope.split_once("//") {
+            place = format!("{place} (root module {})", stable(if root.is_empty() { "." } else { root }));
+        }
+        r.place = Some(place);
+    }
+}
+
+/// An absolute path with `.` and `..` resolved lexically: links are not followed, so that
+/// a file read through a link keeps its own place.
+fn lexical_absolute(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
 
 /// How reports show a path: relative to the working directory when inside it.
 pub fn display(path: &Path) -> String {
@@ -201,9 +245,9 @@ fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<I
 /// Reads a JSON or YAML document as whichever input it is: a Terraform plan, an
 /// inventory, or a CloudFormation template (set aside, to be scanned together).
 fn read_document(path: &Path, explicit: bool, loaded: &mut Loaded, templates: &mut Vec<(PathBuf, String, String)>) {
-    let text = match std::fs::read_to_string(path) {
+    let text = match encguard_values::read_source(path) {
         Ok(t) => t,
-        Err(e) => return loaded.errors.push(InputError::file(display(path), format!("cannot read: {e}"))),
+        Err(e) => return loaded.errors.push(InputError::file(display(path), e)),
     };
     let head = &text[..text.floor_char_boundary(4096)];
     let is_json = path.extension().is_some_and(|e| e == "json");

@@ -275,6 +275,7 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
         (paths, _) => paths.to_vec(),
     };
     let mut loaded = inputs::load(&paths, &options);
+    inputs::set_places(&mut loaded.inventory, &paths);
     if args.live.aws {
         loaded.inventory.extend(live_inventory(&args.live)?);
     }
@@ -333,8 +334,9 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     })
 }
 
-/// The baseline format: the fingerprints of accepted findings, with what they were.
-const BASELINE_VERSION: u64 = 1;
+/// The baseline format: the fingerprints of accepted findings, with what they were. It
+/// follows the fingerprint's version: a baseline of other fingerprints is refused.
+const BASELINE_VERSION: u64 = encguard_rules::FINGERPRINT_VERSION as u64;
 
 fn baseline(args: ScanArgs) -> Result<u8, String> {
     let path = args.output.clone().ok_or("baseline needs --output FILE")?;
@@ -362,8 +364,17 @@ fn read_baseline(path: &Path) -> Result<(std::collections::HashSet<String>, Stri
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let doc: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
-    if doc["encguard_baseline"].as_u64() != Some(BASELINE_VERSION) {
-        return Err(format!("{}: not an encguard baseline (version {BASELINE_VERSION})", path.display()));
+    match doc["encguard_baseline"].as_u64() {
+        Some(BASELINE_VERSION) => {}
+        Some(older) if older < BASELINE_VERSION => {
+            return Err(format!(
+                "{}: a baseline of version {older}, whose fingerprints this encguard no longer makes \
+                 (they now hold the path from the repository root and the root module); \
+                 record it again with `encguard baseline`",
+                path.display()
+            ))
+        }
+        _ => return Err(format!("{}: not an encguard baseline (version {BASELINE_VERSION})", path.display())),
     }
     let accepted = doc["findings"]
         .as_array()

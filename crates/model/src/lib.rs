@@ -111,6 +111,11 @@ pub struct Resource {
     /// Suppressions written next to the resource in its source (`# encguard:ignore RULE reason`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<InlineSuppression>,
+    /// The resource's place independent of where a scan runs from: its file relative to the
+    /// repository root (else to the scanned path), and the root module it was read through.
+    /// Fingerprints use it, so that a baseline matches from any directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     #[serde(flatten)]
     pub spec: Spec,
 }
@@ -134,6 +139,7 @@ impl Resource {
             tags: BTreeMap::new(),
             attributes: BTreeMap::new(),
             suppressions: Vec::new(),
+            place: None,
             spec,
         }
     }

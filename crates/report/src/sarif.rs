@@ -128,7 +128,7 @@ fn result(f: &Finding) -> Value {
         "level": if f.status == Status::Fail { level(f.severity) } else { "none" },
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"encguardFindingHash/v1": f.fingerprint},
+        "partialFingerprints": {"encguardFindingHash/v2": f.fingerprint},
         "properties": {"severity": f.severity, "section": f.section.title(), "evidence": f.evidence, "remediation": f.remediation},
     });
     if let Some(s) = &f.suppression {

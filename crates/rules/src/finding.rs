@@ -72,14 +72,20 @@ pub enum SuppressionKind {
     Baseline,
 }
 
-/// A stable identifier of a rule × resource, independent of line numbers.
+/// The version of [`fingerprint`]: baselines record it, and one of another version is
+/// refused rather than matched wrongly.
+pub const FINGERPRINT_VERSION: u32 = 2;
+
+/// A stable identifier of a rule × resource, independent of line numbers and of the
+/// directory a scan runs from: rule, resource name, and its place (or ARN).
 pub fn fingerprint(rule: &str, resource: &Resource) -> String {
-    let place = match &resource.location {
-        Location::File { file, .. } => file.as_str(),
-        Location::Aws { arn, .. } => arn.as_str(),
+    let place = match (&resource.place, &resource.location) {
+        (Some(place), _) => place.as_str(),
+        (None, Location::File { file, .. }) => file.as_str(),
+        (None, Location::Aws { arn, .. }) => arn.as_str(),
     };
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in [rule, "\0", &resource.name, "\0", place].concat().bytes() {
+    for byte in [rule, "\0", &resource.name, "\0", place, "\0v2"].concat().bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }

@@ -19,7 +19,9 @@ mod tls;
 
 pub use context::{Context, KeyTarget, Kind};
 pub use date::Date;
-pub use finding::{fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind};
+pub use finding::{
+    fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind, FINGERPRINT_VERSION,
+};
 pub use policy::{Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
 pub use rule::{Eval, Rule, Section, Severity, Verdict};
 pub use rules::CATALOG;

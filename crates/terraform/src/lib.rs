@@ -20,6 +20,7 @@ pub use plan::{is_plan, scan_plan};
 use encguard_model::{Gap, InputError, Inventory, Location, Resource};
 use encguard_values::Val;
 use eval::{Instance, Modules};
+use hcl_edit::structure::Body;
 use parse::{Module, SourceFile};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -193,19 +194,9 @@ fn load(
         .par_iter()
         .map(|path| {
             let shown = display(path);
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| InputError::file(shown.clone(), format!("cannot read: {e}")))?;
-            let (file, body) = if shown.ends_with(".tf.json") {
-                let (native, lines) = parse::json_to_hcl(&shown, &text)?;
-                let (body, native) = parse::parse_file(&shown, native)?;
-                let mut file = SourceFile::new(shown, native);
-                file.json_lines = Some(lines);
-                (file, body)
-            } else {
-                let (body, text) = parse::parse_file(&shown, text)?;
-                (SourceFile::new(shown, text), body)
-            };
-            Ok((eval::normalize(path.parent().unwrap_or(Path::new("."))), file, body))
+            let text = encguard_values::read_source(path).map_err(|e| InputError::file(shown.clone(), e))?;
+            let (file, body) = parse_source(shown, text)?;
+            Ok((module_dir(path), file, body))
         })
         .collect();
     for result in parsed {
@@ -216,6 +207,45 @@ fn load(
             Err(e) => errors.push(e),
         }
     }
+}
+
+/// Parses one file's text, in the native syntax or the JSON syntax (`.tf.json`).
+fn parse_source(shown: String, text: String) -> Result<(SourceFile, Body), InputError> {
+    if shown.ends_with(".tf.json") {
+        let (native, lines) = parse::json_to_hcl(&shown, &text)?;
+        let (body, native) = parse::parse_file(&shown, native)?;
+        let mut file = SourceFile::new(shown, native);
+        file.json_lines = Some(lines);
+        Ok((file, body))
+    } else {
+        let (body, text) = parse::parse_file(&shown, text)?;
+        Ok((SourceFile::new(shown, text), body))
+    }
+}
+
+/// Scans one module given as text — `files` are the names and texts of one directory's
+/// files — as a root module. Local modules it calls and files its functions read come from
+/// disk, relative to `dir`. For fuzzing and for embedding encguard.
+pub fn scan_module_text(dir: &Path, files: &[(String, String)], options: &Options) -> Scan {
+    encguard_values::on_scan_threads(|| {
+        let mut module = Module { dir: dir.to_path_buf(), ..Module::default() };
+        let mut errors = Vec::new();
+        for (name, text) in files {
+            match parse_source(name.clone(), text.clone()) {
+                Ok((file, body)) => module.add_file(file, body),
+                Err(e) => errors.push(e),
+            }
+        }
+        let modules = Modules {
+            by_dir: HashMap::from([(dir.to_path_buf(), module)]),
+            root: dir.to_path_buf(),
+            max_instances: options.max_instances,
+        };
+        let shown = |p: &Path| p.display().to_string();
+        let (inventory, faults) = scan_root(&modules, dir, options, &shown);
+        errors.extend(faults);
+        Scan { inventory, errors }
+    })
 }
 
 /// Variable values for a root module: `terraform.tfvars`, `*.auto.tfvars`, then options.

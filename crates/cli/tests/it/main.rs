@@ -379,6 +379,28 @@ fn baselines_report_only_new_findings() {
     );
     std::fs::write(dir.join("bad.json"), "{}").unwrap();
     assert_eq!(encguard_in(&dir, &["scan", ".", "--baseline", "bad.json"]).status.code(), Some(2));
+    std::fs::write(dir.join("v1.json"), r#"{"encguard_baseline": 1, "findings": []}"#).unwrap();
+    let o = encguard_in(&dir, &["scan", ".", "--baseline", "v1.json"]);
+    assert!(o.status.code() == Some(2) && stderr(&o).contains("record it again"), "{}", stderr(&o));
+}
+
+#[test]
+fn baselines_match_from_any_directory_of_the_repository() {
+    let repo = temp_dir("baseline-repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("infra/app")).unwrap();
+    std::fs::write(repo.join("infra/app/main.tf"), "resource \"aws_dax_cluster\" \"c\" {\n  cluster_name = \"c\"\n}\n")
+        .unwrap();
+    assert_eq!(encguard_in(&repo, &["baseline", "infra", "-o", "baseline.json"]).status.code(), Some(0));
+    let baseline = repo.join("baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    let absolute = repo.join("infra");
+    for (cwd, path) in
+        [(repo.join("infra"), "."), (repo.join("infra/app"), "."), (repo.clone(), absolute.to_str().unwrap())]
+    {
+        let o = encguard_in(&cwd, &["scan", path, "--baseline", baseline]);
+        assert_eq!(o.status.code(), Some(0), "from {}: {}", cwd.display(), stdout(&o));
+    }
 }
 
 #[test]
