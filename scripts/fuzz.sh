@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Fuzzes encguard's input readers with cargo fuzz (libFuzzer, nightly Rust): the HCL
+# evaluator, plan JSON, CloudFormation JSON/YAML, inventory JSON and the policy file, each
+# followed by every rule. Resumable: each target's corpus is kept under fuzz/corpus/ and
+# grows run after run; it is seeded from the project's own fixtures the first time.
+# A crash is left under fuzz/artifacts/TARGET/; once fixed, copy the input to
+# fuzz/regressions/TARGET/ — `cargo test` replays every file there.
+#
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 s, every target)
+#        scripts/fuzz.sh --stats                               (executions per target so far)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+targets_all=(hcl plan cloudformation inventory policy)
+log=fuzz/runs.log
+
+if [ "${1:-}" = "--stats" ]; then
+  for t in "${targets_all[@]}"; do
+    awk -v t="$t" '$1 == t { runs += $2; secs += $3; crashes += $4 } END { printf "%-15s %12d executions %8d s %3d crashes\n", t, runs, secs, crashes }' "$log" 2>/dev/null || true
+  done
+  exit 0
+fi
+
+seconds="${1:-60}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${targets_all[@]}")
+
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+rustup toolchain list | grep -q nightly || { echo "cargo fuzz needs the nightly toolchain (rustup toolchain install nightly)"; exit 1; }
+
+seed() {
+  local target=$1 dir=fuzz/corpus/$1
+  mkdir -p "$dir"
+  [ -n "$(ls -A "$dir")" ] && return
+  case $target in
+    hcl) find examples tests crates -name '*.tf' -size -64k -exec cp -t "$dir" {} + ;;
+    plan) find tests crates -name '*plan*.json' -size -256k -exec cp -t "$dir" {} + 2>/dev/null || true
+          printf '{"format_version":"1.2","terraform_version":"1.11.0","resource_changes":[]}' > "$dir/empty.json" ;;
+    cloudformation) find examples tests -name '*.yaml' -size -64k -exec cp -t "$dir" {} +
+                    find tests -name '*.template.json' -exec cp -t "$dir" {} + ;;
+    inventory) cp examples/inventory.json "$dir/" ;;
+    policy) cargo run -q -p encguard --no-default-features -- init "$dir/default.toml" --force 2>/dev/null ;;
+  esac
+  # Names must be unique inside the corpus: files of the same name overwrote each other.
+  true
+}
+
+for t in "${targets[@]}"; do
+  seed "$t"
+  mkdir -p "fuzz/artifacts/$t"
+  out=$(mktemp)
+  echo "== $t for ${seconds}s"
+  # -rss_limit_mb: a report exhausting memory is a crash; -timeout: so is one input taking 10 s.
+  (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- \
+      -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -artifact_prefix="artifacts/$t/" \
+      -print_final_stats=1) >"$out" 2>&1 || true
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' | tail -1)
+  crashes=$(ls "fuzz/artifacts/$t" | wc -l)
+  echo "$t ${runs:-0} $seconds $crashes" >> "$log"
+  tail -3 "$out"
+  echo "$t: ${runs:-0} executions; artifacts in fuzz/artifacts/$t: $crashes"
+  rm -f "$out"
+done
