@@ -16,7 +16,8 @@ log=fuzz/runs.log
 
 if [ "${1:-}" = "--stats" ]; then
   for t in "${targets_all[@]}"; do
-    awk -v t="$t" '$1 == t { runs += $2; secs += $3; crashes += $4 } END { printf "%-15s %12d executions %8d s %3d crashes\n", t, runs, secs, crashes }' "$log" 2>/dev/null || true
+    awk -v t="$t" '$1 == t { runs += $2; secs += $3 } END { printf "%-15s %12d executions %8d s", t, runs, secs }' "$log" 2>/dev/null || true
+    echo "  $(ls "fuzz/artifacts/$t" 2>/dev/null | wc -l) crashing inputs left in fuzz/artifacts/$t"
   done
   exit 0
 fi
@@ -29,21 +30,25 @@ targets=("$@")
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 rustup toolchain list | grep -q nightly || { echo "cargo fuzz needs the nightly toolchain (rustup toolchain install nightly)"; exit 1; }
 
+# Copies files into a corpus under names of their content, so that files of the same name
+# from different fixtures are all kept.
+add() {
+  local dir=$1; shift
+  for f in "$@"; do cp "$f" "$dir/$(sha1sum "$f" | cut -c1-16)"; done
+}
+
 seed() {
   local target=$1 dir=fuzz/corpus/$1
   mkdir -p "$dir"
   [ -n "$(ls -A "$dir")" ] && return
   case $target in
-    hcl) find examples tests crates -name '*.tf' -size -64k -exec cp -t "$dir" {} + ;;
-    plan) find tests crates -name '*plan*.json' -size -256k -exec cp -t "$dir" {} + 2>/dev/null || true
-          printf '{"format_version":"1.2","terraform_version":"1.11.0","resource_changes":[]}' > "$dir/empty.json" ;;
-    cloudformation) find examples tests -name '*.yaml' -size -64k -exec cp -t "$dir" {} +
-                    find tests -name '*.template.json' -exec cp -t "$dir" {} + ;;
-    inventory) cp examples/inventory.json "$dir/" ;;
-    policy) cargo run -q -p encguard --no-default-features -- init "$dir/default.toml" --force 2>/dev/null ;;
+    hcl) add "$dir" $(find examples tests -name '*.tf' -size -64k) ;;
+    plan) add "$dir" $(find tests -name '*.json' -size -256k -exec grep -l '"format_version"' {} +)
+          printf '{"format_version":"1.2","terraform_version":"1.11.0","resource_changes":[]}' > "$dir/empty" ;;
+    cloudformation) add "$dir" $(find examples tests -name '*.yaml' -size -64k) $(find tests -name '*.template.json') ;;
+    inventory) add "$dir" examples/inventory.json ;;
+    policy) cargo run -q -p encguard --no-default-features -- init "$dir/default" --force 2>/dev/null ;;
   esac
-  # Names must be unique inside the corpus: files of the same name overwrote each other.
-  true
 }
 
 for t in "${targets[@]}"; do
@@ -57,7 +62,7 @@ for t in "${targets[@]}"; do
       -print_final_stats=1) >"$out" 2>&1 || true
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' | tail -1)
   crashes=$(ls "fuzz/artifacts/$t" | wc -l)
-  echo "$t ${runs:-0} $seconds $crashes" >> "$log"
+  echo "$t ${runs:-0} $seconds" >> "$log"
   tail -3 "$out"
   echo "$t: ${runs:-0} executions; artifacts in fuzz/artifacts/$t: $crashes"
   rm -f "$out"
