@@ -2,7 +2,7 @@
 //! a file that cannot be read is an error that names it, and every other file is still read.
 
 use encguard_model::{Gap, InputError, Inventory, Location};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// What the inputs of a scan hold.
@@ -95,15 +95,19 @@ const NOT_AN_INPUT: &str = "neither a Terraform plan, an inventory nor a CloudFo
 pub fn set_places(inventory: &mut Inventory, scanned: &[PathBuf]) {
     let scanned: Vec<PathBuf> = scanned.iter().map(|p| lexical_absolute(p)).collect();
     let mut repositories: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut places: HashMap<String, String> = HashMap::new();
     let mut stable = |shown: &str| -> String {
+        if let Some(place) = places.get(shown) {
+            return place.clone();
+        }
         let path = lexical_absolute(Path::new(shown));
         let dir = path.parent().unwrap_or(&path).to_path_buf();
-        let repository = repositories
-            .entry(dir.clone())
-            .or_insert_with(|| dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf));
-        let base = repository.clone().or_else(|| scanned.iter().find(|s| path.starts_with(s)).cloned());
+        let base =
+            repository_of(&dir, &mut repositories).or_else(|| scanned.iter().find(|s| path.starts_with(s)).cloned());
         let relative = base.as_deref().and_then(|b| path.strip_prefix(b).ok()).unwrap_or(&path);
-        relative.to_string_lossy().replace('\\', "/")
+        let place = relative.to_string_lossy().replace('\\', "/");
+        places.insert(shown.to_string(), place.clone());
+        place
     };
     for r in &mut inventory.resources {
         let Location::File { file, .. } = &r.location else { continue };
@@ -113,6 +117,21 @@ pub fn set_places(inventory: &mut Inventory, scanned: &[PathBuf]) {
         }
         r.place = Some(place);
     }
+}
+
+/// The repository holding `dir`: the nearest directory at or above it with `.git`,
+/// remembered for every directory asked about on the way.
+fn repository_of(dir: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+    if let Some(repository) = known.get(dir) {
+        return repository.clone();
+    }
+    let repository = if dir.join(".git").exists() {
+        Some(dir.to_path_buf())
+    } else {
+        dir.parent().and_then(|parent| repository_of(parent, known))
+    };
+    known.insert(dir.to_path_buf(), repository.clone());
+    repository
 }
 
 /// An absolute path with `.` and `..` resolved lexically: links are not followed, so that
@@ -141,73 +160,79 @@ pub fn display(path: &Path) -> String {
 }
 
 /// Walks a directory. Symbolic links are followed while they stay within the scanned
-/// paths (`roots`, canonical); a link that leaves them, or loops, is listed as not read.
+/// paths (`roots`, canonical); a link that leaves them, or leads back to a directory
+/// already walked (a loop), is listed as not read. Links are followed here rather than by
+/// the walker, which would compare every directory with its ancestors to find loops.
 fn walk(root: &Path, roots: &[PathBuf], found: &mut Found, errors: &mut Vec<InputError>) {
-    use std::sync::{Arc, Mutex};
-    let skipped = Arc::new(Mutex::new(BTreeMap::<String, usize>::new()));
-    let escaped = Arc::new(Mutex::new(Vec::<PathBuf>::new()));
-    let (skipped_in, escaped_in, roots_in) = (skipped.clone(), escaped.clone(), roots.to_vec());
-    let walker = ignore::WalkBuilder::new(root)
+    let mut walked: HashSet<PathBuf> = root.canonicalize().into_iter().collect();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        walk_one(&dir, roots, &mut walked, &mut pending, found, errors);
+    }
+}
+
+fn walk_one(
+    dir: &Path,
+    roots: &[PathBuf],
+    walked: &mut HashSet<PathBuf>,
+    pending: &mut Vec<PathBuf>,
+    found: &mut Found,
+    errors: &mut Vec<InputError>,
+) {
+    let skipped = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::<String, usize>::new()));
+    let skipped_in = skipped.clone();
+    let walker = ignore::WalkBuilder::new(dir)
         .hidden(true)
         .git_ignore(true)
         .require_git(false)
-        .follow_links(true)
         .filter_entry(move |e| {
             let name = e.file_name().to_string_lossy();
-            if e.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRS.contains(&name.as_ref()) {
+            let skip = e.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRS.contains(&name.as_ref());
+            if skip {
                 *skipped_in.lock().expect("walk").entry(format!("`{name}` directories")).or_default() += 1;
-                return false;
             }
-            if e.path_is_symlink() {
-                let inside = e.path().canonicalize().is_ok_and(|target| roots_in.iter().any(|r| target.starts_with(r)));
-                if !inside {
-                    escaped_in.lock().expect("walk").push(e.path().to_path_buf());
-                    return false;
-                }
-            }
-            true
+            !skip
         })
         .build();
     for entry in walker {
-        match entry {
-            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                let path = e.into_path();
-                if path.file_name().is_some_and(|n| n == "cdk.json") {
-                    cdk_templates(&path, found, errors);
-                }
-                classify(path, false, found, errors);
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                errors.push(InputError::file(display(dir), e.to_string()));
+                continue;
             }
-            Ok(_) => {}
-            Err(e) => match link_loop(&e) {
-                Some(link) => found.not_followed.push(Gap {
-                    scope: display(link),
-                    what: "symbolic link".into(),
-                    error: "it links back to a directory that contains it: not followed".into(),
-                }),
-                None => errors.push(InputError::file(display(root), e.to_string())),
-            },
+        };
+        let Some(kind) = entry.file_type() else { continue };
+        let path = entry.into_path();
+        if kind.is_file() {
+            if path.file_name().is_some_and(|n| n == "cdk.json") {
+                cdk_templates(&path, found, errors);
+            }
+            classify(path, false, found, errors);
+        } else if kind.is_symlink() {
+            let not_followed =
+                |why: &str| Gap { scope: display(&path), what: "symbolic link".into(), error: why.into() };
+            match path.canonicalize() {
+                Ok(target) if !roots.iter().any(|r| target.starts_with(r)) => {
+                    found.not_followed.push(not_followed("it points outside the scanned paths: not followed"))
+                }
+                Ok(target) if target.is_file() => classify(path, false, found, errors),
+                Ok(target) if target.is_dir() => {
+                    if walked.insert(target) {
+                        pending.push(path);
+                    } else {
+                        found
+                            .not_followed
+                            .push(not_followed("it leads to a directory already walked (a loop): not followed"));
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => found.not_followed.push(not_followed("it points nowhere: not followed")),
+            }
         }
     }
     for (why, n) in std::mem::take(&mut *skipped.lock().expect("walk")) {
         *found.passed_over.entry(why).or_default() += n;
-    }
-    for link in std::mem::take(&mut *escaped.lock().expect("walk")) {
-        found.not_followed.push(Gap {
-            scope: display(&link),
-            what: "symbolic link".into(),
-            error: "it points outside the scanned paths (or nowhere): not followed".into(),
-        });
-    }
-}
-
-/// The link of a walk error that is a file-system loop.
-fn link_loop(error: &ignore::Error) -> Option<&Path> {
-    match error {
-        ignore::Error::Loop { child, .. } => Some(child),
-        ignore::Error::WithPath { err, .. }
-        | ignore::Error::WithDepth { err, .. }
-        | ignore::Error::WithLineNumber { err, .. } => link_loop(err),
-        _ => None,
     }
 }
 

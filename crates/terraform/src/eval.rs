@@ -147,6 +147,8 @@ pub struct Instance<'m> {
     region: Option<String>,
     provider_regions: HashMap<String, Option<String>>,
     locals: RefCell<HashMap<String, Val>>,
+    /// Variables' defaults, evaluated.
+    defaults: RefCell<HashMap<String, Val>>,
     resources: RefCell<HashMap<String, Rc<Vec<ResourceInstance>>>>,
     resource_values: RefCell<HashMap<String, Val>>,
     pub children: RefCell<Vec<(String, Rc<Instance<'m>>)>>,
@@ -198,6 +200,7 @@ impl<'m> Instance<'m> {
             region,
             provider_regions,
             locals: RefCell::default(),
+            defaults: RefCell::default(),
             resources: RefCell::default(),
             resource_values: RefCell::default(),
             children: RefCell::default(),
@@ -339,7 +342,14 @@ impl<'m> Instance<'m> {
         match self.module.variables.get(name) {
             // Terraform allows no references in a default; one that has them is evaluated
             // all the same, guarded against cycles.
-            Some(Some(default)) => self.guarded(&format!("var.{name}"), || self.eval(default, &Env::default())),
+            Some(Some(default)) => {
+                if let Some(v) = self.defaults.borrow().get(name) {
+                    return v.clone();
+                }
+                let v = self.guarded(&format!("var.{name}"), || self.eval(default, &Env::default()));
+                self.defaults.borrow_mut().insert(name.to_string(), v.clone());
+                v
+            }
             Some(None) => Val::unknown(format!(
                 "variable `var.{name}` has no value (give it one in a .tfvars file or with --var)"
             )),

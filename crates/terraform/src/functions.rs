@@ -247,7 +247,7 @@ pub fn read(base: &Path, path: &str) -> Result<String, Val> {
         return Err(limit(format!("\"{path}\" is larger than {} MiB", MAX_FILE_BYTES >> 20)));
     }
     use std::io::Read;
-    let mut text = String::new();
+    let mut text = String::with_capacity(meta.len() as usize);
     std::fs::File::open(&full)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
         .map_err(|e| Val::unknown(format!("\"{path}\" cannot be read: {e}")))?;

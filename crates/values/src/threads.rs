@@ -48,7 +48,7 @@ pub fn read_source(path: &std::path::Path) -> Result<String, String> {
     if meta.len() > MAX_SOURCE_BYTES {
         return Err(format!("larger than {} MiB: not read", MAX_SOURCE_BYTES >> 20));
     }
-    let mut text = String::new();
+    let mut text = String::with_capacity(meta.len() as usize);
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_string(&mut text))
         .map_err(|e| format!("cannot read: {e}"))?;
