@@ -254,13 +254,15 @@ impl<'t> Template<'t> {
                 }
                 unknown.unwrap_or(Val::Bool(is_and))
             }
-            "Fn::If" => self
+            // `eval_opt` decides a well-formed `Fn::If`; any other shape would come back here.
+            "Fn::If" if args.len() == 3 => self
                 .eval_opt(&Node {
                     value: Value::Map(vec![(name.to_string(), arg.clone(), (0, 0))]),
                     line: 0,
                     column: 0,
                 })
                 .unwrap_or(Val::Null),
+            "Fn::If" => Val::unknown("Fn::If needs [condition, value if true, value if false]"),
             "Fn::ImportValue" => {
                 let export = self.eval(arg).to_text().unwrap_or_else(|_| "?".into());
                 Val::unknown(format!("Fn::ImportValue `{export}` is exported by another stack"))

@@ -243,3 +243,12 @@ fn for_each_loops_are_expanded_over_known_collections() {
     let [gap] = scan.inventory.gaps.as_slice() else { panic!("{:?}", scan.inventory.gaps) };
     assert!(gap.what == "Fn::ForEach::Unknown" && gap.error.contains("`Open`"), "{gap:?}");
 }
+
+#[test]
+fn a_malformed_fn_if_is_unknown_not_a_loop() {
+    let text =
+        "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      StorageEncrypted: !If IsProd\n";
+    let scan = scan_template("if.yaml", text, &Options::default());
+    let Spec::RdsCluster(c) = spec(&scan.inventory, "Db") else { panic!() };
+    assert!(matches!(c.storage_encrypted, Some(Value::Unknown { .. })), "{:?}", c.storage_encrypted);
+}
