@@ -1,25 +1,53 @@
 #!/usr/bin/env python3
 """A recording proxy for the live-collector tests.
 
-Usage: proxy.py LISTEN_PORT UPSTREAM_URL LOG_FILE
+Usage: proxy.py LISTEN_PORT UPSTREAM_URL LOG_FILE [FAULTS_FILE]
 
 Forwards every request to UPSTREAM_URL (moto's server) and appends one JSON line per
 request to LOG_FILE: the AWS service (from the SigV4 credential scope), the API action
 (from X-Amz-Target, the Action parameter, or the REST method and path), and the HTTP
 method. The tests read the log to prove that a scan made only read-only calls, each of
 them in `encguard iam-policy`.
+
+FAULTS_FILE, when given, is JSON mapping API actions to a fault the proxy answers with
+instead of forwarding, every time the action is called, in the error format of the
+service's protocol:
+  throttle  HTTP 400 ThrottlingException (Throttling for query services)
+  429       HTTP 429 Too Many Requests
+  500, 503  that status, with an empty body
+  denied    HTTP 403 AccessDenied(Exception)
+  reset     the connection is closed without an answer
+  truncate  the upstream answer, cut in half
+  slow      the upstream answer, after SLOW_SECONDS (a timeout for the caller)
 """
 import http.server
 import json
 import re
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 PORT, UPSTREAM, LOG = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3]
+FAULTS = json.load(open(sys.argv[4])) if len(sys.argv) > 4 else {}
+SLOW_SECONDS = 30
 lock = threading.Lock()
+
+# Services whose errors are JSON (awsJson protocols), XML of the query protocol, or REST XML.
+JSON_SERVICES = {"kms", "dynamodb", "dax", "secretsmanager", "acm", "logs", "organizations"}
+
+
+def error_body(service, code, message):
+    """An error answer as the service's protocol writes it: (content type, body)."""
+    if service in JSON_SERVICES:
+        return "application/x-amz-json-1.1", json.dumps({"__type": code, "message": message}).encode()
+    if service == "ec2":
+        return "text/xml", f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>".encode()
+    if service in ("s3", "cloudfront"):
+        return "application/xml", f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault</RequestId></Error>".encode()
+    return "text/xml", f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>".encode()
 
 S3_SUBRESOURCES = {
     "location": "GetBucketLocation",
@@ -71,8 +99,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parsed = urllib.parse.urlsplit(self.path)
         service, action = action_of(self.command, parsed.path, parsed.query, self.headers, body)
+        fault = FAULTS.get(action)
         with lock, open(LOG, "a") as f:
-            f.write(json.dumps({"service": service, "action": action, "method": self.command, "path": parsed.path}) + "\n")
+            f.write(json.dumps({"service": service, "action": action, "method": self.command, "path": parsed.path, "fault": fault}) + "\n")
+        if fault == "reset":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if fault in ("throttle", "429", "500", "503", "denied"):
+            status, code = {
+                "throttle": (400, "Throttling" if service not in JSON_SERVICES and service not in ("s3", "cloudfront") else "ThrottlingException"),
+                "429": (429, "TooManyRequestsException"),
+                "500": (500, None),
+                "503": (503, None),
+                "denied": (403, "AccessDeniedException" if service in JSON_SERVICES else "AccessDenied"),
+            }[fault]
+            content_type, data = error_body(service, code, f"injected {fault}") if code else ("text/plain", b"")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            if code and service in JSON_SERVICES:
+                self.send_header("x-amzn-ErrorType", code)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         request = urllib.request.Request(UPSTREAM + self.path, data=body if body else None, method=self.command)
         for k, v in self.headers.items():
             if k.lower() not in ("host", "content-length", "connection", "accept-encoding"):
@@ -82,6 +132,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, headers, data = response.status, response.getheaders(), response.read()
         except urllib.error.HTTPError as e:
             status, headers, data = e.code, e.headers.items(), e.read()
+        if fault == "slow":
+            time.sleep(SLOW_SECONDS)
+        if fault == "truncate":
+            data = data[: len(data) // 2]
         self.send_response(status)
         for k, v in headers:
             if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):

@@ -25,7 +25,17 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     None => return,
                 },
                 Err(e) => {
-                    c.gap::<()>("dynamodb:DescribeTable", &name, error_text(&e));
+                    // The table exists (ListTables named it): it stays, with what could not be read unknown.
+                    let unknown = c.gap::<String>("dynamodb:DescribeTable", &name, error_text(&e));
+                    let Value::Unknown { unknown: reason } = unknown else { return };
+                    let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account);
+                    let spec = DynamodbTable {
+                        kms_key: KeyRef::Unresolved { reason: reason.clone() },
+                        replicas: Vec::new(),
+                        range_keys: Vec::new(),
+                        inaccessible_since: Some(Value::unknown(reason)),
+                    };
+                    c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
                     return;
                 }
             };

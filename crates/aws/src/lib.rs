@@ -110,7 +110,13 @@ pub struct Options {
     pub concurrency: usize,
     /// Log each call on stderr.
     pub verbose: bool,
+    /// How long one attempt of a call may take before it is abandoned (and retried).
+    pub call_timeout: Duration,
 }
+
+/// Attempts per call: the first and two retries. A call that fails them all is a gap, and
+/// the verdicts that needed it are unknown.
+pub const MAX_ATTEMPTS: u32 = 3;
 
 /// Collects the inventory of every account × region the options name.
 pub fn collect(options: &Options) -> Result<Inventory, String> {
@@ -121,11 +127,19 @@ pub fn collect(options: &Options) -> Result<Inventory, String> {
 async fn base_config(options: &Options, region: &str) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
+        // Backoff of at most 0.5 s and then 1 s (jittered): a call that keeps failing costs
+        // about a second and a half of waiting, not the SDK's default of up to 20 s a retry.
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(500))
+                .with_max_backoff(Duration::from_secs(1)),
+        )
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
-                .operation_attempt_timeout(Duration::from_secs(20))
-                .operation_timeout(Duration::from_secs(90))
+                .connect_timeout(options.call_timeout)
+                .operation_attempt_timeout(options.call_timeout)
+                .operation_timeout(options.call_timeout * MAX_ATTEMPTS + Duration::from_secs(5))
                 .build(),
         );
     if let Some(p) = &options.profile {

@@ -102,6 +102,9 @@ struct AwsArgs {
     /// Log every call on stderr.
     #[arg(short, long)]
     verbose: bool,
+    /// Seconds one attempt of an AWS call may take before it is abandoned and retried.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    call_timeout: u64,
 }
 
 #[derive(Args)]
@@ -398,6 +401,7 @@ fn live_inventory(args: &AwsArgs) -> Result<Inventory, String> {
         endpoint_url: args.endpoint_url.clone(),
         concurrency: args.concurrency,
         verbose: args.verbose,
+        call_timeout: std::time::Duration::from_secs(args.call_timeout.max(1)),
     };
     encguard_aws::collect(&options)
 }

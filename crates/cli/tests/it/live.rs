@@ -66,16 +66,32 @@ fn start_moto() -> Option<Moto> {
         .expect("moto_server starts (scripts/test.sh installs it)");
     let direct = format!("http://127.0.0.1:{port}");
     let log = dir.join("calls.jsonl");
-    let proxy = Command::new(&python)
-        .arg(workspace().join("tests/live/proxy.py"))
-        .args([&proxy_port.to_string(), &direct, log.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("the recording proxy starts");
+    let proxy = start_proxy(&python, proxy_port, &direct, &log, None);
     let moto = Moto { server, proxy, proxied: format!("http://127.0.0.1:{proxy_port}"), direct, log, python };
     wait_for(&format!("{}/moto-api/", moto.direct), &moto.python);
     wait_for(&format!("{}/moto-api/", moto.proxied), &moto.python);
     Some(moto)
+}
+
+/// The recording proxy in front of `upstream`, injecting the faults of `faults` if given.
+fn start_proxy(python: &str, port: u16, upstream: &str, log: &Path, faults: Option<&Path>) -> Child {
+    Command::new(python)
+        .arg(workspace().join("tests/live/proxy.py"))
+        .args([&port.to_string(), upstream, log.to_str().unwrap()])
+        .args(faults)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the recording proxy starts")
+}
+
+/// Stops a child process when dropped.
+struct Stopped(Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn live_env(cmd: &mut Command) {
@@ -213,4 +229,99 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     }
     assert!(seen > 200, "the proxy saw the scan ({seen} calls)");
     assert!(!calls.contains("GetSecretValue"));
+
+    faults_leave_unknowns_naming_the_call_and_change_nothing_else(&moto, &direct, &calls);
+}
+
+/// The same account read through a proxy that fails chosen calls in every way a network and
+/// AWS can: the scan completes, retries each failing call at most three times, every verdict
+/// that differs from the clean scan is unknown naming a failed call, and no other changes.
+fn faults_leave_unknowns_naming_the_call_and_change_nothing_else(
+    moto: &Moto,
+    clean: &serde_json::Value,
+    clean_calls: &str,
+) {
+    let dir = temp_dir("live-faults");
+    let faults = [
+        ("GetKeyRotationStatus", "denied"),
+        ("DescribeTable", "throttle"),
+        ("GetEbsEncryptionByDefault", "503"),
+        ("GetEncryptionConfiguration", "reset"),
+        ("DescribeSecret", "truncate"),
+        ("ListCertificates", "429"),
+        ("DescribeDBClusters", "500"),
+        ("DescribeClusters", "slow"),
+    ];
+    let faults_file = dir.join("faults.json");
+    let spec: serde_json::Map<String, serde_json::Value> =
+        faults.iter().map(|(a, f)| (a.to_string(), serde_json::Value::from(*f))).collect();
+    std::fs::write(&faults_file, serde_json::Value::Object(spec).to_string()).unwrap();
+    let port = free_port();
+    let log = dir.join("calls.jsonl");
+    let _proxy = Stopped(start_proxy(&moto.python, port, &moto.direct, &log, Some(&faults_file)));
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{url}/moto-api/"), &moto.python);
+    let aws = ["--aws", "--endpoint-url", &url, "--region", "us-east-1", "--region", "eu-west-1"];
+    let start = Instant::now();
+    let o = encguard_live(
+        &dir,
+        &[&["scan", "--format", "json", "--skip-rule", "EBS-002", "--call-timeout", "2"][..], &aws[..]].concat(),
+    );
+    let took = start.elapsed();
+    assert_eq!(o.status.code(), Some(1), "the scan completes: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(took < Duration::from_secs(90), "took {took:?}");
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+
+    // Each failed call is named among what could not be read.
+    let gaps = report["gaps"].to_string();
+    for (action, fault) in faults {
+        assert!(gaps.contains(action), "{action} ({fault}) is not named in the gaps: {gaps}");
+    }
+    // At most three attempts of each failing call, against the clean scan's count of calls.
+    let count =
+        |calls: &str, action: &str| calls.lines().filter(|l| l.contains(&format!("\"action\": \"{action}\""))).count();
+    let faulted_calls = std::fs::read_to_string(&log).unwrap();
+    for (action, fault) in faults {
+        // The clean log holds two collections: `collect`, then `scan --aws`.
+        let (clean_n, faulted_n) = (count(clean_calls, action) / 2, count(&faulted_calls, action));
+        assert!(clean_n > 0, "the clean scan calls {action}");
+        assert!(faulted_n <= 3 * clean_n, "{action} ({fault}): {faulted_n} attempts for {clean_n} calls");
+    }
+    // Every verdict that changed is unknown and names a failed call; nothing else changed.
+    let verdicts = |r: &serde_json::Value| -> std::collections::BTreeMap<(String, String), (String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                ((text("rule"), text("resource")), (text("status"), text("message")))
+            })
+            .collect()
+    };
+    let (before, after) = (verdicts(clean), verdicts(&report));
+    let mut changed = 0;
+    for (key, (status, message)) in &after {
+        if before.get(key).map(|(s, _)| s) == Some(status) {
+            continue;
+        }
+        changed += 1;
+        assert_eq!(status, "unknown", "{key:?} changed to {status}: {message}");
+        assert!(
+            faults.iter().any(|(action, _)| message.contains(action)),
+            "{key:?} is unknown without naming a failed call: {message}"
+        );
+    }
+    // A resource disappears only when the call that lists its kind failed (then nothing
+    // names it, and the gap says which listing could not be read).
+    let listed_by = [
+        ("arn:aws:dax:", "DescribeClusters"),
+        (":cluster:", "DescribeDBClusters"),
+        ("arn:aws:acm:", "ListCertificates"),
+    ];
+    for (rule, resource) in before.keys().filter(|k| !after.contains_key(*k)) {
+        let listing = listed_by.iter().find(|(part, _)| resource.contains(part));
+        assert!(listing.is_some(), "{rule} on {resource} is no longer reported, though its listing was read");
+    }
+    assert!(changed > 0, "the faults changed no verdict");
 }
