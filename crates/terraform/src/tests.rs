@@ -553,3 +553,17 @@ fn objects_may_repeat_a_key_and_the_last_value_wins() {
     let Spec::KmsKey(k) = &find(&scan.inventory, "aws_kms_key.k").spec else { panic!() };
     assert_eq!(k.rotation_enabled, Some(Value::Known(true)));
 }
+
+#[test]
+fn module_calls_that_refer_to_each_other_are_not_errors() {
+    // Valid Terraform (the s3-bucket module's examples do this): each call uses an output of
+    // the other that does not depend on the input it feeds.
+    let scan = scan_text(&[
+        (
+            "root/main.tf",
+            "module \"a\" {\n  source = \"./bucket\"\n  peer = module.b.arn\n}\nmodule \"b\" {\n  source = \"./bucket\"\n  peer = module.a.arn\n}\n",
+        ),
+        ("root/bucket/main.tf", "variable \"peer\" {}\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = \"b\"\n}\noutput \"arn\" {\n  value = aws_s3_bucket.this.arn\n}\n"),
+    ]);
+    assert_eq!(errors(&scan), Vec::<String>::new());
+}
