@@ -216,31 +216,31 @@ impl<'m> Instance<'m> {
     /// references too deep: both are faults of the code, reported where `key` is declared,
     /// and leave `key` unknown. A value that grows past [`MAX_VALUE_SIZE`] is unknown too.
     fn guarded(&self, key: &str, f: impl FnOnce() -> Val) -> Val {
-        let fault = {
+        let cycle = {
             let stack = self.in_progress.borrow();
-            match stack.iter().position(|k| k == key) {
-                Some(start) => {
-                    let chain = stack[start..].iter().map(String::as_str).chain([key]).collect::<Vec<_>>();
-                    Some((format!("a reference cycle: {}", chain.join(" → ")), format!("`{key}` depends on itself")))
-                }
-                None if DEPTH.get() >= MAX_REFERENCE_DEPTH => Some((
-                    format!("references nest deeper than {MAX_REFERENCE_DEPTH} levels"),
-                    format!("`{key}` is nested too deep to evaluate"),
-                )),
-                None => None,
-            }
+            stack.iter().position(|k| k == key).map(|start| {
+                let chain: Vec<&str> = stack[start..].iter().map(String::as_str).chain([key]).collect();
+                // Terraform orders a module call's inputs and outputs one by one, so two module
+                // calls may refer to each other without a cycle; encguard evaluates a module
+                // call whole, and such a loop is a limit of its evaluation, not a fault of the code.
+                (chain.join(" → "), chain.iter().any(|k| k.starts_with("module.")))
+            })
         };
-        if let Some((message, reason)) = fault {
-            // Terraform orders a module call's inputs and outputs one by one, so two module
-            // calls may refer to each other without a cycle; encguard evaluates a module call
-            // whole, and such a loop is only a limit of its evaluation, not a fault of the code.
-            let through_module =
-                self.in_progress.borrow().iter().any(|k| k.starts_with("module.")) || key.starts_with("module.");
-            if through_module && message.starts_with("a reference cycle") {
-                return Val::unknown(format!("{reason}, through a module call that encguard evaluates as a whole"));
+        match cycle {
+            Some((_, true)) => {
+                return Val::unknown(format!(
+                    "`{key}` depends on itself, through a module call that encguard evaluates as a whole"
+                ))
             }
-            self.fault(self.declared_at(key), message);
-            return Val::unknown(reason);
+            Some((chain, false)) => {
+                self.fault(self.declared_at(key), format!("a reference cycle: {chain}"));
+                return Val::unknown(format!("`{key}` depends on itself"));
+            }
+            None if DEPTH.get() >= MAX_REFERENCE_DEPTH => {
+                self.fault(self.declared_at(key), format!("references nest deeper than {MAX_REFERENCE_DEPTH} levels"));
+                return Val::unknown(format!("`{key}` is nested too deep to evaluate"));
+            }
+            None => {}
         }
         self.in_progress.borrow_mut().push(key.to_string());
         DEPTH.set(DEPTH.get() + 1);
@@ -252,7 +252,7 @@ impl<'m> Instance<'m> {
         } else {
             let message = format!("`{key}` grows larger than {} MiB", MAX_VALUE_SIZE >> 20);
             self.fault(self.declared_at(key), message.clone());
-            Val::unknown(format!("limit reached: {message}"))
+            functions::limit(message)
         }
     }
 
@@ -314,7 +314,7 @@ impl<'m> Instance<'m> {
                 let message =
                     format!("count of {what} is {n}, over the limit of {} instances", self.modules.max_instances);
                 self.fault_at(count, message.clone());
-                Err(format!("limit reached: {message}"))
+                Err(format!("{}{message}", functions::LIMIT))
             }
             Val::Num(n) => Err(format!("count is {}, not a whole number", encguard_values::format_number(n))),
             other => Err(other.first_unknown().map_or("it is not a number".to_string(), |u| u.reason.clone())),
@@ -338,7 +338,7 @@ impl<'m> Instance<'m> {
                 self.modules.max_instances
             );
             self.fault_at(for_each, message.clone());
-            return Err(format!("limit reached: {message}"));
+            return Err(format!("{}{message}", functions::LIMIT));
         }
         Ok(entries)
     }
@@ -803,7 +803,7 @@ impl<'m> Instance<'m> {
                     let message =
                         format!("`for` expressions iterate more than {MAX_ITERATIONS} times in this root module");
                     self.fault_at(f.as_ref(), message.clone());
-                    return Val::unknown(format!("limit reached: {message}"));
+                    return functions::limit(message);
                 }
                 let mut list = Vec::new();
                 let mut map: BTreeMap<String, Val> = BTreeMap::new();

@@ -2,7 +2,7 @@
 //! A function whose arguments are unknown returns unknown; one encguard does not implement
 //! returns unknown naming it — never a guess.
 
-use encguard_values::{format_number, Val};
+use encguard_values::{format_number, ReadError, Val};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -231,27 +231,19 @@ pub fn limit_reached(v: &Val) -> Option<&str> {
     }
 }
 
-fn limit(message: String) -> Val {
+/// A value left unknown because a limit was reached.
+pub fn limit(message: String) -> Val {
     Val::unknown(format!("{LIMIT}{message}"))
 }
 
 /// Reads a file for `file()` or `templatefile()`: relative to `base` (where Terraform runs),
 /// a regular file of at most [`MAX_FILE_BYTES`].
 pub fn read(base: &Path, path: &str) -> Result<String, Val> {
-    let full = base.join(path);
-    let meta = std::fs::metadata(&full).map_err(|e| Val::unknown(format!("\"{path}\" cannot be read: {e}")))?;
-    if !meta.is_file() {
-        return Err(limit(format!("\"{path}\" is not a regular file")));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(limit(format!("\"{path}\" is larger than {} MiB", MAX_FILE_BYTES >> 20)));
-    }
-    use std::io::Read;
-    let mut text = String::with_capacity(meta.len() as usize);
-    std::fs::File::open(&full)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| Val::unknown(format!("\"{path}\" cannot be read: {e}")))?;
-    Ok(text)
+    encguard_values::read_bounded(&base.join(path), MAX_FILE_BYTES).map_err(|e| match e {
+        ReadError::Unreadable(e) => Val::unknown(format!("\"{path}\" cannot be read: {e}")),
+        ReadError::NotRegular => limit(format!("\"{path}\" is not a regular file")),
+        ReadError::TooLarge(max) => limit(format!("\"{path}\" is larger than {} MiB", max >> 20)),
+    })
 }
 
 fn coalesce(args: Vec<Val>) -> Val {

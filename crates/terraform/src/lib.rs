@@ -281,10 +281,14 @@ fn root_variables(
             continue;
         }
         let shown = display(file);
-        let text = match functions::read(Path::new(""), &file.to_string_lossy()) {
+        let text = match encguard_values::read_bounded(file, functions::MAX_FILE_BYTES) {
             Ok(text) => text,
             Err(why) => {
-                let why = why.first_unknown().map_or(String::new(), |u| u.reason.clone());
+                let why = match why {
+                    encguard_values::ReadError::Unreadable(e) => e.to_string(),
+                    encguard_values::ReadError::NotRegular => "not a regular file".into(),
+                    encguard_values::ReadError::TooLarge(max) => format!("larger than {} MiB", max >> 20),
+                };
                 errors.push(InputError::file(shown, format!("variable file cannot be read: {why}")));
                 continue;
             }

@@ -4,11 +4,13 @@
 //! it through [`Attrs`].
 
 mod attrs;
+mod read;
 mod threads;
 mod value;
 
 pub use attrs::Attrs;
-pub use threads::{on_scan_threads, read_source, MAX_SOURCE_BYTES, SCAN_STACK_BYTES};
+pub use read::{read_bounded, read_source, ReadError, MAX_SOURCE_BYTES};
+pub use threads::{on_scan_threads, SCAN_STACK_BYTES};
 pub use value::{format_number, Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
 
 use encguard_model::{Field, Value};

@@ -32,25 +32,3 @@ pub fn on_scan_threads<R: Send>(work: impl FnOnce() -> R + Send) -> R {
         }),
     }
 }
-
-/// The largest source file encguard reads: far past any real module or template, and
-/// small enough that reading it cannot exhaust memory.
-pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
-
-/// Reads a source file: a regular file of at most [`MAX_SOURCE_BYTES`], as UTF-8. The
-/// error says why not.
-pub fn read_source(path: &std::path::Path) -> Result<String, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(format!("larger than {} MiB: not read", MAX_SOURCE_BYTES >> 20));
-    }
-    let mut text = String::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SOURCE_BYTES + 1).read_to_string(&mut text))
-        .map_err(|e| format!("cannot read: {e}"))?;
-    Ok(text)
-}

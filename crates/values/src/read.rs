@@ -1,0 +1,46 @@
+//! Reading the files a scan is given or that code names: regular files only, and no larger
+//! than a bound, so that neither a device nor a huge file can exhaust memory.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The largest source file encguard reads: far past any real module or template, and
+/// small enough that reading it cannot exhaust memory.
+pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// It could not be opened or read, or is not UTF-8.
+    Unreadable(std::io::Error),
+    /// A directory, a device, a pipe.
+    NotRegular,
+    /// Larger than the bound, in bytes.
+    TooLarge(u64),
+}
+
+/// Reads a regular file of at most `max_bytes` as UTF-8.
+pub fn read_bounded(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Unreadable)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > max_bytes {
+        return Err(ReadError::TooLarge(max_bytes));
+    }
+    let mut text = String::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max_bytes + 1).read_to_string(&mut text))
+        .map_err(ReadError::Unreadable)?;
+    Ok(text)
+}
+
+/// Reads a source file: a regular file of at most [`MAX_SOURCE_BYTES`], as UTF-8. The
+/// error says why not.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    read_bounded(path, MAX_SOURCE_BYTES).map_err(|e| match e {
+        ReadError::Unreadable(e) => format!("cannot read: {e}"),
+        ReadError::NotRegular => "not a regular file".into(),
+        ReadError::TooLarge(max) => format!("larger than {} MiB: not read", max >> 20),
+    })
+}
