@@ -31,7 +31,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account);
                     let spec = DynamodbTable {
                         kms_key: KeyRef::Unresolved { reason: reason.clone() },
-                        replicas: Vec::new(),
+                        replicas: vec![DynamodbTableReplica::unreadable(reason.clone())],
                         range_keys: Vec::new(),
                         inaccessible_since: Some(Value::unknown(reason)),
                     };

@@ -194,6 +194,7 @@ fn walk_one(
             !skip
         })
         .build();
+    let mut seen = HashSet::new();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -204,9 +205,10 @@ fn walk_one(
         };
         let Some(kind) = entry.file_type() else { continue };
         let path = entry.into_path();
+        seen.insert(path.clone());
         if kind.is_file() {
             if path.file_name().is_some_and(|n| n == "cdk.json") {
-                cdk_templates(&path, found, errors);
+                seen.extend(cdk_templates(&path, found, errors));
             }
             classify(path, false, found, errors);
         } else if kind.is_symlink() {
@@ -234,19 +236,50 @@ fn walk_one(
     for (why, n) in std::mem::take(&mut *skipped.lock().expect("walk")) {
         *found.passed_over.entry(why).or_default() += n;
     }
+    let ignored = ignored_inputs(dir, &seen);
+    if ignored > 0 {
+        *found.passed_over.entry("input files excluded by .gitignore or .ignore".into()).or_default() += ignored;
+    }
+}
+
+/// Counts the files of an input type under `dir` that the walk did not see, because an
+/// ignore file excludes them: a user whose templates sit in an ignored directory learns
+/// why they were not scanned. (Hidden and always-skipped directories are counted apart.)
+fn ignored_inputs(dir: &Path, seen: &HashSet<PathBuf>) -> usize {
+    ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .ignore(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .parents(false)
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRS.contains(&&*e.file_name().to_string_lossy()))
+        })
+        .build()
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()) && is_input_type(e.path()) && !seen.contains(e.path()))
+        .count()
+}
+
+fn is_input_type(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("tf" | "json" | "yaml" | "yml" | "template"))
 }
 
 /// The templates a CDK app synthesised, beside its `cdk.json`: read even where
 /// `.gitignore` excludes `cdk.out`, since they are all there is to scan of a CDK project.
-fn cdk_templates(cdk_json: &Path, found: &mut Found, errors: &mut Vec<InputError>) {
+fn cdk_templates(cdk_json: &Path, found: &mut Found, errors: &mut Vec<InputError>) -> Vec<PathBuf> {
     let out = cdk_json.with_file_name("cdk.out");
-    let Ok(entries) = std::fs::read_dir(&out) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.to_string_lossy().ends_with(".template.json") && path.is_file() {
-            classify(path, false, found, errors);
-        }
+    let Ok(entries) = std::fs::read_dir(&out) else { return Vec::new() };
+    let templates: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".template.json") && p.is_file())
+        .collect();
+    for path in &templates {
+        classify(path.clone(), false, found, errors);
     }
+    templates
 }
 
 /// Sorts a file to the source that reads it. Given explicitly, a file no source reads is

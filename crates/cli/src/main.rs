@@ -120,7 +120,8 @@ struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Threshold::Info)]
     fail_on: Threshold,
     /// Exit with 1 also when a check at or above --fail-on could not be judged (unknown and
-    /// not suppressed): for gates that must not pass on code they could not evaluate.
+    /// not suppressed), or a part of the estate could not be read (a gap): for gates that
+    /// must not pass on what they could not evaluate. The policy's `[gate]` can say so too.
     #[arg(long)]
     fail_on_unknown: bool,
     /// The most instances Terraform's `count` or `for_each` may make of one resource or
@@ -244,6 +245,8 @@ fn today() -> Result<Date, String> {
 struct Scanned {
     loaded: inputs::Loaded,
     evaluation: encguard_rules::Evaluation,
+    /// Whether the policy file asks unknowns and gaps to fail the run.
+    fail_on_unknown: bool,
 }
 
 fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
@@ -294,11 +297,11 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
         evaluation.apply_baseline(&accepted, &format!("accepted in baseline {} ({created})", path.display()));
     }
     drop(ctx);
-    Ok(Scanned { loaded, evaluation })
+    Ok(Scanned { loaded, evaluation, fail_on_unknown: policy.gate.fail_on_unknown })
 }
 
 fn scan(args: ScanArgs) -> Result<u8, String> {
-    let Scanned { loaded, evaluation } = run_scan(&args)?;
+    let Scanned { loaded, evaluation, fail_on_unknown } = run_scan(&args)?;
     let report = Report { evaluation: &evaluation, gaps: &loaded.inventory.gaps, errors: &loaded.errors };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
@@ -330,7 +333,10 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     let threshold = args.fail_on.into();
     Ok(if !loaded.errors.is_empty() {
         EXIT_ERROR
-    } else if evaluation.fails_at(threshold) || (args.fail_on_unknown && evaluation.unknown_at(threshold)) {
+    } else if evaluation.fails_at(threshold)
+        || ((args.fail_on_unknown || fail_on_unknown)
+            && (evaluation.unknown_at(threshold) || !loaded.inventory.gaps.is_empty()))
+    {
         EXIT_VIOLATIONS
     } else {
         EXIT_CLEAN
@@ -343,7 +349,7 @@ const BASELINE_VERSION: u64 = encguard_rules::FINGERPRINT_VERSION as u64;
 
 fn baseline(args: ScanArgs) -> Result<u8, String> {
     let path = args.output.clone().ok_or("baseline needs --output FILE")?;
-    let Scanned { loaded, evaluation } = run_scan(&args)?;
+    let Scanned { loaded, evaluation, .. } = run_scan(&args)?;
     if !loaded.errors.is_empty() {
         for error in &loaded.errors {
             eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));

@@ -124,7 +124,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                     .iter()
                     .map(|r| SecretReplica { region: r.string("Region"), kms_key: r.key("KmsKeyId") })
                     .collect(),
-                Err(why) => vec![SecretReplica { region: unknown(why.clone()), kms_key: KeyRef::unresolved(why) }],
+                Err(why) => vec![SecretReplica::unreadable(why)],
             },
             rotation_enabled: None,
         }),
@@ -235,25 +235,28 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "AWS::DynamoDB::GlobalTable" => Spec::DynamodbTable(DynamodbTable {
             kms_key: table_key(a),
-            replicas: a
-                .blocks("Replicas")
-                .unwrap_or_default()
-                .iter()
-                .map(|r| DynamodbTableReplica {
-                    region: r.string("Region"),
-                    kms_key: match path(r, &["SSESpecification"]) {
-                        Ok(Some(s)) => match s.key("KMSMasterKeyId") {
-                            KeyRef::ServiceDefault => KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() },
-                            other => other,
+            replicas: match a.blocks("Replicas") {
+                Ok(blocks) => blocks
+                    .iter()
+                    .map(|r| DynamodbTableReplica {
+                        region: r.string("Region"),
+                        kms_key: match path(r, &["SSESpecification"]) {
+                            Ok(Some(s)) => match s.key("KMSMasterKeyId") {
+                                KeyRef::ServiceDefault => KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() },
+                                other => other,
+                            },
+                            Ok(None) => match table_key(a) {
+                                KeyRef::Customer { .. } => {
+                                    KeyRef::unresolved("the replica names no key of its own region")
+                                }
+                                other => other,
+                            },
+                            Err(why) => KeyRef::unresolved(why),
                         },
-                        Ok(None) => match table_key(a) {
-                            KeyRef::Customer { .. } => KeyRef::unresolved("the replica names no key of its own region"),
-                            other => other,
-                        },
-                        Err(why) => KeyRef::unresolved(why),
-                    },
-                })
-                .collect(),
+                    })
+                    .collect(),
+                Err(why) => vec![DynamodbTableReplica::unreadable(why)],
+            },
             range_keys: range_keys(a),
             ..DynamodbTable::default()
         }),

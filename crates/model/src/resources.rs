@@ -165,6 +165,15 @@ pub struct SecretReplica {
     pub kms_key: KeyRef,
 }
 
+impl SecretReplica {
+    /// Stands for replicas that could not be read (a `dynamic` block, a denied call): the
+    /// rules about replicas then say *unknown* rather than "no replicas".
+    pub fn unreadable(why: impl Into<String>) -> Self {
+        let why = why.into();
+        SecretReplica { region: Some(crate::Value::unknown(why.clone())), kms_key: KeyRef::unresolved(why) }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SecretRotation {
     pub secret: Ref,
@@ -387,6 +396,14 @@ pub struct DynamodbTableReplica {
     pub region: Field<String>,
     #[serde(default)]
     pub kms_key: KeyRef,
+}
+
+impl DynamodbTableReplica {
+    /// Stands for replicas that could not be read, as [`SecretReplica::unreadable`].
+    pub fn unreadable(why: impl Into<String>) -> Self {
+        let why = why.into();
+        DynamodbTableReplica { region: Some(crate::Value::unknown(why.clone())), kms_key: KeyRef::unresolved(why) }
+    }
 }
 
 /// A replica written as a resource of its own (`aws_dynamodb_table_replica`).

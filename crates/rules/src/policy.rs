@@ -28,6 +28,7 @@ pub struct Policy {
     pub cloudfront: CloudfrontSettings,
     pub dynamodb: DynamodbSettings,
     pub classification: ClassificationSettings,
+    pub gate: GateSettings,
     exceptions: Vec<Spanned<Exception>>,
 }
 
@@ -180,6 +181,15 @@ pub struct CloudfrontSettings {
 pub struct DynamodbSettings {
     /// Sort-key attribute names (case-insensitive substrings) that suggest sensitive data.
     pub sensitive_sort_keys: Vec<String>,
+}
+
+/// What fails a run besides failures at or above `--fail-on`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GateSettings {
+    /// Fail also when a check at or above the threshold could not be judged, or a part of
+    /// the estate could not be read (as `--fail-on-unknown`).
+    pub fail_on_unknown: bool,
 }
 
 /// How resources are marked as holding classified data (which raises some findings).

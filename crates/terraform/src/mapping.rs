@@ -272,9 +272,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                     .iter()
                     .map(|r| SecretReplica { region: r.string("region"), kms_key: r.key("kms_key_id") })
                     .collect(),
-                Err(why) => {
-                    vec![SecretReplica { region: unknown(why.clone()), kms_key: KeyRef::unresolved(why) }]
-                }
+                Err(why) => vec![SecretReplica::unreadable(why)],
             },
             rotation_enabled: None,
         }),
@@ -448,18 +446,19 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 },
                 Err(why) => KeyRef::unresolved(why),
             },
-            replicas: a
-                .blocks("replica")
-                .unwrap_or_default()
-                .iter()
-                .map(|r| DynamodbTableReplica {
-                    region: r.string("region_name"),
-                    kms_key: match r.key("kms_key_arn") {
-                        KeyRef::ServiceDefault => KeyRef::AwsOwned,
-                        other => other,
-                    },
-                })
-                .collect(),
+            replicas: match a.blocks("replica") {
+                Ok(blocks) => blocks
+                    .iter()
+                    .map(|r| DynamodbTableReplica {
+                        region: r.string("region_name"),
+                        kms_key: match r.key("kms_key_arn") {
+                            KeyRef::ServiceDefault => KeyRef::AwsOwned,
+                            other => other,
+                        },
+                    })
+                    .collect(),
+                Err(why) => vec![DynamodbTableReplica::unreadable(why)],
+            },
             range_keys: std::iter::once(a.get("range_key"))
                 .chain(
                     ["local_secondary_index", "global_secondary_index"]

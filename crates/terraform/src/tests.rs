@@ -151,6 +151,13 @@ resource "aws_launch_template" "unknowable" {
     }
   }
 }
+resource "aws_dynamodb_table" "global" {
+  name = "orders"
+  dynamic "replica" {
+    for_each = var.unknown_list
+    content { region_name = replica.value }
+  }
+}
 "#,
     )]);
     assert!(scan.errors.is_empty(), "{:?}", scan.errors);
@@ -178,6 +185,12 @@ resource "aws_launch_template" "unknowable" {
         _ => None,
     });
     assert!(unknowable.devices[0].known().is_none());
+    // Replicas that cannot be listed are not "no replicas".
+    let table = spec(inv, "aws_dynamodb_table.global", |s| match s {
+        Spec::DynamodbTable(t) => Some(t),
+        _ => None,
+    });
+    assert!(matches!(table.replicas[..], [DynamodbTableReplica { region: Some(Value::Unknown { .. }), .. }]));
 }
 
 #[test]

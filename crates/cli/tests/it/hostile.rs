@@ -19,6 +19,7 @@ const FIXTURES: &[(&str, i32, &[&str])] = &[
     ("cfn-deeper-yaml", 2, &["cfn-deeper-yaml/template.yaml:7:", "nests deeper than 256 levels"]),
     ("cfn-foreach", 1, &["\"resource\": \"KeyAlpha\"", "\"resource\": \"KeyBeta\""]),
     ("cfn-self-ref", 2, &["cfn-self-ref/template.yaml:4:5: a reference cycle: Bucket → Bucket"]),
+    ("gitignored-templates", 1, &["1 input files excluded by .gitignore or .ignore"]),
     ("hostile-values", 1, &["S3-001"]),
     ("lambda-event", 0, &["1 JSON or YAML files that are not templates"]),
     ("plan-resource-changes-string", 2, &["plan.json:1:", "must be a list of resource changes, not a string"]),

@@ -129,6 +129,34 @@ fn thresholds_and_rule_selection_decide_the_exit_code() {
 }
 
 #[test]
+fn unknowns_and_gaps_fail_the_run_only_when_asked() {
+    let dir = temp_dir("fail-on-unknown");
+    std::fs::write(
+        dir.join("main.tf"),
+        "variable \"rotate\" {}\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.rotate\n}\n",
+    )
+    .unwrap();
+    let only_rotation = ["scan", "main.tf", "--rule", "KMS-001"];
+    assert_eq!(encguard_in(&dir, &only_rotation).status.code(), Some(0));
+    let flagged: Vec<&str> = only_rotation.iter().copied().chain(["--fail-on-unknown"]).collect();
+    assert_eq!(encguard_in(&dir, &flagged).status.code(), Some(1));
+    std::fs::write(dir.join("encguard.toml"), "[gate]\nfail_on_unknown = true\n").unwrap();
+    assert_eq!(encguard_in(&dir, &only_rotation).status.code(), Some(1));
+    std::fs::remove_file(dir.join("encguard.toml")).unwrap();
+
+    // An inventory with nothing failing, but a region that could not be read.
+    let gap = ONE_BUCKET.replace(
+        "]}",
+        r#"], "gaps": [{"scope": "111122223333/eu-west-1", "what": "s3:ListBuckets", "error": "AccessDenied"}]}"#,
+    );
+    std::fs::write(dir.join("inv.json"), gap).unwrap();
+    let bucket_only = ["scan", "inv.json", "--rule", "S3-001"];
+    assert_eq!(encguard_in(&dir, &bucket_only).status.code(), Some(0));
+    let flagged: Vec<&str> = bucket_only.iter().copied().chain(["--fail-on-unknown"]).collect();
+    assert_eq!(encguard_in(&dir, &flagged).status.code(), Some(1));
+}
+
+#[test]
 fn bad_input_is_an_error_that_loses_nothing() {
     let dir = temp_dir("bad-input");
     std::fs::write(dir.join("good.json"), ONE_BUCKET).unwrap();
