@@ -42,27 +42,30 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             };
             let known = |s: Option<&str>| s.map(|s| Value::Known(s.to_string()));
             let spec = AcmCertificate {
-                domain_name: known(cert.domain_name()),
-                subject_alternative_names: Some(Value::Known(cert.subject_alternative_names().to_vec())),
-                key_algorithm: cert.key_algorithm().map(|k| Value::Known(k.as_str().to_string())),
-                certificate_type: cert.r#type().map(|t| Value::Known(t.as_str().to_string())),
-                status: cert.status().map(|s| Value::Known(s.as_str().to_string())),
+                domain_name: known(cert.domain_name()).into(),
+                subject_alternative_names: Some(Value::Known(cert.subject_alternative_names().to_vec())).into(),
+                key_algorithm: cert.key_algorithm().map(|k| Value::Known(k.as_str().to_string())).into(),
+                certificate_type: cert.r#type().map(|t| Value::Known(t.as_str().to_string())).into(),
+                status: cert.status().map(|s| Value::Known(s.as_str().to_string())).into(),
                 not_after: cert
                     .not_after()
-                    .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
+                    .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
+                    .into(),
                 validation_method: cert
                     .domain_validation_options()
                     .first()
                     .and_then(|d| d.validation_method())
-                    .map(|m| Value::Known(m.as_str().to_string())),
-                renewal_eligibility: cert.renewal_eligibility().map(|r| Value::Known(r.as_str().to_string())),
+                    .map(|m| Value::Known(m.as_str().to_string()))
+                    .into(),
+                renewal_eligibility: cert.renewal_eligibility().map(|r| Value::Known(r.as_str().to_string())).into(),
                 // ACM no longer lets certificates opt out; older ones may still have.
                 #[allow(deprecated)]
                 transparency_logging: cert
                     .options()
                     .and_then(|o| o.certificate_transparency_logging_preference())
-                    .map(|p| Value::Known(p.as_str().to_string())),
-                in_use: Some(Value::Known(!cert.in_use_by().is_empty())),
+                    .map(|p| Value::Known(p.as_str().to_string()))
+                    .into(),
+                in_use: Some(Value::Known(!cert.in_use_by().is_empty())).into(),
             };
             c.add(&arn, "AWS::CertificateManager::Certificate", vec![], Spec::AcmCertificate(spec));
         })

@@ -30,10 +30,10 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     let Value::Unknown { unknown: reason } = unknown else { return };
                     let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account);
                     let spec = DynamodbTable {
-                        kms_key: KeyRef::Unresolved { reason: reason.clone() },
+                        kms_key: KeyRef::Unresolved { reason: reason.clone() }.into(),
                         replicas: vec![DynamodbTableReplica::unreadable(reason.clone())],
-                        range_keys: Vec::new(),
-                        inaccessible_since: Some(Value::unknown(reason)),
+                        range_keys: Vec::new().into(),
+                        inaccessible_since: Some(Value::unknown(reason)).into(),
                     };
                     c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
                     return;
@@ -68,18 +68,19 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 .iter()
                 .filter(|r| r.region_name() != Some(c.region.as_str()))
                 .map(|r| DynamodbTableReplica {
-                    region: r.region_name().map(|x| Value::Known(x.to_string())),
-                    kms_key: r.kms_master_key_id().map_or(KeyRef::AwsOwned, KeyRef::literal),
+                    region: r.region_name().map(|x| Value::Known(x.to_string())).into(),
+                    kms_key: r.kms_master_key_id().map_or(KeyRef::AwsOwned, KeyRef::literal).into(),
                 })
                 .collect();
             let spec = DynamodbTable {
-                kms_key,
+                kms_key: kms_key.into(),
                 replicas,
-                range_keys,
+                range_keys: range_keys.into(),
                 inaccessible_since: table
                     .sse_description()
                     .and_then(|s| s.inaccessible_encryption_date_time())
-                    .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
+                    .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
+                    .into(),
             };
             c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
         })
@@ -102,11 +103,13 @@ async fn collect_dax(conf: &SdkConfig, c: &Collector) {
                     let spec = DaxCluster {
                         sse_enabled: Some(Value::Known(
                             cl.sse_description().and_then(|s| s.status()).is_some_and(|s| s.as_str() == "ENABLED"),
-                        )),
+                        ))
+                        .into(),
                         endpoint_encryption: Some(Value::Known(
                             cl.cluster_endpoint_encryption_type()
                                 .map_or("NONE".to_string(), |t| t.as_str().to_string()),
-                        )),
+                        ))
+                        .into(),
                     };
                     c.add(
                         arn,

@@ -32,7 +32,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         &setting_arn,
         "AWS::EC2::EbsEncryptionByDefault",
         vec![],
-        Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled }),
+        Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: enabled.into() }),
     );
     let default_key = {
         let _p = c.call("ec2:GetEbsDefaultKmsKeyId").await;
@@ -47,16 +47,16 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         &format!("arn:aws:ec2:{region}:{account}:ebs-default-kms-key"),
         "AWS::EC2::EbsDefaultKmsKey",
         vec![],
-        Spec::EbsDefaultKey(EbsDefaultKey { kms_key: default_key }),
+        Spec::EbsDefaultKey(EbsDefaultKey { kms_key: default_key.into() }),
     );
 
     let _ = each_page!(c, "ec2:DescribeVolumes", "", client.describe_volumes().into_paginator().send(), |p| {
         for v in p.volumes() {
             let Some(id) = v.volume_id() else { continue };
             let volume = EbsVolume {
-                encrypted: Some(Value::Known(v.encrypted().unwrap_or(false))),
-                kms_key: key(v.kms_key_id()),
-                snapshot: v.snapshot_id().filter(|s| !s.is_empty()).map(|s| Value::Known(s.to_string())),
+                encrypted: Some(Value::Known(v.encrypted().unwrap_or(false))).into(),
+                kms_key: key(v.kms_key_id()).into(),
+                snapshot: v.snapshot_id().filter(|s| !s.is_empty()).map(|s| Value::Known(s.to_string())).into(),
             };
             c.add(
                 &format!("arn:aws:ec2:{region}:{account}:volume/{id}"),
@@ -75,12 +75,13 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             for s in p.snapshots() {
                 let Some(id) = s.snapshot_id() else { continue };
                 let snapshot = EbsSnapshot {
-                    encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
-                    kms_key: key(s.kms_key_id()),
+                    encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))).into(),
+                    kms_key: key(s.kms_key_id()).into(),
                     volume: s
                         .volume_id()
                         .filter(|v| !v.is_empty() && *v != "vol-ffffffff")
-                        .map(|v| Value::Known(v.to_string())),
+                        .map(|v| Value::Known(v.to_string()))
+                        .into(),
                     copy: false,
                 };
                 c.add(
@@ -107,9 +108,9 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                         let ebs = m.ebs()?;
                         Some(BlockDevice {
                             device_name: m.device_name().unwrap_or("device").to_string(),
-                            encrypted: Some(Value::Known(ebs.encrypted().unwrap_or(false))),
-                            kms_key: key(ebs.kms_key_id()),
-                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())),
+                            encrypted: Some(Value::Known(ebs.encrypted().unwrap_or(false))).into(),
+                            kms_key: key(ebs.kms_key_id()).into(),
+                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())).into(),
                         })
                     })
                     .collect();

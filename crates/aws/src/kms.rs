@@ -73,22 +73,22 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 .and_then(|p| p.arn())
                 .map(|a| Value::Known(a.to_string()));
             let key = KmsKey {
-                key_spec: spec.map(Value::Known),
-                key_usage: usage.map(Value::Known),
-                origin: origin.map(Value::Known),
-                custom_key_store_id: meta.custom_key_store_id().map(|s| Value::Known(s.to_string())),
-                key_manager: manager.map(Value::Known),
-                rotation_enabled,
-                rotation_period_days,
-                enabled: Some(Value::Known(meta.enabled())),
-                key_state: state.map(Value::Known),
-                deletion_window_days: meta.pending_deletion_window_in_days().map(|d| Value::Known(d as u32)),
+                key_spec: spec.map(Value::Known).into(),
+                key_usage: usage.map(Value::Known).into(),
+                origin: origin.map(Value::Known).into(),
+                custom_key_store_id: meta.custom_key_store_id().map(|s| Value::Known(s.to_string())).into(),
+                key_manager: manager.map(Value::Known).into(),
+                rotation_enabled: rotation_enabled.into(),
+                rotation_period_days: rotation_period_days.into(),
+                enabled: Some(Value::Known(meta.enabled())).into(),
+                key_state: state.map(Value::Known).into(),
+                deletion_window_days: meta.pending_deletion_window_in_days().map(|d| Value::Known(d as u32)).into(),
                 planned_action: None,
-                policy,
-                multi_region: meta.multi_region().map(Value::Known),
-                replica_of,
-                expiration_model: meta.expiration_model().map(|m| Value::Known(m.as_str().to_string())),
-                valid_to: meta.valid_to().map(|d| Value::Known(date(d))),
+                policy: policy.into(),
+                multi_region: meta.multi_region().map(Value::Known).into(),
+                replica_of: replica_of.into(),
+                expiration_model: meta.expiration_model().map(|m| Value::Known(m.as_str().to_string())).into(),
+                valid_to: meta.valid_to().map(|d| Value::Known(date(d))).into(),
             };
             c.add(&arn, "AWS::KMS::Key", vec![key_id.clone()], Spec::KmsKey(key));
         })
@@ -97,8 +97,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         for a in page.aliases() {
             let (Some(name), Some(arn)) = (a.alias_name(), a.alias_arn()) else { continue };
             let alias = KmsAlias {
-                alias_name: Some(Value::Known(name.to_string())),
-                target_key: a.target_key_id().map(|t| Value::Known(t.to_string())),
+                alias_name: Some(Value::Known(name.to_string())).into(),
+                target_key: a.target_key_id().map(|t| Value::Known(t.to_string())).into(),
             };
             c.add(arn, "AWS::KMS::Alias", vec![name.to_string()], Spec::KmsAlias(alias));
         }

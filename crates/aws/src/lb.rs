@@ -13,11 +13,12 @@ fn actions(list: &[aws_sdk_elasticloadbalancingv2::types::Action]) -> Vec<Listen
             let redirect = a.redirect_config();
             ListenerAction {
                 action_type: a.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                redirect_protocol: redirect.and_then(|r| r.protocol()).map(|p| Value::Known(p.to_string())),
-                redirect_port: redirect.and_then(|r| r.port()).map(|p| Value::Known(p.to_string())),
+                redirect_protocol: redirect.and_then(|r| r.protocol()).map(|p| Value::Known(p.to_string())).into(),
+                redirect_port: redirect.and_then(|r| r.port()).map(|p| Value::Known(p.to_string())).into(),
                 redirect_status_code: redirect
                     .and_then(|r| r.status_code())
-                    .map(|s| Value::Known(s.as_str().to_string())),
+                    .map(|s| Value::Known(s.as_str().to_string()))
+                    .into(),
             }
         })
         .collect()
@@ -39,8 +40,8 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
     for lb in &lbs {
         let Some(arn) = lb.load_balancer_arn() else { continue };
         let spec = LoadBalancer {
-            load_balancer_type: lb.r#type().map(|t| Value::Known(t.as_str().to_string())),
-            internal: lb.scheme().map(|s| Value::Known(s.as_str() == "internal")),
+            load_balancer_type: lb.r#type().map(|t| Value::Known(t.as_str().to_string())).into(),
+            internal: lb.scheme().map(|s| Value::Known(s.as_str() == "internal")).into(),
         };
         c.add(
             arn,
@@ -100,13 +101,13 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
             }
         }
         let spec = Listener {
-            load_balancer: l.load_balancer_arn().map(|a| Value::Known(a.to_string())),
-            protocol: protocol.clone().map(Value::Known),
-            port: l.port().map(|p| Value::Known(p as u32)),
-            ssl_policy: l.ssl_policy().map(|p| Value::Known(p.to_string())),
-            ssl_policy_protocols: l.ssl_policy().and_then(|p| protocols.get(p)).map(|p| Value::Known(p.clone())),
-            default_actions: Some(Value::Known(actions(l.default_actions()))),
-            certificates,
+            load_balancer: l.load_balancer_arn().map(|a| Value::Known(a.to_string())).into(),
+            protocol: protocol.clone().map(Value::Known).into(),
+            port: l.port().map(|p| Value::Known(p as u32)).into(),
+            ssl_policy: l.ssl_policy().map(|p| Value::Known(p.to_string())).into(),
+            ssl_policy_protocols: l.ssl_policy().and_then(|p| protocols.get(p)).map(|p| Value::Known(p.clone())).into(),
+            default_actions: Some(Value::Known(actions(l.default_actions()))).into(),
+            certificates: certificates.into(),
         };
         c.add(&arn, "AWS::ElasticLoadBalancingV2::Listener", vec![], Spec::Listener(spec));
         if protocol.as_deref() == Some("HTTP") {
@@ -116,8 +117,8 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
                     for rule in out.rules().iter().filter(|r| !r.is_default().unwrap_or(false)) {
                         let Some(rule_arn) = rule.rule_arn() else { continue };
                         let spec = ListenerRule {
-                            listener: Some(Value::Known(arn.clone())),
-                            actions: Some(Value::Known(actions(rule.actions()))),
+                            listener: Some(Value::Known(arn.clone())).into(),
+                            actions: Some(Value::Known(actions(rule.actions()))).into(),
                         };
                         c.add(rule_arn, "AWS::ElasticLoadBalancingV2::ListenerRule", vec![], Spec::ListenerRule(spec));
                     }
@@ -136,7 +137,7 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
         |p| {
             for tg in p.target_groups() {
                 let Some(arn) = tg.target_group_arn() else { continue };
-                let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().to_string())) };
+                let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().to_string())).into() };
                 c.add(arn, "AWS::ElasticLoadBalancingV2::TargetGroup", vec![], Spec::TargetGroup(spec));
             }
         }
@@ -174,14 +175,16 @@ pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
                             .iter()
                             .find(|a| a.attribute_name() == Some("Reference-Security-Policy"))
                             .and_then(|a| a.attribute_value())
-                            .map(|v| Value::Known(v.to_string())),
+                            .map(|v| Value::Known(v.to_string()))
+                            .into(),
                         enabled_attributes: Some(Value::Known(
                             attributes
                                 .iter()
                                 .filter(|a| a.attribute_value() == Some("true"))
                                 .filter_map(|a| a.attribute_name().map(str::to_string))
                                 .collect(),
-                        )),
+                        ))
+                        .into(),
                     }
                 })
                 .collect()),
@@ -195,15 +198,16 @@ pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
             .filter_map(|d| {
                 let l = d.listener()?;
                 Some(ClassicListener {
-                    lb_port: Some(Value::Known(l.load_balancer_port() as u32)),
-                    lb_protocol: Some(Value::Known(l.protocol().to_string())),
-                    instance_protocol: l.instance_protocol().map(|p| Value::Known(p.to_string())),
-                    ssl_certificate_id: l.ssl_certificate_id().map(|s| Value::Known(s.to_string())),
+                    lb_port: Some(Value::Known(l.load_balancer_port() as u32)).into(),
+                    lb_protocol: Some(Value::Known(l.protocol().to_string())).into(),
+                    instance_protocol: l.instance_protocol().map(|p| Value::Known(p.to_string())).into(),
+                    ssl_certificate_id: l.ssl_certificate_id().map(|s| Value::Known(s.to_string())).into(),
                     // Unreadable policies leave the listener's negotiation unknown, not absent.
                     policy_names: Some(match &ssl_policies {
                         Ok(_) => Value::Known(d.policy_names().to_vec()),
                         Err(unknown) => unknown.clone(),
-                    }),
+                    })
+                    .into(),
                 })
             })
             .collect();
@@ -213,7 +217,7 @@ pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
             "AWS::ElasticLoadBalancing::LoadBalancer",
             vec![name.clone()],
             Spec::ClassicLoadBalancer(ClassicLoadBalancer {
-                listeners: Some(Value::Known(listeners)),
+                listeners: Some(Value::Known(listeners)).into(),
                 ssl_policies: ssl_policies.unwrap_or_default(),
             }),
         );

@@ -11,7 +11,7 @@ fn key(id: Option<&str>) -> KeyRef {
 }
 
 fn text(s: Option<&str>) -> Field<String> {
-    s.map(|s| Value::Known(s.to_string()))
+    s.map(|s| Value::Known(s.to_string())).into()
 }
 
 /// Parameters that force TLS, the only ones the rules read.
@@ -31,20 +31,22 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 let spec = RdsDatabase {
                     identifier: text(db.db_instance_identifier()),
                     engine: text(db.engine()),
-                    engine_mode: None,
-                    storage_encrypted: Some(Value::Known(db.storage_encrypted().unwrap_or(false))),
-                    kms_key: key(db.kms_key_id()),
+                    engine_mode: None.into(),
+                    storage_encrypted: Some(Value::Known(db.storage_encrypted().unwrap_or(false))).into(),
+                    kms_key: key(db.kms_key_id()).into(),
                     replication_source: text(db.read_replica_source_db_instance_identifier()),
-                    snapshot_source: None,
+                    snapshot_source: None.into(),
                     cluster: text(db.db_cluster_identifier()),
-                    performance_insights_enabled: db.performance_insights_enabled().map(Value::Known),
-                    performance_insights_kms_key: key(db.performance_insights_kms_key_id()),
-                    cloudwatch_logs_exports: Some(Value::Known(db.enabled_cloudwatch_logs_exports().to_vec())),
-                    parameter_group: group.map(Value::Known),
+                    performance_insights_enabled: db.performance_insights_enabled().map(Value::Known).into(),
+                    performance_insights_kms_key: key(db.performance_insights_kms_key_id()).into(),
+                    cloudwatch_logs_exports: Some(Value::Known(db.enabled_cloudwatch_logs_exports().to_vec())).into(),
+                    parameter_group: group.map(Value::Known).into(),
                     ca_cert_identifier: text(db.ca_certificate_identifier()),
-                    ca_cert_valid_till: db.certificate_details().and_then(|d| d.valid_till()).map(|d| {
-                        Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())
-                    }),
+                    ca_cert_valid_till: db
+                        .certificate_details()
+                        .and_then(|d| d.valid_till())
+                        .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
+                        .into(),
                 };
                 c.add(
                     arn,
@@ -64,13 +66,13 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     identifier: text(cl.db_cluster_identifier()),
                     engine: text(cl.engine()),
                     engine_mode: text(cl.engine_mode()),
-                    storage_encrypted: Some(Value::Known(cl.storage_encrypted().unwrap_or(false))),
-                    kms_key: key(cl.kms_key_id()),
+                    storage_encrypted: Some(Value::Known(cl.storage_encrypted().unwrap_or(false))).into(),
+                    kms_key: key(cl.kms_key_id()).into(),
                     replication_source: text(cl.replication_source_identifier()),
-                    performance_insights_enabled: cl.performance_insights_enabled().map(Value::Known),
-                    performance_insights_kms_key: key(cl.performance_insights_kms_key_id()),
-                    cloudwatch_logs_exports: Some(Value::Known(cl.enabled_cloudwatch_logs_exports().to_vec())),
-                    parameter_group: group.map(Value::Known),
+                    performance_insights_enabled: cl.performance_insights_enabled().map(Value::Known).into(),
+                    performance_insights_kms_key: key(cl.performance_insights_kms_key_id()).into(),
+                    cloudwatch_logs_exports: Some(Value::Known(cl.enabled_cloudwatch_logs_exports().to_vec())).into(),
+                    parameter_group: group.map(Value::Known).into(),
                     ..RdsDatabase::default()
                 };
                 c.add(
@@ -91,8 +93,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 for g in page.global_clusters() {
                     let Some(arn) = g.global_cluster_arn() else { continue };
                     let spec = RdsGlobalCluster {
-                        storage_encrypted: Some(Value::Known(g.storage_encrypted().unwrap_or(false))),
-                        source_cluster: None,
+                        storage_encrypted: Some(Value::Known(g.storage_encrypted().unwrap_or(false))).into(),
+                        source_cluster: None.into(),
                     };
                     c.add(
                         arn,
@@ -109,8 +111,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             for s in page.db_snapshots() {
                 let Some(arn) = s.db_snapshot_arn() else { continue };
                 let spec = RdsSnapshot {
-                    encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))),
-                    kms_key: key(s.kms_key_id()),
+                    encrypted: Some(Value::Known(s.encrypted().unwrap_or(false))).into(),
+                    kms_key: key(s.kms_key_id()).into(),
                     source: text(s.db_instance_identifier()),
                     copy: false,
                 };
@@ -131,8 +133,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             for s in page.db_cluster_snapshots() {
                 let Some(arn) = s.db_cluster_snapshot_arn() else { continue };
                 let spec = RdsSnapshot {
-                    encrypted: Some(Value::Known(s.storage_encrypted().unwrap_or(false))),
-                    kms_key: key(s.kms_key_id()),
+                    encrypted: Some(Value::Known(s.storage_encrypted().unwrap_or(false))).into(),
+                    kms_key: key(s.kms_key_id()).into(),
                     source: text(s.db_cluster_identifier()),
                     copy: false,
                 };
@@ -155,8 +157,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 let Some(arn) = b.db_instance_automated_backups_arn() else { continue };
                 let spec = RdsBackupReplication {
                     source: text(b.db_instance_arn()),
-                    encrypted: b.encrypted().map(Value::Known),
-                    kms_key: key(b.kms_key_id()),
+                    encrypted: b.encrypted().map(Value::Known).into(),
+                    kms_key: key(b.kms_key_id()).into(),
                 };
                 c.add(arn, "AWS::RDS::DBInstanceAutomatedBackup", vec![], Spec::RdsBackupReplication(spec));
             }
@@ -185,9 +187,9 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         let failed = outcome.err().map(Value::unknown);
         let kind = if cluster { "cluster-pg" } else { "pg" };
         let group = DbParameterGroup {
-            name: Some(Value::Known(name.clone())),
-            family: None,
-            parameters: Some(failed.unwrap_or(Value::Known(parameters))),
+            name: Some(Value::Known(name.clone())).into(),
+            family: None.into(),
+            parameters: Some(failed.unwrap_or(Value::Known(parameters))).into(),
         };
         c.add(
             &format!("arn:aws:rds:{}:{}:{kind}:{name}", c.region, c.account),
@@ -214,8 +216,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     "AWS::Logs::LogGroup",
                     vec![name.to_string()],
                     Spec::LogGroup(LogGroup {
-                        name: Some(Value::Known(name.to_string())),
-                        kms_key: key(g.kms_key_id()),
+                        name: Some(Value::Known(name.to_string())).into(),
+                        kms_key: key(g.kms_key_id()).into(),
                     }),
                 );
             }

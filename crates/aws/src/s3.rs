@@ -56,16 +56,20 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                         .map(|rule| {
                             let by_default = rule.apply_server_side_encryption_by_default();
                             S3Encryption {
-                                sse_algorithm: by_default.map(|d| Value::Known(d.sse_algorithm().as_str().to_string())),
+                                sse_algorithm: by_default
+                                    .map(|d| Value::Known(d.sse_algorithm().as_str().to_string()))
+                                    .into(),
                                 kms_key: by_default
                                     .and_then(|d| d.kms_master_key_id())
-                                    .map_or(KeyRef::ServiceDefault, KeyRef::literal),
-                                bucket_key_enabled: rule.bucket_key_enabled().map(Value::Known),
+                                    .map_or(KeyRef::ServiceDefault, KeyRef::literal)
+                                    .into(),
+                                bucket_key_enabled: rule.bucket_key_enabled().map(Value::Known).into(),
                                 blocked_encryption_types: Some(Value::Known(
                                     rule.blocked_encryption_types()
                                         .map(|b| b.encryption_type().iter().map(|t| t.as_str().to_string()).collect())
                                         .unwrap_or_default(),
-                                )),
+                                ))
+                                .into(),
                             }
                         })
                         .unwrap_or_default(),
@@ -117,14 +121,15 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             }
         };
         let bucket = S3Bucket {
-            bucket_name: Some(Value::Known(name.clone())),
-            encryption,
-            policy,
-            logging_target,
-            inventory_encryption_status: inventory,
+            bucket_name: Some(Value::Known(name.clone())).into(),
+            encryption: encryption.into(),
+            policy: policy.into(),
+            logging_target: logging_target.into(),
+            inventory_encryption_status: inventory.into(),
             created: b
                 .creation_date()
-                .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default())),
+                .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
+                .into(),
         };
         let index = c.add_in(&arn, "AWS::S3::Bucket", &region, vec![name.clone()], Spec::S3Bucket(bucket));
         c.update(index, |r| r.tags = tags);

@@ -25,23 +25,23 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .replication_status()
                     .iter()
                     .map(|r| SecretReplica {
-                        region: r.region().map(|x| Value::Known(x.to_string())),
-                        kms_key: r.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal),
+                        region: r.region().map(|x| Value::Known(x.to_string())).into(),
+                        kms_key: r.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal).into(),
                     })
                     .collect(),
                 Err(e) => {
                     let why: Value<String> = c.gap("secretsmanager:DescribeSecret", &arn, error_text(e));
                     vec![SecretReplica {
-                        region: Some(why.clone()),
-                        kms_key: KeyRef::unresolved(why.get().err().unwrap_or_default()),
+                        region: Some(why.clone()).into(),
+                        kms_key: KeyRef::unresolved(why.get().err().unwrap_or_default()).into(),
                     }]
                 }
             };
             let secret = Secret {
                 // Secrets Manager omits the key id for the AWS managed key.
-                kms_key: s.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal),
+                kms_key: s.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal).into(),
                 replicas,
-                rotation_enabled: Some(Value::Known(s.rotation_enabled().unwrap_or(false))),
+                rotation_enabled: Some(Value::Known(s.rotation_enabled().unwrap_or(false))).into(),
             };
             c.add(
                 &arn,

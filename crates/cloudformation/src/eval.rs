@@ -257,9 +257,10 @@ impl<'t> Template<'t> {
             // `eval_opt` decides a well-formed `Fn::If`; any other shape would come back here.
             "Fn::If" if args.len() == 3 => self
                 .eval_opt(&Node {
-                    value: Value::Map(vec![(name.to_string(), arg.clone(), (0, 0))]),
-                    line: 0,
-                    column: 0,
+                    value: Value::Map(vec![(name.to_string(), arg.clone(), (arg.line, arg.column))]),
+                    line: arg.line,
+                    column: arg.column,
+                    end: arg.end,
                 })
                 .unwrap_or(Val::Null),
             "Fn::If" => Val::unknown("Fn::If needs [condition, value if true, value if false]"),

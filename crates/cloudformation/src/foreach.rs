@@ -140,7 +140,7 @@ fn substitute(node: &Node, identifier: &str, item: &str) -> Node {
         },
         other => other.clone(),
     };
-    Node { value, line: node.line, column: node.column }
+    Node { value, ..node.clone() }
 }
 
 fn substitute_text(text: &str, identifier: &str, item: &str) -> String {

@@ -139,27 +139,22 @@ fn read_template(
         }
         let properties =
             node.get("Properties").and_then(|p| template.eval_opt(p)).unwrap_or(Val::Map(Default::default()));
-        let attrs = Attrs::new(&properties);
+        let places = node.get("Properties").map(Node::places).unwrap_or_default();
+        let attrs = Attrs::with_places(&properties, &places);
         let Some(spec) = mapping::to_spec(kind, &attrs) else { continue };
-        let location =
-            Location::File { format: "cloudformation".into(), file: shown.to_string(), line: *line, column: *column };
+        let location = Location::File {
+            format: "cloudformation".into(),
+            file: shown.to_string(),
+            line: *line,
+            column: *column,
+            end: None,
+        };
         let mut r = Resource::new(logical.clone(), kind, location, spec);
         r.scope = shown.to_string();
+        r.span = Some(encguard_model::Span::new(Position { line: *line, column: *column }, node.span().end));
         r.handles.extend(mapping::identity(kind, &attrs));
         r.tags = mapping::tags(&attrs);
         r.suppressions = suppressions(node);
-        let positions: HashMap<&str, (u32, u32)> = node
-            .get("Properties")
-            .map(Node::entries)
-            .unwrap_or_default()
-            .iter()
-            .map(|(k, _, p)| (k.as_str(), *p))
-            .collect();
-        for field in encguard_values::LOCATED_FIELDS {
-            if let Some((line, column)) = positions.get(mapping::property_name(field, kind)) {
-                r.attributes.insert((*field).to_string(), Position { line: *line, column: *column });
-            }
-        }
         inventory.resources.push(r);
     }
     let mut faults = template.faults.take();

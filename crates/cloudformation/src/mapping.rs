@@ -16,48 +16,6 @@ fn path<'a>(a: &Attrs<'a>, steps: &[&str]) -> Result<Option<Attrs<'a>>, String> 
     Ok(Some(current))
 }
 
-/// Model attribute → CloudFormation property, where they differ (for finding positions).
-pub fn property_name(model: &str, kind: &str) -> &'static str {
-    match (kind, model) {
-        ("AWS::KMS::Key", "rotation_enabled") => "EnableKeyRotation",
-        ("AWS::KMS::Key", "rotation_period_days") => "RotationPeriodInDays",
-        (_, "enabled") => "Enabled",
-        (_, "deletion_window_days") => "PendingWindowInDays",
-        (_, "policy") if kind == "AWS::S3::BucketPolicy" => "PolicyDocument",
-        (_, "policy") => "KeyPolicy",
-        (_, "document") => "PolicyDocument",
-        ("AWS::S3::Bucket", "encryption") => "BucketEncryption",
-        (_, "kms_key") if kind.starts_with("AWS::DynamoDB") => "SSESpecification",
-        (_, "kms_key") => "KmsKeyId",
-        (_, "replicas") if kind.starts_with("AWS::DynamoDB") => "Replicas",
-        (_, "replicas") => "ReplicaRegions",
-        (_, "encrypted") => "Encrypted",
-        (_, "storage_encrypted") => "StorageEncrypted",
-        (_, "devices") if kind == "AWS::EC2::LaunchTemplate" => "LaunchTemplateData",
-        (_, "devices") => "BlockDeviceMappings",
-        ("AWS::RDS::DBCluster", "parameter_group") => "DBClusterParameterGroupName",
-        (_, "parameter_group") => "DBParameterGroupName",
-        (_, "performance_insights_kms_key") => "PerformanceInsightsKMSKeyId",
-        (_, "cloudwatch_logs_exports") => "EnableCloudwatchLogsExports",
-        (_, "ca_cert_identifier") => "CACertificateIdentifier",
-        (_, "sse_enabled") => "SSESpecification",
-        (_, "endpoint_encryption") => "ClusterEndpointEncryptionType",
-        (_, "range_keys") => "KeySchema",
-        (_, "tags") => "Tags",
-        (_, "key_algorithm") => "KeyAlgorithm",
-        (_, "validation_method") => "ValidationMethod",
-        (_, "transparency_logging") => "CertificateTransparencyLoggingPreference",
-        (_, "domain_name") => "DomainName",
-        (_, "default_actions") => "DefaultActions",
-        (_, "ssl_policy") => "SslPolicy",
-        (_, "protocol") => "Protocol",
-        (_, "certificates") => "Certificates",
-        (_, "listeners") => "Listeners",
-        (_, "behaviors" | "origins" | "viewer_certificate") => "DistributionConfig",
-        _ => "",
-    }
-}
-
 /// Names a resource can be referred to by, besides its logical id.
 pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
     let keys: &[&str] = match kind {
@@ -73,8 +31,8 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
     keys.iter().filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string)).collect()
 }
 
-pub fn tags(a: &Attrs) -> BTreeMap<String, String> {
-    match a.get("Tags") {
+pub fn tags(a: &Attrs) -> Spanned<BTreeMap<String, String>> {
+    let tags = match a.get("Tags") {
         Some(Val::List(items)) => items
             .iter()
             .filter_map(|t| {
@@ -84,7 +42,8 @@ pub fn tags(a: &Attrs) -> BTreeMap<String, String> {
             .collect(),
         Some(Val::Map(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect(),
         _ => BTreeMap::new(),
-    }
+    };
+    Spanned::new(tags, a.span("Tags"))
 }
 
 /// The model of one resource, or `None` for types the policy does not concern.
@@ -115,7 +74,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             Spec::KmsAlias(KmsAlias { alias_name: a.string("AliasName"), target_key: a.reference("TargetKeyId") })
         }
         "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" => Spec::IamPolicy(IamPolicy {
-            document: a.policy("PolicyDocument").unwrap_or_else(|| Value::unknown("the policy is empty")),
+            document: a.policy("PolicyDocument").map(|p| p.unwrap_or_else(|| Value::unknown("the policy is empty"))),
         }),
         "AWS::SecretsManager::Secret" => Spec::Secret(Secret {
             kms_key: a.key("KmsKeyId"),
@@ -126,7 +85,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                     .collect(),
                 Err(why) => vec![SecretReplica::unreadable(why)],
             },
-            rotation_enabled: None,
+            rotation_enabled: None.into(),
         }),
         "AWS::SecretsManager::RotationSchedule" => {
             Spec::SecretRotation(SecretRotation { secret: a.reference("SecretId") })
@@ -134,23 +93,27 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::S3::Bucket" => Spec::S3Bucket(S3Bucket {
             bucket_name: a.string("BucketName"),
             encryption: match path(a, &["BucketEncryption"]) {
-                Ok(None) => None,
-                Ok(Some(e)) => Some(match e.block("ServerSideEncryptionConfiguration") {
-                    Ok(Some(rule)) => s3_rule(&rule),
-                    Ok(None) => Value::Known(S3Encryption::default()),
-                    Err(why) => Value::unknown(why),
-                }),
-                Err(why) => Some(Value::unknown(why)),
+                Ok(None) => None.into(),
+                Ok(Some(e)) => Spanned::new(
+                    Some(match e.block("ServerSideEncryptionConfiguration") {
+                        Ok(Some(rule)) => s3_rule(&rule),
+                        Ok(None) => Value::Known(S3Encryption::default()),
+                        Err(why) => Value::unknown(why),
+                    }),
+                    a.span("BucketEncryption"),
+                ),
+                Err(why) => unknown(why),
             },
             logging_target: match path(a, &["LoggingConfiguration"]) {
                 Ok(Some(l)) => l.reference("DestinationBucketName"),
-                Ok(None) => None,
+                Ok(None) => None.into(),
                 Err(why) => unknown(why),
             },
             inventory_encryption_status: match a.blocks("InventoryConfigurations") {
-                Ok(configs) if configs.is_empty() => None,
+                Ok(configs) if configs.is_empty() => None.into(),
                 Ok(configs) => known(configs.iter().any(|c| {
                     c.strings("OptionalFields")
+                        .value
                         .and_then(|f| f.known().cloned())
                         .is_some_and(|f| f.iter().any(|f| f == "EncryptionStatus"))
                 })),
@@ -160,7 +123,9 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "AWS::S3::BucketPolicy" => Spec::S3BucketPolicy(S3BucketPolicy {
             bucket: a.reference("Bucket"),
-            policy: a.policy("PolicyDocument").unwrap_or_else(|| Value::unknown("the bucket policy is empty")),
+            policy: a
+                .policy("PolicyDocument")
+                .map(|p| p.unwrap_or_else(|| Value::unknown("the bucket policy is empty"))),
         }),
         "AWS::EC2::Volume" => Spec::EbsVolume(EbsVolume {
             encrypted: a.boolean("Encrypted"),
@@ -215,7 +180,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 name: a.string("DBParameterGroupName").or(a.string("DBClusterParameterGroupName")),
                 family: a.string("Family"),
                 parameters: match a.get("Parameters") {
-                    None => None,
+                    None => None.into(),
                     Some(Val::Map(m)) => {
                         known(m.iter().filter_map(|(k, v)| v.to_text().ok().map(|v| (k.clone(), v))).collect())
                     }
@@ -230,7 +195,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }
         "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => Spec::DynamodbTable(DynamodbTable {
             kms_key: table_key(a),
-            range_keys: range_keys(a),
+            range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
             ..DynamodbTable::default()
         }),
         "AWS::DynamoDB::GlobalTable" => Spec::DynamodbTable(DynamodbTable {
@@ -241,29 +206,28 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                     .map(|r| DynamodbTableReplica {
                         region: r.string("Region"),
                         kms_key: match path(r, &["SSESpecification"]) {
-                            Ok(Some(s)) => match s.key("KMSMasterKeyId") {
-                                KeyRef::ServiceDefault => KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() },
-                                other => other,
-                            },
-                            Ok(None) => match table_key(a) {
+                            Ok(Some(s)) => s
+                                .key("KMSMasterKeyId")
+                                .map(|k| k.default_is(KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() })),
+                            Ok(None) => table_key(a).map(|k| match k {
                                 KeyRef::Customer { .. } => {
                                     KeyRef::unresolved("the replica names no key of its own region")
                                 }
                                 other => other,
-                            },
-                            Err(why) => KeyRef::unresolved(why),
+                            }),
+                            Err(why) => KeyRef::unresolved(why).into(),
                         },
                     })
                     .collect(),
                 Err(why) => vec![DynamodbTableReplica::unreadable(why)],
             },
-            range_keys: range_keys(a),
+            range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
             ..DynamodbTable::default()
         }),
         "AWS::DAX::Cluster" => Spec::DaxCluster(DaxCluster {
             sse_enabled: match path(a, &["SSESpecification"]) {
                 Ok(Some(s)) => s.boolean("SSEEnabled"),
-                Ok(None) => None,
+                Ok(None) => None.into(),
                 Err(why) => unknown(why),
             },
             endpoint_encryption: a.string("ClusterEndpointEncryptionType"),
@@ -282,21 +246,23 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "AWS::ElasticLoadBalancingV2::LoadBalancer" => Spec::LoadBalancer(LoadBalancer {
             load_balancer_type: a.string("Type").or(known("application".into())),
-            internal: a.string("Scheme").map(|s| s.map(|s| s == "internal")),
+            internal: a.string("Scheme").map(|s| s.map(|s| s.map(|s| s == "internal"))),
         }),
         "AWS::ElasticLoadBalancingV2::Listener" => Spec::Listener(Listener {
             load_balancer: a.reference("LoadBalancerArn"),
             protocol: a.string("Protocol"),
             port: a.number("Port"),
             ssl_policy: a.string("SslPolicy"),
-            ssl_policy_protocols: None,
+            ssl_policy_protocols: None.into(),
             default_actions: actions(a, "DefaultActions"),
-            certificates: a
-                .blocks("Certificates")
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| c.reference("CertificateArn"))
-                .collect(),
+            certificates: Spanned::new(
+                a.blocks("Certificates")
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|c| c.reference("CertificateArn").value)
+                    .collect(),
+                a.span("Certificates"),
+            ),
         }),
         "AWS::ElasticLoadBalancingV2::ListenerRule" => {
             Spec::ListenerRule(ListenerRule { listener: a.reference("ListenerArn"), actions: actions(a, "Actions") })
@@ -306,11 +272,12 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             certificate: a
                 .blocks("Certificates")
                 .ok()
-                .and_then(|c| c.first().and_then(|c| c.reference("CertificateArn"))),
+                .and_then(|c| c.first().map(|c| c.reference("CertificateArn")))
+                .unwrap_or_default(),
         }),
         "AWS::ElasticLoadBalancingV2::TargetGroup" => Spec::TargetGroup(TargetGroup {
             protocol: match a.get("TargetType").and_then(Val::as_str) {
-                Some("lambda") => None,
+                Some("lambda") => None.into(),
                 _ => a.string("Protocol").or(known("HTTP".into())),
             },
         }),
@@ -332,12 +299,12 @@ fn s3_rule(rule: &Attrs) -> Value<S3Encryption> {
         Err(why) => return Value::unknown(why),
     };
     Value::Known(S3Encryption {
-        sse_algorithm: by_default.and_then(|d| d.string("SSEAlgorithm")),
-        kms_key: by_default.map_or(KeyRef::ServiceDefault, |d| d.key("KMSMasterKeyID")),
+        sse_algorithm: by_default.unwrap_or_default().string("SSEAlgorithm"),
+        kms_key: by_default.unwrap_or_default().key("KMSMasterKeyID"),
         bucket_key_enabled: rule.boolean("BucketKeyEnabled"),
         blocked_encryption_types: match rule.block("BlockedEncryptionTypes") {
             Ok(Some(b)) => b.strings("EncryptionType"),
-            Ok(None) => None,
+            Ok(None) => None.into(),
             Err(why) => unknown(why),
         },
     })
@@ -374,19 +341,9 @@ fn devices(mappings: Result<Vec<Attrs>, String>, has_root: bool) -> Vec<Value<Ve
     vec![Value::Known(out)]
 }
 
-fn table_key(a: &Attrs) -> KeyRef {
-    match path(a, &["SSESpecification"]) {
-        Ok(None) => KeyRef::AwsOwned,
-        Ok(Some(sse)) => match sse.boolean("SSEEnabled") {
-            Some(Value::Known(true)) => match sse.key("KMSMasterKeyId") {
-                KeyRef::ServiceDefault => KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() },
-                other => other,
-            },
-            Some(Value::Unknown { unknown }) => KeyRef::unresolved(unknown),
-            _ => KeyRef::AwsOwned,
-        },
-        Err(why) => KeyRef::unresolved(why),
-    }
+fn table_key(a: &Attrs) -> Spanned<KeyRef> {
+    let key = encguard_values::dynamodb_table_key(path(a, &["SSESpecification"]), "SSEEnabled", "KMSMasterKeyId");
+    Spanned::new(key, a.span("SSESpecification"))
 }
 
 fn range_keys(a: &Attrs) -> Vec<String> {
@@ -409,15 +366,16 @@ fn range_keys(a: &Attrs) -> Vec<String> {
 
 fn actions(a: &Attrs, name: &str) -> Field<Vec<ListenerAction>> {
     match a.blocks(name) {
-        Ok(list) => known(
+        Ok(list) => a.known_at(
+            name,
             list.iter()
                 .map(|b| {
                     let redirect = b.block("RedirectConfig").ok().flatten();
                     ListenerAction {
                         action_type: b.get("Type").and_then(Val::as_str).unwrap_or("").to_string(),
-                        redirect_protocol: redirect.and_then(|r| r.string("Protocol")),
-                        redirect_port: redirect.and_then(|r| r.string("Port")),
-                        redirect_status_code: redirect.and_then(|r| r.string("StatusCode")),
+                        redirect_protocol: redirect.unwrap_or_default().string("Protocol"),
+                        redirect_port: redirect.unwrap_or_default().string("Port"),
+                        redirect_status_code: redirect.unwrap_or_default().string("StatusCode"),
                     }
                 })
                 .collect(),
@@ -441,14 +399,16 @@ fn classic(a: &Attrs) -> ClassicLoadBalancer {
                 .collect();
             SslNegotiationPolicy {
                 name: p.get("PolicyName").and_then(Val::as_str).unwrap_or_default().to_string(),
-                reference_policy: attributes.iter().find(|(n, _)| n == "Reference-Security-Policy").map(
-                    |(_, v)| match v {
+                reference_policy: attributes
+                    .iter()
+                    .find(|(n, _)| n == "Reference-Security-Policy")
+                    .map(|(_, v)| match v {
                         Val::Str(s) => Value::Known(s.clone()),
                         other => {
                             Value::unknown(other.first_unknown().map_or("not a string".into(), |u| u.reason.clone()))
                         }
-                    },
-                ),
+                    })
+                    .into(),
                 enabled_attributes: known(
                     attributes.iter().filter(|(_, v)| v.truthy().unwrap_or(false)).map(|(n, _)| n.clone()).collect(),
                 ),
@@ -457,7 +417,8 @@ fn classic(a: &Attrs) -> ClassicLoadBalancer {
         .collect();
     ClassicLoadBalancer {
         listeners: match a.blocks("Listeners") {
-            Ok(ls) => known(
+            Ok(ls) => a.known_at(
+                "Listeners",
                 ls.iter()
                     .map(|l| ClassicListener {
                         lb_port: l.number("LoadBalancerPort"),
@@ -481,11 +442,15 @@ fn cloudfront(c: &Attrs) -> CloudfrontDistribution {
         viewer_protocol_policy: b.string("ViewerProtocolPolicy"),
     };
     let behaviors = match (c.blocks("DefaultCacheBehavior"), c.blocks("CacheBehaviors")) {
-        (Ok(d), Ok(o)) => known(d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect()),
+        (Ok(d), Ok(o)) => c.known_at(
+            "DefaultCacheBehavior",
+            d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect(),
+        ),
         (Err(why), _) | (_, Err(why)) => unknown(why),
     };
     let origins = match c.blocks("Origins") {
-        Ok(os) => known(
+        Ok(os) => c.known_at(
+            "Origins",
             os.iter()
                 .map(|o| {
                     let custom = o.block("CustomOriginConfig");
@@ -495,9 +460,10 @@ fn cloudfront(c: &Attrs) -> CloudfrontDistribution {
                         origin_id: o.string("Id"),
                         domain_name: o.string("DomainName"),
                         // CloudFormation's default for custom origins is match-viewer.
-                        origin_protocol_policy: custom
-                            .map(|c| c.string("OriginProtocolPolicy").unwrap_or(Value::Known("match-viewer".into()))),
-                        origin_ssl_protocols: custom.and_then(|c| c.strings("OriginSSLProtocols")),
+                        origin_protocol_policy: custom.map_or_else(Field::default, |c| {
+                            c.string("OriginProtocolPolicy").or(known("match-viewer".into()))
+                        }),
+                        origin_ssl_protocols: custom.unwrap_or_default().strings("OriginSSLProtocols"),
                         s3_origin: s3,
                         origin_access_control: o.string("OriginAccessControlId"),
                     }
@@ -517,5 +483,10 @@ fn cloudfront(c: &Attrs) -> CloudfrontDistribution {
         Ok(None) => ViewerCertificate { cloudfront_default_certificate: known(true), ..ViewerCertificate::default() },
         Err(why) => ViewerCertificate { acm_certificate_arn: unknown(why), ..ViewerCertificate::default() },
     };
-    CloudfrontDistribution { enabled: c.boolean("Enabled"), behaviors, origins, viewer_certificate }
+    CloudfrontDistribution {
+        enabled: c.boolean("Enabled"),
+        behaviors,
+        origins,
+        viewer_certificate: Spanned::new(viewer_certificate, c.span("ViewerCertificate")),
+    }
 }

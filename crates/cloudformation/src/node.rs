@@ -3,15 +3,19 @@
 //! `!GetAtt`, `!Sub` …) become the long form they abbreviate. The tree is built from the
 //! parser's events with an explicit stack, and its depth is bounded.
 
+use encguard_model::{Position, Span};
+use encguard_values::SpanTree;
 use saphyr::Scalar;
-use saphyr_parser::{Event, Parser, Span, Tag};
+use saphyr_parser::{Event, Parser, Tag};
 
-/// A template node: its value and where it starts (1-based line and column).
+/// A template node: its value, where it starts (1-based line and column) and where it
+/// ends (just past its last character; a collection ends with its last item).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
     pub value: Value,
     pub line: u32,
     pub column: u32,
+    pub end: (u32, u32),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +30,36 @@ pub enum Value {
 }
 
 impl Node {
+    /// Where the node is written, from its first character to just past its last.
+    pub fn span(&self) -> Span {
+        Span::new(Position { line: self.line, column: self.column }, Position { line: self.end.0, column: self.end.1 })
+    }
+
+    /// Where each part of the node is written: a map's entries from key to value, a list's
+    /// items in order.
+    pub fn places(&self) -> SpanTree<'_> {
+        match &self.value {
+            Value::Map(entries) => SpanTree {
+                span: Some(self.span()),
+                fields: entries
+                    .iter()
+                    .map(|(key, value, (line, column))| {
+                        let mut entry = value.places();
+                        entry.span = Some(Span::new(Position { line: *line, column: *column }, value.span().end));
+                        (key.as_str(), entry)
+                    })
+                    .collect(),
+                items: Vec::new(),
+            },
+            Value::List(items) => SpanTree {
+                span: Some(self.span()),
+                fields: Vec::new(),
+                items: items.iter().map(Node::places).collect(),
+            },
+            _ => SpanTree::leaf(self.span()),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, v, _)| v),
@@ -82,7 +116,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut open: Vec<Open> = Vec::new();
     let mut done: Option<Node> = None;
-    let error = |span: &Span, message: String| ParseError {
+    let error = |span: &saphyr_parser::Span, message: String| ParseError {
         line: span.start.line() as u32,
         column: span.start.col() as u32 + 1,
         message,
@@ -95,6 +129,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             message: e.info().to_string(),
         })?;
         let (line, column) = (span.start.line() as u32, span.start.col() as u32 + 1);
+        let end = (span.end.line() as u32, span.end.col() as u32 + 1);
         let node = match event {
             Event::StreamEnd => break,
             Event::Alias(_) => {
@@ -108,7 +143,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 let Some(value) = Scalar::parse_from_cow_and_metadata(text, style, core) else {
                     return Err(error(&span, "the value does not match its YAML tag".into()));
                 };
-                tagged(short_tag(tag.as_deref()), Node { value: scalar(&value), line, column })
+                tagged(short_tag(tag.as_deref()), Node { value: scalar(&value), line, column, end })
             }
             Event::SequenceStart(_, tag) => {
                 let tag = short_tag(tag.as_deref());
@@ -128,11 +163,23 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(done_collection) = open.pop() else { continue };
-                let value = match done_collection.items {
-                    Items::List(items) => Value::List(items),
-                    Items::Map(entries, _) => Value::Map(entries),
+                let (value, last) = match done_collection.items {
+                    Items::List(items) => {
+                        let last = items.last().map(|n| n.end);
+                        (Value::List(items), last)
+                    }
+                    Items::Map(entries, _) => {
+                        let last = entries.last().map(|(_, n, _)| n.end);
+                        (Value::Map(entries), last)
+                    }
                 };
-                tagged(done_collection.tag, Node { value, line: done_collection.line, column: done_collection.column })
+                let node = Node {
+                    value,
+                    line: done_collection.line,
+                    column: done_collection.column,
+                    end: last.unwrap_or(end),
+                };
+                tagged(done_collection.tag, node)
             }
             Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => continue,
         };
@@ -173,16 +220,16 @@ fn short_tag(tag: Option<&Tag>) -> Option<String> {
 /// `{Fn::GetAtt: [Res, Attr]}`.
 fn tagged(tag: Option<String>, mut node: Node) -> Node {
     let Some(name) = tag else { return node };
-    let (line, column) = (node.line, node.column);
+    let (line, column, end) = (node.line, node.column, node.end);
     if name == "Fn::GetAtt" {
         if let Value::Str(s) = &node.value {
             if let Some((r, a)) = s.split_once('.') {
-                let part = |t: &str| Node { value: Value::Str(t.to_string()), line, column };
+                let part = |t: &str| Node { value: Value::Str(t.to_string()), line, column, end };
                 node.value = Value::List(vec![part(r), part(a)]);
             }
         }
     }
-    Node { value: Value::Map(vec![(name, node, (line, column))]), line, column }
+    Node { value: Value::Map(vec![(name, node, (line, column))]), line, column, end }
 }
 
 /// A mapping key as text (keys are scalars in templates).

@@ -17,7 +17,7 @@ fn spec<'a>(inv: &'a Inventory, name: &str) -> &'a Spec {
 }
 
 fn known<T>(v: T) -> Field<T> {
-    Some(Value::Known(v))
+    Some(Value::Known(v)).into()
 }
 
 const YAML: &str = r#"
@@ -105,28 +105,31 @@ fn yaml_short_tags_parameters_and_conditions() {
     let inv = scan(YAML);
     let Spec::S3Bucket(b) = spec(&inv, "DataBucket") else { panic!() };
     assert_eq!(b.bucket_name, known("acme-prod-data".into()));
-    let enc = b.encryption.clone().unwrap().known().cloned().unwrap();
-    assert_eq!(enc.kms_key, KeyRef::Customer { reference: "DataKey".into() });
+    let enc = b.encryption.value.clone().unwrap().known().cloned().unwrap();
+    assert_eq!(enc.kms_key, KeyRef::Customer { reference: "DataKey".into() }.into());
     let Spec::S3BucketPolicy(p) = spec(&inv, "DataBucketPolicy") else { panic!() };
     assert_eq!(p.bucket, known("acme-prod-data".into()));
     let doc = p.policy.known().unwrap();
     assert_eq!(doc.statements[0].resource, ["arn:aws:s3:::acme-prod-data", "arn:aws:s3:::acme-prod-data/*"]);
     let Spec::KmsKey(k) = spec(&inv, "DataKey") else { panic!() };
     assert_eq!(
-        k.policy.clone().unwrap().known().unwrap().statements[0].principal.as_ref().unwrap()[0].id,
+        k.policy.value.clone().unwrap().known().unwrap().statements[0].principal.as_ref().unwrap()[0].id,
         "arn:aws:iam::⟨?⟩:root"
     );
     let Spec::EbsVolume(v) = spec(&inv, "Imported") else { panic!() };
-    assert!(matches!(&v.kms_key, KeyRef::Unresolved { reason } if reason.contains("Fn::ImportValue")));
+    assert!(matches!(&*v.kms_key, KeyRef::Unresolved { reason } if reason.contains("Fn::ImportValue")));
     let Spec::Secret(s) = spec(&inv, "ByParam") else { panic!() };
-    assert!(matches!(&s.kms_key, KeyRef::Unresolved { reason } if reason.contains("KeyArn")));
+    assert!(matches!(&*s.kms_key, KeyRef::Unresolved { reason } if reason.contains("KeyArn")));
     let Spec::DynamodbTable(t) = spec(&inv, "DevOnly") else { panic!() };
-    assert_eq!(t.kms_key, KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() });
-    assert_eq!(t.range_keys, ["email"]);
+    assert_eq!(t.kms_key, KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() }.into());
+    assert_eq!(*t.range_keys, ["email"]);
     let bucket = inv.resources.iter().find(|r| r.name == "DataBucket").unwrap();
     assert_eq!(bucket.suppressions[0].rule, "W35");
     assert!(matches!(bucket.location, Location::File { line: 28, column: 3, .. }));
-    assert_eq!(bucket.attributes["encryption"], Position { line: 37, column: 7 });
+    let Spec::S3Bucket(spec) = &bucket.spec else { panic!("{bucket:?}") };
+    let span = spec.encryption.span.expect("the encryption is written");
+    assert_eq!(span.start, Position { line: 37, column: 7 });
+    assert!(span.end.line > 37, "{span:?}");
 }
 
 #[test]
@@ -135,12 +138,12 @@ fn overrides_change_parameters_and_conditions() {
     assert!(inv.resources.iter().all(|r| r.name != "DevOnly"), "the condition is false: no table");
     let Spec::S3Bucket(b) = spec(&inv, "DataBucket") else { panic!() };
     assert_eq!(
-        b.encryption.clone().unwrap().known().unwrap().kms_key,
-        KeyRef::ServiceDefault,
+        b.encryption.value.clone().unwrap().known().unwrap().kms_key,
+        KeyRef::ServiceDefault.into(),
         "AWS::NoValue removes the key"
     );
     let Spec::Secret(s) = spec(&inv, "ByParam") else { panic!() };
-    assert_eq!(s.kms_key, KeyRef::Customer { reference: "alias/secrets".into() });
+    assert_eq!(s.kms_key, KeyRef::Customer { reference: "alias/secrets".into() }.into());
 }
 
 #[test]
@@ -156,12 +159,12 @@ fn cdk_style_json_with_get_att_everywhere() {
 }"#;
     let inv = scan_template("cdk.out/App.template.json", json, &Options::default()).inventory;
     let Spec::DynamodbTable(t) = spec(&inv, "TableCD117FA1") else { panic!() };
-    assert_eq!(t.kms_key, KeyRef::Customer { reference: "AppKey1234ABCD".into() });
+    assert_eq!(t.kms_key, KeyRef::Customer { reference: "AppKey1234ABCD".into() }.into());
     let Spec::Listener(l) = spec(&inv, "Listener") else { panic!() };
     assert_eq!(l.load_balancer, known("LB".into()));
-    assert_eq!(l.certificates, vec![Value::Known("Cert".to_string())]);
+    assert_eq!(l.certificates, vec![Value::Known("Cert".to_string())].into());
     let Spec::KmsKey(k) = spec(&inv, "AppKey1234ABCD") else { panic!() };
-    assert!(k.policy.clone().unwrap().known().is_some());
+    assert!(k.policy.value.clone().unwrap().known().is_some());
 }
 
 #[test]
@@ -250,5 +253,5 @@ fn a_malformed_fn_if_is_unknown_not_a_loop() {
         "Resources:\n  Db:\n    Type: AWS::RDS::DBCluster\n    Properties:\n      StorageEncrypted: !If IsProd\n";
     let scan = scan_template("if.yaml", text, &Options::default());
     let Spec::RdsCluster(c) = spec(&scan.inventory, "Db") else { panic!() };
-    assert!(matches!(c.storage_encrypted, Some(Value::Unknown { .. })), "{:?}", c.storage_encrypted);
+    assert!(matches!(c.storage_encrypted.value, Some(Value::Unknown { .. })), "{:?}", c.storage_encrypted);
 }

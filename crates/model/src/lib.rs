@@ -11,19 +11,26 @@
 mod input_error;
 mod policy;
 mod resources;
+mod span;
 mod value;
 
 pub use input_error::InputError;
 pub use policy::{wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, Principal, Statement};
 pub use resources::*;
+pub use span::{Span, Spanned};
 pub use value::{Field, KeyRef, Value};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Version of the `inventory.json` format. Bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the `inventory.json` format. Bumped on any incompatible change: version 2
+/// writes where each attribute is written (`{"value": …, "span": […]}`) and each
+/// resource's `span`. Version 1 files still load; their findings point at resources.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest `inventory.json` version this build reads.
+pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
 /// Everything one scan knows about: resources, and what could not be read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -46,11 +53,11 @@ impl Inventory {
     pub fn from_json(file: &str, text: &str) -> Result<Self, InputError> {
         let inv: Inventory = serde_json::from_str(text)
             .map_err(|e| InputError::at(file, e.line() as u32, e.column() as u32, strip_position(&e.to_string())))?;
-        if inv.schema_version != SCHEMA_VERSION {
+        if !(OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&inv.schema_version) {
             return Err(InputError::file(
                 file,
                 format!(
-                    "schema_version {} is not supported (this encguard reads version {SCHEMA_VERSION})",
+                    "schema_version {} is not supported (this encguard reads versions {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION})",
                     inv.schema_version
                 ),
             ));
@@ -104,10 +111,7 @@ pub struct Resource {
     #[serde(default)]
     pub region: Option<String>,
     #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    /// Positions of individual attributes (named as in this model) in the source file.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, Position>,
+    pub tags: Spanned<BTreeMap<String, String>>,
     /// Suppressions written next to the resource in its source (`# encguard:ignore RULE reason`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<InlineSuppression>,
@@ -116,6 +120,9 @@ pub struct Resource {
     /// Fingerprints use it, so that a baseline matches from any directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
+    /// Where the whole resource is written in its file, when a source file describes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
     #[serde(flatten)]
     pub spec: Spec,
 }
@@ -136,21 +143,27 @@ impl Resource {
             scope: String::new(),
             handles: Vec::new(),
             region: None,
-            tags: BTreeMap::new(),
-            attributes: BTreeMap::new(),
+            tags: Spanned::default(),
             suppressions: Vec::new(),
             place: None,
+            span: None,
             spec,
         }
     }
 
-    /// Where a finding about `attribute` should point: the attribute if its position is
-    /// known, the resource otherwise.
-    pub fn location_of(&self, attribute: Option<&str>) -> Location {
-        match (&self.location, attribute.and_then(|a| self.attributes.get(a))) {
-            (Location::File { format, file, .. }, Some(pos)) => {
-                Location::File { format: format.clone(), file: file.clone(), line: pos.line, column: pos.column }
-            }
+    /// Where a finding should point: at `span` (an attribute of this resource) when its
+    /// source gave one, at the resource otherwise. A span outside the resource's own text
+    /// (an attribute of another resource, joined to this one) is not followed.
+    pub fn location_at(&self, span: Option<Span>) -> Location {
+        let within = |s: &Span| self.span.is_some_and(|own| own.start <= s.start && s.end <= own.end);
+        match (&self.location, span.filter(within)) {
+            (Location::File { format, file, .. }, Some(span)) => Location::File {
+                format: format.clone(),
+                file: file.clone(),
+                line: span.start.line,
+                column: span.start.column,
+                end: Some(span.end),
+            },
             (location, _) => location.clone(),
         }
     }
@@ -160,8 +173,16 @@ impl Resource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Location {
-    /// Code: a Terraform file, a plan, a CloudFormation template. Lines and columns are 1-based.
-    File { format: String, file: String, line: u32, column: u32 },
+    /// Code: a Terraform file, a plan, a CloudFormation template. Lines and columns are
+    /// 1-based; `end`, when known, is just past the last character of what is pointed at.
+    File {
+        format: String,
+        file: String,
+        line: u32,
+        column: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<Position>,
+    },
     /// A live account.
     Aws { account: String, region: String, arn: String },
 }

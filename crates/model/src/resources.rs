@@ -5,7 +5,7 @@
 //! resource of its own) carry a reference to the resource they configure; resolution
 //! joins them, so that the rules see one bucket with one effective configuration.
 
-use crate::{Field, KeyRef, PolicyDocument};
+use crate::{Field, KeyRef, PolicyDocument, Spanned};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,36 +57,28 @@ pub enum Spec {
 }
 
 impl Spec {
-    /// The keys this resource uses to encrypt data at rest, with the attribute naming each.
-    pub fn key_refs(&self) -> Vec<(&'static str, &KeyRef)> {
+    /// The keys this resource uses to encrypt data at rest, each where it is written.
+    pub fn key_refs(&self) -> Vec<&Spanned<KeyRef>> {
         match self {
-            Spec::Secret(s) => std::iter::once(("kms_key", &s.kms_key))
-                .chain(s.replicas.iter().map(|r| ("replicas", &r.kms_key)))
-                .collect(),
-            Spec::S3Bucket(b) => {
-                b.encryption.iter().filter_map(|e| e.known()).map(|e| ("encryption", &e.kms_key)).collect()
-            }
-            Spec::S3EncryptionConfig(c) => {
-                c.encryption.known().map(|e| ("encryption", &e.kms_key)).into_iter().collect()
-            }
-            Spec::S3Object(o) => vec![("kms_key", &o.kms_key)],
-            Spec::EbsDefaultKey(k) => vec![("kms_key", &k.kms_key)],
-            Spec::EbsVolume(v) => vec![("kms_key", &v.kms_key)],
+            Spec::Secret(s) => std::iter::once(&s.kms_key).chain(s.replicas.iter().map(|r| &r.kms_key)).collect(),
+            Spec::S3Bucket(b) => b.encryption.iter().filter_map(|e| e.known()).map(|e| &e.kms_key).collect(),
+            Spec::S3EncryptionConfig(c) => c.encryption.known().map(|e| &e.kms_key).into_iter().collect(),
+            Spec::S3Object(o) => vec![&o.kms_key],
+            Spec::EbsDefaultKey(k) => vec![&k.kms_key],
+            Spec::EbsVolume(v) => vec![&v.kms_key],
             Spec::BlockDeviceHost(h) => {
-                h.devices.iter().filter_map(|d| d.known()).flatten().map(|d| ("devices", &d.kms_key)).collect()
+                h.devices.iter().filter_map(|d| d.known()).flatten().map(|d| &d.kms_key).collect()
             }
-            Spec::EbsSnapshot(s) => vec![("kms_key", &s.kms_key)],
-            Spec::Ami(a) => vec![("kms_key", &a.kms_key)],
-            Spec::RdsInstance(d) | Spec::RdsCluster(d) => {
-                vec![("kms_key", &d.kms_key), ("performance_insights_kms_key", &d.performance_insights_kms_key)]
+            Spec::EbsSnapshot(s) => vec![&s.kms_key],
+            Spec::Ami(a) => vec![&a.kms_key],
+            Spec::RdsInstance(d) | Spec::RdsCluster(d) => vec![&d.kms_key, &d.performance_insights_kms_key],
+            Spec::RdsSnapshot(s) => vec![&s.kms_key],
+            Spec::RdsBackupReplication(r) => vec![&r.kms_key],
+            Spec::LogGroup(l) => vec![&l.kms_key],
+            Spec::DynamodbTable(t) => {
+                std::iter::once(&t.kms_key).chain(t.replicas.iter().map(|r| &r.kms_key)).collect()
             }
-            Spec::RdsSnapshot(s) => vec![("kms_key", &s.kms_key)],
-            Spec::RdsBackupReplication(r) => vec![("kms_key", &r.kms_key)],
-            Spec::LogGroup(l) => vec![("kms_key", &l.kms_key)],
-            Spec::DynamodbTable(t) => std::iter::once(("kms_key", &t.kms_key))
-                .chain(t.replicas.iter().map(|r| ("replicas", &r.kms_key)))
-                .collect(),
-            Spec::DynamodbReplica(r) => vec![("kms_key", &r.kms_key)],
+            Spec::DynamodbReplica(r) => vec![&r.kms_key],
             _ => Vec::new(),
         }
     }
@@ -137,14 +129,15 @@ pub struct KmsAlias {
 /// A key policy written as a resource of its own (`aws_kms_key_policy`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct KmsKeyPolicy {
+    #[serde(default)]
     pub key: Ref,
-    pub policy: crate::Value<PolicyDocument>,
+    pub policy: Spanned<crate::Value<PolicyDocument>>,
 }
 
 /// An identity policy (IAM managed or inline policy), for the KMS permissions it grants.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct IamPolicy {
-    pub document: crate::Value<PolicyDocument>,
+    pub document: Spanned<crate::Value<PolicyDocument>>,
 }
 
 // ---------------------------------------------------------------- Secrets Manager
@@ -153,16 +146,17 @@ pub struct IamPolicy {
 #[serde(default)]
 pub struct Secret {
     /// `ServiceDefault` is `alias/aws/secretsmanager`.
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     pub replicas: Vec<SecretReplica>,
     pub rotation_enabled: Field<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SecretReplica {
+    #[serde(default)]
     pub region: Field<String>,
     #[serde(default)]
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 impl SecretReplica {
@@ -170,12 +164,16 @@ impl SecretReplica {
     /// rules about replicas then say *unknown* rather than "no replicas".
     pub fn unreadable(why: impl Into<String>) -> Self {
         let why = why.into();
-        SecretReplica { region: Some(crate::Value::unknown(why.clone())), kms_key: KeyRef::unresolved(why) }
+        SecretReplica {
+            region: Some(crate::Value::unknown(why.clone())).into(),
+            kms_key: KeyRef::unresolved(why).into(),
+        }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SecretRotation {
+    #[serde(default)]
     pub secret: Ref,
 }
 
@@ -204,7 +202,7 @@ pub struct S3Encryption {
     /// `AES256`, `aws:kms`, `aws:kms:dsse`.
     pub sse_algorithm: Field<String>,
     /// `ServiceDefault` with `aws:kms` is `alias/aws/s3`.
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     pub bucket_key_enabled: Field<bool>,
     /// `SSE-C`, `NONE`.
     pub blocked_encryption_types: Field<Vec<String>>,
@@ -212,25 +210,31 @@ pub struct S3Encryption {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct S3EncryptionConfig {
+    #[serde(default)]
     pub bucket: Ref,
     pub encryption: crate::Value<S3Encryption>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct S3BucketPolicy {
+    #[serde(default)]
     pub bucket: Ref,
-    pub policy: crate::Value<PolicyDocument>,
+    pub policy: Spanned<crate::Value<PolicyDocument>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct S3Logging {
+    #[serde(default)]
     pub bucket: Ref,
+    #[serde(default)]
     pub target_bucket: Ref,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct S3InventoryConfig {
+    #[serde(default)]
     pub bucket: Ref,
+    #[serde(default)]
     pub optional_fields: Field<Vec<String>>,
 }
 
@@ -240,7 +244,7 @@ pub struct S3InventoryConfig {
 pub struct S3Object {
     pub bucket: Ref,
     pub server_side_encryption: Field<String>,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 // ---------------------------------------------------------------- EBS
@@ -248,6 +252,7 @@ pub struct S3Object {
 /// The account × region setting "encrypt new EBS volumes by default".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EbsEncryptionByDefault {
+    #[serde(default)]
     pub enabled: Field<bool>,
 }
 
@@ -255,7 +260,7 @@ pub struct EbsEncryptionByDefault {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct EbsDefaultKey {
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -263,7 +268,7 @@ pub struct EbsDefaultKey {
 pub struct EbsVolume {
     pub encrypted: Field<bool>,
     /// `ServiceDefault` with encryption is the region's default EBS key.
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     pub snapshot: Ref,
 }
 
@@ -281,7 +286,7 @@ pub struct BlockDeviceHost {
 pub struct BlockDevice {
     pub device_name: String,
     pub encrypted: Field<bool>,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     /// A device created from a snapshot inherits the snapshot's encryption.
     pub snapshot: Ref,
 }
@@ -290,7 +295,7 @@ pub struct BlockDevice {
 #[serde(default)]
 pub struct EbsSnapshot {
     pub encrypted: Field<bool>,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     /// The volume it is taken from (its encryption is inherited).
     pub volume: Ref,
     /// A copy of another snapshot (copies should name a CMK).
@@ -304,7 +309,7 @@ pub struct Ami {
     /// A copy of another image (`aws_ami_copy`): its own `encrypted` and key.
     pub copy: bool,
     pub encrypted: Field<bool>,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 // ---------------------------------------------------------------- RDS
@@ -319,7 +324,7 @@ pub struct RdsDatabase {
     pub engine_mode: Field<String>,
     pub storage_encrypted: Field<bool>,
     /// `ServiceDefault` with encryption is `alias/aws/rds`.
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     /// Source of a read replica (instance) or replication source (cluster).
     pub replication_source: Ref,
     /// Snapshot the database is restored from.
@@ -327,7 +332,7 @@ pub struct RdsDatabase {
     /// The cluster an instance belongs to (Aurora members take the cluster's encryption).
     pub cluster: Ref,
     pub performance_insights_enabled: Field<bool>,
-    pub performance_insights_kms_key: KeyRef,
+    pub performance_insights_kms_key: Spanned<KeyRef>,
     pub cloudwatch_logs_exports: Field<Vec<String>>,
     /// Name of the (cluster) parameter group; `None` means the engine's default group.
     pub parameter_group: Field<String>,
@@ -347,7 +352,7 @@ pub struct RdsGlobalCluster {
 #[serde(default)]
 pub struct RdsSnapshot {
     pub encrypted: Field<bool>,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     /// The instance or cluster the snapshot is taken from (its encryption is inherited).
     pub source: Ref,
     pub copy: bool,
@@ -359,7 +364,7 @@ pub struct RdsSnapshot {
 pub struct RdsBackupReplication {
     pub source: Ref,
     pub encrypted: Field<bool>,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -374,7 +379,7 @@ pub struct DbParameterGroup {
 #[serde(default)]
 pub struct LogGroup {
     pub name: Field<String>,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 // ---------------------------------------------------------------- DynamoDB and DAX
@@ -383,26 +388,30 @@ pub struct LogGroup {
 #[serde(default)]
 pub struct DynamodbTable {
     /// `ServiceDefault`/`AwsOwned`: the AWS owned key; `AwsManaged`: `alias/aws/dynamodb`.
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
     pub replicas: Vec<DynamodbTableReplica>,
     /// Sort-key attribute names of the table and its indexes.
-    pub range_keys: Vec<String>,
+    pub range_keys: Spanned<Vec<String>>,
     /// Live: when the table's key became inaccessible.
     pub inaccessible_since: Field<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DynamodbTableReplica {
+    #[serde(default)]
     pub region: Field<String>,
     #[serde(default)]
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 impl DynamodbTableReplica {
     /// Stands for replicas that could not be read, as [`SecretReplica::unreadable`].
     pub fn unreadable(why: impl Into<String>) -> Self {
         let why = why.into();
-        DynamodbTableReplica { region: Some(crate::Value::unknown(why.clone())), kms_key: KeyRef::unresolved(why) }
+        DynamodbTableReplica {
+            region: Some(crate::Value::unknown(why.clone())).into(),
+            kms_key: KeyRef::unresolved(why).into(),
+        }
     }
 }
 
@@ -411,7 +420,7 @@ impl DynamodbTableReplica {
 #[serde(default)]
 pub struct DynamodbReplica {
     pub table: Ref,
-    pub kms_key: KeyRef,
+    pub kms_key: Spanned<KeyRef>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -449,6 +458,7 @@ pub struct AcmCertificate {
 /// `aws_acm_certificate_validation`: completes DNS or email validation of a certificate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AcmValidation {
+    #[serde(default)]
     pub certificate: Ref,
 }
 
@@ -472,7 +482,7 @@ pub struct Listener {
     /// The protocols the SSL policy allows, when read from `DescribeSSLPolicies`.
     pub ssl_policy_protocols: Field<Vec<String>>,
     pub default_actions: Field<Vec<ListenerAction>>,
-    pub certificates: Vec<crate::Value<String>>,
+    pub certificates: Spanned<Vec<crate::Value<String>>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -494,7 +504,9 @@ pub struct ListenerRule {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ListenerCertificate {
+    #[serde(default)]
     pub listener: Ref,
+    #[serde(default)]
     pub certificate: Field<String>,
 }
 
@@ -540,7 +552,7 @@ pub struct CloudfrontDistribution {
     pub enabled: Field<bool>,
     pub behaviors: Field<Vec<CacheBehavior>>,
     pub origins: Field<Vec<Origin>>,
-    pub viewer_certificate: ViewerCertificate,
+    pub viewer_certificate: Spanned<ViewerCertificate>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -12,8 +12,9 @@ pub enum Value<T> {
     Known(T),
 }
 
-/// An attribute: `None` when the source did not set it (the service default applies).
-pub type Field<T> = Option<Value<T>>;
+/// An attribute: `None` when the source did not set it (the service default applies),
+/// with the place the source wrote it.
+pub type Field<T> = crate::Spanned<Option<Value<T>>>;
 
 impl<T> Value<T> {
     pub fn unknown(reason: impl Into<String>) -> Self {
@@ -87,6 +88,14 @@ impl KeyRef {
 
     pub fn is_default(&self) -> bool {
         *self == KeyRef::ServiceDefault
+    }
+
+    /// This key, with the service default named as what it is for the service.
+    pub fn default_is(self, default: KeyRef) -> KeyRef {
+        match self {
+            KeyRef::ServiceDefault => default,
+            other => other,
+        }
     }
 }
 

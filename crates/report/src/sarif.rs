@@ -111,11 +111,13 @@ fn result(f: &Finding) -> Value {
     let mut location = json!({
         "logicalLocations": [{"fullyQualifiedName": f.resource, "name": f.resource, "kind": f.resource_type}],
     });
-    if let Location::File { file, line, column, .. } = &f.location {
-        location["physicalLocation"] = json!({
-            "artifactLocation": {"uri": uri(file)},
-            "region": {"startLine": (*line).max(1), "startColumn": (*column).max(1)},
-        });
+    if let Location::File { file, line, column, end, .. } = &f.location {
+        let mut region = json!({"startLine": (*line).max(1), "startColumn": (*column).max(1)});
+        if let Some(end) = end.filter(|e| (e.line, e.column) >= (*line, *column)) {
+            region["endLine"] = json!(end.line.max(1));
+            region["endColumn"] = json!(end.column.max(1));
+        }
+        location["physicalLocation"] = json!({"artifactLocation": {"uri": uri(file)}, "region": region});
     }
     let message = match f.status {
         Status::Unknown => format!("{} cannot be judged: {}", f.resource, f.message),

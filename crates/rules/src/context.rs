@@ -180,7 +180,7 @@ impl<'a> Context<'a> {
                 facts.policies.extend(b.policy.as_ref());
                 facts
                     .inventory_reports_encryption
-                    .extend(b.inventory_encryption_status.clone().map(|v| v.get().copied()));
+                    .extend(b.inventory_encryption_status.value.as_ref().map(|v| v.get().copied()));
                 if let Some(t) = attach(self, &b.logging_target, Attachment::LogTarget) {
                     self.buckets.entry(t).or_default().log_sources.push(r);
                 }
@@ -253,7 +253,7 @@ impl<'a> Context<'a> {
             }
             _ => {}
         }
-        for (_, key) in r.spec.key_refs() {
+        for key in r.spec.key_refs() {
             if let KeyTarget::Key(k, _) = self.key(r, key) {
                 let k = self.index_of(k);
                 self.dependents.entry(k).or_default().push(i);
@@ -297,7 +297,7 @@ impl<'a> Context<'a> {
 
     /// What a reference attribute points at.
     pub fn target(&self, from: &Resource, reference: &'a Ref) -> Target<'a> {
-        match reference {
+        match &**reference {
             None => Target::Absent,
             Some(Value::Unknown { unknown }) => Target::Unknown(unknown),
             Some(Value::Known(name)) => match self.lookup(from, name) {
@@ -324,7 +324,7 @@ impl<'a> Context<'a> {
         };
         match &found.spec {
             Spec::KmsKey(k) => KeyTarget::Key(found, k),
-            Spec::KmsAlias(a) if depth < 4 => match &a.target_key {
+            Spec::KmsAlias(a) if depth < 4 => match &*a.target_key {
                 Some(Value::Known(target)) => self.key_by_name(found, target, depth + 1),
                 Some(Value::Unknown { unknown }) => KeyTarget::Unresolved(unknown),
                 None => KeyTarget::Outside(reference),
@@ -354,21 +354,19 @@ impl<'a> Context<'a> {
     }
 
     /// Passes when `key` is at least the `required` tier.
-    pub fn require_tier(&self, from: &Resource, key: &'a KeyRef, default: KeyTier, required: KeyTier) -> Eval {
+    pub fn require_tier(&self, from: &Resource, key: &'a Spanned<KeyRef>, default: KeyTier, required: KeyTier) -> Eval {
         let tier = self.key_tier(from, key, default)?;
         let seen = describe_key(key);
         if tier >= required {
             Ok(Verdict::pass(format!("encrypted with {tier}")).evidence(seen))
         } else {
-            Ok(Verdict::fail(format!("encrypted with {tier}; the policy requires {required}"))
-                .at("kms_key")
-                .evidence(seen))
+            Ok(Verdict::fail(format!("encrypted with {tier}; the policy requires {required}")).at(key).evidence(seen))
         }
     }
 
     /// KMS-007, the consumer-compatibility check: the key `consumer` uses for data at rest
     /// is symmetric, for encryption, enabled, not being deleted, and in the consumer's region.
-    pub fn check_key_usable(&self, consumer: &Resource, key: &'a KeyRef) -> Eval {
+    pub fn check_key_usable(&self, consumer: &Resource, key: &'a Spanned<KeyRef>) -> Eval {
         let (key_resource, k) = match self.key(consumer, key) {
             KeyTarget::ServiceDefault | KeyTarget::AwsOwned | KeyTarget::AwsManaged(_) => {
                 return Ok(Verdict::pass("uses a key AWS manages, which is symmetric and always usable")
@@ -409,7 +407,7 @@ impl<'a> Context<'a> {
         let evidence = format!("{} ({})", key_resource.name, describe_key(key));
         if !problems.is_empty() {
             let critical = problems.iter().any(|p| p.contains("deletion") || p.contains("destroy"));
-            let verdict = Verdict::fail(problems.join("; ")).at("kms_key").evidence(evidence);
+            let verdict = Verdict::fail(problems.join("; ")).at(key).evidence(evidence);
             return Ok(if critical { verdict.severity(crate::Severity::Critical) } else { verdict });
         }
         match unknown {

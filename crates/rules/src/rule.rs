@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::finding::{fingerprint, Finding, Status};
-use encguard_model::Resource;
+use encguard_model::{Resource, Span, Spanned};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -139,7 +139,8 @@ pub(crate) use declare_rule;
 pub struct Verdict {
     pub status: Status,
     pub message: String,
-    pub attribute: Option<&'static str>,
+    /// Where, within the judged resource, the verdict's cause is written.
+    pub span: Option<Span>,
     pub evidence: Option<String>,
     pub severity: Option<Severity>,
 }
@@ -149,7 +150,7 @@ pub type Eval = Result<Verdict, String>;
 
 impl Verdict {
     fn new(status: Status, message: impl Into<String>) -> Self {
-        Verdict { status, message: message.into(), attribute: None, evidence: None, severity: None }
+        Verdict { status, message: message.into(), span: None, evidence: None, severity: None }
     }
     pub fn pass(message: impl Into<String>) -> Self {
         Self::new(Status::Pass, message)
@@ -163,9 +164,11 @@ impl Verdict {
     pub fn unknown(message: impl Into<String>) -> Self {
         Self::new(Status::Unknown, message)
     }
-    /// The attribute (model name) the verdict is about; findings point at its position.
-    pub fn at(mut self, attribute: &'static str) -> Self {
-        self.attribute = Some(attribute);
+    /// The attribute of the judged resource that the verdict is about: the finding points
+    /// where the source wrote it. An attribute that was not written leaves the place as it
+    /// was — the resource, or an enclosing block named by an earlier `at`.
+    pub fn at<T>(mut self, attribute: &Spanned<T>) -> Self {
+        self.span = attribute.span.or(self.span);
         self
     }
     pub fn evidence(mut self, evidence: impl fmt::Display) -> Self {
@@ -202,7 +205,7 @@ impl<'a> Out<'a> {
             fingerprint: fingerprint(self.rule.id, resource),
             resource: resource.name.clone(),
             resource_type: resource.source_type.clone(),
-            location: resource.location_of(verdict.attribute),
+            location: resource.location_at(verdict.span),
             message: verdict.message,
             evidence: verdict.evidence,
             remediation: self.rule.fix,
@@ -237,13 +240,13 @@ pub trait FieldExt<T> {
 
 impl<T: Clone> FieldExt<T> for encguard_model::Field<T> {
     fn or_default_to(&self, default: T) -> Result<T, String> {
-        match self {
+        match &self.value {
             None => Ok(default),
             Some(v) => v.get().cloned(),
         }
     }
     fn value(&self) -> Result<Option<&T>, String> {
-        match self {
+        match &self.value {
             None => Ok(None),
             Some(v) => v.get().map(Some),
         }
@@ -270,7 +273,7 @@ pub fn combine(parts: impl IntoIterator<Item = Eval>, pass_message: &str) -> Eva
     }
     if let Some(first) = fails.first() {
         let mut verdict = Verdict::fail(fails.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "));
-        verdict.attribute = first.attribute;
+        verdict.span = first.span;
         verdict.evidence = first.evidence.clone();
         verdict.severity = fails.iter().filter_map(|v| v.severity).max();
         return Ok(verdict);

@@ -37,7 +37,7 @@ pub fn attach(instance: &Instance, resources: &mut [Resource]) {
                 .to_string();
             match kind {
                 "aws_load_balancer_listener_policy" => {
-                    let names = a.strings("policy_names").and_then(|v| v.known().cloned()).unwrap_or_default();
+                    let names = a.strings("policy_names").value.and_then(|v| v.known().cloned()).unwrap_or_default();
                     listener_policies.push((lb, a.get("load_balancer_port").cloned().unwrap_or(Val::Null), names));
                 }
                 _ if kind == "aws_load_balancer_policy"
@@ -48,10 +48,11 @@ pub fn attach(instance: &Instance, resources: &mut [Resource]) {
                         reference_policy: attributes
                             .iter()
                             .find(|(n, _)| n == "Reference-Security-Policy")
-                            .map(|(_, v)| Value::Known(v.clone())),
-                        enabled_attributes: Some(Value::Known(
+                            .map(|(_, v)| Value::Known(v.clone()))
+                            .into(),
+                        enabled_attributes: encguard_values::known(
                             attributes.iter().filter(|(_, v)| v == "true").map(|(n, _)| n.clone()).collect(),
-                        )),
+                        ),
                     };
                     if kind == "aws_lb_ssl_negotiation_policy" {
                         listener_policies.push((
@@ -77,16 +78,16 @@ pub fn attach(instance: &Instance, resources: &mut [Resource]) {
         };
         let Spec::ClassicLoadBalancer(elb) = &mut r.spec else { continue };
         elb.ssl_policies.extend(policies.iter().filter(|(lb, _)| names_this(lb)).map(|(_, p)| p.clone()));
-        let Some(Value::Known(listeners)) = &mut elb.listeners else { continue };
+        let Some(Value::Known(listeners)) = &mut *elb.listeners else { continue };
         for (_, port, names) in listener_policies.iter().filter(|(lb, _, _)| names_this(lb)) {
             for l in listeners.iter_mut() {
-                let same_port = match (port, &l.lb_port) {
+                let same_port = match (port, &*l.lb_port) {
                     (Val::Num(p), Some(Value::Known(lp))) => *p as u32 == *lp,
                     (Val::Str(p), Some(Value::Known(lp))) => p.parse::<u32>().ok() == Some(*lp),
                     _ => false,
                 };
                 if same_port {
-                    if let Some(Value::Known(existing)) = &mut l.policy_names {
+                    if let Some(Value::Known(existing)) = &mut *l.policy_names {
                         existing.extend(names.iter().cloned());
                     }
                 }

@@ -376,7 +376,7 @@ fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
     let scope = instance.scope.clone();
     for item in &module.resources {
         let file = module.file(item);
-        let (start, positions, suppressions) = match &file.json_lines {
+        let (start, places, suppressions) = match &file.json_lines {
             // JSON has no comments, and positions within it are not kept.
             Some(lines) => {
                 let line = lines.get(&(item.kind.clone(), item.name.clone())).copied().unwrap_or(1);
@@ -384,12 +384,12 @@ fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
             }
             None => (
                 file.position(item.offset),
-                parse::positions(&item.body, file),
+                parse::places(&item.body, file),
                 suppress::around(&file.text, item.offset, item.end),
             ),
         };
         for ri in instance.instances(item, false).iter() {
-            let attrs = encguard_values::Attrs::new(&ri.value);
+            let attrs = encguard_values::Attrs::with_places(&ri.value, &places);
             let Some(spec) = mapping::to_spec(&item.kind, &attrs) else {
                 continue;
             };
@@ -398,21 +398,20 @@ fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
                 file: file.display.clone(),
                 line: start.line,
                 column: start.column,
+                end: None,
             };
             let mut r = Resource::new(format!("{prefix}{}", ri.address), item.kind.clone(), location, spec);
             r.scope = scope.clone();
+            r.span = file
+                .json_lines
+                .is_none()
+                .then(|| encguard_model::Span::new(file.position(item.offset), file.position(item.end)));
             r.handles.push(ri.address.clone());
             r.handles.push(instance.handle(&ri.address));
             r.handles.extend(mapping::identity(&item.kind, &attrs));
             r.region = ri.region.clone();
             r.tags = attrs.tags();
             r.suppressions = suppressions.clone();
-            for field in encguard_values::LOCATED_FIELDS {
-                let hcl = mapping::attribute_name(field, &item.kind);
-                if let Some(p) = positions.get(if hcl.is_empty() { *field } else { hcl }) {
-                    r.attributes.insert((*field).to_string(), *p);
-                }
-            }
             out.push(r);
         }
     }

@@ -174,50 +174,6 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
     out
 }
 
-/// Model attribute → Terraform attribute, where the names differ (for finding positions).
-pub fn attribute_name(model: &str, kind: &str) -> &'static str {
-    match (kind, model) {
-        ("aws_kms_key", "rotation_enabled") => "enable_key_rotation",
-        ("aws_kms_key", "rotation_period_days") => "rotation_period_in_days",
-        ("aws_kms_key", "enabled") => "is_enabled",
-        ("aws_kms_key" | "aws_kms_external_key", "deletion_window_days") => "deletion_window_in_days",
-        (_, "policy") => "policy",
-        ("aws_s3_bucket", "encryption") => "server_side_encryption_configuration",
-        ("aws_s3_bucket_server_side_encryption_configuration", _) => "rule",
-        (_, "kms_key") if kind == "aws_dynamodb_table" => "server_side_encryption",
-        (_, "kms_key") => "kms_key_id",
-        (_, "storage_encrypted") => "storage_encrypted",
-        (_, "encrypted") => "encrypted",
-        (_, "devices") if kind == "aws_launch_template" => "block_device_mappings",
-        (_, "devices") => "root_block_device",
-        (_, "parameter_group") if kind == "aws_rds_cluster" => "db_cluster_parameter_group_name",
-        (_, "parameter_group") => "parameter_group_name",
-        (_, "performance_insights_kms_key") => "performance_insights_kms_key_id",
-        (_, "cloudwatch_logs_exports") => "enabled_cloudwatch_logs_exports",
-        (_, "ca_cert_identifier") => "ca_cert_identifier",
-        (_, "sse_enabled") => "server_side_encryption",
-        (_, "endpoint_encryption") => "cluster_endpoint_encryption_type",
-        (_, "default_actions") => "default_action",
-        (_, "ssl_policy") => "ssl_policy",
-        (_, "protocol") => "protocol",
-        (_, "certificates") => "certificate_arn",
-        (_, "listeners") => "listener",
-        (_, "behaviors") => "default_cache_behavior",
-        (_, "origins") => "origin",
-        (_, "viewer_certificate") => "viewer_certificate",
-        (_, "key_algorithm") => "key_algorithm",
-        (_, "validation_method") => "validation_method",
-        (_, "transparency_logging") => "options",
-        (_, "domain_name") => "domain_name",
-        (_, "server_side_encryption") => "server_side_encryption",
-        (_, "range_keys") => "range_key",
-        (_, "replicas") => "replica",
-        (_, "valid_to") => "valid_to",
-        (_, "tags") => "tags",
-        _ => "",
-    }
-}
-
 /// The model of one resource instance, or `None` for types the policy does not concern.
 pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
@@ -240,7 +196,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             enabled: a.boolean("enabled"),
             deletion_window_days: a.number("deletion_window_in_days"),
             policy: a.policy("policy"),
-            expiration_model: a.get("valid_to").map(|_| Value::Known("KEY_MATERIAL_EXPIRES".into())),
+            expiration_model: a.field("valid_to", |_| Value::Known("KEY_MATERIAL_EXPIRES".into())),
             valid_to: a.string("valid_to"),
             replica_of: a.reference("primary_key_arn"),
             ..KmsKey::default()
@@ -258,11 +214,11 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }
         "aws_kms_key_policy" => Spec::KmsKeyPolicy(KmsKeyPolicy {
             key: a.reference("key_id"),
-            policy: a.policy("policy").unwrap_or_else(|| Value::unknown("the key policy is empty")),
+            policy: a.policy("policy").map(|p| p.unwrap_or_else(|| Value::unknown("the key policy is empty"))),
         }),
         "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
             Spec::IamPolicy(IamPolicy {
-                document: a.policy("policy").unwrap_or_else(|| Value::unknown("the policy is empty")),
+                document: a.policy("policy").map(|p| p.unwrap_or_else(|| Value::unknown("the policy is empty"))),
             })
         }
         "aws_secretsmanager_secret" => Spec::Secret(Secret {
@@ -274,16 +230,16 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                     .collect(),
                 Err(why) => vec![SecretReplica::unreadable(why)],
             },
-            rotation_enabled: None,
+            rotation_enabled: None.into(),
         }),
         "aws_secretsmanager_secret_rotation" => {
             Spec::SecretRotation(SecretRotation { secret: a.reference("secret_id") })
         }
         "aws_s3_bucket" => Spec::S3Bucket(S3Bucket {
             bucket_name: a.string("bucket").or_else(|| {
-                a.get("bucket_prefix").map(|_| Value::unknown("the bucket name is generated from `bucket_prefix`"))
+                a.field("bucket_prefix", |_| Value::unknown("the bucket name is generated from `bucket_prefix`"))
             }),
-            encryption: a.get("server_side_encryption_configuration").map(|_| {
+            encryption: a.field("server_side_encryption_configuration", |_| {
                 match a.block("server_side_encryption_configuration") {
                     Ok(Some(c)) => s3_encryption(&c),
                     Ok(None) => Value::unknown("empty server_side_encryption_configuration"),
@@ -293,8 +249,8 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             policy: a.policy("policy"),
             logging_target: match a.block("logging") {
                 Ok(Some(l)) => l.reference("target_bucket"),
-                Ok(None) => None,
-                Err(why) => Some(Value::unknown(why)),
+                Ok(None) => None.into(),
+                Err(why) => unknown(why),
             },
             ..S3Bucket::default()
         }),
@@ -303,7 +259,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }
         "aws_s3_bucket_policy" => Spec::S3BucketPolicy(S3BucketPolicy {
             bucket: a.reference("bucket"),
-            policy: a.policy("policy").unwrap_or_else(|| Value::unknown("the bucket policy is empty")),
+            policy: a.policy("policy").map(|p| p.unwrap_or_else(|| Value::unknown("the bucket policy is empty"))),
         }),
         "aws_s3_bucket_logging" => {
             Spec::S3Logging(S3Logging { bucket: a.reference("bucket"), target_bucket: a.reference("target_bucket") })
@@ -403,7 +359,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }
         "aws_db_instance_automated_backups_replication" => Spec::RdsBackupReplication(RdsBackupReplication {
             source: a.reference("source_db_instance_arn"),
-            encrypted: None,
+            encrypted: None.into(),
             kms_key: a.key("kms_key_id"),
         }),
         "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" => Spec::DbParameterGroup(DbParameterGroup {
@@ -414,7 +370,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                     let mut map = BTreeMap::new();
                     let mut unreadable = None;
                     for p in ps {
-                        match (p.string("name"), p.string("value")) {
+                        match (p.string("name").value, p.string("value").value) {
                             (Some(Value::Known(n)), Some(Value::Known(v))) => {
                                 map.insert(n, v);
                             }
@@ -434,53 +390,42 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "aws_cloudwatch_log_group" => Spec::LogGroup(LogGroup { name: a.string("name"), kms_key: a.key("kms_key_id") }),
         "aws_dynamodb_table" => Spec::DynamodbTable(DynamodbTable {
-            kms_key: match a.block("server_side_encryption") {
-                Ok(None) => KeyRef::AwsOwned,
-                Ok(Some(sse)) => match sse.boolean("enabled") {
-                    Some(Value::Known(true)) => match sse.key("kms_key_arn") {
-                        KeyRef::ServiceDefault => KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() },
-                        other => other,
-                    },
-                    Some(Value::Unknown { unknown }) => KeyRef::unresolved(unknown),
-                    _ => KeyRef::AwsOwned,
-                },
-                Err(why) => KeyRef::unresolved(why),
-            },
+            kms_key: Spanned::new(
+                encguard_values::dynamodb_table_key(a.block("server_side_encryption"), "enabled", "kms_key_arn"),
+                a.span("server_side_encryption"),
+            ),
             replicas: match a.blocks("replica") {
                 Ok(blocks) => blocks
                     .iter()
                     .map(|r| DynamodbTableReplica {
                         region: r.string("region_name"),
-                        kms_key: match r.key("kms_key_arn") {
-                            KeyRef::ServiceDefault => KeyRef::AwsOwned,
-                            other => other,
-                        },
+                        kms_key: r.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
                     })
                     .collect(),
                 Err(why) => vec![DynamodbTableReplica::unreadable(why)],
             },
-            range_keys: std::iter::once(a.get("range_key"))
-                .chain(
-                    ["local_secondary_index", "global_secondary_index"]
-                        .iter()
-                        .flat_map(|b| a.blocks(b).unwrap_or_default().into_iter().map(|i| i.get("range_key"))),
-                )
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            inaccessible_since: None,
+            range_keys: Spanned::new(
+                std::iter::once(a.get("range_key"))
+                    .chain(
+                        ["local_secondary_index", "global_secondary_index"]
+                            .iter()
+                            .flat_map(|b| a.blocks(b).unwrap_or_default().into_iter().map(|i| i.get("range_key"))),
+                    )
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                a.span("range_key"),
+            ),
+            inaccessible_since: None.into(),
         }),
         "aws_dynamodb_table_replica" => Spec::DynamodbReplica(DynamodbReplica {
             table: a.reference("global_table_arn"),
-            kms_key: match a.key("kms_key_arn") {
-                KeyRef::ServiceDefault => KeyRef::AwsOwned,
-                other => other,
-            },
+            kms_key: a.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
         }),
         "aws_dax_cluster" => Spec::DaxCluster(DaxCluster {
             sse_enabled: match a.block("server_side_encryption") {
                 Ok(Some(sse)) => sse.boolean("enabled"),
-                Ok(None) => None,
+                Ok(None) => None.into(),
                 Err(why) => unknown(why),
             },
             endpoint_encryption: a.string("cluster_endpoint_encryption_type"),
@@ -505,7 +450,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 validation_method: a.string("validation_method"),
                 transparency_logging: match a.block("options") {
                     Ok(Some(o)) => o.string("certificate_transparency_logging_preference"),
-                    _ => None,
+                    _ => None.into(),
                 },
                 not_after: a.string("not_after"),
                 status: a.string("status"),
@@ -524,14 +469,9 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             protocol: a.string("protocol"),
             port: a.number("port"),
             ssl_policy: a.string("ssl_policy"),
-            ssl_policy_protocols: None,
+            ssl_policy_protocols: None.into(),
             default_actions: actions(a, "default_action"),
-            certificates: a
-                .get("certificate_arn")
-                .map(|_| a.reference("certificate_arn"))
-                .into_iter()
-                .flatten()
-                .collect(),
+            certificates: a.reference("certificate_arn").map(|arn| arn.into_iter().collect()),
         }),
         "aws_lb_listener_rule" | "aws_alb_listener_rule" => {
             Spec::ListenerRule(ListenerRule { listener: a.reference("listener_arn"), actions: actions(a, "action") })
@@ -542,13 +482,14 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "aws_lb_target_group" | "aws_alb_target_group" => Spec::TargetGroup(TargetGroup {
             protocol: match a.get("target_type").and_then(Val::as_str) {
-                Some("lambda") => None,
+                Some("lambda") => None.into(),
                 _ => a.string("protocol").or(known("HTTP".into())),
             },
         }),
         "aws_elb" => Spec::ClassicLoadBalancer(ClassicLoadBalancer {
             listeners: match a.blocks("listener") {
-                Ok(ls) => known(
+                Ok(ls) => a.known_at(
+                    "listener",
                     ls.iter()
                         .map(|l| ClassicListener {
                             lb_port: l.number("lb_port"),
@@ -579,8 +520,8 @@ fn s3_encryption(config: &Attrs) -> Value<S3Encryption> {
         Err(why) => return Value::unknown(why),
     };
     Value::Known(S3Encryption {
-        sse_algorithm: by_default.and_then(|d| d.string("sse_algorithm")),
-        kms_key: by_default.map_or(KeyRef::ServiceDefault, |d| d.key("kms_master_key_id")),
+        sse_algorithm: by_default.unwrap_or_default().string("sse_algorithm"),
+        kms_key: by_default.unwrap_or_default().key("kms_master_key_id"),
         bucket_key_enabled: rule.boolean("bucket_key_enabled"),
         blocked_encryption_types: rule.strings("blocked_encryption_types"),
     })
@@ -601,7 +542,7 @@ fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
         Ok(roots) if roots.is_empty() => groups.push(Value::Known(vec![BlockDevice {
             device_name: "root".into(),
             // Without a root_block_device the root volume follows the AMI's snapshot.
-            encrypted: Some(Value::unknown("the root volume's encryption follows the AMI, which code does not show")),
+            encrypted: unknown("the root volume's encryption follows the AMI, which code does not show".into()),
             ..BlockDevice::default()
         }])),
         Ok(roots) => groups.push(Value::Known(roots.iter().map(|d| device("root".into(), d)).collect())),
@@ -644,16 +585,17 @@ fn template_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
 
 fn actions(a: &Attrs, block: &str) -> Field<Vec<ListenerAction>> {
     match a.blocks(block) {
-        Ok(blocks) => known(
+        Ok(blocks) => a.known_at(
+            block,
             blocks
                 .iter()
                 .map(|b| {
                     let redirect = b.block("redirect").ok().flatten();
                     ListenerAction {
                         action_type: b.get("type").and_then(Val::as_str).unwrap_or("").to_string(),
-                        redirect_protocol: redirect.and_then(|r| r.string("protocol")),
-                        redirect_port: redirect.and_then(|r| r.string("port")),
-                        redirect_status_code: redirect.and_then(|r| r.string("status_code")),
+                        redirect_protocol: redirect.unwrap_or_default().string("protocol"),
+                        redirect_port: redirect.unwrap_or_default().string("port"),
+                        redirect_status_code: redirect.unwrap_or_default().string("status_code"),
                     }
                 })
                 .collect(),
@@ -669,11 +611,15 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
         viewer_protocol_policy: b.string("viewer_protocol_policy"),
     };
     let behaviors = match (a.blocks("default_cache_behavior"), a.blocks("ordered_cache_behavior")) {
-        (Ok(d), Ok(o)) => known(d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect()),
+        (Ok(d), Ok(o)) => a.known_at(
+            "default_cache_behavior",
+            d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect(),
+        ),
         (Err(why), _) | (_, Err(why)) => unknown(why),
     };
     let origins = match a.blocks("origin") {
-        Ok(os) => known(
+        Ok(os) => a.known_at(
+            "origin",
             os.iter()
                 .map(|o| {
                     // An origin without `custom_origin_config` is an S3 (REST) origin.
@@ -683,8 +629,8 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
                     Origin {
                         origin_id: o.string("origin_id"),
                         domain_name: o.string("domain_name"),
-                        origin_protocol_policy: custom.and_then(|c| c.string("origin_protocol_policy")),
-                        origin_ssl_protocols: custom.and_then(|c| c.strings("origin_ssl_protocols")),
+                        origin_protocol_policy: custom.unwrap_or_default().string("origin_protocol_policy"),
+                        origin_ssl_protocols: custom.unwrap_or_default().strings("origin_ssl_protocols"),
                         s3_origin: s3,
                         origin_access_control: o.string("origin_access_control_id"),
                     }
@@ -698,12 +644,15 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
         enabled: a.boolean("enabled"),
         behaviors,
         origins,
-        viewer_certificate: ViewerCertificate {
-            cloudfront_default_certificate: cert.and_then(|c| c.boolean("cloudfront_default_certificate")),
-            acm_certificate_arn: cert.and_then(|c| c.reference("acm_certificate_arn")),
-            iam_certificate_id: cert.and_then(|c| c.string("iam_certificate_id")),
-            minimum_protocol_version: cert.and_then(|c| c.string("minimum_protocol_version")),
-            ssl_support_method: cert.and_then(|c| c.string("ssl_support_method")),
-        },
+        viewer_certificate: Spanned::new(
+            ViewerCertificate {
+                cloudfront_default_certificate: cert.unwrap_or_default().boolean("cloudfront_default_certificate"),
+                acm_certificate_arn: cert.unwrap_or_default().reference("acm_certificate_arn"),
+                iam_certificate_id: cert.unwrap_or_default().string("iam_certificate_id"),
+                minimum_protocol_version: cert.unwrap_or_default().string("minimum_protocol_version"),
+                ssl_support_method: cert.unwrap_or_default().string("ssl_support_method"),
+            },
+            a.span("viewer_certificate"),
+        ),
     }
 }

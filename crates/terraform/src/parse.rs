@@ -2,6 +2,7 @@
 //! that every resource and attribute can be located by line and column.
 
 use encguard_model::{InputError, Position};
+use encguard_values::SpanTree;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use hcl_edit::Span;
@@ -244,19 +245,34 @@ pub fn literal<'a>(body: &'a Body, name: &str) -> Option<&'a str> {
     }
 }
 
-/// Positions of a body's top-level attributes and blocks, by name.
-pub fn positions(body: &Body, file: &SourceFile) -> HashMap<String, Position> {
-    let mut out = HashMap::new();
+/// Where a body's attributes and nested blocks are written; blocks of one name are the
+/// items of that name, in order.
+pub fn places<'b>(body: &'b Body, file: &SourceFile) -> SpanTree<'b> {
+    let span = |range: Option<std::ops::Range<usize>>| {
+        range.map(|r| encguard_model::Span::new(file.position(r.start), file.position(r.end)))
+    };
+    let mut tree = SpanTree::default();
     for s in body.iter() {
-        let (name, span) = match s {
-            Structure::Attribute(a) => (a.key.as_str().to_string(), a.span()),
-            Structure::Block(b) => (b.ident.as_str().to_string(), b.span()),
-        };
-        if let Some(span) = span {
-            out.entry(name).or_insert_with(|| file.position(span.start));
+        match s {
+            Structure::Attribute(a) => {
+                if tree.field(a.key.as_str()).is_none() {
+                    tree.fields.push((a.key.as_str(), SpanTree { span: span(a.span()), ..SpanTree::default() }));
+                }
+            }
+            Structure::Block(b) => {
+                let mut block = places(&b.body, file);
+                block.span = span(b.span());
+                let name = b.ident.as_str();
+                match tree.fields.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, blocks)) => blocks.items.push(block),
+                    None => {
+                        tree.fields.push((name, SpanTree { span: block.span, fields: Vec::new(), items: vec![block] }))
+                    }
+                }
+            }
         }
     }
-    out
+    tree
 }
 
 /// The line of each resource in a JSON file, by type and name.

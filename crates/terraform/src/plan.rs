@@ -125,6 +125,7 @@ impl LineFinder<'_> {
             file: self.source.display.clone(),
             line: p.line,
             column: p.column,
+            end: None,
         }
     }
 }

@@ -20,7 +20,7 @@ fn bucket(inv: &Inventory, name: &str) -> S3Bucket {
 }
 
 fn known<T>(v: T) -> Field<T> {
-    Some(Value::Known(v))
+    Some(Value::Known(v)).into()
 }
 
 #[test]
@@ -64,7 +64,7 @@ resource "aws_s3_bucket_logging" "by_name" {
     assert_eq!(sse.bucket, known("acme-logs".into()));
     let enc = sse.encryption.known().unwrap();
     assert_eq!(enc.sse_algorithm, known("aws:kms".into()));
-    assert_eq!(enc.kms_key, KeyRef::Customer { reference: "//|aws_kms_key.data".into() });
+    assert_eq!(enc.kms_key, KeyRef::Customer { reference: "//|aws_kms_key.data".into() }.into());
     let policy = spec(inv, "aws_s3_bucket_policy.anon", |s| match s {
         Spec::S3BucketPolicy(p) => Some(p),
         _ => None,
@@ -74,7 +74,7 @@ resource "aws_s3_bucket_logging" "by_name" {
     assert_eq!(policy.bucket, known("//|aws_s3_bucket.anon".into()));
     let doc = policy.policy.known().expect("policy readable");
     assert_eq!(doc.statements[0].resource[1], "arn:aws:s3:::⟨?⟩/*");
-    assert!(matches!(bucket(inv, "aws_s3_bucket.anon").bucket_name, Some(Value::Unknown { .. })));
+    assert!(matches!(bucket(inv, "aws_s3_bucket.anon").bucket_name.value, Some(Value::Unknown { .. })));
 }
 
 #[test]
@@ -103,7 +103,7 @@ resource "aws_s3_bucket" "d" { bucket = local.name }
         })
     };
     assert_eq!(vol("aws_ebs_volume.a").encrypted, known(true));
-    match &vol("aws_ebs_volume.b").encrypted {
+    match &*vol("aws_ebs_volume.b").encrypted {
         Some(Value::Unknown { unknown }) => assert!(unknown.contains("var.unset"), "{unknown}"),
         other => panic!("expected unknown, got {other:?}"),
     }
@@ -190,7 +190,10 @@ resource "aws_dynamodb_table" "global" {
         Spec::DynamodbTable(t) => Some(t),
         _ => None,
     });
-    assert!(matches!(table.replicas[..], [DynamodbTableReplica { region: Some(Value::Unknown { .. }), .. }]));
+    assert!(matches!(
+        table.replicas[..],
+        [DynamodbTableReplica { region: Spanned { value: Some(Value::Unknown { .. }), .. }, .. }]
+    ));
 }
 
 #[test]
@@ -233,7 +236,7 @@ resource "aws_iam_policy" "heredoc" {
         Spec::KmsKey(k) => Some(k),
         _ => None,
     });
-    let doc = key.policy.unwrap().known().cloned().expect("policy readable despite the unknown account id");
+    let doc = key.policy.value.unwrap().known().cloned().expect("policy readable despite the unknown account id");
     assert_eq!(doc.statements.len(), 2);
     assert!(doc.statements[1].has_public_principal());
     assert_eq!(doc.statements[0].principal.as_ref().unwrap()[0].id, "arn:aws:iam::⟨?⟩:root");
@@ -241,7 +244,7 @@ resource "aws_iam_policy" "heredoc" {
         Spec::Secret(s) => Some(s),
         _ => None,
     });
-    assert_eq!(secret.kms_key, KeyRef::AwsManaged { alias: "alias/aws/s3".into() });
+    assert_eq!(secret.kms_key, KeyRef::AwsManaged { alias: "alias/aws/s3".into() }.into());
     let iam = spec(inv, "aws_iam_policy.heredoc", |s| match s {
         Spec::IamPolicy(p) => Some(p),
         _ => None,
@@ -303,14 +306,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
     // The key crosses two module boundaries and still names the key in its module.
     assert_eq!(
         sse.encryption.known().unwrap().kms_key,
-        KeyRef::Customer { reference: "live//module.kms|aws_kms_key.this".into() }
+        KeyRef::Customer { reference: "live//module.kms|aws_kms_key.this".into() }.into()
     );
     assert!(inv.gaps.iter().any(|g| g.what == "module.vpc" && g.error.contains("does not fetch")), "{:?}", inv.gaps);
     let secret = spec(inv, "aws_secretsmanager_secret.s", |s| match s {
         Spec::Secret(s) => Some(s),
         _ => None,
     });
-    assert!(matches!(secret.kms_key, KeyRef::Unresolved { .. }));
+    assert!(matches!(secret.kms_key.value, KeyRef::Unresolved { .. }));
     // Only the live directory is a root: the modules are scanned through it.
     assert!(inv.resources.iter().all(|r| r.scope.starts_with("live//")));
 }
@@ -335,8 +338,13 @@ fn locations_and_suppressions() {
         "\n# encguard:ignore S3-002 server access logs cannot use SSE-KMS\nresource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\"\n  policy = \"{}\"\n}\n",
     )]);
     let r = find(&scan.inventory, "aws_s3_bucket.logs");
-    assert_eq!(r.location, Location::File { format: "terraform".into(), file: "s3.tf".into(), line: 3, column: 1 });
-    assert_eq!(r.attributes["policy"], Position { line: 5, column: 3 });
+    assert_eq!(
+        r.location,
+        Location::File { format: "terraform".into(), file: "s3.tf".into(), line: 3, column: 1, end: None }
+    );
+    let Spec::S3Bucket(bucket) = &r.spec else { panic!("{r:?}") };
+    let policy = bucket.policy.span.expect("the policy is written");
+    assert_eq!((policy.start, policy.end), (Position { line: 5, column: 3 }, Position { line: 5, column: 16 }));
     assert_eq!(
         r.suppressions,
         vec![InlineSuppression { rule: "S3-002".into(), reason: "server access logs cannot use SSE-KMS".into() }]
@@ -368,7 +376,7 @@ fn plans_resolve_unknown_values_through_configuration_references() {
     let db = find(&inv, "module.db.aws_db_instance.main");
     assert_eq!(db.scope, "module.db");
     match &db.spec {
-        Spec::RdsInstance(d) => assert_eq!(d.kms_key, KeyRef::Customer { reference: "aws_kms_key.this".into() }),
+        Spec::RdsInstance(d) => assert_eq!(d.kms_key, KeyRef::Customer { reference: "aws_kms_key.this".into() }.into()),
         _ => unreachable!(),
     }
     match &find(&inv, "aws_kms_key.old").spec {
@@ -404,7 +412,10 @@ fn terraform_json_syntax_reads_like_native_syntax() {
         _ => None,
     });
     assert_eq!(sse.bucket, known("acme-json".into()));
-    assert_eq!(sse.encryption.known().unwrap().kms_key, KeyRef::Customer { reference: "//|aws_kms_key.k".into() });
+    assert_eq!(
+        sse.encryption.known().unwrap().kms_key,
+        KeyRef::Customer { reference: "//|aws_kms_key.k".into() }.into()
+    );
     assert!(matches!(find(inv, "aws_kms_key.k").location, Location::File { line: 9, .. }));
     let bad = scan_text(&[("bad.tf.json", "{\"resource\": }")]);
     assert_eq!(bad.errors.len(), 1);
@@ -446,7 +457,7 @@ resource "aws_load_balancer_listener_policy" "web_443" {
     });
     assert_eq!(elb.ssl_policies.len(), 1);
     assert_eq!(elb.ssl_policies[0].reference_policy, known("ELBSecurityPolicy-TLS-1-2-2017-01".into()));
-    assert_eq!(elb.listeners.unwrap().known().unwrap()[0].policy_names, known(vec!["tls12".to_string()]));
+    assert_eq!(elb.listeners.value.unwrap().known().unwrap()[0].policy_names, known(vec!["tls12".to_string()]));
 }
 
 fn errors(scan: &Scan) -> Vec<String> {
@@ -467,7 +478,7 @@ fn reference_cycles_are_errors_naming_the_cycle() {
         ]
     );
     let Spec::KmsKey(k) = &find(&scan.inventory, "aws_kms_key.k").spec else { panic!() };
-    assert!(matches!(k.rotation_enabled, Some(Value::Unknown { .. })), "{:?}", k.rotation_enabled);
+    assert!(matches!(k.rotation_enabled.value, Some(Value::Unknown { .. })), "{:?}", k.rotation_enabled);
 }
 
 #[test]
@@ -564,7 +575,7 @@ fn objects_may_repeat_a_key_and_the_last_value_wins() {
     )]);
     assert!(scan.errors.is_empty(), "{:?}", errors(&scan));
     let Spec::KmsKey(k) = &find(&scan.inventory, "aws_kms_key.k").spec else { panic!() };
-    assert_eq!(k.rotation_enabled, Some(Value::Known(true)));
+    assert_eq!(k.rotation_enabled, Some(Value::Known(true)).into());
 }
 
 #[test]

@@ -2,16 +2,47 @@
 //! whose `values` have the shape of the configuration: attributes by name, blocks as lists.
 
 use crate::value::Val;
-use encguard_model::{Field, KeyRef, PolicyDocument, Ref, Value};
+use encguard_model::{Field, KeyRef, PolicyDocument, Ref, Span, Spanned, Value};
 use std::collections::BTreeMap;
 
-/// An evaluated block (a resource body, or a nested block within it).
+/// An evaluated block (a resource body, or a nested block within it), with where its
+/// source wrote each attribute when the source keeps places. Every field read from it
+/// carries the place of its attribute.
 #[derive(Clone, Copy)]
 pub struct Attrs<'a> {
     map: &'a BTreeMap<String, Val>,
+    places: Option<&'a SpanTree<'a>>,
+}
+
+/// Where a block's parts are written: each attribute or nested block by name, and each
+/// item of a list (or each of several blocks of one name) in order. Sources build it from
+/// their syntax; the evaluated value it describes may hold fewer or more parts (a
+/// `dynamic` block), which then have no place of their own.
+#[derive(Clone, Debug, Default)]
+pub struct SpanTree<'s> {
+    pub span: Option<Span>,
+    pub fields: Vec<(&'s str, SpanTree<'s>)>,
+    pub items: Vec<SpanTree<'s>>,
+}
+
+impl<'s> SpanTree<'s> {
+    pub fn leaf(span: Span) -> Self {
+        SpanTree { span: Some(span), ..SpanTree::default() }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&SpanTree<'s>> {
+        self.fields.iter().find(|(n, _)| *n == name).map(|(_, t)| t)
+    }
 }
 
 static EMPTY: BTreeMap<String, Val> = BTreeMap::new();
+
+/// An empty block: every attribute read from it is absent.
+impl Default for Attrs<'_> {
+    fn default() -> Self {
+        Attrs { map: &EMPTY, places: None }
+    }
+}
 
 fn unknown<T>(v: &Val) -> Value<T> {
     match v.first_unknown() {
@@ -21,12 +52,18 @@ fn unknown<T>(v: &Val) -> Value<T> {
 }
 
 impl<'a> Attrs<'a> {
+    /// A block whose places are not known (plan JSON, an inventory).
     pub fn new(value: &'a Val) -> Attrs<'a> {
-        Attrs { map: value.as_map().unwrap_or(&EMPTY) }
+        Attrs { map: value.as_map().unwrap_or(&EMPTY), places: None }
+    }
+
+    /// A block and where its parts are written.
+    pub fn with_places(value: &'a Val, places: &'a SpanTree<'a>) -> Attrs<'a> {
+        Attrs { map: value.as_map().unwrap_or(&EMPTY), places: Some(places) }
     }
 
     pub fn new_map(map: &'a BTreeMap<String, Val>) -> Attrs<'a> {
-        Attrs { map }
+        Attrs { map, places: None }
     }
 
     /// The attribute's value; `None` when absent or null.
@@ -34,65 +71,102 @@ impl<'a> Attrs<'a> {
         self.map.get(name).filter(|v| !matches!(v, Val::Null))
     }
 
+    /// Where the attribute is written, when the source says.
+    pub fn span(&self, name: &str) -> Option<Span> {
+        self.places?.field(name)?.span
+    }
+
+    /// The value read from attribute `name`, at the attribute's place when it is written.
+    fn at<T>(&self, name: &str, value: Option<T>) -> Spanned<Option<T>> {
+        let span = value.as_ref().and(self.span(name));
+        Spanned::new(value, span)
+    }
+
+    /// Attribute `name` read by `read`, at the attribute's place.
+    pub fn field<T>(&self, name: &str, read: impl FnOnce(&'a Val) -> Value<T>) -> Field<T> {
+        self.at(name, self.get(name).map(read))
+    }
+
+    /// A known value gathered from attribute or blocks `name` (a list of listeners, of
+    /// origins), at the place of the first.
+    pub fn known_at<T>(&self, name: &str, value: T) -> Field<T> {
+        Spanned::new(Some(Value::Known(value)), self.span(name))
+    }
+
     pub fn string(&self, name: &str) -> Field<String> {
-        self.get(name).map(|v| match v {
-            Val::Str(s) => Value::Known(s.clone()),
-            Val::Num(_) | Val::Bool(_) => Value::Known(v.to_text().unwrap_or_default()),
-            other => unknown(other),
-        })
+        self.at(
+            name,
+            self.get(name).map(|v| match v {
+                Val::Str(s) => Value::Known(s.clone()),
+                Val::Num(_) | Val::Bool(_) => Value::Known(v.to_text().unwrap_or_default()),
+                other => unknown(other),
+            }),
+        )
     }
 
     pub fn boolean(&self, name: &str) -> Field<bool> {
-        self.get(name).map(|v| match v.truthy() {
-            Ok(b) => Value::Known(b),
-            Err(_) => unknown(v),
-        })
+        self.at(
+            name,
+            self.get(name).map(|v| match v.truthy() {
+                Ok(b) => Value::Known(b),
+                Err(_) => unknown(v),
+            }),
+        )
     }
 
     pub fn number(&self, name: &str) -> Field<u32> {
-        self.get(name).map(|v| match v {
-            Val::Num(n) => Value::Known(*n as u32),
-            Val::Str(s) => {
-                s.parse().map(Value::Known).unwrap_or_else(|_| Value::unknown(format!("`{name}` is not a number")))
-            }
-            other => unknown(other),
-        })
+        self.at(
+            name,
+            self.get(name).map(|v| match v {
+                Val::Num(n) => Value::Known(*n as u32),
+                Val::Str(s) => {
+                    s.parse().map(Value::Known).unwrap_or_else(|_| Value::unknown(format!("`{name}` is not a number")))
+                }
+                other => unknown(other),
+            }),
+        )
     }
 
     pub fn strings(&self, name: &str) -> Field<Vec<String>> {
-        self.get(name).map(|v| match v {
-            Val::List(items) => items
-                .iter()
-                .map(|i| i.to_text().map_err(|e| unknown::<String>(&e)))
-                .collect::<Result<Vec<_>, _>>()
-                .map_or_else(
-                    |e| match e {
-                        Value::Unknown { unknown } => Value::Unknown { unknown },
-                        Value::Known(_) => unreachable!(),
-                    },
-                    Value::Known,
-                ),
-            Val::Str(s) => Value::Known(vec![s.clone()]),
-            other => unknown(other),
-        })
+        self.at(
+            name,
+            self.get(name).map(|v| match v {
+                Val::List(items) => items
+                    .iter()
+                    .map(|i| i.to_text().map_err(|e| unknown::<String>(&e)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_or_else(
+                        |e| match e {
+                            Value::Unknown { unknown } => Value::Unknown { unknown },
+                            Value::Known(_) => unreachable!(),
+                        },
+                        Value::Known,
+                    ),
+                Val::Str(s) => Value::Known(vec![s.clone()]),
+                other => unknown(other),
+            }),
+        )
     }
 
     /// A reference to another resource: its literal name, or the address whose computed
     /// attribute it is.
     pub fn reference(&self, name: &str) -> Ref {
-        self.get(name).map(|v| match v {
-            Val::Str(s) => Value::Known(s.clone()),
-            Val::Unknown(u) => match &u.refers_to {
-                Some(address) => Value::Known(address.clone()),
-                None => Value::unknown(u.reason.clone()),
-            },
-            other => unknown(other),
-        })
+        self.at(
+            name,
+            self.get(name).map(|v| match v {
+                Val::Str(s) => Value::Known(s.clone()),
+                Val::Unknown(u) => match &u.refers_to {
+                    Some(address) => Value::Known(address.clone()),
+                    None => Value::unknown(u.reason.clone()),
+                },
+                other => unknown(other),
+            }),
+        )
     }
 
     /// A key reference: absent is the service default.
-    pub fn key(&self, name: &str) -> KeyRef {
-        match self.get(name) {
+    pub fn key(&self, name: &str) -> Spanned<KeyRef> {
+        let key = match self.get(name) {
             None => KeyRef::ServiceDefault,
             Some(Val::Str(s)) if s.is_empty() => KeyRef::ServiceDefault,
             Some(Val::Str(s)) => KeyRef::literal(s),
@@ -101,41 +175,52 @@ impl<'a> Attrs<'a> {
                 None => KeyRef::unresolved(u.reason.clone()),
             },
             Some(other) => KeyRef::unresolved(format!("`{name}` is {}", other.describe())),
-        }
+        };
+        Spanned::new(key, self.get(name).and(self.span(name)))
     }
 
     /// A policy document given as JSON text (`jsonencode`, heredoc, `file()`, a policy
     /// document data source). Unknown parts inside strings (an account id in an ARN) keep
     /// the policy readable; an unknown element makes it unknown.
     pub fn policy(&self, name: &str) -> Field<PolicyDocument> {
-        self.get(name).map(|v| {
-            // A policy written as an object (jsonencode's input, CloudFormation) is rendered
-            // to JSON first; its unknown parts then stand as holes in strings.
-            let rendered = match v {
-                Val::Map(_) => v.to_json(),
-                other => other.clone(),
-            };
-            let text = match &rendered {
-                Val::Str(s) => s.clone(),
-                Val::Unknown(u) => match &u.partial {
-                    Some(p) if p.trim_start().starts_with('{') => p.clone(),
-                    _ => return Value::unknown(u.reason.clone()),
-                },
-                other => return unknown(other),
-            };
-            match PolicyDocument::parse(&text) {
-                Ok(doc) => Value::Known(doc),
-                Err(e) => Value::unknown(format!("`{name}` is not a readable policy: {e}")),
-            }
-        })
+        self.at(
+            name,
+            self.get(name).map(|v| {
+                // A policy written as an object (jsonencode's input, CloudFormation) is rendered
+                // to JSON first; its unknown parts then stand as holes in strings.
+                let rendered = match v {
+                    Val::Map(_) => v.to_json(),
+                    other => other.clone(),
+                };
+                let text = match &rendered {
+                    Val::Str(s) => s.clone(),
+                    Val::Unknown(u) => match &u.partial {
+                        Some(p) if p.trim_start().starts_with('{') => p.clone(),
+                        _ => return Value::unknown(u.reason.clone()),
+                    },
+                    other => return unknown(other),
+                };
+                match PolicyDocument::parse(&text) {
+                    Ok(doc) => Value::Known(doc),
+                    Err(e) => Value::unknown(format!("`{name}` is not a readable policy: {e}")),
+                }
+            }),
+        )
     }
 
     /// Nested blocks (`rule { … }`), or why they cannot be known (a `dynamic` block).
     pub fn blocks(&self, name: &str) -> Result<Vec<Attrs<'a>>, String> {
+        let places = self.places.and_then(|p| p.field(name));
+        let item = |i: usize| places.and_then(|p| p.items.get(i));
         match self.get(name) {
             None => Ok(Vec::new()),
-            Some(Val::List(items)) => Ok(items.iter().map(Attrs::new).collect()),
-            Some(m @ Val::Map(_)) => Ok(vec![Attrs::new(m)]),
+            Some(Val::List(items)) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Attrs { map: v.as_map().unwrap_or(&EMPTY), places: item(i) })
+                .collect()),
+            // One block, or a map written in place of a list of one.
+            Some(Val::Map(m)) => Ok(vec![Attrs { map: m, places: item(0).or(places) }]),
             Some(other) => Err(other
                 .first_unknown()
                 .map_or_else(|| format!("`{name}` is {}", other.describe()), |u| u.reason.clone())),
@@ -148,10 +233,11 @@ impl<'a> Attrs<'a> {
     }
 
     /// Tags, when known.
-    pub fn tags(&self) -> BTreeMap<String, String> {
-        match self.get("tags") {
+    pub fn tags(&self) -> Spanned<BTreeMap<String, String>> {
+        let tags = match self.get("tags") {
             Some(Val::Map(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect(),
             _ => BTreeMap::new(),
-        }
+        };
+        Spanned::new(tags, self.span("tags"))
     }
 }

@@ -4,11 +4,13 @@
 //! it through [`Attrs`].
 
 mod attrs;
+mod common;
 mod read;
 mod threads;
 mod value;
 
-pub use attrs::Attrs;
+pub use attrs::{Attrs, SpanTree};
+pub use common::dynamodb_table_key;
 pub use read::{read_bounded, read_source, ReadError, MAX_SOURCE_BYTES};
 pub use threads::{on_scan_threads, SCAN_STACK_BYTES};
 pub use value::{format_number, Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
@@ -17,49 +19,10 @@ use encguard_model::{Field, Value};
 
 /// An attribute the source sets to a known value.
 pub fn known<T>(v: T) -> Field<T> {
-    Some(Value::Known(v))
+    Some(Value::Known(v)).into()
 }
 
 /// An attribute the source sets to something it cannot know, and why.
 pub fn unknown<T>(why: String) -> Field<T> {
-    Some(Value::unknown(why))
+    Some(Value::unknown(why)).into()
 }
-
-/// The model attributes rules point findings at: a source records where each is written,
-/// so that a finding can name the line of the attribute rather than of the resource.
-pub const LOCATED_FIELDS: &[&str] = &[
-    "rotation_enabled",
-    "rotation_period_days",
-    "enabled",
-    "deletion_window_days",
-    "policy",
-    "document",
-    "valid_to",
-    "kms_key",
-    "replicas",
-    "encryption",
-    "devices",
-    "encrypted",
-    "storage_encrypted",
-    "parameter_group",
-    "performance_insights_kms_key",
-    "cloudwatch_logs_exports",
-    "ca_cert_identifier",
-    "sse_enabled",
-    "endpoint_encryption",
-    "range_keys",
-    "tags",
-    "key_algorithm",
-    "validation_method",
-    "transparency_logging",
-    "domain_name",
-    "default_actions",
-    "ssl_policy",
-    "protocol",
-    "certificates",
-    "listeners",
-    "behaviors",
-    "origins",
-    "viewer_certificate",
-    "server_side_encryption",
-];

@@ -90,6 +90,47 @@ fn scanning_the_examples_reports_every_section_and_exits_1() {
     insta::assert_snapshot!("scan_examples_text", text);
 }
 
+/// Every finding on code points at text that begins what it judges: the attribute (or
+/// block) the verdict is about, or the resource's header where the attribute is not
+/// written — never a blank line, a comment or the middle of a value.
+#[test]
+fn every_finding_on_the_examples_points_at_an_attribute_or_a_resource() {
+    let o = encguard(&["scan", "examples/", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    let mut checked = 0;
+    let mut at_attributes = 0;
+    for finding in report["findings"].as_array().unwrap() {
+        let location = &finding["location"];
+        if location["source"] != "file" || location["format"] == "terraform-plan" {
+            continue;
+        }
+        let file = location["file"].as_str().unwrap();
+        let text = std::fs::read_to_string(workspace().join(file)).unwrap();
+        let (line, column) =
+            (location["line"].as_u64().unwrap() as usize, location["column"].as_u64().unwrap() as usize);
+        let at: String = text.lines().nth(line - 1).unwrap_or_default().chars().skip(column - 1).collect();
+        let resource = finding["resource"].as_str().unwrap();
+        let header = at.starts_with("resource \"")
+            || at.starts_with(&format!("{resource}:"))
+            || resource.ends_with(&format!(".{}", at.split('"').nth(3).unwrap_or("-")));
+        let attribute = at
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .is_some_and(|name| !name.is_empty() && at[name.len()..].trim_start().starts_with(['=', ':', '{']));
+        assert!(header || attribute, "{} at {file}:{line}:{column} points at `{at}`", finding["rule"]);
+        if let Some(end) = location.get("end") {
+            let (end_line, end_column) =
+                (end["line"].as_u64().unwrap() as usize, end["column"].as_u64().unwrap() as usize);
+            assert!((end_line, end_column) > (line, column), "{finding}");
+            let last = text.lines().nth(end_line - 1).unwrap_or_default();
+            assert!(end_column <= last.chars().count() + 1, "{} ends past its line: {finding}", finding["rule"]);
+        }
+        checked += 1;
+        at_attributes += usize::from(attribute && !header);
+    }
+    assert!(checked >= 30 && at_attributes >= 7, "{checked} findings on code, {at_attributes} at attributes");
+}
+
 #[test]
 fn json_report_of_the_examples() {
     let o = encguard(&["scan", "examples/inventory.json", "--format", "json"]);

@@ -57,7 +57,7 @@ fn listener_certificates<'a>(ctx: &Context<'a>, r: &Resource, l: &'a Listener) -
 }
 
 fn classic_certificates(elb: &ClassicLoadBalancer) -> Vec<&Value<String>> {
-    match &elb.listeners {
+    match &*elb.listeners {
         Some(Value::Known(listeners)) => listeners.iter().filter_map(|l| l.ssl_certificate_id.as_ref()).collect(),
         _ => Vec::new(),
     }
@@ -104,7 +104,7 @@ fn judge(ctx: &Context, consumer: &Resource, reference: &Value<String>, region: 
     if algorithm.status == Status::Fail {
         return Ok(Verdict {
             message: format!("certificate `{name}`: {}", algorithm.message),
-            attribute: None,
+            span: None,
             ..algorithm
         });
     }

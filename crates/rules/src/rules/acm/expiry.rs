@@ -53,7 +53,7 @@ fn judge(ctx: &Context, _r: &Resource, cert: &AcmCertificate) -> Eval {
         d => return Ok(Verdict::pass(format!("valid until {date} ({d} days)"))),
     };
     let severity = if in_use { severity } else { Severity::Low };
-    Ok(Verdict::fail(message).at("not_after").evidence(date).severity(severity))
+    Ok(Verdict::fail(message).at(&cert.not_after).evidence(date).severity(severity))
 }
 
 #[cfg(test)]

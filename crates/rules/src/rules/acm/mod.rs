@@ -21,7 +21,7 @@ pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, String> 
         Verdict::pass(format!("key algorithm {algorithm}"))
     } else {
         Verdict::fail(format!("key algorithm {algorithm} is weaker than RSA 2048 or EC P-256"))
-            .at("key_algorithm")
+            .at(&cert.key_algorithm)
             .evidence(&algorithm)
     })
 }

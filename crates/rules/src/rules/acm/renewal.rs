@@ -42,24 +42,24 @@ fn judge(ctx: &Context, r: &Resource, cert: &AcmCertificate) -> Eval {
     let kind = cert.certificate_type.or_default_to("AMAZON_ISSUED".into())?;
     match kind.as_str() {
         "IMPORTED" => {
-            return Ok(Verdict::fail("imported certificates never renew automatically").at("certificate_type"))
+            return Ok(Verdict::fail("imported certificates never renew automatically").at(&cert.certificate_type))
         }
         "PRIVATE" => return Ok(Verdict::pass("renewed by ACM Private CA")),
         _ => {}
     }
     if let Some(status) = cert.status.value()?.filter(|s| *s != "ISSUED") {
-        return Ok(Verdict::fail(format!("certificate status is {status}")).at("status").evidence(status));
+        return Ok(Verdict::fail(format!("certificate status is {status}")).at(&cert.status).evidence(status));
     }
     let Some(method) = cert.validation_method.value()? else {
         return Err("the validation method is not stated".into());
     };
     if method != "DNS" {
         return Ok(Verdict::fail(format!("{method} validation needs a person to approve every renewal"))
-            .at("validation_method")
+            .at(&cert.validation_method)
             .evidence(method));
     }
     if cert.renewal_eligibility.value()?.is_some_and(|e| e == "INELIGIBLE") {
-        return Ok(Verdict::fail("ACM reports the certificate ineligible for renewal").at("renewal_eligibility"));
+        return Ok(Verdict::fail("ACM reports the certificate ineligible for renewal").at(&cert.renewal_eligibility));
     }
     let validated = ctx.validation_of(r).map(|v| format!(", validated by `{}`", v.name)).unwrap_or_default();
     Ok(Verdict::pass(format!("DNS-validated{validated}; ACM renews it")))

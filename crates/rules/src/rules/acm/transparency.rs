@@ -36,7 +36,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(cert: &AcmCertificate) -> Eval {
     match cert.transparency_logging.or_default_to("ENABLED".into())?.as_str() {
-        "DISABLED" => Ok(Verdict::fail("Certificate Transparency logging is disabled").at("transparency_logging")),
+        "DISABLED" => Ok(Verdict::fail("Certificate Transparency logging is disabled").at(&cert.transparency_logging)),
         _ => Ok(Verdict::pass("Certificate Transparency logging is enabled")),
     }
 }

@@ -42,7 +42,7 @@ fn judge(cert: &AcmCertificate) -> Eval {
     names.extend(cert.subject_alternative_names.or_default_to(Vec::new())?);
     match names.iter().find(|n| n.starts_with('*')) {
         Some(wildcard) => {
-            Ok(Verdict::fail(format!("covers the wildcard name {wildcard}")).at("domain_name").evidence(wildcard))
+            Ok(Verdict::fail(format!("covers the wildcard name {wildcard}")).at(&cert.domain_name).evidence(wildcard))
         }
         None => Ok(Verdict::pass("names specific hosts")),
     }

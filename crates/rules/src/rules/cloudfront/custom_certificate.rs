@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &encguard_model::Resource, d: &CloudfrontDistribution) -> Eval {
     let cert = &d.viewer_certificate;
     if cert.iam_certificate_id.value()?.is_some() {
-        return Ok(Verdict::fail("serves an IAM server certificate").at("viewer_certificate"));
+        return Ok(Verdict::fail("serves an IAM server certificate").at(&cert.iam_certificate_id));
     }
     let Some(arn) = cert.acm_certificate_arn.value()? else {
         return Ok(Verdict::not_applicable("uses the default CloudFront certificate (CF-002)"));
@@ -51,7 +51,7 @@ fn judge(ctx: &Context, r: &encguard_model::Resource, d: &CloudfrontDistribution
         Some("us-east-1") => {}
         Some(other) => {
             return Ok(Verdict::fail(format!("the certificate is in {other}; CloudFront reads only us-east-1"))
-                .at("viewer_certificate")
+                .at(&cert.acm_certificate_arn)
                 .evidence(arn))
         }
         None => return Err(format!("the region of certificate `{arn}` is not known")),
@@ -59,7 +59,7 @@ fn judge(ctx: &Context, r: &encguard_model::Resource, d: &CloudfrontDistribution
     match cert.ssl_support_method.or_default_to("sni-only".into())?.as_str() {
         "sni-only" => Ok(Verdict::pass("an ACM certificate from us-east-1, served with SNI")),
         other => Ok(Verdict::fail(format!("served with {other} instead of sni-only"))
-            .at("viewer_certificate")
+            .at(&cert.ssl_support_method)
             .evidence(other)),
     }
 }

@@ -51,7 +51,7 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
     if let Ok(Some(domain)) = origin.domain_name.value() {
         if domain.contains(".s3-website") {
             return Ok(Verdict::fail(format!("origin {id} is an S3 website endpoint, which serves only HTTP"))
-                .at("origins")
+                .at(&origin.domain_name)
                 .evidence(domain));
         }
     }
@@ -72,12 +72,14 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
                         "origin {id} matches the viewer, and behaviour {} allows HTTP viewers",
                         b.path_pattern
                     ))
-                    .at("origins"));
+                    .at(&origin.origin_protocol_policy));
                 }
             }
             Ok(Verdict::pass(format!("origin {id} matches viewers, who all use HTTPS")))
         }
-        other => Ok(Verdict::fail(format!("origin {id} is reached with {other}")).at("origins").evidence(other)),
+        other => Ok(Verdict::fail(format!("origin {id} is reached with {other}"))
+            .at(&origin.origin_protocol_policy)
+            .evidence(other)),
     }
 }
 

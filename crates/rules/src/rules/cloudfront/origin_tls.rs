@@ -54,7 +54,7 @@ fn judge(ctx: &Context, origin: &Origin) -> Eval {
     let id = origin.origin_id.or_default_to(String::new())?;
     let Some(protocols) = origin.origin_ssl_protocols.value()? else {
         return Ok(Verdict::fail(format!("origin {id} does not list its SSL protocols; the default includes TLSv1"))
-            .at("origins"));
+            .at(&origin.origin_ssl_protocols));
     };
     let minimum = ctx.policy.tls.minimum_version;
     let old: Vec<&str> = protocols
@@ -69,7 +69,9 @@ fn judge(ctx: &Context, origin: &Origin) -> Eval {
     if old.is_empty() {
         Ok(Verdict::pass(format!("origin {id} allows {}", protocols.join(", "))))
     } else {
-        Ok(Verdict::fail(format!("origin {id} allows {}", old.join(", "))).at("origins").evidence(protocols.join(", ")))
+        Ok(Verdict::fail(format!("origin {id} allows {}", old.join(", ")))
+            .at(&origin.origin_ssl_protocols)
+            .evidence(protocols.join(", ")))
     }
 }
 

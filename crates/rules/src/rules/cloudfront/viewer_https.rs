@@ -46,7 +46,7 @@ fn judge(d: &CloudfrontDistribution) -> Eval {
             Verdict::pass(format!("{}: {policy}", b.path_pattern))
         } else {
             Verdict::fail(format!("behaviour {} allows HTTP ({policy})", b.path_pattern))
-                .at("behaviors")
+                .at(&b.viewer_protocol_policy)
                 .evidence(&policy)
         })
     });

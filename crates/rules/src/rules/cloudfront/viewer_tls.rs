@@ -46,7 +46,7 @@ fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
         return Ok(if ctx.policy.cloudfront.allow_default_certificate {
             Verdict::pass("the default certificate is accepted by the policy for *.cloudfront.net distributions")
         } else {
-            Verdict::fail("the default CloudFront certificate allows TLS 1.0").at("viewer_certificate")
+            Verdict::fail("the default CloudFront certificate allows TLS 1.0").at(&d.viewer_certificate)
         });
     }
     let version = cert.minimum_protocol_version.or_default_to("TLSv1".into())?;
@@ -54,11 +54,13 @@ fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
     match cloudfront_minimum(&version) {
         Some(Ok(v)) if v >= minimum => Ok(Verdict::pass(format!("{version} allows {v} and later"))),
         Some(Ok(v)) => Ok(Verdict::fail(format!("{version} allows {v}; the minimum is {minimum}"))
-            .at("viewer_certificate")
+            .at(&d.viewer_certificate)
+            .at(&cert.minimum_protocol_version)
             .evidence(&version)),
-        Some(Err(())) => {
-            Ok(Verdict::fail(format!("{version} allows SSLv3")).at("viewer_certificate").evidence(&version))
-        }
+        Some(Err(())) => Ok(Verdict::fail(format!("{version} allows SSLv3"))
+            .at(&d.viewer_certificate)
+            .at(&cert.minimum_protocol_version)
+            .evidence(&version)),
         None => Err(format!("minimum protocol version `{version}` is not one CloudFront defines")),
     }
 }

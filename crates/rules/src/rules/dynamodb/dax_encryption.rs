@@ -41,7 +41,7 @@ fn judge(dax: &DaxCluster) -> Eval {
     if dax.sse_enabled.or_default_to(false)? {
         Ok(Verdict::pass("the cache is encrypted at rest"))
     } else {
-        Ok(Verdict::fail("the cache is not encrypted at rest").at("sse_enabled"))
+        Ok(Verdict::fail("the cache is not encrypted at rest").at(&dax.sse_enabled))
     }
 }
 

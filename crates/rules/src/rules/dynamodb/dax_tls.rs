@@ -40,7 +40,7 @@ fn judge(dax: &DaxCluster) -> Eval {
     match dax.endpoint_encryption.or_default_to("NONE".into())?.as_str() {
         "TLS" => Ok(Verdict::pass("the endpoint requires TLS")),
         other => Ok(Verdict::fail(format!("the endpoint encryption type is {other}"))
-            .at("endpoint_encryption")
+            .at(&dax.endpoint_encryption)
             .evidence(other)),
     }
 }

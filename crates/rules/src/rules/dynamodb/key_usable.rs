@@ -39,7 +39,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
     if let Some(since) = table.inaccessible_since.value()? {
         return Ok(Verdict::fail(format!("DynamoDB reports the table's key inaccessible since {since}"))
-            .at("inaccessible_since"));
+            .at(&table.inaccessible_since));
     }
     ctx.check_key_usable(r, &table.kms_key)
 }

@@ -2,7 +2,7 @@ use crate::context::{Context, KeyTarget};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{DynamodbTable, Field, KeyRef, Resource, Spec};
+use encguard_model::{DynamodbTable, Field, KeyRef, Resource, Spanned, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -39,9 +39,12 @@ fn check(ctx: &Context, out: &mut Out) {
             continue;
         }
         let inline = table.replicas.iter().map(|rep| judge(ctx, r, &rep.region, &rep.kms_key));
+        // A replica written as a resource of its own is judged here, on its table: the
+        // finding points at the table, not into the other resource's text.
         let separate = split.iter().filter_map(|s| match &s.spec {
             Spec::DynamodbReplica(rep) => {
-                Some(judge(ctx, s, &Some(s.region.clone().unwrap_or_default().into()), &rep.kms_key))
+                let region = Some(s.region.clone().unwrap_or_default().into()).into();
+                Some(judge(ctx, s, &region, &rep.kms_key).map(|v| Verdict { span: None, ..v }))
             }
             _ => None,
         });
@@ -55,19 +58,18 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, region: &Field<String>, key: &KeyRef) -> Eval {
-    let region = region.or_default_to(String::new())?;
+fn judge(ctx: &Context, r: &Resource, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
+    let region = region_field.or_default_to(String::new())?;
     let v = ctx.require_tier(r, key, KeyTier::AwsOwned, ctx.policy.key_tiers.dynamodb)?;
     if v.status == Status::Fail {
-        return Ok(Verdict {
-            message: format!("replica in {region}: {}", v.message),
-            attribute: Some("replicas"),
-            ..v
-        });
+        let v = Verdict { message: format!("replica in {region}: {}", v.message), ..v };
+        return Ok(v.at(region_field).at(key));
     }
     if let KeyTarget::Key(k, _) = ctx.key(r, key) {
         if let Some(kr) = k.region.as_deref().filter(|kr| !region.is_empty() && *kr != region) {
-            return Ok(Verdict::fail(format!("replica in {region} names key `{}` from {kr}", k.name)).at("replicas"));
+            return Ok(Verdict::fail(format!("replica in {region} names key `{}` from {kr}", k.name))
+                .at(region_field)
+                .at(key));
         }
     }
     Ok(v)

@@ -53,13 +53,13 @@ fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
         return Ok(Verdict::fail(format!(
             "sort key {names} may hold sensitive values, kept partly in plaintext metadata"
         ))
-        .at("range_keys"));
+        .at(&table.range_keys));
     }
     if let Some(level) = ctx.policy.classification.classified(&r.tags) {
         return Ok(Verdict::fail(format!(
             "a {level} table uses sort keys, which are kept partly in plaintext metadata"
         ))
-        .at("tags"));
+        .at(&r.tags));
     }
     Ok(Verdict::pass("sort keys do not suggest sensitive values"))
 }

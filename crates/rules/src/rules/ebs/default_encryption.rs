@@ -50,7 +50,7 @@ fn check(ctx: &Context, out: &mut Out) {
             format!("ebs-encryption-by-default ({region_name})"),
             "aws_ebs_encryption_by_default",
             first.location.clone(),
-            Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: None }),
+            Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: None.into() }),
         );
         setting.region = region.map(str::to_string);
         out.judge(&setting, Err(format!(
@@ -64,7 +64,7 @@ fn judge(setting: &EbsEncryptionByDefault) -> Eval {
     if setting.enabled.or_default_to(true)? {
         Ok(Verdict::pass("EBS encryption by default is on"))
     } else {
-        Ok(Verdict::fail("EBS encryption by default is off").at("enabled"))
+        Ok(Verdict::fail("EBS encryption by default is off").at(&setting.enabled))
     }
 }
 

@@ -40,14 +40,14 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, image: &Ami) -> Eval {
     if image.copy {
         if !image.encrypted.or_default_to(false)? {
-            return Ok(Verdict::fail("the image copy is not encrypted").at("encrypted"));
+            return Ok(Verdict::fail("the image copy is not encrypted").at(&image.encrypted));
         }
         return ctx.require_tier(r, &image.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
     }
     let parts = image.devices.iter().map(|d| {
         Ok(match encrypted_by_itself_or_source(ctx, r, &d.encrypted, &d.snapshot)? {
             Some(how) => Verdict::pass(format!("{}: {how}", d.device_name)),
-            None => Verdict::fail(format!("{} is not encrypted", d.device_name)).at("devices"),
+            None => Verdict::fail(format!("{} is not encrypted", d.device_name)).at(&d.encrypted),
         })
     });
     combine(parts, "every device of the image is encrypted")

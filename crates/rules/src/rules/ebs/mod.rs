@@ -40,5 +40,5 @@ pub(crate) fn encrypted_by_itself_or_source(
 }
 
 fn encrypted_set_false(encrypted: &encguard_model::Field<bool>) -> bool {
-    matches!(encrypted, Some(encguard_model::Value::Known(false)))
+    matches!(&**encrypted, Some(encguard_model::Value::Known(false)))
 }

@@ -42,7 +42,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, snapshot: &EbsSnapshot) -> Eval {
     if snapshot.copy {
         if !snapshot.encrypted.or_default_to(false)? {
-            return Ok(Verdict::fail("the snapshot copy is not encrypted").at("encrypted"));
+            return Ok(Verdict::fail("the snapshot copy is not encrypted").at(&snapshot.encrypted));
         }
         return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
     }
@@ -51,7 +51,7 @@ fn judge(ctx: &Context, r: &Resource, snapshot: &EbsSnapshot) -> Eval {
         None if snapshot.encrypted.is_none() && snapshot.volume.is_none() => {
             Err("neither the snapshot's encryption nor its volume is known".into())
         }
-        None => Ok(Verdict::fail("the snapshot is not encrypted (its volume is not)").at("encrypted")),
+        None => Ok(Verdict::fail("the snapshot is not encrypted (its volume is not)").at(&snapshot.encrypted)),
     }
 }
 

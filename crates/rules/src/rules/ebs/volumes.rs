@@ -72,9 +72,7 @@ fn judge_one(ctx: &Context, r: &Resource, device: &str, encrypted: &Field<bool>,
             }
         }
     }
-    Ok(Verdict::fail(format!("{device} is not encrypted"))
-        .at(if device == "volume" { "encrypted" } else { "devices" })
-        .evidence("encrypted = false"))
+    Ok(Verdict::fail(format!("{device} is not encrypted")).at(encrypted).evidence("encrypted = false"))
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         } else {
             format!("the key is pending deletion but encrypts {used_by}")
         };
-        return Ok(Verdict::fail(message).at("key_state").severity(severity));
+        return Ok(Verdict::fail(message).at(&key.key_state).severity(severity));
     }
     if let Some(action) = &key.planned_action {
         if !dependents.is_empty() {
@@ -69,7 +69,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     let window = key.deletion_window_days.or_default_to(30)?;
     if window < min {
         return Ok(Verdict::fail(format!("deletion window is {window} days; the policy requires at least {min}"))
-            .at("deletion_window_days")
+            .at(&key.deletion_window_days)
             .evidence(window)
             .severity(severity));
     }

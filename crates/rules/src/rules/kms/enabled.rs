@@ -51,7 +51,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         Some("Enabled") | None => {}
         Some(state) => {
             return Ok(Verdict::fail(format!("key state is {state}"))
-                .at("key_state")
+                .at(&key.key_state)
                 .evidence(used_by())
                 .severity(severity))
         }
@@ -62,7 +62,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         } else {
             format!("the key is disabled but encrypts {}", used_by())
         };
-        return Ok(Verdict::fail(message).at("enabled").severity(severity));
+        return Ok(Verdict::fail(message).at(&key.enabled).severity(severity));
     }
     Ok(Verdict::pass("the key is enabled"))
 }

@@ -49,7 +49,9 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         if let Some(why) = ctx.unresolved(r, Attachment::KeyPolicy) {
             return Err(why.to_string());
         }
-        return Ok(Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at("policy"));
+        return Ok(
+            Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at(&key.policy)
+        );
     }
     let explicit_required = ctx.policy.kms.require_explicit_key_policy;
     let all_default = policies.iter().all(|p| matches!(p, Value::Known(doc) if is_default_key_policy(doc)));
@@ -58,7 +60,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     let live = matches!(r.location, encguard_model::Location::Aws { .. });
     if explicit_required && all_default && live {
         return Ok(Verdict::fail("the key policy is the AWS default (\"Enable IAM User Permissions\" only)")
-            .at("policy")
+            .at(&key.policy)
             .evidence("Allow kms:* to the account root"));
     }
     Ok(Verdict::pass("the key has an explicit key policy"))

@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Out, Section, Severity};
-use encguard_model::{KeyRef, Spec};
+use encguard_model::{KeyRef, Spanned, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -38,30 +38,26 @@ declare_rule! {
     }
 }
 
-/// The key references that a service rule already judges with the same check.
-fn covered_elsewhere(spec: &Spec, attribute: &str) -> bool {
+/// Whether a service rule already judges `key` (a key reference of `spec`) with the same
+/// check. Replicas' keys and RDS Performance Insights keys are judged here.
+fn covered_elsewhere(spec: &Spec, key: &Spanned<KeyRef>) -> bool {
     match spec {
-        Spec::Secret(_)
-        | Spec::S3Bucket(_)
+        Spec::S3Bucket(_)
         | Spec::S3EncryptionConfig(_)
         | Spec::EbsVolume(_)
         | Spec::BlockDeviceHost(_)
-        | Spec::EbsDefaultKey(_)
-        | Spec::DynamodbTable(_) => attribute == "kms_key" || attribute == "encryption" || attribute == "devices",
-        Spec::RdsInstance(_) | Spec::RdsCluster(_) => attribute == "kms_key",
+        | Spec::EbsDefaultKey(_) => true,
+        Spec::Secret(s) => std::ptr::eq(key, &s.kms_key),
+        Spec::DynamodbTable(t) => std::ptr::eq(key, &t.kms_key),
+        Spec::RdsInstance(d) | Spec::RdsCluster(d) => std::ptr::eq(key, &d.kms_key),
         _ => false,
     }
 }
 
 fn check(ctx: &Context, out: &mut Out) {
     for r in &ctx.inventory.resources {
-        let keys: Vec<&KeyRef> = r
-            .spec
-            .key_refs()
-            .into_iter()
-            .filter(|(attr, key)| !covered_elsewhere(&r.spec, attr) && !key.is_default())
-            .map(|(_, key)| key)
-            .collect();
+        let keys: Vec<&Spanned<KeyRef>> =
+            r.spec.key_refs().into_iter().filter(|key| !covered_elsewhere(&r.spec, key) && !key.is_default()).collect();
         if !keys.is_empty() {
             out.judge(
                 r,

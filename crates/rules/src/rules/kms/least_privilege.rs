@@ -55,7 +55,7 @@ fn check(ctx: &Context, out: &mut Out) {
         out.judge(r, judge_key(ctx, r, key));
     }
     for (r, policy) in ctx.all::<IamPolicy>() {
-        out.judge(r, policy.document.get().map(judge_identity_policy));
+        out.judge(r, policy.document.get().map(|doc| judge_identity_policy(doc).at(&policy.document)));
     }
 }
 
@@ -109,7 +109,7 @@ fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     if problems.is_empty() {
         Ok(Verdict::pass("key permissions are separated and limited"))
     } else {
-        Ok(Verdict::fail(problems.into_iter().collect::<Vec<_>>().join("; ")).at("policy"))
+        Ok(Verdict::fail(problems.into_iter().collect::<Vec<_>>().join("; ")).at(&key.policy))
     }
 }
 
@@ -119,7 +119,6 @@ fn judge_identity_policy(doc: &PolicyDocument) -> Verdict {
     });
     match broad {
         Some(s) => Verdict::fail("allows decrypting with every key in the account (Resource \"*\")")
-            .at("document")
             .evidence(format!("Allow {} on *", s.action.join(", "))),
         None => Verdict::pass("KMS decrypt permissions name their keys"),
     }

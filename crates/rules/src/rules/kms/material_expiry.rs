@@ -63,7 +63,7 @@ fn judge(ctx: &Context, key: &KmsKey) -> Eval {
         } else {
             format!("imported key material expires in {days} days ({date})")
         };
-        return Ok(Verdict::fail(message).at("valid_to").evidence(valid_to));
+        return Ok(Verdict::fail(message).at(&key.valid_to).evidence(valid_to));
     }
     Ok(Verdict::pass(format!("imported key material expires on {date}, in {days} days")))
 }

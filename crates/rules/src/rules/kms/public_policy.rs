@@ -75,7 +75,7 @@ fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
             return Ok(Verdict::fail(
                 "the key policy allows any principal without an account or organisation condition",
             )
-            .at("policy")
+            .at(&key.policy)
             .evidence(format!(
                 "Allow {} to *{}",
                 s.action.join(", "),

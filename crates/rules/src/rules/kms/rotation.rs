@@ -49,8 +49,10 @@ pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
         return match ctx.target(r, &key.replica_of) {
             crate::context::Target::Found(p) => match &p.spec {
                 encguard_model::Spec::KmsKey(primary) => {
+                    // The primary's attributes are the primary's text: the finding points at the replica.
                     let v = judge(ctx, p, primary)?;
-                    Ok(Verdict { message: format!("follows its primary `{}`: {}", p.name, v.message), ..v })
+                    Ok(Verdict { message: format!("follows its primary `{}`: {}", p.name, v.message), span: None, ..v }
+                        .at(&key.replica_of))
                 }
                 _ => Err(format!("primary `{}` is not a KMS key", p.name)),
             },
@@ -74,14 +76,14 @@ pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
     }
     if !key.rotation_enabled.or_default_to(false)? {
         return Ok(Verdict::fail("automatic rotation is off")
-            .at("rotation_enabled")
+            .at(&key.rotation_enabled)
             .evidence("rotation_enabled = false"));
     }
     let max = ctx.policy.kms.max_rotation_days;
     match key.rotation_period_days.value()? {
         Some(&days) if days > max => {
             Ok(Verdict::fail(format!("rotates every {days} days; the policy allows at most {max}"))
-                .at("rotation_period_days")
+                .at(&key.rotation_period_days)
                 .evidence(days))
         }
         Some(days) => Ok(Verdict::pass(format!("rotates every {days} days"))),

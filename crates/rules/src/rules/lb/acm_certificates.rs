@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{ClassicLoadBalancer, Listener, Resource, Spec, Value};
+use encguard_model::{ClassicLoadBalancer, Listener, Resource, Spanned, Spec, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -33,19 +33,30 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for r in &ctx.inventory.resources {
-        let certificates: Vec<&Value<String>> = match &r.spec {
-            Spec::Listener(Listener { certificates, .. }) => {
-                certificates.iter().chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref())).collect()
-            }
-            Spec::ClassicLoadBalancer(ClassicLoadBalancer { listeners: Some(Value::Known(listeners)), .. }) => {
-                listeners.iter().filter_map(|l| l.ssl_certificate_id.as_ref()).collect()
-            }
+        // Each certificate with where this resource names it (a listener certificate
+        // written as a resource of its own is judged here without a place).
+        let certificates: Vec<Spanned<&Value<String>>> = match &r.spec {
+            Spec::Listener(Listener { certificates, .. }) => certificates
+                .iter()
+                .map(|c| Spanned::new(c, certificates.span))
+                .chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref()).map(Spanned::from))
+                .collect(),
+            Spec::ClassicLoadBalancer(ClassicLoadBalancer { listeners, .. }) => match &listeners.value {
+                Some(Value::Known(listeners)) => listeners
+                    .iter()
+                    .filter_map(|l| l.ssl_certificate_id.as_ref().map(|c| Spanned::new(c, l.ssl_certificate_id.span)))
+                    .collect(),
+                _ => continue,
+            },
             _ => continue,
         };
         if !certificates.is_empty() {
             out.judge(
                 r,
-                combine(certificates.into_iter().map(|c| judge(ctx, r, c)), "every certificate comes from ACM"),
+                combine(
+                    certificates.iter().map(|c| judge(ctx, r, c).map(|v| v.at(c))),
+                    "every certificate comes from ACM",
+                ),
             );
         }
     }
@@ -54,9 +65,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: &Resource, certificate: &Value<String>) -> Eval {
     let reference = certificate.get()?;
     if reference.contains(":iam:") {
-        return Ok(Verdict::fail(format!("serves IAM server certificate {reference}"))
-            .at("certificates")
-            .evidence(reference));
+        return Ok(Verdict::fail(format!("serves IAM server certificate {reference}")).evidence(reference));
     }
     if reference.contains(":acm:")
         || ctx.lookup(r, reference).is_some_and(|c| matches!(c.spec, Spec::AcmCertificate(_)))

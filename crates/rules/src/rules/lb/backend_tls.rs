@@ -45,7 +45,7 @@ fn judge(group: &TargetGroup) -> Eval {
     match protocol.to_ascii_uppercase().as_str() {
         "HTTPS" | "TLS" => Ok(Verdict::pass(format!("targets receive {protocol}"))),
         "GENEVE" => Ok(Verdict::not_applicable("a Gateway Load Balancer target group")),
-        other => Ok(Verdict::fail(format!("targets receive {other}")).at("protocol").evidence(other)),
+        other => Ok(Verdict::fail(format!("targets receive {other}")).at(&group.protocol).evidence(other)),
     }
 }
 

@@ -44,12 +44,12 @@ fn judge_listener(ctx: &Context, l: &ClassicListener) -> Eval {
     let front = l.lb_protocol.or_default_to(String::new())?;
     let port = l.lb_port.or_default_to(0)?;
     if !is_secure(&front) {
-        return Ok(Verdict::fail(format!("port {port} listens with {front}")).at("listeners").evidence(&front));
+        return Ok(Verdict::fail(format!("port {port} listens with {front}")).at(&l.lb_protocol).evidence(&front));
     }
     if ctx.policy.load_balancers.require_backend_tls {
         let back = l.instance_protocol.or_default_to(String::new())?;
         if !is_secure(&back) {
-            return Ok(Verdict::fail(format!("port {port} forwards to instances with {back}")).at("listeners"));
+            return Ok(Verdict::fail(format!("port {port} forwards to instances with {back}")).at(&l.instance_protocol));
         }
     }
     Ok(Verdict::pass(format!("port {port} listens with {front}")))

@@ -75,7 +75,7 @@ fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -
     let policies: Vec<_> = elb.ssl_policies.iter().filter(|p| names.contains(&p.name)).collect();
     if policies.is_empty() {
         return Ok(Verdict::fail(format!("port {port} has no SSL negotiation policy; the default allows TLS 1.0"))
-            .at("listeners"));
+            .at(&elb.listeners));
     }
     let minimum = ctx.policy.tls.minimum_version;
     for policy in policies {
@@ -84,7 +84,7 @@ fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -
                 .ok_or_else(|| format!("reference policy `{reference}` is not a predefined policy"))?;
             if oldest < minimum {
                 return Ok(Verdict::fail(format!("port {port}: {reference} allows {oldest}"))
-                    .at("listeners")
+                    .at(&elb.listeners)
                     .evidence(reference));
             }
             continue;
@@ -104,7 +104,7 @@ fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -
         if !old.is_empty() || !weak.is_empty() {
             let listed = old.iter().chain(&weak).map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
             return Ok(Verdict::fail(format!("port {port}: policy {} enables {listed}", policy.name))
-                .at("listeners")
+                .at(&elb.listeners)
                 .evidence(listed));
         }
     }

@@ -61,15 +61,14 @@ fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
     if !all_redirect {
         let kinds = actions.iter().map(|a| a.action_type.as_str()).collect::<Vec<_>>().join(", ");
         return Ok(Verdict::fail("the HTTP listener's default action does not redirect to HTTPS")
-            .at("default_actions")
+            .at(&listener.default_actions)
             .evidence(kinds));
     }
     for rule in ctx.rules_of(r) {
         if let Spec::ListenerRule(ListenerRule { actions, .. }) = &rule.spec {
             if actions.or_default_to(Vec::new())?.iter().any(|a| a.action_type == "forward") {
-                return Ok(
-                    Verdict::fail(format!("listener rule `{}` forwards plain HTTP", rule.name)).at("default_actions")
-                );
+                return Ok(Verdict::fail(format!("listener rule `{}` forwards plain HTTP", rule.name))
+                    .at(&listener.default_actions));
             }
         }
     }

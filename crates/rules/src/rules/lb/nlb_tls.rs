@@ -64,7 +64,7 @@ fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
         return Ok(Verdict::pass(format!("{protocol} on port {port} of an internal load balancer")));
     }
     Ok(Verdict::fail(format!("internet-facing {protocol} listener on TLS port {port} does not terminate TLS"))
-        .at("protocol")
+        .at(&listener.protocol)
         .evidence(&protocol))
 }
 

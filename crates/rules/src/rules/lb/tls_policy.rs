@@ -51,7 +51,7 @@ fn judge(ctx: &Context, _r: &Resource, listener: &Listener) -> Eval {
     let minimum = ctx.policy.tls.minimum_version;
     let Some(policy) = listener.ssl_policy.value()? else {
         return Ok(Verdict::fail("no SSL policy is named; the default ELBSecurityPolicy-2016-08 allows TLS 1.0")
-            .at("ssl_policy")
+            .at(&listener.ssl_policy)
             .severity(Severity::High));
     };
     let oldest = match listener.ssl_policy_protocols.value()? {
@@ -59,7 +59,7 @@ fn judge(ctx: &Context, _r: &Resource, listener: &Listener) -> Eval {
             Some(Ok(v)) => v,
             Some(Err(p)) => {
                 return Ok(Verdict::fail(format!("{policy} allows {p}"))
-                    .at("ssl_policy")
+                    .at(&listener.ssl_policy)
                     .evidence(policy)
                     .severity(Severity::High))
             }
@@ -74,7 +74,7 @@ fn judge(ctx: &Context, _r: &Resource, listener: &Listener) -> Eval {
     }
     let severity = if oldest < TlsVersion::V1_2 { Severity::High } else { Severity::Medium };
     Ok(Verdict::fail(format!("{policy} allows {oldest}; the minimum is {minimum}"))
-        .at("ssl_policy")
+        .at(&listener.ssl_policy)
         .evidence(policy)
         .severity(severity))
 }

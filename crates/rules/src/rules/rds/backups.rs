@@ -40,7 +40,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: &Resource, backup: &RdsBackupReplication) -> Eval {
     if !backup.encrypted.or_default_to(true)? {
-        return Ok(Verdict::fail("the automated backups are not encrypted").at("encrypted"));
+        return Ok(Verdict::fail("the automated backups are not encrypted").at(&backup.encrypted));
     }
     let tier = ctx.require_tier(r, &backup.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
     if tier.status == Status::Fail {

@@ -44,7 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, _r: &Resource, db: &RdsDatabase) -> Eval {
     let ca = db.ca_cert_identifier.or_default_to("rds-ca-rsa2048-g1".into())?;
     if RETIRED.contains(&ca.as_str()) {
-        return Ok(Verdict::fail(format!("server CA {ca} is retired")).at("ca_cert_identifier").evidence(&ca));
+        return Ok(Verdict::fail(format!("server CA {ca} is retired")).at(&db.ca_cert_identifier).evidence(&ca));
     }
     if let Some(valid_till) = db.ca_cert_valid_till.value()? {
         let Some(date) = Date::parse(valid_till) else {
@@ -53,7 +53,7 @@ fn judge(ctx: &Context, _r: &Resource, db: &RdsDatabase) -> Eval {
         let days = ctx.today.days_until(date);
         if days <= ctx.policy.certificates.expiry_window_days {
             return Ok(Verdict::fail(format!("the server certificate expires on {date} ({days} days)"))
-                .at("ca_cert_valid_till"));
+                .at(&db.ca_cert_valid_till));
         }
     }
     Ok(Verdict::pass(format!("server CA {ca} is current")))

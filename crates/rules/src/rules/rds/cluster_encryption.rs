@@ -46,7 +46,7 @@ fn judge_cluster(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
         None => Ok(Verdict::fail("cluster storage is not encrypted")
-            .at("storage_encrypted")
+            .at(&db.storage_encrypted)
             .evidence("storage_encrypted = false")),
     }
 }
@@ -59,13 +59,15 @@ fn judge_global(ctx: &Context, r: &Resource, global: &RdsGlobalCluster) -> Eval 
         Target::Found(s) => match &s.spec {
             Spec::RdsCluster(db) => Ok(match database_encryption(ctx, s, db, 0)? {
                 Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
-                None => Verdict::fail(format!("built from unencrypted cluster `{}`", s.name)).at("source_cluster"),
+                None => {
+                    Verdict::fail(format!("built from unencrypted cluster `{}`", s.name)).at(&global.source_cluster)
+                }
             }),
             _ => Err(format!("source `{}` is not a cluster", s.name)),
         },
         Target::Outside(name) => Err(format!("built from `{name}`, which this scan does not describe")),
         Target::Unknown(why) => Err(why.to_string()),
-        Target::Absent => Ok(Verdict::fail("global cluster storage is not encrypted").at("storage_encrypted")),
+        Target::Absent => Ok(Verdict::fail("global cluster storage is not encrypted").at(&global.storage_encrypted)),
     }
 }
 

@@ -47,9 +47,9 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     }
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
-        None => {
-            Ok(Verdict::fail("storage is not encrypted").at("storage_encrypted").evidence("storage_encrypted = false"))
-        }
+        None => Ok(Verdict::fail("storage is not encrypted")
+            .at(&db.storage_encrypted)
+            .evidence("storage_encrypted = false")),
     }
 }
 

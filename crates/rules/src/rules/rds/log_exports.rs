@@ -55,9 +55,9 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
             Some(LogGroup { kms_key, .. }) if !kms_key.is_default() => {
                 Ok(Verdict::pass(format!("{name} is encrypted")))
             }
-            Some(_) => Ok(Verdict::fail(format!("log group {name} has no KMS key")).at("cloudwatch_logs_exports")),
+            Some(_) => Ok(Verdict::fail(format!("log group {name} has no KMS key")).at(&db.cloudwatch_logs_exports)),
             None => Ok(Verdict::fail(format!("log group {name} is not defined, so RDS creates it unencrypted"))
-                .at("cloudwatch_logs_exports")),
+                .at(&db.cloudwatch_logs_exports)),
         }
     });
     combine(parts, "every exported log group is encrypted")

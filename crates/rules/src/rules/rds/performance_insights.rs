@@ -42,8 +42,7 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     if !db.performance_insights_enabled.or_default_to(false)? {
         return Ok(Verdict::not_applicable("Performance Insights is off"));
     }
-    let v = ctx.require_tier(r, &db.performance_insights_kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
-    Ok(Verdict { attribute: Some("performance_insights_kms_key"), ..v })
+    ctx.require_tier(r, &db.performance_insights_kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
 }
 
 #[cfg(test)]

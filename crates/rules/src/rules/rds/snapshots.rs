@@ -46,14 +46,14 @@ fn judge(ctx: &Context, r: &Resource, snapshot: &RdsSnapshot) -> Eval {
         return Ok(if *encrypted {
             Verdict::pass("the snapshot is encrypted")
         } else {
-            Verdict::fail("the snapshot is not encrypted").at("encrypted")
+            Verdict::fail("the snapshot is not encrypted").at(&snapshot.encrypted)
         });
     }
     match ctx.target(r, &snapshot.source) {
         Target::Found(s) => match &s.spec {
             Spec::RdsInstance(db) | Spec::RdsCluster(db) => Ok(match super::database_encryption(ctx, s, db, 0)? {
                 Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
-                None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name)).at("source"),
+                None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name)).at(&snapshot.source),
             }),
             _ => Err(format!("source `{}` is not a database", s.name)),
         },

@@ -63,7 +63,7 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
         Some(name) if !name.starts_with("default.") && !name.starts_with("default:") => name,
         other => {
             return Ok(Verdict::fail(format!("uses the default parameter group, which does not set {parameter}"))
-                .at("parameter_group")
+                .at(&db.parameter_group)
                 .evidence(other.map_or("(engine default)", String::as_str)))
         }
     };
@@ -78,9 +78,9 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     match parameters.get(parameter) {
         Some(v) if on.contains(&v.as_str()) => Ok(Verdict::pass(format!("{group_name} sets {parameter} = {v}"))),
         Some(v) => Ok(Verdict::fail(format!("{group_name} sets {parameter} = {v}"))
-            .at("parameter_group")
+            .at(&db.parameter_group)
             .evidence(format!("{parameter} = {v}"))),
-        None => Ok(Verdict::fail(format!("{group_name} does not set {parameter}")).at("parameter_group")),
+        None => Ok(Verdict::fail(format!("{group_name} does not set {parameter}")).at(&db.parameter_group)),
     }
 }
 

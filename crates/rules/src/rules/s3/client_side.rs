@@ -56,10 +56,10 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     let tag = &ctx.policy.s3.client_side_encryption_tag;
     match r.tags.get(tag).map(String::as_str) {
         Some("true") => Ok(Verdict::pass(format!("attested by tag {tag}=true"))),
-        Some(other) => Ok(Verdict::fail(format!("tag {tag} is `{other}`, not `true`")).at("tags")),
+        Some(other) => Ok(Verdict::fail(format!("tag {tag} is `{other}`, not `true`")).at(&r.tags)),
         None => {
             Ok(Verdict::fail(format!("designated for client-side encryption but has no {tag}=true attestation tag"))
-                .at("tags"))
+                .at(&r.tags))
         }
     }
 }

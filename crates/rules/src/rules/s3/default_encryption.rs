@@ -38,8 +38,8 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, _) in ctx.all::<S3Bucket>() {
-        out.judge(r, judge(ctx, r));
+    for (r, bucket) in ctx.all::<S3Bucket>() {
+        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx.bucket(r), bucket, v)));
     }
 }
 
@@ -54,9 +54,8 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
             Ok(Verdict::pass(format!("default encryption is {alg}")))
         }
         Some(other) => Ok(Verdict::fail(format!("default encryption algorithm `{other}` is not one S3 accepts"))
-            .at("encryption")
             .evidence(format!("sse_algorithm = {other:?}"))),
-        None => Ok(Verdict::fail("the default encryption rule names no algorithm").at("encryption")),
+        None => Ok(Verdict::fail("the default encryption rule names no algorithm")),
     }
 }
 

@@ -39,8 +39,8 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, _) in ctx.all::<S3Bucket>() {
-        out.judge(r, judge_bucket(ctx, r));
+    for (r, bucket) in ctx.all::<S3Bucket>() {
+        out.judge(r, judge_bucket(ctx, r).map(|v| v.at(&bucket.policy)));
     }
     for (r, object) in ctx.all::<S3Object>() {
         out.judge(r, judge_object(object));
@@ -67,13 +67,13 @@ fn judge_bucket(ctx: &Context, r: &Resource) -> Eval {
     if let Some(why) = unknown {
         return Err(why);
     }
-    Ok(Verdict::fail("no bucket policy statement denies s3:PutObject without server-side encryption").at("policy"))
+    Ok(Verdict::fail("no bucket policy statement denies s3:PutObject without server-side encryption"))
 }
 
 fn judge_object(object: &S3Object) -> Eval {
     match object.server_side_encryption.value()? {
         Some(sse) => Ok(Verdict::pass(format!("uploaded with {sse}"))),
-        None => Ok(Verdict::fail("the object does not set server_side_encryption").at("server_side_encryption")),
+        None => Ok(Verdict::fail("the object does not set server_side_encryption").at(&object.server_side_encryption)),
     }
 }
 

@@ -65,7 +65,7 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     Ok(Verdict::fail(
         "may hold objects written before the SSE-S3 baseline, and no S3 Inventory reports EncryptionStatus",
     )
-    .at("inventory_encryption_status"))
+    .at(&bucket.inventory_encryption_status))
 }
 
 #[cfg(test)]

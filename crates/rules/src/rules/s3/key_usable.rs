@@ -33,8 +33,8 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, _) in ctx.all::<S3Bucket>() {
-        out.judge(r, judge(ctx, r));
+    for (r, bucket) in ctx.all::<S3Bucket>() {
+        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx.bucket(r), bucket, v)));
     }
 }
 
@@ -53,7 +53,7 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     if let KeyTarget::Key(key_resource, key) = ctx.key(r, &enc.kms_key) {
         let rotation = crate::rules::kms::rotation::judge(ctx, key_resource, key)?;
         if rotation.status == Status::Fail {
-            return Ok(Verdict::fail(format!("key `{}`: {}", key_resource.name, rotation.message)).at("encryption"));
+            return Ok(Verdict::fail(format!("key `{}`: {}", key_resource.name, rotation.message)));
         }
     }
     Ok(usable)

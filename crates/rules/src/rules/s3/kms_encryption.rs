@@ -38,8 +38,8 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, _) in ctx.all::<S3Bucket>() {
-        out.judge(r, judge(ctx, r));
+    for (r, bucket) in ctx.all::<S3Bucket>() {
+        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx.bucket(r), bucket, v)));
     }
 }
 
@@ -72,9 +72,8 @@ fn judge(ctx: &Context, r: &Resource) -> Eval {
     if let Some(why) = facts.unresolved(Attachment::LogTarget) {
         return Err(format!("may receive server access logs, which exempts it: {why}"));
     }
-    let verdict = Verdict::fail(format!("encrypted with {algorithm} and {tier}; the policy requires {required}"))
-        .at("encryption")
-        .evidence(seen);
+    let verdict =
+        Verdict::fail(format!("encrypted with {algorithm} and {tier}; the policy requires {required}")).evidence(seen);
     Ok(if classified { verdict.severity(Severity::High) } else { verdict })
 }
 

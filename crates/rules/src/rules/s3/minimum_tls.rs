@@ -68,9 +68,12 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
         }
         _ if unknown.is_some() => Err(unknown.unwrap_or_default()),
         Some(v) => {
-            Ok(Verdict::fail(format!("the policy denies only TLS below {v}; the minimum is {minimum}")).at("policy"))
+            Ok(Verdict::fail(format!("the policy denies only TLS below {v}; the minimum is {minimum}"))
+                .at(&bucket.policy))
         }
-        None => Ok(Verdict::fail(format!("no bucket policy statement denies requests below {minimum}")).at("policy")),
+        None => {
+            Ok(Verdict::fail(format!("no bucket policy statement denies requests below {minimum}")).at(&bucket.policy))
+        }
     }
 }
 

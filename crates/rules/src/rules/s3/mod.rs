@@ -10,7 +10,7 @@ pub mod sse_c;
 pub mod tls_only;
 
 use crate::context::{Attachment, BucketFacts};
-use crate::rule::FieldExt;
+use crate::rule::{FieldExt, Verdict};
 use encguard_model::{Effect, PolicyDocument, S3Bucket, S3Encryption, Statement};
 
 /// The bucket's default-encryption rule: `None` when nothing configures one (the SSE-S3
@@ -22,6 +22,21 @@ pub(crate) fn encryption<'a>(facts: &BucketFacts<'a>) -> Result<Option<&'a S3Enc
             Some(why) => Err(why.to_string()),
             None => Ok(None),
         },
+    }
+}
+
+/// Places a verdict about a bucket's default encryption: at the attribute it names when
+/// the bucket configures its encryption itself, else at the bucket's own `encryption`
+/// (the resource, when a configuration of its own configures it).
+pub(crate) fn at_encryption(facts: &BucketFacts, bucket: &S3Bucket, verdict: Verdict) -> Verdict {
+    let own = std::ptr::eq(
+        facts.encryption.map_or(std::ptr::null(), |e| e),
+        bucket.encryption.as_ref().map_or(std::ptr::null(), |e| e),
+    );
+    let verdict = if own { verdict } else { Verdict { span: None, ..verdict } };
+    match verdict.span {
+        Some(_) => verdict,
+        None => verdict.at(&bucket.encryption),
     }
 }
 

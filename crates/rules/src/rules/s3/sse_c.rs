@@ -45,7 +45,9 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
     if ctx.policy.s3.allow_sse_c {
         let tls = super::tls_only::judge(ctx, r, bucket)?;
         return Ok(match tls.status {
-            Status::Fail => Verdict::fail("SSE-C is allowed but the bucket accepts plain HTTP (S3-004)").at("policy"),
+            Status::Fail => {
+                Verdict::fail("SSE-C is allowed but the bucket accepts plain HTTP (S3-004)").at(&bucket.policy)
+            }
             _ => Verdict::pass("SSE-C is allowed and the bucket refuses plain HTTP"),
         });
     }
@@ -57,7 +59,7 @@ fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
         Ok(Verdict::pass("SSE-C is blocked"))
     } else {
         Ok(Verdict::fail("SSE-C is not blocked in the default encryption rule")
-            .at("encryption")
+            .at(&bucket.encryption)
             .evidence(format!("blocked_encryption_types = {blocked:?}")))
     }
 }

@@ -61,10 +61,12 @@ pub(crate) fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
         return Err(why);
     }
     if docs.is_empty() {
-        return Ok(Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted").at("policy"));
+        return Ok(
+            Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted").at(&bucket.policy)
+        );
     }
     Ok(Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false")
-        .at("policy"))
+        .at(&bucket.policy))
 }
 
 #[cfg(test)]

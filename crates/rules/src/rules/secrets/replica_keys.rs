@@ -51,13 +51,15 @@ fn judge(ctx: &Context, r: &Resource, replica: &SecretReplica) -> Eval {
     let tier = ctx.policy.key_tiers.secretsmanager;
     let v = ctx.require_tier(r, &replica.kms_key, KeyTier::AwsManaged, tier)?;
     if v.status == crate::Status::Fail {
-        return Ok(Verdict { message: format!("replica in {region}: {}", v.message), ..v });
+        return Ok(Verdict { message: format!("replica in {region}: {}", v.message), ..v }
+            .at(&replica.region)
+            .at(&replica.kms_key));
     }
     if let KeyTarget::Key(key, _) = ctx.key(r, &replica.kms_key) {
         if let Some(key_region) = key.region.as_deref().filter(|kr| !region.is_empty() && *kr != region) {
-            return Ok(
-                Verdict::fail(format!("replica in {region} names key `{}` from {key_region}", key.name)).at("replicas")
-            );
+            return Ok(Verdict::fail(format!("replica in {region} names key `{}` from {key_region}", key.name))
+                .at(&replica.region)
+                .at(&replica.kms_key));
         }
     }
     Ok(v)

@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: &Resource, secret: &Secret) -> Eval {
     if let Some(why) = ctx.unresolved(r, Attachment::Rotation) {
         return Err(why.to_string());
     }
-    Ok(Verdict::fail("no rotation is configured").at("rotation_enabled"))
+    Ok(Verdict::fail("no rotation is configured").at(&secret.rotation_enabled))
 }
 
 #[cfg(test)]
