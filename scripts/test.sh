@@ -39,5 +39,8 @@ export ENCGUARD_PYTHON="$venv/bin/python"
 echo "== formatting"
 cargo fmt --all --check
 
+echo "== lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 echo "== tests"
 cargo test --workspace --locked

@@ -40,16 +40,20 @@ pub struct Progress {
     total: Arc<AtomicUsize>,
     finished: Arc<AtomicUsize>,
     terminal: bool,
+    /// Also print each API call (`--verbose`).
     pub verbose: bool,
 }
 
 impl Progress {
+    /// A reporter that shows progress on standard error when it is a terminal.
     pub fn new(verbose: bool) -> Self {
         Progress { total: Arc::default(), finished: Arc::default(), terminal: std::io::stderr().is_terminal(), verbose }
     }
+    /// Counts one more unit (service × account × region) to collect.
     pub fn add(&self) {
         self.total.fetch_add(1, Ordering::Relaxed);
     }
+    /// Marks a unit collected.
     pub fn done(&self, service: &str, account: &str, region: &str) {
         let n = self.finished.fetch_add(1, Ordering::Relaxed) + 1;
         if self.terminal && !self.verbose {
@@ -57,11 +61,13 @@ impl Progress {
             let _ = write!(std::io::stderr(), "\r\x1b[2Kcollecting [{n}/{total}] {account}/{region} {service}");
         }
     }
+    /// Notes an API call, when verbose.
     pub fn call(&self, action: &str, account: &str, region: &str) {
         if self.verbose {
             eprintln!("call {action} {account}/{region}");
         }
     }
+    /// Clears the progress line.
     pub fn finish(&self) {
         if self.terminal && !self.verbose {
             eprint!("\r\x1b[2K");

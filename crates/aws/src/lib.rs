@@ -6,6 +6,8 @@
 //! A call that is denied or fails becomes a [`Gap`](encguard_model::Gap) naming the call
 //! and the error, and the attributes it would have filled are *unknown* — never a pass.
 
+#![deny(missing_docs)]
+
 mod acm;
 mod cloudfront;
 mod common;
@@ -93,14 +95,17 @@ pub fn iam_policy() -> String {
 /// What to collect, and how to reach it.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// The shared-config profile to start from (`--profile`).
     pub profile: Option<String>,
     /// Regions to read; empty means every enabled region (`ec2:DescribeRegions`).
     pub regions: Vec<String>,
     /// A role to assume first (`--role-arn`), with its external id.
     pub role_arn: Option<String>,
+    /// The external id the role to assume requires.
     pub external_id: Option<String>,
     /// Accounts to read through `role_name` in each (`--accounts`, `--role-name`).
     pub accounts: Vec<String>,
+    /// The role assumed in each of `accounts`.
     pub role_name: Option<String>,
     /// Every active account of the organisation (`--org`).
     pub organization: bool,

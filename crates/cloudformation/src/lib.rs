@@ -5,6 +5,8 @@
 //! deployed stack knows (`Fn::ImportValue`, SSM parameters, nested stacks, macros) is
 //! carried as *unknown, because …*.
 
+#![deny(missing_docs)]
+
 mod eval;
 mod foreach;
 mod mapping;
@@ -20,11 +22,15 @@ use std::path::PathBuf;
 /// Parameter values for every template of the scan (`--parameter`, parameter files).
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// Parameter values by name.
     pub parameters: HashMap<String, String>,
 }
 
+/// What a scan of templates produced.
 pub struct Scan {
+    /// The resources read.
     pub inventory: Inventory,
+    /// Templates that could not be read, or only in part, at their file, line and column.
     pub errors: Vec<InputError>,
     /// Files that looked like templates but are not (JSON or YAML with no template at its
     /// top level, such as a Lambda test event): for the caller to skip or refuse.

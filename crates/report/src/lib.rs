@@ -2,6 +2,8 @@
 //! scanning (SARIF), CI test reports (JUnit), pull-request comments (Markdown) and auditors
 //! (HTML). Reports consume an evaluation and the inventory's gaps, and nothing else.
 
+#![deny(missing_docs)]
+
 mod html;
 mod json;
 mod junit;
@@ -17,7 +19,9 @@ use encguard_rules::Evaluation;
 
 /// Everything a report shows: the verdicts, and what could not be read.
 pub struct Report<'a> {
+    /// The verdicts of the scan.
     pub evaluation: &'a Evaluation,
+    /// Parts of the estate that could not be read.
     pub gaps: &'a [Gap],
     /// Input that could not be read, or only in part (a syntax error, a reference cycle,
     /// a limit reached), each at its file, line and column.
@@ -38,15 +42,22 @@ pub fn terminal_safe(text: &str) -> String {
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Grouped by policy section, for people at a terminal.
     Text(Style),
+    /// Machine-readable, with the report schema version.
     Json,
+    /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// JUnit XML, for CI test reports.
     Junit,
+    /// GitHub-flavoured Markdown, for pull-request comments.
     Markdown,
+    /// One self-contained HTML file, for auditors.
     Html,
 }
 
 impl Report<'_> {
+    /// The report in `format`.
     pub fn render(&self, format: Format) -> String {
         match format {
             Format::Text(style) => text::render(self, style),

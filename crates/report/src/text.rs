@@ -5,7 +5,9 @@ use std::fmt::Write;
 /// Whether to colour the text (only on a terminal, never with NO_COLOR: the caller decides).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
+    /// No escape sequences.
     Plain,
+    /// ANSI colours.
     Color,
 }
 

@@ -7,6 +7,8 @@
 //! modules. What cannot be known is carried as *unknown, because …* into the model, so that
 //! rules report it as such rather than guessing.
 
+#![deny(missing_docs)]
+
 mod classic_policies;
 mod eval;
 mod functions;
@@ -49,7 +51,9 @@ impl Default for Options {
 
 /// What a scan produced: the inventory, and the files that could not be read.
 pub struct Scan {
+    /// The resources read.
     pub inventory: Inventory,
+    /// Files and modules that could not be read, or only in part, at their file, line and column.
     pub errors: Vec<InputError>,
 }
 
