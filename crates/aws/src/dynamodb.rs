@@ -31,7 +31,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account);
                     let spec = DynamodbTable {
                         kms_key: KeyRef::Unresolved { reason: reason.clone() }.into(),
-                        replicas: vec![DynamodbTableReplica::unreadable(reason.clone())],
+                        replicas: vec![Replica::unreadable(reason.clone())],
                         range_keys: Vec::new().into(),
                         inaccessible_since: Some(Value::unknown(reason)).into(),
                     };
@@ -67,7 +67,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 .replicas()
                 .iter()
                 .filter(|r| r.region_name() != Some(c.region.as_str()))
-                .map(|r| DynamodbTableReplica {
+                .map(|r| Replica {
                     region: r.region_name().map(|x| Value::Known(x.to_string())).into(),
                     kms_key: r.kms_master_key_id().map_or(KeyRef::AwsOwned, KeyRef::literal).into(),
                 })

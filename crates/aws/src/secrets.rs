@@ -24,14 +24,14 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 Ok(d) => d
                     .replication_status()
                     .iter()
-                    .map(|r| SecretReplica {
+                    .map(|r| Replica {
                         region: r.region().map(|x| Value::Known(x.to_string())).into(),
                         kms_key: r.kms_key_id().map_or(KeyRef::ServiceDefault, KeyRef::literal).into(),
                     })
                     .collect(),
                 Err(e) => {
                     let why: Value<String> = c.gap("secretsmanager:DescribeSecret", &arn, error_text(e));
-                    vec![SecretReplica {
+                    vec![Replica {
                         region: Some(why.clone()).into(),
                         kms_key: KeyRef::unresolved(why.get().err().unwrap_or_default()).into(),
                     }]

@@ -79,11 +79,10 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::SecretsManager::Secret" => Spec::Secret(Secret {
             kms_key: a.key("KmsKeyId"),
             replicas: match a.blocks("ReplicaRegions") {
-                Ok(rs) => rs
-                    .iter()
-                    .map(|r| SecretReplica { region: r.string("Region"), kms_key: r.key("KmsKeyId") })
-                    .collect(),
-                Err(why) => vec![SecretReplica::unreadable(why)],
+                Ok(rs) => {
+                    rs.iter().map(|r| Replica { region: r.string("Region"), kms_key: r.key("KmsKeyId") }).collect()
+                }
+                Err(why) => vec![Replica::unreadable(why)],
             },
             rotation_enabled: None.into(),
         }),
@@ -203,7 +202,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             replicas: match a.blocks("Replicas") {
                 Ok(blocks) => blocks
                     .iter()
-                    .map(|r| DynamodbTableReplica {
+                    .map(|r| Replica {
                         region: r.string("Region"),
                         kms_key: match path(r, &["SSESpecification"]) {
                             Ok(Some(s)) => s
@@ -219,7 +218,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                         },
                     })
                     .collect(),
-                Err(why) => vec![DynamodbTableReplica::unreadable(why)],
+                Err(why) => vec![Replica::unreadable(why)],
             },
             range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
             ..DynamodbTable::default()
@@ -295,12 +294,12 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
 
 fn s3_rule(rule: &Attrs) -> Value<S3Encryption> {
     let by_default = match rule.block("ServerSideEncryptionByDefault") {
-        Ok(d) => d,
+        Ok(d) => d.unwrap_or_default(),
         Err(why) => return Value::unknown(why),
     };
     Value::Known(S3Encryption {
-        sse_algorithm: by_default.unwrap_or_default().string("SSEAlgorithm"),
-        kms_key: by_default.unwrap_or_default().key("KMSMasterKeyID"),
+        sse_algorithm: by_default.string("SSEAlgorithm"),
+        kms_key: by_default.key("KMSMasterKeyID"),
         bucket_key_enabled: rule.boolean("BucketKeyEnabled"),
         blocked_encryption_types: match rule.block("BlockedEncryptionTypes") {
             Ok(Some(b)) => b.strings("EncryptionType"),
@@ -370,12 +369,12 @@ fn actions(a: &Attrs, name: &str) -> Field<Vec<ListenerAction>> {
             name,
             list.iter()
                 .map(|b| {
-                    let redirect = b.block("RedirectConfig").ok().flatten();
+                    let redirect = b.block("RedirectConfig").ok().flatten().unwrap_or_default();
                     ListenerAction {
                         action_type: b.get("Type").and_then(Val::as_str).unwrap_or("").to_string(),
-                        redirect_protocol: redirect.unwrap_or_default().string("Protocol"),
-                        redirect_port: redirect.unwrap_or_default().string("Port"),
-                        redirect_status_code: redirect.unwrap_or_default().string("StatusCode"),
+                        redirect_protocol: redirect.string("Protocol"),
+                        redirect_port: redirect.string("Port"),
+                        redirect_status_code: redirect.string("StatusCode"),
                     }
                 })
                 .collect(),

@@ -147,27 +147,25 @@ pub struct IamPolicy {
 pub struct Secret {
     /// `ServiceDefault` is `alias/aws/secretsmanager`.
     pub kms_key: Spanned<KeyRef>,
-    pub replicas: Vec<SecretReplica>,
+    pub replicas: Vec<Replica>,
     pub rotation_enabled: Field<bool>,
 }
 
+/// A copy of a secret or a table in another region, with the key that encrypts it there.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct SecretReplica {
+pub struct Replica {
     #[serde(default)]
     pub region: Field<String>,
     #[serde(default)]
     pub kms_key: Spanned<KeyRef>,
 }
 
-impl SecretReplica {
+impl Replica {
     /// Stands for replicas that could not be read (a `dynamic` block, a denied call): the
     /// rules about replicas then say *unknown* rather than "no replicas".
     pub fn unreadable(why: impl Into<String>) -> Self {
         let why = why.into();
-        SecretReplica {
-            region: Some(crate::Value::unknown(why.clone())).into(),
-            kms_key: KeyRef::unresolved(why).into(),
-        }
+        Replica { region: Some(crate::Value::unknown(why.clone())).into(), kms_key: KeyRef::unresolved(why).into() }
     }
 }
 
@@ -389,30 +387,11 @@ pub struct LogGroup {
 pub struct DynamodbTable {
     /// `ServiceDefault`/`AwsOwned`: the AWS owned key; `AwsManaged`: `alias/aws/dynamodb`.
     pub kms_key: Spanned<KeyRef>,
-    pub replicas: Vec<DynamodbTableReplica>,
+    pub replicas: Vec<Replica>,
     /// Sort-key attribute names of the table and its indexes.
     pub range_keys: Spanned<Vec<String>>,
     /// Live: when the table's key became inaccessible.
     pub inaccessible_since: Field<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct DynamodbTableReplica {
-    #[serde(default)]
-    pub region: Field<String>,
-    #[serde(default)]
-    pub kms_key: Spanned<KeyRef>,
-}
-
-impl DynamodbTableReplica {
-    /// Stands for replicas that could not be read, as [`SecretReplica::unreadable`].
-    pub fn unreadable(why: impl Into<String>) -> Self {
-        let why = why.into();
-        DynamodbTableReplica {
-            region: Some(crate::Value::unknown(why.clone())).into(),
-            kms_key: KeyRef::unresolved(why).into(),
-        }
-    }
 }
 
 /// A replica written as a resource of its own (`aws_dynamodb_table_replica`).

@@ -66,10 +66,6 @@ impl<T> Spanned<T> {
         Spanned { value, span }
     }
 
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-
     /// The value changed by `f`, at the same place.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
         Spanned { value: f(self.value), span: self.span }

@@ -226,9 +226,9 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             replicas: match a.blocks("replica") {
                 Ok(blocks) => blocks
                     .iter()
-                    .map(|r| SecretReplica { region: r.string("region"), kms_key: r.key("kms_key_id") })
+                    .map(|r| Replica { region: r.string("region"), kms_key: r.key("kms_key_id") })
                     .collect(),
-                Err(why) => vec![SecretReplica::unreadable(why)],
+                Err(why) => vec![Replica::unreadable(why)],
             },
             rotation_enabled: None.into(),
         }),
@@ -397,12 +397,12 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             replicas: match a.blocks("replica") {
                 Ok(blocks) => blocks
                     .iter()
-                    .map(|r| DynamodbTableReplica {
+                    .map(|r| Replica {
                         region: r.string("region_name"),
                         kms_key: r.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
                     })
                     .collect(),
-                Err(why) => vec![DynamodbTableReplica::unreadable(why)],
+                Err(why) => vec![Replica::unreadable(why)],
             },
             range_keys: Spanned::new(
                 std::iter::once(a.get("range_key"))
@@ -516,12 +516,12 @@ fn s3_encryption(config: &Attrs) -> Value<S3Encryption> {
         Err(why) => return Value::unknown(why),
     };
     let by_default = match rule.block("apply_server_side_encryption_by_default") {
-        Ok(d) => d,
+        Ok(d) => d.unwrap_or_default(),
         Err(why) => return Value::unknown(why),
     };
     Value::Known(S3Encryption {
-        sse_algorithm: by_default.unwrap_or_default().string("sse_algorithm"),
-        kms_key: by_default.unwrap_or_default().key("kms_master_key_id"),
+        sse_algorithm: by_default.string("sse_algorithm"),
+        kms_key: by_default.key("kms_master_key_id"),
         bucket_key_enabled: rule.boolean("bucket_key_enabled"),
         blocked_encryption_types: rule.strings("blocked_encryption_types"),
     })
@@ -590,12 +590,12 @@ fn actions(a: &Attrs, block: &str) -> Field<Vec<ListenerAction>> {
             blocks
                 .iter()
                 .map(|b| {
-                    let redirect = b.block("redirect").ok().flatten();
+                    let redirect = b.block("redirect").ok().flatten().unwrap_or_default();
                     ListenerAction {
                         action_type: b.get("type").and_then(Val::as_str).unwrap_or("").to_string(),
-                        redirect_protocol: redirect.unwrap_or_default().string("protocol"),
-                        redirect_port: redirect.unwrap_or_default().string("port"),
-                        redirect_status_code: redirect.unwrap_or_default().string("status_code"),
+                        redirect_protocol: redirect.string("protocol"),
+                        redirect_port: redirect.string("port"),
+                        redirect_status_code: redirect.string("status_code"),
                     }
                 })
                 .collect(),
@@ -625,12 +625,12 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
                     // An origin without `custom_origin_config` is an S3 (REST) origin.
                     let custom = o.block("custom_origin_config");
                     let s3 = matches!(custom, Ok(None));
-                    let custom = custom.ok().flatten();
+                    let custom = custom.ok().flatten().unwrap_or_default();
                     Origin {
                         origin_id: o.string("origin_id"),
                         domain_name: o.string("domain_name"),
-                        origin_protocol_policy: custom.unwrap_or_default().string("origin_protocol_policy"),
-                        origin_ssl_protocols: custom.unwrap_or_default().strings("origin_ssl_protocols"),
+                        origin_protocol_policy: custom.string("origin_protocol_policy"),
+                        origin_ssl_protocols: custom.strings("origin_ssl_protocols"),
                         s3_origin: s3,
                         origin_access_control: o.string("origin_access_control_id"),
                     }
@@ -639,18 +639,18 @@ fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
         ),
         Err(why) => unknown(why),
     };
-    let cert = a.block("viewer_certificate").ok().flatten();
+    let cert = a.block("viewer_certificate").ok().flatten().unwrap_or_default();
     CloudfrontDistribution {
         enabled: a.boolean("enabled"),
         behaviors,
         origins,
         viewer_certificate: Spanned::new(
             ViewerCertificate {
-                cloudfront_default_certificate: cert.unwrap_or_default().boolean("cloudfront_default_certificate"),
-                acm_certificate_arn: cert.unwrap_or_default().reference("acm_certificate_arn"),
-                iam_certificate_id: cert.unwrap_or_default().string("iam_certificate_id"),
-                minimum_protocol_version: cert.unwrap_or_default().string("minimum_protocol_version"),
-                ssl_support_method: cert.unwrap_or_default().string("ssl_support_method"),
+                cloudfront_default_certificate: cert.boolean("cloudfront_default_certificate"),
+                acm_certificate_arn: cert.reference("acm_certificate_arn"),
+                iam_certificate_id: cert.string("iam_certificate_id"),
+                minimum_protocol_version: cert.string("minimum_protocol_version"),
+                ssl_support_method: cert.string("ssl_support_method"),
             },
             a.span("viewer_certificate"),
         ),

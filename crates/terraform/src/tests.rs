@@ -190,10 +190,7 @@ resource "aws_dynamodb_table" "global" {
         Spec::DynamodbTable(t) => Some(t),
         _ => None,
     });
-    assert!(matches!(
-        table.replicas[..],
-        [DynamodbTableReplica { region: Spanned { value: Some(Value::Unknown { .. }), .. }, .. }]
-    ));
+    assert!(matches!(table.replicas[..], [Replica { region: Spanned { value: Some(Value::Unknown { .. }), .. }, .. }]));
 }
 
 #[test]

@@ -76,15 +76,12 @@ impl<'a> Attrs<'a> {
         self.places?.field(name)?.span
     }
 
-    /// The value read from attribute `name`, at the attribute's place when it is written.
-    fn at<T>(&self, name: &str, value: Option<T>) -> Spanned<Option<T>> {
-        let span = value.as_ref().and(self.span(name));
-        Spanned::new(value, span)
-    }
-
-    /// Attribute `name` read by `read`, at the attribute's place.
+    /// Attribute `name` read by `read`, at the attribute's place; absent when not written.
     pub fn field<T>(&self, name: &str, read: impl FnOnce(&'a Val) -> Value<T>) -> Field<T> {
-        self.at(name, self.get(name).map(read))
+        match self.get(name) {
+            Some(v) => Spanned::new(Some(read(v)), self.span(name)),
+            None => Spanned::default(),
+        }
     }
 
     /// A known value gathered from attribute or blocks `name` (a list of listeners, of
@@ -94,79 +91,65 @@ impl<'a> Attrs<'a> {
     }
 
     pub fn string(&self, name: &str) -> Field<String> {
-        self.at(
-            name,
-            self.get(name).map(|v| match v {
-                Val::Str(s) => Value::Known(s.clone()),
-                Val::Num(_) | Val::Bool(_) => Value::Known(v.to_text().unwrap_or_default()),
-                other => unknown(other),
-            }),
-        )
+        self.field(name, |v| match v {
+            Val::Str(s) => Value::Known(s.clone()),
+            Val::Num(_) | Val::Bool(_) => Value::Known(v.to_text().unwrap_or_default()),
+            other => unknown(other),
+        })
     }
 
     pub fn boolean(&self, name: &str) -> Field<bool> {
-        self.at(
-            name,
-            self.get(name).map(|v| match v.truthy() {
-                Ok(b) => Value::Known(b),
-                Err(_) => unknown(v),
-            }),
-        )
+        self.field(name, |v| match v.truthy() {
+            Ok(b) => Value::Known(b),
+            Err(_) => unknown(v),
+        })
     }
 
     pub fn number(&self, name: &str) -> Field<u32> {
-        self.at(
-            name,
-            self.get(name).map(|v| match v {
-                Val::Num(n) => Value::Known(*n as u32),
-                Val::Str(s) => {
-                    s.parse().map(Value::Known).unwrap_or_else(|_| Value::unknown(format!("`{name}` is not a number")))
-                }
-                other => unknown(other),
-            }),
-        )
+        self.field(name, |v| match v {
+            Val::Num(n) => Value::Known(*n as u32),
+            Val::Str(s) => {
+                s.parse().map(Value::Known).unwrap_or_else(|_| Value::unknown(format!("`{name}` is not a number")))
+            }
+            other => unknown(other),
+        })
     }
 
     pub fn strings(&self, name: &str) -> Field<Vec<String>> {
-        self.at(
-            name,
-            self.get(name).map(|v| match v {
-                Val::List(items) => items
-                    .iter()
-                    .map(|i| i.to_text().map_err(|e| unknown::<String>(&e)))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_or_else(
-                        |e| match e {
-                            Value::Unknown { unknown } => Value::Unknown { unknown },
-                            Value::Known(_) => unreachable!(),
-                        },
-                        Value::Known,
-                    ),
-                Val::Str(s) => Value::Known(vec![s.clone()]),
-                other => unknown(other),
-            }),
-        )
+        self.field(name, |v| match v {
+            Val::List(items) => items
+                .iter()
+                .map(|i| i.to_text().map_err(|e| unknown::<String>(&e)))
+                .collect::<Result<Vec<_>, _>>()
+                .map_or_else(
+                    |e| match e {
+                        Value::Unknown { unknown } => Value::Unknown { unknown },
+                        Value::Known(_) => unreachable!(),
+                    },
+                    Value::Known,
+                ),
+            Val::Str(s) => Value::Known(vec![s.clone()]),
+            other => unknown(other),
+        })
     }
 
     /// A reference to another resource: its literal name, or the address whose computed
     /// attribute it is.
     pub fn reference(&self, name: &str) -> Ref {
-        self.at(
-            name,
-            self.get(name).map(|v| match v {
-                Val::Str(s) => Value::Known(s.clone()),
-                Val::Unknown(u) => match &u.refers_to {
-                    Some(address) => Value::Known(address.clone()),
-                    None => Value::unknown(u.reason.clone()),
-                },
-                other => unknown(other),
-            }),
-        )
+        self.field(name, |v| match v {
+            Val::Str(s) => Value::Known(s.clone()),
+            Val::Unknown(u) => match &u.refers_to {
+                Some(address) => Value::Known(address.clone()),
+                None => Value::unknown(u.reason.clone()),
+            },
+            other => unknown(other),
+        })
     }
 
     /// A key reference: absent is the service default.
     pub fn key(&self, name: &str) -> Spanned<KeyRef> {
-        let key = match self.get(name) {
+        let written = self.get(name);
+        let key = match written {
             None => KeyRef::ServiceDefault,
             Some(Val::Str(s)) if s.is_empty() => KeyRef::ServiceDefault,
             Some(Val::Str(s)) => KeyRef::literal(s),
@@ -176,36 +159,33 @@ impl<'a> Attrs<'a> {
             },
             Some(other) => KeyRef::unresolved(format!("`{name}` is {}", other.describe())),
         };
-        Spanned::new(key, self.get(name).and(self.span(name)))
+        Spanned::new(key, written.and(self.span(name)))
     }
 
     /// A policy document given as JSON text (`jsonencode`, heredoc, `file()`, a policy
     /// document data source). Unknown parts inside strings (an account id in an ARN) keep
     /// the policy readable; an unknown element makes it unknown.
     pub fn policy(&self, name: &str) -> Field<PolicyDocument> {
-        self.at(
-            name,
-            self.get(name).map(|v| {
-                // A policy written as an object (jsonencode's input, CloudFormation) is rendered
-                // to JSON first; its unknown parts then stand as holes in strings.
-                let rendered = match v {
-                    Val::Map(_) => v.to_json(),
-                    other => other.clone(),
-                };
-                let text = match &rendered {
-                    Val::Str(s) => s.clone(),
-                    Val::Unknown(u) => match &u.partial {
-                        Some(p) if p.trim_start().starts_with('{') => p.clone(),
-                        _ => return Value::unknown(u.reason.clone()),
-                    },
-                    other => return unknown(other),
-                };
-                match PolicyDocument::parse(&text) {
-                    Ok(doc) => Value::Known(doc),
-                    Err(e) => Value::unknown(format!("`{name}` is not a readable policy: {e}")),
-                }
-            }),
-        )
+        self.field(name, |v| {
+            // A policy written as an object (jsonencode's input, CloudFormation) is rendered
+            // to JSON first; its unknown parts then stand as holes in strings.
+            let rendered = match v {
+                Val::Map(_) => v.to_json(),
+                other => other.clone(),
+            };
+            let text = match &rendered {
+                Val::Str(s) => s.clone(),
+                Val::Unknown(u) => match &u.partial {
+                    Some(p) if p.trim_start().starts_with('{') => p.clone(),
+                    _ => return Value::unknown(u.reason.clone()),
+                },
+                other => return unknown(other),
+            };
+            match PolicyDocument::parse(&text) {
+                Ok(doc) => Value::Known(doc),
+                Err(e) => Value::unknown(format!("`{name}` is not a readable policy: {e}")),
+            }
+        })
     }
 
     /// Nested blocks (`rule { … }`), or why they cannot be known (a `dynamic` block).

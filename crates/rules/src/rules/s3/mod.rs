@@ -29,10 +29,7 @@ pub(crate) fn encryption<'a>(facts: &BucketFacts<'a>) -> Result<Option<&'a S3Enc
 /// the bucket configures its encryption itself, else at the bucket's own `encryption`
 /// (the resource, when a configuration of its own configures it).
 pub(crate) fn at_encryption(facts: &BucketFacts, bucket: &S3Bucket, verdict: Verdict) -> Verdict {
-    let own = std::ptr::eq(
-        facts.encryption.map_or(std::ptr::null(), |e| e),
-        bucket.encryption.as_ref().map_or(std::ptr::null(), |e| e),
-    );
+    let own = matches!((facts.encryption, bucket.encryption.as_ref()), (Some(a), Some(b)) if std::ptr::eq(a, b));
     let verdict = if own { verdict } else { Verdict { span: None, ..verdict } };
     match verdict.span {
         Some(_) => verdict,
