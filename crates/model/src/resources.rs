@@ -56,29 +56,49 @@ pub enum Spec {
     CloudfrontDistribution(CloudfrontDistribution),
 }
 
+/// What a key protects for the resource that names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyRole {
+    /// The resource's own data: a bucket's objects, a volume, a table, a database, a
+    /// secret's value, a snapshot's or image's blocks.
+    Data,
+    /// A copy of the resource's data in another region (secret and table replicas).
+    Replica,
+    /// RDS Performance Insights data.
+    PerformanceInsights,
+}
+
 impl Spec {
-    /// The keys this resource uses to encrypt data at rest, each where it is written.
-    pub fn key_refs(&self) -> Vec<&Spanned<KeyRef>> {
+    /// The keys this resource uses to encrypt data at rest, each with what it protects
+    /// and where it is written.
+    pub fn key_refs(&self) -> Vec<(KeyRole, &Spanned<KeyRef>)> {
+        use KeyRole::*;
+        let data = |k| (Data, k);
+        let replica = |k| (Replica, k);
         match self {
-            Spec::Secret(s) => std::iter::once(&s.kms_key).chain(s.replicas.iter().map(|r| &r.kms_key)).collect(),
-            Spec::S3Bucket(b) => b.encryption.iter().filter_map(|e| e.known()).map(|e| &e.kms_key).collect(),
-            Spec::S3EncryptionConfig(c) => c.encryption.known().map(|e| &e.kms_key).into_iter().collect(),
-            Spec::S3Object(o) => vec![&o.kms_key],
-            Spec::EbsDefaultKey(k) => vec![&k.kms_key],
-            Spec::EbsVolume(v) => vec![&v.kms_key],
+            Spec::Secret(s) => {
+                std::iter::once(data(&s.kms_key)).chain(s.replicas.iter().map(|r| replica(&r.kms_key))).collect()
+            }
+            Spec::S3Bucket(b) => b.encryption.iter().filter_map(|e| e.known()).map(|e| data(&e.kms_key)).collect(),
+            Spec::S3EncryptionConfig(c) => c.encryption.known().map(|e| data(&e.kms_key)).into_iter().collect(),
+            Spec::S3Object(o) => vec![data(&o.kms_key)],
+            Spec::EbsDefaultKey(k) => vec![data(&k.kms_key)],
+            Spec::EbsVolume(v) => vec![data(&v.kms_key)],
             Spec::BlockDeviceHost(h) => {
-                h.devices.iter().filter_map(|d| d.known()).flatten().map(|d| &d.kms_key).collect()
+                h.devices.iter().filter_map(|d| d.known()).flatten().map(|d| data(&d.kms_key)).collect()
             }
-            Spec::EbsSnapshot(s) => vec![&s.kms_key],
-            Spec::Ami(a) => vec![&a.kms_key],
-            Spec::RdsInstance(d) | Spec::RdsCluster(d) => vec![&d.kms_key, &d.performance_insights_kms_key],
-            Spec::RdsSnapshot(s) => vec![&s.kms_key],
-            Spec::RdsBackupReplication(r) => vec![&r.kms_key],
-            Spec::LogGroup(l) => vec![&l.kms_key],
+            Spec::EbsSnapshot(s) => vec![data(&s.kms_key)],
+            Spec::Ami(a) => vec![data(&a.kms_key)],
+            Spec::RdsInstance(d) | Spec::RdsCluster(d) => {
+                vec![data(&d.kms_key), (PerformanceInsights, &d.performance_insights_kms_key)]
+            }
+            Spec::RdsSnapshot(s) => vec![data(&s.kms_key)],
+            Spec::RdsBackupReplication(r) => vec![data(&r.kms_key)],
+            Spec::LogGroup(l) => vec![data(&l.kms_key)],
             Spec::DynamodbTable(t) => {
-                std::iter::once(&t.kms_key).chain(t.replicas.iter().map(|r| &r.kms_key)).collect()
+                std::iter::once(data(&t.kms_key)).chain(t.replicas.iter().map(|r| replica(&r.kms_key))).collect()
             }
-            Spec::DynamodbReplica(r) => vec![&r.kms_key],
+            Spec::DynamodbReplica(r) => vec![replica(&r.kms_key)],
             _ => Vec::new(),
         }
     }

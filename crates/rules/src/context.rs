@@ -11,6 +11,25 @@ use crate::policy::{KeyTier, Policy};
 use crate::rule::{Eval, FieldExt, Verdict};
 use encguard_model::*;
 use std::collections::HashMap;
+use std::ops::Deref;
+
+/// A resource's identity within one scan: its position in the inventory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId(u32);
+
+/// A resource of the scanned inventory together with its identity; reads as the resource.
+#[derive(Clone, Copy, Debug)]
+pub struct Res<'a> {
+    pub id: ResourceId,
+    pub resource: &'a Resource,
+}
+
+impl Deref for Res<'_> {
+    type Target = Resource;
+    fn deref(&self) -> &Resource {
+        self.resource
+    }
+}
 
 /// A resource kind the rules can ask for by type: `ctx.all::<KmsKey>()`.
 pub trait Kind {
@@ -48,7 +67,7 @@ kinds! {
 pub enum Target<'a> {
     /// The attribute was not written.
     Absent,
-    Found(&'a Resource),
+    Found(Res<'a>),
     /// A known name that no resource of this scan carries (managed elsewhere).
     Outside(&'a str),
     Unknown(&'a str),
@@ -61,7 +80,7 @@ pub enum KeyTarget<'a> {
     AwsOwned,
     AwsManaged(&'a str),
     /// A key of this scan.
-    Key(&'a Resource, &'a KmsKey),
+    Key(Res<'a>, &'a KmsKey),
     /// A customer reference to a key this scan does not describe.
     Outside(&'a str),
     Unresolved(&'a str),
@@ -71,9 +90,11 @@ pub enum KeyTarget<'a> {
 #[derive(Debug, Default)]
 pub struct BucketFacts<'a> {
     pub encryption: Option<&'a Value<S3Encryption>>,
+    /// The resource that configures `encryption`: the bucket itself or a split configuration.
+    pub encryption_from: Option<ResourceId>,
     pub policies: Vec<&'a Value<PolicyDocument>>,
     /// Buckets that deliver their server access logs here.
-    pub log_sources: Vec<&'a Resource>,
+    pub log_sources: Vec<Res<'a>>,
     /// For each S3 Inventory configuration: whether it reports `EncryptionStatus`.
     pub inventory_reports_encryption: Vec<Result<bool, String>>,
     /// Split resources in this bucket's scope whose bucket cannot be resolved:
@@ -107,19 +128,19 @@ pub struct Context<'a> {
     pub inventory: &'a Inventory,
     pub policy: &'a Policy,
     pub today: Date,
-    scoped: HashMap<(&'a str, &'a str), Vec<usize>>,
-    global: HashMap<&'a str, Vec<usize>>,
-    buckets: HashMap<usize, BucketFacts<'a>>,
-    key_policies: HashMap<usize, Vec<&'a Value<PolicyDocument>>>,
-    dependents: HashMap<usize, Vec<usize>>,
-    rotations: HashMap<usize, usize>,
-    validations: HashMap<usize, usize>,
-    listener_rules: HashMap<usize, Vec<usize>>,
-    listener_certificates: HashMap<usize, Vec<&'a Field<String>>>,
-    table_replicas: HashMap<usize, Vec<usize>>,
+    scoped: HashMap<(&'a str, &'a str), Vec<ResourceId>>,
+    global: HashMap<&'a str, Vec<ResourceId>>,
+    buckets: HashMap<ResourceId, BucketFacts<'a>>,
+    key_policies: HashMap<ResourceId, Vec<&'a Value<PolicyDocument>>>,
+    dependents: HashMap<ResourceId, Vec<ResourceId>>,
+    rotations: HashMap<ResourceId, ResourceId>,
+    validations: HashMap<ResourceId, ResourceId>,
+    listener_rules: HashMap<ResourceId, Vec<ResourceId>>,
+    listener_certificates: HashMap<ResourceId, Vec<&'a Field<String>>>,
+    table_replicas: HashMap<ResourceId, Vec<ResourceId>>,
     /// Split resources whose target is unknown, per scope.
     unattached: HashMap<&'a str, Vec<(Attachment, String)>>,
-    ebs_defaults: HashMap<(Option<&'a str>, Option<&'a str>), &'a Resource>,
+    ebs_defaults: HashMap<(Option<&'a str>, Option<&'a str>), ResourceId>,
 }
 
 impl<'a> Context<'a> {
@@ -141,31 +162,32 @@ impl<'a> Context<'a> {
             unattached: HashMap::new(),
             ebs_defaults: HashMap::new(),
         };
-        for (i, r) in inventory.resources.iter().enumerate() {
-            for handle in std::iter::once(&r.name).chain(&r.handles) {
-                ctx.scoped.entry((r.scope.as_str(), handle.as_str())).or_default().push(i);
-                ctx.global.entry(handle.as_str()).or_default().push(i);
+        for r in ctx.resources() {
+            for handle in std::iter::once(&r.resource.name).chain(&r.resource.handles) {
+                ctx.scoped.entry((r.resource.scope.as_str(), handle.as_str())).or_default().push(r.id);
+                ctx.global.entry(handle.as_str()).or_default().push(r.id);
             }
         }
-        for (i, r) in inventory.resources.iter().enumerate() {
-            ctx.join(i, r);
+        for r in ctx.resources() {
+            ctx.join(r);
         }
         // Each bucket's facts are complete once every split resource has been placed.
-        for (&i, facts) in ctx.buckets.iter_mut() {
-            let scope = inventory.resources[i].scope.as_str();
+        for (&id, facts) in ctx.buckets.iter_mut() {
+            let scope = inventory.resources[id.0 as usize].scope.as_str();
             facts.unattached = ctx.unattached.get(scope).cloned().unwrap_or_default();
         }
         ctx
     }
 
     /// Joins one resource to what it configures or depends on.
-    fn join(&mut self, i: usize, r: &'a Resource) {
-        let attach = |ctx: &mut Self, reference: &'a Ref, what: Attachment| -> Option<usize> {
+    fn join(&mut self, r: Res<'a>) {
+        let i = r.id;
+        let attach = |ctx: &mut Self, reference: &'a Ref, what: Attachment| -> Option<ResourceId> {
             match ctx.target(r, reference) {
-                Target::Found(t) => Some(ctx.index_of(t)),
+                Target::Found(t) => Some(t.id),
                 Target::Unknown(why) => {
                     ctx.unattached
-                        .entry(r.scope.as_str())
+                        .entry(r.resource.scope.as_str())
                         .or_default()
                         .push((what, format!("`{}` configures a resource that cannot be resolved: {why}", r.name)));
                     None
@@ -173,10 +195,13 @@ impl<'a> Context<'a> {
                 Target::Absent | Target::Outside(_) => None,
             }
         };
-        match &r.spec {
+        match &r.resource.spec {
             Spec::S3Bucket(b) => {
                 let facts = self.buckets.entry(i).or_default();
-                facts.encryption = facts.encryption.or(b.encryption.as_ref());
+                if facts.encryption.is_none() && b.encryption.is_some() {
+                    facts.encryption = b.encryption.as_ref();
+                    facts.encryption_from = Some(i);
+                }
                 facts.policies.extend(b.policy.as_ref());
                 facts
                     .inventory_reports_encryption
@@ -187,7 +212,9 @@ impl<'a> Context<'a> {
             }
             Spec::S3EncryptionConfig(c) => {
                 if let Some(t) = attach(self, &c.bucket, Attachment::Encryption) {
-                    self.buckets.entry(t).or_default().encryption = Some(&c.encryption);
+                    let facts = self.buckets.entry(t).or_default();
+                    facts.encryption = Some(&c.encryption);
+                    facts.encryption_from = Some(i);
                 }
             }
             Spec::S3BucketPolicy(p) => {
@@ -226,58 +253,53 @@ impl<'a> Context<'a> {
             }
             Spec::AcmValidation(v) => {
                 if let Target::Found(t) = self.target(r, &v.certificate) {
-                    let t = self.index_of(t);
-                    self.validations.insert(t, i);
+                    self.validations.insert(t.id, i);
                 }
             }
             Spec::ListenerRule(rule) => {
                 if let Target::Found(t) = self.target(r, &rule.listener) {
-                    let t = self.index_of(t);
-                    self.listener_rules.entry(t).or_default().push(i);
+                    self.listener_rules.entry(t.id).or_default().push(i);
                 }
             }
             Spec::ListenerCertificate(c) => {
                 if let Target::Found(t) = self.target(r, &c.listener) {
-                    let t = self.index_of(t);
-                    self.listener_certificates.entry(t).or_default().push(&c.certificate);
+                    self.listener_certificates.entry(t.id).or_default().push(&c.certificate);
                 }
             }
             Spec::DynamodbReplica(rep) => {
                 if let Target::Found(t) = self.target(r, &rep.table) {
-                    let t = self.index_of(t);
-                    self.table_replicas.entry(t).or_default().push(i);
+                    self.table_replicas.entry(t.id).or_default().push(i);
                 }
             }
             Spec::EbsEncryptionByDefault(_) => {
-                self.ebs_defaults.insert(region_key(r), r);
+                self.ebs_defaults.insert(region_key(r.resource), i);
             }
             _ => {}
         }
-        for key in r.spec.key_refs() {
+        for (_, key) in r.resource.spec.key_refs() {
             if let KeyTarget::Key(k, _) = self.key(r, key) {
-                let k = self.index_of(k);
-                self.dependents.entry(k).or_default().push(i);
+                self.dependents.entry(k.id).or_default().push(i);
             }
         }
     }
 
     /// Every resource of kind `T`.
-    pub fn all<T: Kind + 'a>(&self) -> impl Iterator<Item = (&'a Resource, &'a T)> + '_ {
-        self.inventory.resources.iter().filter_map(|r| T::of(&r.spec).map(|s| (r, s)))
+    pub fn all<T: Kind + 'a>(&self) -> impl Iterator<Item = (Res<'a>, &'a T)> + 'a {
+        self.resources().filter_map(|r| T::of(&r.resource.spec).map(|s| (r, s)))
     }
 
-    fn index_of(&self, r: &Resource) -> usize {
-        let base = self.inventory.resources.as_ptr() as usize;
-        (r as *const Resource as usize - base) / std::mem::size_of::<Resource>()
+    /// Every resource of the scan.
+    pub fn resources(&self) -> impl Iterator<Item = Res<'a>> + 'a {
+        self.inventory.resources.iter().enumerate().map(|(i, resource)| Res { id: ResourceId(i as u32), resource })
     }
 
-    fn get(&self, i: usize) -> &'a Resource {
-        &self.inventory.resources[i]
+    fn get(&self, id: ResourceId) -> Res<'a> {
+        Res { id, resource: &self.inventory.resources[id.0 as usize] }
     }
 
     /// The resource `reference` names, seen from `from`.
-    pub fn lookup(&self, from: &Resource, reference: &str) -> Option<&'a Resource> {
-        let unique = |v: Option<&Vec<usize>>| match v.map(Vec::as_slice) {
+    pub fn lookup(&self, from: Res, reference: &str) -> Option<Res<'a>> {
+        let unique = |v: Option<&Vec<ResourceId>>| match v.map(Vec::as_slice) {
             Some([i]) => Some(*i),
             _ => None,
         };
@@ -296,7 +318,7 @@ impl<'a> Context<'a> {
     }
 
     /// What a reference attribute points at.
-    pub fn target(&self, from: &Resource, reference: &'a Ref) -> Target<'a> {
+    pub fn target(&self, from: Res, reference: &'a Ref) -> Target<'a> {
         match &**reference {
             None => Target::Absent,
             Some(Value::Unknown { unknown }) => Target::Unknown(unknown),
@@ -308,7 +330,7 @@ impl<'a> Context<'a> {
     }
 
     /// The key a resource uses, following aliases to the key they name.
-    pub fn key(&self, from: &Resource, key: &'a KeyRef) -> KeyTarget<'a> {
+    pub fn key(&self, from: Res, key: &'a KeyRef) -> KeyTarget<'a> {
         match key {
             KeyRef::ServiceDefault => KeyTarget::ServiceDefault,
             KeyRef::AwsOwned => KeyTarget::AwsOwned,
@@ -318,11 +340,11 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn key_by_name(&self, from: &Resource, reference: &'a str, depth: u8) -> KeyTarget<'a> {
+    fn key_by_name(&self, from: Res, reference: &'a str, depth: u8) -> KeyTarget<'a> {
         let Some(found) = self.lookup(from, reference) else {
             return KeyTarget::Outside(reference);
         };
-        match &found.spec {
+        match &found.resource.spec {
             Spec::KmsKey(k) => KeyTarget::Key(found, k),
             Spec::KmsAlias(a) if depth < 4 => match &*a.target_key {
                 Some(Value::Known(target)) => self.key_by_name(found, target, depth + 1),
@@ -334,7 +356,7 @@ impl<'a> Context<'a> {
     }
 
     /// Who manages the key `key` (`default` is the tier of the service's own default).
-    pub fn key_tier(&self, from: &Resource, key: &'a KeyRef, default: KeyTier) -> Result<KeyTier, String> {
+    pub fn key_tier(&self, from: Res, key: &'a KeyRef, default: KeyTier) -> Result<KeyTier, String> {
         match self.key(from, key) {
             KeyTarget::ServiceDefault => Ok(default),
             KeyTarget::AwsOwned => Ok(KeyTier::AwsOwned),
@@ -354,7 +376,7 @@ impl<'a> Context<'a> {
     }
 
     /// Passes when `key` is at least the `required` tier.
-    pub fn require_tier(&self, from: &Resource, key: &'a Spanned<KeyRef>, default: KeyTier, required: KeyTier) -> Eval {
+    pub fn require_tier(&self, from: Res, key: &'a Spanned<KeyRef>, default: KeyTier, required: KeyTier) -> Eval {
         let tier = self.key_tier(from, key, default)?;
         let seen = describe_key(key);
         if tier >= required {
@@ -366,7 +388,7 @@ impl<'a> Context<'a> {
 
     /// KMS-007, the consumer-compatibility check: the key `consumer` uses for data at rest
     /// is symmetric, for encryption, enabled, not being deleted, and in the consumer's region.
-    pub fn check_key_usable(&self, consumer: &Resource, key: &'a Spanned<KeyRef>) -> Eval {
+    pub fn check_key_usable(&self, consumer: Res, key: &'a Spanned<KeyRef>) -> Eval {
         let (key_resource, k) = match self.key(consumer, key) {
             KeyTarget::ServiceDefault | KeyTarget::AwsOwned | KeyTarget::AwsManaged(_) => {
                 return Ok(Verdict::pass("uses a key AWS manages, which is symmetric and always usable")
@@ -417,62 +439,63 @@ impl<'a> Context<'a> {
     }
 
     /// A bucket's facts, gathered once when the context is built.
-    pub fn bucket(&self, bucket: &Resource) -> &BucketFacts<'a> {
+    pub fn bucket(&self, bucket: Res) -> &BucketFacts<'a> {
         static NONE: BucketFacts<'static> = BucketFacts {
             encryption: None,
+            encryption_from: None,
             policies: Vec::new(),
             log_sources: Vec::new(),
             inventory_reports_encryption: Vec::new(),
             unattached: Vec::new(),
         };
-        self.buckets.get(&self.index_of(bucket)).unwrap_or(&NONE)
+        self.buckets.get(&bucket.id).unwrap_or(&NONE)
     }
 
     /// Split resources in `r`'s scope that configure something unresolvable.
-    pub fn unattached(&self, r: &Resource) -> &[(Attachment, String)] {
+    pub fn unattached(&self, r: Res) -> &[(Attachment, String)] {
         self.unattached.get(r.scope.as_str()).map_or(&[], Vec::as_slice)
     }
 
     /// The reason an `attachment` of `r` (a key policy, a rotation) may exist in its scope
     /// but cannot be placed.
-    pub fn unresolved(&self, r: &Resource, attachment: Attachment) -> Option<&str> {
+    pub fn unresolved(&self, r: Res, attachment: Attachment) -> Option<&str> {
         unresolved_in(self.unattached(r), attachment)
     }
 
     /// Every policy document governing a key: inline and `aws_kms_key_policy`.
-    pub fn key_policies(&self, key: &Resource) -> &[&'a Value<PolicyDocument>] {
-        self.key_policies.get(&self.index_of(key)).map_or(&[], Vec::as_slice)
+    pub fn key_policies(&self, key: Res) -> &[&'a Value<PolicyDocument>] {
+        self.key_policies.get(&key.id).map_or(&[], Vec::as_slice)
     }
 
     /// Resources that encrypt data with this key.
-    pub fn dependents(&self, key: &Resource) -> Vec<&'a Resource> {
-        self.dependents.get(&self.index_of(key)).into_iter().flatten().map(|&i| self.get(i)).collect()
+    pub fn dependents(&self, key: Res) -> Vec<Res<'a>> {
+        self.dependents.get(&key.id).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
 
-    pub fn rotation_of(&self, secret: &Resource) -> Option<&'a Resource> {
-        self.rotations.get(&self.index_of(secret)).map(|&i| self.get(i))
+    pub fn rotation_of(&self, secret: Res) -> Option<Res<'a>> {
+        self.rotations.get(&secret.id).map(|&i| self.get(i))
     }
 
-    pub fn validation_of(&self, certificate: &Resource) -> Option<&'a Resource> {
-        self.validations.get(&self.index_of(certificate)).map(|&i| self.get(i))
+    pub fn validation_of(&self, certificate: Res) -> Option<Res<'a>> {
+        self.validations.get(&certificate.id).map(|&i| self.get(i))
     }
 
-    pub fn rules_of(&self, listener: &Resource) -> Vec<&'a Resource> {
-        self.listener_rules.get(&self.index_of(listener)).into_iter().flatten().map(|&i| self.get(i)).collect()
+    pub fn rules_of(&self, listener: Res) -> Vec<Res<'a>> {
+        self.listener_rules.get(&listener.id).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
 
     /// Certificates attached to a listener by separate resources.
-    pub fn extra_certificates(&self, listener: &Resource) -> &[&'a Field<String>] {
-        self.listener_certificates.get(&self.index_of(listener)).map_or(&[], Vec::as_slice)
+    pub fn extra_certificates(&self, listener: Res) -> &[&'a Field<String>] {
+        self.listener_certificates.get(&listener.id).map_or(&[], Vec::as_slice)
     }
 
-    pub fn replicas_of(&self, table: &Resource) -> Vec<&'a Resource> {
-        self.table_replicas.get(&self.index_of(table)).into_iter().flatten().map(|&i| self.get(i)).collect()
+    pub fn replicas_of(&self, table: Res) -> Vec<Res<'a>> {
+        self.table_replicas.get(&table.id).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
 
     /// The EBS encryption-by-default setting that governs `r`'s account and region.
-    pub fn ebs_default(&self, r: &Resource) -> Option<&'a Resource> {
-        self.ebs_defaults.get(&region_key(r)).copied()
+    pub fn ebs_default(&self, r: Res) -> Option<Res<'a>> {
+        self.ebs_defaults.get(&region_key(&r)).map(|&id| self.get(id))
     }
 }
 

@@ -17,7 +17,7 @@ mod rule;
 mod rules;
 mod tls;
 
-pub use context::{Context, KeyTarget, Kind};
+pub use context::{Context, KeyTarget, Kind, Res, ResourceId};
 pub use date::Date;
 pub use finding::{
     fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind, FINGERPRINT_VERSION,

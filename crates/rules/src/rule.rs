@@ -3,6 +3,7 @@ use crate::finding::{fingerprint, Finding, Status};
 use encguard_model::{Resource, Span, Spanned};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::ops::Deref;
 
 /// How bad a violation is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -194,7 +195,7 @@ impl<'a> Out<'a> {
     }
 
     /// Records the verdict on `resource`.
-    pub fn judge(&mut self, resource: &Resource, eval: Eval) {
+    pub fn judge(&mut self, resource: impl Deref<Target = Resource>, eval: Eval) {
         let verdict = eval.unwrap_or_else(Verdict::unknown);
         let severity = self.ctx.policy.severity(self.rule).or(verdict.severity).unwrap_or(self.rule.severity);
         self.findings.push(Finding {
@@ -202,14 +203,14 @@ impl<'a> Out<'a> {
             section: self.rule.section,
             severity,
             status: verdict.status,
-            fingerprint: fingerprint(self.rule.id, resource),
+            fingerprint: fingerprint(self.rule.id, &resource),
             resource: resource.name.clone(),
             resource_type: resource.source_type.clone(),
             location: resource.location_at(verdict.span),
             message: verdict.message,
             evidence: verdict.evidence,
             remediation: self.rule.fix,
-            suppression: inline_suppression(self.rule, resource),
+            suppression: inline_suppression(self.rule, &resource),
         });
     }
 

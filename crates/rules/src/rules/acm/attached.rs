@@ -1,8 +1,8 @@
 use super::{arn_region, days_left, judge_algorithm};
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{ClassicLoadBalancer, CloudfrontDistribution, Listener, Resource, Spec, Value};
+use encguard_model::{ClassicLoadBalancer, CloudfrontDistribution, Listener, Spec, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -38,7 +38,7 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for r in &ctx.inventory.resources {
+    for r in ctx.resources() {
         let (references, region): (Vec<&Value<String>>, Option<&str>) = match &r.spec {
             Spec::Listener(l) => (listener_certificates(ctx, r, l), r.region.as_deref()),
             Spec::ClassicLoadBalancer(elb) => (classic_certificates(elb), r.region.as_deref()),
@@ -52,7 +52,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn listener_certificates<'a>(ctx: &Context<'a>, r: &Resource, l: &'a Listener) -> Vec<&'a Value<String>> {
+fn listener_certificates<'a>(ctx: &Context<'a>, r: Res, l: &'a Listener) -> Vec<&'a Value<String>> {
     l.certificates.iter().chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref())).collect()
 }
 
@@ -67,13 +67,13 @@ fn cloudfront_certificate(d: &CloudfrontDistribution) -> Vec<&Value<String>> {
     d.viewer_certificate.acm_certificate_arn.iter().collect()
 }
 
-fn judge(ctx: &Context, consumer: &Resource, reference: &Value<String>, region: Option<&str>) -> Eval {
+fn judge(ctx: &Context, consumer: Res, reference: &Value<String>, region: Option<&str>) -> Eval {
     let reference = reference.get()?;
     if reference.contains(":iam:") {
         return Ok(Verdict::not_applicable("an IAM server certificate (LB-006)"));
     }
     let found = ctx.lookup(consumer, reference);
-    let cert_region = found.and_then(|c| c.region.as_deref()).or_else(|| arn_region(reference));
+    let cert_region = found.and_then(|c| c.resource.region.as_deref()).or_else(|| arn_region(reference));
     if let (Some(want), Some(have)) = (region, cert_region) {
         if want != have {
             return Ok(Verdict::fail(format!(
@@ -82,7 +82,7 @@ fn judge(ctx: &Context, consumer: &Resource, reference: &Value<String>, region: 
             .evidence(reference));
         }
     }
-    let Some((cert_resource, cert)) = found.and_then(|c| match &c.spec {
+    let Some((cert_resource, cert)) = found.and_then(|c| match &c.resource.spec {
         Spec::AcmCertificate(cert) => Some((c, cert)),
         _ => None,
     }) else {

@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{AcmCertificate, Resource};
+use encguard_model::AcmCertificate;
 
 declare_rule! {
     /// ## What it checks
@@ -38,7 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, cert: &AcmCertificate) -> Eval {
+fn judge(ctx: &Context, r: Res, cert: &AcmCertificate) -> Eval {
     let kind = cert.certificate_type.or_default_to("AMAZON_ISSUED".into())?;
     match kind.as_str() {
         "IMPORTED" => {

@@ -1,4 +1,4 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::rules::acm::arn_region;
 use encguard_model::CloudfrontDistribution;
@@ -38,7 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &encguard_model::Resource, d: &CloudfrontDistribution) -> Eval {
+fn judge(ctx: &Context, r: Res, d: &CloudfrontDistribution) -> Eval {
     let cert = &d.viewer_certificate;
     if cert.iam_certificate_id.value()?.is_some() {
         return Ok(Verdict::fail("serves an IAM server certificate").at(&cert.iam_certificate_id));
@@ -46,7 +46,7 @@ fn judge(ctx: &Context, r: &encguard_model::Resource, d: &CloudfrontDistribution
     let Some(arn) = cert.acm_certificate_arn.value()? else {
         return Ok(Verdict::not_applicable("uses the default CloudFront certificate (CF-002)"));
     };
-    let region = ctx.lookup(r, arn).and_then(|c| c.region.as_deref()).or_else(|| arn_region(arn));
+    let region = ctx.lookup(r, arn).and_then(|c| c.resource.region.as_deref()).or_else(|| arn_region(arn));
     match region {
         Some("us-east-1") => {}
         Some(other) => {

@@ -1,8 +1,8 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity};
 use crate::Status;
-use encguard_model::{DynamodbTable, Resource};
+use encguard_model::DynamodbTable;
 
 declare_rule! {
     /// ## What it checks
@@ -42,7 +42,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
+fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
     let required = ctx.policy.key_tiers.dynamodb;
     let v = ctx.require_tier(r, &table.kms_key, KeyTier::AwsOwned, required)?;
     Ok(if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v })

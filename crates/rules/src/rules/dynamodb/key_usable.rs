@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{DynamodbTable, Resource};
+use encguard_model::DynamodbTable;
 
 declare_rule! {
     /// ## What it checks
@@ -36,7 +36,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
+fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
     if let Some(since) = table.inaccessible_since.value()? {
         return Ok(Verdict::fail(format!("DynamoDB reports the table's key inaccessible since {since}"))
             .at(&table.inaccessible_since));

@@ -1,8 +1,8 @@
-use crate::context::{Context, KeyTarget};
+use crate::context::{Context, KeyTarget, Res};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{DynamodbTable, Field, KeyRef, Resource, Spanned, Spec};
+use encguard_model::{DynamodbTable, Field, KeyRef, Spanned, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -44,7 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
         let separate = split.iter().filter_map(|s| match &s.spec {
             Spec::DynamodbReplica(rep) => {
                 let region = Some(s.region.clone().unwrap_or_default().into()).into();
-                Some(judge(ctx, s, &region, &rep.kms_key).map(|v| Verdict { span: None, ..v }))
+                Some(judge(ctx, *s, &region, &rep.kms_key).map(|v| Verdict { span: None, ..v }))
             }
             _ => None,
         });
@@ -58,7 +58,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
+fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
     let region = region_field.or_default_to(String::new())?;
     let v = ctx.require_tier(r, key, KeyTier::AwsOwned, ctx.policy.key_tiers.dynamodb)?;
     if v.status == Status::Fail {

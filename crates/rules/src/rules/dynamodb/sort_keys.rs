@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{DynamodbTable, Resource};
+use encguard_model::DynamodbTable;
 
 declare_rule! {
     /// ## What it checks
@@ -36,7 +36,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, table: &DynamodbTable) -> Eval {
+fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
     if table.range_keys.is_empty() {
         return Ok(Verdict::not_applicable("the table has no sort key"));
     }

@@ -1,4 +1,4 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec};
 use std::collections::BTreeMap;
@@ -39,10 +39,10 @@ fn check(ctx: &Context, out: &mut Out) {
         out.judge(r, judge(setting));
     }
     // Code that creates EBS storage in a region whose setting it does not manage.
-    let mut unmanaged: BTreeMap<Option<&str>, &Resource> = BTreeMap::new();
+    let mut unmanaged: BTreeMap<Option<&str>, Res> = BTreeMap::new();
     let consumers = ctx.all::<EbsVolume>().map(|(r, _)| r).chain(ctx.all::<BlockDeviceHost>().map(|(r, _)| r));
-    for r in consumers.filter(|r| matches!(r.location, Location::File { .. }) && ctx.ebs_default(r).is_none()) {
-        unmanaged.entry(r.region.as_deref()).or_insert(r);
+    for r in consumers.filter(|r| matches!(r.location, Location::File { .. }) && ctx.ebs_default(*r).is_none()) {
+        unmanaged.entry(r.resource.region.as_deref()).or_insert(r);
     }
     for (region, first) in unmanaged {
         let region_name = region.unwrap_or("the provider's region");

@@ -1,8 +1,8 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity};
 use crate::Status;
-use encguard_model::{EbsDefaultKey, Resource};
+use encguard_model::EbsDefaultKey;
 
 declare_rule! {
     /// ## What it checks
@@ -37,7 +37,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, setting: &EbsDefaultKey) -> Eval {
+fn judge(ctx: &Context, r: Res, setting: &EbsDefaultKey) -> Eval {
     let tier = ctx.require_tier(r, &setting.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs)?;
     if tier.status == Status::Fail {
         return Ok(tier);

@@ -1,8 +1,8 @@
 use super::encrypted_by_itself_or_source;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Ami, Resource};
+use encguard_model::Ami;
 
 declare_rule! {
     /// ## What it checks
@@ -37,7 +37,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, image: &Ami) -> Eval {
+fn judge(ctx: &Context, r: Res, image: &Ami) -> Eval {
     if image.copy {
         if !image.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the image copy is not encrypted").at(&image.encrypted));

@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{BlockDeviceHost, EbsVolume, Field, KeyRef, Resource, Spanned};
+use encguard_model::{BlockDeviceHost, EbsVolume, Field, KeyRef, Spanned};
 
 declare_rule! {
     /// ## What it checks
@@ -51,7 +51,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, encrypted: &Field<bool>, key: &Spanned<KeyRef>) -> Eval {
+fn judge(ctx: &Context, r: Res, encrypted: &Field<bool>, key: &Spanned<KeyRef>) -> Eval {
     // Naming a key implies encryption unless `encrypted` is written false: then EC2
     // ignores the key and EBS-003 reports the volume.
     match encrypted.value()? {

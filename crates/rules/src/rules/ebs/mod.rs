@@ -6,15 +6,15 @@ pub mod key_usable;
 pub mod snapshots;
 pub mod volumes;
 
-use crate::context::{Context, Target};
+use crate::context::{Context, Res, Target};
 use crate::rule::FieldExt;
-use encguard_model::{Ref, Resource, Spec};
+use encguard_model::{Ref, Spec};
 
 /// Whether a volume, device or snapshot is encrypted by its own setting or by the snapshot
 /// it is created from (which it inherits). `Ok(None)` when neither says so.
 pub(crate) fn encrypted_by_itself_or_source(
     ctx: &Context,
-    r: &Resource,
+    r: Res,
     encrypted: &encguard_model::Field<bool>,
     source: &Ref,
 ) -> Result<Option<String>, String> {

@@ -1,8 +1,8 @@
 use super::encrypted_by_itself_or_source;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{EbsSnapshot, Resource};
+use encguard_model::EbsSnapshot;
 
 declare_rule! {
     /// ## What it checks
@@ -39,7 +39,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, snapshot: &EbsSnapshot) -> Eval {
+fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
     if snapshot.copy {
         if !snapshot.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the snapshot copy is not encrypted").at(&snapshot.encrypted));

@@ -1,7 +1,7 @@
 use super::encrypted_by_itself_or_source;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Ref, Resource};
+use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Ref};
 
 declare_rule! {
     /// ## What it checks
@@ -45,7 +45,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge_host(ctx: &Context, r: &Resource, host: &BlockDeviceHost) -> Eval {
+fn judge_host(ctx: &Context, r: Res, host: &BlockDeviceHost) -> Eval {
     let mut parts = Vec::new();
     for group in &host.devices {
         match group.get() {
@@ -58,7 +58,7 @@ fn judge_host(ctx: &Context, r: &Resource, host: &BlockDeviceHost) -> Eval {
     combine(parts, "every block device is encrypted")
 }
 
-fn judge_one(ctx: &Context, r: &Resource, device: &str, encrypted: &Field<bool>, snapshot: &Ref) -> Eval {
+fn judge_one(ctx: &Context, r: Res, device: &str, encrypted: &Field<bool>, snapshot: &Ref) -> Eval {
     if let Some(how) = encrypted_by_itself_or_source(ctx, r, encrypted, snapshot)? {
         return Ok(Verdict::pass(format!("{device}: {how}")));
     }

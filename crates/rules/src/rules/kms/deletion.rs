@@ -1,7 +1,7 @@
 use super::is_aws_managed;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{KmsKey, Resource};
+use encguard_model::KmsKey;
 
 declare_rule! {
     /// ## What it checks
@@ -43,7 +43,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
+fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
         return Ok(Verdict::not_applicable("AWS managed keys are never deleted"));
     }

@@ -1,7 +1,7 @@
 use super::{is_aws_managed, is_default_key_policy};
-use crate::context::{Attachment, Context};
+use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{KmsKey, Resource, Value};
+use encguard_model::{KmsKey, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -40,7 +40,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
+fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
         return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }

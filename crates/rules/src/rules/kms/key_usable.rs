@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Out, Section, Severity};
-use encguard_model::{KeyRef, Spanned, Spec};
+use encguard_model::{KeyRef, KeyRole, Spanned, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -38,26 +38,29 @@ declare_rule! {
     }
 }
 
-/// Whether a service rule already judges `key` (a key reference of `spec`) with the same
+/// Whether a service rule already judges a key of `spec` in this `role` with the same
 /// check. Replicas' keys and RDS Performance Insights keys are judged here.
-fn covered_elsewhere(spec: &Spec, key: &Spanned<KeyRef>) -> bool {
+fn covered_elsewhere(spec: &Spec, role: KeyRole) -> bool {
     match spec {
         Spec::S3Bucket(_)
         | Spec::S3EncryptionConfig(_)
         | Spec::EbsVolume(_)
         | Spec::BlockDeviceHost(_)
         | Spec::EbsDefaultKey(_) => true,
-        Spec::Secret(s) => std::ptr::eq(key, &s.kms_key),
-        Spec::DynamodbTable(t) => std::ptr::eq(key, &t.kms_key),
-        Spec::RdsInstance(d) | Spec::RdsCluster(d) => std::ptr::eq(key, &d.kms_key),
+        Spec::Secret(_) | Spec::DynamodbTable(_) | Spec::RdsInstance(_) | Spec::RdsCluster(_) => role == KeyRole::Data,
         _ => false,
     }
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for r in &ctx.inventory.resources {
-        let keys: Vec<&Spanned<KeyRef>> =
-            r.spec.key_refs().into_iter().filter(|key| !covered_elsewhere(&r.spec, key) && !key.is_default()).collect();
+    for r in ctx.resources() {
+        let keys: Vec<&Spanned<KeyRef>> = r
+            .spec
+            .key_refs()
+            .into_iter()
+            .filter(|(role, key)| !covered_elsewhere(&r.spec, *role) && !key.is_default())
+            .map(|(_, key)| key)
+            .collect();
         if !keys.is_empty() {
             out.judge(
                 r,

@@ -1,7 +1,7 @@
 use super::{allow_statements, is_account_root, is_aws_managed};
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{IamPolicy, KmsKey, PolicyDocument, Resource};
+use encguard_model::{IamPolicy, KmsKey, PolicyDocument};
 use std::collections::BTreeSet;
 
 /// Actions that administer a key; holding them and the use actions breaks separation of duties.
@@ -63,7 +63,7 @@ fn matches_any(patterns: &[String], principal: &str) -> bool {
     patterns.iter().any(|p| globset::Glob::new(p).is_ok_and(|g| g.compile_matcher().is_match(principal)))
 }
 
-fn judge_key(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
+fn judge_key(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
         return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }

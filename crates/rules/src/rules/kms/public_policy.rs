@@ -1,7 +1,7 @@
 use super::{allow_statements, is_aws_managed};
-use crate::context::{Attachment, Context};
+use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{KmsKey, Resource, Statement};
+use encguard_model::{KmsKey, Statement};
 
 /// Condition keys that confine a wildcard principal to known accounts or sources.
 const CONSTRAINING_KEYS: &[&str] = &[
@@ -57,7 +57,7 @@ fn is_public(s: &Statement) -> bool {
     open && !CONSTRAINING_KEYS.iter().any(|key| s.condition.iter().any(|c| c.key.eq_ignore_ascii_case(key)))
 }
 
-fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
+fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     if is_aws_managed(key)? {
         return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }

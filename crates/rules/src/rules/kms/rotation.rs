@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{KmsKey, Resource};
+use encguard_model::KmsKey;
 
 declare_rule! {
     /// ## What it checks
@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-pub(crate) fn judge(ctx: &Context, r: &Resource, key: &KmsKey) -> Eval {
+pub(crate) fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     if key.key_manager.or_default_to("CUSTOMER".into())? == "AWS" {
         return Ok(Verdict::not_applicable("AWS managed keys are rotated by AWS every year"));
     }

@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{ClassicLoadBalancer, Listener, Resource, Spanned, Spec, Value};
+use encguard_model::{ClassicLoadBalancer, Listener, Spanned, Spec, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -32,7 +32,7 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for r in &ctx.inventory.resources {
+    for r in ctx.resources() {
         // Each certificate with where this resource names it (a listener certificate
         // written as a resource of its own is judged here without a place).
         let certificates: Vec<Spanned<&Value<String>>> = match &r.spec {
@@ -62,7 +62,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, certificate: &Value<String>) -> Eval {
+fn judge(ctx: &Context, r: Res, certificate: &Value<String>) -> Eval {
     let reference = certificate.get()?;
     if reference.contains(":iam:") {
         return Ok(Verdict::fail(format!("serves IAM server certificate {reference}")).evidence(reference));

@@ -1,7 +1,7 @@
 use super::protocol;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Listener, ListenerAction, ListenerRule, Resource, Spec};
+use encguard_model::{Listener, ListenerAction, ListenerRule, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -49,7 +49,7 @@ fn redirects_to_https(action: &ListenerAction) -> Result<bool, String> {
         && matches!(action.redirect_status_code.or_default_to("HTTP_301".into())?.as_str(), "HTTP_301" | "HTTP_302"))
 }
 
-fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
+fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     match protocol(listener)?.as_str() {
         "HTTPS" => return Ok(Verdict::pass("the listener uses HTTPS")),
         "HTTP" => {}

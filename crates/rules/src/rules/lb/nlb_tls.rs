@@ -1,7 +1,7 @@
 use super::protocol;
-use crate::context::{Context, Target};
+use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Listener, Resource, Spec};
+use encguard_model::{Listener, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -39,7 +39,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, listener: &Listener) -> Eval {
+fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
     if protocol == "HTTP" || protocol == "HTTPS" {
         return Ok(Verdict::not_applicable("an application load balancer listener (LB-001)"));

@@ -1,9 +1,9 @@
 use super::protocol;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::{elb_policy_minimum, oldest_protocol};
-use encguard_model::{Listener, Resource};
+use encguard_model::Listener;
 
 declare_rule! {
     /// ## What it checks
@@ -43,7 +43,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, _r: &Resource, listener: &Listener) -> Eval {
+fn judge(ctx: &Context, _r: Res, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
     if protocol != "HTTPS" && protocol != "TLS" {
         return Ok(Verdict::not_applicable(format!("a {protocol} listener has no TLS policy")));

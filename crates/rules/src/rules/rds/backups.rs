@@ -1,8 +1,8 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{RdsBackupReplication, Resource};
+use encguard_model::RdsBackupReplication;
 
 declare_rule! {
     /// ## What it checks
@@ -38,7 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, backup: &RdsBackupReplication) -> Eval {
+fn judge(ctx: &Context, r: Res, backup: &RdsBackupReplication) -> Eval {
     if !backup.encrypted.or_default_to(true)? {
         return Ok(Verdict::fail("the automated backups are not encrypted").at(&backup.encrypted));
     }

@@ -1,7 +1,7 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Resource, Spec};
+use encguard_model::{RdsDatabase, Spec};
 
 /// Server CAs that AWS has retired.
 const RETIRED: &[&str] = &["rds-ca-2015", "rds-ca-2019"];
@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, _r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge(ctx: &Context, _r: Res, db: &RdsDatabase) -> Eval {
     let ca = db.ca_cert_identifier.or_default_to("rds-ca-rsa2048-g1".into())?;
     if RETIRED.contains(&ca.as_str()) {
         return Ok(Verdict::fail(format!("server CA {ca} is retired")).at(&db.ca_cert_identifier).evidence(&ca));

@@ -1,7 +1,7 @@
 use super::database_encryption;
-use crate::context::{Context, Target};
+use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, RdsGlobalCluster, Resource, Spec};
+use encguard_model::{RdsDatabase, RdsGlobalCluster, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -42,7 +42,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge_cluster(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge_cluster(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
         None => Ok(Verdict::fail("cluster storage is not encrypted")
@@ -51,7 +51,7 @@ fn judge_cluster(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     }
 }
 
-fn judge_global(ctx: &Context, r: &Resource, global: &RdsGlobalCluster) -> Eval {
+fn judge_global(ctx: &Context, r: Res, global: &RdsGlobalCluster) -> Eval {
     if global.storage_encrypted.or_default_to(false)? {
         return Ok(Verdict::pass("global cluster storage is encrypted"));
     }

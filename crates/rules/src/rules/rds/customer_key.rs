@@ -1,8 +1,8 @@
 use super::{is_cluster_member, is_encrypted};
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Resource};
+use encguard_model::RdsDatabase;
 
 declare_rule! {
     /// ## What it checks
@@ -37,7 +37,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
         return Ok(Verdict::not_applicable("an Aurora member instance uses its cluster's key"));
     }

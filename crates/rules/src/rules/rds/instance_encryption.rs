@@ -1,7 +1,7 @@
 use super::{database_encryption, is_cluster_member};
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Resource, Spec};
+use encguard_model::{RdsDatabase, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
         return Ok(Verdict::not_applicable("an Aurora member instance takes its cluster's encryption (RDS-002)"));
     }

@@ -1,7 +1,7 @@
 use super::{is_cluster_member, is_encrypted};
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Resource};
+use encguard_model::RdsDatabase;
 
 declare_rule! {
     /// ## What it checks
@@ -30,12 +30,12 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, db)| !is_cluster_member(r, db)) {
+    for (r, db) in ctx.all::<RdsDatabase>().filter(|(r, db)| !is_cluster_member(*r, db)) {
         out.judge(r, judge(ctx, r, db));
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
         return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }

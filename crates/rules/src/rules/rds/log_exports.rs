@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{LogGroup, RdsDatabase, Resource, Spec};
+use encguard_model::{LogGroup, RdsDatabase, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -39,7 +39,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     let exports = db.cloudwatch_logs_exports.or_default_to(Vec::new())?;
     let Some(id) = db.identifier.value()? else {
         return Err("the database has no fixed identifier, so its log group names cannot be known".into());
@@ -47,7 +47,7 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
     let scope = if matches!(r.spec, Spec::RdsCluster(_)) { "cluster" } else { "instance" };
     let parts = exports.iter().map(|kind| {
         let name = format!("/aws/rds/{scope}/{id}/{kind}");
-        let group = ctx.lookup(r, &name).and_then(|g| match &g.spec {
+        let group = ctx.lookup(r, &name).and_then(|g| match &g.resource.spec {
             Spec::LogGroup(l) => Some(l),
             _ => None,
         });

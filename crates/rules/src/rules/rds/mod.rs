@@ -10,15 +10,15 @@ pub mod performance_insights;
 pub mod snapshots;
 pub mod tls;
 
-use crate::context::{Context, Target};
+use crate::context::{Context, Res, Target};
 use crate::rule::FieldExt;
-use encguard_model::{RdsDatabase, Resource, Spec};
+use encguard_model::{RdsDatabase, Spec};
 
 /// How a database (or snapshot) is encrypted: by its own setting, or inherited from the
 /// source it replicates or is restored from. `Ok(None)` when it is not.
 pub(crate) fn database_encryption(
     ctx: &Context,
-    r: &Resource,
+    r: Res,
     db: &RdsDatabase,
     depth: u8,
 ) -> Result<Option<String>, String> {
@@ -50,7 +50,7 @@ pub(crate) fn database_encryption(
     Ok(None)
 }
 
-fn source_encryption(ctx: &Context, s: &Resource, depth: u8) -> Result<Option<String>, String> {
+fn source_encryption(ctx: &Context, s: Res, depth: u8) -> Result<Option<String>, String> {
     match &s.spec {
         Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => database_encryption(ctx, s, db, depth + 1),
         Spec::RdsSnapshot(snap) => Ok(snap.encrypted.or_default_to(false)?.then(|| "encrypted snapshot".to_string())),
@@ -59,11 +59,11 @@ fn source_encryption(ctx: &Context, s: &Resource, depth: u8) -> Result<Option<St
 }
 
 /// Whether the database's data is encrypted at all (the key rules judge only those).
-pub(crate) fn is_encrypted(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Result<bool, String> {
+pub(crate) fn is_encrypted(ctx: &Context, r: Res, db: &RdsDatabase) -> Result<bool, String> {
     Ok(!db.kms_key.is_default() || database_encryption(ctx, r, db, 0)?.is_some())
 }
 
 /// Aurora member instances take storage encryption and TLS settings from their cluster.
-pub(crate) fn is_cluster_member(r: &Resource, db: &RdsDatabase) -> bool {
+pub(crate) fn is_cluster_member(r: Res, db: &RdsDatabase) -> bool {
     matches!(r.spec, Spec::RdsInstance(_)) && db.cluster.is_some()
 }

@@ -1,7 +1,7 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Resource};
+use encguard_model::RdsDatabase;
 
 declare_rule! {
     /// ## What it checks
@@ -38,7 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !db.performance_insights_enabled.or_default_to(false)? {
         return Ok(Verdict::not_applicable("Performance Insights is off"));
     }

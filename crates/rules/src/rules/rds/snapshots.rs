@@ -1,7 +1,7 @@
-use crate::context::{Context, Target};
+use crate::context::{Context, Res, Target};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsSnapshot, Resource, Spec};
+use encguard_model::{RdsSnapshot, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -38,7 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, snapshot: &RdsSnapshot) -> Eval {
+fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
     if snapshot.copy {
         return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds);
     }

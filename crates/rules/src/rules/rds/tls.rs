@@ -1,7 +1,7 @@
 use super::is_cluster_member;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Resource, Spec};
+use encguard_model::{RdsDatabase, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -51,7 +51,7 @@ fn tls_parameter(engine: &str) -> Option<(&'static str, &'static [&'static str])
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
+fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
         return Ok(Verdict::not_applicable("an Aurora member instance uses its cluster's parameter group"));
     }
@@ -67,7 +67,7 @@ fn judge(ctx: &Context, r: &Resource, db: &RdsDatabase) -> Eval {
                 .evidence(other.map_or("(engine default)", String::as_str)))
         }
     };
-    let group = ctx.lookup(r, group_name).and_then(|g| match &g.spec {
+    let group = ctx.lookup(r, group_name).and_then(|g| match &g.resource.spec {
         Spec::DbParameterGroup(p) => Some(p),
         _ => None,
     });

@@ -1,6 +1,6 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Resource, S3Bucket};
+use encguard_model::S3Bucket;
 
 declare_rule! {
     /// ## What it checks
@@ -52,7 +52,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource) -> Eval {
+fn judge(ctx: &Context, r: Res) -> Eval {
     let tag = &ctx.policy.s3.client_side_encryption_tag;
     match r.tags.get(tag).map(String::as_str) {
         Some("true") => Ok(Verdict::pass(format!("attested by tag {tag}=true"))),

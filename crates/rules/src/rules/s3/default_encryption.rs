@@ -1,7 +1,7 @@
 use super::encryption;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Resource, S3Bucket};
+use encguard_model::S3Bucket;
 
 declare_rule! {
     /// ## What it checks
@@ -39,11 +39,11 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, bucket) in ctx.all::<S3Bucket>() {
-        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx.bucket(r), bucket, v)));
+        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx, r, bucket, v)));
     }
 }
 
-fn judge(ctx: &Context, r: &Resource) -> Eval {
+fn judge(ctx: &Context, r: Res) -> Eval {
     let Some(enc) = encryption(ctx.bucket(r))? else {
         return Ok(Verdict::pass(
             "no default encryption configured: S3 applies its SSE-S3 baseline to every new object",

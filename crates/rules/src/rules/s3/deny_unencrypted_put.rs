@@ -1,7 +1,7 @@
 use super::policies;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Effect, Resource, S3Bucket, S3Object, Statement};
+use encguard_model::{Effect, S3Bucket, S3Object, Statement};
 
 declare_rule! {
     /// ## What it checks
@@ -59,7 +59,7 @@ fn denies_unencrypted_put(s: &Statement) -> bool {
                 .is_some())
 }
 
-fn judge_bucket(ctx: &Context, r: &Resource) -> Eval {
+fn judge_bucket(ctx: &Context, r: Res) -> Eval {
     let (docs, unknown) = policies(ctx.bucket(r));
     if docs.iter().flat_map(|d| &d.statements).any(denies_unencrypted_put) {
         return Ok(Verdict::pass("the bucket policy denies uploads that do not request encryption"));

@@ -1,7 +1,7 @@
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Resource, S3Bucket};
+use encguard_model::S3Bucket;
 
 /// The day S3 began encrypting every new object (SSE-S3 baseline).
 const BASELINE: &str = "2023-01-05";
@@ -43,7 +43,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
+fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     let facts = ctx.bucket(r);
     let mut unknown = None;
     for reports in &facts.inventory_reports_encryption {

@@ -1,8 +1,8 @@
 use super::encryption;
-use crate::context::{Context, KeyTarget};
+use crate::context::{Context, KeyTarget, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{Resource, S3Bucket};
+use encguard_model::S3Bucket;
 
 declare_rule! {
     /// ## What it checks
@@ -34,11 +34,11 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, bucket) in ctx.all::<S3Bucket>() {
-        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx.bucket(r), bucket, v)));
+        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx, r, bucket, v)));
     }
 }
 
-fn judge(ctx: &Context, r: &Resource) -> Eval {
+fn judge(ctx: &Context, r: Res) -> Eval {
     let facts = ctx.bucket(r);
     let Some(enc) = encryption(facts)? else {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));

@@ -1,8 +1,8 @@
 use super::encryption;
-use crate::context::{Attachment, Context};
+use crate::context::{Attachment, Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{KeyRef, Resource, S3Bucket};
+use encguard_model::{KeyRef, S3Bucket};
 
 declare_rule! {
     /// ## What it checks
@@ -39,11 +39,11 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, bucket) in ctx.all::<S3Bucket>() {
-        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx.bucket(r), bucket, v)));
+        out.judge(r, judge(ctx, r).map(|v| super::at_encryption(ctx, r, bucket, v)));
     }
 }
 
-fn judge(ctx: &Context, r: &Resource) -> Eval {
+fn judge(ctx: &Context, r: Res) -> Eval {
     let facts = ctx.bucket(r);
     if let Some(source) = facts.log_sources.first() {
         return Ok(Verdict::not_applicable(format!(

@@ -1,8 +1,8 @@
 use super::{bucket_arn, denies_everyone_everything, policies};
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{Resource, S3Bucket};
+use encguard_model::S3Bucket;
 
 declare_rule! {
     /// ## What it checks
@@ -49,7 +49,7 @@ fn required_number(v: TlsVersion) -> f64 {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
+fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     let minimum = ctx.policy.tls.minimum_version;
     let (docs, unknown) = policies(ctx.bucket(r));
     let arn = bucket_arn(bucket);

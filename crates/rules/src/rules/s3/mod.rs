@@ -9,7 +9,7 @@ pub mod minimum_tls;
 pub mod sse_c;
 pub mod tls_only;
 
-use crate::context::{Attachment, BucketFacts};
+use crate::context::{Attachment, BucketFacts, Context, Res};
 use crate::rule::{FieldExt, Verdict};
 use encguard_model::{Effect, PolicyDocument, S3Bucket, S3Encryption, Statement};
 
@@ -28,8 +28,8 @@ pub(crate) fn encryption<'a>(facts: &BucketFacts<'a>) -> Result<Option<&'a S3Enc
 /// Places a verdict about a bucket's default encryption: at the attribute it names when
 /// the bucket configures its encryption itself, else at the bucket's own `encryption`
 /// (the resource, when a configuration of its own configures it).
-pub(crate) fn at_encryption(facts: &BucketFacts, bucket: &S3Bucket, verdict: Verdict) -> Verdict {
-    let own = matches!((facts.encryption, bucket.encryption.as_ref()), (Some(a), Some(b)) if std::ptr::eq(a, b));
+pub(crate) fn at_encryption(ctx: &Context, r: Res, bucket: &S3Bucket, verdict: Verdict) -> Verdict {
+    let own = ctx.bucket(r).encryption_from == Some(r.id);
     let verdict = if own { verdict } else { Verdict { span: None, ..verdict } };
     match verdict.span {
         Some(_) => verdict,

@@ -1,8 +1,8 @@
 use super::encryption;
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{Resource, S3Bucket};
+use encguard_model::S3Bucket;
 
 declare_rule! {
     /// ## What it checks
@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
+fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     if ctx.policy.s3.allow_sse_c {
         let tls = super::tls_only::judge(ctx, r, bucket)?;
         return Ok(match tls.status {

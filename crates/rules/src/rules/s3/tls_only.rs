@@ -1,7 +1,7 @@
 use super::{bucket_arn, denies_everyone_everything, policies};
-use crate::context::Context;
+use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{Resource, S3Bucket, Statement};
+use encguard_model::{S3Bucket, Statement};
 
 declare_rule! {
     /// ## What it checks
@@ -51,7 +51,7 @@ pub(crate) fn is_tls_only_statement(s: &Statement, arn: Option<&str>) -> bool {
         && s.condition_values(&["Bool"], "aws:SecureTransport").any(|v| v.eq_ignore_ascii_case("false"))
 }
 
-pub(crate) fn judge(ctx: &Context, r: &Resource, bucket: &S3Bucket) -> Eval {
+pub(crate) fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     let (docs, unknown) = policies(ctx.bucket(r));
     let arn = bucket_arn(bucket);
     if docs.iter().any(|d| d.statements.iter().any(|s| is_tls_only_statement(s, arn.as_deref()))) {

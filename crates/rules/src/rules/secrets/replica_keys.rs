@@ -1,7 +1,7 @@
-use crate::context::{Context, KeyTarget};
+use crate::context::{Context, KeyTarget, Res};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Replica, Resource, Secret};
+use encguard_model::{Replica, Secret};
 
 declare_rule! {
     /// ## What it checks
@@ -46,7 +46,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, replica: &Replica) -> Eval {
+fn judge(ctx: &Context, r: Res, replica: &Replica) -> Eval {
     let region = replica.region.or_default_to(String::new())?;
     let tier = ctx.policy.key_tiers.secretsmanager;
     let v = ctx.require_tier(r, &replica.kms_key, KeyTier::AwsManaged, tier)?;

@@ -1,6 +1,6 @@
-use crate::context::{Attachment, Context};
+use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Resource, Secret};
+use encguard_model::Secret;
 
 declare_rule! {
     /// ## What it checks
@@ -38,7 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn judge(ctx: &Context, r: &Resource, secret: &Secret) -> Eval {
+fn judge(ctx: &Context, r: Res, secret: &Secret) -> Eval {
     if let Some(rotation) = ctx.rotation_of(r) {
         return Ok(Verdict::pass(format!("rotated by `{}`", rotation.name)));
     }
