@@ -4,7 +4,7 @@
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use encguard_model::{Gap, Location, Resource, Spec, Value};
+use encguard_model::{Gap, Location, Resource, Spec, Unknown, Value};
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,26 @@ pub fn error_text<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &Sdk
                 text.chars().take(200).collect()
             }
         },
+    }
+}
+
+/// A call that failed after its retries, with AWS's words for why.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{action}: {message}")]
+pub struct CallFailed {
+    /// `service:Action`.
+    pub action: &'static str,
+    /// What [`error_text`] makes of the error.
+    pub message: String,
+}
+
+impl CallFailed {
+    /// The failure of `action` with the SDK's error.
+    pub fn new<E: ProvideErrorMetadata + std::error::Error + 'static>(
+        action: &'static str,
+        e: &SdkError<E, HttpResponse>,
+    ) -> Self {
+        CallFailed { action, message: error_text(e) }
     }
 }
 
@@ -132,8 +152,13 @@ impl Collector {
 
     /// Records a call that failed, and returns the unknown value it leaves behind.
     pub fn gap<T>(&self, action: &str, subject: &str, error: String) -> Value<T> {
+        Value::unknown(self.record_gap(action, subject, error).reason)
+    }
+
+    /// Records a call that failed, and returns why what it would have read is unknown.
+    pub fn record_gap(&self, action: &str, subject: &str, error: String) -> Unknown {
         let what = if subject.is_empty() { action.to_string() } else { format!("{action} {subject}") };
-        let unknown = Value::unknown(format!("{action} failed: {error}"));
+        let unknown = Unknown::new(format!("{action} failed: {error}"));
         self.found.lock().expect("not poisoned").1.push(Gap {
             scope: format!("{}/{}", self.account, self.region),
             what,
@@ -148,11 +173,11 @@ impl Collector {
 }
 
 /// Reads every page of a paginated call, running the body on each page; a page that fails
-/// records a gap and ends the listing with `Err(why)`.
+/// records a gap and ends the listing with `Err(unknown)`.
 macro_rules! each_page {
     ($c:expr, $action:expr, $subject:expr, $pages:expr, |$page:ident| $body:block) => {{
         let mut pages = $pages;
-        let mut outcome: Result<(), String> = Ok(());
+        let mut outcome: Result<(), encguard_model::Unknown> = Ok(());
         loop {
             let permit = $c.call($action).await;
             let next = pages.next().await;
@@ -160,8 +185,7 @@ macro_rules! each_page {
             match next {
                 Some(Ok($page)) => $body,
                 Some(Err(e)) => {
-                    let why = $c.gap::<()>($action, $subject, $crate::common::error_text(&e));
-                    outcome = Err(why.get().err().unwrap_or_default());
+                    outcome = Err($c.record_gap($action, $subject, $crate::common::error_text(&e)));
                     break;
                 }
                 None => break,

@@ -1,13 +1,13 @@
 //! EC2: regions, the EBS account settings, volumes, snapshots and images owned.
 
-use crate::common::{each_page, error_text, Collector};
+use crate::common::{each_page, error_text, CallFailed, Collector};
 use aws_config::SdkConfig;
 use encguard_model::*;
 
 /// The account's enabled regions.
-pub async fn regions(conf: &SdkConfig) -> Result<Vec<String>, String> {
+pub async fn regions(conf: &SdkConfig) -> Result<Vec<String>, CallFailed> {
     let client = aws_sdk_ec2::Client::new(conf);
-    let out = client.describe_regions().send().await.map_err(|e| error_text(&e))?;
+    let out = client.describe_regions().send().await.map_err(|e| CallFailed::new("ec2:DescribeRegions", &e))?;
     let mut regions: Vec<String> = out.regions().iter().filter_map(|r| r.region_name().map(str::to_string)).collect();
     regions.sort();
     Ok(regions)
@@ -38,9 +38,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         let _p = c.call("ec2:GetEbsDefaultKmsKeyId").await;
         match client.get_ebs_default_kms_key_id().send().await {
             Ok(o) => o.kms_key_id().map_or(KeyRef::AwsManaged { alias: "alias/aws/ebs".into() }, KeyRef::literal),
-            Err(e) => KeyRef::unresolved(
-                c.gap::<()>("ec2:GetEbsDefaultKmsKeyId", "", error_text(&e)).get().err().unwrap_or_default(),
-            ),
+            Err(e) => KeyRef::unresolved(c.record_gap("ec2:GetEbsDefaultKmsKeyId", "", error_text(&e)).reason),
         }
     };
     c.add(

@@ -19,7 +19,7 @@ mod rds;
 mod s3;
 mod secrets;
 
-pub use common::Progress;
+pub use common::{CallFailed, Progress};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use common::Collector;
@@ -123,9 +123,24 @@ pub struct Options {
 /// the verdicts that needed it are unknown.
 pub const MAX_ATTEMPTS: u32 = 3;
 
+/// Why a live collection could not be made at all. Calls that fail once collection has
+/// started are gaps in the inventory instead, and the verdicts that needed them unknown.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// The machine refused the threads the collection runs on.
+    #[error("cannot start the asynchronous runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+    /// A call every later one depends on failed: who the caller is, or which accounts exist.
+    #[error(transparent)]
+    Call(#[from] CallFailed),
+    /// A collector panicked or was cancelled.
+    #[error("a collector stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// Collects the inventory of every account × region the options name.
-pub fn collect(options: &Options) -> Result<Inventory, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+pub fn collect(options: &Options) -> Result<Inventory, CollectError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(collect_async(options))
 }
 
@@ -169,18 +184,14 @@ async fn assume(base: &SdkConfig, role_arn: &str, external_id: Option<&str>, reg
         .build()
 }
 
-async fn collect_async(options: &Options) -> Result<Inventory, String> {
+async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
     let home = "us-east-1";
     let mut base = base_config(options, home).await;
     if let Some(role) = &options.role_arn {
         base = assume(&base, role, options.external_id.as_deref(), home).await;
     }
     let sts = aws_sdk_sts::Client::new(&base);
-    let me = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| format!("sts:GetCallerIdentity: {}", common::error_text(&e)))?;
+    let me = sts.get_caller_identity().send().await.map_err(|e| CallFailed::new("sts:GetCallerIdentity", &e))?;
     let own_account = me.account().unwrap_or_default().to_string();
     let mut gaps = Vec::new();
     let mut accounts: Vec<(String, SdkConfig)> = Vec::new();
@@ -196,7 +207,7 @@ async fn collect_async(options: &Options) -> Result<Inventory, String> {
                         .filter(|a| a.status().is_some_and(|s| s.as_str() == "ACTIVE"))
                         .filter_map(|a| a.id().map(str::to_string)),
                 ),
-                Err(e) => return Err(format!("organizations:ListAccounts: {}", common::error_text(&e))),
+                Err(e) => return Err(CallFailed::new("organizations:ListAccounts", &e).into()),
             }
         }
     }
@@ -224,7 +235,7 @@ async fn collect_async(options: &Options) -> Result<Inventory, String> {
             match ec2::regions(&conf).await {
                 Ok(r) => r,
                 Err(e) => {
-                    gaps.push(Gap { scope: account.clone(), what: "ec2:DescribeRegions".into(), error: e });
+                    gaps.push(Gap { scope: account.clone(), what: e.action.into(), error: e.message });
                     continue;
                 }
             }
@@ -269,7 +280,7 @@ async fn collect_async(options: &Options) -> Result<Inventory, String> {
     let mut inventory = Inventory::new(Vec::new());
     inventory.gaps = gaps;
     while let Some(part) = tasks.join_next().await {
-        let (resources, gaps) = part.map_err(|e| e.to_string())?;
+        let (resources, gaps) = part?;
         inventory.resources.extend(resources);
         inventory.gaps.extend(gaps);
     }

@@ -184,7 +184,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             let pages = client.describe_db_parameters().db_parameter_group_name(name).into_paginator().send();
             each_page!(c, action, name, pages, |page| { read(page.parameters()) })
         };
-        let failed = outcome.err().map(Value::unknown);
+        let failed = outcome.err().map(|u| Value::unknown(u.reason));
         let kind = if cluster { "cluster-pg" } else { "pg" };
         let group = DbParameterGroup {
             name: Some(Value::Known(name.clone())).into(),

@@ -30,10 +30,10 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     })
                     .collect(),
                 Err(e) => {
-                    let why: Value<String> = c.gap("secretsmanager:DescribeSecret", &arn, error_text(e));
+                    let why = c.record_gap("secretsmanager:DescribeSecret", &arn, error_text(e));
                     vec![Replica {
-                        region: Some(why.clone()).into(),
-                        kms_key: KeyRef::unresolved(why.get().err().unwrap_or_default()).into(),
+                        region: Some(Value::unknown(why.reason.as_str())).into(),
+                        kms_key: KeyRef::unresolved(why.reason).into(),
                     }]
                 }
             };

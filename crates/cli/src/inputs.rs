@@ -305,7 +305,7 @@ fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<I
 fn read_document(path: &Path, explicit: bool, loaded: &mut Loaded, templates: &mut Vec<(PathBuf, String, String)>) {
     let text = match encguard_values::read_source(path) {
         Ok(t) => t,
-        Err(e) => return loaded.errors.push(InputError::file(display(path), e)),
+        Err(e) => return loaded.errors.push(InputError::file(display(path), e.to_string())),
     };
     let head = &text[..text.floor_char_boundary(4096)];
     let is_json = path.extension().is_some_and(|e| e == "json");

@@ -409,7 +409,7 @@ fn live_inventory(args: &AwsArgs) -> Result<Inventory, String> {
         verbose: args.verbose,
         call_timeout: std::time::Duration::from_secs(args.call_timeout.max(1)),
     };
-    encguard_aws::collect(&options)
+    encguard_aws::collect(&options).map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "aws"))]

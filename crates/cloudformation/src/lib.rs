@@ -49,11 +49,24 @@ pub fn is_template(text: &str) -> bool {
                 || text.contains("\"Type\":\"AWS::")))
 }
 
+/// Why a parameter file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ParameterFileError {
+    /// Not JSON.
+    #[error("line {line}, column {column}: {0}", line = .0.line(), column = .0.column())]
+    NotJson(serde_json::Error),
+    /// A list entry without a key or a value.
+    #[error("each entry needs ParameterKey and ParameterValue")]
+    Entry,
+    /// Neither a list nor an object.
+    #[error("expected a list of ParameterKey/ParameterValue or an object of names to values")]
+    Shape,
+}
+
 /// Reads a parameter file: `[{"ParameterKey": …, "ParameterValue": …}]`, or `{"Name": "Value"}`
 /// (also under `"Parameters"`).
-pub fn parameter_file(text: &str) -> Result<HashMap<String, String>, String> {
-    let json: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("line {}, column {}: {e}", e.line(), e.column()))?;
+pub fn parameter_file(text: &str) -> Result<HashMap<String, String>, ParameterFileError> {
+    let json: serde_json::Value = serde_json::from_str(text).map_err(ParameterFileError::NotJson)?;
     let text_of = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -63,14 +76,14 @@ pub fn parameter_file(text: &str) -> Result<HashMap<String, String>, String> {
             .iter()
             .map(|i| match (i.get("ParameterKey").and_then(|k| k.as_str()), i.get("ParameterValue")) {
                 (Some(k), Some(v)) => Ok((k.to_string(), text_of(v))),
-                _ => Err("each entry needs ParameterKey and ParameterValue".to_string()),
+                _ => Err(ParameterFileError::Entry),
             })
             .collect(),
         serde_json::Value::Object(map) => {
             let map = map.get("Parameters").and_then(|p| p.as_object()).unwrap_or(map);
             Ok(map.iter().map(|(k, v)| (k.clone(), text_of(v))).collect())
         }
-        _ => Err("expected a list of ParameterKey/ParameterValue or an object of names to values".into()),
+        _ => Err(ParameterFileError::Shape),
     }
 }
 

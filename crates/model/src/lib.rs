@@ -15,10 +15,13 @@ mod span;
 mod value;
 
 pub use input_error::InputError;
-pub use policy::{wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, Principal, Statement};
+pub use policy::{
+    wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, PolicyDocumentError, Principal,
+    Statement,
+};
 pub use resources::*;
 pub use span::{Span, Spanned};
-pub use value::{Field, KeyRef, Value};
+pub use value::{Field, KeyRef, Unknown, Value};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -56,32 +56,51 @@ pub struct Condition {
     pub values: Vec<String>,
 }
 
+/// Why a policy document cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyDocumentError {
+    #[error("policy is not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("policy has no `Statement`")]
+    NoStatement,
+    #[error("`Statement` must be an object or a list")]
+    StatementShape,
+    #[error("statement `Effect` must be Allow or Deny, found {0:?}")]
+    Effect(Option<String>),
+    #[error("`Principal` must be \"*\" or an object")]
+    PrincipalShape,
+    #[error("`Condition` must be an object")]
+    ConditionShape,
+    #[error("condition operator `{0}` must map keys to values")]
+    ConditionOperator(String),
+}
+
 impl PolicyDocument {
     /// Parses policy JSON text.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let json: Json = serde_json::from_str(text).map_err(|e| format!("policy is not JSON: {e}"))?;
+    pub fn parse(text: &str) -> Result<Self, PolicyDocumentError> {
+        let json: Json = serde_json::from_str(text).map_err(PolicyDocumentError::NotJson)?;
         Self::from_json(&json)
     }
 
     /// Parses a policy already read as JSON, accepting every shape IAM accepts: a single
     /// statement or a list, strings or lists of strings, booleans and numbers in conditions.
-    pub fn from_json(json: &Json) -> Result<Self, String> {
+    pub fn from_json(json: &Json) -> Result<Self, PolicyDocumentError> {
         let statements = match json.get("Statement") {
             Some(Json::Array(items)) => items.iter().map(Statement::from_json).collect::<Result<_, _>>()?,
             Some(single @ Json::Object(_)) => vec![Statement::from_json(single)?],
-            Some(_) => return Err("`Statement` must be an object or a list".into()),
-            None => return Err("policy has no `Statement`".into()),
+            Some(_) => return Err(PolicyDocumentError::StatementShape),
+            None => return Err(PolicyDocumentError::NoStatement),
         };
         Ok(PolicyDocument { statements })
     }
 }
 
 impl Statement {
-    fn from_json(json: &Json) -> Result<Self, String> {
+    fn from_json(json: &Json) -> Result<Self, PolicyDocumentError> {
         let effect = match json.get("Effect").and_then(Json::as_str) {
             Some("Allow") => Effect::Allow,
             Some("Deny") => Effect::Deny,
-            other => return Err(format!("statement `Effect` must be Allow or Deny, found {other:?}")),
+            other => return Err(PolicyDocumentError::Effect(other.map(str::to_string))),
         };
         Ok(Statement {
             sid: json.get("Sid").and_then(Json::as_str).map(str::to_string),
@@ -164,28 +183,28 @@ fn scalar(json: &Json) -> Option<String> {
     }
 }
 
-fn principals(json: &Json) -> Result<Vec<Principal>, String> {
+fn principals(json: &Json) -> Result<Vec<Principal>, PolicyDocumentError> {
     match json {
         Json::String(s) => Ok(vec![Principal { kind: "*".into(), id: s.clone() }]),
         Json::Object(map) => Ok(map
             .iter()
             .flat_map(|(kind, ids)| strings(Some(ids)).into_iter().map(|id| Principal { kind: kind.clone(), id }))
             .collect()),
-        _ => Err("`Principal` must be \"*\" or an object".into()),
+        _ => Err(PolicyDocumentError::PrincipalShape),
     }
 }
 
-fn conditions(json: Option<&Json>) -> Result<Vec<Condition>, String> {
+fn conditions(json: Option<&Json>) -> Result<Vec<Condition>, PolicyDocumentError> {
     let Some(json) = json else {
         return Ok(Vec::new());
     };
     let Json::Object(ops) = json else {
-        return Err("`Condition` must be an object".into());
+        return Err(PolicyDocumentError::ConditionShape);
     };
     let mut out = Vec::new();
     for (operator, tests) in ops {
         let Json::Object(tests) = tests else {
-            return Err(format!("condition operator `{operator}` must map keys to values"));
+            return Err(PolicyDocumentError::ConditionOperator(operator.clone()));
         };
         for (key, values) in tests {
             out.push(Condition { operator: operator.clone(), key: key.clone(), values: strings(Some(values)) });

@@ -29,10 +29,10 @@ impl<T> Value<T> {
     }
 
     /// The value, or the reason it is unknown.
-    pub fn get(&self) -> Result<&T, String> {
+    pub fn get(&self) -> Result<&T, Unknown> {
         match self {
             Value::Known(v) => Ok(v),
-            Value::Unknown { unknown } => Err(unknown.clone()),
+            Value::Unknown { unknown } => Err(Unknown::new(unknown.as_str())),
         }
     }
 
@@ -41,6 +41,23 @@ impl<T> Value<T> {
             Value::Known(v) => Value::Known(f(v)),
             Value::Unknown { unknown } => Value::Unknown { unknown },
         }
+    }
+}
+
+/// Why something cannot be known from what was scanned: a value only deployment decides,
+/// a resource the scan does not describe, a call that failed. A rule's judgement ends
+/// *unknown* with this reason — and only with it: no other error becomes an unknown verdict.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Unknown {
+    /// What could not be known, and why.
+    pub reason: String,
+}
+
+impl Unknown {
+    /// An unknown with its reason.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Unknown { reason: reason.into() }
     }
 }
 
@@ -127,7 +144,7 @@ mod tests {
         let known: Value<bool> = serde_json::from_str("true").unwrap();
         assert_eq!(known, Value::Known(true));
         let unknown: Value<bool> = serde_json::from_str(r#"{"unknown":"var.x has no value"}"#).unwrap();
-        assert_eq!(unknown.get(), Err("var.x has no value".to_string()));
+        assert_eq!(unknown.get(), Err(Unknown::new("var.x has no value")));
         assert_eq!(serde_json::to_string(&unknown).unwrap(), r#"{"unknown":"var.x has no value"}"#);
     }
 }

@@ -96,7 +96,7 @@ pub struct BucketFacts<'a> {
     /// Buckets that deliver their server access logs here.
     pub log_sources: Vec<Res<'a>>,
     /// For each S3 Inventory configuration: whether it reports `EncryptionStatus`.
-    pub inventory_reports_encryption: Vec<Result<bool, String>>,
+    pub inventory_reports_encryption: Vec<Result<bool, Unknown>>,
     /// Split resources in this bucket's scope whose bucket cannot be resolved:
     /// (what they configure, why unresolved). They may configure this bucket.
     pub unattached: Vec<(Attachment, String)>,
@@ -356,7 +356,7 @@ impl<'a> Context<'a> {
     }
 
     /// Who manages the key `key` (`default` is the tier of the service's own default).
-    pub fn key_tier(&self, from: Res, key: &'a KeyRef, default: KeyTier) -> Result<KeyTier, String> {
+    pub fn key_tier(&self, from: Res, key: &'a KeyRef, default: KeyTier) -> Result<KeyTier, Unknown> {
         match self.key(from, key) {
             KeyTarget::ServiceDefault => Ok(default),
             KeyTarget::AwsOwned => Ok(KeyTier::AwsOwned),
@@ -367,11 +367,11 @@ impl<'a> Context<'a> {
             },
             // Only AWS names aliases `alias/aws/…`, and those are classified already.
             KeyTarget::Outside(name) if name.contains("alias/") => Ok(KeyTier::CustomerManaged),
-            KeyTarget::Outside(name) => Err(format!(
+            KeyTarget::Outside(name) => Err(Unknown::new(format!(
                 "key `{}` is not described in this scan, so whether AWS or the customer manages it is unknown",
                 shown(name)
-            )),
-            KeyTarget::Unresolved(why) => Err(why.to_string()),
+            ))),
+            KeyTarget::Unresolved(why) => Err(Unknown::new(why.to_string())),
         }
     }
 
@@ -395,17 +395,17 @@ impl<'a> Context<'a> {
                     .evidence(describe_key(key)))
             }
             KeyTarget::Outside(name) => {
-                return Err(format!(
+                return Err(Unknown::new(format!(
                     "key `{}` is not described in this scan: its spec and state cannot be checked",
                     shown(name)
-                ))
+                )))
             }
-            KeyTarget::Unresolved(why) => return Err(why.to_string()),
+            KeyTarget::Unresolved(why) => return Err(Unknown::new(why.to_string())),
             KeyTarget::Key(r, k) => (r, k),
         };
         let mut problems = Vec::new();
         let mut unknown = None;
-        let mut note = |r: Result<Option<String>, String>| match r {
+        let mut note = |r: Result<Option<String>, Unknown>| match r {
             Ok(Some(p)) => problems.push(p),
             Ok(None) => {}
             Err(why) => {
@@ -516,7 +516,7 @@ fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {
 }
 
 /// Why a key cannot be used now, if it cannot: disabled, pending deletion, to be destroyed.
-pub(crate) fn key_unusable(k: &KmsKey) -> Result<Option<String>, String> {
+pub(crate) fn key_unusable(k: &KmsKey) -> Result<Option<String>, Unknown> {
     if let Some(action) = &k.planned_action {
         return Ok(Some(format!("the plan will {action} the key (destroy)")));
     }

@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::finding::{fingerprint, Finding, Status};
-use encguard_model::{Resource, Span, Spanned};
+use encguard_model::{Resource, Span, Spanned, Unknown};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Deref;
@@ -147,7 +147,7 @@ pub struct Verdict {
 }
 
 /// `Ok(verdict)`, or `Err(reason)` when the rule cannot know.
-pub type Eval = Result<Verdict, String>;
+pub type Eval = Result<Verdict, Unknown>;
 
 impl Verdict {
     fn new(status: Status, message: impl Into<String>) -> Self {
@@ -196,7 +196,7 @@ impl<'a> Out<'a> {
 
     /// Records the verdict on `resource`.
     pub fn judge(&mut self, resource: impl Deref<Target = Resource>, eval: Eval) {
-        let verdict = eval.unwrap_or_else(Verdict::unknown);
+        let verdict = eval.unwrap_or_else(|u| Verdict::unknown(u.reason));
         let severity = self.ctx.policy.severity(self.rule).or(verdict.severity).unwrap_or(self.rule.severity);
         self.findings.push(Finding {
             rule: self.rule.id,
@@ -234,19 +234,19 @@ fn inline_suppression(rule: &Rule, resource: &Resource) -> Option<crate::Suppres
 /// Reads an attribute: its value, `default` when it was not written, or the reason it is
 /// unknown.
 pub trait FieldExt<T> {
-    fn or_default_to(&self, default: T) -> Result<T, String>;
+    fn or_default_to(&self, default: T) -> Result<T, Unknown>;
     /// `None` when not written.
-    fn value(&self) -> Result<Option<&T>, String>;
+    fn value(&self) -> Result<Option<&T>, Unknown>;
 }
 
 impl<T: Clone> FieldExt<T> for encguard_model::Field<T> {
-    fn or_default_to(&self, default: T) -> Result<T, String> {
+    fn or_default_to(&self, default: T) -> Result<T, Unknown> {
         match &self.value {
             None => Ok(default),
             Some(v) => v.get().cloned(),
         }
     }
-    fn value(&self) -> Result<Option<&T>, String> {
+    fn value(&self) -> Result<Option<&T>, Unknown> {
         match &self.value {
             None => Ok(None),
             Some(v) => v.get().map(Some),
@@ -259,7 +259,7 @@ impl<T: Clone> FieldExt<T> for encguard_model::Field<T> {
 /// it unknown; otherwise it passes (or is not applicable when every part is).
 pub fn combine(parts: impl IntoIterator<Item = Eval>, pass_message: &str) -> Eval {
     let mut fails: Vec<Verdict> = Vec::new();
-    let mut unknown: Option<String> = None;
+    let mut unknown: Option<Unknown> = None;
     let mut any_applicable = false;
     let mut last_na = None;
     for part in parts {

@@ -29,24 +29,30 @@ fn version_prefix(text: &str) -> Option<TlsVersion> {
     }
 }
 
+/// A protocol an SSL policy allows.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protocol {
+    /// SSLv3 or a name that is no TLS version: older than every TLS version.
+    Older(String),
+    Tls(TlsVersion),
+}
+
 /// The oldest protocol among protocol names as `DescribeSSLPolicies` and CloudFront
-/// report them (`TLSv1.2`, `TLSv1`, `SSLv3`, `Protocol-TLSv1.1`). SSLv3 counts as older
-/// than every TLS version.
-pub fn oldest_protocol(protocols: &[String]) -> Option<Result<TlsVersion, String>> {
+/// report them (`TLSv1.2`, `TLSv1`, `SSLv3`, `Protocol-TLSv1.1`).
+pub fn oldest_protocol(protocols: &[String]) -> Option<Protocol> {
     protocols
         .iter()
         .map(|p| {
             let p = p.strip_prefix("Protocol-").unwrap_or(p);
             match p {
-                "SSLv3" => Err("SSLv3".to_string()),
-                "TLSv1" | "TLSv1.0" => Ok(TlsVersion::V1_0),
-                "TLSv1.1" => Ok(TlsVersion::V1_1),
-                "TLSv1.2" => Ok(TlsVersion::V1_2),
-                "TLSv1.3" => Ok(TlsVersion::V1_3),
-                other => Err(other.to_string()),
+                "TLSv1" | "TLSv1.0" => Protocol::Tls(TlsVersion::V1_0),
+                "TLSv1.1" => Protocol::Tls(TlsVersion::V1_1),
+                "TLSv1.2" => Protocol::Tls(TlsVersion::V1_2),
+                "TLSv1.3" => Protocol::Tls(TlsVersion::V1_3),
+                older => Protocol::Older(older.to_string()),
             }
         })
-        .min_by_key(|v| v.as_ref().ok().copied())
+        .min()
 }
 
 /// The oldest viewer protocol a CloudFront `MinimumProtocolVersion` allows
@@ -90,7 +96,7 @@ mod tests {
     #[test]
     fn oldest_protocol_counts_sslv3_as_oldest() {
         let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(oldest_protocol(&list(&["TLSv1.2", "TLSv1.1"])), Some(Ok(TlsVersion::V1_1)));
-        assert_eq!(oldest_protocol(&list(&["TLSv1.2", "SSLv3"])), Some(Err("SSLv3".into())));
+        assert_eq!(oldest_protocol(&list(&["TLSv1.2", "TLSv1.1"])), Some(Protocol::Tls(TlsVersion::V1_1)));
+        assert_eq!(oldest_protocol(&list(&["TLSv1.2", "SSLv3"])), Some(Protocol::Older("SSLv3".into())));
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::functions::{self, err};
 use crate::parse::{attribute, literal, Item, Module};
-use encguard_model::InputError;
+// `Unknowable`: why a count or for_each cannot be known (a `Val::Unknown` carries more).
+use encguard_model::{InputError, Unknown as Unknowable};
 use encguard_values::{Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Body, Structure};
@@ -306,7 +307,7 @@ impl<'m> Instance<'m> {
 
     /// How many instances a `count` makes, or why none can be known. Past the limit the
     /// code is at fault, and the instances are unknown.
-    fn count(&self, count: &Expression, what: &str) -> Result<usize, String> {
+    fn count(&self, count: &Expression, what: &str) -> Result<usize, Unknowable> {
         match self.eval(count, &Env::default()) {
             Val::Num(n) if n >= 0.0 && n.fract() == 0.0 && n <= self.modules.max_instances as f64 => Ok(n as usize),
             Val::Num(n) if n >= 0.0 && n.fract() == 0.0 => {
@@ -314,21 +315,25 @@ impl<'m> Instance<'m> {
                 let message =
                     format!("count of {what} is {n}, over the limit of {} instances", self.modules.max_instances);
                 self.fault_at(count, message.clone());
-                Err(format!("{}{message}", functions::LIMIT))
+                Err(Unknowable::new(format!("{}{message}", functions::LIMIT)))
             }
-            Val::Num(n) => Err(format!("count is {}, not a whole number", encguard_values::format_number(n))),
-            other => Err(other.first_unknown().map_or("it is not a number".to_string(), |u| u.reason.clone())),
+            Val::Num(n) => {
+                Err(Unknowable::new(format!("count is {}, not a whole number", encguard_values::format_number(n))))
+            }
+            other => Err(Unknowable::new(other.first_unknown().map_or("it is not a number", |u| u.reason.as_str()))),
         }
     }
 
     /// The entries of a `for_each`, or why they cannot be known. Past the limit the code
     /// is at fault, and the instances are unknown.
-    fn for_each(&self, for_each: &Expression, what: &str) -> Result<Vec<(String, Val)>, String> {
+    fn for_each(&self, for_each: &Expression, what: &str) -> Result<Vec<(String, Val)>, Unknowable> {
         let entries: Vec<(String, Val)> = match self.eval(for_each, &Env::default()) {
             Val::Map(m) => m.into_iter().collect(),
             Val::List(items) => items.into_iter().map(|v| (v.to_text().unwrap_or_default(), v)).collect(),
             other => {
-                return Err(other.first_unknown().map_or("it is not a map or set".to_string(), |u| u.reason.clone()))
+                return Err(Unknowable::new(
+                    other.first_unknown().map_or("it is not a map or set", |u| u.reason.as_str()),
+                ))
             }
         };
         if entries.len() > self.modules.max_instances {
@@ -338,7 +343,7 @@ impl<'m> Instance<'m> {
                 self.modules.max_instances
             );
             self.fault_at(for_each, message.clone());
-            return Err(format!("{}{message}", functions::LIMIT));
+            return Err(Unknowable::new(format!("{}{message}", functions::LIMIT)));
         }
         Ok(entries)
     }
@@ -621,7 +626,7 @@ impl<'m> Instance<'m> {
                         &format!("module.{name}"),
                         &format!("count cannot be known ({why}); the module is not instantiated"),
                     );
-                    Val::unknown(why)
+                    Val::unknown(why.reason)
                 }
             }
         } else if let Some(for_each) = attribute(&call.body, "for_each") {
@@ -640,7 +645,7 @@ impl<'m> Instance<'m> {
                         &format!("module.{name}"),
                         &format!("for_each cannot be known ({why}); the module is not instantiated"),
                     );
-                    Val::unknown(why)
+                    Val::unknown(why.reason)
                 }
             }
         } else {

@@ -198,7 +198,8 @@ fn load(
         .par_iter()
         .map(|path| {
             let shown = display(path);
-            let text = encguard_values::read_source(path).map_err(|e| InputError::file(shown.clone(), e))?;
+            let text =
+                encguard_values::read_source(path).map_err(|e| InputError::file(shown.clone(), e.to_string()))?;
             let (file, body) = parse_source(shown, text)?;
             Ok((module_dir(path), file, body))
         })
@@ -288,12 +289,7 @@ fn root_variables(
         let text = match encguard_values::read_bounded(file, functions::MAX_FILE_BYTES) {
             Ok(text) => text,
             Err(why) => {
-                let why = match why {
-                    encguard_values::ReadError::Unreadable(e) => e.to_string(),
-                    encguard_values::ReadError::NotRegular => "not a regular file".into(),
-                    encguard_values::ReadError::TooLarge(max) => format!("larger than {} MiB", max >> 20),
-                };
-                errors.push(InputError::file(shown, format!("variable file cannot be read: {why}")));
+                errors.push(InputError::file(shown, format!("variable file: {why}")));
                 continue;
             }
         };

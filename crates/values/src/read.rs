@@ -9,13 +9,16 @@ use std::path::Path;
 pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
 
 /// Why a file was not read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// It could not be opened or read, or is not UTF-8.
+    #[error("cannot read: {0}")]
     Unreadable(std::io::Error),
     /// A directory, a device, a pipe.
+    #[error("not a regular file")]
     NotRegular,
     /// Larger than the bound, in bytes.
+    #[error("larger than {} MiB: not read", .0 >> 20)]
     TooLarge(u64),
 }
 
@@ -35,12 +38,7 @@ pub fn read_bounded(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
     Ok(text)
 }
 
-/// Reads a source file: a regular file of at most [`MAX_SOURCE_BYTES`], as UTF-8. The
-/// error says why not.
-pub fn read_source(path: &Path) -> Result<String, String> {
-    read_bounded(path, MAX_SOURCE_BYTES).map_err(|e| match e {
-        ReadError::Unreadable(e) => format!("cannot read: {e}"),
-        ReadError::NotRegular => "not a regular file".into(),
-        ReadError::TooLarge(max) => format!("larger than {} MiB: not read", max >> 20),
-    })
+/// Reads a source file: a regular file of at most [`MAX_SOURCE_BYTES`], as UTF-8.
+pub fn read_source(path: &Path) -> Result<String, ReadError> {
+    read_bounded(path, MAX_SOURCE_BYTES)
 }

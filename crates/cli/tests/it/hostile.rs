@@ -101,7 +101,7 @@ fn all_hostile_inputs_together_lose_nothing() {
 fn variable_files_given_must_be_read() {
     let (o, _) = limited(&["scan", "hostile/tf-duplicate-object-keys", "--var-file", "hostile/missing.tfvars"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stdout(&o).contains("hostile/missing.tfvars: variable file cannot be read"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("hostile/missing.tfvars: variable file: cannot read"), "{}", stdout(&o));
 }
 
 #[test]

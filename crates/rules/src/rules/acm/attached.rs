@@ -2,7 +2,7 @@ use super::{arn_region, days_left, judge_algorithm};
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{ClassicLoadBalancer, CloudfrontDistribution, Listener, Spec, Value};
+use encguard_model::{ClassicLoadBalancer, CloudfrontDistribution, Listener, Spec, Unknown, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -86,7 +86,7 @@ fn judge(ctx: &Context, consumer: Res, reference: &Value<String>, region: Option
         Spec::AcmCertificate(cert) => Some((c, cert)),
         _ => None,
     }) else {
-        return Err(format!("certificate `{reference}` is not described in this scan"));
+        return Err(Unknown::new(format!("certificate `{reference}` is not described in this scan")));
     };
     let name = &cert_resource.name;
     if let Some(status) = cert.status.value()?.filter(|s| *s != "ISSUED") {

@@ -9,13 +9,13 @@ pub mod wildcards;
 use crate::context::Context;
 use crate::date::Date;
 use crate::rule::{FieldExt, Verdict};
-use encguard_model::AcmCertificate;
+use encguard_model::{AcmCertificate, Unknown};
 
 /// Key algorithms the policy accepts.
 const STRONG: &[&str] = &["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"];
 
 /// ACM-002's judgement of a certificate's key.
-pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, String> {
+pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, Unknown> {
     let algorithm = cert.key_algorithm.or_default_to("RSA_2048".into())?;
     Ok(if STRONG.contains(&algorithm.as_str()) {
         Verdict::pass(format!("key algorithm {algorithm}"))
@@ -27,11 +27,11 @@ pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, String> 
 }
 
 /// Days until the certificate expires, when its expiry is known.
-pub(crate) fn days_left(ctx: &Context, cert: &AcmCertificate) -> Result<Option<(Date, i64)>, String> {
+pub(crate) fn days_left(ctx: &Context, cert: &AcmCertificate) -> Result<Option<(Date, i64)>, Unknown> {
     let Some(not_after) = cert.not_after.value()? else {
         return Ok(None);
     };
-    let date = Date::parse(not_after).ok_or_else(|| format!("expiry `{not_after}` is not a date"))?;
+    let date = Date::parse(not_after).ok_or_else(|| Unknown::new(format!("expiry `{not_after}` is not a date")))?;
     Ok(Some((date, ctx.today.days_until(date))))
 }
 

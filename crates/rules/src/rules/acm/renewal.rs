@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::AcmCertificate;
+use encguard_model::{AcmCertificate, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -51,7 +51,7 @@ fn judge(ctx: &Context, r: Res, cert: &AcmCertificate) -> Eval {
         return Ok(Verdict::fail(format!("certificate status is {status}")).at(&cert.status).evidence(status));
     }
     let Some(method) = cert.validation_method.value()? else {
-        return Err("the validation method is not stated".into());
+        return Err(Unknown::new("the validation method is not stated"));
     };
     if method != "DNS" {
         return Ok(Verdict::fail(format!("{method} validation needs a person to approve every renewal"))

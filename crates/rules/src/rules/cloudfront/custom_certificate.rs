@@ -1,7 +1,7 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::rules::acm::arn_region;
-use encguard_model::CloudfrontDistribution;
+use encguard_model::{CloudfrontDistribution, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -54,7 +54,7 @@ fn judge(ctx: &Context, r: Res, d: &CloudfrontDistribution) -> Eval {
                 .at(&cert.acm_certificate_arn)
                 .evidence(arn))
         }
-        None => return Err(format!("the region of certificate `{arn}` is not known")),
+        None => return Err(Unknown::new(format!("the region of certificate `{arn}` is not known"))),
     }
     match cert.ssl_support_method.or_default_to("sni-only".into())?.as_str() {
         "sni-only" => Ok(Verdict::pass("an ACM certificate from us-east-1, served with SNI")),

@@ -1,7 +1,7 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::cloudfront_minimum;
-use encguard_model::CloudfrontDistribution;
+use encguard_model::{CloudfrontDistribution, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -61,7 +61,7 @@ fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
             .at(&d.viewer_certificate)
             .at(&cert.minimum_protocol_version)
             .evidence(&version)),
-        None => Err(format!("minimum protocol version `{version}` is not one CloudFront defines")),
+        None => Err(Unknown::new(format!("minimum protocol version `{version}` is not one CloudFront defines"))),
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec};
+use encguard_model::{BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec, Unknown};
 use std::collections::BTreeMap;
 
 declare_rule! {
@@ -53,10 +53,10 @@ fn check(ctx: &Context, out: &mut Out) {
             Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: None.into() }),
         );
         setting.region = region.map(str::to_string);
-        out.judge(&setting, Err(format!(
+        out.judge(&setting, Err(Unknown::new(format!(
             "`{}` creates EBS storage in {region_name}, but the account's encryption-by-default setting is not managed here; scan the account to know it",
             first.name
-        )));
+        ))));
     }
 }
 

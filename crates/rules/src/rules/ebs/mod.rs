@@ -8,7 +8,7 @@ pub mod volumes;
 
 use crate::context::{Context, Res, Target};
 use crate::rule::FieldExt;
-use encguard_model::{Ref, Spec};
+use encguard_model::{Ref, Spec, Unknown};
 
 /// Whether a volume, device or snapshot is encrypted by its own setting or by the snapshot
 /// it is created from (which it inherits). `Ok(None)` when neither says so.
@@ -17,7 +17,7 @@ pub(crate) fn encrypted_by_itself_or_source(
     r: Res,
     encrypted: &encguard_model::Field<bool>,
     source: &Ref,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Unknown> {
     if encrypted.or_default_to(false)? {
         return Ok(Some("encrypted".into()));
     }
@@ -31,10 +31,10 @@ pub(crate) fn encrypted_by_itself_or_source(
             }
             _ => Ok(None),
         },
-        Target::Outside(name) if !encrypted_set_false(encrypted) => {
-            Err(format!("created from `{name}`, which this scan does not describe: its encryption is inherited"))
-        }
-        Target::Unknown(why) => Err(why.to_string()),
+        Target::Outside(name) if !encrypted_set_false(encrypted) => Err(Unknown::new(format!(
+            "created from `{name}`, which this scan does not describe: its encryption is inherited"
+        ))),
+        Target::Unknown(why) => Err(Unknown::new(why.to_string())),
         _ => Ok(None),
     }
 }

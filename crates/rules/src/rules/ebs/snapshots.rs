@@ -2,7 +2,7 @@ use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::EbsSnapshot;
+use encguard_model::{EbsSnapshot, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -49,7 +49,7 @@ fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
     match encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)? {
         Some(how) => Ok(Verdict::pass(how)),
         None if snapshot.encrypted.is_none() && snapshot.volume.is_none() => {
-            Err("neither the snapshot's encryption nor its volume is known".into())
+            Err(Unknown::new("neither the snapshot's encryption nor its volume is known"))
         }
         None => Ok(Verdict::fail("the snapshot is not encrypted (its volume is not)").at(&snapshot.encrypted)),
     }

@@ -1,7 +1,7 @@
 use super::{is_aws_managed, is_default_key_policy};
 use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{KmsKey, Value};
+use encguard_model::{KmsKey, Unknown, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -47,7 +47,7 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     let policies = ctx.key_policies(r);
     if policies.is_empty() {
         if let Some(why) = ctx.unresolved(r, Attachment::KeyPolicy) {
-            return Err(why.to_string());
+            return Err(Unknown::new(why.to_string()));
         }
         return Ok(
             Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at(&key.policy)

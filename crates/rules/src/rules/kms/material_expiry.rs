@@ -2,7 +2,7 @@ use super::is_aws_managed;
 use crate::context::Context;
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::KmsKey;
+use encguard_model::{KmsKey, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -53,7 +53,7 @@ fn judge(ctx: &Context, key: &KmsKey) -> Eval {
         return Ok(Verdict::pass("imported key material has no expiry"));
     };
     let Some(date) = Date::parse(valid_to) else {
-        return Err(format!("valid_to `{valid_to}` is not a date"));
+        return Err(Unknown::new(format!("valid_to `{valid_to}` is not a date")));
     };
     let days = ctx.today.days_until(date);
     let window = ctx.policy.kms.material_expiry_window_days;

@@ -9,10 +9,10 @@ pub mod public_policy;
 pub mod rotation;
 
 use crate::rule::FieldExt;
-use encguard_model::{Effect, KmsKey, PolicyDocument, Statement};
+use encguard_model::{Effect, KmsKey, PolicyDocument, Statement, Unknown};
 
 /// Whether a key is AWS managed (those are out of the customer's hands).
-pub(crate) fn is_aws_managed(key: &KmsKey) -> Result<bool, String> {
+pub(crate) fn is_aws_managed(key: &KmsKey) -> Result<bool, Unknown> {
     Ok(key.key_manager.or_default_to("CUSTOMER".into())? == "AWS")
 }
 

@@ -1,7 +1,7 @@
 use super::{allow_statements, is_aws_managed};
 use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{KmsKey, Statement};
+use encguard_model::{KmsKey, Statement, Unknown};
 
 /// Condition keys that confine a wildcard principal to known accounts or sources.
 const CONSTRAINING_KEYS: &[&str] = &[
@@ -88,7 +88,7 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     }
     if policies.is_empty() {
         if let Some(why) = ctx.unresolved(r, Attachment::KeyPolicy) {
-            return Err(why.to_string());
+            return Err(Unknown::new(why.to_string()));
         }
     }
     Ok(Verdict::pass("no statement allows everyone"))

@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::KmsKey;
+use encguard_model::{KmsKey, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -54,12 +54,12 @@ pub(crate) fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
                     Ok(Verdict { message: format!("follows its primary `{}`: {}", p.name, v.message), span: None, ..v }
                         .at(&key.replica_of))
                 }
-                _ => Err(format!("primary `{}` is not a KMS key", p.name)),
+                _ => Err(Unknown::new(format!("primary `{}` is not a KMS key", p.name))),
             },
             crate::context::Target::Outside(name) => {
-                Err(format!("replica of `{name}`, which this scan does not describe"))
+                Err(Unknown::new(format!("replica of `{name}`, which this scan does not describe")))
             }
-            crate::context::Target::Unknown(why) => Err(why.to_string()),
+            crate::context::Target::Unknown(why) => Err(Unknown::new(why.to_string())),
             crate::context::Target::Absent => unreachable!("checked above"),
         };
     }

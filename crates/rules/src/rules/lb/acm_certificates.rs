@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{ClassicLoadBalancer, Listener, Spanned, Spec, Value};
+use encguard_model::{ClassicLoadBalancer, Listener, Spanned, Spec, Unknown, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -72,7 +72,7 @@ fn judge(ctx: &Context, r: Res, certificate: &Value<String>) -> Eval {
     {
         return Ok(Verdict::pass("the certificate comes from ACM"));
     }
-    Err(format!("certificate `{reference}` is neither an ACM ARN nor a certificate of this scan"))
+    Err(Unknown::new(format!("certificate `{reference}` is neither an ACM ARN nor a certificate of this scan")))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@ use crate::context::Context;
 use crate::policy::TlsVersion;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::elb_policy_minimum;
-use encguard_model::{ClassicListener, ClassicLoadBalancer};
+use encguard_model::{ClassicListener, ClassicLoadBalancer, Unknown};
 
 /// Ciphers that must not be enabled in a custom negotiation policy.
 const WEAK_CIPHER_MARKS: &[&str] = &["RC4", "DES-CBC3", "3DES", "NULL", "EXP-", "EXPORT", "MD5"];
@@ -81,7 +81,7 @@ fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -
     for policy in policies {
         if let Some(reference) = policy.reference_policy.value()? {
             let oldest = elb_policy_minimum(reference)
-                .ok_or_else(|| format!("reference policy `{reference}` is not a predefined policy"))?;
+                .ok_or_else(|| Unknown::new(format!("reference policy `{reference}` is not a predefined policy")))?;
             if oldest < minimum {
                 return Ok(Verdict::fail(format!("port {port}: {reference} allows {oldest}"))
                     .at(&elb.listeners)

@@ -1,7 +1,7 @@
 use super::protocol;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Listener, ListenerAction, ListenerRule, Spec};
+use encguard_model::{Listener, ListenerAction, ListenerRule, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -43,7 +43,7 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn redirects_to_https(action: &ListenerAction) -> Result<bool, String> {
+fn redirects_to_https(action: &ListenerAction) -> Result<bool, Unknown> {
     Ok(action.action_type == "redirect"
         && action.redirect_protocol.or_default_to("#{protocol}".into())?.eq_ignore_ascii_case("HTTPS")
         && matches!(action.redirect_status_code.or_default_to("HTTP_301".into())?.as_str(), "HTTP_301" | "HTTP_302"))

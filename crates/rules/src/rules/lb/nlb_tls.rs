@@ -1,7 +1,7 @@
 use super::protocol;
 use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Listener, Spec};
+use encguard_model::{Listener, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -54,11 +54,13 @@ fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     let internal = match ctx.target(r, &listener.load_balancer) {
         Target::Found(lb) => match &lb.spec {
             Spec::LoadBalancer(lb) => lb.internal.or_default_to(false)?,
-            _ => return Err(format!("`{}` is not a load balancer", lb.name)),
+            _ => return Err(Unknown::new(format!("`{}` is not a load balancer", lb.name))),
         },
-        Target::Outside(name) => return Err(format!("load balancer `{name}` is not described in this scan")),
-        Target::Unknown(why) => return Err(why.to_string()),
-        Target::Absent => return Err("the listener names no load balancer".into()),
+        Target::Outside(name) => {
+            return Err(Unknown::new(format!("load balancer `{name}` is not described in this scan")))
+        }
+        Target::Unknown(why) => return Err(Unknown::new(why.to_string())),
+        Target::Absent => return Err(Unknown::new("the listener names no load balancer")),
     };
     if internal {
         return Ok(Verdict::pass(format!("{protocol} on port {port} of an internal load balancer")));

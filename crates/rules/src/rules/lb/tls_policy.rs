@@ -2,8 +2,8 @@ use super::protocol;
 use crate::context::{Context, Res};
 use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use crate::tls::{elb_policy_minimum, oldest_protocol};
-use encguard_model::Listener;
+use crate::tls::{elb_policy_minimum, oldest_protocol, Protocol};
+use encguard_model::{Listener, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -56,17 +56,17 @@ fn judge(ctx: &Context, _r: Res, listener: &Listener) -> Eval {
     };
     let oldest = match listener.ssl_policy_protocols.value()? {
         Some(protocols) => match oldest_protocol(protocols) {
-            Some(Ok(v)) => v,
-            Some(Err(p)) => {
+            Some(Protocol::Tls(v)) => v,
+            Some(Protocol::Older(p)) => {
                 return Ok(Verdict::fail(format!("{policy} allows {p}"))
                     .at(&listener.ssl_policy)
                     .evidence(policy)
                     .severity(Severity::High))
             }
-            None => return Err(format!("{policy} lists no protocols")),
+            None => return Err(Unknown::new(format!("{policy} lists no protocols"))),
         },
         None => elb_policy_minimum(policy).ok_or_else(|| {
-            format!("SSL policy `{policy}` is not a predefined policy; scan live to read its protocols")
+            Unknown::new(format!("SSL policy `{policy}` is not a predefined policy; scan live to read its protocols"))
         })?,
     };
     if oldest >= minimum {

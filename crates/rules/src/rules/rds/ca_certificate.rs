@@ -1,7 +1,7 @@
 use crate::context::{Context, Res};
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Spec};
+use encguard_model::{RdsDatabase, Spec, Unknown};
 
 /// Server CAs that AWS has retired.
 const RETIRED: &[&str] = &["rds-ca-2015", "rds-ca-2019"];
@@ -48,7 +48,7 @@ fn judge(ctx: &Context, _r: Res, db: &RdsDatabase) -> Eval {
     }
     if let Some(valid_till) = db.ca_cert_valid_till.value()? {
         let Some(date) = Date::parse(valid_till) else {
-            return Err(format!("certificate expiry `{valid_till}` is not a date"));
+            return Err(Unknown::new(format!("certificate expiry `{valid_till}` is not a date")));
         };
         let days = ctx.today.days_until(date);
         if days <= ctx.policy.certificates.expiry_window_days {

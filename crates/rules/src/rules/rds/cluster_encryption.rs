@@ -1,7 +1,7 @@
 use super::database_encryption;
 use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, RdsGlobalCluster, Spec};
+use encguard_model::{RdsDatabase, RdsGlobalCluster, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -63,10 +63,10 @@ fn judge_global(ctx: &Context, r: Res, global: &RdsGlobalCluster) -> Eval {
                     Verdict::fail(format!("built from unencrypted cluster `{}`", s.name)).at(&global.source_cluster)
                 }
             }),
-            _ => Err(format!("source `{}` is not a cluster", s.name)),
+            _ => Err(Unknown::new(format!("source `{}` is not a cluster", s.name))),
         },
-        Target::Outside(name) => Err(format!("built from `{name}`, which this scan does not describe")),
-        Target::Unknown(why) => Err(why.to_string()),
+        Target::Outside(name) => Err(Unknown::new(format!("built from `{name}`, which this scan does not describe"))),
+        Target::Unknown(why) => Err(Unknown::new(why.to_string())),
         Target::Absent => Ok(Verdict::fail("global cluster storage is not encrypted").at(&global.storage_encrypted)),
     }
 }

@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{LogGroup, RdsDatabase, Spec};
+use encguard_model::{LogGroup, RdsDatabase, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -42,7 +42,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     let exports = db.cloudwatch_logs_exports.or_default_to(Vec::new())?;
     let Some(id) = db.identifier.value()? else {
-        return Err("the database has no fixed identifier, so its log group names cannot be known".into());
+        return Err(Unknown::new("the database has no fixed identifier, so its log group names cannot be known"));
     };
     let scope = if matches!(r.spec, Spec::RdsCluster(_)) { "cluster" } else { "instance" };
     let parts = exports.iter().map(|kind| {

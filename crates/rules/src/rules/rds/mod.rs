@@ -12,7 +12,7 @@ pub mod tls;
 
 use crate::context::{Context, Res, Target};
 use crate::rule::FieldExt;
-use encguard_model::{RdsDatabase, Spec};
+use encguard_model::{RdsDatabase, Spec, Unknown};
 
 /// How a database (or snapshot) is encrypted: by its own setting, or inherited from the
 /// source it replicates or is restored from. `Ok(None)` when it is not.
@@ -21,7 +21,7 @@ pub(crate) fn database_encryption(
     r: Res,
     db: &RdsDatabase,
     depth: u8,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Unknown> {
     if db.storage_encrypted.or_default_to(false)? {
         return Ok(Some("storage is encrypted".into()));
     }
@@ -31,14 +31,16 @@ pub(crate) fn database_encryption(
     for (source, how) in [(&db.replication_source, "replicates"), (&db.snapshot_source, "is restored from")] {
         match ctx.target(r, source) {
             Target::Absent => {}
-            Target::Unknown(why) => return Err(why.to_string()),
+            Target::Unknown(why) => return Err(Unknown::new(why.to_string())),
             Target::Outside(name) => {
                 // A cross-region replica or a restore from a foreign snapshot: encrypted
                 // only if the source is, and the key must be named explicitly.
                 if !db.kms_key.is_default() {
                     return Ok(Some(format!("{how} `{name}` with an explicit key")));
                 }
-                return Err(format!("{how} `{name}`, which this scan does not describe; its encryption is inherited"));
+                return Err(Unknown::new(format!(
+                    "{how} `{name}`, which this scan does not describe; its encryption is inherited"
+                )));
             }
             Target::Found(s) => {
                 if let Some(inherited) = source_encryption(ctx, s, depth)? {
@@ -50,7 +52,7 @@ pub(crate) fn database_encryption(
     Ok(None)
 }
 
-fn source_encryption(ctx: &Context, s: Res, depth: u8) -> Result<Option<String>, String> {
+fn source_encryption(ctx: &Context, s: Res, depth: u8) -> Result<Option<String>, Unknown> {
     match &s.spec {
         Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => database_encryption(ctx, s, db, depth + 1),
         Spec::RdsSnapshot(snap) => Ok(snap.encrypted.or_default_to(false)?.then(|| "encrypted snapshot".to_string())),
@@ -59,7 +61,7 @@ fn source_encryption(ctx: &Context, s: Res, depth: u8) -> Result<Option<String>,
 }
 
 /// Whether the database's data is encrypted at all (the key rules judge only those).
-pub(crate) fn is_encrypted(ctx: &Context, r: Res, db: &RdsDatabase) -> Result<bool, String> {
+pub(crate) fn is_encrypted(ctx: &Context, r: Res, db: &RdsDatabase) -> Result<bool, Unknown> {
     Ok(!db.kms_key.is_default() || database_encryption(ctx, r, db, 0)?.is_some())
 }
 

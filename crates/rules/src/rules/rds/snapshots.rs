@@ -1,7 +1,7 @@
 use crate::context::{Context, Res, Target};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsSnapshot, Spec};
+use encguard_model::{RdsSnapshot, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -55,11 +55,13 @@ fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
                 Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
                 None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name)).at(&snapshot.source),
             }),
-            _ => Err(format!("source `{}` is not a database", s.name)),
+            _ => Err(Unknown::new(format!("source `{}` is not a database", s.name))),
         },
-        Target::Outside(name) => Err(format!("a snapshot of `{name}`, which this scan does not describe")),
-        Target::Unknown(why) => Err(why.to_string()),
-        Target::Absent => Err("neither the snapshot's encryption nor its database is known".into()),
+        Target::Outside(name) => {
+            Err(Unknown::new(format!("a snapshot of `{name}`, which this scan does not describe")))
+        }
+        Target::Unknown(why) => Err(Unknown::new(why.to_string())),
+        Target::Absent => Err(Unknown::new("neither the snapshot's encryption nor its database is known")),
     }
 }
 

@@ -1,7 +1,7 @@
 use super::is_cluster_member;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsDatabase, Spec};
+use encguard_model::{RdsDatabase, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -72,7 +72,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
         _ => None,
     });
     let Some(group) = group else {
-        return Err(format!("parameter group `{group_name}` is not described in this scan"));
+        return Err(Unknown::new(format!("parameter group `{group_name}` is not described in this scan")));
     };
     let parameters = group.parameters.or_default_to(Default::default())?;
     match parameters.get(parameter) {

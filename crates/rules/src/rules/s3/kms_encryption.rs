@@ -2,7 +2,7 @@ use super::encryption;
 use crate::context::{Attachment, Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{KeyRef, S3Bucket};
+use encguard_model::{KeyRef, S3Bucket, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -70,7 +70,7 @@ fn judge(ctx: &Context, r: Res) -> Eval {
         return Ok(Verdict::pass(format!("{algorithm} with {tier}{note}")).evidence(seen));
     }
     if let Some(why) = facts.unresolved(Attachment::LogTarget) {
-        return Err(format!("may receive server access logs, which exempts it: {why}"));
+        return Err(Unknown::new(format!("may receive server access logs, which exempts it: {why}")));
     }
     let verdict =
         Verdict::fail(format!("encrypted with {algorithm} and {tier}; the policy requires {required}")).evidence(seen);

@@ -62,16 +62,16 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
             },
         );
     let best = enforced.fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))));
-    match best {
-        Some(v) if v + 1e-9 >= required_number(minimum) => {
+    match (best, unknown) {
+        (Some(v), _) if v + 1e-9 >= required_number(minimum) => {
             Ok(Verdict::pass(format!("requests below TLS {v} are denied")))
         }
-        _ if unknown.is_some() => Err(unknown.unwrap_or_default()),
-        Some(v) => {
+        (_, Some(why)) => Err(why),
+        (Some(v), None) => {
             Ok(Verdict::fail(format!("the policy denies only TLS below {v}; the minimum is {minimum}"))
                 .at(&bucket.policy))
         }
-        None => {
+        (None, None) => {
             Ok(Verdict::fail(format!("no bucket policy statement denies requests below {minimum}")).at(&bucket.policy))
         }
     }

@@ -11,15 +11,15 @@ pub mod tls_only;
 
 use crate::context::{Attachment, BucketFacts, Context, Res};
 use crate::rule::{FieldExt, Verdict};
-use encguard_model::{Effect, PolicyDocument, S3Bucket, S3Encryption, Statement};
+use encguard_model::{Effect, PolicyDocument, S3Bucket, S3Encryption, Statement, Unknown};
 
 /// The bucket's default-encryption rule: `None` when nothing configures one (the SSE-S3
 /// baseline applies), unknown when a configuration exists but cannot be read or placed.
-pub(crate) fn encryption<'a>(facts: &BucketFacts<'a>) -> Result<Option<&'a S3Encryption>, String> {
+pub(crate) fn encryption<'a>(facts: &BucketFacts<'a>) -> Result<Option<&'a S3Encryption>, Unknown> {
     match facts.encryption {
         Some(v) => v.get().map(Some),
         None => match facts.unresolved(Attachment::Encryption) {
-            Some(why) => Err(why.to_string()),
+            Some(why) => Err(Unknown::new(why.to_string())),
             None => Ok(None),
         },
     }
@@ -38,9 +38,9 @@ pub(crate) fn at_encryption(ctx: &Context, r: Res, bucket: &S3Bucket, verdict: V
 }
 
 /// The known policy documents of a bucket, and the reason any other is unknown.
-pub(crate) fn policies<'a>(facts: &BucketFacts<'a>) -> (Vec<&'a PolicyDocument>, Option<String>) {
+pub(crate) fn policies<'a>(facts: &BucketFacts<'a>) -> (Vec<&'a PolicyDocument>, Option<Unknown>) {
     let mut known = Vec::new();
-    let mut unknown = facts.unresolved(Attachment::Policy).map(str::to_string);
+    let mut unknown = facts.unresolved(Attachment::Policy).map(Unknown::new);
     for p in &facts.policies {
         match p.get() {
             Ok(doc) => known.push(doc),

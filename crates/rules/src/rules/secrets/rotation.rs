@@ -1,6 +1,6 @@
 use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::Secret;
+use encguard_model::{Secret, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -46,7 +46,7 @@ fn judge(ctx: &Context, r: Res, secret: &Secret) -> Eval {
         return Ok(Verdict::pass("rotation is enabled"));
     }
     if let Some(why) = ctx.unresolved(r, Attachment::Rotation) {
-        return Err(why.to_string());
+        return Err(Unknown::new(why.to_string()));
     }
     Ok(Verdict::fail("no rotation is configured").at(&secret.rotation_enabled))
 }
