@@ -7,8 +7,9 @@
 //! resolved makes the affected facts of every resource in its scope *unknown*, never absent.
 
 use crate::date::Date;
+use crate::facts::{self, KeyFitness, KeyProblem, KeyRotation, Transport};
 use crate::policy::{KeyTier, Policy};
-use crate::rule::{Eval, FieldExt, Verdict};
+use crate::rule::FieldExt;
 use encguard_model::*;
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -117,6 +118,19 @@ impl<'a> BucketFacts<'a> {
     pub fn unresolved(&self, attachment: Attachment) -> Option<&str> {
         unresolved_in(&self.unattached, attachment)
     }
+
+    /// The known policy documents of the bucket, and the reason any other is unknown.
+    pub fn readable_policies(&self) -> (Vec<&'a PolicyDocument>, Option<Unknown>) {
+        let mut known = Vec::new();
+        let mut unknown = self.unresolved(Attachment::Policy).map(Unknown::new);
+        for p in &self.policies {
+            match p.get() {
+                Ok(doc) => known.push(doc),
+                Err(why) => unknown = Some(why),
+            }
+        }
+        (known, unknown)
+    }
 }
 
 fn unresolved_in(unattached: &[(Attachment, String)], attachment: Attachment) -> Option<&str> {
@@ -141,6 +155,10 @@ pub struct Context<'a> {
     /// Split resources whose target is unknown, per scope.
     unattached: HashMap<&'a str, Vec<(Attachment, String)>>,
     ebs_defaults: HashMap<(Option<&'a str>, Option<&'a str>), ResourceId>,
+    /// Each key's problems whoever uses it, and why any other is unknown.
+    key_conditions: HashMap<ResourceId, (Vec<KeyProblem>, Option<Unknown>)>,
+    key_rotations: HashMap<ResourceId, Result<KeyRotation<'a>, Unknown>>,
+    transports: HashMap<ResourceId, Result<Transport, Unknown>>,
 }
 
 impl<'a> Context<'a> {
@@ -161,6 +179,9 @@ impl<'a> Context<'a> {
             table_replicas: HashMap::new(),
             unattached: HashMap::new(),
             ebs_defaults: HashMap::new(),
+            key_conditions: HashMap::new(),
+            key_rotations: HashMap::new(),
+            transports: HashMap::new(),
         };
         for r in ctx.resources() {
             for handle in std::iter::once(&r.resource.name).chain(&r.resource.handles) {
@@ -176,7 +197,33 @@ impl<'a> Context<'a> {
             let scope = inventory.resources[id.0 as usize].scope.as_str();
             facts.unattached = ctx.unattached.get(scope).cloned().unwrap_or_default();
         }
+        ctx.key_conditions = ctx.all::<KmsKey>().map(|(r, k)| (r.id, facts::key_conditions(k))).collect();
+        ctx.key_rotations = ctx.all::<KmsKey>().map(|(r, k)| (r.id, ctx.rotation_of_key(r, k))).collect();
+        ctx.transports = ctx
+            .all::<S3Bucket>()
+            .map(|(r, b)| {
+                let (docs, unknown) = ctx.bucket(r).readable_policies();
+                (r.id, facts::transport(b, &docs, unknown.as_ref()))
+            })
+            .collect();
         ctx
+    }
+
+    fn rotation_of_key(&self, r: Res<'a>, key: &'a KmsKey) -> Result<KeyRotation<'a>, Unknown> {
+        let (decided_by, settings) = match self.target(r, &key.replica_of) {
+            _ if key.key_manager.value()?.is_some_and(|m| m == "AWS") => (r, key),
+            Target::Absent => (r, key),
+            Target::Found(p) => match &p.resource.spec {
+                Spec::KmsKey(primary) => (p, primary),
+                _ => return Err(Unknown::new(format!("primary `{}` is not a KMS key", p.name))),
+            },
+            Target::Outside(name) => {
+                return Err(Unknown::new(format!("replica of `{name}`, which this scan does not describe")))
+            }
+            Target::Unknown(why) => return Err(Unknown::new(why)),
+        };
+        let (rotation, why_impossible) = facts::own_rotation(settings)?;
+        Ok(KeyRotation { decided_by, rotation, why_impossible })
     }
 
     /// Joins one resource to what it configures or depends on.
@@ -375,24 +422,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Passes when `key` is at least the `required` tier.
-    pub fn require_tier(&self, from: Res, key: &'a Spanned<KeyRef>, default: KeyTier, required: KeyTier) -> Eval {
-        let tier = self.key_tier(from, key, default)?;
-        let seen = describe_key(key);
-        if tier >= required {
-            Ok(Verdict::pass(format!("encrypted with {tier}")).evidence(seen))
-        } else {
-            Ok(Verdict::fail(format!("encrypted with {tier}; the policy requires {required}")).at(key).evidence(seen))
-        }
-    }
-
-    /// KMS-007, the consumer-compatibility check: the key `consumer` uses for data at rest
-    /// is symmetric, for encryption, enabled, not being deleted, and in the consumer's region.
-    pub fn check_key_usable(&self, consumer: Res, key: &'a Spanned<KeyRef>) -> Eval {
-        let (key_resource, k) = match self.key(consumer, key) {
+    /// Whether the key `consumer` names for data at rest can encrypt it: what resolution
+    /// knows about the key (computed once per key) and whether it lives in the consumer's
+    /// region. Known problems are reported even when other attributes are unknown.
+    pub fn key_fitness(&self, consumer: Res, key: &'a KeyRef) -> Result<KeyFitness<'a>, Unknown> {
+        let key_resource = match self.key(consumer, key) {
             KeyTarget::ServiceDefault | KeyTarget::AwsOwned | KeyTarget::AwsManaged(_) => {
-                return Ok(Verdict::pass("uses a key AWS manages, which is symmetric and always usable")
-                    .evidence(describe_key(key)))
+                return Ok(KeyFitness::AwsManaged)
             }
             KeyTarget::Outside(name) => {
                 return Err(Unknown::new(format!(
@@ -401,41 +437,29 @@ impl<'a> Context<'a> {
                 )))
             }
             KeyTarget::Unresolved(why) => return Err(Unknown::new(why.to_string())),
-            KeyTarget::Key(r, k) => (r, k),
+            KeyTarget::Key(r, _) => r,
         };
-        let mut problems = Vec::new();
-        let mut unknown = None;
-        let mut note = |r: Result<Option<String>, Unknown>| match r {
-            Ok(Some(p)) => problems.push(p),
-            Ok(None) => {}
-            Err(why) => {
-                unknown.get_or_insert(why);
-            }
-        };
-        note(k.key_spec.or_default_to("SYMMETRIC_DEFAULT".into()).map(|s| {
-            (s != "SYMMETRIC_DEFAULT").then(|| format!("key spec is {s}, but only symmetric keys encrypt data at rest"))
-        }));
-        note(
-            k.key_usage
-                .or_default_to("ENCRYPT_DECRYPT".into())
-                .map(|u| (u != "ENCRYPT_DECRYPT").then(|| format!("key usage is {u}, not ENCRYPT_DECRYPT"))),
-        );
-        note(key_unusable(k));
+        let (own, unknown) = &self.key_conditions[&key_resource.id];
+        let mut problems = own.clone();
         if let (Some(kr), Some(cr)) = (&key_resource.region, &consumer.region) {
             if kr != cr {
-                problems.push(format!("key is in {kr} but the resource is in {cr}"));
+                problems.push(KeyProblem::Region { key: kr.clone(), consumer: cr.clone() });
             }
         }
-        let evidence = format!("{} ({})", key_resource.name, describe_key(key));
-        if !problems.is_empty() {
-            let critical = problems.iter().any(|p| p.contains("deletion") || p.contains("destroy"));
-            let verdict = Verdict::fail(problems.join("; ")).at(key).evidence(evidence);
-            return Ok(if critical { verdict.severity(crate::Severity::Critical) } else { verdict });
-        }
         match unknown {
-            Some(why) => Err(why),
-            None => Ok(Verdict::pass("key is symmetric, enabled and in the same region").evidence(evidence)),
+            Some(why) if problems.is_empty() => Err(why.clone()),
+            _ => Ok(KeyFitness::Customer { key: key_resource, problems }),
         }
+    }
+
+    /// Whether a bucket refuses plain HTTP.
+    pub fn transport(&self, bucket: Res) -> &Result<Transport, Unknown> {
+        &self.transports[&bucket.id]
+    }
+
+    /// How a key of this scan rotates, following a multi-Region replica to its primary.
+    pub fn rotation(&self, key: Res) -> &Result<KeyRotation<'a>, Unknown> {
+        &self.key_rotations[&key.id]
     }
 
     /// A bucket's facts, gathered once when the context is built.
@@ -515,19 +539,9 @@ fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {
     (Some(account), r.region.as_deref())
 }
 
-/// Why a key cannot be used now, if it cannot: disabled, pending deletion, to be destroyed.
-pub(crate) fn key_unusable(k: &KmsKey) -> Result<Option<String>, Unknown> {
-    if let Some(action) = &k.planned_action {
-        return Ok(Some(format!("the plan will {action} the key (destroy)")));
-    }
-    match k.key_state.value()? {
-        Some(s) if s == "PendingDeletion" || s == "PendingReplicaDeletion" => {
-            return Ok(Some("key is pending deletion".into()))
-        }
-        Some(s) if s != "Enabled" => return Ok(Some(format!("key state is {s}"))),
-        _ => {}
-    }
-    Ok((!k.enabled.or_default_to(true)?).then(|| "key is disabled".to_string()))
+/// The region in an ARN (`arn:aws:acm:us-east-1:…`).
+pub(crate) fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
 /// How a key reference reads in evidence.

@@ -11,7 +11,9 @@
 
 mod context;
 pub mod date;
+mod facts;
 mod finding;
+mod keys;
 mod policy;
 mod rule;
 mod rules;

@@ -1,4 +1,5 @@
-use super::{arn_region, days_left, judge_algorithm};
+use super::{days_left, judge_algorithm};
+use crate::context::arn_region;
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;

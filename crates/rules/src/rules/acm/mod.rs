@@ -34,8 +34,3 @@ pub(crate) fn days_left(ctx: &Context, cert: &AcmCertificate) -> Result<Option<(
     let date = Date::parse(not_after).ok_or_else(|| Unknown::new(format!("expiry `{not_after}` is not a date")))?;
     Ok(Some((date, ctx.today.days_until(date))))
 }
-
-/// The region in an ARN (`arn:aws:acm:us-east-1:…`).
-pub(crate) fn arn_region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
-}

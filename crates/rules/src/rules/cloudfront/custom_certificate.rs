@@ -1,6 +1,6 @@
+use crate::context::arn_region;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use crate::rules::acm::arn_region;
 use encguard_model::{CloudfrontDistribution, Unknown};
 
 declare_rule! {

@@ -1,4 +1,5 @@
 use crate::context::{Context, Res};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity};
 use crate::Status;
@@ -44,7 +45,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
     let required = ctx.policy.key_tiers.dynamodb;
-    let v = ctx.require_tier(r, &table.kms_key, KeyTier::AwsOwned, required)?;
+    let v = require_tier(ctx, r, &table.kms_key, KeyTier::AwsOwned, required)?;
     Ok(if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v })
 }
 

@@ -1,4 +1,5 @@
 use crate::context::{Context, Res};
+use crate::keys::require_usable;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::DynamodbTable;
 
@@ -41,7 +42,7 @@ fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
         return Ok(Verdict::fail(format!("DynamoDB reports the table's key inaccessible since {since}"))
             .at(&table.inaccessible_since));
     }
-    ctx.check_key_usable(r, &table.kms_key)
+    require_usable(ctx, r, &table.kms_key)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use crate::context::{Context, KeyTarget, Res};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
@@ -60,7 +61,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
     let region = region_field.or_default_to(String::new())?;
-    let v = ctx.require_tier(r, key, KeyTier::AwsOwned, ctx.policy.key_tiers.dynamodb)?;
+    let v = require_tier(ctx, r, key, KeyTier::AwsOwned, ctx.policy.key_tiers.dynamodb)?;
     if v.status == Status::Fail {
         let v = Verdict { message: format!("replica in {region}: {}", v.message), ..v };
         return Ok(v.at(region_field).at(key));

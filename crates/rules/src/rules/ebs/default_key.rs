@@ -1,4 +1,5 @@
 use crate::context::{Context, Res};
+use crate::keys::{require_tier, require_usable};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity};
 use crate::Status;
@@ -38,11 +39,11 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, setting: &EbsDefaultKey) -> Eval {
-    let tier = ctx.require_tier(r, &setting.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs)?;
+    let tier = require_tier(ctx, r, &setting.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs)?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }
-    ctx.check_key_usable(r, &setting.kms_key)
+    require_usable(ctx, r, &setting.kms_key)
 }
 
 #[cfg(test)]

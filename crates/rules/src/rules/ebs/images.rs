@@ -1,5 +1,6 @@
 use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::Ami;
@@ -42,7 +43,7 @@ fn judge(ctx: &Context, r: Res, image: &Ami) -> Eval {
         if !image.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the image copy is not encrypted").at(&image.encrypted));
         }
-        return ctx.require_tier(r, &image.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
+        return require_tier(ctx, r, &image.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
     }
     let parts = image.devices.iter().map(|d| {
         Ok(match encrypted_by_itself_or_source(ctx, r, &d.encrypted, &d.snapshot)? {

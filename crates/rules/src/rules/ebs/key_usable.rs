@@ -1,4 +1,5 @@
 use crate::context::{Context, Res};
+use crate::keys::require_usable;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{BlockDeviceHost, EbsVolume, Field, KeyRef, Spanned};
 
@@ -56,7 +57,7 @@ fn judge(ctx: &Context, r: Res, encrypted: &Field<bool>, key: &Spanned<KeyRef>) 
     // ignores the key and EBS-003 reports the volume.
     match encrypted.value()? {
         Some(false) => Ok(Verdict::not_applicable("the volume is not encrypted (EBS-003)")),
-        _ => ctx.check_key_usable(r, key),
+        _ => require_usable(ctx, r, key),
     }
 }
 

@@ -1,5 +1,6 @@
 use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{EbsSnapshot, Unknown};
@@ -44,7 +45,7 @@ fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
         if !snapshot.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the snapshot copy is not encrypted").at(&snapshot.encrypted));
         }
-        return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
+        return require_tier(ctx, r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
     }
     match encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)? {
         Some(how) => Ok(Verdict::pass(how)),

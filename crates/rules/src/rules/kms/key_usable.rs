@@ -1,4 +1,5 @@
 use crate::context::Context;
+use crate::keys::require_usable;
 use crate::rule::{combine, declare_rule, Out, Section, Severity};
 use encguard_model::{KeyRef, KeyRole, Spanned, Spec};
 
@@ -65,7 +66,7 @@ fn check(ctx: &Context, out: &mut Out) {
             out.judge(
                 r,
                 combine(
-                    keys.into_iter().map(|k| ctx.check_key_usable(r, k)),
+                    keys.into_iter().map(|k| require_usable(ctx, r, k)),
                     "every key is symmetric, enabled and in region",
                 ),
             );

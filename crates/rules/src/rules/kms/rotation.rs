@@ -1,6 +1,8 @@
 use crate::context::{Context, Res};
-use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{KmsKey, Unknown};
+use crate::facts::{KeyRotation, Rotation};
+use crate::keys::rotation_problem;
+use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
+use encguard_model::KmsKey;
 
 declare_rule! {
     /// ## What it checks
@@ -41,54 +43,28 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-pub(crate) fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
-    if key.key_manager.or_default_to("CUSTOMER".into())? == "AWS" {
-        return Ok(Verdict::not_applicable("AWS managed keys are rotated by AWS every year"));
-    }
-    if key.replica_of.is_some() {
-        return match ctx.target(r, &key.replica_of) {
-            crate::context::Target::Found(p) => match &p.spec {
-                encguard_model::Spec::KmsKey(primary) => {
-                    // The primary's attributes are the primary's text: the finding points at the replica.
-                    let v = judge(ctx, p, primary)?;
-                    Ok(Verdict { message: format!("follows its primary `{}`: {}", p.name, v.message), span: None, ..v }
-                        .at(&key.replica_of))
-                }
-                _ => Err(Unknown::new(format!("primary `{}` is not a KMS key", p.name))),
-            },
-            crate::context::Target::Outside(name) => {
-                Err(Unknown::new(format!("replica of `{name}`, which this scan does not describe")))
-            }
-            crate::context::Target::Unknown(why) => Err(Unknown::new(why.to_string())),
-            crate::context::Target::Absent => unreachable!("checked above"),
-        };
-    }
-    let spec = key.key_spec.or_default_to("SYMMETRIC_DEFAULT".into())?;
-    let usage = key.key_usage.or_default_to("ENCRYPT_DECRYPT".into())?;
-    let origin = key.origin.or_default_to("AWS_KMS".into())?;
-    if spec != "SYMMETRIC_DEFAULT" || usage != "ENCRYPT_DECRYPT" {
-        return Ok(Verdict::not_applicable(format!("{spec} keys for {usage} cannot rotate automatically")));
-    }
-    if origin != "AWS_KMS" || key.custom_key_store_id.value()?.is_some() {
-        return Ok(Verdict::not_applicable(format!(
-            "keys with origin {origin} or in a custom key store cannot rotate automatically"
-        )));
-    }
-    if !key.rotation_enabled.or_default_to(false)? {
-        return Ok(Verdict::fail("automatic rotation is off")
-            .at(&key.rotation_enabled)
-            .evidence("rotation_enabled = false"));
-    }
-    let max = ctx.policy.kms.max_rotation_days;
-    match key.rotation_period_days.value()? {
-        Some(&days) if days > max => {
-            Ok(Verdict::fail(format!("rotates every {days} days; the policy allows at most {max}"))
-                .at(&key.rotation_period_days)
-                .evidence(days))
+fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
+    let KeyRotation { decided_by, rotation, why_impossible } = ctx.rotation(r).clone()?;
+    let problem = rotation_problem(rotation, ctx.policy.kms.max_rotation_days);
+    let verdict = match (rotation, problem) {
+        (Rotation::ByAws, _) => Verdict::not_applicable(rotation.to_string()),
+        (Rotation::Impossible, _) => Verdict::not_applicable(why_impossible.unwrap_or_else(|| rotation.to_string())),
+        (Rotation::Off, Some(problem)) => {
+            Verdict::fail(problem).at(&key.rotation_enabled).evidence("rotation_enabled = false")
         }
-        Some(days) => Ok(Verdict::pass(format!("rotates every {days} days"))),
-        None => Ok(Verdict::pass("rotates every 365 days (the default period)")),
+        (Rotation::Every(days), Some(problem)) => Verdict::fail(problem).at(&key.rotation_period_days).evidence(days),
+        _ => Verdict::pass(rotation.to_string()),
+    };
+    if decided_by.id == r.id {
+        return Ok(verdict);
     }
+    // The primary's attributes are the primary's text: the finding points at the replica.
+    Ok(Verdict {
+        message: format!("follows its primary `{}`: {}", decided_by.name, verdict.message),
+        span: None,
+        ..verdict
+    }
+    .at(&key.replica_of))
 }
 
 #[cfg(test)]

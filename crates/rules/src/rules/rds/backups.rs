@@ -1,4 +1,5 @@
 use crate::context::{Context, Res};
+use crate::keys::{require_tier, require_usable};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
@@ -42,11 +43,11 @@ fn judge(ctx: &Context, r: Res, backup: &RdsBackupReplication) -> Eval {
     if !backup.encrypted.or_default_to(true)? {
         return Ok(Verdict::fail("the automated backups are not encrypted").at(&backup.encrypted));
     }
-    let tier = ctx.require_tier(r, &backup.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
+    let tier = require_tier(ctx, r, &backup.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }
-    ctx.check_key_usable(r, &backup.kms_key)
+    require_usable(ctx, r, &backup.kms_key)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 use super::{is_cluster_member, is_encrypted};
 use crate::context::{Context, Res};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::RdsDatabase;
@@ -44,7 +45,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
         return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
-    ctx.require_tier(r, &db.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
+    require_tier(ctx, r, &db.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 use super::{is_cluster_member, is_encrypted};
 use crate::context::{Context, Res};
+use crate::keys::require_usable;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::RdsDatabase;
 
@@ -39,7 +40,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
         return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
-    ctx.check_key_usable(r, &db.kms_key)
+    require_usable(ctx, r, &db.kms_key)
 }
 
 #[cfg(test)]

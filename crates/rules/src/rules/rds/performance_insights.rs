@@ -1,4 +1,5 @@
 use crate::context::{Context, Res};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::RdsDatabase;
@@ -42,7 +43,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !db.performance_insights_enabled.or_default_to(false)? {
         return Ok(Verdict::not_applicable("Performance Insights is off"));
     }
-    ctx.require_tier(r, &db.performance_insights_kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
+    require_tier(ctx, r, &db.performance_insights_kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use crate::context::{Context, Res, Target};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{RdsSnapshot, Spec, Unknown};
@@ -40,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
     if snapshot.copy {
-        return ctx.require_tier(r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds);
+        return require_tier(ctx, r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds);
     }
     if let Some(encrypted) = snapshot.encrypted.value()? {
         return Ok(if *encrypted {

@@ -1,4 +1,3 @@
-use super::policies;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{Effect, S3Bucket, S3Object, Statement};
@@ -60,7 +59,7 @@ fn denies_unencrypted_put(s: &Statement) -> bool {
 }
 
 fn judge_bucket(ctx: &Context, r: Res) -> Eval {
-    let (docs, unknown) = policies(ctx.bucket(r));
+    let (docs, unknown) = ctx.bucket(r).readable_policies();
     if docs.iter().flat_map(|d| &d.statements).any(denies_unencrypted_put) {
         return Ok(Verdict::pass("the bucket policy denies uploads that do not request encryption"));
     }

@@ -1,5 +1,6 @@
 use super::encryption;
 use crate::context::{Context, KeyTarget, Res};
+use crate::keys::{require_usable, rotation_problem};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
 use encguard_model::S3Bucket;
@@ -46,14 +47,14 @@ fn judge(ctx: &Context, r: Res) -> Eval {
     if !enc.sse_algorithm.or_default_to(String::new())?.starts_with("aws:kms") {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     }
-    let usable = ctx.check_key_usable(r, &enc.kms_key)?;
+    let usable = require_usable(ctx, r, &enc.kms_key)?;
     if usable.status == Status::Fail {
         return Ok(usable);
     }
-    if let KeyTarget::Key(key_resource, key) = ctx.key(r, &enc.kms_key) {
-        let rotation = crate::rules::kms::rotation::judge(ctx, key_resource, key)?;
-        if rotation.status == Status::Fail {
-            return Ok(Verdict::fail(format!("key `{}`: {}", key_resource.name, rotation.message)));
+    if let KeyTarget::Key(key, _) = ctx.key(r, &enc.kms_key) {
+        let rotation = ctx.rotation(key).clone()?.rotation;
+        if let Some(problem) = rotation_problem(rotation, ctx.policy.kms.max_rotation_days) {
+            return Ok(Verdict::fail(format!("key `{}`: {problem}", key.name)));
         }
     }
     Ok(usable)

@@ -1,5 +1,5 @@
-use super::{bucket_arn, denies_everyone_everything, policies};
 use crate::context::{Context, Res};
+use crate::facts::{bucket_arn, denies_everyone_everything};
 use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::S3Bucket;
@@ -51,7 +51,7 @@ fn required_number(v: TlsVersion) -> f64 {
 
 fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     let minimum = ctx.policy.tls.minimum_version;
-    let (docs, unknown) = policies(ctx.bucket(r));
+    let (docs, unknown) = ctx.bucket(r).readable_policies();
     let arn = bucket_arn(bucket);
     let enforced =
         docs.iter().flat_map(|d| &d.statements).filter(|s| denies_everyone_everything(s, arn.as_deref())).flat_map(

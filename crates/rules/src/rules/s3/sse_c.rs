@@ -1,7 +1,7 @@
 use super::encryption;
 use crate::context::{Context, Res};
+use crate::facts::Transport;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use crate::Status;
 use encguard_model::S3Bucket;
 
 declare_rule! {
@@ -43,12 +43,11 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     if ctx.policy.s3.allow_sse_c {
-        let tls = super::tls_only::judge(ctx, r, bucket)?;
-        return Ok(match tls.status {
-            Status::Fail => {
+        return Ok(match ctx.transport(r).clone()? {
+            Transport::AcceptsInsecure { .. } => {
                 Verdict::fail("SSE-C is allowed but the bucket accepts plain HTTP (S3-004)").at(&bucket.policy)
             }
-            _ => Verdict::pass("SSE-C is allowed and the bucket refuses plain HTTP"),
+            Transport::DeniesInsecure => Verdict::pass("SSE-C is allowed and the bucket refuses plain HTTP"),
         });
     }
     let blocked = match encryption(ctx.bucket(r))? {

@@ -1,7 +1,7 @@
-use super::{bucket_arn, denies_everyone_everything, policies};
 use crate::context::{Context, Res};
+use crate::facts::Transport;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{S3Bucket, Statement};
+use encguard_model::S3Bucket;
 
 declare_rule! {
     /// ## What it checks
@@ -46,27 +46,17 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-pub(crate) fn is_tls_only_statement(s: &Statement, arn: Option<&str>) -> bool {
-    denies_everyone_everything(s, arn)
-        && s.condition_values(&["Bool"], "aws:SecureTransport").any(|v| v.eq_ignore_ascii_case("false"))
-}
-
-pub(crate) fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
-    let (docs, unknown) = policies(ctx.bucket(r));
-    let arn = bucket_arn(bucket);
-    if docs.iter().any(|d| d.statements.iter().any(|s| is_tls_only_statement(s, arn.as_deref()))) {
-        return Ok(Verdict::pass("the bucket policy denies requests without TLS"));
-    }
-    if let Some(why) = unknown {
-        return Err(why);
-    }
-    if docs.is_empty() {
-        return Ok(
+fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
+    Ok(match ctx.transport(r).clone()? {
+        Transport::DeniesInsecure => Verdict::pass("the bucket policy denies requests without TLS"),
+        Transport::AcceptsInsecure { has_policy: false } => {
             Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted").at(&bucket.policy)
-        );
-    }
-    Ok(Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false")
-        .at(&bucket.policy))
+        }
+        Transport::AcceptsInsecure { has_policy: true } => {
+            Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false")
+                .at(&bucket.policy)
+        }
+    })
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use crate::context::Context;
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Out, Section, Severity};
 use encguard_model::Secret;
@@ -36,7 +37,7 @@ declare_rule! {
 fn check(ctx: &Context, out: &mut Out) {
     let required = ctx.policy.key_tiers.secretsmanager;
     for (r, secret) in ctx.all::<Secret>() {
-        out.judge(r, ctx.require_tier(r, &secret.kms_key, KeyTier::AwsManaged, required));
+        out.judge(r, require_tier(ctx, r, &secret.kms_key, KeyTier::AwsManaged, required));
     }
 }
 

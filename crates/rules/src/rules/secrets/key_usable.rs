@@ -1,4 +1,5 @@
 use crate::context::Context;
+use crate::keys::require_usable;
 use crate::rule::{declare_rule, Out, Section, Severity};
 use encguard_model::Secret;
 
@@ -31,7 +32,7 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, secret) in ctx.all::<Secret>() {
-        out.judge(r, ctx.check_key_usable(r, &secret.kms_key));
+        out.judge(r, require_usable(ctx, r, &secret.kms_key));
     }
 }
 

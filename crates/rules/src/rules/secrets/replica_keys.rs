@@ -1,4 +1,5 @@
 use crate::context::{Context, KeyTarget, Res};
+use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{Replica, Secret};
@@ -49,7 +50,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: Res, replica: &Replica) -> Eval {
     let region = replica.region.or_default_to(String::new())?;
     let tier = ctx.policy.key_tiers.secretsmanager;
-    let v = ctx.require_tier(r, &replica.kms_key, KeyTier::AwsManaged, tier)?;
+    let v = require_tier(ctx, r, &replica.kms_key, KeyTier::AwsManaged, tier)?;
     if v.status == crate::Status::Fail {
         return Ok(Verdict { message: format!("replica in {region}: {}", v.message), ..v }
             .at(&replica.region)
