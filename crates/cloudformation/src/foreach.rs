@@ -5,6 +5,7 @@
 //! not read rather than dropped.
 
 use crate::node::{Node, Value};
+use encguard_model::Unknown;
 use std::collections::HashMap;
 
 /// How many resources the loops of one template may write: past it, the rest are not read.
@@ -94,19 +95,19 @@ fn expand_entry(
 }
 
 /// The items of a loop's collection: a list written out, or a list parameter's value.
-fn collection_items(collection: &Node, params: &Params) -> Result<Vec<String>, String> {
+fn collection_items(collection: &Node, params: &Params) -> Result<Vec<String>, Unknown> {
     match &collection.value {
         Value::List(items) => items
             .iter()
             .map(|i| match &i.value {
                 Value::Str(s) => Ok(s.clone()),
                 Value::Num(n) => Ok(encguard_values::format_number(*n)),
-                _ => Err("the collection holds a value that is known only at deploy time".to_string()),
+                _ => Err(Unknown::new("the collection holds a value that is known only at deploy time")),
             })
             .collect(),
         Value::Map(entries) => match entries.as_slice() {
             [(name, arg, _)] if name == "Ref" => {
-                let Some(param) = arg.as_str() else { return Err("the collection is not a list".into()) };
+                let Some(param) = arg.as_str() else { return Err(Unknown::new("the collection is not a list")) };
                 let declared = params.declared.and_then(|p| p.get(param));
                 let value =
                     params.given.get(param).cloned().or_else(|| match declared?.get("Default")?.value.clone() {
@@ -115,11 +116,11 @@ fn collection_items(collection: &Node, params: &Params) -> Result<Vec<String>, S
                     });
                 value
                     .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
-                    .ok_or_else(|| format!("the collection is parameter `{param}`, which has no value"))
+                    .ok_or_else(|| Unknown::new(format!("the collection is parameter `{param}`, which has no value")))
             }
-            _ => Err("the collection is known only at deploy time".into()),
+            _ => Err(Unknown::new("the collection is known only at deploy time")),
         },
-        _ => Err("the collection is not a list".into()),
+        _ => Err(Unknown::new("the collection is not a list")),
     }
 }
 

@@ -5,7 +5,7 @@ use encguard_values::{known, unknown, Attrs, Val};
 use std::collections::BTreeMap;
 
 /// `Parent.Child.Grandchild` of nested property objects.
-fn path<'a>(a: &Attrs<'a>, steps: &[&str]) -> Result<Option<Attrs<'a>>, String> {
+fn path<'a>(a: &Attrs<'a>, steps: &[&str]) -> Result<Option<Attrs<'a>>, Unknown> {
     let mut current = *a;
     for step in steps {
         match current.block(step)? {
@@ -284,7 +284,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::CloudFront::Distribution" => Spec::CloudfrontDistribution(match path(a, &["DistributionConfig"]) {
             Ok(Some(c)) => cloudfront(&c),
             _ => CloudfrontDistribution {
-                behaviors: unknown("the distribution's configuration cannot be read".into()),
+                behaviors: unknown("the distribution's configuration cannot be read"),
                 ..Default::default()
             },
         }),
@@ -309,7 +309,7 @@ fn s3_rule(rule: &Attrs) -> Value<S3Encryption> {
     })
 }
 
-fn devices(mappings: Result<Vec<Attrs>, String>, has_root: bool) -> Vec<Value<Vec<BlockDevice>>> {
+fn devices(mappings: Result<Vec<Attrs>, Unknown>, has_root: bool) -> Vec<Value<Vec<BlockDevice>>> {
     let mappings = match mappings {
         Ok(m) => m,
         Err(why) => return vec![Value::unknown(why)],
@@ -333,7 +333,7 @@ fn devices(mappings: Result<Vec<Attrs>, String>, has_root: bool) -> Vec<Value<Ve
     if has_root && out.is_empty() {
         out.push(BlockDevice {
             device_name: "root".into(),
-            encrypted: unknown("the root volume's encryption follows the AMI, which the template does not show".into()),
+            encrypted: unknown("the root volume's encryption follows the AMI, which the template does not show"),
             ..BlockDevice::default()
         });
     }

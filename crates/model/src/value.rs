@@ -61,6 +61,13 @@ impl Unknown {
     }
 }
 
+/// The reason, where a value is written as unknown (`Value::unknown(why)`).
+impl From<Unknown> for String {
+    fn from(u: Unknown) -> String {
+        u.reason
+    }
+}
+
 impl<T> From<T> for Value<T> {
     fn from(v: T) -> Self {
         Value::Known(v)

@@ -542,7 +542,7 @@ fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
         Ok(roots) if roots.is_empty() => groups.push(Value::Known(vec![BlockDevice {
             device_name: "root".into(),
             // Without a root_block_device the root volume follows the AMI's snapshot.
-            encrypted: unknown("the root volume's encryption follows the AMI, which code does not show".into()),
+            encrypted: unknown("the root volume's encryption follows the AMI, which code does not show"),
             ..BlockDevice::default()
         }])),
         Ok(roots) => groups.push(Value::Known(roots.iter().map(|d| device("root".into(), d)).collect())),

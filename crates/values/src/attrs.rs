@@ -2,7 +2,7 @@
 //! whose `values` have the shape of the configuration: attributes by name, blocks as lists.
 
 use crate::value::Val;
-use encguard_model::{Field, KeyRef, PolicyDocument, Ref, Span, Spanned, Value};
+use encguard_model::{Field, KeyRef, PolicyDocument, Ref, Span, Spanned, Unknown, Value};
 use std::collections::BTreeMap;
 
 /// An evaluated block (a resource body, or a nested block within it), with where its
@@ -189,7 +189,7 @@ impl<'a> Attrs<'a> {
     }
 
     /// Nested blocks (`rule { … }`), or why they cannot be known (a `dynamic` block).
-    pub fn blocks(&self, name: &str) -> Result<Vec<Attrs<'a>>, String> {
+    pub fn blocks(&self, name: &str) -> Result<Vec<Attrs<'a>>, Unknown> {
         let places = self.places.and_then(|p| p.field(name));
         let item = |i: usize| places.and_then(|p| p.items.get(i));
         match self.get(name) {
@@ -201,14 +201,14 @@ impl<'a> Attrs<'a> {
                 .collect()),
             // One block, or a map written in place of a list of one.
             Some(Val::Map(m)) => Ok(vec![Attrs { map: m, places: item(0).or(places) }]),
-            Some(other) => Err(other
-                .first_unknown()
-                .map_or_else(|| format!("`{name}` is {}", other.describe()), |u| u.reason.clone())),
+            Some(other) => Err(Unknown::new(
+                other.first_unknown().map_or_else(|| format!("`{name}` is {}", other.describe()), |u| u.reason.clone()),
+            )),
         }
     }
 
     /// The first nested block of that name.
-    pub fn block(&self, name: &str) -> Result<Option<Attrs<'a>>, String> {
+    pub fn block(&self, name: &str) -> Result<Option<Attrs<'a>>, Unknown> {
         Ok(self.blocks(name)?.into_iter().next())
     }
 

@@ -23,6 +23,6 @@ pub fn known<T>(v: T) -> Field<T> {
 }
 
 /// An attribute the source sets to something it cannot know, and why.
-pub fn unknown<T>(why: String) -> Field<T> {
+pub fn unknown<T>(why: impl Into<String>) -> Field<T> {
     Some(Value::unknown(why)).into()
 }
