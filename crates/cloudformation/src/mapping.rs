@@ -1,7 +1,10 @@
 //! CloudFormation resource types into the model, with CloudFormation's defaults.
 
 use encguard_model::*;
-use encguard_values::{known, unknown, Attrs, Val};
+use encguard_values::{
+    block_device_mappings, cloudfront, known, listener_actions, s3_rule, unknown, ActionNames, Attrs, CloudfrontNames,
+    DeviceNames, S3RuleNames, Val,
+};
 use std::collections::BTreeMap;
 
 /// `Parent.Child.Grandchild` of nested property objects.
@@ -78,12 +81,8 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "AWS::SecretsManager::Secret" => Spec::Secret(Secret {
             kms_key: a.key("KmsKeyId"),
-            replicas: match a.blocks("ReplicaRegions") {
-                Ok(rs) => {
-                    rs.iter().map(|r| Replica { region: r.string("Region"), kms_key: r.key("KmsKeyId") }).collect()
-                }
-                Err(why) => vec![Replica::unreadable(why)],
-            },
+            replicas: a
+                .replicas("ReplicaRegions", |r| Replica { region: r.string("Region"), kms_key: r.key("KmsKeyId") }),
             rotation_enabled: None.into(),
         }),
         "AWS::SecretsManager::RotationSchedule" => {
@@ -95,7 +94,11 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 Ok(None) => None.into(),
                 Ok(Some(e)) => Spanned::new(
                     Some(match e.block("ServerSideEncryptionConfiguration") {
-                        Ok(Some(rule)) => s3_rule(&rule),
+                        Ok(Some(rule)) => s3_rule(
+                            &rule,
+                            &S3_RULE,
+                            rule.nested("BlockedEncryptionTypes", |b| b.strings("EncryptionType")),
+                        ),
                         Ok(None) => Value::Known(S3Encryption::default()),
                         Err(why) => Value::unknown(why),
                     }),
@@ -103,11 +106,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 ),
                 Err(why) => unknown(why),
             },
-            logging_target: match path(a, &["LoggingConfiguration"]) {
-                Ok(Some(l)) => l.reference("DestinationBucketName"),
-                Ok(None) => None.into(),
-                Err(why) => unknown(why),
-            },
+            logging_target: a.nested("LoggingConfiguration", |l| l.reference("DestinationBucketName")),
             inventory_encryption_status: match a.blocks("InventoryConfigurations") {
                 Ok(configs) if configs.is_empty() => None.into(),
                 Ok(configs) => known(configs.iter().any(|c| {
@@ -199,36 +198,24 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "AWS::DynamoDB::GlobalTable" => Spec::DynamodbTable(DynamodbTable {
             kms_key: table_key(a),
-            replicas: match a.blocks("Replicas") {
-                Ok(blocks) => blocks
-                    .iter()
-                    .map(|r| Replica {
-                        region: r.string("Region"),
-                        kms_key: match path(r, &["SSESpecification"]) {
-                            Ok(Some(s)) => s
-                                .key("KMSMasterKeyId")
-                                .map(|k| k.default_is(KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() })),
-                            Ok(None) => table_key(a).map(|k| match k {
-                                KeyRef::Customer { .. } => {
-                                    KeyRef::unresolved("the replica names no key of its own region")
-                                }
-                                other => other,
-                            }),
-                            Err(why) => KeyRef::unresolved(why).into(),
-                        },
-                    })
-                    .collect(),
-                Err(why) => vec![Replica::unreadable(why)],
-            },
+            replicas: a.replicas("Replicas", |r| Replica {
+                region: r.string("Region"),
+                kms_key: match r.block("SSESpecification") {
+                    Ok(Some(s)) => s
+                        .key("KMSMasterKeyId")
+                        .map(|k| k.default_is(KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() })),
+                    Ok(None) => table_key(a).map(|k| match k {
+                        KeyRef::Customer { .. } => KeyRef::unresolved("the replica names no key of its own region"),
+                        other => other,
+                    }),
+                    Err(why) => KeyRef::unresolved(why).into(),
+                },
+            }),
             range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
             ..DynamodbTable::default()
         }),
         "AWS::DAX::Cluster" => Spec::DaxCluster(DaxCluster {
-            sse_enabled: match path(a, &["SSESpecification"]) {
-                Ok(Some(s)) => s.boolean("SSEEnabled"),
-                Ok(None) => None.into(),
-                Err(why) => unknown(why),
-            },
+            sse_enabled: a.nested("SSESpecification", |s| s.boolean("SSEEnabled")),
             endpoint_encryption: a.string("ClusterEndpointEncryptionType"),
         }),
         "AWS::CertificateManager::Certificate" => Spec::AcmCertificate(AcmCertificate {
@@ -253,7 +240,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             port: a.number("Port"),
             ssl_policy: a.string("SslPolicy"),
             ssl_policy_protocols: None.into(),
-            default_actions: actions(a, "DefaultActions"),
+            default_actions: listener_actions(a, "DefaultActions", &ACTIONS),
             certificates: Spanned::new(
                 a.blocks("Certificates")
                     .unwrap_or_default()
@@ -263,9 +250,10 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 a.span("Certificates"),
             ),
         }),
-        "AWS::ElasticLoadBalancingV2::ListenerRule" => {
-            Spec::ListenerRule(ListenerRule { listener: a.reference("ListenerArn"), actions: actions(a, "Actions") })
-        }
+        "AWS::ElasticLoadBalancingV2::ListenerRule" => Spec::ListenerRule(ListenerRule {
+            listener: a.reference("ListenerArn"),
+            actions: listener_actions(a, "Actions", &ACTIONS),
+        }),
         "AWS::ElasticLoadBalancingV2::ListenerCertificate" => Spec::ListenerCertificate(ListenerCertificate {
             listener: a.reference("ListenerArn"),
             certificate: a
@@ -282,7 +270,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "AWS::ElasticLoadBalancing::LoadBalancer" => Spec::ClassicLoadBalancer(classic(a)),
         "AWS::CloudFront::Distribution" => Spec::CloudfrontDistribution(match path(a, &["DistributionConfig"]) {
-            Ok(Some(c)) => cloudfront(&c),
+            Ok(Some(c)) => cloudfront(&c, &CLOUDFRONT),
             _ => CloudfrontDistribution {
                 behaviors: unknown("the distribution's configuration cannot be read"),
                 ..Default::default()
@@ -292,52 +280,18 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
     })
 }
 
-fn s3_rule(rule: &Attrs) -> Value<S3Encryption> {
-    let by_default = match rule.block("ServerSideEncryptionByDefault") {
-        Ok(d) => d.unwrap_or_default(),
-        Err(why) => return Value::unknown(why),
-    };
-    Value::Known(S3Encryption {
-        sse_algorithm: by_default.string("SSEAlgorithm"),
-        kms_key: by_default.key("KMSMasterKeyID"),
-        bucket_key_enabled: rule.boolean("BucketKeyEnabled"),
-        blocked_encryption_types: match rule.block("BlockedEncryptionTypes") {
-            Ok(Some(b)) => b.strings("EncryptionType"),
-            Ok(None) => None.into(),
-            Err(why) => unknown(why),
-        },
-    })
-}
-
+/// Devices from block device mappings; without any, an instance's root volume, whose
+/// encryption follows the AMI.
 fn devices(mappings: Result<Vec<Attrs>, Unknown>, has_root: bool) -> Vec<Value<Vec<BlockDevice>>> {
-    let mappings = match mappings {
-        Ok(m) => m,
-        Err(why) => return vec![Value::unknown(why)],
-    };
-    let mut out: Vec<BlockDevice> = mappings
-        .iter()
-        .filter_map(|m| {
-            let name = m.get("DeviceName").and_then(Val::as_str).unwrap_or("device").to_string();
-            match m.block("Ebs") {
-                Ok(Some(ebs)) => Some(BlockDevice {
-                    device_name: name,
-                    encrypted: ebs.boolean("Encrypted"),
-                    kms_key: ebs.key("KmsKeyId"),
-                    snapshot: ebs.reference("SnapshotId"),
-                }),
-                Ok(None) => None,
-                Err(why) => Some(BlockDevice { device_name: name, encrypted: unknown(why), ..BlockDevice::default() }),
-            }
-        })
-        .collect();
-    if has_root && out.is_empty() {
-        out.push(BlockDevice {
+    let devices = block_device_mappings(mappings, &DEVICES);
+    match devices {
+        Value::Known(d) if has_root && d.is_empty() => vec![Value::Known(vec![BlockDevice {
             device_name: "root".into(),
             encrypted: unknown("the root volume's encryption follows the AMI, which the template does not show"),
             ..BlockDevice::default()
-        });
+        }])],
+        other => vec![other],
     }
-    vec![Value::Known(out)]
 }
 
 fn table_key(a: &Attrs) -> Spanned<KeyRef> {
@@ -361,26 +315,6 @@ fn range_keys(a: &Attrs) -> Vec<String> {
         }
     }
     keys
-}
-
-fn actions(a: &Attrs, name: &str) -> Field<Vec<ListenerAction>> {
-    match a.blocks(name) {
-        Ok(list) => a.known_at(
-            name,
-            list.iter()
-                .map(|b| {
-                    let redirect = b.block("RedirectConfig").ok().flatten().unwrap_or_default();
-                    ListenerAction {
-                        action_type: b.get("Type").and_then(Val::as_str).unwrap_or("").to_string(),
-                        redirect_protocol: redirect.string("Protocol"),
-                        redirect_port: redirect.string("Port"),
-                        redirect_status_code: redirect.string("StatusCode"),
-                    }
-                })
-                .collect(),
-        ),
-        Err(why) => unknown(why),
-    }
 }
 
 fn classic(a: &Attrs) -> ClassicLoadBalancer {
@@ -415,77 +349,60 @@ fn classic(a: &Attrs) -> ClassicLoadBalancer {
         })
         .collect();
     ClassicLoadBalancer {
-        listeners: match a.blocks("Listeners") {
-            Ok(ls) => a.known_at(
-                "Listeners",
-                ls.iter()
-                    .map(|l| ClassicListener {
-                        lb_port: l.number("LoadBalancerPort"),
-                        lb_protocol: l.string("Protocol"),
-                        instance_protocol: l.string("InstanceProtocol"),
-                        ssl_certificate_id: l.reference("SSLCertificateId"),
-                        policy_names: l.strings("PolicyNames").or(known(Vec::new())),
-                    })
-                    .collect(),
-            ),
-            Err(why) => unknown(why),
-        },
+        listeners: a.list("Listeners", |l| ClassicListener {
+            lb_port: l.number("LoadBalancerPort"),
+            lb_protocol: l.string("Protocol"),
+            instance_protocol: l.string("InstanceProtocol"),
+            ssl_certificate_id: l.reference("SSLCertificateId"),
+            policy_names: l.strings("PolicyNames").or(known(Vec::new())),
+        }),
         ssl_policies,
     }
 }
 
-fn cloudfront(c: &Attrs) -> CloudfrontDistribution {
-    let behavior = |b: &Attrs, default_path: &str| CacheBehavior {
-        path_pattern: b.get("PathPattern").and_then(Val::as_str).unwrap_or(default_path).to_string(),
-        target_origin_id: b.string("TargetOriginId"),
-        viewer_protocol_policy: b.string("ViewerProtocolPolicy"),
-    };
-    let behaviors = match (c.blocks("DefaultCacheBehavior"), c.blocks("CacheBehaviors")) {
-        (Ok(d), Ok(o)) => c.known_at(
-            "DefaultCacheBehavior",
-            d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect(),
-        ),
-        (Err(why), _) | (_, Err(why)) => unknown(why),
-    };
-    let origins = match c.blocks("Origins") {
-        Ok(os) => c.known_at(
-            "Origins",
-            os.iter()
-                .map(|o| {
-                    let custom = o.block("CustomOriginConfig");
-                    let s3 = matches!(custom, Ok(None));
-                    let custom = custom.ok().flatten();
-                    Origin {
-                        origin_id: o.string("Id"),
-                        domain_name: o.string("DomainName"),
-                        // CloudFormation's default for custom origins is match-viewer.
-                        origin_protocol_policy: custom.map_or_else(Field::default, |c| {
-                            c.string("OriginProtocolPolicy").or(known("match-viewer".into()))
-                        }),
-                        origin_ssl_protocols: custom.unwrap_or_default().strings("OriginSSLProtocols"),
-                        s3_origin: s3,
-                        origin_access_control: o.string("OriginAccessControlId"),
-                    }
-                })
-                .collect(),
-        ),
-        Err(why) => unknown(why),
-    };
-    let viewer_certificate = match c.block("ViewerCertificate") {
-        Ok(Some(v)) => ViewerCertificate {
-            cloudfront_default_certificate: v.boolean("CloudFrontDefaultCertificate"),
-            acm_certificate_arn: v.reference("AcmCertificateArn"),
-            iam_certificate_id: v.string("IamCertificateId"),
-            minimum_protocol_version: v.string("MinimumProtocolVersion"),
-            ssl_support_method: v.string("SslSupportMethod"),
-        },
-        Ok(None) => ViewerCertificate { cloudfront_default_certificate: known(true), ..ViewerCertificate::default() },
-        Err(why) => ViewerCertificate { acm_certificate_arn: unknown(why), ..ViewerCertificate::default() },
-    };
-    CloudfrontDistribution {
-        enabled: c.boolean("Enabled"),
-        behaviors,
-        origins,
-        viewer_certificate: Spanned::new(viewer_certificate, c.span("ViewerCertificate")),
-    }
-}
+const S3_RULE: S3RuleNames = S3RuleNames {
+    by_default: "ServerSideEncryptionByDefault",
+    sse_algorithm: "SSEAlgorithm",
+    kms_key: "KMSMasterKeyID",
+    bucket_key_enabled: "BucketKeyEnabled",
+};
+
+const DEVICES: DeviceNames = DeviceNames {
+    device_name: "DeviceName",
+    ebs: "Ebs",
+    encrypted: "Encrypted",
+    kms_key: "KmsKeyId",
+    snapshot: "SnapshotId",
+};
+
+const ACTIONS: ActionNames = ActionNames {
+    action_type: "Type",
+    redirect: "RedirectConfig",
+    protocol: "Protocol",
+    port: "Port",
+    status_code: "StatusCode",
+};
+
+const CLOUDFRONT: CloudfrontNames = CloudfrontNames {
+    enabled: "Enabled",
+    default_behavior: "DefaultCacheBehavior",
+    behaviors: "CacheBehaviors",
+    path_pattern: "PathPattern",
+    target_origin_id: "TargetOriginId",
+    viewer_protocol_policy: "ViewerProtocolPolicy",
+    origins: "Origins",
+    origin_id: "Id",
+    domain_name: "DomainName",
+    custom_origin: "CustomOriginConfig",
+    origin_protocol_policy: "OriginProtocolPolicy",
+    // CloudFormation's default for custom origins.
+    origin_protocol_default: Some("match-viewer"),
+    origin_ssl_protocols: "OriginSSLProtocols",
+    origin_access_control: "OriginAccessControlId",
+    viewer_certificate: "ViewerCertificate",
+    cloudfront_default_certificate: "CloudFrontDefaultCertificate",
+    acm_certificate_arn: "AcmCertificateArn",
+    iam_certificate_id: "IamCertificateId",
+    minimum_protocol_version: "MinimumProtocolVersion",
+    ssl_support_method: "SslSupportMethod",
+};

@@ -2,8 +2,10 @@
 //! provider's defaults. Used for HCL and plan JSON alike.
 
 use encguard_model::*;
-use encguard_values::Attrs;
-use encguard_values::{known, unknown, Unknown, Val, HOLE};
+use encguard_values::{
+    block_device, block_device_mappings, cloudfront, known, listener_actions, s3_rule, unknown, ActionNames, Attrs,
+    CloudfrontNames, DeviceNames, S3RuleNames, Unknown, Val, HOLE,
+};
 use std::collections::BTreeMap;
 
 /// Attributes a resource has once created that references commonly use, where they
@@ -223,13 +225,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         }
         "aws_secretsmanager_secret" => Spec::Secret(Secret {
             kms_key: a.key("kms_key_id"),
-            replicas: match a.blocks("replica") {
-                Ok(blocks) => blocks
-                    .iter()
-                    .map(|r| Replica { region: r.string("region"), kms_key: r.key("kms_key_id") })
-                    .collect(),
-                Err(why) => vec![Replica::unreadable(why)],
-            },
+            replicas: a.replicas("replica", |r| Replica { region: r.string("region"), kms_key: r.key("kms_key_id") }),
             rotation_enabled: None.into(),
         }),
         "aws_secretsmanager_secret_rotation" => {
@@ -247,11 +243,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 }
             }),
             policy: a.policy("policy"),
-            logging_target: match a.block("logging") {
-                Ok(Some(l)) => l.reference("target_bucket"),
-                Ok(None) => None.into(),
-                Err(why) => unknown(why),
-            },
+            logging_target: a.nested("logging", |l| l.reference("target_bucket")),
             ..S3Bucket::default()
         }),
         "aws_s3_bucket_server_side_encryption_configuration" => {
@@ -285,7 +277,9 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_instance" | "aws_launch_configuration" => {
             Spec::BlockDeviceHost(BlockDeviceHost { devices: instance_devices(a) })
         }
-        "aws_launch_template" => Spec::BlockDeviceHost(BlockDeviceHost { devices: template_devices(a) }),
+        "aws_launch_template" => Spec::BlockDeviceHost(BlockDeviceHost {
+            devices: vec![block_device_mappings(a.blocks("block_device_mappings"), &DEVICES)],
+        }),
         "aws_ebs_snapshot" => {
             Spec::EbsSnapshot(EbsSnapshot { volume: a.reference("volume_id"), ..EbsSnapshot::default() })
         }
@@ -300,11 +294,8 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 .blocks("ebs_block_device")
                 .unwrap_or_default()
                 .iter()
-                .map(|d| BlockDevice {
-                    device_name: d.get("device_name").and_then(Val::as_str).unwrap_or("device").to_string(),
-                    encrypted: d.boolean("encrypted"),
-                    kms_key: d.key("kms_key_id"),
-                    snapshot: d.reference("snapshot_id"),
+                .map(|d| {
+                    block_device(d.get("device_name").and_then(Val::as_str).unwrap_or("device").into(), d, &DEVICES)
                 })
                 .collect(),
             ..Ami::default()
@@ -394,16 +385,10 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 encguard_values::dynamodb_table_key(a.block("server_side_encryption"), "enabled", "kms_key_arn"),
                 a.span("server_side_encryption"),
             ),
-            replicas: match a.blocks("replica") {
-                Ok(blocks) => blocks
-                    .iter()
-                    .map(|r| Replica {
-                        region: r.string("region_name"),
-                        kms_key: r.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
-                    })
-                    .collect(),
-                Err(why) => vec![Replica::unreadable(why)],
-            },
+            replicas: a.replicas("replica", |r| Replica {
+                region: r.string("region_name"),
+                kms_key: r.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
+            }),
             range_keys: Spanned::new(
                 std::iter::once(a.get("range_key"))
                     .chain(
@@ -423,11 +408,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             kms_key: a.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
         }),
         "aws_dax_cluster" => Spec::DaxCluster(DaxCluster {
-            sse_enabled: match a.block("server_side_encryption") {
-                Ok(Some(sse)) => sse.boolean("enabled"),
-                Ok(None) => None.into(),
-                Err(why) => unknown(why),
-            },
+            sse_enabled: a.nested("server_side_encryption", |sse| sse.boolean("enabled")),
             endpoint_encryption: a.string("cluster_endpoint_encryption_type"),
         }),
         "aws_acm_certificate" => {
@@ -470,12 +451,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             port: a.number("port"),
             ssl_policy: a.string("ssl_policy"),
             ssl_policy_protocols: None.into(),
-            default_actions: actions(a, "default_action"),
+            default_actions: listener_actions(a, "default_action", &ACTIONS),
             certificates: a.reference("certificate_arn").map(|arn| arn.into_iter().collect()),
         }),
-        "aws_lb_listener_rule" | "aws_alb_listener_rule" => {
-            Spec::ListenerRule(ListenerRule { listener: a.reference("listener_arn"), actions: actions(a, "action") })
-        }
+        "aws_lb_listener_rule" | "aws_alb_listener_rule" => Spec::ListenerRule(ListenerRule {
+            listener: a.reference("listener_arn"),
+            actions: listener_actions(a, "action", &ACTIONS),
+        }),
         "aws_lb_listener_certificate" => Spec::ListenerCertificate(ListenerCertificate {
             listener: a.reference("listener_arn"),
             certificate: a.reference("certificate_arn"),
@@ -487,52 +469,25 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             },
         }),
         "aws_elb" => Spec::ClassicLoadBalancer(ClassicLoadBalancer {
-            listeners: match a.blocks("listener") {
-                Ok(ls) => a.known_at(
-                    "listener",
-                    ls.iter()
-                        .map(|l| ClassicListener {
-                            lb_port: l.number("lb_port"),
-                            lb_protocol: l.string("lb_protocol"),
-                            instance_protocol: l.string("instance_protocol"),
-                            ssl_certificate_id: l.reference("ssl_certificate_id"),
-                            policy_names: known(Vec::new()),
-                        })
-                        .collect(),
-                ),
-                Err(why) => unknown(why),
-            },
+            listeners: a.list("listener", |l| ClassicListener {
+                lb_port: l.number("lb_port"),
+                lb_protocol: l.string("lb_protocol"),
+                instance_protocol: l.string("instance_protocol"),
+                ssl_certificate_id: l.reference("ssl_certificate_id"),
+                policy_names: known(Vec::new()),
+            }),
             ssl_policies: Vec::new(),
         }),
-        "aws_cloudfront_distribution" => Spec::CloudfrontDistribution(cloudfront(a)),
+        "aws_cloudfront_distribution" => Spec::CloudfrontDistribution(cloudfront(a, &CLOUDFRONT)),
         _ => return None,
     })
 }
 
 fn s3_encryption(config: &Attrs) -> Value<S3Encryption> {
-    let rule = match config.block("rule") {
-        Ok(Some(rule)) => rule,
-        Ok(None) => return Value::Known(S3Encryption::default()),
-        Err(why) => return Value::unknown(why),
-    };
-    let by_default = match rule.block("apply_server_side_encryption_by_default") {
-        Ok(d) => d.unwrap_or_default(),
-        Err(why) => return Value::unknown(why),
-    };
-    Value::Known(S3Encryption {
-        sse_algorithm: by_default.string("sse_algorithm"),
-        kms_key: by_default.key("kms_master_key_id"),
-        bucket_key_enabled: rule.boolean("bucket_key_enabled"),
-        blocked_encryption_types: rule.strings("blocked_encryption_types"),
-    })
-}
-
-fn device(name: String, d: &Attrs) -> BlockDevice {
-    BlockDevice {
-        device_name: name,
-        encrypted: d.boolean("encrypted"),
-        kms_key: d.key("kms_key_id"),
-        snapshot: d.reference("snapshot_id"),
+    match config.block("rule") {
+        Ok(Some(rule)) => s3_rule(&rule, &S3_RULE, rule.strings("blocked_encryption_types")),
+        Ok(None) => Value::Known(S3Encryption::default()),
+        Err(why) => Value::unknown(why),
     }
 }
 
@@ -545,7 +500,9 @@ fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
             encrypted: unknown("the root volume's encryption follows the AMI, which code does not show"),
             ..BlockDevice::default()
         }])),
-        Ok(roots) => groups.push(Value::Known(roots.iter().map(|d| device("root".into(), d)).collect())),
+        Ok(roots) => {
+            groups.push(Value::Known(roots.iter().map(|d| block_device("root".into(), d, &DEVICES)).collect()))
+        }
         Err(why) => groups.push(Value::unknown(why)),
     }
     match a.blocks("ebs_block_device") {
@@ -553,7 +510,8 @@ fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
             devices
                 .iter()
                 .map(|d| {
-                    device(d.get("device_name").and_then(Val::as_str).unwrap_or("ebs_block_device").to_string(), d)
+                    let name = d.get("device_name").and_then(Val::as_str).unwrap_or("ebs_block_device");
+                    block_device(name.to_string(), d, &DEVICES)
                 })
                 .collect(),
         )),
@@ -562,97 +520,50 @@ fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
     groups
 }
 
-fn template_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
-    match a.blocks("block_device_mappings") {
-        Ok(mappings) => vec![Value::Known(
-            mappings
-                .iter()
-                .filter_map(|m| {
-                    let name = m.get("device_name").and_then(Val::as_str).unwrap_or("device").to_string();
-                    match m.block("ebs") {
-                        Ok(Some(ebs)) => Some(device(name, &ebs)),
-                        Ok(None) => None,
-                        Err(why) => {
-                            Some(BlockDevice { device_name: name, encrypted: unknown(why), ..BlockDevice::default() })
-                        }
-                    }
-                })
-                .collect(),
-        )],
-        Err(why) => vec![Value::unknown(why)],
-    }
-}
+const S3_RULE: S3RuleNames = S3RuleNames {
+    by_default: "apply_server_side_encryption_by_default",
+    sse_algorithm: "sse_algorithm",
+    kms_key: "kms_master_key_id",
+    bucket_key_enabled: "bucket_key_enabled",
+};
 
-fn actions(a: &Attrs, block: &str) -> Field<Vec<ListenerAction>> {
-    match a.blocks(block) {
-        Ok(blocks) => a.known_at(
-            block,
-            blocks
-                .iter()
-                .map(|b| {
-                    let redirect = b.block("redirect").ok().flatten().unwrap_or_default();
-                    ListenerAction {
-                        action_type: b.get("type").and_then(Val::as_str).unwrap_or("").to_string(),
-                        redirect_protocol: redirect.string("protocol"),
-                        redirect_port: redirect.string("port"),
-                        redirect_status_code: redirect.string("status_code"),
-                    }
-                })
-                .collect(),
-        ),
-        Err(why) => unknown(why),
-    }
-}
+/// Devices are written flat (`ebs_block_device`, `root_block_device`) or, in launch
+/// templates, with their volume in an `ebs` block.
+const DEVICES: DeviceNames = DeviceNames {
+    device_name: "device_name",
+    ebs: "ebs",
+    encrypted: "encrypted",
+    kms_key: "kms_key_id",
+    snapshot: "snapshot_id",
+};
 
-fn cloudfront(a: &Attrs) -> CloudfrontDistribution {
-    let behavior = |b: &Attrs, path: &str| CacheBehavior {
-        path_pattern: b.get("path_pattern").and_then(Val::as_str).unwrap_or(path).to_string(),
-        target_origin_id: b.string("target_origin_id"),
-        viewer_protocol_policy: b.string("viewer_protocol_policy"),
-    };
-    let behaviors = match (a.blocks("default_cache_behavior"), a.blocks("ordered_cache_behavior")) {
-        (Ok(d), Ok(o)) => a.known_at(
-            "default_cache_behavior",
-            d.iter().map(|b| behavior(b, "*")).chain(o.iter().map(|b| behavior(b, "?"))).collect(),
-        ),
-        (Err(why), _) | (_, Err(why)) => unknown(why),
-    };
-    let origins = match a.blocks("origin") {
-        Ok(os) => a.known_at(
-            "origin",
-            os.iter()
-                .map(|o| {
-                    // An origin without `custom_origin_config` is an S3 (REST) origin.
-                    let custom = o.block("custom_origin_config");
-                    let s3 = matches!(custom, Ok(None));
-                    let custom = custom.ok().flatten().unwrap_or_default();
-                    Origin {
-                        origin_id: o.string("origin_id"),
-                        domain_name: o.string("domain_name"),
-                        origin_protocol_policy: custom.string("origin_protocol_policy"),
-                        origin_ssl_protocols: custom.strings("origin_ssl_protocols"),
-                        s3_origin: s3,
-                        origin_access_control: o.string("origin_access_control_id"),
-                    }
-                })
-                .collect(),
-        ),
-        Err(why) => unknown(why),
-    };
-    let cert = a.block("viewer_certificate").ok().flatten().unwrap_or_default();
-    CloudfrontDistribution {
-        enabled: a.boolean("enabled"),
-        behaviors,
-        origins,
-        viewer_certificate: Spanned::new(
-            ViewerCertificate {
-                cloudfront_default_certificate: cert.boolean("cloudfront_default_certificate"),
-                acm_certificate_arn: cert.reference("acm_certificate_arn"),
-                iam_certificate_id: cert.string("iam_certificate_id"),
-                minimum_protocol_version: cert.string("minimum_protocol_version"),
-                ssl_support_method: cert.string("ssl_support_method"),
-            },
-            a.span("viewer_certificate"),
-        ),
-    }
-}
+const ACTIONS: ActionNames = ActionNames {
+    action_type: "type",
+    redirect: "redirect",
+    protocol: "protocol",
+    port: "port",
+    status_code: "status_code",
+};
+
+const CLOUDFRONT: CloudfrontNames = CloudfrontNames {
+    enabled: "enabled",
+    default_behavior: "default_cache_behavior",
+    behaviors: "ordered_cache_behavior",
+    path_pattern: "path_pattern",
+    target_origin_id: "target_origin_id",
+    viewer_protocol_policy: "viewer_protocol_policy",
+    origins: "origin",
+    origin_id: "origin_id",
+    domain_name: "domain_name",
+    custom_origin: "custom_origin_config",
+    origin_protocol_policy: "origin_protocol_policy",
+    origin_protocol_default: None,
+    origin_ssl_protocols: "origin_ssl_protocols",
+    origin_access_control: "origin_access_control_id",
+    viewer_certificate: "viewer_certificate",
+    cloudfront_default_certificate: "cloudfront_default_certificate",
+    acm_certificate_arn: "acm_certificate_arn",
+    iam_certificate_id: "iam_certificate_id",
+    minimum_protocol_version: "minimum_protocol_version",
+    ssl_support_method: "ssl_support_method",
+};

@@ -2,7 +2,7 @@
 //! whose `values` have the shape of the configuration: attributes by name, blocks as lists.
 
 use crate::value::Val;
-use encguard_model::{Field, KeyRef, PolicyDocument, Ref, Span, Spanned, Unknown, Value};
+use encguard_model::{Field, KeyRef, PolicyDocument, Ref, Replica, Span, Spanned, Unknown, Value};
 use std::collections::BTreeMap;
 
 /// An evaluated block (a resource body, or a nested block within it), with where its
@@ -210,6 +210,34 @@ impl<'a> Attrs<'a> {
     /// The first nested block of that name.
     pub fn block(&self, name: &str) -> Result<Option<Attrs<'a>>, Unknown> {
         Ok(self.blocks(name)?.into_iter().next())
+    }
+
+    /// Each nested block of that name as `read` makes it, at the place of the blocks;
+    /// unknown when the blocks cannot be known.
+    pub fn list<T>(&self, name: &str, read: impl FnMut(&Attrs<'a>) -> T) -> Field<Vec<T>> {
+        match self.blocks(name) {
+            Ok(blocks) => self.known_at(name, blocks.iter().map(read).collect()),
+            Err(why) => Spanned::new(Some(Value::unknown(why)), self.span(name)),
+        }
+    }
+
+    /// What `read` makes of the nested block of that name: not written when there is no
+    /// such block, unknown when it cannot be known.
+    pub fn nested<T>(&self, name: &str, read: impl FnOnce(&Attrs<'a>) -> Field<T>) -> Field<T> {
+        match self.block(name) {
+            Ok(Some(block)) => read(&block),
+            Ok(None) => Spanned::default(),
+            Err(why) => Spanned::new(Some(Value::unknown(why)), self.span(name)),
+        }
+    }
+
+    /// Replicas (of a secret, of a table) from the nested blocks of that name, each as
+    /// `read` makes it; one unreadable replica when the blocks cannot be known.
+    pub fn replicas(&self, name: &str, read: impl FnMut(&Attrs<'a>) -> Replica) -> Vec<Replica> {
+        match self.blocks(name) {
+            Ok(blocks) => blocks.iter().map(read).collect(),
+            Err(why) => vec![Replica::unreadable(why)],
+        }
     }
 
     /// Tags, when known.
