@@ -2,8 +2,8 @@
 
 use encguard_model::*;
 use encguard_values::{
-    block_device_mappings, cloudfront, known, listener_actions, s3_rule, unknown, ActionNames, Attrs, CloudfrontNames,
-    DeviceNames, S3RuleNames, Val,
+    block_device_mappings, cloudfront_distribution, known, listener_actions, s3_rule, unknown, ActionNames, Attrs,
+    CloudfrontNames, DeviceNames, S3RuleNames, Val,
 };
 use std::collections::BTreeMap;
 
@@ -49,8 +49,22 @@ pub fn tags(a: &Attrs) -> Spanned<BTreeMap<String, String>> {
     Spanned::new(tags, a.span("Tags"))
 }
 
-/// The model of one resource, or `None` for types the policy does not concern.
+/// The model of one resource, or `None` for types the policy does not concern. Each
+/// family of the policy maps its own types.
 pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
+    kms(kind, a)
+        .or_else(|| secrets(kind, a))
+        .or_else(|| s3(kind, a))
+        .or_else(|| ebs(kind, a))
+        .or_else(|| rds(kind, a))
+        .or_else(|| dynamodb(kind, a))
+        .or_else(|| acm(kind, a))
+        .or_else(|| lb(kind, a))
+        .or_else(|| cloudfront(kind, a))
+}
+
+/// §1 KMS keys, aliases, key policies and IAM policies.
+fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "AWS::KMS::Key" => Spec::KmsKey(KmsKey {
             key_spec: a.string("KeySpec"),
@@ -79,6 +93,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" => Spec::IamPolicy(IamPolicy {
             document: a.policy("PolicyDocument").map(|p| p.unwrap_or_else(|| Value::unknown("the policy is empty"))),
         }),
+        _ => return None,
+    })
+}
+
+/// §2 Secrets Manager.
+fn secrets(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::SecretsManager::Secret" => Spec::Secret(Secret {
             kms_key: a.key("KmsKeyId"),
             replicas: a
@@ -88,6 +109,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::SecretsManager::RotationSchedule" => {
             Spec::SecretRotation(SecretRotation { secret: a.reference("SecretId") })
         }
+        _ => return None,
+    })
+}
+
+/// §3 S3.
+fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::S3::Bucket" => Spec::S3Bucket(S3Bucket {
             bucket_name: a.string("BucketName"),
             encryption: match path(a, &["BucketEncryption"]) {
@@ -125,6 +153,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 .policy("PolicyDocument")
                 .map(|p| p.unwrap_or_else(|| Value::unknown("the bucket policy is empty"))),
         }),
+        _ => return None,
+    })
+}
+
+/// §4 EBS volumes, snapshots, images and the hosts that attach volumes.
+fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::EC2::Volume" => Spec::EbsVolume(EbsVolume {
             encrypted: a.boolean("Encrypted"),
             kms_key: a.key("KmsKeyId"),
@@ -140,6 +175,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 false,
             ),
         }),
+        _ => return None,
+    })
+}
+
+/// §5 RDS databases, snapshots, backups, parameter groups and log groups.
+fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::RDS::DBInstance" => Spec::RdsInstance(RdsDatabase {
             identifier: a.string("DBInstanceIdentifier"),
             engine: a.string("Engine"),
@@ -191,6 +233,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::Logs::LogGroup" => {
             Spec::LogGroup(LogGroup { name: a.string("LogGroupName"), kms_key: a.key("KmsKeyId") })
         }
+        _ => return None,
+    })
+}
+
+/// §6 DynamoDB and DAX.
+fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => Spec::DynamodbTable(DynamodbTable {
             kms_key: table_key(a),
             range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
@@ -218,6 +267,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             sse_enabled: a.nested("SSESpecification", |s| s.boolean("SSEEnabled")),
             endpoint_encryption: a.string("ClusterEndpointEncryptionType"),
         }),
+        _ => return None,
+    })
+}
+
+/// §7a ACM certificates.
+fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::CertificateManager::Certificate" => Spec::AcmCertificate(AcmCertificate {
             domain_name: a.string("DomainName"),
             subject_alternative_names: a.strings("SubjectAlternativeNames"),
@@ -230,6 +286,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             transparency_logging: a.string("CertificateTransparencyLoggingPreference"),
             ..AcmCertificate::default()
         }),
+        _ => return None,
+    })
+}
+
+/// §7b load balancers.
+fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::ElasticLoadBalancingV2::LoadBalancer" => Spec::LoadBalancer(LoadBalancer {
             load_balancer_type: a.string("Type").or(known("application".into())),
             internal: a.string("Scheme").map(|s| s.map(|s| s.map(|s| s == "internal"))),
@@ -269,13 +332,21 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             },
         }),
         "AWS::ElasticLoadBalancing::LoadBalancer" => Spec::ClassicLoadBalancer(classic(a)),
+        _ => return None,
+    })
+}
+
+/// §7c CloudFront.
+fn cloudfront(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "AWS::CloudFront::Distribution" => Spec::CloudfrontDistribution(match path(a, &["DistributionConfig"]) {
-            Ok(Some(c)) => cloudfront(&c, &CLOUDFRONT),
+            Ok(Some(c)) => cloudfront_distribution(&c, &CLOUDFRONT),
             _ => CloudfrontDistribution {
                 behaviors: unknown("the distribution's configuration cannot be read"),
                 ..Default::default()
             },
         }),
+
         _ => return None,
     })
 }

@@ -3,8 +3,8 @@
 
 use encguard_model::*;
 use encguard_values::{
-    block_device, block_device_mappings, cloudfront, known, listener_actions, s3_rule, unknown, ActionNames, Attrs,
-    CloudfrontNames, DeviceNames, S3RuleNames, Unknown, Val, HOLE,
+    block_device, block_device_mappings, cloudfront_distribution, known, listener_actions, s3_rule, unknown,
+    ActionNames, Attrs, CloudfrontNames, DeviceNames, S3RuleNames, Unknown, Val, HOLE,
 };
 use std::collections::BTreeMap;
 
@@ -176,8 +176,22 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
     out
 }
 
-/// The model of one resource instance, or `None` for types the policy does not concern.
+/// The model of one resource instance, or `None` for types the policy does not concern. Each
+/// family of the policy maps its own types.
 pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
+    kms(kind, a)
+        .or_else(|| secrets(kind, a))
+        .or_else(|| s3(kind, a))
+        .or_else(|| ebs(kind, a))
+        .or_else(|| rds(kind, a))
+        .or_else(|| dynamodb(kind, a))
+        .or_else(|| acm(kind, a))
+        .or_else(|| lb(kind, a))
+        .or_else(|| cloudfront(kind, a))
+}
+
+/// §1 KMS keys, aliases, key policies and IAM policies.
+fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "aws_kms_key" => Spec::KmsKey(KmsKey {
             key_spec: a.string("customer_master_key_spec").or(a.string("key_spec")),
@@ -223,6 +237,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
                 document: a.policy("policy").map(|p| p.unwrap_or_else(|| Value::unknown("the policy is empty"))),
             })
         }
+        _ => return None,
+    })
+}
+
+/// §2 Secrets Manager.
+fn secrets(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "aws_secretsmanager_secret" => Spec::Secret(Secret {
             kms_key: a.key("kms_key_id"),
             replicas: a.replicas("replica", |r| Replica { region: r.string("region"), kms_key: r.key("kms_key_id") }),
@@ -231,6 +252,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_secretsmanager_secret_rotation" => {
             Spec::SecretRotation(SecretRotation { secret: a.reference("secret_id") })
         }
+        _ => return None,
+    })
+}
+
+/// §3 S3.
+fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "aws_s3_bucket" => Spec::S3Bucket(S3Bucket {
             bucket_name: a.string("bucket").or_else(|| {
                 a.field("bucket_prefix", |_| Value::unknown("the bucket name is generated from `bucket_prefix`"))
@@ -265,6 +293,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             server_side_encryption: a.string("server_side_encryption"),
             kms_key: a.key("kms_key_id"),
         }),
+        _ => return None,
+    })
+}
+
+/// §4 EBS volumes, snapshots, images and the hosts that attach volumes.
+fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "aws_ebs_encryption_by_default" => {
             Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: a.boolean("enabled").or(known(true)) })
         }
@@ -306,6 +341,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             kms_key: a.key("kms_key_id"),
             ..Ami::default()
         }),
+        _ => return None,
+    })
+}
+
+/// §5 RDS databases, snapshots, backups, parameter groups and log groups.
+fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "aws_db_instance" | "aws_rds_cluster_instance" => Spec::RdsInstance(RdsDatabase {
             identifier: a.string("identifier"),
             engine: a.string("engine"),
@@ -380,6 +422,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             },
         }),
         "aws_cloudwatch_log_group" => Spec::LogGroup(LogGroup { name: a.string("name"), kms_key: a.key("kms_key_id") }),
+        _ => return None,
+    })
+}
+
+/// §6 DynamoDB and DAX.
+fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "aws_dynamodb_table" => Spec::DynamodbTable(DynamodbTable {
             kms_key: Spanned::new(
                 encguard_values::dynamodb_table_key(a.block("server_side_encryption"), "enabled", "kms_key_arn"),
@@ -411,6 +460,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             sse_enabled: a.nested("server_side_encryption", |sse| sse.boolean("enabled")),
             endpoint_encryption: a.string("cluster_endpoint_encryption_type"),
         }),
+        _ => return None,
+    })
+}
+
+/// §7a ACM certificates.
+fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "aws_acm_certificate" => {
             let imported = a.get("certificate_body").is_some() || a.get("private_key").is_some();
             let private = a.get("certificate_authority_arn").is_some();
@@ -441,6 +497,13 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_acm_certificate_validation" => {
             Spec::AcmValidation(AcmValidation { certificate: a.reference("certificate_arn") })
         }
+        _ => return None,
+    })
+}
+
+/// §7b load balancers.
+fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
         "aws_lb" | "aws_alb" => Spec::LoadBalancer(LoadBalancer {
             load_balancer_type: a.string("load_balancer_type").or(known("application".into())),
             internal: a.boolean("internal"),
@@ -478,7 +541,15 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
             }),
             ssl_policies: Vec::new(),
         }),
-        "aws_cloudfront_distribution" => Spec::CloudfrontDistribution(cloudfront(a, &CLOUDFRONT)),
+        _ => return None,
+    })
+}
+
+/// §7c CloudFront.
+fn cloudfront(kind: &str, a: &Attrs) -> Option<Spec> {
+    Some(match kind {
+        "aws_cloudfront_distribution" => Spec::CloudfrontDistribution(cloudfront_distribution(a, &CLOUDFRONT)),
+
         _ => return None,
     })
 }

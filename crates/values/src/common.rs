@@ -51,7 +51,7 @@ pub struct CloudfrontNames {
 
 /// A CloudFront distribution's configuration. Without a viewer certificate the
 /// distribution serves CloudFront's default certificate.
-pub fn cloudfront(c: &Attrs, n: &CloudfrontNames) -> CloudfrontDistribution {
+pub fn cloudfront_distribution(c: &Attrs, n: &CloudfrontNames) -> CloudfrontDistribution {
     let behavior = |b: &Attrs, default_path: &str| CacheBehavior {
         path_pattern: b.get(n.path_pattern).and_then(Val::as_str).unwrap_or(default_path).to_string(),
         target_origin_id: b.string(n.target_origin_id),
