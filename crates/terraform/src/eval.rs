@@ -121,6 +121,24 @@ impl Env {
     }
 }
 
+/// What `count` or `for_each` make of a resource or module block.
+enum Expansion {
+    /// Neither is written: one instance.
+    Single,
+    /// The instances, keyed by index (`count`) or by key (`for_each`).
+    Instances { counted: bool, instances: Vec<InstanceKey> },
+    /// Which meta-argument cannot be known, and why.
+    Unknown { meta: &'static str, why: Unknowable },
+}
+
+/// One instance of a multiplied block: its key, its address suffix (`[0]`, `["a"]`) and
+/// the environment that binds `count.index` or `each.key` and `each.value`.
+struct InstanceKey {
+    key: String,
+    suffix: String,
+    env: Env,
+}
+
 /// One evaluated instance of a resource or data source.
 pub struct ResourceInstance {
     /// Module-local address: `aws_s3_bucket.logs`, `aws_s3_bucket.logs["a"]`.
@@ -413,47 +431,60 @@ impl<'m> Instance<'m> {
             }
             ResourceInstance { address: addr, value, region: region.clone() }
         };
-        if let Some(count) = attribute(&item.body, "count") {
-            match self.count(count, &format!("`{address}`")) {
-                Ok(n) => (0..n)
-                    .map(|i| one(format!("{address}[{i}]"), &base.with("count.index", Val::Num(i as f64))))
-                    .collect(),
-                Err(why) => {
-                    self.note(
-                        address,
-                        &format!("count cannot be known ({why}); one instance is checked with unknown index"),
-                    );
-                    vec![one(
-                        format!("{address}[?]"),
-                        &base.with("count.index", Val::unknown(format!("count.index of `{address}`: {why}"))),
-                    )]
-                }
+        match self.expansion(&item.body, &base, &format!("`{address}`")) {
+            Expansion::Single => vec![one(address.to_string(), &base)],
+            Expansion::Instances { instances, .. } => {
+                instances.into_iter().map(|i| one(format!("{address}{}", i.suffix), &i.env)).collect()
             }
-        } else if let Some(for_each) = attribute(&item.body, "for_each") {
-            match self.for_each(for_each, &format!("`{address}`")) {
-                Ok(entries) => entries
-                    .into_iter()
-                    .map(|(k, v)| {
-                        one(
-                            format!("{address}[\"{k}\"]"),
-                            &base.with("each.key", Val::Str(k.clone())).with("each.value", v),
-                        )
-                    })
-                    .collect(),
-                Err(why) => {
-                    self.note(
-                        address,
-                        &format!("for_each cannot be known ({why}); one instance is checked with unknown keys"),
-                    );
+            Expansion::Unknown { meta, why } => {
+                let (what, env) = if meta == "count" {
+                    ("index", base.with("count.index", Val::unknown(format!("count.index of `{address}`: {why}"))))
+                } else {
                     let unknown = Val::unknown(format!("each.key of `{address}`: {why}"));
-                    vec![one(
-                        format!("{address}[?]"),
-                        &base.with("each.key", unknown.clone()).with("each.value", unknown),
-                    )]
-                }
+                    ("keys", base.with("each.key", unknown.clone()).with("each.value", unknown))
+                };
+                self.note(
+                    address,
+                    &format!("{meta} cannot be known ({why}); one instance is checked with unknown {what}"),
+                );
+                vec![one(format!("{address}[?]"), &env)]
+            }
+        }
+    }
+
+    /// The instances `count` or `for_each` make of a resource or module block.
+    fn expansion(&self, body: &Body, base: &Env, what: &str) -> Expansion {
+        if let Some(count) = attribute(body, "count") {
+            match self.count(count, what) {
+                Ok(n) => Expansion::Instances {
+                    counted: true,
+                    instances: (0..n)
+                        .map(|i| InstanceKey {
+                            key: i.to_string(),
+                            suffix: format!("[{i}]"),
+                            env: base.with("count.index", Val::Num(i as f64)),
+                        })
+                        .collect(),
+                },
+                Err(why) => Expansion::Unknown { meta: "count", why },
+            }
+        } else if let Some(for_each) = attribute(body, "for_each") {
+            match self.for_each(for_each, what) {
+                Ok(entries) => Expansion::Instances {
+                    counted: false,
+                    instances: entries
+                        .into_iter()
+                        .map(|(k, v)| InstanceKey {
+                            suffix: format!("[\"{k}\"]"),
+                            env: base.with("each.key", Val::Str(k.clone())).with("each.value", v),
+                            key: k,
+                        })
+                        .collect(),
+                },
+                Err(why) => Expansion::Unknown { meta: "for_each", why },
             }
         } else {
-            vec![one(address.to_string(), &base)]
+            Expansion::Single
         }
     }
 
@@ -615,41 +646,21 @@ impl<'m> Instance<'m> {
             self.children.borrow_mut().push((path, instance));
             Val::Map(outputs)
         };
-        let what = format!("`module.{name}`");
-        if let Some(count) = attribute(&call.body, "count") {
-            match self.count(count, &what) {
-                Ok(n) => Val::List(
-                    (0..n).map(|i| make(format!("[{i}]"), &base.with("count.index", Val::Num(i as f64)))).collect(),
-                ),
-                Err(why) => {
-                    self.note(
-                        &format!("module.{name}"),
-                        &format!("count cannot be known ({why}); the module is not instantiated"),
-                    );
-                    Val::unknown(why.reason)
-                }
+        match self.expansion(&call.body, &base, &format!("`module.{name}`")) {
+            Expansion::Single => make(String::new(), &base),
+            Expansion::Instances { counted: true, instances } => {
+                Val::List(instances.into_iter().map(|i| make(i.suffix, &i.env)).collect())
             }
-        } else if let Some(for_each) = attribute(&call.body, "for_each") {
-            match self.for_each(for_each, &what) {
-                Ok(entries) => Val::Map(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| {
-                            let env = base.with("each.key", Val::Str(k.clone())).with("each.value", v);
-                            (k.clone(), make(format!("[\"{k}\"]"), &env))
-                        })
-                        .collect(),
-                ),
-                Err(why) => {
-                    self.note(
-                        &format!("module.{name}"),
-                        &format!("for_each cannot be known ({why}); the module is not instantiated"),
-                    );
-                    Val::unknown(why.reason)
-                }
+            Expansion::Instances { counted: false, instances } => {
+                Val::Map(instances.into_iter().map(|i| (i.key, make(i.suffix, &i.env))).collect())
             }
-        } else {
-            make(String::new(), &base)
+            Expansion::Unknown { meta, why } => {
+                self.note(
+                    &format!("module.{name}"),
+                    &format!("{meta} cannot be known ({why}); the module is not instantiated"),
+                );
+                Val::unknown(why.reason)
+            }
         }
     }
 
