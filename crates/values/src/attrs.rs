@@ -20,16 +20,21 @@ pub struct Attrs<'a> {
 /// `dynamic` block), which then have no place of their own.
 #[derive(Clone, Debug, Default)]
 pub struct SpanTree<'s> {
+    /// Where this part is written.
     pub span: Option<Span>,
+    /// Its attributes and nested blocks, by name.
     pub fields: Vec<(&'s str, SpanTree<'s>)>,
+    /// Its list items, or the blocks of one name, in order.
     pub items: Vec<SpanTree<'s>>,
 }
 
 impl<'s> SpanTree<'s> {
+    /// A part with a place and no parts of its own.
     pub fn leaf(span: Span) -> Self {
         SpanTree { span: Some(span), ..SpanTree::default() }
     }
 
+    /// The places of the attribute or nested block `name`.
     pub fn field(&self, name: &str) -> Option<&SpanTree<'s>> {
         self.fields.iter().find(|(n, _)| *n == name).map(|(_, t)| t)
     }
@@ -62,6 +67,7 @@ impl<'a> Attrs<'a> {
         Attrs { map: value.as_map().unwrap_or(&EMPTY), places: Some(places) }
     }
 
+    /// The block an evaluated map describes, without places.
     pub fn new_map(map: &'a BTreeMap<String, Val>) -> Attrs<'a> {
         Attrs { map, places: None }
     }
@@ -90,6 +96,7 @@ impl<'a> Attrs<'a> {
         Spanned::new(Some(Value::Known(value)), self.span(name))
     }
 
+    /// A string attribute (numbers and booleans read as their text).
     pub fn string(&self, name: &str) -> Field<String> {
         self.field(name, |v| match v {
             Val::Str(s) => Value::Known(s.clone()),
@@ -98,6 +105,7 @@ impl<'a> Attrs<'a> {
         })
     }
 
+    /// A boolean attribute (`"true"` and `"false"` read as booleans).
     pub fn boolean(&self, name: &str) -> Field<bool> {
         self.field(name, |v| match v.truthy() {
             Ok(b) => Value::Known(b),
@@ -105,6 +113,7 @@ impl<'a> Attrs<'a> {
         })
     }
 
+    /// A whole-number attribute (a number, or a string of digits).
     pub fn number(&self, name: &str) -> Field<u32> {
         self.field(name, |v| match v {
             Val::Num(n) => Value::Known(*n as u32),
@@ -115,6 +124,7 @@ impl<'a> Attrs<'a> {
         })
     }
 
+    /// A list of strings.
     pub fn strings(&self, name: &str) -> Field<Vec<String>> {
         self.field(name, |v| match v {
             Val::List(items) => items

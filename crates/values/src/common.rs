@@ -23,6 +23,8 @@ pub fn dynamodb_table_key(sse: Result<Option<Attrs>, Unknown>, enabled: &str, ke
 }
 
 /// The names a source gives the parts of a CloudFront distribution.
+/// Each field is the source's name for the part the field is named after.
+#[allow(missing_docs)]
 pub struct CloudfrontNames {
     pub enabled: &'static str,
     pub default_behavior: &'static str,
@@ -103,6 +105,8 @@ pub fn cloudfront_distribution(c: &Attrs, n: &CloudfrontNames) -> CloudfrontDist
 }
 
 /// The names a source gives a load balancer listener's actions.
+/// Each field is the source's name for the part the field is named after.
+#[allow(missing_docs)]
 pub struct ActionNames {
     pub action_type: &'static str,
     pub redirect: &'static str,
@@ -125,6 +129,8 @@ pub fn listener_actions(a: &Attrs, name: &str, n: &ActionNames) -> Field<Vec<Lis
 }
 
 /// The names a source gives an EBS block device mapping.
+/// Each field is the source's name for the part the field is named after.
+#[allow(missing_docs)]
 pub struct DeviceNames {
     pub device_name: &'static str,
     /// The block with the volume's settings.
@@ -169,6 +175,8 @@ pub fn block_device_mappings(mappings: Result<Vec<Attrs>, Unknown>, n: &DeviceNa
 }
 
 /// The names a source gives a bucket's default-encryption rule.
+/// Each field is the source's name for the part the field is named after.
+#[allow(missing_docs)]
 pub struct S3RuleNames {
     pub by_default: &'static str,
     pub sse_algorithm: &'static str,

@@ -3,6 +3,8 @@
 //! model fields. Terraform and CloudFormation evaluate into [`Val`]; their mappings read
 //! it through [`Attrs`].
 
+#![deny(missing_docs)]
+
 mod attrs;
 mod common;
 mod read;

@@ -9,19 +9,29 @@ use std::fmt::Write;
 /// The text standing for an unknown part of a partially known string.
 pub const HOLE: &str = "⟨?⟩";
 
+/// A value as an evaluator computes it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val {
+    /// `null`, or an attribute left out.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// A number (HCL numbers, YAML/JSON numbers).
     Num(f64),
+    /// A string.
     Str(String),
+    /// A list, tuple or set; also several blocks of one name.
     List(Vec<Val>),
+    /// A map or object; also a block's attributes.
     Map(BTreeMap<String, Val>),
+    /// A value that cannot be known before deployment.
     Unknown(Box<Unknown>),
 }
 
+/// Why a value cannot be known, and what is known of it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unknown {
+    /// What cannot be known, and why, as reports say it.
     pub reason: String,
     /// The resource (module-local address) whose computed attribute this is.
     pub refers_to: Option<String>,
@@ -63,6 +73,7 @@ impl Val {
         true
     }
 
+    /// A value unknown for `reason`.
     pub fn unknown(reason: impl Into<String>) -> Val {
         Val::Unknown(Box::new(Unknown { reason: reason.into(), refers_to: None, partial: None }))
     }
@@ -77,10 +88,12 @@ impl Val {
         }))
     }
 
+    /// Whether the value itself (not a part of it) is unknown.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Val::Unknown(_))
     }
 
+    /// The string, when the value is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Val::Str(s) => Some(s),
@@ -88,6 +101,7 @@ impl Val {
         }
     }
 
+    /// The map, when the value is one.
     pub fn as_map(&self) -> Option<&BTreeMap<String, Val>> {
         match self {
             Val::Map(m) => Some(m),
@@ -117,6 +131,8 @@ impl Val {
         }
     }
 
+    /// Terraform's conversion to bool (`"true"` and `"false"` convert), or the unknown
+    /// value that stands for why not.
     pub fn truthy(&self) -> Result<bool, Val> {
         match self {
             Val::Bool(b) => Ok(*b),
@@ -127,6 +143,7 @@ impl Val {
         }
     }
 
+    /// What kind of value this is, for messages ("a string", "a map").
     pub fn describe(&self) -> &'static str {
         match self {
             Val::Null => "null",
@@ -171,6 +188,7 @@ impl Val {
     }
 }
 
+/// A number as Terraform writes it: whole numbers without a fraction.
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
