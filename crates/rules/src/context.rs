@@ -21,7 +21,9 @@ pub struct ResourceId(u32);
 /// A resource of the scanned inventory together with its identity; reads as the resource.
 #[derive(Clone, Copy, Debug)]
 pub struct Res<'a> {
+    /// The resource's identity in this scan.
     pub id: ResourceId,
+    /// The resource itself.
     pub resource: &'a Resource,
 }
 
@@ -34,6 +36,7 @@ impl Deref for Res<'_> {
 
 /// A resource kind the rules can ask for by type: `ctx.all::<KmsKey>()`.
 pub trait Kind {
+    /// The resource's settings, when it is of this kind.
     fn of(spec: &Spec) -> Option<&Self>;
 }
 
@@ -77,13 +80,17 @@ pub enum Target<'a> {
 /// Which key a resource really uses.
 #[derive(Debug)]
 pub enum KeyTarget<'a> {
+    /// The service's own default key.
     ServiceDefault,
+    /// A key AWS owns.
     AwsOwned,
+    /// An AWS managed key, by alias.
     AwsManaged(&'a str),
     /// A key of this scan.
     Key(Res<'a>, &'a KmsKey),
     /// A customer reference to a key this scan does not describe.
     Outside(&'a str),
+    /// The source cannot say which key, and why.
     Unresolved(&'a str),
 }
 
@@ -139,8 +146,11 @@ fn unresolved_in(unattached: &[(Attachment, String)], attachment: Attachment) ->
 
 /// The resolved inventory the rules read, with the policy and the date of the scan.
 pub struct Context<'a> {
+    /// The resources of the scan.
     pub inventory: &'a Inventory,
+    /// The policy file in force.
     pub policy: &'a Policy,
+    /// The date of the scan, for expiries and certificate lifetimes.
     pub today: Date,
     scoped: HashMap<(&'a str, &'a str), Vec<ResourceId>>,
     global: HashMap<&'a str, Vec<ResourceId>>,
@@ -162,6 +172,7 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// Resolves an inventory: every reference, join and shared fact, once.
     pub fn new(inventory: &'a Inventory, policy: &'a Policy, today: Date) -> Self {
         let mut ctx = Context {
             inventory,
@@ -496,14 +507,17 @@ impl<'a> Context<'a> {
         self.dependents.get(&key.id).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
 
+    /// The rotation configured for a secret by a resource of its own.
     pub fn rotation_of(&self, secret: Res) -> Option<Res<'a>> {
         self.rotations.get(&secret.id).map(|&i| self.get(i))
     }
 
+    /// The validation resource of a certificate.
     pub fn validation_of(&self, certificate: Res) -> Option<Res<'a>> {
         self.validations.get(&certificate.id).map(|&i| self.get(i))
     }
 
+    /// The rules of a load balancer listener.
     pub fn rules_of(&self, listener: Res) -> Vec<Res<'a>> {
         self.listener_rules.get(&listener.id).into_iter().flatten().map(|&i| self.get(i)).collect()
     }
@@ -513,6 +527,7 @@ impl<'a> Context<'a> {
         self.listener_certificates.get(&listener.id).map_or(&[], Vec::as_slice)
     }
 
+    /// Replicas of a DynamoDB table written as resources of their own.
     pub fn replicas_of(&self, table: Res) -> Vec<Res<'a>> {
         self.table_replicas.get(&table.id).into_iter().flatten().map(|&i| self.get(i)).collect()
     }

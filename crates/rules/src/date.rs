@@ -52,6 +52,7 @@ impl Date {
         Date(secs.div_euclid(86_400))
     }
 
+    /// Days from this date to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Date) -> i64 {
         later.0 - self.0
     }

@@ -7,14 +7,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// The resource violates the rule.
     Fail,
+    /// The scan cannot know; the message says why.
     Unknown,
+    /// The resource complies.
     Pass,
+    /// The rule does not concern this resource.
     #[serde(rename = "n/a")]
     NotApplicable,
 }
 
 impl Status {
+    /// How reports print the status: `FAIL`, `UNKNOWN`, `PASS`, `N/A`.
     pub fn name(self) -> &'static str {
         match self {
             Status::Fail => "FAIL",
@@ -28,20 +33,30 @@ impl Status {
 /// One verdict of one rule on one resource.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
+    /// The rule's id.
     pub rule: &'static str,
+    /// The policy section of the rule.
     pub section: Section,
+    /// The severity, after the policy file's overrides.
     pub severity: Severity,
+    /// The verdict.
     pub status: Status,
     /// The source's own name for the resource.
     pub resource: String,
+    /// The source's type for the resource.
     pub resource_type: String,
+    /// Where the finding points: the judged attribute, else the resource.
     pub location: Location,
+    /// Why: what the rule found.
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The value the verdict rests on, as read.
     pub evidence: Option<String>,
+    /// What to do about a violation.
     pub remediation: &'static str,
     /// Stable across line shifts and reformatting: rule, resource name and file or ARN.
     pub fingerprint: String,
+    /// The exception or inline comment that suppresses the finding, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
 }
@@ -53,14 +68,19 @@ impl Finding {
     }
 }
 
+/// Why a finding does not count against the gate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Suppression {
+    /// Where the suppression is written.
     pub kind: SuppressionKind,
+    /// Why the finding is accepted.
     pub reason: String,
+    /// The date it stops suppressing (`YYYY-MM-DD`), for policy exceptions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
 }
 
+/// Where a suppression is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SuppressionKind {
@@ -95,23 +115,33 @@ pub fn fingerprint(rule: &str, resource: &Resource) -> String {
 /// Counts for the summary line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Resources scanned.
     pub resources: usize,
+    /// Passing verdicts.
     pub pass: usize,
+    /// Open failures.
     pub fail: usize,
+    /// Open unknowns.
     pub unknown: usize,
+    /// Verdicts of rules that do not concern the resource.
     pub not_applicable: usize,
+    /// Failures and unknowns that a suppression covers.
     pub suppressed: usize,
 }
 
 /// Every verdict of a scan, with the notices the policy raised (expired exceptions).
 #[derive(Clone, Debug, Default)]
 pub struct Evaluation {
+    /// Every finding, in report order.
     pub findings: Vec<Finding>,
+    /// The counts.
     pub summary: Summary,
+    /// What the scan wants its reader to know beside the findings.
     pub notices: Vec<String>,
 }
 
 impl Evaluation {
+    /// Sorts findings into report order and counts them.
     pub fn new(mut findings: Vec<Finding>, resources: usize, notices: Vec<String>) -> Self {
         findings.sort_by(|a, b| {
             (a.section, a.rule, &a.resource, a.status).cmp(&(b.section, b.rule, &b.resource, b.status))

@@ -9,6 +9,8 @@
 //! (references, keys, split resources, account context), each enabled rule judges the
 //! resources it applies to, and [`Policy`] exceptions mark findings as suppressed.
 
+#![deny(missing_docs)]
+
 mod context;
 pub mod date;
 mod facts;

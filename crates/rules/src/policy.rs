@@ -13,6 +13,7 @@ use toml::Spanned;
 /// The file `encguard init` writes: every setting at its default, with comments.
 pub const DEFAULT_POLICY: &str = include_str!("default_policy.toml");
 
+/// The policy file (`encguard.toml`): which rules run and how strictly.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
@@ -20,22 +21,34 @@ pub struct Policy {
     rules: BTreeMap<Spanned<String>, RuleSetting>,
     /// The least key tier each service's data must be encrypted with.
     pub key_tiers: KeyTiers,
+    /// KMS settings: rotation period, deletion window, key material expiry.
     pub kms: KmsSettings,
+    /// The least TLS version anything may negotiate.
     pub tls: TlsSettings,
+    /// ACM certificate lifetimes and algorithms.
     pub certificates: CertificateSettings,
+    /// S3 settings: SSE-C, client-side encryption, inventories.
     pub s3: S3Settings,
+    /// Load balancer settings.
     pub load_balancers: LoadBalancerSettings,
+    /// CloudFront settings.
     pub cloudfront: CloudfrontSettings,
+    /// DynamoDB settings.
     pub dynamodb: DynamodbSettings,
+    /// How data classification is read from tags.
     pub classification: ClassificationSettings,
+    /// What fails the run.
     pub gate: GateSettings,
     exceptions: Vec<Spanned<Exception>>,
 }
 
+/// A rule's entry in `[rules]`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSetting {
+    /// Whether the rule runs (by default it does).
     pub enabled: Option<bool>,
+    /// The severity its findings get instead of the rule's own.
     pub severity: Option<Severity>,
 }
 
@@ -43,8 +56,11 @@ pub struct RuleSetting {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyTier {
+    /// A key AWS owns and shares across accounts.
     AwsOwned,
+    /// An AWS managed key (`alias/aws/<service>`) in the account.
     AwsManaged,
+    /// A key the customer creates and controls.
     CustomerManaged,
 }
 
@@ -223,18 +239,24 @@ impl ClassificationSettings {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exception {
+    /// The rule id it applies to.
     pub rule: String,
     /// A glob over the resource's name (`module.legacy.*`, `arn:aws:s3:::old-*`).
     pub resource: String,
+    /// Why the exception is granted; required.
     pub reason: String,
+    /// The last day it applies (`YYYY-MM-DD`).
     pub expires: Option<String>,
 }
 
 /// A policy file that cannot be used, with the line and column at fault.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyError {
+    /// The line at fault, when there is one.
     pub line: Option<usize>,
+    /// The column at fault.
     pub column: Option<usize>,
+    /// What is wrong, or what was expected.
     pub message: String,
 }
 
@@ -364,10 +386,12 @@ impl Policy {
         Ok(policy)
     }
 
+    /// The `[rules]` entry for a rule.
     pub fn setting(&self, rule: &Rule) -> Option<&RuleSetting> {
         self.rules.iter().find(|(id, _)| id.get_ref().eq_ignore_ascii_case(rule.id)).map(|(_, s)| s)
     }
 
+    /// Whether the rule runs.
     pub fn enabled(&self, rule: &Rule) -> bool {
         self.setting(rule).and_then(|s| s.enabled).unwrap_or(true)
     }
@@ -377,6 +401,7 @@ impl Policy {
         self.setting(rule).and_then(|s| s.severity)
     }
 
+    /// The exceptions, in file order.
     pub fn exceptions(&self) -> impl Iterator<Item = &Exception> {
         self.exceptions.iter().map(Spanned::get_ref)
     }

@@ -9,17 +9,24 @@ use std::ops::Deref;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; no risk by itself.
     Info,
+    /// A weakness with little exposure.
     Low,
+    /// A weakness to fix in the normal course.
     Medium,
+    /// Data exposed or at risk of loss; fix soon.
     High,
+    /// Data exposed or about to become unreadable; fix now.
     Critical,
 }
 
 impl Severity {
+    /// Every severity, least first.
     pub const ALL: [Severity; 5] =
         [Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
 
+    /// The lowercase name, as the policy file and reports write it.
     pub fn name(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -30,6 +37,7 @@ impl Severity {
         }
     }
 
+    /// A severity by name, in any case.
     pub fn parse(s: &str) -> Option<Severity> {
         Severity::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(s))
     }
@@ -44,27 +52,37 @@ impl fmt::Display for Severity {
 /// The sections of the policy, in the order reports present them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Section {
+    /// §1 AWS KMS.
     #[serde(rename = "1 KMS")]
     Kms,
+    /// §2 AWS Secrets Manager.
     #[serde(rename = "2 Secrets Manager")]
     SecretsManager,
+    /// §3 Amazon S3.
     #[serde(rename = "3 S3")]
     S3,
+    /// §4 Amazon EBS.
     #[serde(rename = "4 EBS")]
     Ebs,
+    /// §5 Amazon RDS.
     #[serde(rename = "5 RDS")]
     Rds,
+    /// §6 Amazon DynamoDB and DAX.
     #[serde(rename = "6 DynamoDB and DAX")]
     Dynamodb,
+    /// §7a ACM certificates.
     #[serde(rename = "7a ACM certificates")]
     Acm,
+    /// §7b Load balancers.
     #[serde(rename = "7b Load balancers")]
     LoadBalancers,
+    /// §7c CloudFront.
     #[serde(rename = "7c CloudFront")]
     Cloudfront,
 }
 
 impl Section {
+    /// The section's heading in reports.
     pub fn title(self) -> &'static str {
         match self {
             Section::Kms => "1. AWS KMS",
@@ -84,10 +102,12 @@ impl Section {
 pub struct Rule {
     /// Stable id, never reused: `KMS-001`.
     pub id: &'static str,
+    /// What the rule requires, in a few words.
     pub title: &'static str,
     /// Default severity; the policy file may change it, and some rules raise or lower it
     /// per finding (a key pending deletion that is still used is critical).
     pub severity: Severity,
+    /// The policy section it enforces.
     pub section: Section,
     /// The same check in other tools, for users migrating from them: (tool, id).
     pub equivalents: &'static [(&'static str, &'static str)],
@@ -138,11 +158,15 @@ pub(crate) use declare_rule;
 /// `?` on an unknown value ends the judgement with the reason.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
+    /// Pass, fail or not applicable (unknown is the `Err` of an `Eval`).
     pub status: Status,
+    /// What the rule found, as reports say it.
     pub message: String,
     /// Where, within the judged resource, the verdict's cause is written.
     pub span: Option<Span>,
+    /// The value the verdict rests on.
     pub evidence: Option<String>,
+    /// A severity for this verdict instead of the rule's (a key being deleted that is still in use is critical).
     pub severity: Option<Severity>,
 }
 
@@ -153,15 +177,19 @@ impl Verdict {
     fn new(status: Status, message: impl Into<String>) -> Self {
         Verdict { status, message: message.into(), span: None, evidence: None, severity: None }
     }
+    /// The resource complies.
     pub fn pass(message: impl Into<String>) -> Self {
         Self::new(Status::Pass, message)
     }
+    /// The resource violates the rule.
     pub fn fail(message: impl Into<String>) -> Self {
         Self::new(Status::Fail, message)
     }
+    /// The rule does not concern the resource.
     pub fn not_applicable(message: impl Into<String>) -> Self {
         Self::new(Status::NotApplicable, message)
     }
+    /// The rule cannot know; `message` says why.
     pub fn unknown(message: impl Into<String>) -> Self {
         Self::new(Status::Unknown, message)
     }
@@ -172,10 +200,12 @@ impl Verdict {
         self.span = attribute.span.or(self.span);
         self
     }
+    /// The value the verdict rests on.
     pub fn evidence(mut self, evidence: impl fmt::Display) -> Self {
         self.evidence = Some(evidence.to_string());
         self
     }
+    /// A severity for this verdict instead of the rule's.
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = Some(severity);
         self

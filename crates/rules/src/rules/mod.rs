@@ -11,6 +11,7 @@ mod secrets;
 
 use crate::rule::Rule;
 
+/// Every rule, in the order of the policy.
 pub static CATALOG: &[&Rule] = &[
     &kms::rotation::KMS_001,
     &kms::explicit_policy::KMS_002,
