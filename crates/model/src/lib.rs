@@ -8,6 +8,8 @@
 //! - a key is a [`KeyRef`], not a string, so that "AWS managed" and "customer managed"
 //!   are facts the rules can read rather than patterns they must guess.
 
+#![deny(missing_docs)]
+
 mod input_error;
 mod policy;
 mod resources;
@@ -39,7 +41,9 @@ pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Inventory {
+    /// The format version this inventory is written in: [`SCHEMA_VERSION`] when this build writes it.
     pub schema_version: u32,
+    /// Every resource the sources described, split kinds included.
     pub resources: Vec<Resource>,
     /// Parts of the estate that could not be read (a denied call, a failed region). The
     /// rules that depend on them report *unknown*; reports list them.
@@ -47,6 +51,7 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// An inventory of the current schema version holding `resources`, with no gaps.
     pub fn new(resources: Vec<Resource>) -> Self {
         Inventory { schema_version: SCHEMA_VERSION, resources, gaps: Vec::new() }
     }
@@ -68,6 +73,7 @@ impl Inventory {
         Ok(inv)
     }
 
+    /// The inventory as `inventory.json` text.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("the inventory is plain data")
     }
@@ -90,6 +96,7 @@ pub struct Gap {
     pub scope: String,
     /// What was attempted: `kms:GetKeyPolicy`, `module "net" (git::…)`.
     pub what: String,
+    /// The error, as the service or the reader reported it.
     pub error: String,
 }
 
@@ -101,6 +108,7 @@ pub struct Resource {
     pub name: String,
     /// The source's type for it: `aws_s3_bucket`, `AWS::S3::Bucket`.
     pub source_type: String,
+    /// Where the resource is described: a place in a file, or a live account and region.
     pub location: Location,
     /// The namespace in which other resources refer to this one by address: a Terraform
     /// module instance, a CloudFormation template, an account and region.
@@ -113,6 +121,7 @@ pub struct Resource {
     /// The region the resource lives in, when known.
     #[serde(default)]
     pub region: Option<String>,
+    /// The resource's tags (`tags`, `Tags`), key to value.
     #[serde(default)]
     pub tags: Spanned<BTreeMap<String, String>>,
     /// Suppressions written next to the resource in its source (`# encguard:ignore RULE reason`).
@@ -126,6 +135,8 @@ pub struct Resource {
     /// Where the whole resource is written in its file, when a source file describes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+    /// What kind of resource it is, with its attributes. In JSON, `kind` and the attributes sit
+    /// beside the fields above.
     #[serde(flatten)]
     pub spec: Spec,
 }
@@ -133,11 +144,14 @@ pub struct Resource {
 /// A rule (encguard id, or another tool's equivalent id) suppressed in the source, with why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct InlineSuppression {
+    /// The rule suppressed: an encguard id (`LB-001`) or another tool's (`CKV_AWS_2`).
     pub rule: String,
+    /// Why it is suppressed, as written after the rule.
     pub reason: String,
 }
 
 impl Resource {
+    /// A resource with no scope, handles, region, tags, suppressions, place or span yet.
     pub fn new(name: impl Into<String>, source_type: impl Into<String>, location: Location, spec: Spec) -> Self {
         Resource {
             name: name.into(),
@@ -179,15 +193,27 @@ pub enum Location {
     /// Code: a Terraform file, a plan, a CloudFormation template. Lines and columns are
     /// 1-based; `end`, when known, is just past the last character of what is pointed at.
     File {
+        /// The source format: `terraform`, `terraform-plan`, `cloudformation`.
         format: String,
+        /// The file as reports show it.
         file: String,
+        /// The line of the resource (or of the attribute a finding points at).
         line: u32,
+        /// The column on that line.
         column: u32,
+        /// Just past the end of what is pointed at, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         end: Option<Position>,
     },
     /// A live account.
-    Aws { account: String, region: String, arn: String },
+    Aws {
+        /// The account id.
+        account: String,
+        /// The region the resource was read in (`eu-west-1`).
+        region: String,
+        /// The resource's ARN.
+        arn: String,
+    },
 }
 
 impl std::fmt::Display for Location {
@@ -199,8 +225,11 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// A place in a source file: a line and a column, both 1-based.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Position {
+    /// The line, counting from 1.
     pub line: u32,
+    /// The column, counting from 1.
     pub column: u32,
 }

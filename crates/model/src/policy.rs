@@ -6,35 +6,49 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+/// A policy document (`{"Version": …, "Statement": …}`), read into its statements.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyDocument {
+    /// The `Statement` element, in order; a single statement is read as a list of one.
     pub statements: Vec<Statement>,
 }
 
+/// A statement's `Effect`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Effect {
+    /// The statement grants what it matches.
     Allow,
+    /// The statement refuses what it matches, whatever else allows it.
     Deny,
 }
 
+/// One statement of a policy document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Statement {
+    /// The `Sid`, the statement's optional identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The `Effect`: `Allow` or `Deny`.
     pub effect: Effect,
     /// `None` when the statement has no `Principal` element (identity policies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal: Option<Vec<Principal>>,
+    /// The `NotPrincipal` element: everyone but these principals; `None` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_principal: Option<Vec<Principal>>,
+    /// The `Action` element: actions or action patterns (`kms:*`, `s3:Get*`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub action: Vec<String>,
+    /// The `NotAction` element: every action but these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_action: Vec<String>,
+    /// The `Resource` element: ARNs or ARN patterns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<String>,
+    /// The `NotResource` element: every resource but these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_resource: Vec<String>,
+    /// The `Condition` element, one entry per operator and key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub condition: Vec<Condition>,
 }
@@ -43,7 +57,9 @@ pub struct Statement {
 /// bare wildcard `"Principal": "*"`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Principal {
+    /// The principal type: `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*`.
     pub kind: String,
+    /// The principal itself: an account id or ARN, a service (`logs.amazonaws.com`), or `*`.
     pub id: String,
 }
 
@@ -51,26 +67,36 @@ pub struct Principal {
 /// operator `Bool`, key `aws:SecureTransport`, values `["false"]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Condition {
+    /// The condition operator: `Bool`, `StringEquals`, `ArnLike`, `ForAnyValue:StringLike`, …
     pub operator: String,
+    /// The condition key: `aws:SecureTransport`, `kms:ViaService`, `s3:x-amz-server-side-encryption`, …
     pub key: String,
+    /// The values the key is compared with, as strings (booleans and numbers included).
     pub values: Vec<String>,
 }
 
 /// Why a policy document cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyDocumentError {
+    /// The text is not JSON.
     #[error("policy is not JSON: {0}")]
     NotJson(serde_json::Error),
+    /// The document has no `Statement` element.
     #[error("policy has no `Statement`")]
     NoStatement,
+    /// `Statement` is neither an object nor a list.
     #[error("`Statement` must be an object or a list")]
     StatementShape,
+    /// A statement's `Effect` is missing or neither `Allow` nor `Deny` (what was found, when a string).
     #[error("statement `Effect` must be Allow or Deny, found {0:?}")]
     Effect(Option<String>),
+    /// `Principal` or `NotPrincipal` is neither `"*"` nor an object.
     #[error("`Principal` must be \"*\" or an object")]
     PrincipalShape,
+    /// `Condition` is not an object.
     #[error("`Condition` must be an object")]
     ConditionShape,
+    /// A condition operator (named) does not map condition keys to values.
     #[error("condition operator `{0}` must map keys to values")]
     ConditionOperator(String),
 }

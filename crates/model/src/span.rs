@@ -12,11 +12,14 @@ use std::ops::{Deref, DerefMut};
 /// just past its last (1-based lines and columns, as editors count them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
+    /// The position of the first character.
     pub start: Position,
+    /// The position just past the last character.
     pub end: Position,
 }
 
 impl Span {
+    /// The span from `start` to `end` (just past the last character).
     pub fn new(start: Position, end: Position) -> Span {
         Span { start, end }
     }
@@ -57,11 +60,14 @@ impl JsonSchema for Span {
 /// resource.
 #[derive(Clone, Debug, Default)]
 pub struct Spanned<T> {
+    /// The value itself.
     pub value: T,
+    /// Where the source wrote it; `None` when it did not (a value from an API, a default, a computed value).
     pub span: Option<Span>,
 }
 
 impl<T> Spanned<T> {
+    /// A value with the place it is written, if any.
     pub fn new(value: T, span: Option<Span>) -> Self {
         Spanned { value, span }
     }

@@ -8,7 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Value<T> {
-    Unknown { unknown: String },
+    /// A value the source cannot know, with the reason.
+    Unknown {
+        /// Why the value cannot be known.
+        unknown: String,
+    },
+    /// The value, as the source wrote or returned it.
     Known(T),
 }
 
@@ -17,10 +22,12 @@ pub enum Value<T> {
 pub type Field<T> = crate::Spanned<Option<Value<T>>>;
 
 impl<T> Value<T> {
+    /// An unknown value, with the reason.
     pub fn unknown(reason: impl Into<String>) -> Self {
         Value::Unknown { unknown: reason.into() }
     }
 
+    /// The value, if known.
     pub fn known(&self) -> Option<&T> {
         match self {
             Value::Known(v) => Some(v),
@@ -36,6 +43,7 @@ impl<T> Value<T> {
         }
     }
 
+    /// The known value changed by `f`; an unknown one keeps its reason.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Value<U> {
         match self {
             Value::Known(v) => Value::Known(f(v)),
@@ -87,12 +95,21 @@ pub enum KeyRef {
     /// A key AWS owns and shares across accounts (DynamoDB's default). Not visible in KMS.
     AwsOwned,
     /// An AWS managed key, `alias/aws/<service>`, in the account.
-    AwsManaged { alias: String },
+    AwsManaged {
+        /// The alias: `alias/aws/s3`, `alias/aws/ebs`, `alias/aws/rds`, …
+        alias: String,
+    },
     /// A customer managed key, named by key ARN, key id, alias name, alias ARN, or a
     /// source address (`aws_kms_key.main`, `DataKey`). Resolution finds the key itself.
-    Customer { reference: String },
+    Customer {
+        /// The key as the source names it.
+        reference: String,
+    },
     /// A key was chosen but the source cannot say which.
-    Unresolved { reason: String },
+    Unresolved {
+        /// Why the source cannot say which key.
+        reason: String,
+    },
 }
 
 impl KeyRef {
@@ -106,10 +123,12 @@ impl KeyRef {
         }
     }
 
+    /// A key that was chosen but cannot be named, with the reason.
     pub fn unresolved(reason: impl Into<String>) -> KeyRef {
         KeyRef::Unresolved { reason: reason.into() }
     }
 
+    /// Whether no key was chosen (the service default applies).
     pub fn is_default(&self) -> bool {
         *self == KeyRef::ServiceDefault
     }
