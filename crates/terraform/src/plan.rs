@@ -56,7 +56,7 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
         index_configuration(root, "", &mut config);
     }
     let source = SourceFile::new(display.to_string(), text.to_string());
-    let lines = LineFinder { text, source: &source };
+    let lines = LineFinder::new(text, &source);
     let mut resources = Vec::new();
     match plan.get("resource_changes").and_then(Json::as_array) {
         Some(changes) => {
@@ -109,17 +109,28 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
 }
 
 /// Finds where a resource's address is written in the plan, for its location.
+/// Where each resource address is first written in the plan text, found in one pass (a
+/// search per resource would make large plans quadratic).
 struct LineFinder<'a> {
-    text: &'a str,
+    offsets: HashMap<String, usize>,
     source: &'a SourceFile,
 }
 
-impl LineFinder<'_> {
+impl<'a> LineFinder<'a> {
+    fn new(text: &str, source: &'a SourceFile) -> Self {
+        let mut offsets = HashMap::new();
+        for (at, key) in text.match_indices("\"address\"") {
+            let rest = text[at + key.len()..].trim_start();
+            let Some(value) = rest.strip_prefix(':').map(str::trim_start) else { continue };
+            if let Some(address) = json_string(value) {
+                offsets.entry(address).or_insert(at);
+            }
+        }
+        LineFinder { offsets, source }
+    }
+
     fn location(&self, address: &str) -> Location {
-        let needle = format!("\"address\":\"{address}\"");
-        let spaced = format!("\"address\": \"{}\"", address.replace('"', "\\\""));
-        let offset = self.text.find(&spaced).or_else(|| self.text.find(&needle)).unwrap_or(0);
-        let p = self.source.position(offset);
+        let p = self.source.position(self.offsets.get(address).copied().unwrap_or(0));
         Location::File {
             format: "terraform-plan".into(),
             file: self.source.display.clone(),
@@ -128,6 +139,24 @@ impl LineFinder<'_> {
             end: None,
         }
     }
+}
+
+/// The JSON string `text` starts with, decoded.
+fn json_string(text: &str) -> Option<String> {
+    let body = text.strip_prefix('"')?;
+    let mut escaped = false;
+    let end = body.char_indices().find_map(|(i, c)| match (escaped, c) {
+        (false, '"') => Some(i),
+        (false, '\\') => {
+            escaped = true;
+            None
+        }
+        _ => {
+            escaped = false;
+            None
+        }
+    })?;
+    serde_json::from_str(&text[..end + 2]).ok()
 }
 
 fn planned_values(module: &Json, lines: &LineFinder, out: &mut Vec<Resource>) {
