@@ -303,12 +303,13 @@ fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<I
 /// Reads a JSON or YAML document as whichever input it is: a Terraform plan, an
 /// inventory, or a CloudFormation template (set aside, to be scanned together).
 fn read_document(path: &Path, explicit: bool, loaded: &mut Loaded, templates: &mut Vec<(PathBuf, String, String)>) {
-    let text = match encguard_values::read_source(path) {
+    let is_json = path.extension().is_some_and(|e| e == "json");
+    let bound = if is_json { encguard_values::MAX_DOCUMENT_BYTES } else { encguard_values::MAX_SOURCE_BYTES };
+    let text = match encguard_values::read_bounded(path, bound) {
         Ok(t) => t,
         Err(e) => return loaded.errors.push(InputError::file(display(path), e.to_string())),
     };
     let head = &text[..text.floor_char_boundary(4096)];
-    let is_json = path.extension().is_some_and(|e| e == "json");
     let shown = display(path);
     if is_json && encguard_terraform::is_plan(head) {
         match encguard_terraform::scan_plan(&shown, &text) {

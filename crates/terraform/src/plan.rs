@@ -4,7 +4,7 @@
 
 use crate::mapping;
 use crate::parse::SourceFile;
-use encguard_model::{InputError, Inventory, Location, Resource, Spec};
+use encguard_model::{InputError, Inventory, Location, Position, Resource, Spec};
 use encguard_values::Attrs;
 use encguard_values::{Unknown, Val};
 use serde_json::Value as Json;
@@ -55,8 +55,7 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
     if let Some(root) = plan.pointer("/configuration/root_module") {
         index_configuration(root, "", &mut config);
     }
-    let source = SourceFile::new(display.to_string(), text.to_string());
-    let lines = LineFinder::new(text, &source);
+    let lines = LineFinder::new(text, display);
     let mut resources = Vec::new();
     match plan.get("resource_changes").and_then(Json::as_array) {
         Some(changes) => {
@@ -110,30 +109,41 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
 
 /// Finds where a resource's address is written in the plan, for its location.
 /// Where each resource address is first written in the plan text, found in one pass (a
-/// search per resource would make large plans quadratic).
-struct LineFinder<'a> {
-    offsets: HashMap<String, usize>,
-    source: &'a SourceFile,
+/// search per resource, or a column counted from the line's start per resource, would make
+/// large plans quadratic: compact plan JSON is one line).
+struct LineFinder {
+    positions: HashMap<String, Position>,
+    display: String,
 }
 
-impl<'a> LineFinder<'a> {
-    fn new(text: &str, source: &'a SourceFile) -> Self {
-        let mut offsets = HashMap::new();
+impl LineFinder {
+    fn new(text: &str, display: &str) -> Self {
+        let mut positions = HashMap::new();
+        let (mut line, mut column, mut counted) = (1, 1, 0);
         for (at, key) in text.match_indices("\"address\"") {
+            let passed = &text[counted..at];
+            match passed.rfind('\n') {
+                Some(newline) => {
+                    line += passed.bytes().filter(|&b| b == b'\n').count() as u32;
+                    column = passed[newline + 1..].chars().count() as u32 + 1;
+                }
+                None => column += passed.chars().count() as u32,
+            }
+            counted = at;
             let rest = text[at + key.len()..].trim_start();
             let Some(value) = rest.strip_prefix(':').map(str::trim_start) else { continue };
             if let Some(address) = json_string(value) {
-                offsets.entry(address).or_insert(at);
+                positions.entry(address).or_insert(Position { line, column });
             }
         }
-        LineFinder { offsets, source }
+        LineFinder { positions, display: display.to_string() }
     }
 
     fn location(&self, address: &str) -> Location {
-        let p = self.source.position(self.offsets.get(address).copied().unwrap_or(0));
+        let p = self.positions.get(address).copied().unwrap_or(Position { line: 1, column: 1 });
         Location::File {
             format: "terraform-plan".into(),
-            file: self.source.display.clone(),
+            file: self.display.clone(),
             line: p.line,
             column: p.column,
             end: None,

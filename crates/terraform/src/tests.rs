@@ -386,6 +386,25 @@ fn plans_resolve_unknown_values_through_configuration_references() {
 }
 
 #[test]
+fn compact_plans_locate_each_resource_at_its_first_address() {
+    // Compact plan JSON is one line: columns count characters (`é` is one).
+    let plan = concat!(
+        r#"{"format_version":"1.2","resource_changes":["#,
+        r#"{"address":"aws_s3_bucket.a","mode":"managed","type":"aws_s3_bucket","name":"a","change":{"actions":["create"],"after":{"bucket":"é"}}},"#,
+        r#"{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"after":{"bucket":"b"}}}"#,
+        "],\n",
+        r#""configuration":{"root_module":{"resources":[{"address": "aws_s3_bucket.b"}]}}}"#,
+    );
+    let inv = crate::scan_plan("plan.json", plan).unwrap();
+    let at = |name: &str| match &find(&inv, name).location {
+        Location::File { line, column, .. } => (*line, *column),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(at("aws_s3_bucket.a"), (1, 46));
+    assert_eq!(at("aws_s3_bucket.b"), (1, 182));
+}
+
+#[test]
 fn terraform_json_syntax_reads_like_native_syntax() {
     let scan = scan_text(&[(
         "main.tf.json",

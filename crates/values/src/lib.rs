@@ -16,7 +16,7 @@ pub use common::{
     block_device, block_device_mappings, cloudfront_distribution, dynamodb_table_key, listener_actions, s3_rule,
     ActionNames, CloudfrontNames, DeviceNames, S3RuleNames,
 };
-pub use read::{read_bounded, read_source, ReadError, MAX_SOURCE_BYTES};
+pub use read::{read_bounded, read_source, ReadError, MAX_DOCUMENT_BYTES, MAX_SOURCE_BYTES};
 pub use threads::{on_scan_threads, SCAN_STACK_BYTES};
 pub use value::{format_number, Unknown, Val, ADDRESS_KEY, HANDLE_KEY, HOLE};
 

@@ -8,6 +8,10 @@ use std::path::Path;
 /// small enough that reading it cannot exhaust memory.
 pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
 
+/// The largest JSON document encguard reads: plans and inventories are written by
+/// machines and grow with the infrastructure (a 100,000-resource plan is about 90 MB).
+pub const MAX_DOCUMENT_BYTES: u64 = 512 << 20;
+
 /// Why a file was not read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
