@@ -37,14 +37,14 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 }
             };
             let arn = meta.arn().unwrap_or(&key_id).to_string();
-            let manager = meta.key_manager().map(|m| m.as_str().to_string());
-            let spec = meta.key_spec().map(|s| s.as_str().to_string());
-            let usage = meta.key_usage().map(|u| u.as_str().to_string());
-            let origin = meta.origin().map(|o| o.as_str().to_string());
-            let state = meta.key_state().map(|s| s.as_str().to_string());
-            let symmetric = spec.as_deref().unwrap_or("SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT";
+            let manager = meta.key_manager().map(|m| KeyManager::from(m.as_str()));
+            let spec = meta.key_spec().map(|s| KeySpec::from(s.as_str()));
+            let usage = meta.key_usage().map(|u| KeyUsage::from(u.as_str()));
+            let origin = meta.origin().map(|o| KeyOrigin::from(o.as_str()));
+            let state = meta.key_state().map(|s| KeyState::from(s.as_str()));
+            let symmetric = spec.as_ref().is_none_or(|s| *s == KeySpec::SymmetricDefault);
             // Rotation status exists only for symmetric keys; AWS refuses (or answers false) for others.
-            let (rotation_enabled, rotation_period_days) = if symmetric && state.as_deref() != Some("PendingDeletion") {
+            let (rotation_enabled, rotation_period_days) = if symmetric && state != Some(KeyState::PendingDeletion) {
                 let _p = c.call("kms:GetKeyRotationStatus").await;
                 match client.get_key_rotation_status().key_id(&key_id).send().await {
                     Ok(r) => (

@@ -57,7 +57,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                             let by_default = rule.apply_server_side_encryption_by_default();
                             S3Encryption {
                                 sse_algorithm: by_default
-                                    .map(|d| Value::Known(d.sse_algorithm().as_str().to_string()))
+                                    .map(|d| Value::Known(SseAlgorithm::from(d.sse_algorithm().as_str())))
                                     .into(),
                                 kms_key: by_default
                                     .and_then(|d| d.kms_master_key_id())

@@ -67,10 +67,10 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
 fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "AWS::KMS::Key" => Spec::KmsKey(KmsKey {
-            key_spec: a.string("KeySpec"),
-            key_usage: a.string("KeyUsage"),
-            origin: a.string("Origin"),
-            key_manager: known("CUSTOMER".into()),
+            key_spec: a.choice("KeySpec"),
+            key_usage: a.choice("KeyUsage"),
+            origin: a.choice("Origin"),
+            key_manager: known(KeyManager::Customer),
             rotation_enabled: a.boolean("EnableKeyRotation"),
             rotation_period_days: a.number("RotationPeriodInDays"),
             enabled: a.boolean("Enabled"),
@@ -80,7 +80,7 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             ..KmsKey::default()
         }),
         "AWS::KMS::ReplicaKey" => Spec::KmsKey(KmsKey {
-            key_manager: known("CUSTOMER".into()),
+            key_manager: known(KeyManager::Customer),
             enabled: a.boolean("Enabled"),
             deletion_window_days: a.number("PendingWindowInDays"),
             policy: a.policy("KeyPolicy"),

@@ -10,12 +10,14 @@
 
 #![deny(missing_docs)]
 
+mod choice;
 mod input_error;
 mod policy;
 mod resources;
 mod span;
 mod value;
 
+pub use choice::{KeyManager, KeyOrigin, KeySpec, KeyState, KeyUsage, PlannedAction, SseAlgorithm};
 pub use input_error::InputError;
 pub use policy::{
     wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, PolicyDocumentError, Principal,

@@ -5,7 +5,10 @@
 //! resource of its own) carry a reference to the resource they configure; resolution
 //! joins them, so that the rules see one bucket with one effective configuration.
 
-use crate::{Field, KeyRef, PolicyDocument, Spanned};
+use crate::{
+    Field, KeyManager, KeyOrigin, KeyRef, KeySpec, KeyState, KeyUsage, PlannedAction, PolicyDocument, Spanned,
+    SseAlgorithm,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -148,15 +151,15 @@ impl Spec {
 #[serde(default)]
 pub struct KmsKey {
     /// `SYMMETRIC_DEFAULT` (the default), `RSA_2048`, `ECC_NIST_P256`, `HMAC_256`, …
-    pub key_spec: Field<String>,
+    pub key_spec: Field<KeySpec>,
     /// `ENCRYPT_DECRYPT` (the default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC`, …
-    pub key_usage: Field<String>,
+    pub key_usage: Field<KeyUsage>,
     /// `AWS_KMS` (the default), `EXTERNAL`, `AWS_CLOUDHSM`, `EXTERNAL_KEY_STORE`.
-    pub origin: Field<String>,
+    pub origin: Field<KeyOrigin>,
     /// Set when the key lives in a custom key store (CloudHSM or external).
     pub custom_key_store_id: Field<String>,
     /// `CUSTOMER` (every key written in code) or `AWS`.
-    pub key_manager: Field<String>,
+    pub key_manager: Field<KeyManager>,
     /// Whether KMS rotates the key material automatically; absent means off.
     pub rotation_enabled: Field<bool>,
     /// Days between automatic rotations, 90 to 2560; absent means 365.
@@ -164,11 +167,11 @@ pub struct KmsKey {
     /// Whether the key is enabled; `None` means the default, enabled.
     pub enabled: Field<bool>,
     /// Live key state: `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`, …
-    pub key_state: Field<String>,
+    pub key_state: Field<KeyState>,
     /// Days a scheduled deletion waits before the key is deleted, 7 to 30; absent means 30.
     pub deletion_window_days: Field<u32>,
     /// Set when a plan destroys or replaces the key: `delete`, `replace`.
-    pub planned_action: Option<String>,
+    pub planned_action: Option<PlannedAction>,
     /// The key policy; absent means KMS applies its default key policy.
     pub policy: Field<PolicyDocument>,
     /// Whether the key is a multi-Region primary key; absent means a single-Region key.
@@ -278,7 +281,7 @@ pub struct S3Bucket {
 #[serde(default)]
 pub struct S3Encryption {
     /// `AES256`, `aws:kms`, `aws:kms:dsse`.
-    pub sse_algorithm: Field<String>,
+    pub sse_algorithm: Field<SseAlgorithm>,
     /// `ServiceDefault` with `aws:kms` is `alias/aws/s3`.
     pub kms_key: Spanned<KeyRef>,
     /// Whether an S3 Bucket Key is used with SSE-KMS, cutting the requests made to KMS.
@@ -337,7 +340,7 @@ pub struct S3Object {
     /// The bucket the object is stored in.
     pub bucket: Ref,
     /// `AES256`, `aws:kms`, `aws:kms:dsse`; absent means the bucket's default encryption applies.
-    pub server_side_encryption: Field<String>,
+    pub server_side_encryption: Field<SseAlgorithm>,
     /// `ServiceDefault` with `aws:kms` is `alias/aws/s3`.
     pub kms_key: Spanned<KeyRef>,
 }

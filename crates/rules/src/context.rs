@@ -222,7 +222,7 @@ impl<'a> Context<'a> {
 
     fn rotation_of_key(&self, r: Res<'a>, key: &'a KmsKey) -> Result<KeyRotation<'a>, Unknown> {
         let (decided_by, settings) = match self.target(r, &key.replica_of) {
-            _ if key.key_manager.value()?.is_some_and(|m| m == "AWS") => (r, key),
+            _ if key.key_manager.value()?.is_some_and(|m| *m == KeyManager::Aws) => (r, key),
             Target::Absent => (r, key),
             Target::Found(p) => match &p.resource.spec {
                 Spec::KmsKey(primary) => (p, primary),

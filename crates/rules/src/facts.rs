@@ -4,22 +4,25 @@
 
 use crate::context::Res;
 use crate::rule::FieldExt;
-use encguard_model::{policy_wildcard_match, Effect, KmsKey, PolicyDocument, S3Bucket, Statement, Unknown};
+use encguard_model::{
+    policy_wildcard_match, Effect, KeyManager, KeyOrigin, KeySpec, KeyState, KeyUsage, KmsKey, PlannedAction,
+    PolicyDocument, S3Bucket, Statement, Unknown,
+};
 use std::fmt;
 
 /// What keeps a key from encrypting a resource's data at rest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyProblem {
     /// Not `SYMMETRIC_DEFAULT`: AWS services encrypt at rest only with symmetric keys.
-    Spec(String),
+    Spec(KeySpec),
     /// Not `ENCRYPT_DECRYPT`.
-    Usage(String),
+    Usage(KeyUsage),
     PendingDeletion,
     /// Another state than `Enabled` (`PendingImport`, `Unavailable`, `Disabled`, …).
-    State(String),
+    State(KeyState),
     Disabled,
     /// The plan destroys the key (the plan's action).
-    Destroyed(String),
+    Destroyed(PlannedAction),
     /// The key lives in another region than the data.
     Region {
         key: String,
@@ -67,8 +70,14 @@ pub(crate) fn key_conditions(k: &KmsKey) -> (Vec<KeyProblem>, Option<Unknown>) {
             unknown.get_or_insert(why);
         }
     };
-    note(k.key_spec.value().map(|s| s.filter(|s| *s != "SYMMETRIC_DEFAULT").map(|s| KeyProblem::Spec(s.clone()))));
-    note(k.key_usage.value().map(|u| u.filter(|u| *u != "ENCRYPT_DECRYPT").map(|u| KeyProblem::Usage(u.clone()))));
+    note(
+        k.key_spec.value().map(|s| s.filter(|s| **s != KeySpec::SymmetricDefault).map(|s| KeyProblem::Spec(s.clone()))),
+    );
+    note(
+        k.key_usage
+            .value()
+            .map(|u| u.filter(|u| **u != KeyUsage::EncryptDecrypt).map(|u| KeyProblem::Usage(u.clone()))),
+    );
     note(lifecycle(k));
     (problems, unknown)
 }
@@ -79,9 +88,11 @@ fn lifecycle(k: &KmsKey) -> Result<Option<KeyProblem>, Unknown> {
     if let Some(action) = &k.planned_action {
         return Ok(Some(KeyProblem::Destroyed(action.clone())));
     }
-    match k.key_state.value()?.map(String::as_str) {
-        Some("PendingDeletion" | "PendingReplicaDeletion") => return Ok(Some(KeyProblem::PendingDeletion)),
-        Some(state) if state != "Enabled" => return Ok(Some(KeyProblem::State(state.to_string()))),
+    match k.key_state.value()? {
+        Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) => {
+            return Ok(Some(KeyProblem::PendingDeletion))
+        }
+        Some(state) if *state != KeyState::Enabled => return Ok(Some(KeyProblem::State(state.clone()))),
         _ => {}
     }
     Ok((!k.enabled.or_default_to(true)?).then_some(KeyProblem::Disabled))
@@ -125,16 +136,16 @@ pub struct KeyRotation<'a> {
 
 /// How a key rotates by its own settings.
 pub(crate) fn own_rotation(key: &KmsKey) -> Result<(Rotation, Option<String>), Unknown> {
-    if key.key_manager.or_default_to("CUSTOMER".into())? == "AWS" {
+    if key.key_manager.or_default_to(KeyManager::Customer)? == KeyManager::Aws {
         return Ok((Rotation::ByAws, None));
     }
-    let spec = key.key_spec.or_default_to("SYMMETRIC_DEFAULT".into())?;
-    let usage = key.key_usage.or_default_to("ENCRYPT_DECRYPT".into())?;
-    let origin = key.origin.or_default_to("AWS_KMS".into())?;
-    if spec != "SYMMETRIC_DEFAULT" || usage != "ENCRYPT_DECRYPT" {
+    let spec = key.key_spec.or_default_to(KeySpec::SymmetricDefault)?;
+    let usage = key.key_usage.or_default_to(KeyUsage::EncryptDecrypt)?;
+    let origin = key.origin.or_default_to(KeyOrigin::AwsKms)?;
+    if spec != KeySpec::SymmetricDefault || usage != KeyUsage::EncryptDecrypt {
         return Ok((Rotation::Impossible, Some(format!("{spec} keys for {usage} cannot rotate automatically"))));
     }
-    if origin != "AWS_KMS" || key.custom_key_store_id.value()?.is_some() {
+    if origin != KeyOrigin::AwsKms || key.custom_key_store_id.value()?.is_some() {
         let why = format!("keys with origin {origin} or in a custom key store cannot rotate automatically");
         return Ok((Rotation::Impossible, Some(why)));
     }

@@ -194,10 +194,10 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
 fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "aws_kms_key" => Spec::KmsKey(KmsKey {
-            key_spec: a.string("customer_master_key_spec").or(a.string("key_spec")),
-            key_usage: a.string("key_usage"),
+            key_spec: a.choice("customer_master_key_spec").or(a.choice("key_spec")),
+            key_usage: a.choice("key_usage"),
             custom_key_store_id: a.string("custom_key_store_id").or(a.string("xks_key_id")),
-            key_manager: known("CUSTOMER".into()),
+            key_manager: known(KeyManager::Customer),
             rotation_enabled: a.boolean("enable_key_rotation"),
             rotation_period_days: a.number("rotation_period_in_days"),
             enabled: a.boolean("is_enabled"),
@@ -207,8 +207,8 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             ..KmsKey::default()
         }),
         "aws_kms_external_key" | "aws_kms_replica_external_key" => Spec::KmsKey(KmsKey {
-            origin: known("EXTERNAL".into()),
-            key_manager: known("CUSTOMER".into()),
+            origin: known(KeyOrigin::External),
+            key_manager: known(KeyManager::Customer),
             enabled: a.boolean("enabled"),
             deletion_window_days: a.number("deletion_window_in_days"),
             policy: a.policy("policy"),
@@ -218,7 +218,7 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             ..KmsKey::default()
         }),
         "aws_kms_replica_key" => Spec::KmsKey(KmsKey {
-            key_manager: known("CUSTOMER".into()),
+            key_manager: known(KeyManager::Customer),
             enabled: a.boolean("enabled"),
             deletion_window_days: a.number("deletion_window_in_days"),
             policy: a.policy("policy"),
@@ -290,7 +290,7 @@ fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "aws_s3_object" | "aws_s3_bucket_object" => Spec::S3Object(S3Object {
             bucket: a.reference("bucket"),
-            server_side_encryption: a.string("server_side_encryption"),
+            server_side_encryption: a.choice("server_side_encryption"),
             kms_key: a.key("kms_key_id"),
         }),
         _ => return None,

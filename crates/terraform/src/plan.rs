@@ -4,7 +4,7 @@
 
 use crate::mapping;
 use crate::parse::SourceFile;
-use encguard_model::{InputError, Inventory, Location, Position, Resource, Spec};
+use encguard_model::{InputError, Inventory, Location, PlannedAction, Position, Resource, Spec};
 use encguard_values::Attrs;
 use encguard_values::{Unknown, Val};
 use serde_json::Value as Json;
@@ -69,19 +69,19 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
                     .collect();
                 let deleting = actions.contains(&"delete");
                 let planned = match (deleting, actions.contains(&"create")) {
-                    (true, true) => Some("replace"),
-                    (true, false) => Some("delete"),
+                    (true, true) => Some(PlannedAction::Replace),
+                    (true, false) => Some(PlannedAction::Delete),
                     _ => None,
                 };
                 let kind = rc["type"].as_str().unwrap_or_default();
                 // A resource the plan deletes will not exist; only keys matter then, for
                 // what still depends on them.
-                if planned == Some("delete") && !kind.starts_with("aws_kms") {
+                if planned == Some(PlannedAction::Delete) && !kind.starts_with("aws_kms") {
                     continue;
                 }
                 let module = rc["module_address"].as_str().unwrap_or_default();
                 let local = local_address(rc);
-                let values = if planned == Some("delete") {
+                let values = if planned == Some(PlannedAction::Delete) {
                     Val::from_json(rc.pointer("/change/before").unwrap_or(&Json::Null))
                 } else {
                     let after = rc.pointer("/change/after").unwrap_or(&Json::Null);
@@ -197,13 +197,13 @@ fn resource(
     module: &str,
     local: &str,
     values: &Val,
-    planned: Option<&str>,
+    planned: Option<PlannedAction>,
     lines: &LineFinder,
 ) -> Option<Resource> {
     let attrs = Attrs::new(values);
     let mut spec = mapping::to_spec(kind, &attrs)?;
     if let (Spec::KmsKey(k), Some(action)) = (&mut spec, planned) {
-        k.planned_action = Some(action.to_string());
+        k.planned_action = Some(action);
     }
     let mut r = Resource::new(address, kind, lines.location(address), spec);
     r.scope = module.to_string();

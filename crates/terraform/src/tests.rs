@@ -377,7 +377,7 @@ fn plans_resolve_unknown_values_through_configuration_references() {
         _ => unreachable!(),
     }
     match &find(&inv, "aws_kms_key.old").spec {
-        Spec::KmsKey(k) => assert_eq!(k.planned_action.as_deref(), Some("delete")),
+        Spec::KmsKey(k) => assert_eq!(k.planned_action, Some(PlannedAction::Delete)),
         _ => unreachable!(),
     }
     assert!(find(&inv, "aws_kms_key.old").handles.contains(&"arn:aws:kms:eu-west-1:1:key/old".to_string()));

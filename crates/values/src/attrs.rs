@@ -105,6 +105,11 @@ impl<'a> Attrs<'a> {
         })
     }
 
+    /// An attribute whose values form a closed set ([`encguard_model::KeySpec`], …).
+    pub fn choice<T: for<'s> From<&'s str>>(&self, name: &str) -> Field<T> {
+        self.string(name).map(|v| v.map(|v| v.map(|s| T::from(s.as_str()))))
+    }
+
     /// A boolean attribute (`"true"` and `"false"` read as booleans).
     pub fn boolean(&self, name: &str) -> Field<bool> {
         self.field(name, |v| match v.truthy() {

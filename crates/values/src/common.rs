@@ -191,7 +191,7 @@ pub fn s3_rule(rule: &Attrs, n: &S3RuleNames, blocked_encryption_types: Field<Ve
         Err(why) => return Value::unknown(why),
     };
     Value::Known(S3Encryption {
-        sse_algorithm: by_default.string(n.sse_algorithm),
+        sse_algorithm: by_default.choice(n.sse_algorithm),
         kms_key: by_default.key(n.kms_key),
         bucket_key_enabled: rule.boolean(n.bucket_key_enabled),
         blocked_encryption_types,

@@ -1,7 +1,7 @@
 use super::is_aws_managed;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::KmsKey;
+use encguard_model::{KeyState, KmsKey};
 
 declare_rule! {
     /// ## What it checks
@@ -50,7 +50,7 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     let dependents = ctx.dependents(r);
     let used_by = dependents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
     let severity = if dependents.is_empty() { Severity::High } else { Severity::Critical };
-    if key.key_state.value()?.is_some_and(|s| s == "PendingDeletion") {
+    if key.key_state.value()?.is_some_and(|s| *s == KeyState::PendingDeletion) {
         let message = if dependents.is_empty() {
             "the key is pending deletion".into()
         } else {

@@ -1,7 +1,7 @@
 use super::is_aws_managed;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::KmsKey;
+use encguard_model::{KeyState, KmsKey};
 
 declare_rule! {
     /// ## What it checks
@@ -44,11 +44,11 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     let dependents = ctx.dependents(r);
     let severity = if dependents.is_empty() { Severity::Medium } else { Severity::High };
     let used_by = || dependents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
-    match key.key_state.value()?.map(String::as_str) {
-        Some("PendingDeletion" | "PendingReplicaDeletion") => {
+    match key.key_state.value()? {
+        Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) => {
             return Ok(Verdict::not_applicable("the key is pending deletion (KMS-006)"))
         }
-        Some("Enabled") | None => {}
+        Some(KeyState::Enabled) | None => {}
         Some(state) => {
             return Ok(Verdict::fail(format!("key state is {state}"))
                 .at(&key.key_state)

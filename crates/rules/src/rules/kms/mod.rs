@@ -9,11 +9,11 @@ pub mod public_policy;
 pub mod rotation;
 
 use crate::rule::FieldExt;
-use encguard_model::{Effect, KmsKey, PolicyDocument, Statement, Unknown};
+use encguard_model::{Effect, KeyManager, KmsKey, PolicyDocument, Statement, Unknown};
 
 /// Whether a key is AWS managed (those are out of the customer's hands).
 pub(crate) fn is_aws_managed(key: &KmsKey) -> Result<bool, Unknown> {
-    Ok(key.key_manager.or_default_to("CUSTOMER".into())? == "AWS")
+    Ok(key.key_manager.or_default_to(KeyManager::Customer)? == KeyManager::Aws)
 }
 
 /// The implicit policy KMS gives a key created without one: a single statement letting

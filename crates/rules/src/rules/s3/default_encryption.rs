@@ -1,7 +1,7 @@
 use super::encryption;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::S3Bucket;
+use encguard_model::{S3Bucket, SseAlgorithm};
 
 declare_rule! {
     /// ## What it checks
@@ -49,12 +49,12 @@ fn judge(ctx: &Context, r: Res) -> Eval {
             "no default encryption configured: S3 applies its SSE-S3 baseline to every new object",
         ));
     };
-    match enc.sse_algorithm.value()?.map(String::as_str) {
-        Some(alg @ ("AES256" | "aws:kms" | "aws:kms:dsse")) => {
+    match enc.sse_algorithm.value()? {
+        Some(alg @ (SseAlgorithm::Aes256 | SseAlgorithm::AwsKms | SseAlgorithm::AwsKmsDsse)) => {
             Ok(Verdict::pass(format!("default encryption is {alg}")))
         }
         Some(other) => Ok(Verdict::fail(format!("default encryption algorithm `{other}` is not one S3 accepts"))
-            .evidence(format!("sse_algorithm = {other:?}"))),
+            .evidence(format!("sse_algorithm = {:?}", other.as_str()))),
         None => Ok(Verdict::fail("the default encryption rule names no algorithm")),
     }
 }

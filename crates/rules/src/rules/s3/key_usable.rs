@@ -3,7 +3,7 @@ use crate::context::{Context, KeyTarget, Res};
 use crate::keys::{require_usable, rotation_problem};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::S3Bucket;
+use encguard_model::{S3Bucket, SseAlgorithm};
 
 declare_rule! {
     /// ## What it checks
@@ -44,7 +44,7 @@ fn judge(ctx: &Context, r: Res) -> Eval {
     let Some(enc) = encryption(facts)? else {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     };
-    if !enc.sse_algorithm.or_default_to(String::new())?.starts_with("aws:kms") {
+    if !enc.sse_algorithm.value()?.is_some_and(SseAlgorithm::uses_kms) {
         return Ok(Verdict::not_applicable("the bucket does not use SSE-KMS"));
     }
     let usable = require_usable(ctx, r, &enc.kms_key)?;

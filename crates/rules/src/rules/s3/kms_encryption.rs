@@ -2,7 +2,7 @@ use super::encryption;
 use crate::context::{Attachment, Context, Res};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{KeyRef, S3Bucket, Unknown};
+use encguard_model::{KeyRef, S3Bucket, SseAlgorithm, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -55,13 +55,11 @@ fn judge(ctx: &Context, r: Res) -> Eval {
     let required = ctx.policy.key_tiers.s3;
     let enc = encryption(facts)?;
     let algorithm = match enc {
-        Some(e) => e.sse_algorithm.or_default_to("AES256".into())?,
-        None => "AES256".into(),
+        Some(e) => e.sse_algorithm.or_default_to(SseAlgorithm::Aes256)?,
+        None => SseAlgorithm::Aes256,
     };
-    let (tier, seen) = match (algorithm.as_str(), enc) {
-        ("aws:kms" | "aws:kms:dsse", Some(e)) => {
-            (ctx.key_tier(r, &e.kms_key, KeyTier::AwsManaged)?, key_name(&e.kms_key))
-        }
+    let (tier, seen) = match (algorithm.uses_kms(), enc) {
+        (true, Some(e)) => (ctx.key_tier(r, &e.kms_key, KeyTier::AwsManaged)?, key_name(&e.kms_key)),
         _ => (KeyTier::AwsOwned, "SSE-S3 (keys S3 owns)".to_string()),
     };
     if tier >= required {

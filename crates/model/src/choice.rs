@@ -1,0 +1,202 @@
+//! Closed sets of AWS values (key specs, key states, SSE algorithms, protocols): parsed
+//! once by the sources, compared as variants by the rules. Each set keeps a value AWS adds
+//! later as `Other`, so that nothing is lost or misread; in JSON each is AWS's spelling.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Declares a closed set of AWS values with the spelling AWS uses for each, read
+/// case-insensitively (sources write `https` and `HTTPS`), written in AWS's spelling.
+macro_rules! choice {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version of encguard does not know, as written.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as AWS spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $(if s.eq_ignore_ascii_case($text) {
+                    return $name::$variant;
+                })*
+                $name::Other(s.to_string())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok($name::from(String::deserialize(d)?.as_str()))
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "examples": [$($text),*] })
+            }
+        }
+    };
+}
+
+choice! {
+    /// A KMS key's spec (`KeySpec`, `customer_master_key_spec`).
+    KeySpec {
+        /// The symmetric AES-256-GCM key every AWS service encrypts data at rest with.
+        SymmetricDefault = "SYMMETRIC_DEFAULT",
+        /// RSA 2048-bit.
+        Rsa2048 = "RSA_2048",
+        /// RSA 3072-bit.
+        Rsa3072 = "RSA_3072",
+        /// RSA 4096-bit.
+        Rsa4096 = "RSA_4096",
+        /// ECC NIST P-256.
+        EccNistP256 = "ECC_NIST_P256",
+        /// ECC NIST P-384.
+        EccNistP384 = "ECC_NIST_P384",
+        /// ECC NIST P-521.
+        EccNistP521 = "ECC_NIST_P521",
+        /// ECC secp256k1.
+        EccSecgP256k1 = "ECC_SECG_P256K1",
+        /// HMAC with a 224-bit key.
+        Hmac224 = "HMAC_224",
+        /// HMAC with a 256-bit key.
+        Hmac256 = "HMAC_256",
+        /// HMAC with a 384-bit key.
+        Hmac384 = "HMAC_384",
+        /// HMAC with a 512-bit key.
+        Hmac512 = "HMAC_512",
+        /// SM2 (China Regions).
+        Sm2 = "SM2",
+    }
+}
+
+choice! {
+    /// What a KMS key is for (`KeyUsage`).
+    KeyUsage {
+        /// Encryption and decryption: the only usage that can protect data at rest.
+        EncryptDecrypt = "ENCRYPT_DECRYPT",
+        /// Signing and verification.
+        SignVerify = "SIGN_VERIFY",
+        /// HMAC generation and verification.
+        GenerateVerifyMac = "GENERATE_VERIFY_MAC",
+        /// Key agreement.
+        KeyAgreement = "KEY_AGREEMENT",
+    }
+}
+
+choice! {
+    /// Where a KMS key's material comes from (`Origin`).
+    KeyOrigin {
+        /// KMS generates it.
+        AwsKms = "AWS_KMS",
+        /// Imported by the customer.
+        External = "EXTERNAL",
+        /// Generated in a CloudHSM custom key store.
+        AwsCloudhsm = "AWS_CLOUDHSM",
+        /// Held in an external key store.
+        ExternalKeyStore = "EXTERNAL_KEY_STORE",
+    }
+}
+
+choice! {
+    /// Who manages a KMS key (`KeyManager`).
+    KeyManager {
+        /// The customer: every key written in code.
+        Customer = "CUSTOMER",
+        /// AWS, for a service (`alias/aws/<service>`).
+        Aws = "AWS",
+    }
+}
+
+choice! {
+    /// A KMS key's live state (`KeyState`).
+    KeyState {
+        /// Usable.
+        Enabled = "Enabled",
+        /// Disabled: data it protects cannot be decrypted.
+        Disabled = "Disabled",
+        /// Scheduled for deletion.
+        PendingDeletion = "PendingDeletion",
+        /// A multi-Region primary waiting for its replicas to be deleted.
+        PendingReplicaDeletion = "PendingReplicaDeletion",
+        /// Waiting for imported key material.
+        PendingImport = "PendingImport",
+        /// Being created.
+        Creating = "Creating",
+        /// Its custom key store is disconnected.
+        Unavailable = "Unavailable",
+        /// A multi-Region replica being created.
+        Updating = "Updating",
+    }
+}
+
+choice! {
+    /// What a plan does to a resource that does not survive it.
+    PlannedAction {
+        /// Destroyed.
+        Delete = "delete",
+        /// Destroyed and created anew.
+        Replace = "replace",
+    }
+}
+
+choice! {
+    /// A server-side encryption algorithm of S3 (`SSEAlgorithm`, `x-amz-server-side-encryption`).
+    SseAlgorithm {
+        /// SSE-S3: keys S3 manages.
+        Aes256 = "AES256",
+        /// SSE-KMS.
+        AwsKms = "aws:kms",
+        /// DSSE-KMS: two layers of encryption with KMS keys.
+        AwsKmsDsse = "aws:kms:dsse",
+    }
+}
+
+impl SseAlgorithm {
+    /// Whether KMS keys encrypt (SSE-KMS or DSSE-KMS).
+    pub fn uses_kms(&self) -> bool {
+        matches!(self, SseAlgorithm::AwsKms | SseAlgorithm::AwsKmsDsse)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_in_any_case_and_keep_what_is_new() {
+        assert_eq!(KeySpec::from("symmetric_default"), KeySpec::SymmetricDefault);
+        assert_eq!(KeySpec::from("ML_DSA_44"), KeySpec::Other("ML_DSA_44".into()));
+        assert_eq!(serde_json::to_string(&SseAlgorithm::AwsKmsDsse).unwrap(), "\"aws:kms:dsse\"");
+        assert_eq!(serde_json::from_str::<KeyState>("\"PendingDeletion\"").unwrap(), KeyState::PendingDeletion);
+        assert_eq!(KeyUsage::Other("X".into()).to_string(), "X");
+    }
+}
