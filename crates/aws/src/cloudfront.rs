@@ -20,14 +20,14 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     behaviors.push(CacheBehavior {
                         path_pattern: "*".into(),
                         target_origin_id: known(b.target_origin_id()).into(),
-                        viewer_protocol_policy: known(b.viewer_protocol_policy().as_str()).into(),
+                        viewer_protocol_policy: Some(Value::Known(b.viewer_protocol_policy().as_str().into())).into(),
                     });
                 }
                 for b in d.cache_behaviors().map(|c| c.items()).unwrap_or_default() {
                     behaviors.push(CacheBehavior {
                         path_pattern: b.path_pattern().to_string(),
                         target_origin_id: known(b.target_origin_id()).into(),
-                        viewer_protocol_policy: known(b.viewer_protocol_policy().as_str()).into(),
+                        viewer_protocol_policy: Some(Value::Known(b.viewer_protocol_policy().as_str().into())).into(),
                     });
                 }
                 let origins = d
@@ -41,7 +41,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                             origin_id: known(o.id()).into(),
                             domain_name: known(o.domain_name()).into(),
                             origin_protocol_policy: custom
-                                .map(|c| Value::Known(c.origin_protocol_policy().as_str().to_string()))
+                                .map(|c| Value::Known(c.origin_protocol_policy().as_str().into()))
                                 .into(),
                             origin_ssl_protocols: custom
                                 .and_then(|c| c.origin_ssl_protocols())

@@ -107,7 +107,7 @@ async fn collect_dax(conf: &SdkConfig, c: &Collector) {
                         .into(),
                         endpoint_encryption: Some(Value::Known(
                             cl.cluster_endpoint_encryption_type()
-                                .map_or("NONE".to_string(), |t| t.as_str().to_string()),
+                                .map_or(EndpointEncryption::None, |t| t.as_str().into()),
                         ))
                         .into(),
                     };

@@ -40,7 +40,7 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
     for lb in &lbs {
         let Some(arn) = lb.load_balancer_arn() else { continue };
         let spec = LoadBalancer {
-            load_balancer_type: lb.r#type().map(|t| Value::Known(t.as_str().to_string())).into(),
+            load_balancer_type: lb.r#type().map(|t| Value::Known(t.as_str().into())).into(),
             internal: lb.scheme().map(|s| Value::Known(s.as_str() == "internal")).into(),
         };
         c.add(
@@ -81,8 +81,8 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
         let Some(arn) = l.listener_arn().map(str::to_string) else { continue };
         let mut certificates: Vec<Value<String>> =
             l.certificates().iter().filter_map(|c| c.certificate_arn().map(|a| Value::Known(a.to_string()))).collect();
-        let protocol = l.protocol().map(|p| p.as_str().to_string());
-        if matches!(protocol.as_deref(), Some("HTTPS" | "TLS")) {
+        let protocol = l.protocol().map(|p| LbProtocol::from(p.as_str()));
+        if protocol.as_ref().is_some_and(LbProtocol::is_tls) {
             let _p = c.call("elasticloadbalancing:DescribeListenerCertificates").await;
             match client.describe_listener_certificates().listener_arn(&arn).send().await {
                 Ok(out) => {
@@ -110,7 +110,7 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
             certificates: certificates.into(),
         };
         c.add(&arn, "AWS::ElasticLoadBalancingV2::Listener", vec![], Spec::Listener(spec));
-        if protocol.as_deref() == Some("HTTP") {
+        if protocol == Some(LbProtocol::Http) {
             let _p = c.call("elasticloadbalancing:DescribeRules").await;
             match client.describe_rules().listener_arn(&arn).send().await {
                 Ok(out) => {
@@ -137,7 +137,7 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
         |p| {
             for tg in p.target_groups() {
                 let Some(arn) = tg.target_group_arn() else { continue };
-                let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().to_string())).into() };
+                let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().into())).into() };
                 c.add(arn, "AWS::ElasticLoadBalancingV2::TargetGroup", vec![], Spec::TargetGroup(spec));
             }
         }
@@ -199,8 +199,8 @@ pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
                 let l = d.listener()?;
                 Some(ClassicListener {
                     lb_port: Some(Value::Known(l.load_balancer_port() as u32)).into(),
-                    lb_protocol: Some(Value::Known(l.protocol().to_string())).into(),
-                    instance_protocol: l.instance_protocol().map(|p| Value::Known(p.to_string())).into(),
+                    lb_protocol: Some(Value::Known(l.protocol().into())).into(),
+                    instance_protocol: l.instance_protocol().map(|p| Value::Known(p.into())).into(),
                     ssl_certificate_id: l.ssl_certificate_id().map(|s| Value::Known(s.to_string())).into(),
                     // Unreadable policies leave the listener's negotiation unknown, not absent.
                     policy_names: Some(match &ssl_policies {

@@ -265,7 +265,7 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "AWS::DAX::Cluster" => Spec::DaxCluster(DaxCluster {
             sse_enabled: a.nested("SSESpecification", |s| s.boolean("SSEEnabled")),
-            endpoint_encryption: a.string("ClusterEndpointEncryptionType"),
+            endpoint_encryption: a.choice("ClusterEndpointEncryptionType"),
         }),
         _ => return None,
     })
@@ -294,12 +294,12 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
 fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "AWS::ElasticLoadBalancingV2::LoadBalancer" => Spec::LoadBalancer(LoadBalancer {
-            load_balancer_type: a.string("Type").or(known("application".into())),
+            load_balancer_type: a.choice("Type").or(known(LoadBalancerType::Application)),
             internal: a.string("Scheme").map(|s| s.map(|s| s.map(|s| s == "internal"))),
         }),
         "AWS::ElasticLoadBalancingV2::Listener" => Spec::Listener(Listener {
             load_balancer: a.reference("LoadBalancerArn"),
-            protocol: a.string("Protocol"),
+            protocol: a.choice("Protocol"),
             port: a.number("Port"),
             ssl_policy: a.string("SslPolicy"),
             ssl_policy_protocols: None.into(),
@@ -328,7 +328,7 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::ElasticLoadBalancingV2::TargetGroup" => Spec::TargetGroup(TargetGroup {
             protocol: match a.get("TargetType").and_then(Val::as_str) {
                 Some("lambda") => None.into(),
-                _ => a.string("Protocol").or(known("HTTP".into())),
+                _ => a.choice("Protocol").or(known(LbProtocol::Http)),
             },
         }),
         "AWS::ElasticLoadBalancing::LoadBalancer" => Spec::ClassicLoadBalancer(classic(a)),
@@ -422,8 +422,8 @@ fn classic(a: &Attrs) -> ClassicLoadBalancer {
     ClassicLoadBalancer {
         listeners: a.list("Listeners", |l| ClassicListener {
             lb_port: l.number("LoadBalancerPort"),
-            lb_protocol: l.string("Protocol"),
-            instance_protocol: l.string("InstanceProtocol"),
+            lb_protocol: l.choice("Protocol"),
+            instance_protocol: l.choice("InstanceProtocol"),
             ssl_certificate_id: l.reference("SSLCertificateId"),
             policy_names: l.strings("PolicyNames").or(known(Vec::new())),
         }),

@@ -187,6 +187,88 @@ impl SseAlgorithm {
     }
 }
 
+choice! {
+    /// A load balancer listener's or target group's protocol (ALB, NLB, GWLB and Classic).
+    LbProtocol {
+        /// Plain HTTP.
+        Http = "HTTP",
+        /// HTTP over TLS.
+        Https = "HTTPS",
+        /// Plain TCP.
+        Tcp = "TCP",
+        /// TCP over TLS (NLB).
+        Tls = "TLS",
+        /// UDP.
+        Udp = "UDP",
+        /// TCP and UDP on one port.
+        TcpUdp = "TCP_UDP",
+        /// GENEVE (Gateway Load Balancer).
+        Geneve = "GENEVE",
+        /// TCP over TLS (Classic Load Balancer).
+        Ssl = "SSL",
+    }
+}
+
+impl LbProtocol {
+    /// Whether traffic on it is encrypted with TLS.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, LbProtocol::Https | LbProtocol::Tls | LbProtocol::Ssl)
+    }
+}
+
+choice! {
+    /// A kind of Elastic Load Balancing v2 load balancer.
+    LoadBalancerType {
+        /// An Application Load Balancer.
+        Application = "application",
+        /// A Network Load Balancer.
+        Network = "network",
+        /// A Gateway Load Balancer.
+        Gateway = "gateway",
+    }
+}
+
+choice! {
+    /// How a CloudFront cache behavior treats viewers' HTTP requests.
+    ViewerProtocolPolicy {
+        /// HTTP and HTTPS are served.
+        AllowAll = "allow-all",
+        /// HTTP is refused.
+        HttpsOnly = "https-only",
+        /// HTTP is redirected to HTTPS.
+        RedirectToHttps = "redirect-to-https",
+    }
+}
+
+impl ViewerProtocolPolicy {
+    /// Whether viewers end up on HTTPS.
+    pub fn is_https(&self) -> bool {
+        matches!(self, ViewerProtocolPolicy::HttpsOnly | ViewerProtocolPolicy::RedirectToHttps)
+    }
+}
+
+choice! {
+    /// How CloudFront connects to a custom origin.
+    OriginProtocolPolicy {
+        /// Always over HTTP.
+        HttpOnly = "http-only",
+        /// Always over HTTPS.
+        HttpsOnly = "https-only",
+        /// As the viewer connected.
+        MatchViewer = "match-viewer",
+    }
+}
+
+choice! {
+    /// Whether a DAX cluster's endpoint requires TLS (`ClusterEndpointEncryptionType`).
+    EndpointEncryption {
+        /// Plain connections.
+        None = "NONE",
+        /// TLS connections.
+        Tls = "TLS",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,10 @@ mod resources;
 mod span;
 mod value;
 
-pub use choice::{KeyManager, KeyOrigin, KeySpec, KeyState, KeyUsage, PlannedAction, SseAlgorithm};
+pub use choice::{
+    EndpointEncryption, KeyManager, KeyOrigin, KeySpec, KeyState, KeyUsage, LbProtocol, LoadBalancerType,
+    OriginProtocolPolicy, PlannedAction, SseAlgorithm, ViewerProtocolPolicy,
+};
 pub use input_error::InputError;
 pub use policy::{
     wildcard_match as policy_wildcard_match, Condition, Effect, PolicyDocument, PolicyDocumentError, Principal,

@@ -6,8 +6,8 @@
 //! joins them, so that the rules see one bucket with one effective configuration.
 
 use crate::{
-    Field, KeyManager, KeyOrigin, KeyRef, KeySpec, KeyState, KeyUsage, PlannedAction, PolicyDocument, Spanned,
-    SseAlgorithm,
+    EndpointEncryption, Field, KeyManager, KeyOrigin, KeyRef, KeySpec, KeyState, KeyUsage, LbProtocol,
+    LoadBalancerType, OriginProtocolPolicy, PlannedAction, PolicyDocument, Spanned, SseAlgorithm, ViewerProtocolPolicy,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -553,7 +553,7 @@ pub struct DaxCluster {
     /// Whether the cluster's data is encrypted at rest; absent means not.
     pub sse_enabled: Field<bool>,
     /// `NONE` (the default) or `TLS`.
-    pub endpoint_encryption: Field<String>,
+    pub endpoint_encryption: Field<EndpointEncryption>,
 }
 
 // ---------------------------------------------------------------- ACM
@@ -599,7 +599,7 @@ pub struct AcmValidation {
 #[serde(default)]
 pub struct LoadBalancer {
     /// `application` (the default), `network`, `gateway`.
-    pub load_balancer_type: Field<String>,
+    pub load_balancer_type: Field<LoadBalancerType>,
     /// Whether the load balancer is internal; absent means internet-facing.
     pub internal: Field<bool>,
 }
@@ -611,7 +611,7 @@ pub struct Listener {
     /// The load balancer the listener belongs to.
     pub load_balancer: Ref,
     /// `HTTP`, `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`, `GENEVE`.
-    pub protocol: Field<String>,
+    pub protocol: Field<LbProtocol>,
     /// The port the listener accepts connections on.
     pub port: Field<u32>,
     /// The security policy of an `HTTPS` or `TLS` listener: `ELBSecurityPolicy-TLS13-1-2-2021-06`, …;
@@ -666,7 +666,7 @@ pub struct ListenerCertificate {
 pub struct TargetGroup {
     /// How the load balancer reaches the targets: `HTTP` (the default), `HTTPS`, `TCP`, `TLS`, `GENEVE`, …;
     /// `None` for Lambda targets.
-    pub protocol: Field<String>,
+    pub protocol: Field<LbProtocol>,
 }
 
 /// A Classic Load Balancer (`aws_elb`, `AWS::ElasticLoadBalancing::LoadBalancer`).
@@ -686,9 +686,9 @@ pub struct ClassicListener {
     /// The port clients connect to.
     pub lb_port: Field<u32>,
     /// The protocol clients use: `HTTP`, `HTTPS`, `TCP`, `SSL`.
-    pub lb_protocol: Field<String>,
+    pub lb_protocol: Field<LbProtocol>,
     /// The protocol to the instances: `HTTP`, `HTTPS`, `TCP`, `SSL`.
-    pub instance_protocol: Field<String>,
+    pub instance_protocol: Field<LbProtocol>,
     /// The ARN of the certificate (ACM or IAM) an `HTTPS` or `SSL` listener serves.
     pub ssl_certificate_id: Field<String>,
     /// Names of the policies attached to the listener, its SSL negotiation policy among them.
@@ -732,7 +732,7 @@ pub struct CacheBehavior {
     /// The origin the requests are routed to.
     pub target_origin_id: Field<String>,
     /// `allow-all`, `https-only`, `redirect-to-https`.
-    pub viewer_protocol_policy: Field<String>,
+    pub viewer_protocol_policy: Field<ViewerProtocolPolicy>,
 }
 
 /// An origin of a distribution: an S3 bucket or a custom HTTP server.
@@ -744,7 +744,7 @@ pub struct Origin {
     /// The origin's domain name (`bucket.s3.amazonaws.com`, `app.example.com`).
     pub domain_name: Field<String>,
     /// For custom origins: `http-only`, `match-viewer`, `https-only`. `None` for S3 origins.
-    pub origin_protocol_policy: Field<String>,
+    pub origin_protocol_policy: Field<OriginProtocolPolicy>,
     /// For custom origins: the protocols CloudFront may use to it: `TLSv1.2`, `TLSv1.1`, `TLSv1`, `SSLv3`.
     pub origin_ssl_protocols: Field<Vec<String>>,
     /// Whether the origin is an S3 REST endpoint (no custom origin configuration), reached over HTTPS.

@@ -458,7 +458,7 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
         }),
         "aws_dax_cluster" => Spec::DaxCluster(DaxCluster {
             sse_enabled: a.nested("server_side_encryption", |sse| sse.boolean("enabled")),
-            endpoint_encryption: a.string("cluster_endpoint_encryption_type"),
+            endpoint_encryption: a.choice("cluster_endpoint_encryption_type"),
         }),
         _ => return None,
     })
@@ -505,12 +505,12 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
 fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "aws_lb" | "aws_alb" => Spec::LoadBalancer(LoadBalancer {
-            load_balancer_type: a.string("load_balancer_type").or(known("application".into())),
+            load_balancer_type: a.choice("load_balancer_type").or(known(LoadBalancerType::Application)),
             internal: a.boolean("internal"),
         }),
         "aws_lb_listener" | "aws_alb_listener" => Spec::Listener(Listener {
             load_balancer: a.reference("load_balancer_arn"),
-            protocol: a.string("protocol"),
+            protocol: a.choice("protocol"),
             port: a.number("port"),
             ssl_policy: a.string("ssl_policy"),
             ssl_policy_protocols: None.into(),
@@ -528,14 +528,14 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_lb_target_group" | "aws_alb_target_group" => Spec::TargetGroup(TargetGroup {
             protocol: match a.get("target_type").and_then(Val::as_str) {
                 Some("lambda") => None.into(),
-                _ => a.string("protocol").or(known("HTTP".into())),
+                _ => a.choice("protocol").or(known(LbProtocol::Http)),
             },
         }),
         "aws_elb" => Spec::ClassicLoadBalancer(ClassicLoadBalancer {
             listeners: a.list("listener", |l| ClassicListener {
                 lb_port: l.number("lb_port"),
-                lb_protocol: l.string("lb_protocol"),
-                instance_protocol: l.string("instance_protocol"),
+                lb_protocol: l.choice("lb_protocol"),
+                instance_protocol: l.choice("instance_protocol"),
                 ssl_certificate_id: l.reference("ssl_certificate_id"),
                 policy_names: known(Vec::new()),
             }),

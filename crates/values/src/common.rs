@@ -2,8 +2,8 @@
 
 use crate::{known, unknown, Attrs, Val};
 use encguard_model::{
-    BlockDevice, CacheBehavior, CloudfrontDistribution, Field, KeyRef, ListenerAction, Origin, S3Encryption, Spanned,
-    Unknown, Value, ViewerCertificate,
+    BlockDevice, CacheBehavior, CloudfrontDistribution, Field, KeyRef, ListenerAction, Origin, OriginProtocolPolicy,
+    S3Encryption, Spanned, Unknown, Value, ViewerCertificate,
 };
 
 /// The key of a DynamoDB table from its server-side encryption block: none, or one turned
@@ -57,7 +57,7 @@ pub fn cloudfront_distribution(c: &Attrs, n: &CloudfrontNames) -> CloudfrontDist
     let behavior = |b: &Attrs, default_path: &str| CacheBehavior {
         path_pattern: b.get(n.path_pattern).and_then(Val::as_str).unwrap_or(default_path).to_string(),
         target_origin_id: b.string(n.target_origin_id),
-        viewer_protocol_policy: b.string(n.viewer_protocol_policy),
+        viewer_protocol_policy: b.choice(n.viewer_protocol_policy),
     };
     let behaviors = match (c.blocks(n.default_behavior), c.blocks(n.behaviors)) {
         (Ok(d), Ok(o)) => c.known_at(
@@ -74,9 +74,9 @@ pub fn cloudfront_distribution(c: &Attrs, n: &CloudfrontNames) -> CloudfrontDist
             origin_id: o.string(n.origin_id),
             domain_name: o.string(n.domain_name),
             origin_protocol_policy: custom.map_or_else(Field::default, |c| {
-                let written = c.string(n.origin_protocol_policy);
+                let written = c.choice(n.origin_protocol_policy);
                 match n.origin_protocol_default {
-                    Some(default) => written.or(known(default.into())),
+                    Some(default) => written.or(known(OriginProtocolPolicy::from(default))),
                     None => written,
                 }
             }),

@@ -1,7 +1,6 @@
-use super::viewer_policy_is_https;
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{CacheBehavior, CloudfrontDistribution, Origin};
+use encguard_model::{CacheBehavior, CloudfrontDistribution, Origin, OriginProtocolPolicy, ViewerProtocolPolicy};
 
 declare_rule! {
     /// ## What it checks
@@ -58,16 +57,14 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
     if origin.s3_origin {
         return Ok(Verdict::pass(format!("origin {id} is an S3 REST endpoint")));
     }
-    let policy = origin.origin_protocol_policy.or_default_to(String::new())?;
-    match policy.as_str() {
-        "https-only" => Ok(Verdict::pass(format!("origin {id} is https-only"))),
-        "match-viewer" => {
+    match origin.origin_protocol_policy.value()? {
+        Some(OriginProtocolPolicy::HttpsOnly) => Ok(Verdict::pass(format!("origin {id} is https-only"))),
+        Some(OriginProtocolPolicy::MatchViewer) => {
             for b in behaviors
                 .iter()
                 .filter(|b| b.target_origin_id.as_ref().and_then(|t| t.known()).is_none_or(|t| *t == id))
             {
-                let viewer = b.viewer_protocol_policy.or_default_to(String::new())?;
-                if !viewer_policy_is_https(&viewer) {
+                if !b.viewer_protocol_policy.or_default_to(ViewerProtocolPolicy::AllowAll)?.is_https() {
                     return Ok(Verdict::fail(format!(
                         "origin {id} matches the viewer, and behaviour {} allows HTTP viewers",
                         b.path_pattern
@@ -77,9 +74,10 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
             }
             Ok(Verdict::pass(format!("origin {id} matches viewers, who all use HTTPS")))
         }
-        other => Ok(Verdict::fail(format!("origin {id} is reached with {other}"))
+        Some(other) => Ok(Verdict::fail(format!("origin {id} is reached with {other}"))
             .at(&origin.origin_protocol_policy)
             .evidence(other)),
+        None => Ok(Verdict::fail(format!("origin {id} names no protocol policy")).at(&origin.origin_protocol_policy)),
     }
 }
 

@@ -1,7 +1,6 @@
-use super::viewer_policy_is_https;
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::CloudfrontDistribution;
+use encguard_model::{CloudfrontDistribution, ViewerProtocolPolicy};
 
 declare_rule! {
     /// ## What it checks
@@ -41,8 +40,9 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(d: &CloudfrontDistribution) -> Eval {
     let behaviors = d.behaviors.or_default_to(Vec::new())?;
     let parts = behaviors.iter().map(|b| {
-        let policy = b.viewer_protocol_policy.or_default_to(String::new())?;
-        Ok(if viewer_policy_is_https(&policy) {
+        // CloudFront requires a policy; a behaviour without one is read as allowing HTTP.
+        let policy = b.viewer_protocol_policy.or_default_to(ViewerProtocolPolicy::AllowAll)?;
+        Ok(if policy.is_https() {
             Verdict::pass(format!("{}: {policy}", b.path_pattern))
         } else {
             Verdict::fail(format!("behaviour {} allows HTTP ({policy})", b.path_pattern))

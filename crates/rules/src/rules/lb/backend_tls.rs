@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::TargetGroup;
+use encguard_model::{LbProtocol, TargetGroup};
 
 declare_rule! {
     /// ## What it checks
@@ -42,9 +42,9 @@ fn judge(group: &TargetGroup) -> Eval {
     let Some(protocol) = group.protocol.value()? else {
         return Ok(Verdict::not_applicable("a Lambda target group has no protocol"));
     };
-    match protocol.to_ascii_uppercase().as_str() {
-        "HTTPS" | "TLS" => Ok(Verdict::pass(format!("targets receive {protocol}"))),
-        "GENEVE" => Ok(Verdict::not_applicable("a Gateway Load Balancer target group")),
+    match protocol {
+        LbProtocol::Geneve => Ok(Verdict::not_applicable("a Gateway Load Balancer target group")),
+        p if p.is_tls() => Ok(Verdict::pass(format!("targets receive {protocol}"))),
         other => Ok(Verdict::fail(format!("targets receive {other}")).at(&group.protocol).evidence(other)),
     }
 }

@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{ClassicListener, ClassicLoadBalancer};
+use encguard_model::{ClassicListener, ClassicLoadBalancer, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -36,19 +36,19 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-fn is_secure(protocol: &str) -> bool {
-    protocol.eq_ignore_ascii_case("HTTPS") || protocol.eq_ignore_ascii_case("SSL")
-}
-
 fn judge_listener(ctx: &Context, l: &ClassicListener) -> Eval {
-    let front = l.lb_protocol.or_default_to(String::new())?;
+    let Some(front) = l.lb_protocol.value()? else {
+        return Ok(Verdict::fail("a listener names no protocol").at(&l.lb_protocol));
+    };
     let port = l.lb_port.or_default_to(0)?;
-    if !is_secure(&front) {
-        return Ok(Verdict::fail(format!("port {port} listens with {front}")).at(&l.lb_protocol).evidence(&front));
+    if !front.is_tls() {
+        return Ok(Verdict::fail(format!("port {port} listens with {front}")).at(&l.lb_protocol).evidence(front));
     }
     if ctx.policy.load_balancers.require_backend_tls {
-        let back = l.instance_protocol.or_default_to(String::new())?;
-        if !is_secure(&back) {
+        let Some(back) = l.instance_protocol.value()? else {
+            return Err(Unknown::new(format!("port {port} does not say which protocol reaches the instances")));
+        };
+        if !back.is_tls() {
             return Ok(Verdict::fail(format!("port {port} forwards to instances with {back}")).at(&l.instance_protocol));
         }
     }
@@ -73,8 +73,15 @@ mod tests {
             {"kind": "classic_load_balancer", "name": "https", "listeners": [{"lb_port": 443, "lb_protocol": "https", "instance_protocol": "http"}]},
             {"kind": "classic_load_balancer", "name": "http", "listeners": [{"lb_port": 80, "lb_protocol": "http", "instance_protocol": "http"}]},
             {"kind": "classic_load_balancer", "name": "dynamic", "listeners": {"unknown": "dynamic listener over var.ports"}},
+            {"kind": "classic_load_balancer", "name": "ssl", "listeners": [{"lb_port": 443, "lb_protocol": "SSL", "instance_protocol": "SSL"}]},
+            {"kind": "classic_load_balancer", "name": "unsaid", "listeners": [{"lb_port": 443, "lb_protocol": "HTTPS"}]},
         ]);
-        expect(&LB_004, resources.clone(), &[("https", Pass), ("http", Fail), ("dynamic", Unknown)]);
-        expect_with(&LB_004, "[load_balancers]\nrequire_backend_tls = true\n", resources, &[("https", Fail)]);
+        expect(&LB_004, resources.clone(), &[("https", Pass), ("http", Fail), ("dynamic", Unknown), ("unsaid", Pass)]);
+        expect_with(
+            &LB_004,
+            "[load_balancers]\nrequire_backend_tls = true\n",
+            resources,
+            &[("https", Fail), ("ssl", Pass), ("unsaid", Unknown)],
+        );
     }
 }

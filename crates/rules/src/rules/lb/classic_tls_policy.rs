@@ -2,7 +2,7 @@ use crate::context::Context;
 use crate::policy::TlsVersion;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::elb_policy_minimum;
-use encguard_model::{ClassicListener, ClassicLoadBalancer, Unknown};
+use encguard_model::{ClassicListener, ClassicLoadBalancer, LbProtocol, Unknown};
 
 /// Ciphers that must not be enabled in a custom negotiation policy.
 const WEAK_CIPHER_MARKS: &[&str] = &["RC4", "DES-CBC3", "3DES", "NULL", "EXP-", "EXPORT", "MD5"];
@@ -50,12 +50,7 @@ fn check(ctx: &Context, out: &mut Out) {
         };
         let secure: Vec<&ClassicListener> = listeners
             .iter()
-            .filter(|l| {
-                l.lb_protocol
-                    .as_ref()
-                    .and_then(|p| p.known())
-                    .is_some_and(|p| p.eq_ignore_ascii_case("HTTPS") || p.eq_ignore_ascii_case("SSL"))
-            })
+            .filter(|l| l.lb_protocol.as_ref().and_then(|p| p.known()).is_some_and(LbProtocol::is_tls))
             .collect();
         if !secure.is_empty() {
             out.judge(

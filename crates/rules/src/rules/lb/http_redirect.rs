@@ -1,7 +1,7 @@
 use super::protocol;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Listener, ListenerAction, ListenerRule, Spec, Unknown};
+use encguard_model::{LbProtocol, Listener, ListenerAction, ListenerRule, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -50,9 +50,9 @@ fn redirects_to_https(action: &ListenerAction) -> Result<bool, Unknown> {
 }
 
 fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
-    match protocol(listener)?.as_str() {
-        "HTTPS" => return Ok(Verdict::pass("the listener uses HTTPS")),
-        "HTTP" => {}
+    match protocol(listener)? {
+        LbProtocol::Https => return Ok(Verdict::pass("the listener uses HTTPS")),
+        LbProtocol::Http => {}
         other => return Ok(Verdict::not_applicable(format!("a {other} listener (network load balancer)"))),
     }
     let actions = listener.default_actions.or_default_to(Vec::new())?;

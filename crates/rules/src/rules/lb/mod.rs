@@ -8,9 +8,9 @@ pub mod nlb_tls;
 pub mod tls_policy;
 
 use crate::rule::FieldExt;
-use encguard_model::{Listener, Unknown};
+use encguard_model::{LbProtocol, Listener, Unknown};
 
-/// The listener's protocol, upper-cased; HTTP when unset (the provider default for ALBs).
-pub(crate) fn protocol(l: &Listener) -> Result<String, Unknown> {
-    Ok(l.protocol.or_default_to("HTTP".into())?.to_ascii_uppercase())
+/// The listener's protocol; HTTP when unset (the provider default for ALBs).
+pub(crate) fn protocol(l: &Listener) -> Result<LbProtocol, Unknown> {
+    l.protocol.or_default_to(LbProtocol::Http)
 }

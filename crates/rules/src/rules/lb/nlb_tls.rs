@@ -1,7 +1,7 @@
 use super::protocol;
 use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Listener, Spec, Unknown};
+use encguard_model::{LbProtocol, Listener, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -41,10 +41,10 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
-    if protocol == "HTTP" || protocol == "HTTPS" {
+    if matches!(protocol, LbProtocol::Http | LbProtocol::Https) {
         return Ok(Verdict::not_applicable("an application load balancer listener (LB-001)"));
     }
-    if protocol == "TLS" {
+    if protocol == LbProtocol::Tls {
         return Ok(Verdict::pass("the listener terminates TLS"));
     }
     let port = listener.port.or_default_to(0)?;

@@ -3,7 +3,7 @@ use crate::context::{Context, Res};
 use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::{elb_policy_minimum, oldest_protocol, Protocol};
-use encguard_model::{Listener, Unknown};
+use encguard_model::{LbProtocol, Listener, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -45,7 +45,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, _r: Res, listener: &Listener) -> Eval {
     let protocol = protocol(listener)?;
-    if protocol != "HTTPS" && protocol != "TLS" {
+    if !matches!(protocol, LbProtocol::Https | LbProtocol::Tls) {
         return Ok(Verdict::not_applicable(format!("a {protocol} listener has no TLS policy")));
     }
     let minimum = ctx.policy.tls.minimum_version;
