@@ -44,9 +44,9 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             let spec = AcmCertificate {
                 domain_name: known(cert.domain_name()).into(),
                 subject_alternative_names: Some(Value::Known(cert.subject_alternative_names().to_vec())).into(),
-                key_algorithm: cert.key_algorithm().map(|k| Value::Known(k.as_str().to_string())).into(),
-                certificate_type: cert.r#type().map(|t| Value::Known(t.as_str().to_string())).into(),
-                status: cert.status().map(|s| Value::Known(s.as_str().to_string())).into(),
+                key_algorithm: cert.key_algorithm().map(|k| Value::Known(k.as_str().into())).into(),
+                certificate_type: cert.r#type().map(|t| Value::Known(t.as_str().into())).into(),
+                status: cert.status().map(|s| Value::Known(s.as_str().into())).into(),
                 not_after: cert
                     .not_after()
                     .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
@@ -55,7 +55,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .domain_validation_options()
                     .first()
                     .and_then(|d| d.validation_method())
-                    .map(|m| Value::Known(m.as_str().to_string()))
+                    .map(|m| Value::Known(m.as_str().into()))
                     .into(),
                 renewal_eligibility: cert.renewal_eligibility().map(|r| Value::Known(r.as_str().to_string())).into(),
                 // ACM no longer lets certificates opt out; older ones may still have.
@@ -63,7 +63,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 transparency_logging: cert
                     .options()
                     .and_then(|o| o.certificate_transparency_logging_preference())
-                    .map(|p| Value::Known(p.as_str().to_string()))
+                    .map(|p| Value::Known(p.as_str().into()))
                     .into(),
                 in_use: Some(Value::Known(!cert.in_use_by().is_empty())).into(),
             };

@@ -277,13 +277,15 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::CertificateManager::Certificate" => Spec::AcmCertificate(AcmCertificate {
             domain_name: a.string("DomainName"),
             subject_alternative_names: a.strings("SubjectAlternativeNames"),
-            key_algorithm: a.string("KeyAlgorithm"),
-            certificate_type: known(
-                if a.get("CertificateAuthorityArn").is_some() { "PRIVATE" } else { "AMAZON_ISSUED" }.into(),
-            ),
+            key_algorithm: a.choice("KeyAlgorithm"),
+            certificate_type: known(if a.get("CertificateAuthorityArn").is_some() {
+                CertificateType::Private
+            } else {
+                CertificateType::AmazonIssued
+            }),
             // The API's default validation method is EMAIL.
-            validation_method: a.string("ValidationMethod").or(known("EMAIL".into())),
-            transparency_logging: a.string("CertificateTransparencyLoggingPreference"),
+            validation_method: a.choice("ValidationMethod").or(known(ValidationMethod::Email)),
+            transparency_logging: a.choice("CertificateTransparencyLoggingPreference"),
             ..AcmCertificate::default()
         }),
         _ => return None,

@@ -269,6 +269,87 @@ choice! {
     }
 }
 
+choice! {
+    /// An ACM certificate's key algorithm (`KeyAlgorithm`).
+    CertificateKeyAlgorithm {
+        /// RSA 1024-bit.
+        Rsa1024 = "RSA_1024",
+        /// RSA 2048-bit.
+        Rsa2048 = "RSA_2048",
+        /// RSA 3072-bit.
+        Rsa3072 = "RSA_3072",
+        /// RSA 4096-bit.
+        Rsa4096 = "RSA_4096",
+        /// ECDSA P-256.
+        EcPrime256v1 = "EC_prime256v1",
+        /// ECDSA P-384.
+        EcSecp384r1 = "EC_secp384r1",
+        /// ECDSA P-521.
+        EcSecp521r1 = "EC_secp521r1",
+    }
+}
+
+impl CertificateKeyAlgorithm {
+    /// At least RSA 2048 or ECDSA P-256.
+    pub fn is_strong(&self) -> bool {
+        !matches!(self, CertificateKeyAlgorithm::Rsa1024 | CertificateKeyAlgorithm::Other(_))
+    }
+}
+
+choice! {
+    /// Where an ACM certificate comes from (`Type`).
+    CertificateType {
+        /// Issued by ACM, which renews it.
+        AmazonIssued = "AMAZON_ISSUED",
+        /// Imported: never renewed by ACM.
+        Imported = "IMPORTED",
+        /// Issued by ACM Private CA.
+        Private = "PRIVATE",
+    }
+}
+
+choice! {
+    /// An ACM certificate's status.
+    CertificateStatus {
+        /// Waiting for its domains to be validated.
+        PendingValidation = "PENDING_VALIDATION",
+        /// Issued and usable.
+        Issued = "ISSUED",
+        /// No longer used.
+        Inactive = "INACTIVE",
+        /// Past its expiry.
+        Expired = "EXPIRED",
+        /// Validation did not complete in time.
+        ValidationTimedOut = "VALIDATION_TIMED_OUT",
+        /// Revoked.
+        Revoked = "REVOKED",
+        /// Could not be issued.
+        Failed = "FAILED",
+    }
+}
+
+choice! {
+    /// How ACM validates a certificate's domains.
+    ValidationMethod {
+        /// A DNS record: renewals validate themselves while it stays.
+        Dns = "DNS",
+        /// An email someone must approve.
+        Email = "EMAIL",
+        /// An HTTP redirect (CloudFront).
+        Http = "HTTP",
+    }
+}
+
+choice! {
+    /// Whether a certificate is logged to Certificate Transparency.
+    TransparencyLogging {
+        /// Logged.
+        Enabled = "ENABLED",
+        /// Not logged.
+        Disabled = "DISABLED",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,9 @@ mod span;
 mod value;
 
 pub use choice::{
-    EndpointEncryption, KeyManager, KeyOrigin, KeySpec, KeyState, KeyUsage, LbProtocol, LoadBalancerType,
-    OriginProtocolPolicy, PlannedAction, SseAlgorithm, ViewerProtocolPolicy,
+    CertificateKeyAlgorithm, CertificateStatus, CertificateType, EndpointEncryption, KeyManager, KeyOrigin, KeySpec,
+    KeyState, KeyUsage, LbProtocol, LoadBalancerType, OriginProtocolPolicy, PlannedAction, SseAlgorithm,
+    TransparencyLogging, ValidationMethod, ViewerProtocolPolicy,
 };
 pub use input_error::InputError;
 pub use policy::{

@@ -6,8 +6,9 @@
 //! joins them, so that the rules see one bucket with one effective configuration.
 
 use crate::{
-    EndpointEncryption, Field, KeyManager, KeyOrigin, KeyRef, KeySpec, KeyState, KeyUsage, LbProtocol,
-    LoadBalancerType, OriginProtocolPolicy, PlannedAction, PolicyDocument, Spanned, SseAlgorithm, ViewerProtocolPolicy,
+    CertificateKeyAlgorithm, CertificateStatus, CertificateType, EndpointEncryption, Field, KeyManager, KeyOrigin,
+    KeyRef, KeySpec, KeyState, KeyUsage, LbProtocol, LoadBalancerType, OriginProtocolPolicy, PlannedAction,
+    PolicyDocument, Spanned, SseAlgorithm, TransparencyLogging, ValidationMethod, ViewerProtocolPolicy,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -567,19 +568,19 @@ pub struct AcmCertificate {
     /// Further names the certificate covers.
     pub subject_alternative_names: Field<Vec<String>>,
     /// `RSA_2048` (the default), `RSA_1024`, `EC_prime256v1`, …
-    pub key_algorithm: Field<String>,
+    pub key_algorithm: Field<CertificateKeyAlgorithm>,
     /// `AMAZON_ISSUED`, `IMPORTED`, `PRIVATE`.
-    pub certificate_type: Field<String>,
+    pub certificate_type: Field<CertificateType>,
     /// `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …
-    pub status: Field<String>,
+    pub status: Field<CertificateStatus>,
     /// RFC 3339.
     pub not_after: Field<String>,
     /// `DNS`, `EMAIL`.
-    pub validation_method: Field<String>,
+    pub validation_method: Field<ValidationMethod>,
     /// `ELIGIBLE`, `INELIGIBLE`.
     pub renewal_eligibility: Field<String>,
     /// `ENABLED`, `DISABLED`.
-    pub transparency_logging: Field<String>,
+    pub transparency_logging: Field<TransparencyLogging>,
     /// Whether an AWS service uses the certificate (live `InUseBy`); absent counts as in use.
     pub in_use: Field<bool>,
 }

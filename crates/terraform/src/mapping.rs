@@ -473,24 +473,21 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
             Spec::AcmCertificate(AcmCertificate {
                 domain_name: a.string("domain_name"),
                 subject_alternative_names: a.strings("subject_alternative_names"),
-                key_algorithm: a.string("key_algorithm"),
-                certificate_type: known(
-                    if imported {
-                        "IMPORTED"
-                    } else if private {
-                        "PRIVATE"
-                    } else {
-                        "AMAZON_ISSUED"
-                    }
-                    .into(),
-                ),
-                validation_method: a.string("validation_method"),
+                key_algorithm: a.choice("key_algorithm"),
+                certificate_type: known(if imported {
+                    CertificateType::Imported
+                } else if private {
+                    CertificateType::Private
+                } else {
+                    CertificateType::AmazonIssued
+                }),
+                validation_method: a.choice("validation_method"),
                 transparency_logging: match a.block("options") {
-                    Ok(Some(o)) => o.string("certificate_transparency_logging_preference"),
+                    Ok(Some(o)) => o.choice("certificate_transparency_logging_preference"),
                     _ => None.into(),
                 },
                 not_after: a.string("not_after"),
-                status: a.string("status"),
+                status: a.choice("status"),
                 ..AcmCertificate::default()
             })
         }

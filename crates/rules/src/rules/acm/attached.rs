@@ -3,7 +3,7 @@ use crate::context::arn_region;
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{ClassicLoadBalancer, CloudfrontDistribution, Listener, Spec, Unknown, Value};
+use encguard_model::{CertificateStatus, ClassicLoadBalancer, CloudfrontDistribution, Listener, Spec, Unknown, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -90,7 +90,7 @@ fn judge(ctx: &Context, consumer: Res, reference: &Value<String>, region: Option
         return Err(Unknown::new(format!("certificate `{reference}` is not described in this scan")));
     };
     let name = &cert_resource.name;
-    if let Some(status) = cert.status.value()?.filter(|s| *s != "ISSUED") {
+    if let Some(status) = cert.status.value()?.filter(|s| **s != CertificateStatus::Issued) {
         return Ok(Verdict::fail(format!("certificate `{name}` is {status}")).evidence(status));
     }
     if let Some((date, days)) = days_left(ctx, cert)? {

@@ -1,7 +1,7 @@
 use super::days_left;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{AcmCertificate, Unknown};
+use encguard_model::{AcmCertificate, CertificateType, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -40,8 +40,10 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, _r: Res, cert: &AcmCertificate) -> Eval {
     let Some((date, days)) = days_left(ctx, cert)? else {
-        return match cert.certificate_type.or_default_to("AMAZON_ISSUED".into())?.as_str() {
-            "IMPORTED" => Err(Unknown::new("the imported certificate's expiry cannot be read from this source")),
+        return match cert.certificate_type.or_default_to(CertificateType::AmazonIssued)? {
+            CertificateType::Imported => {
+                Err(Unknown::new("the imported certificate's expiry cannot be read from this source"))
+            }
             _ => Ok(Verdict::not_applicable("ACM issues the certificate at apply time and renews it (ACM-003)")),
         };
     };

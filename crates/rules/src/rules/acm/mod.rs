@@ -9,20 +9,17 @@ pub mod wildcards;
 use crate::context::Context;
 use crate::date::Date;
 use crate::rule::{FieldExt, Verdict};
-use encguard_model::{AcmCertificate, Unknown};
-
-/// Key algorithms the policy accepts.
-const STRONG: &[&str] = &["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"];
+use encguard_model::{AcmCertificate, CertificateKeyAlgorithm, Unknown};
 
 /// ACM-002's judgement of a certificate's key.
 pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, Unknown> {
-    let algorithm = cert.key_algorithm.or_default_to("RSA_2048".into())?;
-    Ok(if STRONG.contains(&algorithm.as_str()) {
+    let algorithm = cert.key_algorithm.or_default_to(CertificateKeyAlgorithm::Rsa2048)?;
+    Ok(if algorithm.is_strong() {
         Verdict::pass(format!("key algorithm {algorithm}"))
     } else {
         Verdict::fail(format!("key algorithm {algorithm} is weaker than RSA 2048 or EC P-256"))
             .at(&cert.key_algorithm)
-            .evidence(&algorithm)
+            .evidence(algorithm)
     })
 }
 

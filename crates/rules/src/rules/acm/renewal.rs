@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{AcmCertificate, Unknown};
+use encguard_model::{AcmCertificate, CertificateStatus, CertificateType, Unknown, ValidationMethod};
 
 declare_rule! {
     /// ## What it checks
@@ -39,21 +39,20 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, cert: &AcmCertificate) -> Eval {
-    let kind = cert.certificate_type.or_default_to("AMAZON_ISSUED".into())?;
-    match kind.as_str() {
-        "IMPORTED" => {
+    match cert.certificate_type.or_default_to(CertificateType::AmazonIssued)? {
+        CertificateType::Imported => {
             return Ok(Verdict::fail("imported certificates never renew automatically").at(&cert.certificate_type))
         }
-        "PRIVATE" => return Ok(Verdict::pass("renewed by ACM Private CA")),
+        CertificateType::Private => return Ok(Verdict::pass("renewed by ACM Private CA")),
         _ => {}
     }
-    if let Some(status) = cert.status.value()?.filter(|s| *s != "ISSUED") {
+    if let Some(status) = cert.status.value()?.filter(|s| **s != CertificateStatus::Issued) {
         return Ok(Verdict::fail(format!("certificate status is {status}")).at(&cert.status).evidence(status));
     }
     let Some(method) = cert.validation_method.value()? else {
         return Err(Unknown::new("the validation method is not stated"));
     };
-    if method != "DNS" {
+    if *method != ValidationMethod::Dns {
         return Ok(Verdict::fail(format!("{method} validation needs a person to approve every renewal"))
             .at(&cert.validation_method)
             .evidence(method));

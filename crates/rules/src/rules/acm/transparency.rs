@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::AcmCertificate;
+use encguard_model::{AcmCertificate, TransparencyLogging};
 
 declare_rule! {
     /// ## What it checks
@@ -35,8 +35,10 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(cert: &AcmCertificate) -> Eval {
-    match cert.transparency_logging.or_default_to("ENABLED".into())?.as_str() {
-        "DISABLED" => Ok(Verdict::fail("Certificate Transparency logging is disabled").at(&cert.transparency_logging)),
+    match cert.transparency_logging.or_default_to(TransparencyLogging::Enabled)? {
+        TransparencyLogging::Disabled => {
+            Ok(Verdict::fail("Certificate Transparency logging is disabled").at(&cert.transparency_logging))
+        }
         _ => Ok(Verdict::pass("Certificate Transparency logging is enabled")),
     }
 }
