@@ -119,7 +119,7 @@ fn read_template(
     text: &str,
     options: &Options,
 ) -> Result<Option<(Inventory, Vec<InputError>)>, InputError> {
-    let root = node::parse(text).map_err(|e| InputError::at(shown, e.line, e.column, e.message))?;
+    let root = node::parse(shown, text)?;
     if root.get("Resources").is_none() {
         if root.get("AWSTemplateFormatVersion").is_none() {
             return Ok(None);

@@ -3,7 +3,7 @@
 //! `!GetAtt`, `!Sub` …) become the long form they abbreviate. The tree is built from the
 //! parser's events with an explicit stack, and its depth is bounded.
 
-use encguard_model::{Position, Span};
+use encguard_model::{InputError, Position, Span};
 use encguard_values::SpanTree;
 use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, Tag};
@@ -82,14 +82,6 @@ impl Node {
     }
 }
 
-/// A template that could not be read, with the position at fault.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParseError {
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
-}
-
 /// How deep a template may nest. Real templates stay under a few dozen levels (CDK's
 /// policy documents are the deepest); anything deeper is refused rather than evaluated,
 /// so that no later step recurses without bound.
@@ -112,22 +104,17 @@ enum Items {
 /// Parses YAML or JSON text into a node tree, from the parser's events and without
 /// recursion: a document nested deeper than [`MAX_DEPTH`] is an error at the level that
 /// exceeds it, whatever the stack of the thread that reads it.
-pub fn parse(text: &str) -> Result<Node, ParseError> {
+pub fn parse(file: &str, text: &str) -> Result<Node, InputError> {
     let mut parser = Parser::new_from_str(text);
     let mut open: Vec<Open> = Vec::new();
     let mut done: Option<Node> = None;
-    let error = |span: &saphyr_parser::Span, message: String| ParseError {
-        line: span.start.line() as u32,
-        column: span.start.col() as u32 + 1,
-        message,
+    let error = |span: &saphyr_parser::Span, message: String| {
+        InputError::at(file, span.start.line() as u32, span.start.col() as u32 + 1, message)
     };
     while done.is_none() {
         let Some(event) = parser.next_event() else { break };
-        let (event, span) = event.map_err(|e| ParseError {
-            line: e.marker().line() as u32,
-            column: e.marker().col() as u32 + 1,
-            message: e.info().to_string(),
-        })?;
+        let (event, span) =
+            event.map_err(|e| InputError::at(file, e.marker().line() as u32, e.marker().col() as u32 + 1, e.info()))?;
         let (line, column) = (span.start.line() as u32, span.start.col() as u32 + 1);
         let end = (span.end.line() as u32, span.end.col() as u32 + 1);
         let node = match event {
@@ -192,7 +179,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             },
         }
     }
-    done.ok_or(ParseError { line: 1, column: 1, message: "the file is empty".into() })
+    done.ok_or_else(|| InputError::at(file, 1, 1, "the file is empty"))
 }
 
 fn scalar(s: &Scalar) -> Value {
@@ -248,7 +235,7 @@ mod tests {
 
     #[test]
     fn short_tags_become_long_forms_and_positions_are_kept() {
-        let doc = parse("Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Arn: !GetAtt Other.Arn\n      Name: !Sub '${AWS::StackName}-x'\n").unwrap();
+        let doc = parse("t.yaml", "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Arn: !GetAtt Other.Arn\n      Name: !Sub '${AWS::StackName}-x'\n").unwrap();
         let key = doc.get("Resources").unwrap().get("Key").unwrap();
         assert_eq!((key.line, key.column), (3, 5));
         let arn = key.get("Properties").unwrap().get("Arn").unwrap();
@@ -259,13 +246,13 @@ mod tests {
 
     #[test]
     fn json_templates_parse_with_positions() {
-        let doc = parse("{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\"}\n  }\n}").unwrap();
+        let doc = parse("t.json", "{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\"}\n  }\n}").unwrap();
         assert_eq!(doc.get("Resources").unwrap().get("B").unwrap().line, 3);
     }
 
     #[test]
     fn errors_have_positions() {
-        let err = parse("Resources:\n  Key: [unclosed\n").unwrap_err();
-        assert!(err.line >= 2, "{err:?}");
+        let err = parse("t.yaml", "Resources:\n  Key: [unclosed\n").unwrap_err();
+        assert!(err.at.is_some_and(|p| p.line >= 2), "{err:?}");
     }
 }
