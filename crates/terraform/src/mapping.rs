@@ -179,15 +179,9 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
 /// The model of one resource instance, or `None` for types the policy does not concern. Each
 /// family of the policy maps its own types.
 pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
-    kms(kind, a)
-        .or_else(|| secrets(kind, a))
-        .or_else(|| s3(kind, a))
-        .or_else(|| ebs(kind, a))
-        .or_else(|| rds(kind, a))
-        .or_else(|| dynamodb(kind, a))
-        .or_else(|| acm(kind, a))
-        .or_else(|| lb(kind, a))
-        .or_else(|| cloudfront(kind, a))
+    type Family = fn(&str, &Attrs) -> Option<Spec>;
+    const FAMILIES: [Family; 9] = [kms, secrets, s3, ebs, rds, dynamodb, acm, lb, cloudfront];
+    FAMILIES.iter().find_map(|family| family(kind, a))
 }
 
 /// §1 KMS keys, aliases, key policies and IAM policies.
