@@ -168,6 +168,8 @@ pub struct Instance<'m> {
     locals: RefCell<HashMap<String, Val>>,
     /// Variables' defaults, evaluated.
     defaults: RefCell<HashMap<String, Val>>,
+    /// Variables' values shaped by their type constraints.
+    typed: RefCell<HashMap<String, Val>>,
     resources: RefCell<HashMap<String, Rc<Vec<ResourceInstance>>>>,
     resource_values: RefCell<HashMap<String, Val>>,
     pub children: RefCell<Vec<(String, Rc<Instance<'m>>)>>,
@@ -220,6 +222,7 @@ impl<'m> Instance<'m> {
             provider_regions,
             locals: RefCell::default(),
             defaults: RefCell::default(),
+            typed: RefCell::default(),
             resources: RefCell::default(),
             resource_values: RefCell::default(),
             children: RefCell::default(),
@@ -366,9 +369,25 @@ impl<'m> Instance<'m> {
         Ok(entries)
     }
 
+    /// A variable's value, shaped by its type constraint (optional attributes filled in).
     fn variable(&self, name: &str) -> Val {
-        if let Some(v) = self.vars.get(name) {
+        let Some(constraint) = self.module.variable_types.get(name) else {
+            return self.variable_as_given(name);
+        };
+        if let Some(v) = self.typed.borrow().get(name) {
             return v.clone();
+        }
+        let v = constraint.apply(self.variable_as_given(name), &|d| self.eval(d, &Env::default()));
+        self.typed.borrow_mut().insert(name.to_string(), v.clone());
+        v
+    }
+
+    fn variable_as_given(&self, name: &str) -> Val {
+        match self.vars.get(name) {
+            // A non-nullable variable given null takes its default.
+            Some(Val::Null) if self.module.non_nullable.contains(name) => {}
+            Some(v) => return v.clone(),
+            None => {}
         }
         match self.module.variables.get(name) {
             // Terraform allows no references in a default; one that has them is evaluated
@@ -1124,12 +1143,13 @@ fn get_attr(value: Val, attr: &str) -> Val {
             Some(v) => v,
             None => match (m.get(ADDRESS_KEY), m.get(HANDLE_KEY)) {
                 (Some(Val::Str(address)), Some(Val::Str(handle))) => Val::after_apply(address, handle, attr),
-                _ => Val::unknown(format!("no attribute `{attr}`")),
+                // Terraform's "Unsupported attribute" error, which `try` and `can` catch.
+                _ => err(&format!("no attribute `{attr}`")),
             },
         },
         u @ Val::Unknown(_) => u,
-        Val::Null => Val::unknown(format!("`{attr}` of a null value")),
-        other => Val::unknown(format!("`{attr}` of {}", other.describe())),
+        Val::Null => err(&format!("`{attr}` of a null value")),
+        other => err(&format!("`{attr}` of {}", other.describe())),
     }
 }
 

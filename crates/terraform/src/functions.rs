@@ -164,7 +164,88 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
                 args.iter().map(|a| num(Some(a))).collect::<Result<Vec<_>, _>>()?.into_iter().fold(f64::MAX, f64::min),
             ),
             "abs" => Val::Num(num(args.first())?.abs()),
-            "base64encode" | "filebase64" | "md5" | "sha256" | "sha1" | "uuid" | "timestamp" | "base64decode" => {
+            "ceil" => Val::Num(num(args.first())?.ceil()),
+            "floor" => Val::Num(num(args.first())?.floor()),
+            "sum" => Val::Num(list(args.first())?.iter().map(|v| num(Some(v))).sum::<Result<f64, Val>>()?),
+            "alltrue" | "anytrue" => {
+                let all = name == "alltrue";
+                let mut unknown = None;
+                for v in list(args.first())? {
+                    match v.truthy() {
+                        Ok(b) if b != all => return Ok(Val::Bool(!all)),
+                        Ok(_) => {}
+                        Err(u) => unknown = Some(u),
+                    }
+                }
+                unknown.map_or(Ok(Val::Bool(all)), Err)?
+            }
+            "basename" | "dirname" => {
+                let path = text(0).ok_or_else(|| err("arguments"))??;
+                let trimmed = path.trim_end_matches('/');
+                let (dir, base) = trimmed.rsplit_once('/').unwrap_or((".", trimmed));
+                Val::Str(
+                    if name == "basename" {
+                        base
+                    } else if dir.is_empty() {
+                        "/"
+                    } else {
+                        dir
+                    }
+                    .to_string(),
+                )
+            }
+            "title" => Val::Str(
+                text(0)
+                    .ok_or_else(|| err("arguments"))??
+                    .split(' ')
+                    .map(|w| {
+                        let mut c = w.chars();
+                        c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            "chomp" => Val::Str(text(0).ok_or_else(|| err("arguments"))??.trim_end_matches(['\n', '\r']).to_string()),
+            "trim" => {
+                let (s, cut) = (text(0).ok_or_else(|| err("arguments"))??, text(1).ok_or_else(|| err("arguments"))??);
+                Val::Str(s.trim_matches(|c| cut.contains(c)).to_string())
+            }
+            "reverse" => Val::List(list(args.first())?.iter().rev().cloned().collect()),
+            "sort" => {
+                let mut items = list(args.first())?.iter().map(Val::to_text).collect::<Result<Vec<_>, _>>()?;
+                items.sort();
+                Val::List(items.into_iter().map(Val::Str).collect())
+            }
+            "slice" => {
+                let items = list(args.first())?;
+                let (from, to) = (num(args.get(1))? as usize, num(args.get(2))? as usize);
+                Val::List(items.get(from..to).ok_or_else(|| err("slice() out of range"))?.to_vec())
+            }
+            "index" => {
+                let items = list(args.first())?;
+                let wanted = args.get(1).unwrap_or(&Val::Null);
+                Val::Num(items.iter().position(|v| v == wanted).ok_or_else(|| err("index(): not in the list"))? as f64)
+            }
+            "setunion" | "setintersection" | "setsubtract" => {
+                let sets = args.iter().map(|a| list(Some(a)).cloned()).collect::<Result<Vec<_>, _>>()?;
+                let mut out: Vec<Val> = Vec::new();
+                let first = sets.first().cloned().unwrap_or_default();
+                let candidates = if name == "setunion" { sets.concat() } else { first };
+                for v in candidates {
+                    let keep = match name {
+                        "setintersection" => sets[1..].iter().all(|s| s.contains(&v)),
+                        "setsubtract" => !sets[1..].iter().any(|s| s.contains(&v)),
+                        _ => true,
+                    };
+                    if keep && !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+                Val::List(out)
+            }
+            "timestamp" | "plantimestamp" => return Err(Val::unknown(format!("{name}() is known only when planning"))),
+            "uuid" => return Err(Val::unknown("uuid() is new on every plan")),
+            "base64encode" | "filebase64" | "md5" | "sha256" | "sha1" | "base64decode" => {
                 return Err(Val::unknown(format!("{name}() is not evaluated")))
             }
             other => return Err(Val::unknown(format!("function `{other}` is not evaluated by encguard"))),

@@ -16,6 +16,7 @@ mod mapping;
 mod parse;
 mod plan;
 mod suppress;
+mod types;
 
 pub use plan::{is_plan, scan_plan};
 

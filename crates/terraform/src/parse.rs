@@ -54,6 +54,11 @@ pub struct Module {
     pub dir: PathBuf,
     pub files: Vec<SourceFile>,
     pub variables: HashMap<String, Option<Expression>>,
+    /// The type constraints of variables whose values they shape (objects with optional
+    /// attributes, at any depth).
+    pub variable_types: HashMap<String, crate::types::TypeConstraint>,
+    /// Variables declared `nullable = false`: given null, they take their default.
+    pub non_nullable: std::collections::HashSet<String>,
     pub locals: HashMap<String, Expression>,
     pub outputs: HashMap<String, Expression>,
     pub resources: Vec<Item>,
@@ -202,6 +207,14 @@ impl Module {
             ("provider", [n]) => self.providers.push(item(n.clone(), String::new(), block.body)),
             ("variable", [n]) => {
                 let default = attribute(&block.body, "default").cloned();
+                if matches!(attribute(&block.body, "nullable"), Some(Expression::Bool(b)) if !*b.value()) {
+                    self.non_nullable.insert(n.clone());
+                }
+                if let Some(constraint) = attribute(&block.body, "type").map(crate::types::TypeConstraint::parse) {
+                    if constraint.shapes() {
+                        self.variable_types.insert(n.clone(), constraint);
+                    }
+                }
                 self.declarations.insert(format!("var.{n}"), (file, offset));
                 self.variables.insert(n.clone(), default);
             }

@@ -607,3 +607,72 @@ fn module_calls_that_refer_to_each_other_are_not_errors() {
     ]);
     assert_eq!(errors(&scan), Vec::<String>::new());
 }
+
+#[test]
+fn variable_types_fill_optional_attributes_and_errors_are_what_try_catches() {
+    let scan = scan_text(&[
+        (
+            "live/main.tf",
+            r#"
+module "lb" {
+  source    = "../modules/lb"
+  listeners = { http = { port = 80 }, https = { port = 443, protocol = "HTTPS", certificate_arn = "arn:aws:acm:eu-west-1:1:certificate/x" } }
+  rotate    = null
+}
+"#,
+        ),
+        (
+            "modules/lb/main.tf",
+            r#"
+variable "listeners" {
+  type = map(object({
+    port            = number
+    protocol        = optional(string, "HTTP")
+    certificate_arn = optional(string)
+    tags            = optional(object({ team = optional(string, "platform") }), {})
+  }))
+}
+variable "rotate" {
+  type     = bool
+  default  = true
+  nullable = false
+}
+resource "aws_lb_listener" "this" {
+  for_each        = var.listeners
+  port            = each.value.port
+  protocol        = each.value.protocol
+  certificate_arn = each.value.certificate_arn
+  ssl_policy      = try(each.value.no_such_attribute, "ELBSecurityPolicy-TLS13-1-2-2021-06")
+  tags            = { team = each.value.tags.team, dir = basename("a/b/c") }
+}
+resource "aws_kms_key" "k" {
+  enable_key_rotation = alltrue([var.rotate, anytrue([false, true])])
+}
+"#,
+        ),
+    ]);
+    let inv = &scan.inventory;
+    let listener = |name: &str| match &find(inv, name).spec {
+        Spec::Listener(l) => l.clone(),
+        other => panic!("{other:?}"),
+    };
+    let http = listener("module.lb.aws_lb_listener.this[\"http\"]");
+    assert_eq!(http.protocol, known(LbProtocol::Http), "the optional attribute's default");
+    assert_eq!(http.certificates.value, Vec::new(), "an optional attribute without a default is null");
+    assert_eq!(
+        http.ssl_policy,
+        known("ELBSecurityPolicy-TLS13-1-2-2021-06".to_string()),
+        "try() catches a missing attribute"
+    );
+    let https = listener("module.lb.aws_lb_listener.this[\"https\"]");
+    assert_eq!(https.protocol, known(LbProtocol::Https));
+    let tags = &find(inv, "module.lb.aws_lb_listener.this[\"http\"]").tags.value;
+    assert_eq!(tags.get("team").map(String::as_str), Some("platform"), "defaults apply at every depth");
+    assert_eq!(tags.get("dir").map(String::as_str), Some("c"));
+    match &find(inv, "module.lb.aws_kms_key.k").spec {
+        Spec::KmsKey(k) => {
+            assert_eq!(k.rotation_enabled, known(true), "a non-nullable variable given null takes its default")
+        }
+        other => panic!("{other:?}"),
+    }
+}

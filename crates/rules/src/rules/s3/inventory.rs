@@ -1,7 +1,7 @@
 use crate::context::{Context, Res};
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::S3Bucket;
+use encguard_model::{Location, S3Bucket};
 
 /// The day S3 began encrypting every new object (SSE-S3 baseline).
 const BASELINE: &str = "2023-01-05";
@@ -11,8 +11,8 @@ declare_rule! {
     /// Buckets created before 5 January 2023 — which may hold objects written unencrypted
     /// before S3's SSE-S3 baseline — have an S3 Inventory configuration that reports
     /// `EncryptionStatus`, so unencrypted objects can be found and re-encrypted. Buckets
-    /// created later are N/A. Judged where the creation date is known (a live scan); code
-    /// that configures such an inventory passes.
+    /// created later are N/A, and so are buckets the code creates. Judged where the
+    /// creation date is known (a live scan); code that configures such an inventory passes.
     ///
     /// ## Why
     /// Policy §3: default encryption never re-encrypts existing objects.
@@ -62,6 +62,9 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     if let Some(why) = unknown {
         return Err(why);
     }
+    if bucket.created.is_none() && matches!(r.location, Location::File { .. }) {
+        return Ok(Verdict::not_applicable("a bucket the code creates holds only objects S3 encrypts"));
+    }
     Ok(Verdict::fail(
         "may hold objects written before the SSE-S3 baseline, and no S3 Inventory reports EncryptionStatus",
     )
@@ -86,11 +89,20 @@ mod tests {
             {"kind": "s3_bucket", "name": "code_var", "handles": ["var-bucket"]},
             {"kind": "s3_inventory_config", "name": "inv_var", "bucket": "var-bucket", "optional_fields": {"unknown": "var.fields has no value"}},
             {"kind": "s3_bucket", "name": "code_plain"},
+            {"kind": "s3_bucket", "name": "code_other", "handles": ["other-bucket"]},
+            {"kind": "s3_inventory_config", "name": "inv_other", "bucket": "other-bucket", "optional_fields": ["Size"]},
         ]);
         expect(
             &S3_009,
             resources.clone(),
-            &[("old", Fail), ("old_inventoried", Pass), ("new", NotApplicable), ("code", Pass), ("code_var", Unknown)],
+            &[
+                ("old", Fail),
+                ("old_inventoried", Pass),
+                ("new", NotApplicable),
+                ("code", Pass),
+                ("code_var", Unknown),
+                ("code_other", NotApplicable),
+            ],
         );
         expect_silent(&S3_009, resources, &["code_plain"]);
     }

@@ -2,14 +2,16 @@ use super::encryption;
 use crate::context::{Context, Res};
 use crate::facts::Transport;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::S3Bucket;
+use encguard_model::{Location, S3Bucket};
 
 declare_rule! {
     /// ## What it checks
     /// The bucket's SSE-C posture matches the policy. While `s3.allow_sse_c` is false (the
     /// default), the default-encryption rule blocks SSE-C (`blocked_encryption_types`
-    /// includes `SSE-C`). S3 blocks SSE-C by default only on buckets created from April
-    /// 2026, so the block must be written for every bucket. When SSE-C is allowed, the
+    /// includes `SSE-C`). Since April 2026 S3 blocks SSE-C by default on new general purpose
+    /// buckets: a bucket the code creates passes unless its rule unblocks SSE-C (a
+    /// `blocked_encryption_types` without `SSE-C`, such as `["NONE"]`); a live bucket is
+    /// judged by the `BlockedEncryptionTypes` S3 reports for it. When SSE-C is allowed, the
     /// bucket must refuse plain HTTP (S3-004), since S3 rejects SSE-C keys sent in clear.
     ///
     /// ## Why
@@ -50,10 +52,14 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
             Transport::DeniesInsecure => Verdict::pass("SSE-C is allowed and the bucket refuses plain HTTP"),
         });
     }
-    let blocked = match encryption(ctx.bucket(r))? {
-        Some(enc) => enc.blocked_encryption_types.or_default_to(Vec::new())?,
-        None => Vec::new(),
+    let written = match encryption(ctx.bucket(r))? {
+        Some(enc) => enc.blocked_encryption_types.value()?.cloned(),
+        None => None,
     };
+    if written.is_none() && matches!(r.location, Location::File { .. }) {
+        return Ok(Verdict::pass("S3 blocks SSE-C on the buckets it creates from April 2026 on"));
+    }
+    let blocked = written.unwrap_or_default();
     if blocked.iter().any(|t| t.eq_ignore_ascii_case("SSE-C")) {
         Ok(Verdict::pass("SSE-C is blocked"))
     } else {
@@ -78,7 +84,17 @@ mod tests {
             {"kind": "s3_bucket", "name": "bare"},
             {"kind": "s3_bucket", "name": "var", "encryption": {"blocked_encryption_types": {"unknown": "var.blocked has no value"}}},
         ]);
-        expect(&S3_007, resources.clone(), &[("blocked", Pass), ("open", Fail), ("bare", Fail), ("var", Unknown)]);
+        expect(&S3_007, resources.clone(), &[("blocked", Pass), ("open", Pass), ("bare", Pass), ("var", Unknown)]);
+        let live = |name: &str, encryption: serde_json::Value| {
+            json!({"kind": "s3_bucket", "name": name, "encryption": encryption,
+                "location": {"source": "aws", "account": "1", "region": "eu-west-1", "arn": format!("arn:aws:s3:::{name}")}})
+        };
+        let unblocked = json!([
+            {"kind": "s3_bucket", "name": "none", "encryption": {"sse_algorithm": "AES256", "blocked_encryption_types": ["NONE"]}},
+            live("live-open", json!({"sse_algorithm": "AES256"})),
+            live("live-blocked", json!({"sse_algorithm": "AES256", "blocked_encryption_types": ["SSE-C"]})),
+        ]);
+        expect(&S3_007, unblocked, &[("none", Fail), ("live-open", Fail), ("live-blocked", Pass)]);
         expect_with(&S3_007, "[s3]\nallow_sse_c = true\n", resources, &[("open", Fail)]);
     }
 }
