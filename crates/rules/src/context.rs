@@ -357,15 +357,28 @@ impl<'a> Context<'a> {
 
     /// The resource `reference` names, seen from `from`.
     pub fn lookup(&self, from: Res, reference: &str) -> Option<Res<'a>> {
-        let unique = |v: Option<&Vec<ResourceId>>| match v.map(Vec::as_slice) {
-            Some([i]) => Some(*i),
+        self.lookup_where(from, reference, |_| true)
+    }
+
+    /// The resource `reference` names among those that `fits` (a database's source is a
+    /// database or a snapshot, whatever else shares its name): first in `from`'s scope,
+    /// then the only one in its deployment (the same root module, template or account),
+    /// then the only one in the scan.
+    pub fn lookup_where(&self, from: Res, reference: &str, fits: impl Fn(&Spec) -> bool) -> Option<Res<'a>> {
+        let fitting = |ids: Option<&Vec<ResourceId>>| -> Vec<ResourceId> {
+            ids.into_iter().flatten().copied().filter(|&id| fits(&self.get(id).resource.spec)).collect()
+        };
+        let here = deployment(&from);
+        let only = |ids: Vec<ResourceId>| match ids.as_slice() {
+            [id] => Some(*id),
             _ => None,
         };
         let try_handle = |h: &str| {
-            self.scoped
-                .get(&(from.scope.as_str(), h))
-                .and_then(|v| v.first().copied())
-                .or_else(|| unique(self.global.get(h)))
+            fitting(self.scoped.get(&(from.scope.as_str(), h))).first().copied().or_else(|| {
+                let everywhere = fitting(self.global.get(h));
+                let nearby = everywhere.iter().copied().filter(|&id| deployment(self.get(id).resource) == here);
+                only(nearby.collect()).or_else(|| only(everywhere))
+            })
         };
         let found = try_handle(reference).or_else(|| {
             // A key or alias ARN names the same thing as its key id or alias name.
@@ -377,10 +390,15 @@ impl<'a> Context<'a> {
 
     /// What a reference attribute points at.
     pub fn target(&self, from: Res, reference: &'a Ref) -> Target<'a> {
+        self.target_where(from, reference, |_| true)
+    }
+
+    /// What a reference attribute points at, among the resources that `fits`.
+    pub fn target_where(&self, from: Res, reference: &'a Ref, fits: impl Fn(&Spec) -> bool) -> Target<'a> {
         match &**reference {
             None => Target::Absent,
             Some(Value::Unknown { unknown }) => Target::Unknown(unknown),
-            Some(Value::Known(name)) => match self.lookup(from, name) {
+            Some(Value::Known(name)) => match self.lookup_where(from, name, fits) {
                 Some(r) => Target::Found(r),
                 None => Target::Outside(name),
             },
@@ -399,7 +417,8 @@ impl<'a> Context<'a> {
     }
 
     fn key_by_name(&self, from: Res, reference: &'a str, depth: u8) -> KeyTarget<'a> {
-        let Some(found) = self.lookup(from, reference) else {
+        let is_key = |spec: &Spec| matches!(spec, Spec::KmsKey(_) | Spec::KmsAlias(_));
+        let Some(found) = self.lookup_where(from, reference, is_key) else {
             return KeyTarget::Outside(reference);
         };
         match &found.resource.spec {
@@ -544,6 +563,12 @@ impl<'a> Context<'a> {
 /// (`root//module.kms|aws_kms_key.this`); the part after `|` is the address.
 pub(crate) fn shown(reference: &str) -> &str {
     reference.rsplit_once('|').map_or(reference, |(_, address)| address)
+}
+
+/// The deployment a resource belongs to: its root module, template or account and region
+/// (the part of its scope before `//`).
+fn deployment(r: &Resource) -> &str {
+    r.scope.split_once("//").map_or(r.scope.as_str(), |(root, _)| root)
 }
 
 fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {

@@ -89,4 +89,22 @@ mod tests {
             ],
         );
     }
+
+    #[test]
+    fn a_source_is_found_in_its_own_deployment_among_namesakes() {
+        // Two example roots each create `db-master` (and a parameter group of that name);
+        // each replica replicates the database of its own root.
+        let db = |name: &str, scope: &str, encrypted: bool| json!({"kind": "rds_instance", "name": name, "scope": scope, "handles": ["db-master"], "storage_encrypted": encrypted});
+        expect(
+            &RDS_001,
+            json!([
+                db("a_master", "examples/a//module.master", true),
+                db("b_master", "examples/b//module.master", false),
+                {"kind": "db_parameter_group", "name": "pg", "scope": "examples/a//module.master", "handles": ["db-master"]},
+                {"kind": "rds_instance", "name": "a_replica", "scope": "examples/a//module.replica", "replication_source": "db-master"},
+                {"kind": "rds_instance", "name": "b_replica", "scope": "examples/b//module.replica", "replication_source": "db-master"},
+            ]),
+            &[("a_replica", Pass), ("b_replica", Fail)],
+        );
+    }
 }

@@ -29,7 +29,8 @@ pub(crate) fn database_encryption(
         return Ok(Some("Aurora Serverless v1 is always encrypted".into()));
     }
     for (source, how) in [(&db.replication_source, "replicates"), (&db.snapshot_source, "is restored from")] {
-        match ctx.target(r, source) {
+        let is_source = |spec: &Spec| matches!(spec, Spec::RdsInstance(_) | Spec::RdsCluster(_) | Spec::RdsSnapshot(_));
+        match ctx.target_where(r, source, is_source) {
             Target::Absent => {}
             Target::Unknown(why) => return Err(Unknown::new(why.to_string())),
             Target::Outside(name) => {
