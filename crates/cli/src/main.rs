@@ -49,6 +49,9 @@ enum Command {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// Require customer managed keys for every service's data, classified or not.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the JSON Schema of inventory.json.
     Schema,
@@ -204,7 +207,7 @@ fn main() -> ExitCode {
         Command::Rules { markdown: false } => print(&rules_table()),
         Command::Rules { markdown: true } => print(&rules_reference()),
         Command::Explain { rule } => explain(&rule),
-        Command::Init { path, force } => init(&path, force),
+        Command::Init { path, force, strict } => init(&path, force, strict),
         Command::Schema => print(&schema()),
     };
     match result {
@@ -495,11 +498,12 @@ fn explanation(rule: &encguard_rules::Rule) -> String {
     out
 }
 
-fn init(path: &Path, force: bool) -> Result<u8, String> {
+fn init(path: &Path, force: bool, strict: bool) -> Result<u8, String> {
     if path.exists() && !force {
         return Err(format!("{} exists; pass --force to replace it", path.display()));
     }
-    std::fs::write(path, DEFAULT_POLICY).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = if strict { encguard_rules::strict_policy() } else { DEFAULT_POLICY.to_string() };
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(EXIT_CLEAN)
 }

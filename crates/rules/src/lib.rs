@@ -26,7 +26,7 @@ pub use date::Date;
 pub use finding::{
     fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind, FINGERPRINT_VERSION,
 };
-pub use policy::{Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
+pub use policy::{strict_policy, Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
 pub use rule::{Eval, Rule, Section, Severity, Verdict};
 pub use rules::CATALOG;
 

@@ -13,6 +13,26 @@ use toml::Spanned;
 /// The file `encguard init` writes: every setting at its default, with comments.
 pub const DEFAULT_POLICY: &str = include_str!("default_policy.toml");
 
+/// The strict profile (`encguard init --strict`): the default policy with customer managed
+/// keys required for every service's data, classified or not.
+pub fn strict_policy() -> String {
+    let mut in_tiers = false;
+    let mut out = String::new();
+    for line in DEFAULT_POLICY.lines() {
+        if line.starts_with('[') {
+            in_tiers = line == "[key_tiers]";
+        }
+        match line.split_once(" = ") {
+            Some((key, _)) if in_tiers && !key.starts_with('#') => {
+                out.push_str(&format!("{key} = \"customer-managed\""))
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The policy file (`encguard.toml`): which rules run and how strictly.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -82,6 +102,8 @@ pub struct KeyTiers {
     pub ebs: KeyTier,
     pub rds: KeyTier,
     pub dynamodb: KeyTier,
+    /// The tier data marked classified (`[classification]`) needs, whatever the service.
+    pub classified: KeyTier,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -273,12 +295,15 @@ impl fmt::Display for PolicyError {
 impl Default for KeyTiers {
     fn default() -> Self {
         use KeyTier::*;
+        // What the company policy accepts: SSE-S3, DynamoDB's AWS owned key, the default
+        // EBS key, AWS managed keys for Secrets Manager and RDS; classified data needs more.
         KeyTiers {
-            s3: CustomerManaged,
-            secretsmanager: CustomerManaged,
-            ebs: CustomerManaged,
-            rds: CustomerManaged,
-            dynamodb: CustomerManaged,
+            s3: AwsOwned,
+            secretsmanager: AwsManaged,
+            ebs: AwsManaged,
+            rds: AwsManaged,
+            dynamodb: AwsOwned,
+            classified: CustomerManaged,
         }
     }
 }
@@ -399,6 +424,15 @@ impl Policy {
     /// The severity the policy sets for the rule, if it sets one.
     pub fn severity(&self, rule: &Rule) -> Option<Severity> {
         self.setting(rule).and_then(|s| s.severity)
+    }
+
+    /// The least key tier data needs: the service's tier, raised to `key_tiers.classified`
+    /// for a resource whose tags mark it classified.
+    pub fn required_tier(&self, service: KeyTier, tags: &BTreeMap<String, String>) -> KeyTier {
+        match self.classification.classified(tags) {
+            Some(_) => service.max(self.key_tiers.classified),
+            None => service,
+        }
     }
 
     /// The exceptions, in file order.

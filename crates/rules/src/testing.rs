@@ -62,3 +62,7 @@ pub fn expect_silent(rule: &'static Rule, resources: Value, names: &[&str]) {
         assert!(results.iter().all(|(n, _, _)| n != name), "{}: unexpected verdict on `{name}`: {results:#?}", rule.id);
     }
 }
+
+/// A policy requiring customer managed keys for every service (`encguard init --strict`),
+/// for the tests of key-tier rules written against it.
+pub const STRICT: &str = "[key_tiers]\ns3 = \"customer-managed\"\nsecretsmanager = \"customer-managed\"\nebs = \"customer-managed\"\nrds = \"customer-managed\"\ndynamodb = \"customer-managed\"\n";

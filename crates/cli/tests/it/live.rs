@@ -137,7 +137,9 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     assert_eq!(count("secret", "eu-west-1"), 2);
     assert!(resources.iter().any(|r| r["kind"] == "cloudfront_distribution"));
 
-    // The offline scan of the collected inventory.
+    // The offline scan of the collected inventory, under the strict profile (customer
+    // managed keys for every service), which the seeded account is built to exercise.
+    assert!(encguard_in(&dir, &["init", "--strict", "--force"]).status.success());
     let report = encguard_in(&dir, &["scan", "inventory.json", "--format", "json"]);
     assert_eq!(report.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_str(&stdout(&report)).unwrap();
@@ -186,6 +188,7 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
 
     // A direct live scan finds exactly what the offline scan of its inventory finds.
     let empty = temp_dir("live-direct");
+    assert!(encguard_in(&empty, &["init", "--strict", "--force"]).status.success());
     let direct =
         encguard_live(&empty, &[&["scan", "--format", "json", "--skip-rule", "EBS-002"][..], &aws[..]].concat());
     assert_eq!(direct.status.code(), Some(1));
@@ -242,6 +245,7 @@ fn faults_leave_unknowns_naming_the_call_and_change_nothing_else(
     clean_calls: &str,
 ) {
     let dir = temp_dir("live-faults");
+    assert!(encguard_in(&dir, &["init", "--strict", "--force"]).status.success());
     let faults = [
         ("GetKeyRotationStatus", "denied"),
         ("DescribeTable", "throttle"),

@@ -257,6 +257,21 @@ fn init_writes_the_default_policy_once() {
     // The written file is a valid policy.
     std::fs::write(dir.join("inv.json"), ONE_BUCKET).unwrap();
     assert_eq!(encguard_in(&dir, &["scan", "inv.json"]).status.code(), Some(1));
+    // The strict profile asks customer managed keys of every service: an SSE-S3 bucket fails S3-002.
+    let s3_002 = |dir: &Path| {
+        let o = encguard_in(dir, &["scan", "inv.json", "--rule", "S3-002", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        if report["summary"]["fail"] == 1 {
+            "fail"
+        } else {
+            "pass"
+        }
+    };
+    assert_eq!(s3_002(&dir), "pass");
+    assert_eq!(encguard_in(&dir, &["init", "--force", "--strict"]).status.code(), Some(0));
+    let strict = std::fs::read_to_string(dir.join("encguard.toml")).unwrap();
+    assert!(strict.contains("s3 = \"customer-managed\""), "{strict}");
+    assert_eq!(s3_002(&dir), "fail");
 }
 
 #[test]

@@ -29,11 +29,15 @@ fn verdicts(file: &str, text: &str, rule: &str) -> Vec<(String, &'static str)> {
 
 #[track_caller]
 fn check(file: &str, cases: &[(&str, &str, &str, &str)]) {
+    let mut wrong = Vec::new();
     for (rule, resource, expected, text) in cases {
         let got = verdicts(file, text, rule);
         let found = got.iter().find(|(n, _)| n == resource).map(|(_, s)| *s);
-        assert_eq!(found, Some(*expected), "{rule} on {resource} in {file}:\n{text}\nverdicts: {got:?}");
+        if found != Some(*expected) {
+            wrong.push(format!("{rule} on {resource} in {file}: expected {expected}, got {got:?}\n{text}"));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
@@ -48,27 +52,30 @@ fn terraform_resources_reach_every_section_of_the_policy() {
             ("KMS-003", "aws_kms_key.k", "fail", "resource \"aws_kms_key\" \"k\" {\n  policy = jsonencode({ Statement = [{ Effect = \"Allow\", Principal = \"*\", Action = \"kms:Decrypt\", Resource = \"*\" }] })\n}\n"),
             ("KMS-006", "aws_kms_key.k", "fail", "resource \"aws_kms_key\" \"k\" {\n  deletion_window_in_days = 7\n}\n"),
             ("KMS-008", "aws_kms_external_key.k", "fail", "resource \"aws_kms_external_key\" \"k\" {\n  valid_to = \"2026-12-01T00:00:00Z\"\n}\n"),
-            ("SM-001", "aws_secretsmanager_secret.s", "fail", "resource \"aws_secretsmanager_secret\" \"s\" {}\n"),
+            ("SM-001", "aws_secretsmanager_secret.s", "pass", "resource \"aws_secretsmanager_secret\" \"s\" {}\n"),
+            ("SM-001", "aws_secretsmanager_secret.s", "fail", "resource \"aws_secretsmanager_secret\" \"s\" {\n  tags = {\n    data-classification = \"confidential\"\n  }\n}\n"),
             ("SM-002", "aws_secretsmanager_secret.s", "fail", "resource \"aws_kms_key\" \"k\" {\n  customer_master_key_spec = \"RSA_2048\"\n  key_usage = \"SIGN_VERIFY\"\n}\nresource \"aws_secretsmanager_secret\" \"s\" {\n  kms_key_id = aws_kms_key.k.arn\n}\n"),
             ("SM-004", "aws_secretsmanager_secret.s", "pass", "resource \"aws_secretsmanager_secret\" \"s\" {}\nresource \"aws_secretsmanager_secret_rotation\" \"r\" {\n  secret_id = aws_secretsmanager_secret.s.id\n  rotation_lambda_arn = \"arn:aws:lambda:eu-west-1:1:function:r\"\n}\n"),
-            ("S3-002", "aws_s3_bucket.b", "fail", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n"),
+            ("S3-002", "aws_s3_bucket.b", "pass", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n"),
+            ("S3-002", "aws_s3_bucket.b", "fail", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n  tags = {\n    data-classification = \"confidential\"\n  }\n}\n"),
             ("S3-002", "aws_s3_bucket.b", "unknown", "variable \"key\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\nresource \"aws_s3_bucket_server_side_encryption_configuration\" \"b\" {\n  bucket = aws_s3_bucket.b.id\n  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm = \"aws:kms\"\n      kms_master_key_id = var.key\n    }\n  }\n}\n"),
             ("S3-004", "aws_s3_bucket.b", "pass", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\ndata \"aws_iam_policy_document\" \"tls\" {\n  statement {\n    effect = \"Deny\"\n    actions = [\"s3:*\"]\n    resources = [aws_s3_bucket.b.arn, \"${aws_s3_bucket.b.arn}/*\"]\n    principals {\n      type = \"*\"\n      identifiers = [\"*\"]\n    }\n    condition {\n      test = \"Bool\"\n      variable = \"aws:SecureTransport\"\n      values = [\"false\"]\n    }\n  }\n}\nresource \"aws_s3_bucket_policy\" \"b\" {\n  bucket = aws_s3_bucket.b.id\n  policy = data.aws_iam_policy_document.tls.json\n}\n"),
             ("S3-006", "aws_s3_object.o", "fail", "resource \"aws_s3_object\" \"o\" {\n  bucket = \"b\"\n  key = \"k\"\n}\n"),
             ("EBS-001", "aws_ebs_encryption_by_default.e", "fail", "resource \"aws_ebs_encryption_by_default\" \"e\" {\n  enabled = false\n}\n"),
-            ("EBS-002", "aws_ebs_default_kms_key.k", "fail", "resource \"aws_ebs_default_kms_key\" \"k\" {\n  key_arn = \"arn:aws:kms:eu-west-1:1:alias/aws/ebs\"\n}\n"),
+            ("EBS-002", "aws_ebs_default_kms_key.k", "pass", "resource \"aws_ebs_default_kms_key\" \"k\" {\n  key_arn = \"arn:aws:kms:eu-west-1:1:alias/aws/ebs\"\n}\n"),
+            ("EBS-002", "aws_ebs_default_kms_key.k", "fail", "resource \"aws_kms_key\" \"k\" {\n  is_enabled = false\n}\nresource \"aws_ebs_default_kms_key\" \"k\" {\n  key_arn = aws_kms_key.k.arn\n}\n"),
             ("EBS-003", "aws_instance.i", "fail", "resource \"aws_instance\" \"i\" {\n  ami = \"ami-1\"\n  root_block_device {\n    encrypted = false\n  }\n}\n"),
             ("EBS-003", "aws_launch_template.t", "pass", "resource \"aws_launch_template\" \"t\" {\n  block_device_mappings {\n    device_name = \"/dev/xvda\"\n    ebs {\n      encrypted = true\n    }\n  }\n}\n"),
             ("EBS-005", "aws_ebs_snapshot.s", "fail", "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n}\nresource \"aws_ebs_snapshot\" \"s\" {\n  volume_id = aws_ebs_volume.v.id\n}\n"),
             ("EBS-006", "aws_ami_copy.c", "fail", "resource \"aws_ami_copy\" \"c\" {\n  name = \"c\"\n  source_ami_id = \"ami-1\"\n  source_ami_region = \"eu-west-1\"\n}\n"),
             ("RDS-001", "aws_db_instance.d", "fail", "resource \"aws_db_instance\" \"d\" {\n  engine = \"postgres\"\n}\n"),
             ("RDS-002", "aws_rds_cluster.c", "pass", "resource \"aws_rds_cluster\" \"c\" {\n  engine = \"aurora-postgresql\"\n  storage_encrypted = true\n}\n"),
-            ("RDS-005", "aws_db_snapshot_copy.c", "fail", "resource \"aws_db_snapshot_copy\" \"c\" {\n  source_db_snapshot_identifier = \"s\"\n  target_db_snapshot_identifier = \"t\"\n}\n"),
-            ("RDS-006", "aws_db_instance_automated_backups_replication.r", "fail", "resource \"aws_db_instance_automated_backups_replication\" \"r\" {\n  source_db_instance_arn = \"arn:aws:rds:eu-west-1:1:db:d\"\n}\n"),
+            ("RDS-005", "aws_db_snapshot_copy.c", "fail", "resource \"aws_db_snapshot_copy\" \"c\" {\n  source_db_snapshot_identifier = \"s\"\n  target_db_snapshot_identifier = \"t\"\n  tags = {\n    data-classification = \"confidential\"\n  }\n}\n"),
+            ("RDS-006", "aws_db_instance_automated_backups_replication.r", "fail", "resource \"aws_kms_key\" \"k\" {\n  customer_master_key_spec = \"RSA_2048\"\n  key_usage = \"SIGN_VERIFY\"\n}\nresource \"aws_db_instance_automated_backups_replication\" \"r\" {\n  source_db_instance_arn = \"arn:aws:rds:eu-west-1:1:db:d\"\n  kms_key_id = aws_kms_key.k.arn\n}\n"),
             ("RDS-009", "aws_db_instance.d", "pass", "resource \"aws_db_parameter_group\" \"p\" {\n  name = \"p\"\n  family = \"postgres16\"\n  parameter {\n    name = \"rds.force_ssl\"\n    value = \"1\"\n  }\n}\nresource \"aws_db_instance\" \"d\" {\n  engine = \"postgres\"\n  parameter_group_name = aws_db_parameter_group.p.name\n}\n"),
             ("RDS-010", "aws_db_instance.d", "fail", "resource \"aws_db_instance\" \"d\" {\n  engine = \"postgres\"\n  ca_cert_identifier = \"rds-ca-2019\"\n}\n"),
-            ("DDB-001", "aws_dynamodb_table.t", "fail", "resource \"aws_dynamodb_table\" \"t\" {\n  name = \"t\"\n  hash_key = \"id\"\n}\n"),
-            ("DDB-003", "aws_dynamodb_table.t", "fail", "resource \"aws_dynamodb_table\" \"t\" {\n  name = \"t\"\n  hash_key = \"id\"\n  replica {\n    region_name = \"eu-central-1\"\n  }\n}\n"),
+            ("DDB-001", "aws_dynamodb_table.t", "fail", "resource \"aws_dynamodb_table\" \"t\" {\n  name = \"t\"\n  hash_key = \"id\"\n  tags = {\n    data-classification = \"confidential\"\n  }\n}\n"),
+            ("DDB-003", "aws_dynamodb_table.t", "fail", "resource \"aws_dynamodb_table\" \"t\" {\n  name = \"t\"\n  hash_key = \"id\"\n  replica {\n    region_name = \"eu-central-1\"\n  }\n  tags = {\n    data-classification = \"confidential\"\n  }\n}\n"),
             ("DDB-005", "aws_dax_cluster.c", "fail", "resource \"aws_dax_cluster\" \"c\" {\n  cluster_name = \"c\"\n}\n"),
             ("ACM-002", "aws_acm_certificate.c", "fail", "resource \"aws_acm_certificate\" \"c\" {\n  domain_name = \"a.example.com\"\n  key_algorithm = \"RSA_1024\"\n  validation_method = \"DNS\"\n}\n"),
             ("ACM-003", "aws_acm_certificate.c", "fail", "resource \"aws_acm_certificate\" \"c\" {\n  domain_name = \"a.example.com\"\n  validation_method = \"EMAIL\"\n}\n"),
@@ -93,7 +100,7 @@ fn cloudformation_resources_reach_every_section_of_the_policy() {
         ("KMS-001", "K", "not_applicable", t("  K:\n    Type: AWS::KMS::Key\n    Properties:\n      KeySpec: RSA_2048\n      KeyUsage: SIGN_VERIFY\n")),
         ("KMS-005", "K", "fail", t("  K:\n    Type: AWS::KMS::Key\n    Properties:\n      Enabled: false\n")),
         ("SM-001", "S", "pass", t("  K:\n    Type: AWS::KMS::Key\n  S:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      KmsKeyId: !GetAtt K.Arn\n")),
-        ("SM-003", "S", "fail", t("  S:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      ReplicaRegions:\n        - Region: eu-central-1\n")),
+        ("SM-003", "S", "fail", t("  S:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      ReplicaRegions:\n        - Region: eu-central-1\n      Tags:\n        - Key: data-classification\n          Value: restricted\n")),
         ("S3-002", "B", "pass", t("  K:\n    Type: AWS::KMS::Key\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: aws:kms\n              KMSMasterKeyID: !Ref K\n")),
         ("S3-004", "B", "fail", t("  B:\n    Type: AWS::S3::Bucket\n")),
         ("S3-004", "B", "unknown", t("  B:\n    Type: AWS::S3::Bucket\n  P:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !ImportValue shared-bucket\n      PolicyDocument:\n        Statement: []\n")),

@@ -64,4 +64,8 @@ resource "aws_secretsmanager_secret_rotation" "db_password" {
 # encguard:ignore SM-004 vendor API token, rotated by the vendor's portal (SEC-2211)
 resource "aws_secretsmanager_secret" "vendor_token" {
   name = "${local.name}/vendor/token"
+  # Classified data needs a customer managed key (key_tiers.classified).
+  tags = {
+    data-classification = "confidential"
+  }
 }

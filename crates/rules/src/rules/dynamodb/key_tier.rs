@@ -44,7 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
-    let required = ctx.policy.key_tiers.dynamodb;
+    let required = ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r.tags);
     let v = require_tier(ctx, r, &table.kms_key, KeyTier::AwsOwned, required)?;
     Ok(if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v })
 }
@@ -52,7 +52,7 @@ fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::DDB_001;
-    use crate::testing::{expect, expect_with};
+    use crate::testing::{expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
@@ -64,7 +64,12 @@ mod tests {
             {"kind": "dynamodb_table", "name": "cmk", "kms_key": {"type": "customer", "reference": "alias/ddb"}},
             {"kind": "dynamodb_table", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.sse_enabled has no value"}},
         ]);
-        expect(&DDB_001, resources.clone(), &[("owned", Fail), ("managed", Fail), ("cmk", Pass), ("var", Unknown)]);
+        expect_with(
+            &DDB_001,
+            STRICT,
+            resources.clone(),
+            &[("owned", Fail), ("managed", Fail), ("cmk", Pass), ("var", Unknown)],
+        );
         expect_with(
             &DDB_001,
             "[key_tiers]\ndynamodb = \"aws-managed\"\n",

@@ -61,7 +61,8 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
     let region = region_field.or_default_to(String::new())?;
-    let v = require_tier(ctx, r, key, KeyTier::AwsOwned, ctx.policy.key_tiers.dynamodb)?;
+    let v =
+        require_tier(ctx, r, key, KeyTier::AwsOwned, ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r.tags))?;
     if v.status == Status::Fail {
         let v = Verdict { message: format!("replica in {region}: {}", v.message), ..v };
         return Ok(v.at(region_field).at(key));
@@ -79,7 +80,7 @@ fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyR
 #[cfg(test)]
 mod tests {
     use super::DDB_003;
-    use crate::testing::{expect, expect_silent};
+    use crate::testing::{expect_silent, expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
@@ -95,8 +96,9 @@ mod tests {
             {"kind": "dynamodb_replica", "name": "split_replica", "table": "orders", "region": "eu-central-1"},
             {"kind": "dynamodb_table", "name": "single"},
         ]);
-        expect(
+        expect_with(
             &DDB_003,
+            STRICT,
             resources.clone(),
             &[("good", Pass), ("owned_replica", Fail), ("wrong_region", Fail), ("split_table", Fail)],
         );

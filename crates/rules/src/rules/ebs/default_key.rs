@@ -49,14 +49,15 @@ fn judge(ctx: &Context, r: Res, setting: &EbsDefaultKey) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::EBS_002;
-    use crate::testing::expect;
+    use crate::testing::{expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
     #[test]
     fn default_key_tier_and_usability() {
-        expect(
+        expect_with(
             &EBS_002,
+            STRICT,
             json!([
                 {"kind": "kms_key", "name": "ebs"},
                 {"kind": "kms_key", "name": "disabled", "enabled": false},

@@ -43,7 +43,13 @@ fn judge(ctx: &Context, r: Res, image: &Ami) -> Eval {
         if !image.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the image copy is not encrypted").at(&image.encrypted));
         }
-        return require_tier(ctx, r, &image.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
+        return require_tier(
+            ctx,
+            r,
+            &image.kms_key,
+            KeyTier::AwsManaged,
+            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r.tags),
+        );
     }
     let parts = image.devices.iter().map(|d| {
         Ok(match encrypted_by_itself_or_source(ctx, r, &d.encrypted, &d.snapshot)? {

@@ -45,7 +45,13 @@ fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
         if !snapshot.encrypted.or_default_to(false)? {
             return Ok(Verdict::fail("the snapshot copy is not encrypted").at(&snapshot.encrypted));
         }
-        return require_tier(ctx, r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs);
+        return require_tier(
+            ctx,
+            r,
+            &snapshot.kms_key,
+            KeyTier::AwsManaged,
+            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r.tags),
+        );
     }
     match encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)? {
         Some(how) => Ok(Verdict::pass(how)),
@@ -59,14 +65,15 @@ fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::EBS_005;
-    use crate::testing::expect;
+    use crate::testing::{expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
     #[test]
     fn snapshots_inherit_and_copies_need_cmk() {
-        expect(
+        expect_with(
             &EBS_005,
+            STRICT,
             json!([
                 {"kind": "kms_key", "name": "k"},
                 {"kind": "ebs_volume", "name": "enc_vol", "encrypted": true},

@@ -43,7 +43,13 @@ fn judge(ctx: &Context, r: Res, backup: &RdsBackupReplication) -> Eval {
     if !backup.encrypted.or_default_to(true)? {
         return Ok(Verdict::fail("the automated backups are not encrypted").at(&backup.encrypted));
     }
-    let tier = require_tier(ctx, r, &backup.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)?;
+    let tier = require_tier(
+        ctx,
+        r,
+        &backup.kms_key,
+        KeyTier::AwsManaged,
+        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags),
+    )?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }
@@ -53,14 +59,15 @@ fn judge(ctx: &Context, r: Res, backup: &RdsBackupReplication) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::RDS_006;
-    use crate::testing::expect;
+    use crate::testing::{expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
     #[test]
     fn backup_replication_keys() {
-        expect(
+        expect_with(
             &RDS_006,
+            STRICT,
             json!([
                 {"kind": "kms_key", "name": "k_dr", "region": "us-west-2"},
                 {"kind": "rds_backup_replication", "name": "ok", "region": "us-west-2", "kms_key": {"type": "customer", "reference": "k_dr"}},

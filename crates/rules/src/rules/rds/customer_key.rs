@@ -45,20 +45,21 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
         return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
-    require_tier(ctx, r, &db.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
+    require_tier(ctx, r, &db.kms_key, KeyTier::AwsManaged, ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags))
 }
 
 #[cfg(test)]
 mod tests {
     use super::RDS_003;
-    use crate::testing::expect;
+    use crate::testing::{expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
     #[test]
     fn database_key_tiers() {
-        expect(
+        expect_with(
             &RDS_003,
+            STRICT,
             json!([
                 {"kind": "kms_key", "name": "k"},
                 {"kind": "rds_instance", "name": "cmk", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},

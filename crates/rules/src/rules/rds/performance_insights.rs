@@ -43,13 +43,19 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !db.performance_insights_enabled.or_default_to(false)? {
         return Ok(Verdict::not_applicable("Performance Insights is off"));
     }
-    require_tier(ctx, r, &db.performance_insights_kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds)
+    require_tier(
+        ctx,
+        r,
+        &db.performance_insights_kms_key,
+        KeyTier::AwsManaged,
+        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::RDS_007;
-    use crate::testing::{expect, expect_silent};
+    use crate::testing::{expect_silent, expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
@@ -62,8 +68,9 @@ mod tests {
             {"kind": "rds_instance", "name": "off", "performance_insights_enabled": false},
             {"kind": "rds_instance", "name": "unset"},
         ]);
-        expect(
+        expect_with(
             &RDS_007,
+            STRICT,
             resources.clone(),
             &[("cmk", Pass), ("default", Fail), ("var", Unknown), ("off", NotApplicable)],
         );

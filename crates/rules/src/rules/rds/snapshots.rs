@@ -41,7 +41,13 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
     if snapshot.copy {
-        return require_tier(ctx, r, &snapshot.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.rds);
+        return require_tier(
+            ctx,
+            r,
+            &snapshot.kms_key,
+            KeyTier::AwsManaged,
+            ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags),
+        );
     }
     if let Some(encrypted) = snapshot.encrypted.value()? {
         return Ok(if *encrypted {
@@ -69,14 +75,15 @@ fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::RDS_005;
-    use crate::testing::expect;
+    use crate::testing::{expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
     #[test]
     fn snapshots_and_copies() {
-        expect(
+        expect_with(
             &RDS_005,
+            STRICT,
             json!([
                 {"kind": "kms_key", "name": "k"},
                 {"kind": "rds_instance", "name": "enc_db", "storage_encrypted": true},

@@ -52,7 +52,7 @@ fn judge(ctx: &Context, r: Res) -> Eval {
         )));
     }
     let classified = ctx.policy.classification.classified(&r.tags).is_some();
-    let required = ctx.policy.key_tiers.s3;
+    let required = ctx.policy.required_tier(ctx.policy.key_tiers.s3, &r.tags);
     let enc = encryption(facts)?;
     let algorithm = match enc {
         Some(e) => e.sse_algorithm.or_default_to(SseAlgorithm::Aes256)?,
@@ -85,14 +85,15 @@ fn key_name(key: &KeyRef) -> String {
 #[cfg(test)]
 mod tests {
     use super::S3_002;
-    use crate::testing::expect;
+    use crate::testing::{expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
     #[test]
     fn tiers_log_buckets_and_unknowns() {
-        expect(
+        expect_with(
             &S3_002,
+            STRICT,
             json!([
                 {"kind": "kms_key", "name": "aws_kms_key.data"},
                 {"kind": "s3_bucket", "name": "cmk", "encryption": {"sse_algorithm": "aws:kms", "kms_key": {"type": "customer", "reference": "aws_kms_key.data"}, "bucket_key_enabled": true}},

@@ -35,8 +35,8 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
-    let required = ctx.policy.key_tiers.secretsmanager;
     for (r, secret) in ctx.all::<Secret>() {
+        let required = ctx.policy.required_tier(ctx.policy.key_tiers.secretsmanager, &r.tags);
         out.judge(r, require_tier(ctx, r, &secret.kms_key, KeyTier::AwsManaged, required));
     }
 }
@@ -44,7 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
 #[cfg(test)]
 mod tests {
     use super::SM_001;
-    use crate::testing::{expect, expect_with};
+    use crate::testing::{expect, expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
@@ -58,11 +58,24 @@ mod tests {
             {"kind": "secret", "name": "managed", "kms_key": {"type": "aws_managed", "alias": "alias/aws/secretsmanager"}},
             {"kind": "secret", "name": "var", "kms_key": {"type": "unresolved", "reason": "var.kms_key_id has no value"}},
         ]);
-        expect(
+        expect_with(
             &SM_001,
+            STRICT,
             resources.clone(),
             &[("cmk", Pass), ("alias", Pass), ("default", Fail), ("managed", Fail), ("var", Unknown)],
         );
         expect_with(&SM_001, "[key_tiers]\nsecretsmanager = \"aws-managed\"\n", resources, &[("default", Pass)]);
+    }
+
+    #[test]
+    fn the_default_policy_accepts_aws_managed_keys_except_for_classified_data() {
+        let classified = json!({"data-classification": "Confidential"});
+        let resources = json!([
+            {"kind": "secret", "name": "default"},
+            {"kind": "secret", "name": "classified", "tags": classified},
+            {"kind": "secret", "name": "public", "tags": {"data-classification": "public"}},
+        ]);
+        expect(&SM_001, resources.clone(), &[("default", Pass), ("classified", Fail), ("public", Pass)]);
+        expect_with(&SM_001, &crate::strict_policy(), resources, &[("default", Fail), ("public", Fail)]);
     }
 }

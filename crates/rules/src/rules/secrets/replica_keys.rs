@@ -49,7 +49,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, replica: &Replica) -> Eval {
     let region = replica.region.or_default_to(String::new())?;
-    let tier = ctx.policy.key_tiers.secretsmanager;
+    let tier = ctx.policy.required_tier(ctx.policy.key_tiers.secretsmanager, &r.tags);
     let v = require_tier(ctx, r, &replica.kms_key, KeyTier::AwsManaged, tier)?;
     if v.status == crate::Status::Fail {
         return Ok(Verdict { message: format!("replica in {region}: {}", v.message), ..v }
@@ -69,7 +69,7 @@ fn judge(ctx: &Context, r: Res, replica: &Replica) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::SM_003;
-    use crate::testing::{expect, expect_silent};
+    use crate::testing::{expect_silent, expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
@@ -84,8 +84,9 @@ mod tests {
             {"kind": "secret", "name": "var", "replicas": [{"region": {"unknown": "var.dr_region has no value"}, "kms_key": {"type": "customer", "reference": "k_eu"}}]},
             {"kind": "secret", "name": "single"},
         ]);
-        expect(
+        expect_with(
             &SM_003,
+            STRICT,
             resources.clone(),
             &[("good", Pass), ("default_key", Fail), ("wrong_region", Fail), ("var", Unknown)],
         );
