@@ -11,7 +11,7 @@ use crate::facts::{self, KeyFitness, KeyProblem, KeyRotation, Transport};
 use crate::policy::{KeyTier, Policy};
 use crate::rule::FieldExt;
 use encguard_model::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
 
 /// A resource's identity within one scan: its position in the inventory.
@@ -169,6 +169,8 @@ pub struct Context<'a> {
     key_conditions: HashMap<ResourceId, (Vec<KeyProblem>, Option<Unknown>)>,
     key_rotations: HashMap<ResourceId, Result<KeyRotation<'a>, Unknown>>,
     transports: HashMap<ResourceId, Result<Transport, Unknown>>,
+    /// Keys an `alias/aws/…` alias names: AWS managed, whatever else is reported.
+    aws_aliased: HashSet<ResourceId>,
 }
 
 impl<'a> Context<'a> {
@@ -193,6 +195,7 @@ impl<'a> Context<'a> {
             key_conditions: HashMap::new(),
             key_rotations: HashMap::new(),
             transports: HashMap::new(),
+            aws_aliased: HashSet::new(),
         };
         for r in ctx.resources() {
             for handle in std::iter::once(&r.resource.name).chain(&r.resource.handles) {
@@ -208,6 +211,15 @@ impl<'a> Context<'a> {
             let scope = inventory.resources[id.0 as usize].scope.as_str();
             facts.unattached = ctx.unattached.get(scope).cloned().unwrap_or_default();
         }
+        // Only AWS creates `alias/aws/…` aliases, for the keys it manages.
+        ctx.aws_aliased = ctx
+            .all::<KmsAlias>()
+            .filter(|(_, a)| a.alias_name.value().ok().flatten().is_some_and(|n| n.starts_with("alias/aws/")))
+            .filter_map(|(r, a)| match a.target_key.value().ok().flatten() {
+                Some(target) => ctx.lookup_where(r, target, |s| matches!(s, Spec::KmsKey(_))).map(|k| k.id),
+                None => None,
+            })
+            .collect();
         ctx.key_conditions = ctx.all::<KmsKey>().map(|(r, k)| (r.id, facts::key_conditions(k))).collect();
         ctx.key_rotations = ctx.all::<KmsKey>().map(|(r, k)| (r.id, ctx.rotation_of_key(r, k))).collect();
         ctx.transports = ctx
@@ -222,7 +234,7 @@ impl<'a> Context<'a> {
 
     fn rotation_of_key(&self, r: Res<'a>, key: &'a KmsKey) -> Result<KeyRotation<'a>, Unknown> {
         let (decided_by, settings) = match self.target(r, &key.replica_of) {
-            _ if key.key_manager.value()?.is_some_and(|m| *m == KeyManager::Aws) => (r, key),
+            _ if self.key_manager(r)? == KeyManager::Aws => (r, key),
             Target::Absent => (r, key),
             Target::Found(p) => match &p.resource.spec {
                 Spec::KmsKey(primary) => (p, primary),
@@ -233,7 +245,7 @@ impl<'a> Context<'a> {
             }
             Target::Unknown(why) => return Err(Unknown::new(why)),
         };
-        let (rotation, why_impossible) = facts::own_rotation(settings)?;
+        let (rotation, why_impossible) = facts::own_rotation(settings, self.key_manager(decided_by)?)?;
         Ok(KeyRotation { decided_by, rotation, why_impossible })
     }
 
@@ -438,8 +450,8 @@ impl<'a> Context<'a> {
             KeyTarget::ServiceDefault => Ok(default),
             KeyTarget::AwsOwned => Ok(KeyTier::AwsOwned),
             KeyTarget::AwsManaged(_) => Ok(KeyTier::AwsManaged),
-            KeyTarget::Key(_, k) => match k.key_manager.or_default_to("CUSTOMER".into())?.as_str() {
-                "AWS" => Ok(KeyTier::AwsManaged),
+            KeyTarget::Key(k, _) => match self.key_manager(k)? {
+                KeyManager::Aws => Ok(KeyTier::AwsManaged),
                 _ => Ok(KeyTier::CustomerManaged),
             },
             // Only AWS names aliases `alias/aws/…`, and those are classified already.
@@ -485,6 +497,23 @@ impl<'a> Context<'a> {
     /// Whether a bucket refuses plain HTTP.
     pub fn transport(&self, bucket: Res) -> &Result<Transport, Unknown> {
         &self.transports[&bucket.id]
+    }
+
+    /// Who manages a key of this scan: AWS when an `alias/aws/…` alias names it, else what
+    /// the key says (the customer, for every key written in code).
+    pub fn key_manager(&self, key: Res) -> Result<KeyManager, Unknown> {
+        if self.aws_aliased.contains(&key.id) {
+            return Ok(KeyManager::Aws);
+        }
+        match &key.resource.spec {
+            Spec::KmsKey(k) => k.key_manager.or_default_to(KeyManager::Customer),
+            _ => Ok(KeyManager::Customer),
+        }
+    }
+
+    /// What keeps a key of this scan from serving whoever uses it (its spec, usage, state).
+    pub fn key_problems(&self, key: Res) -> &[KeyProblem] {
+        self.key_conditions.get(&key.id).map_or(&[], |(problems, _)| problems.as_slice())
     }
 
     /// How a key of this scan rotates, following a multi-Region replica to its primary.

@@ -31,6 +31,15 @@ pub enum KeyProblem {
 }
 
 impl KeyProblem {
+    /// Whether the key's life, not its kind, is the problem: disabled, not enabled,
+    /// being deleted (KMS-005 and KMS-006 judge those).
+    pub fn is_lifecycle(&self) -> bool {
+        matches!(
+            self,
+            KeyProblem::PendingDeletion | KeyProblem::State(_) | KeyProblem::Disabled | KeyProblem::Destroyed(_)
+        )
+    }
+
     /// Whether the data becomes unreadable for good: the key is being deleted.
     pub fn is_critical(&self) -> bool {
         matches!(self, KeyProblem::PendingDeletion | KeyProblem::Destroyed(_))
@@ -135,8 +144,8 @@ pub struct KeyRotation<'a> {
 }
 
 /// How a key rotates by its own settings.
-pub(crate) fn own_rotation(key: &KmsKey) -> Result<(Rotation, Option<String>), Unknown> {
-    if key.key_manager.or_default_to(KeyManager::Customer)? == KeyManager::Aws {
+pub(crate) fn own_rotation(key: &KmsKey, manager: KeyManager) -> Result<(Rotation, Option<String>), Unknown> {
+    if manager == KeyManager::Aws {
         return Ok((Rotation::ByAws, None));
     }
     let spec = key.key_spec.or_default_to(KeySpec::SymmetricDefault)?;

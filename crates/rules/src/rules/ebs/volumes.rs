@@ -1,7 +1,7 @@
 use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Ref};
+use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Location, Ref};
 
 declare_rule! {
     /// ## What it checks
@@ -62,7 +62,10 @@ fn judge_one(ctx: &Context, r: Res, device: &str, encrypted: &Field<bool>, snaps
     if let Some(how) = encrypted_by_itself_or_source(ctx, r, encrypted, snapshot)? {
         return Ok(Verdict::pass(format!("{device}: {how}")));
     }
-    if let Some(setting) = ctx.ebs_default(r) {
+    // Encryption by default encrypts the volumes created after it is turned on — the ones
+    // the code creates — never a volume that already exists.
+    let created_by_code = matches!(r.location, Location::File { .. });
+    if let Some(setting) = ctx.ebs_default(r).filter(|_| created_by_code) {
         if let encguard_model::Spec::EbsEncryptionByDefault(s) = &setting.spec {
             if s.enabled.or_default_to(true)? {
                 return Ok(Verdict::pass(format!(
@@ -110,6 +113,24 @@ mod tests {
                 ("template_dynamic", Unknown),
                 ("plain_but_default", Pass),
             ],
+        );
+    }
+
+    #[test]
+    fn encryption_by_default_does_not_encrypt_a_volume_that_exists() {
+        let live = |kind: &str, name: &str, extra: serde_json::Value| {
+            let mut r = json!({"kind": kind, "name": name, "region": "eu-west-1", "scope": "1/eu-west-1",
+                "location": {"source": "aws", "account": "1", "region": "eu-west-1", "arn": name}});
+            r.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            r
+        };
+        expect(
+            &EBS_003,
+            json!([
+                live("ebs_encryption_by_default", "default", json!({"enabled": true})),
+                live("ebs_volume", "old-plain-volume", json!({"encrypted": false})),
+            ]),
+            &[("old-plain-volume", Fail)],
         );
     }
 }

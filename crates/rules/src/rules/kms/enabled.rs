@@ -38,7 +38,7 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
-    if is_aws_managed(key)? {
+    if is_aws_managed(ctx, r)? {
         return Ok(Verdict::not_applicable("AWS managed keys are managed by AWS"));
     }
     let dependents = ctx.dependents(r);

@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
-    if is_aws_managed(key)? {
+    if is_aws_managed(ctx, r)? {
         return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }
     let policies = ctx.key_policies(r);

@@ -64,10 +64,13 @@ fn matches_any(patterns: &[String], principal: &str) -> bool {
 }
 
 fn judge_key(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
-    if is_aws_managed(key)? {
+    if is_aws_managed(ctx, r)? {
         return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }
     let settings = &ctx.policy.kms;
+    // Separation of duties is judged against the roles the policy file names; with none
+    // named, only `kms:*` beyond the root is a finding.
+    let configured = !settings.key_administrators.is_empty() || !settings.key_users.is_empty();
     let mut problems = BTreeSet::new();
     for policy in ctx.key_policies(r) {
         let doc = policy.get()?;
@@ -84,7 +87,6 @@ fn judge_key(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
                 if full && !matches_any(&settings.key_administrators, &p.id) {
                     problems.insert(format!("{} holds kms:*", p.id));
                 }
-                let configured = !settings.key_administrators.is_empty() || !settings.key_users.is_empty();
                 if configured
                     && (uses || grants && !administers)
                     && !matches_any(&settings.key_users, &p.id)
@@ -100,7 +102,7 @@ fn judge_key(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
                 }
             }
         }
-        for both in admins.intersection(&users) {
+        for both in admins.intersection(&users).filter(|_| configured) {
             if !problems.iter().any(|p| p.starts_with(both.as_str())) {
                 problems.insert(format!("{both} both administers and uses the key"));
             }
@@ -137,9 +139,7 @@ mod tests {
 
     #[test]
     fn full_permissions_and_mixed_duties_fail() {
-        expect(
-            &KMS_004,
-            json!([
+        let resources = json!([
                 {"kind": "kms_key", "name": "root_only", "policy": {"statements": [allow("arn:aws:iam::111122223333:root", &["kms:*"])]}},
                 {"kind": "kms_key", "name": "app_star", "policy": {"statements": [allow("arn:aws:iam::111122223333:role/app", &["kms:*"])]}},
                 {"kind": "kms_key", "name": "mixed", "policy": {"statements": [
@@ -152,7 +152,14 @@ mod tests {
                 {"kind": "iam_policy", "name": "decrypt_all", "document": {"statements": [{"effect": "Allow", "action": ["kms:Decrypt"], "resource": ["*"]}]}},
                 {"kind": "iam_policy", "name": "decrypt_one", "document": {"statements": [{"effect": "Allow", "action": ["kms:Decrypt"], "resource": ["arn:aws:kms:eu-west-1:111122223333:key/1"]}]}},
                 {"kind": "iam_policy", "name": "unknown_doc", "document": {"unknown": "file() of a missing path"}},
-            ]),
+        ]);
+        // With no administrators or users named, duties are not judged: only kms:* is.
+        expect(&KMS_004, resources.clone(), &[("mixed", Pass)]);
+        let roles = "[kms]\nkey_administrators = [\"arn:aws:iam::111122223333:role/admin\"]\nkey_users = [\"arn:aws:iam::111122223333:role/app\"]\n";
+        expect_with(
+            &KMS_004,
+            roles,
+            resources,
             &[
                 ("root_only", Pass),
                 ("app_star", Fail),

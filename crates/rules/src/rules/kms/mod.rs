@@ -8,12 +8,12 @@ pub mod material_expiry;
 pub mod public_policy;
 pub mod rotation;
 
-use crate::rule::FieldExt;
-use encguard_model::{Effect, KeyManager, KmsKey, PolicyDocument, Statement, Unknown};
+use crate::context::{Context, Res};
+use encguard_model::{Effect, KeyManager, PolicyDocument, Statement, Unknown};
 
 /// Whether a key is AWS managed (those are out of the customer's hands).
-pub(crate) fn is_aws_managed(key: &KmsKey) -> Result<bool, Unknown> {
-    Ok(key.key_manager.or_default_to(KeyManager::Customer)? == KeyManager::Aws)
+pub(crate) fn is_aws_managed(ctx: &Context, key: Res) -> Result<bool, Unknown> {
+    Ok(ctx.key_manager(key)? == KeyManager::Aws)
 }
 
 /// The implicit policy KMS gives a key created without one: a single statement letting

@@ -58,7 +58,7 @@ fn is_public(s: &Statement) -> bool {
 }
 
 fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
-    if is_aws_managed(key)? {
+    if is_aws_managed(ctx, r)? {
         return Ok(Verdict::not_applicable("AWS managed keys have policies AWS maintains"));
     }
     let policies = ctx.key_policies(r);

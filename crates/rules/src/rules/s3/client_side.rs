@@ -45,9 +45,13 @@ fn check(ctx: &Context, out: &mut Out) {
         let designated =
             |name: Option<&String>| matchers.iter().any(|m| m.is_match(&r.name) || name.is_some_and(|n| m.is_match(n)));
         match name {
-            Ok(n) if !designated(n) && !tagged => continue,
-            Err(why) if !tagged && !matchers.is_empty() && !designated(None) => out.judge(r, Err(why)),
-            _ => out.judge(r, judge(ctx, r)),
+            _ if tagged => out.judge(r, judge(ctx, r)),
+            Ok(n) if designated(n) => out.judge(r, judge(ctx, r)),
+            Ok(_) => {}
+            // Whether a bucket of unknown name is designated is unknown — unless nothing is.
+            Err(_) if matchers.is_empty() => {}
+            Err(_) if designated(None) => out.judge(r, judge(ctx, r)),
+            Err(why) => out.judge(r, Err(why)),
         }
     }
 }
@@ -81,6 +85,6 @@ mod tests {
             {"kind": "s3_bucket", "name": "plain", "bucket_name": "acme-assets"},
         ]);
         expect_with(&S3_008, policy, resources.clone(), &[("attested", Pass), ("missing", Fail), ("unnamed", Unknown)]);
-        expect_silent(&S3_008, resources, &["plain", "missing"]);
+        expect_silent(&S3_008, resources, &["plain", "missing", "unnamed"]);
     }
 }
