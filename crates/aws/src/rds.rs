@@ -31,6 +31,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 let spec = RdsDatabase {
                     identifier: text(db.db_instance_identifier()),
                     engine: text(db.engine()),
+                    engine_version: text(db.engine_version()),
                     engine_mode: None.into(),
                     storage_encrypted: Some(Value::Known(db.storage_encrypted().unwrap_or(false))).into(),
                     kms_key: key(db.kms_key_id()).into(),
@@ -65,6 +66,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 let spec = RdsDatabase {
                     identifier: text(cl.db_cluster_identifier()),
                     engine: text(cl.engine()),
+                    engine_version: text(cl.engine_version()),
                     engine_mode: text(cl.engine_mode()),
                     storage_encrypted: Some(Value::Known(cl.storage_encrypted().unwrap_or(false))).into(),
                     kms_key: key(cl.kms_key_id()).into(),

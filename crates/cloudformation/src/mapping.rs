@@ -179,6 +179,7 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::RDS::DBInstance" => Spec::RdsInstance(RdsDatabase {
             identifier: a.string("DBInstanceIdentifier"),
             engine: a.string("Engine"),
+            engine_version: a.string("EngineVersion"),
             storage_encrypted: a.boolean("StorageEncrypted"),
             kms_key: a.key("KmsKeyId"),
             replication_source: a.reference("SourceDBInstanceIdentifier"),
@@ -194,6 +195,7 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
         "AWS::RDS::DBCluster" => Spec::RdsCluster(RdsDatabase {
             identifier: a.string("DBClusterIdentifier"),
             engine: a.string("Engine"),
+            engine_version: a.string("EngineVersion"),
             engine_mode: a.string("EngineMode"),
             storage_encrypted: a.boolean("StorageEncrypted"),
             kms_key: a.key("KmsKeyId"),

@@ -437,6 +437,8 @@ pub struct RdsDatabase {
     pub identifier: Field<String>,
     /// `postgres`, `mysql`, `aurora-postgresql`, `sqlserver-se`, …
     pub engine: Field<String>,
+    /// `16.4`, `8.0.39`: the engine version, when written or read.
+    pub engine_version: Field<String>,
     /// `provisioned`, `serverless`, … (clusters).
     pub engine_mode: Field<String>,
     /// Whether storage is encrypted at rest; absent means not, unless inherited from a source or snapshot.

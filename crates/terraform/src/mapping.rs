@@ -345,6 +345,7 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_db_instance" | "aws_rds_cluster_instance" => Spec::RdsInstance(RdsDatabase {
             identifier: a.string("identifier"),
             engine: a.string("engine"),
+            engine_version: a.string("engine_version"),
             storage_encrypted: a.boolean("storage_encrypted"),
             kms_key: a.key("kms_key_id"),
             replication_source: a.reference("replicate_source_db"),
@@ -360,6 +361,7 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_rds_cluster" => Spec::RdsCluster(RdsDatabase {
             identifier: a.string("cluster_identifier"),
             engine: a.string("engine"),
+            engine_version: a.string("engine_version"),
             engine_mode: a.string("engine_mode"),
             storage_encrypted: a.boolean("storage_encrypted"),
             kms_key: a.key("kms_key_id"),

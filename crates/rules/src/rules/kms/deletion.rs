@@ -50,7 +50,8 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     let dependents = ctx.dependents(r);
     let used_by = dependents.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
     let severity = if dependents.is_empty() { Severity::High } else { Severity::Critical };
-    if key.key_state.value()?.is_some_and(|s| *s == KeyState::PendingDeletion) {
+    if key.key_state.value()?.is_some_and(|s| matches!(s, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion))
+    {
         let message = if dependents.is_empty() {
             "the key is pending deletion".into()
         } else {
@@ -91,6 +92,7 @@ mod tests {
                 {"kind": "kms_key", "name": "fine"},
                 {"kind": "kms_key", "name": "short", "deletion_window_days": 7},
                 {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
+                {"kind": "kms_key", "name": "primary_deleting", "key_state": "PendingReplicaDeletion"},
                 {"kind": "kms_key", "name": "destroyed_in_use", "planned_action": "delete"},
                 {"kind": "ebs_volume", "name": "vol", "encrypted": true, "kms_key": {"type": "customer", "reference": "destroyed_in_use"}},
                 {"kind": "kms_key", "name": "destroyed_unused", "planned_action": "delete"},
@@ -100,6 +102,7 @@ mod tests {
                 ("fine", Pass),
                 ("short", Fail),
                 ("deleting", Fail),
+                ("primary_deleting", Fail),
                 ("destroyed_in_use", Fail),
                 ("destroyed_unused", Pass),
                 ("var", Unknown),

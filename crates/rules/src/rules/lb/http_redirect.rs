@@ -1,7 +1,7 @@
 use super::protocol;
-use crate::context::{Context, Res};
+use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{LbProtocol, Listener, ListenerAction, ListenerRule, Spec, Unknown};
+use encguard_model::{LbProtocol, Listener, ListenerAction, ListenerRule, LoadBalancerType, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -50,6 +50,14 @@ fn redirects_to_https(action: &ListenerAction) -> Result<bool, Unknown> {
 }
 
 fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
+    // A Gateway Load Balancer's listener forwards GENEVE and names no protocol.
+    if let Target::Found(lb) = ctx.target(r, &listener.load_balancer) {
+        if let Spec::LoadBalancer(lb) = &lb.resource.spec {
+            if lb.load_balancer_type.value()? == Some(&LoadBalancerType::Gateway) {
+                return Ok(Verdict::not_applicable("a Gateway Load Balancer listener carries no HTTP"));
+            }
+        }
+    }
     match protocol(listener)? {
         LbProtocol::Https => return Ok(Verdict::pass("the listener uses HTTPS")),
         LbProtocol::Http => {}
@@ -96,6 +104,8 @@ mod tests {
                 {"kind": "listener_rule", "name": "api_rule", "listener": "redirect_but_rule", "actions": [{"action_type": "forward"}]},
                 {"kind": "listener", "name": "tcp", "protocol": "TCP"},
                 {"kind": "listener", "name": "var", "protocol": {"unknown": "var.protocol has no value"}},
+                {"kind": "load_balancer", "name": "gwlb", "load_balancer_type": "gateway"},
+                {"kind": "listener", "name": "geneve", "load_balancer": "gwlb"},
             ]),
             &[
                 ("https", Pass),
@@ -105,6 +115,7 @@ mod tests {
                 ("redirect_but_rule", Fail),
                 ("tcp", NotApplicable),
                 ("var", Unknown),
+                ("geneve", NotApplicable),
             ],
         );
     }

@@ -8,16 +8,17 @@ declare_rule! {
     /// Databases refuse unencrypted connections through their (cluster) parameter group:
     /// `rds.force_ssl = 1` for PostgreSQL, Aurora PostgreSQL and SQL Server;
     /// `require_secure_transport = 1` (or `ON`) for MySQL, MariaDB and Aurora MySQL. A
-    /// database on the engine's default parameter group fails: default groups cannot be
-    /// changed. Aurora member instances take the cluster parameter group and are N/A; other
-    /// engines are N/A.
+    /// database on the engine's default parameter group fails — default groups cannot be
+    /// changed — except RDS for PostgreSQL 15 and later, whose default is `rds.force_ssl = 1`
+    /// (without a version, RDS creates the current default, past 15). Aurora member
+    /// instances take the cluster parameter group and are N/A; other engines are N/A.
     ///
     /// ## Why
     /// Policy §7 (in transit): RDS accepts plaintext connections unless the server refuses them.
     ///
     /// ## Example
     /// ```hcl
-    /// resource "aws_db_instance" "orders" { engine = "postgres" }   # default.postgres16
+    /// resource "aws_db_instance" "orders" { engine = "mysql" }   # default.mysql8.0
     /// ```
     ///
     /// ## Fix
@@ -40,6 +41,13 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
+/// Whether RDS for PostgreSQL of this version forces TLS in its default parameter group:
+/// from major version 15 on. Without a version, RDS creates the current default, which is
+/// past 15.
+fn forces_tls_by_default(version: Option<&String>) -> bool {
+    version.is_none_or(|v| v.split('.').next().and_then(|major| major.parse::<u32>().ok()).is_some_and(|m| m >= 15))
+}
+
 /// The parameter that forces TLS on an engine, and the values that turn it on.
 fn tls_parameter(engine: &str) -> Option<(&'static str, &'static [&'static str])> {
     match engine {
@@ -55,12 +63,15 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if is_cluster_member(r, db) {
         return Ok(Verdict::not_applicable("an Aurora member instance uses its cluster's parameter group"));
     }
-    let engine = db.engine.or_default_to(String::new())?;
+    let engine = db.engine.or_default_to(String::new())?.to_ascii_lowercase();
     let Some((parameter, on)) = tls_parameter(&engine) else {
         return Ok(Verdict::not_applicable(format!("engine `{engine}` does not force TLS through a parameter group")));
     };
     let group_name = match db.parameter_group.value()? {
         Some(name) if !name.starts_with("default.") && !name.starts_with("default:") => name,
+        _ if engine == "postgres" && forces_tls_by_default(db.engine_version.value()?) => {
+            return Ok(Verdict::pass("RDS for PostgreSQL 15 and later sets rds.force_ssl = 1 by default"));
+        }
         other => {
             return Ok(Verdict::fail(format!("uses the default parameter group, which does not set {parameter}"))
                 .at(&db.parameter_group)
@@ -101,6 +112,9 @@ mod tests {
                 {"kind": "db_parameter_group", "name": "dyn", "handles": ["dyn"], "parameters": {"unknown": "dynamic parameter over var.params"}},
                 {"kind": "rds_instance", "name": "pg_ok", "engine": "postgres", "parameter_group": "pg-tls"},
                 {"kind": "rds_instance", "name": "pg_default", "engine": "postgres"},
+                {"kind": "rds_instance", "name": "pg14_default", "engine": "postgres", "engine_version": "14.12"},
+                {"kind": "rds_instance", "name": "pg16_default", "engine": "postgres", "engine_version": "16.4", "parameter_group": "default.postgres16"},
+                {"kind": "rds_instance", "name": "mysql_default", "engine": "MySQL"},
                 {"kind": "rds_cluster", "name": "mysql_off", "engine": "aurora-mysql", "parameter_group": "my-off"},
                 {"kind": "rds_instance", "name": "pg_dyn", "engine": "postgres", "parameter_group": "dyn"},
                 {"kind": "rds_instance", "name": "pg_foreign", "engine": "postgres", "parameter_group": "shared-pg"},
@@ -109,7 +123,10 @@ mod tests {
             ]),
             &[
                 ("pg_ok", Pass),
-                ("pg_default", Fail),
+                ("pg_default", Pass),
+                ("pg14_default", Fail),
+                ("pg16_default", Pass),
+                ("mysql_default", Fail),
                 ("mysql_off", Fail),
                 ("pg_dyn", Unknown),
                 ("pg_foreign", Unknown),
