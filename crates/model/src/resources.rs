@@ -109,17 +109,29 @@ pub enum KeyRole {
     PerformanceInsights,
 }
 
+/// A key a resource uses for data at rest: what it protects, where it is written, and
+/// for a replica the region its data lives in.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyUse<'a> {
+    /// What the key protects.
+    pub role: KeyRole,
+    /// The key, where the source writes it.
+    pub key: &'a Spanned<KeyRef>,
+    /// The replica's region, for a key of a replica written inside its primary.
+    pub region: Option<&'a Field<String>>,
+}
+
 impl Spec {
-    /// The keys this resource uses to encrypt data at rest, each with what it protects
-    /// and where it is written.
-    pub fn key_refs(&self) -> Vec<(KeyRole, &Spanned<KeyRef>)> {
-        use KeyRole::*;
-        let data = |k| (Data, k);
-        let replica = |k| (Replica, k);
+    /// The keys this resource uses to encrypt data at rest.
+    pub fn key_refs(&self) -> Vec<KeyUse<'_>> {
+        fn data(key: &Spanned<KeyRef>) -> KeyUse<'_> {
+            KeyUse { role: KeyRole::Data, key, region: None }
+        }
+        fn replica(r: &Replica) -> KeyUse<'_> {
+            KeyUse { role: KeyRole::Replica, key: &r.kms_key, region: Some(&r.region) }
+        }
         match self {
-            Spec::Secret(s) => {
-                std::iter::once(data(&s.kms_key)).chain(s.replicas.iter().map(|r| replica(&r.kms_key))).collect()
-            }
+            Spec::Secret(s) => std::iter::once(data(&s.kms_key)).chain(s.replicas.iter().map(replica)).collect(),
             Spec::S3Bucket(b) => b.encryption.iter().filter_map(|e| e.known()).map(|e| data(&e.kms_key)).collect(),
             Spec::S3EncryptionConfig(c) => c.encryption.known().map(|e| data(&e.kms_key)).into_iter().collect(),
             Spec::S3Object(o) => vec![data(&o.kms_key)],
@@ -130,16 +142,16 @@ impl Spec {
             }
             Spec::EbsSnapshot(s) => vec![data(&s.kms_key)],
             Spec::Ami(a) => vec![data(&a.kms_key)],
-            Spec::RdsInstance(d) | Spec::RdsCluster(d) => {
-                vec![data(&d.kms_key), (PerformanceInsights, &d.performance_insights_kms_key)]
-            }
+            Spec::RdsInstance(d) | Spec::RdsCluster(d) => vec![
+                data(&d.kms_key),
+                KeyUse { role: KeyRole::PerformanceInsights, key: &d.performance_insights_kms_key, region: None },
+            ],
             Spec::RdsSnapshot(s) => vec![data(&s.kms_key)],
             Spec::RdsBackupReplication(r) => vec![data(&r.kms_key)],
             Spec::LogGroup(l) => vec![data(&l.kms_key)],
-            Spec::DynamodbTable(t) => {
-                std::iter::once(data(&t.kms_key)).chain(t.replicas.iter().map(|r| replica(&r.kms_key))).collect()
-            }
-            Spec::DynamodbReplica(r) => vec![replica(&r.kms_key)],
+            Spec::DynamodbTable(t) => std::iter::once(data(&t.kms_key)).chain(t.replicas.iter().map(replica)).collect(),
+            // A replica written as a resource of its own lives in that resource's region.
+            Spec::DynamodbReplica(r) => vec![KeyUse { role: KeyRole::Replica, key: &r.kms_key, region: None }],
             _ => Vec::new(),
         }
     }

@@ -346,7 +346,7 @@ impl<'a> Context<'a> {
             }
             _ => {}
         }
-        for (_, key) in r.resource.spec.key_refs() {
+        for KeyUse { key, .. } in r.resource.spec.key_refs() {
             if let KeyTarget::Key(k, _) = self.key(r, key) {
                 self.dependents.entry(k.id).or_default().push(i);
             }
@@ -467,7 +467,13 @@ impl<'a> Context<'a> {
     /// Whether the key `consumer` names for data at rest can encrypt it: what resolution
     /// knows about the key (computed once per key) and whether it lives in the consumer's
     /// region. Known problems are reported even when other attributes are unknown.
-    pub fn key_fitness(&self, consumer: Res, key: &'a KeyRef) -> Result<KeyFitness<'a>, Unknown> {
+    /// `data_region` is where the data lives when not in the consumer's own region (a replica).
+    pub fn key_fitness(
+        &self,
+        consumer: Res,
+        key: &'a KeyRef,
+        data_region: Option<&str>,
+    ) -> Result<KeyFitness<'a>, Unknown> {
         let key_resource = match self.key(consumer, key) {
             KeyTarget::ServiceDefault | KeyTarget::AwsOwned | KeyTarget::AwsManaged(_) => {
                 return Ok(KeyFitness::AwsManaged)
@@ -483,9 +489,9 @@ impl<'a> Context<'a> {
         };
         let (own, unknown) = &self.key_conditions[&key_resource.id];
         let mut problems = own.clone();
-        if let (Some(kr), Some(cr)) = (&key_resource.region, &consumer.region) {
+        if let (Some(kr), Some(cr)) = (key_resource.region.as_deref(), data_region.or(consumer.region.as_deref())) {
             if kr != cr {
-                problems.push(KeyProblem::Region { key: kr.clone(), consumer: cr.clone() });
+                problems.push(KeyProblem::Region { key: kr.to_string(), consumer: cr.to_string() });
             }
         }
         match unknown {

@@ -30,7 +30,13 @@ pub(crate) fn require_tier(
 /// Passes when the key `consumer` uses for data at rest is symmetric, for encryption,
 /// enabled, not being deleted, and in the consumer's region; a key being deleted is critical.
 pub(crate) fn require_usable(ctx: &Context, consumer: Res, key: &Spanned<KeyRef>) -> Eval {
-    match ctx.key_fitness(consumer, key)? {
+    require_usable_in(ctx, consumer, key, None)
+}
+
+/// [`require_usable`] for data that lives in `region` rather than in the consumer's own
+/// (a replica written inside its primary).
+pub(crate) fn require_usable_in(ctx: &Context, consumer: Res, key: &Spanned<KeyRef>, region: Option<&str>) -> Eval {
+    match ctx.key_fitness(consumer, key, region)? {
         KeyFitness::AwsManaged => {
             Ok(Verdict::pass("uses a key AWS manages, which is symmetric and always usable")
                 .evidence(describe_key(key)))

@@ -1,7 +1,7 @@
-use crate::context::Context;
-use crate::keys::require_usable;
-use crate::rule::{combine, declare_rule, Out, Section, Severity};
-use encguard_model::{KeyRef, KeyRole, Spanned, Spec};
+use crate::context::{Context, Res};
+use crate::keys::require_usable_in;
+use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity};
+use encguard_model::{KeyRole, KeyUse, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -55,23 +55,28 @@ fn covered_elsewhere(spec: &Spec, role: KeyRole) -> bool {
 
 fn check(ctx: &Context, out: &mut Out) {
     for r in ctx.resources() {
-        let keys: Vec<&Spanned<KeyRef>> = r
+        let keys: Vec<KeyUse> = r
             .spec
             .key_refs()
             .into_iter()
-            .filter(|(role, key)| !covered_elsewhere(&r.spec, *role) && !key.is_default())
-            .map(|(_, key)| key)
+            .filter(|k| !covered_elsewhere(&r.spec, k.role) && !k.key.is_default())
             .collect();
         if !keys.is_empty() {
             out.judge(
                 r,
-                combine(
-                    keys.into_iter().map(|k| require_usable(ctx, r, k)),
-                    "every key is symmetric, enabled and in region",
-                ),
+                combine(keys.into_iter().map(|k| judge(ctx, r, k)), "every key is symmetric, enabled and in region"),
             );
         }
     }
+}
+
+/// A replica's key must serve the replica's region.
+fn judge(ctx: &Context, r: Res, k: KeyUse) -> Eval {
+    let region = match k.region.map(|f| f.value()).transpose()? {
+        Some(Some(region)) => Some(region.as_str()),
+        _ => None,
+    };
+    require_usable_in(ctx, r, k.key, region)
 }
 
 #[cfg(test)]
@@ -129,6 +134,22 @@ mod tests {
                 {"kind": "rds_snapshot", "name": "doomed", "encrypted": true, "kms_key": key("k_gone")},
             ]),
             &[("cross_region", Fail), ("doomed", Fail)],
+        );
+    }
+
+    #[test]
+    fn a_replica_key_serves_the_replica_region() {
+        let replica = |region: &str, k: &str| json!({"region": region, "kms_key": key(k)});
+        expect(
+            &KMS_007,
+            json!([
+                {"kind": "kms_key", "name": "k_eu", "region": "eu-west-1"},
+                {"kind": "kms_key", "name": "k_us", "region": "us-east-1"},
+                {"kind": "secret", "name": "ok", "region": "eu-west-1", "replicas": [replica("us-east-1", "k_us")]},
+                {"kind": "secret", "name": "wrong", "region": "eu-west-1", "replicas": [replica("us-east-1", "k_eu")]},
+                {"kind": "dynamodb_table", "name": "table", "region": "eu-west-1", "replicas": [replica("us-east-1", "k_us")]},
+            ]),
+            &[("ok", Pass), ("wrong", Fail), ("table", Pass)],
         );
     }
 }
