@@ -7,8 +7,9 @@ use encguard_model::EbsDefaultKey;
 
 declare_rule! {
     /// ## What it checks
-    /// The region's default EBS key is of the tier `key_tiers.ebs` requires (by default a
-    /// customer managed key, not `alias/aws/ebs`) and passes KMS-007.
+    /// The region's default EBS key is of the tier `key_tiers.ebs` requires (by default the
+    /// AWS managed `alias/aws/ebs` is enough; the strict profile asks a customer managed
+    /// key) and passes KMS-007.
     ///
     /// ## Why
     /// Policy §4: every volume encrypted by default uses this key; with `aws/ebs` the

@@ -1,4 +1,4 @@
-use super::{is_cluster_member, is_encrypted};
+use super::{inherited_key, is_cluster_member, is_encrypted};
 use crate::context::{Context, Res};
 use crate::keys::require_tier;
 use crate::policy::KeyTier;
@@ -8,8 +8,11 @@ use encguard_model::RdsDatabase;
 declare_rule! {
     /// ## What it checks
     /// Encrypted DB instances and clusters use a key of the tier `key_tiers.rds` requires
-    /// (by default customer managed, not `alias/aws/rds`, which an encrypted database
-    /// without `kms_key_id` uses). Unencrypted databases are N/A (RDS-001, RDS-002).
+    /// (by default the AWS managed `alias/aws/rds`, which an encrypted database without
+    /// `kms_key_id` uses, is enough; classified databases and the strict profile need a
+    /// customer managed key). A replica or restore that names no key inherits the key
+    /// of its source in the same region, and is judged by it. Unencrypted databases are N/A
+    /// (RDS-001, RDS-002).
     ///
     /// ## Why
     /// Policy §5: snapshots encrypted with `aws/rds` cannot be shared with another account,
@@ -45,7 +48,14 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
         return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
-    require_tier(ctx, r, &db.kms_key, KeyTier::AwsManaged, ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags))
+    let required = ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags);
+    let (owner, key) = inherited_key(ctx, r, db, 0)?;
+    let verdict = require_tier(ctx, owner, key, KeyTier::AwsManaged, required)?;
+    if owner.id == r.id {
+        return Ok(verdict);
+    }
+    // The source's key is written in the source: the finding points at this database.
+    Ok(Verdict { message: format!("inherits the key of `{}`: {}", owner.name, verdict.message), span: None, ..verdict })
 }
 
 #[cfg(test)]
@@ -66,8 +76,25 @@ mod tests {
                 {"kind": "rds_instance", "name": "aws_rds", "storage_encrypted": true},
                 {"kind": "rds_cluster", "name": "cluster_var", "storage_encrypted": true, "kms_key": {"type": "unresolved", "reason": "module.kms.key_arn is a module output"}},
                 {"kind": "rds_instance", "name": "plain"},
+                {"kind": "rds_instance", "name": "replica", "replication_source": "cmk"},
+                {"kind": "rds_instance", "name": "replica_of_replica", "replication_source": "replica"},
+                {"kind": "rds_snapshot", "name": "snap", "encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
+                {"kind": "rds_instance", "name": "restored", "snapshot_source": "snap"},
+                {"kind": "rds_instance", "name": "foreign_replica", "replication_source": "arn:aws:rds:eu-west-1:1:db:src", "storage_encrypted": true},
+                {"kind": "rds_instance", "name": "cross_region_replica", "region": "us-east-1", "storage_encrypted": true,
+                    "replication_source": "arn:aws:rds:eu-west-1:1:db:src"},
             ]),
-            &[("cmk", Pass), ("aws_rds", Fail), ("cluster_var", Unknown), ("plain", NotApplicable)],
+            &[
+                ("cmk", Pass),
+                ("aws_rds", Fail),
+                ("cluster_var", Unknown),
+                ("plain", NotApplicable),
+                ("replica", Pass),
+                ("replica_of_replica", Pass),
+                ("restored", Pass),
+                ("foreign_replica", Unknown),
+                ("cross_region_replica", Fail),
+            ],
         );
     }
 }

@@ -10,9 +10,9 @@ pub mod performance_insights;
 pub mod snapshots;
 pub mod tls;
 
-use crate::context::{Context, Res, Target};
+use crate::context::{arn_region, Context, Res, Target};
 use crate::rule::FieldExt;
-use encguard_model::{RdsDatabase, Spec, Unknown};
+use encguard_model::{KeyRef, RdsDatabase, Spanned, Spec, Unknown};
 
 /// How a database (or snapshot) is encrypted: by its own setting, or inherited from the
 /// source it replicates or is restored from. `Ok(None)` when it is not.
@@ -29,7 +29,6 @@ pub(crate) fn database_encryption(
         return Ok(Some("Aurora Serverless v1 is always encrypted".into()));
     }
     for (source, how) in [(&db.replication_source, "replicates"), (&db.snapshot_source, "is restored from")] {
-        let is_source = |spec: &Spec| matches!(spec, Spec::RdsInstance(_) | Spec::RdsCluster(_) | Spec::RdsSnapshot(_));
         match ctx.target_where(r, source, is_source) {
             Target::Absent => {}
             Target::Unknown(why) => return Err(Unknown::new(why.to_string())),
@@ -59,6 +58,43 @@ fn source_encryption(ctx: &Context, s: Res, depth: u8) -> Result<Option<String>,
         Spec::RdsSnapshot(snap) => Ok(snap.encrypted.or_default_to(false)?.then(|| "encrypted snapshot".to_string())),
         _ => Ok(None),
     }
+}
+
+/// The key that encrypts a database: its own, or — when it names none — the key of the
+/// database or snapshot it replicates or is restored from in the same region (a replica in
+/// another region uses a key of its own region), with the resource that names it.
+pub(crate) fn inherited_key<'a>(
+    ctx: &Context<'a>,
+    r: Res<'a>,
+    db: &'a RdsDatabase,
+    depth: u8,
+) -> Result<(Res<'a>, &'a Spanned<KeyRef>), Unknown> {
+    if !db.kms_key.is_default() || depth >= 8 {
+        return Ok((r, &db.kms_key));
+    }
+    for source in [&db.replication_source, &db.snapshot_source] {
+        match ctx.target_where(r, source, is_source) {
+            Target::Found(s) if s.region == r.region => match &s.resource.spec {
+                Spec::RdsInstance(src) | Spec::RdsCluster(src) => return inherited_key(ctx, s, src, depth + 1),
+                Spec::RdsSnapshot(snapshot) => return Ok((s, &snapshot.kms_key)),
+                _ => {}
+            },
+            // Unless the source is known to be in another region, its key is inherited.
+            Target::Outside(name)
+                if arn_region(name).is_none_or(|region| r.region.as_deref().is_none_or(|own| own == region)) =>
+            {
+                return Err(Unknown::new(format!("inherits the key of `{name}`, which this scan does not describe")))
+            }
+            Target::Unknown(why) => return Err(Unknown::new(why)),
+            _ => {}
+        }
+    }
+    Ok((r, &db.kms_key))
+}
+
+/// What a database's source can be: a database or a snapshot.
+fn is_source(spec: &Spec) -> bool {
+    matches!(spec, Spec::RdsInstance(_) | Spec::RdsCluster(_) | Spec::RdsSnapshot(_))
 }
 
 /// Whether the database's data is encrypted at all (the key rules judge only those).

@@ -6,9 +6,10 @@ use encguard_model::{KeyRef, S3Bucket, SseAlgorithm, Unknown};
 
 declare_rule! {
     /// ## What it checks
-    /// Buckets are encrypted by default with SSE-KMS or DSSE-KMS under a key of the tier
-    /// `key_tiers.s3` requires (by default customer managed): `aws:kms` or `aws:kms:dsse`
-    /// with a key that is not `alias/aws/s3` (`aws:kms` without a key means `aws/s3`).
+    /// Buckets are encrypted under a key of the tier `key_tiers.s3` requires: by default
+    /// SSE-S3 is enough; for buckets tagged as classified, and under the strict profile, a
+    /// customer managed key — `aws:kms` or `aws:kms:dsse` with a key that is not
+    /// `alias/aws/s3` (`aws:kms` without a key means `aws/s3`).
     /// Buckets that receive server access logs are N/A — log delivery cannot write to a
     /// bucket whose default encryption is SSE-KMS. High for buckets tagged as classified.
     /// Passing buckets without S3 Bucket Keys get a note: Bucket Keys cut KMS cost and calls.

@@ -7,7 +7,8 @@ use encguard_model::Secret;
 declare_rule! {
     /// ## What it checks
     /// Secrets are encrypted with a key of at least the tier `key_tiers.secretsmanager`
-    /// requires (by default a customer managed key). A secret without a key uses the AWS
+    /// requires (by default an AWS managed key; a customer managed key for secrets tagged as
+    /// classified, and under the strict profile). A secret without a key uses the AWS
     /// managed `alias/aws/secretsmanager`; every secret is encrypted, so the question is
     /// only whose key.
     ///
