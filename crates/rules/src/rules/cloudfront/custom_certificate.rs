@@ -46,7 +46,13 @@ fn judge(ctx: &Context, r: Res, d: &CloudfrontDistribution) -> Eval {
     let Some(arn) = cert.acm_certificate_arn.value()? else {
         return Ok(Verdict::not_applicable("uses the default CloudFront certificate (CF-002)"));
     };
-    let region = ctx.lookup(r, arn).and_then(|c| c.resource.region.as_deref()).or_else(|| arn_region(arn));
+    let in_scan = ctx.lookup(r, arn);
+    if in_scan.is_none() && arn.starts_with("arn:") && !arn.starts_with("arn:aws:acm:") {
+        return Ok(Verdict::fail("the certificate is not an ACM certificate")
+            .at(&cert.acm_certificate_arn)
+            .evidence(arn));
+    }
+    let region = in_scan.and_then(|c| c.resource.region.as_deref()).or_else(|| arn_region(arn));
     match region {
         Some("us-east-1") => {}
         Some(other) => {
@@ -83,8 +89,17 @@ mod tests {
                 {"kind": "cloudfront_distribution", "name": "iam", "viewer_certificate": {"iam_certificate_id": "ASCAEXAMPLE"}},
                 {"kind": "cloudfront_distribution", "name": "default", "viewer_certificate": {"cloudfront_default_certificate": true}},
                 {"kind": "cloudfront_distribution", "name": "var", "viewer_certificate": {"acm_certificate_arn": {"unknown": "var.cert has no value"}}},
+                {"kind": "cloudfront_distribution", "name": "iam_arn", "viewer_certificate": {"acm_certificate_arn": "arn:aws:iam::1:server-certificate/cdn"}},
             ]),
-            &[("ok", Pass), ("eu", Fail), ("vip", Fail), ("iam", Fail), ("default", NotApplicable), ("var", Unknown)],
+            &[
+                ("ok", Pass),
+                ("eu", Fail),
+                ("vip", Fail),
+                ("iam", Fail),
+                ("default", NotApplicable),
+                ("var", Unknown),
+                ("iam_arn", Fail),
+            ],
         );
     }
 }

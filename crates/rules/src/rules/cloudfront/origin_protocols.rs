@@ -7,7 +7,9 @@ declare_rule! {
     /// CloudFront reaches its origins over HTTPS: custom origins use
     /// `origin_protocol_policy = "https-only"`, or `match-viewer` when every behaviour
     /// routed to that origin keeps viewers on HTTPS; S3 website endpoints (`s3-website`,
-    /// HTTP only) fail; S3 REST origins pass (CloudFront uses HTTPS to them).
+    /// HTTP only) fail; S3 REST origins pass behind origin access control (which signs
+    /// requests over HTTPS), and otherwise as `match-viewer` does — CloudFront reaches the
+    /// bucket with the viewer's protocol.
     ///
     /// ## Why
     /// Policy §7: HTTPS at the edge means little if the hop from CloudFront to the origin
@@ -55,30 +57,38 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
         }
     }
     if origin.s3_origin {
-        return Ok(Verdict::pass(format!("origin {id} is an S3 REST endpoint")));
+        // CloudFront signs requests to an S3 origin with origin access control over HTTPS;
+        // without it, it reaches the bucket with the protocol the viewer used.
+        if origin.origin_access_control.value()?.is_some_and(|oac| !oac.is_empty()) {
+            return Ok(Verdict::pass(format!("origin {id} is an S3 REST endpoint behind origin access control")));
+        }
+        return viewers_use_https(&id, behaviors, "is an S3 REST endpoint without origin access control")
+            .map(|v| v.at(&origin.origin_access_control));
     }
     match origin.origin_protocol_policy.value()? {
         Some(OriginProtocolPolicy::HttpsOnly) => Ok(Verdict::pass(format!("origin {id} is https-only"))),
         Some(OriginProtocolPolicy::MatchViewer) => {
-            for b in behaviors
-                .iter()
-                .filter(|b| b.target_origin_id.as_ref().and_then(|t| t.known()).is_none_or(|t| *t == id))
-            {
-                if !b.viewer_protocol_policy.or_default_to(ViewerProtocolPolicy::AllowAll)?.is_https() {
-                    return Ok(Verdict::fail(format!(
-                        "origin {id} matches the viewer, and behaviour {} allows HTTP viewers",
-                        b.path_pattern
-                    ))
-                    .at(&origin.origin_protocol_policy));
-                }
-            }
-            Ok(Verdict::pass(format!("origin {id} matches viewers, who all use HTTPS")))
+            viewers_use_https(&id, behaviors, "matches the viewer").map(|v| v.at(&origin.origin_protocol_policy))
         }
         Some(other) => Ok(Verdict::fail(format!("origin {id} is reached with {other}"))
             .at(&origin.origin_protocol_policy)
             .evidence(other)),
         None => Ok(Verdict::fail(format!("origin {id} names no protocol policy")).at(&origin.origin_protocol_policy)),
     }
+}
+
+/// Passes when every behaviour routed to origin `id` keeps viewers on HTTPS: CloudFront then
+/// reaches the origin over HTTPS too (`how` says why the viewers decide).
+fn viewers_use_https(id: &str, behaviors: &[CacheBehavior], how: &str) -> Eval {
+    for b in behaviors.iter().filter(|b| b.target_origin_id.as_ref().and_then(|t| t.known()).is_none_or(|t| t == id)) {
+        if !b.viewer_protocol_policy.or_default_to(ViewerProtocolPolicy::AllowAll)?.is_https() {
+            return Ok(Verdict::fail(format!(
+                "origin {id} {how}, and behaviour {} allows HTTP viewers",
+                b.path_pattern
+            )));
+        }
+    }
+    Ok(Verdict::pass(format!("origin {id} {how}, and its viewers all use HTTPS")))
 }
 
 #[cfg(test)]
@@ -106,6 +116,10 @@ mod tests {
                 {"kind": "cloudfront_distribution", "name": "s3_rest", "origins": [{"origin_id": "s3", "domain_name": "b.s3.amazonaws.com", "s3_origin": true}]},
                 {"kind": "cloudfront_distribution", "name": "s3_website", "origins": [{"origin_id": "w", "domain_name": "b.s3-website-eu-west-1.amazonaws.com", "origin_protocol_policy": "http-only"}]},
                 {"kind": "cloudfront_distribution", "name": "var", "origins": {"unknown": "dynamic origin over var.origins"}},
+                {"kind": "cloudfront_distribution", "name": "s3_open_http", "behaviors": http_behavior,
+                    "origins": [{"origin_id": "app", "domain_name": "b.s3.amazonaws.com", "s3_origin": true}]},
+                {"kind": "cloudfront_distribution", "name": "s3_oac_http", "behaviors": http_behavior,
+                    "origins": [{"origin_id": "app", "domain_name": "b.s3.amazonaws.com", "s3_origin": true, "origin_access_control": "E2OAC"}]},
             ]),
             &[
                 ("https_only", Pass),
@@ -115,6 +129,8 @@ mod tests {
                 ("s3_rest", Pass),
                 ("s3_website", Fail),
                 ("var", Unknown),
+                ("s3_open_http", Fail),
+                ("s3_oac_http", Pass),
             ],
         );
     }

@@ -1,7 +1,7 @@
 use crate::context::Context;
 use crate::policy::TlsVersion;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{CloudfrontDistribution, Origin};
+use encguard_model::{CloudfrontDistribution, Origin, OriginProtocolPolicy};
 
 declare_rule! {
     /// ## What it checks
@@ -52,6 +52,9 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, origin: &Origin) -> Eval {
     let id = origin.origin_id.or_default_to(String::new())?;
+    if origin.origin_protocol_policy.value()? == Some(&OriginProtocolPolicy::HttpOnly) {
+        return Ok(Verdict::not_applicable(format!("origin {id} is reached over HTTP, without TLS (CF-004)")));
+    }
     let Some(protocols) = origin.origin_ssl_protocols.value()? else {
         return Ok(Verdict::fail(format!("origin {id} does not list its SSL protocols; the default includes TLSv1"))
             .at(&origin.origin_ssl_protocols));
@@ -91,8 +94,13 @@ mod tests {
             {"kind": "cloudfront_distribution", "name": "unset", "origins": [{"origin_id": "app", "origin_protocol_policy": "https-only"}]},
             {"kind": "cloudfront_distribution", "name": "var", "origins": origin(json!({"unknown": "var.protocols has no value"}))},
             {"kind": "cloudfront_distribution", "name": "s3_only", "origins": [{"origin_id": "s3", "s3_origin": true}]},
+            {"kind": "cloudfront_distribution", "name": "plain_http", "origins": [{"origin_id": "app", "origin_protocol_policy": "http-only", "origin_ssl_protocols": ["TLSv1"]}]},
         ]);
-        expect(&CF_005, resources.clone(), &[("tls12", Pass), ("old", Fail), ("unset", Fail), ("var", Unknown)]);
+        expect(
+            &CF_005,
+            resources.clone(),
+            &[("tls12", Pass), ("old", Fail), ("unset", Fail), ("var", Unknown), ("plain_http", NotApplicable)],
+        );
         expect_silent(&CF_005, resources, &["s3_only"]);
     }
 }
