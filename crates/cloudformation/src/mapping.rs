@@ -2,8 +2,8 @@
 
 use encguard_model::*;
 use encguard_values::{
-    block_device_mappings, cloudfront_distribution, known, listener_actions, s3_rule, unknown, ActionNames, Attrs,
-    CloudfrontNames, DeviceNames, S3RuleNames, Val,
+    block_device_mappings, cloudfront_distribution, known, listener_actions, or_image_root, s3_rule, unknown,
+    ActionNames, Attrs, CloudfrontNames, DeviceNames, S3RuleNames, Val,
 };
 use std::collections::BTreeMap;
 
@@ -160,13 +160,12 @@ fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
             snapshot: a.reference("SnapshotId"),
         }),
         "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
-            Spec::BlockDeviceHost(BlockDeviceHost { devices: devices(a.blocks("BlockDeviceMappings"), true) })
+            Spec::BlockDeviceHost(BlockDeviceHost { devices: devices(a.blocks("BlockDeviceMappings")) })
         }
         "AWS::EC2::LaunchTemplate" => Spec::BlockDeviceHost(BlockDeviceHost {
             devices: devices(
                 path(a, &["LaunchTemplateData"])
                     .and_then(|d| d.map_or(Ok(Vec::new()), |d| d.blocks("BlockDeviceMappings"))),
-                false,
             ),
         }),
         _ => return None,
@@ -349,18 +348,10 @@ fn cloudfront(kind: &str, a: &Attrs) -> Option<Spec> {
     })
 }
 
-/// Devices from block device mappings; without any, an instance's root volume, whose
-/// encryption follows the AMI.
-fn devices(mappings: Result<Vec<Attrs>, Unknown>, has_root: bool) -> Vec<Value<Vec<BlockDevice>>> {
-    let devices = block_device_mappings(mappings, &DEVICES);
-    match devices {
-        Value::Known(d) if has_root && d.is_empty() => vec![Value::Known(vec![BlockDevice {
-            device_name: "root".into(),
-            encrypted: unknown("the root volume's encryption follows the AMI, which the template does not show"),
-            ..BlockDevice::default()
-        }])],
-        other => vec![other],
-    }
+/// Devices from block device mappings; without any, the root volume, whose encryption
+/// follows the AMI.
+fn devices(mappings: Result<Vec<Attrs>, Unknown>) -> Vec<Value<Vec<BlockDevice>>> {
+    vec![or_image_root(block_device_mappings(mappings, &DEVICES))]
 }
 
 fn table_key(a: &Attrs) -> Spanned<KeyRef> {

@@ -3,8 +3,8 @@
 
 use encguard_model::*;
 use encguard_values::{
-    block_device, block_device_mappings, cloudfront_distribution, known, listener_actions, s3_rule, unknown,
-    ActionNames, Attrs, CloudfrontNames, DeviceNames, S3RuleNames, Unknown, Val, HOLE,
+    block_device, block_device_mappings, cloudfront_distribution, image_root, known, listener_actions, or_image_root,
+    s3_rule, unknown, ActionNames, Attrs, CloudfrontNames, DeviceNames, S3RuleNames, Unknown, Val, HOLE,
 };
 use std::collections::BTreeMap;
 
@@ -307,7 +307,7 @@ fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
             Spec::BlockDeviceHost(BlockDeviceHost { devices: instance_devices(a) })
         }
         "aws_launch_template" => Spec::BlockDeviceHost(BlockDeviceHost {
-            devices: vec![block_device_mappings(a.blocks("block_device_mappings"), &DEVICES)],
+            devices: vec![or_image_root(block_device_mappings(a.blocks("block_device_mappings"), &DEVICES))],
         }),
         "aws_ebs_snapshot" => {
             Spec::EbsSnapshot(EbsSnapshot { volume: a.reference("volume_id"), ..EbsSnapshot::default() })
@@ -558,12 +558,7 @@ fn s3_encryption(config: &Attrs) -> Value<S3Encryption> {
 fn instance_devices(a: &Attrs) -> Vec<Value<Vec<BlockDevice>>> {
     let mut groups = Vec::new();
     match a.blocks("root_block_device") {
-        Ok(roots) if roots.is_empty() => groups.push(Value::Known(vec![BlockDevice {
-            device_name: "root".into(),
-            // Without a root_block_device the root volume follows the AMI's snapshot.
-            encrypted: unknown("the root volume's encryption follows the AMI, which code does not show"),
-            ..BlockDevice::default()
-        }])),
+        Ok(roots) if roots.is_empty() => groups.push(Value::Known(vec![image_root()])),
         Ok(roots) => {
             groups.push(Value::Known(roots.iter().map(|d| block_device("root".into(), d, &DEVICES)).collect()))
         }

@@ -174,6 +174,24 @@ pub fn block_device_mappings(mappings: Result<Vec<Attrs>, Unknown>, n: &DeviceNa
     )
 }
 
+/// The root volume of an instance or template that writes no device for it: its
+/// encryption follows the image, which code does not show.
+pub fn image_root() -> BlockDevice {
+    BlockDevice {
+        device_name: "root".into(),
+        encrypted: unknown("the root volume's encryption follows the AMI, which the code does not show"),
+        ..BlockDevice::default()
+    }
+}
+
+/// The devices written, or — when none is — the root volume that follows the image.
+pub fn or_image_root(devices: Value<Vec<BlockDevice>>) -> Value<Vec<BlockDevice>> {
+    match devices {
+        Value::Known(d) if d.is_empty() => Value::Known(vec![image_root()]),
+        other => other,
+    }
+}
+
 /// The names a source gives a bucket's default-encryption rule.
 /// Each field is the source's name for the part the field is named after.
 #[allow(missing_docs)]

@@ -13,8 +13,8 @@ mod value;
 
 pub use attrs::{Attrs, SpanTree};
 pub use common::{
-    block_device, block_device_mappings, cloudfront_distribution, dynamodb_table_key, listener_actions, s3_rule,
-    ActionNames, CloudfrontNames, DeviceNames, S3RuleNames,
+    block_device, block_device_mappings, cloudfront_distribution, dynamodb_table_key, image_root, listener_actions,
+    or_image_root, s3_rule, ActionNames, CloudfrontNames, DeviceNames, S3RuleNames,
 };
 pub use read::{read_bounded, read_source, ReadError, MAX_DOCUMENT_BYTES, MAX_SOURCE_BYTES};
 pub use threads::{on_scan_threads, SCAN_STACK_BYTES};

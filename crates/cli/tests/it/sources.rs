@@ -66,6 +66,8 @@ fn terraform_resources_reach_every_section_of_the_policy() {
             ("EBS-002", "aws_ebs_default_kms_key.k", "fail", "resource \"aws_kms_key\" \"k\" {\n  is_enabled = false\n}\nresource \"aws_ebs_default_kms_key\" \"k\" {\n  key_arn = aws_kms_key.k.arn\n}\n"),
             ("EBS-003", "aws_instance.i", "fail", "resource \"aws_instance\" \"i\" {\n  ami = \"ami-1\"\n  root_block_device {\n    encrypted = false\n  }\n}\n"),
             ("EBS-003", "aws_launch_template.t", "pass", "resource \"aws_launch_template\" \"t\" {\n  block_device_mappings {\n    device_name = \"/dev/xvda\"\n    ebs {\n      encrypted = true\n    }\n  }\n}\n"),
+            ("EBS-003", "aws_launch_template.t", "unknown", "resource \"aws_launch_template\" \"t\" {\n  image_id = \"ami-1\"\n}\n"),
+            ("EBS-003", "aws_launch_template.t", "pass", "resource \"aws_ebs_encryption_by_default\" \"on\" {}\nresource \"aws_launch_template\" \"t\" {\n  image_id = \"ami-1\"\n}\n"),
             ("EBS-005", "aws_ebs_snapshot.s", "fail", "resource \"aws_ebs_volume\" \"v\" {\n  availability_zone = \"eu-west-1a\"\n}\nresource \"aws_ebs_snapshot\" \"s\" {\n  volume_id = aws_ebs_volume.v.id\n}\n"),
             ("EBS-006", "aws_ami_copy.c", "fail", "resource \"aws_ami_copy\" \"c\" {\n  name = \"c\"\n  source_ami_id = \"ami-1\"\n  source_ami_region = \"eu-west-1\"\n}\n"),
             ("RDS-001", "aws_db_instance.d", "fail", "resource \"aws_db_instance\" \"d\" {\n  engine = \"postgres\"\n}\n"),

@@ -59,15 +59,14 @@ fn judge_host(ctx: &Context, r: Res, host: &BlockDeviceHost) -> Eval {
 }
 
 fn judge_one(ctx: &Context, r: Res, device: &str, encrypted: &Field<bool>, snapshot: &Ref) -> Eval {
-    if let Some(how) = encrypted_by_itself_or_source(ctx, r, encrypted, snapshot)? {
-        return Ok(Verdict::pass(format!("{device}: {how}")));
-    }
     // Encryption by default encrypts the volumes created after it is turned on — the ones
-    // the code creates — never a volume that already exists.
+    // the code creates, whatever they say or their image holds — never one that exists.
     let created_by_code = matches!(r.location, Location::File { .. });
     if let Some(setting) = ctx.ebs_default(r).filter(|_| created_by_code) {
         if let encguard_model::Spec::EbsEncryptionByDefault(s) = &setting.spec {
-            if s.enabled.or_default_to(true)? {
+            if s.enabled.or_default_to(true)?
+                && encrypted_by_itself_or_source(ctx, r, encrypted, snapshot).ok().flatten().is_none()
+            {
                 return Ok(Verdict::pass(format!(
                     "{device}: not encrypted in code, but `{}` encrypts it by default",
                     setting.name
@@ -75,7 +74,10 @@ fn judge_one(ctx: &Context, r: Res, device: &str, encrypted: &Field<bool>, snaps
             }
         }
     }
-    Ok(Verdict::fail(format!("{device} is not encrypted")).at(encrypted).evidence("encrypted = false"))
+    match encrypted_by_itself_or_source(ctx, r, encrypted, snapshot)? {
+        Some(how) => Ok(Verdict::pass(format!("{device}: {how}"))),
+        None => Ok(Verdict::fail(format!("{device} is not encrypted")).at(encrypted).evidence("encrypted = false")),
+    }
 }
 
 #[cfg(test)]
