@@ -175,10 +175,12 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     }
     assert!(fails("EBS-001", "us-east-1:123456789012:ebs-encryption-by-default"));
     assert!(status("EBS-001", "eu-west-1:123456789012:ebs-encryption-by-default").is_empty());
+    // Encryption by default encrypts new volumes only: a live volume that reports
+    // `Encrypted: false` is unencrypted in either region.
     assert_eq!(
         findings.iter().filter(|f| f["rule"] == "EBS-003" && f["status"] == "fail").count(),
-        1,
-        "eu-west-1 encrypts by default"
+        2,
+        "each region's unencrypted volume"
     );
     assert!(fails("S3-002", "plain-bucket") && fails("S3-004", "plain-bucket"));
     assert!(status("S3-004", "secure-bucket").is_empty() && status("S3-002", "secure-bucket").is_empty());
