@@ -165,6 +165,7 @@ pub struct Context<'a> {
     /// Split resources whose target is unknown, per scope.
     unattached: HashMap<&'a str, Vec<(Attachment, String)>>,
     ebs_defaults: HashMap<(Option<&'a str>, Option<&'a str>), ResourceId>,
+    ebs_default_keys: HashMap<(Option<&'a str>, Option<&'a str>), ResourceId>,
     /// Each key's problems whoever uses it, and why any other is unknown.
     key_conditions: HashMap<ResourceId, (Vec<KeyProblem>, Option<Unknown>)>,
     key_rotations: HashMap<ResourceId, Result<KeyRotation<'a>, Unknown>>,
@@ -192,6 +193,7 @@ impl<'a> Context<'a> {
             table_replicas: HashMap::new(),
             unattached: HashMap::new(),
             ebs_defaults: HashMap::new(),
+            ebs_default_keys: HashMap::new(),
             key_conditions: HashMap::new(),
             key_rotations: HashMap::new(),
             transports: HashMap::new(),
@@ -343,6 +345,9 @@ impl<'a> Context<'a> {
             }
             Spec::EbsEncryptionByDefault(_) => {
                 self.ebs_defaults.insert(region_key(r.resource), i);
+            }
+            Spec::EbsDefaultKey(_) => {
+                self.ebs_default_keys.insert(region_key(r.resource), i);
             }
             _ => {}
         }
@@ -584,6 +589,11 @@ impl<'a> Context<'a> {
     /// Replicas of a DynamoDB table written as resources of their own.
     pub fn replicas_of(&self, table: Res) -> Vec<Res<'a>> {
         self.table_replicas.get(&table.id).into_iter().flatten().map(|&i| self.get(i)).collect()
+    }
+
+    /// The default EBS key setting that governs `r`'s account and region, when the scan has it.
+    pub fn ebs_default_key(&self, r: Res) -> Option<Res<'a>> {
+        self.ebs_default_keys.get(&region_key(&r)).map(|&id| self.get(id))
     }
 
     /// The EBS encryption-by-default setting that governs `r`'s account and region.

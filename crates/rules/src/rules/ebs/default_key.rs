@@ -1,15 +1,17 @@
 use crate::context::{Context, Res};
 use crate::keys::{require_tier, require_usable};
 use crate::policy::KeyTier;
-use crate::rule::{declare_rule, Eval, Out, Section, Severity};
+use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity};
 use crate::Status;
-use encguard_model::EbsDefaultKey;
+use encguard_model::{BlockDeviceHost, EbsDefaultKey, EbsVolume, Field, KeyRef, Unknown};
 
 declare_rule! {
     /// ## What it checks
     /// The region's default EBS key is of the tier `key_tiers.ebs` requires (by default the
     /// AWS managed `alias/aws/ebs` is enough; the strict profile asks a customer managed
-    /// key) and passes KMS-007.
+    /// key) and passes KMS-007. An encrypted volume that names no key uses this key: where
+    /// the policy asks more than an AWS managed key and the scan does not hold the setting,
+    /// the volume's tier is unknown, and said so on the volume.
     ///
     /// ## Why
     /// Policy §4: every volume encrypted by default uses this key; with `aws/ebs` the
@@ -37,6 +39,26 @@ fn check(ctx: &Context, out: &mut Out) {
     for (r, setting) in ctx.all::<EbsDefaultKey>() {
         out.judge(r, judge(ctx, r, setting));
     }
+    // Encrypted volumes that name no key use their region's default key; where the policy
+    // asks more than an AWS managed key and the scan does not hold that setting, their tier
+    // cannot be known.
+    let keyless =
+        |encrypted: &Field<bool>, key: &KeyRef| encrypted.value().ok().flatten() == Some(&true) && key.is_default();
+    let volumes = ctx.all::<EbsVolume>().filter(|(_, v)| keyless(&v.encrypted, &v.kms_key)).map(|(r, _)| r);
+    let hosts = ctx.all::<BlockDeviceHost>().filter(|(_, h)| {
+        h.devices.iter().filter_map(|d| d.known()).flatten().any(|d| keyless(&d.encrypted, &d.kms_key))
+    });
+    for r in volumes.chain(hosts.map(|(r, _)| r)) {
+        let required = ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r.tags);
+        if required > KeyTier::AwsManaged && ctx.ebs_default_key(r).is_none() {
+            out.judge(
+                r,
+                Err(Unknown::new(format!(
+                    "encrypted with the region's default EBS key, which this scan does not set: whether it is {required} is unknown"
+                ))),
+            );
+        }
+    }
 }
 
 fn judge(ctx: &Context, r: Res, setting: &EbsDefaultKey) -> Eval {
@@ -50,7 +72,7 @@ fn judge(ctx: &Context, r: Res, setting: &EbsDefaultKey) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::EBS_002;
-    use crate::testing::{expect_with, STRICT};
+    use crate::testing::{expect, expect_silent, expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
@@ -69,5 +91,16 @@ mod tests {
             ]),
             &[("cmk", Pass), ("aws", Fail), ("off", Fail), ("var", Unknown)],
         );
+    }
+
+    #[test]
+    fn keyless_volumes_have_an_unknown_tier_where_the_default_key_is_not_in_the_scan() {
+        let volumes = json!([
+            {"kind": "ebs_volume", "name": "keyless", "encrypted": true},
+            {"kind": "ebs_volume", "name": "classified", "encrypted": true, "tags": {"data-classification": "high"}},
+        ]);
+        expect_with(&EBS_002, STRICT, volumes.clone(), &[("keyless", Unknown), ("classified", Unknown)]);
+        expect(&EBS_002, volumes.clone(), &[("classified", Unknown)]);
+        expect_silent(&EBS_002, volumes, &["keyless"]);
     }
 }
