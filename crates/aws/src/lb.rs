@@ -124,7 +124,13 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
                     }
                 }
                 Err(e) => {
-                    c.gap::<()>("elasticloadbalancing:DescribeRules", &arn, error_text(&e));
+                    // Rules that could not be read: one rule of unknown actions stands for them.
+                    let spec = ListenerRule {
+                        listener: Some(Value::Known(arn.clone())).into(),
+                        actions: Some(c.gap("elasticloadbalancing:DescribeRules", &arn, error_text(&e))).into(),
+                    };
+                    let name = format!("{arn} (rules)");
+                    c.add(&name, "AWS::ElasticLoadBalancingV2::ListenerRule", vec![], Spec::ListenerRule(spec));
                 }
             }
         }

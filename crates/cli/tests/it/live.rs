@@ -257,6 +257,7 @@ fn faults_leave_unknowns_naming_the_call_and_change_nothing_else(
         ("ListCertificates", "429"),
         ("DescribeDBClusters", "500"),
         ("DescribeClusters", "slow"),
+        ("DescribeRules", "denied"),
     ];
     let faults_file = dir.join("faults.json");
     let spec: serde_json::Map<String, serde_json::Value> =

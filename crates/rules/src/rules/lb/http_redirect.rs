@@ -104,6 +104,9 @@ mod tests {
                 {"kind": "listener_rule", "name": "api_rule", "listener": "redirect_but_rule", "actions": [{"action_type": "forward"}]},
                 {"kind": "listener", "name": "tcp", "protocol": "TCP"},
                 {"kind": "listener", "name": "var", "protocol": {"unknown": "var.protocol has no value"}},
+                {"kind": "listener", "name": "redirect_rules_unread", "protocol": "HTTP", "default_actions": redirect},
+                {"kind": "listener_rule", "name": "unread", "listener": "redirect_rules_unread",
+                    "actions": {"unknown": "elasticloadbalancing:DescribeRules failed: AccessDenied"}},
                 {"kind": "load_balancer", "name": "gwlb", "load_balancer_type": "gateway"},
                 {"kind": "listener", "name": "geneve", "load_balancer": "gwlb"},
             ]),
@@ -116,6 +119,7 @@ mod tests {
                 ("tcp", NotApplicable),
                 ("var", Unknown),
                 ("geneve", NotApplicable),
+                ("redirect_rules_unread", Unknown),
             ],
         );
     }

@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{LogGroup, RdsDatabase, Spec, Unknown};
+use encguard_model::{Location, LogGroup, RdsDatabase, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -39,6 +39,17 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
+/// Why the log groups of a live database's account and region could not be listed, if so.
+fn unread_log_groups(ctx: &Context, r: Res) -> Option<String> {
+    let Location::Aws { account, region, .. } = &r.location else { return None };
+    let scope = format!("{account}/{region}");
+    ctx.inventory
+        .gaps
+        .iter()
+        .find(|g| g.scope == scope && g.what.starts_with("logs:DescribeLogGroups"))
+        .map(|g| format!("{} failed ({})", g.what, g.error))
+}
+
 fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     let exports = db.cloudwatch_logs_exports.or_default_to(Vec::new())?;
     let Some(id) = db.identifier.value()? else {
@@ -56,8 +67,11 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
                 Ok(Verdict::pass(format!("{name} is encrypted")))
             }
             Some(_) => Ok(Verdict::fail(format!("log group {name} has no KMS key")).at(&db.cloudwatch_logs_exports)),
-            None => Ok(Verdict::fail(format!("log group {name} is not defined, so RDS creates it unencrypted"))
-                .at(&db.cloudwatch_logs_exports)),
+            None => match unread_log_groups(ctx, r) {
+                Some(gap) => Err(Unknown::new(format!("whether log group {name} exists is unknown: {gap}"))),
+                None => Ok(Verdict::fail(format!("log group {name} is not defined, so RDS creates it unencrypted"))
+                    .at(&db.cloudwatch_logs_exports)),
+            },
         }
     });
     combine(parts, "every exported log group is encrypted")
@@ -66,8 +80,9 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::RDS_008;
-    use crate::testing::{expect, expect_silent};
+    use crate::testing::{expect, expect_silent, inventory, run_on};
     use crate::Status::*;
+    use encguard_model::Gap;
     use serde_json::json;
 
     #[test]
@@ -88,5 +103,22 @@ mod tests {
             &[("orders", Pass), ("pay", Fail), ("missing", Fail), ("generated_id", Unknown)],
         );
         expect_silent(&RDS_008, resources, &["no_exports"]);
+    }
+
+    #[test]
+    fn a_log_group_listing_that_failed_leaves_the_database_unknown() {
+        let mut inv = inventory(json!([
+            {"kind": "rds_instance", "name": "live", "identifier": "billing", "cloudwatch_logs_exports": ["error"],
+             "location": {"source": "aws", "account": "1", "region": "eu-west-1", "arn": "arn:aws:rds:eu-west-1:1:db:billing"}},
+        ]));
+        inv.gaps.push(Gap {
+            scope: "1/eu-west-1".into(),
+            what: "logs:DescribeLogGroups".into(),
+            error: "AccessDenied".into(),
+        });
+        let verdicts = run_on(&RDS_008, "", &inv);
+        assert_eq!(verdicts[0].1, Unknown, "{verdicts:?}");
+        inv.gaps.clear();
+        assert_eq!(run_on(&RDS_008, "", &inv)[0].1, Fail);
     }
 }
