@@ -419,7 +419,8 @@ pub struct EbsSnapshot {
     pub encrypted: Field<bool>,
     /// The key that encrypts the snapshot.
     pub kms_key: Spanned<KeyRef>,
-    /// The volume it is taken from (its encryption is inherited).
+    /// The volume it is taken from, or for a copy the snapshot it copies (either's
+    /// encryption is inherited).
     pub volume: Ref,
     /// A copy of another snapshot (copies should name a CMK).
     pub copy: bool,

@@ -315,8 +315,8 @@ fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_ebs_snapshot_copy" => Spec::EbsSnapshot(EbsSnapshot {
             encrypted: a.boolean("encrypted"),
             kms_key: a.key("kms_key_id"),
+            volume: a.reference("source_snapshot_id"),
             copy: true,
-            ..EbsSnapshot::default()
         }),
         "aws_ami" => Spec::Ami(Ami {
             devices: a

@@ -11,26 +11,36 @@ use crate::rule::FieldExt;
 use encguard_model::{Ref, Spec, Unknown};
 
 /// Whether a volume, device or snapshot is encrypted by its own setting or by the snapshot
-/// it is created from (which it inherits). `Ok(None)` when neither says so.
+/// or volume it is created from (which it inherits, however far back). `Ok(None)` when
+/// neither says so.
 pub(crate) fn encrypted_by_itself_or_source(
     ctx: &Context,
     r: Res,
     encrypted: &encguard_model::Field<bool>,
     source: &Ref,
 ) -> Result<Option<String>, Unknown> {
+    inherited(ctx, r, encrypted, source, 0)
+}
+
+fn inherited(
+    ctx: &Context,
+    r: Res,
+    encrypted: &encguard_model::Field<bool>,
+    source: &Ref,
+    depth: u8,
+) -> Result<Option<String>, Unknown> {
     if encrypted.or_default_to(false)? {
         return Ok(Some("encrypted".into()));
     }
     match ctx.target(r, source) {
-        Target::Found(s) => match &s.spec {
-            Spec::EbsSnapshot(snap) if snap.encrypted.or_default_to(false)? => {
-                Ok(Some(format!("inherits encryption from `{}`", s.name)))
-            }
-            Spec::EbsVolume(v) if v.encrypted.or_default_to(false)? => {
-                Ok(Some(format!("inherits encryption from `{}`", s.name)))
-            }
-            _ => Ok(None),
-        },
+        Target::Found(s) if depth < 8 => {
+            let from = match &s.resource.spec {
+                Spec::EbsSnapshot(snap) => inherited(ctx, s, &snap.encrypted, &snap.volume, depth + 1)?,
+                Spec::EbsVolume(v) => inherited(ctx, s, &v.encrypted, &v.snapshot, depth + 1)?,
+                _ => None,
+            };
+            Ok(from.map(|_| format!("inherits encryption from `{}`", s.name)))
+        }
         Target::Outside(name) if !encrypted_set_false(encrypted) => Err(Unknown::new(format!(
             "created from `{name}`, which this scan does not describe: its encryption is inherited"
         ))),

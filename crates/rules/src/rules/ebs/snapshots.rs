@@ -2,7 +2,7 @@ use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
 use crate::keys::require_tier;
 use crate::policy::KeyTier;
-use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::{EbsSnapshot, Unknown};
 
 declare_rule! {
@@ -42,7 +42,8 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
     if snapshot.copy {
-        if !snapshot.encrypted.or_default_to(false)? {
+        // A copy of an encrypted snapshot is encrypted whatever it says.
+        if encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)?.is_none() {
             return Ok(Verdict::fail("the snapshot copy is not encrypted").at(&snapshot.encrypted));
         }
         return require_tier(
@@ -85,6 +86,7 @@ mod tests {
                 {"kind": "ebs_snapshot", "name": "copy_cmk", "copy": true, "encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
                 {"kind": "ebs_snapshot", "name": "copy_default_key", "copy": true, "encrypted": true},
                 {"kind": "ebs_snapshot", "name": "copy_plain", "copy": true},
+                {"kind": "ebs_snapshot", "name": "copy_of_enc", "copy": true, "volume": "of_enc", "kms_key": {"type": "customer", "reference": "k"}},
             ]),
             &[
                 ("of_enc", Pass),
@@ -94,6 +96,7 @@ mod tests {
                 ("copy_cmk", Pass),
                 ("copy_default_key", Fail),
                 ("copy_plain", Fail),
+                ("copy_of_enc", Pass),
             ],
         );
     }
