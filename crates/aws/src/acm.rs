@@ -67,7 +67,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .into(),
                 in_use: Some(Value::Known(!cert.in_use_by().is_empty())).into(),
             };
-            c.add(&arn, "AWS::CertificateManager::Certificate", vec![], Spec::AcmCertificate(spec));
+            c.add(&arn, "AWS::CertificateManager::Certificate", vec![], Spec::AcmCertificate(Box::new(spec)));
         })
         .await;
 }

@@ -91,7 +91,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     d.arn(),
                     "AWS::CloudFront::Distribution",
                     vec![d.id().to_string()],
-                    Spec::CloudfrontDistribution(spec),
+                    Spec::CloudfrontDistribution(Box::new(spec)),
                 );
             }
         }

@@ -90,7 +90,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 expiration_model: meta.expiration_model().map(|m| Value::Known(m.as_str().to_string())).into(),
                 valid_to: meta.valid_to().map(|d| Value::Known(date(d))).into(),
             };
-            c.add(&arn, "AWS::KMS::Key", vec![key_id.clone()], Spec::KmsKey(key));
+            c.add(&arn, "AWS::KMS::Key", vec![key_id.clone()], Spec::KmsKey(Box::new(key)));
         })
         .await;
     let _ = each_page!(c, "kms:ListAliases", "", client.list_aliases().into_paginator().send(), |page| {

@@ -109,7 +109,7 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
             default_actions: Some(Value::Known(actions(l.default_actions()))).into(),
             certificates: certificates.into(),
         };
-        c.add(&arn, "AWS::ElasticLoadBalancingV2::Listener", vec![], Spec::Listener(spec));
+        c.add(&arn, "AWS::ElasticLoadBalancingV2::Listener", vec![], Spec::Listener(Box::new(spec)));
         if protocol == Some(LbProtocol::Http) {
             let _p = c.call("elasticloadbalancing:DescribeRules").await;
             match client.describe_rules().listener_arn(&arn).send().await {

@@ -53,7 +53,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     arn,
                     "AWS::RDS::DBInstance",
                     vec![db.db_instance_identifier().unwrap_or_default().to_string()],
-                    Spec::RdsInstance(spec),
+                    Spec::RdsInstance(Box::new(spec)),
                 );
             }
         });
@@ -81,7 +81,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     arn,
                     "AWS::RDS::DBCluster",
                     vec![cl.db_cluster_identifier().unwrap_or_default().to_string()],
-                    Spec::RdsCluster(spec),
+                    Spec::RdsCluster(Box::new(spec)),
                 );
             }
         });

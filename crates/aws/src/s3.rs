@@ -131,7 +131,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
                 .into(),
         };
-        let index = c.add_in(&arn, "AWS::S3::Bucket", &region, vec![name.clone()], Spec::S3Bucket(bucket));
+        let index = c.add_in(&arn, "AWS::S3::Bucket", &region, vec![name.clone()], Spec::S3Bucket(Box::new(bucket)));
         c.update(index, |r| r.tags = tags);
     }
 }

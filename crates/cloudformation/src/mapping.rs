@@ -60,7 +60,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §1 KMS keys, aliases, key policies and IAM policies.
 fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::KMS::Key" => Spec::KmsKey(KmsKey {
+        "AWS::KMS::Key" => Spec::KmsKey(Box::new(KmsKey {
             key_spec: a.choice("KeySpec"),
             key_usage: a.choice("KeyUsage"),
             origin: a.choice("Origin"),
@@ -72,15 +72,15 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             policy: a.policy("KeyPolicy"),
             multi_region: a.boolean("MultiRegion"),
             ..KmsKey::default()
-        }),
-        "AWS::KMS::ReplicaKey" => Spec::KmsKey(KmsKey {
+        })),
+        "AWS::KMS::ReplicaKey" => Spec::KmsKey(Box::new(KmsKey {
             key_manager: known(KeyManager::Customer),
             enabled: a.boolean("Enabled"),
             deletion_window_days: a.number("PendingWindowInDays"),
             policy: a.policy("KeyPolicy"),
             replica_of: a.reference("PrimaryKeyArn"),
             ..KmsKey::default()
-        }),
+        })),
         "AWS::KMS::Alias" => {
             Spec::KmsAlias(KmsAlias { alias_name: a.string("AliasName"), target_key: a.reference("TargetKeyId") })
         }
@@ -110,7 +110,7 @@ fn secrets(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §3 S3.
 fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::S3::Bucket" => Spec::S3Bucket(S3Bucket {
+        "AWS::S3::Bucket" => Spec::S3Bucket(Box::new(S3Bucket {
             bucket_name: a.string("BucketName"),
             encryption: match path(a, &["BucketEncryption"]) {
                 Ok(None) => None.into(),
@@ -140,7 +140,7 @@ fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
                 Err(why) => unknown(why),
             },
             ..S3Bucket::default()
-        }),
+        })),
         "AWS::S3::BucketPolicy" => Spec::S3BucketPolicy(S3BucketPolicy {
             bucket: a.reference("Bucket"),
             policy: a
@@ -175,7 +175,7 @@ fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §5 RDS databases, snapshots, backups, parameter groups and log groups.
 fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::RDS::DBInstance" => Spec::RdsInstance(RdsDatabase {
+        "AWS::RDS::DBInstance" => Spec::RdsInstance(Box::new(RdsDatabase {
             identifier: a.string("DBInstanceIdentifier"),
             engine: a.string("Engine"),
             engine_version: a.string("EngineVersion"),
@@ -190,8 +190,8 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
             parameter_group: a.reference("DBParameterGroupName"),
             ca_cert_identifier: a.string("CACertificateIdentifier"),
             ..RdsDatabase::default()
-        }),
-        "AWS::RDS::DBCluster" => Spec::RdsCluster(RdsDatabase {
+        })),
+        "AWS::RDS::DBCluster" => Spec::RdsCluster(Box::new(RdsDatabase {
             identifier: a.string("DBClusterIdentifier"),
             engine: a.string("Engine"),
             engine_version: a.string("EngineVersion"),
@@ -205,7 +205,7 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
             cloudwatch_logs_exports: a.strings("EnableCloudwatchLogsExports"),
             parameter_group: a.reference("DBClusterParameterGroupName"),
             ..RdsDatabase::default()
-        }),
+        })),
         "AWS::RDS::GlobalCluster" => Spec::RdsGlobalCluster(RdsGlobalCluster {
             storage_encrypted: a.boolean("StorageEncrypted"),
             source_cluster: a.reference("SourceDBClusterIdentifier"),
@@ -269,7 +269,7 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §7a ACM certificates.
 fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::CertificateManager::Certificate" => Spec::AcmCertificate(AcmCertificate {
+        "AWS::CertificateManager::Certificate" => Spec::AcmCertificate(Box::new(AcmCertificate {
             domain_name: a.string("DomainName"),
             subject_alternative_names: a.strings("SubjectAlternativeNames"),
             key_algorithm: a.choice("KeyAlgorithm"),
@@ -282,7 +282,7 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
             validation_method: a.choice("ValidationMethod").or(known(ValidationMethod::Email)),
             transparency_logging: a.choice("CertificateTransparencyLoggingPreference"),
             ..AcmCertificate::default()
-        }),
+        })),
         _ => return None,
     })
 }
@@ -294,7 +294,7 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
             load_balancer_type: a.choice("Type").or(known(LoadBalancerType::Application)),
             internal: a.string("Scheme").map(|s| s.map(|s| s.map(|s| s == "internal"))),
         }),
-        "AWS::ElasticLoadBalancingV2::Listener" => Spec::Listener(Listener {
+        "AWS::ElasticLoadBalancingV2::Listener" => Spec::Listener(Box::new(Listener {
             load_balancer: a.reference("LoadBalancerArn"),
             protocol: a.choice("Protocol"),
             port: a.number("Port"),
@@ -309,7 +309,7 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
                     .collect(),
                 a.span("Certificates"),
             ),
-        }),
+        })),
         "AWS::ElasticLoadBalancingV2::ListenerRule" => Spec::ListenerRule(ListenerRule {
             listener: a.reference("ListenerArn"),
             actions: listener_actions(a, "Actions", &ACTIONS),
@@ -336,13 +336,15 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §7c CloudFront.
 fn cloudfront(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::CloudFront::Distribution" => Spec::CloudfrontDistribution(match path(a, &["DistributionConfig"]) {
-            Ok(Some(c)) => cloudfront_distribution(&c, &CLOUDFRONT),
-            _ => CloudfrontDistribution {
-                behaviors: unknown("the distribution's configuration cannot be read"),
-                ..Default::default()
-            },
-        }),
+        "AWS::CloudFront::Distribution" => {
+            Spec::CloudfrontDistribution(Box::new(match path(a, &["DistributionConfig"]) {
+                Ok(Some(c)) => cloudfront_distribution(&c, &CLOUDFRONT),
+                _ => CloudfrontDistribution {
+                    behaviors: unknown("the distribution's configuration cannot be read"),
+                    ..Default::default()
+                },
+            }))
+        }
 
         _ => return None,
     })

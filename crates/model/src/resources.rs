@@ -22,7 +22,7 @@ pub type Ref = Field<String>;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Spec {
     /// A KMS key.
-    KmsKey(KmsKey),
+    KmsKey(Box<KmsKey>),
     /// A KMS alias.
     KmsAlias(KmsAlias),
     /// A key policy written as a resource of its own.
@@ -34,7 +34,7 @@ pub enum Spec {
     /// Automatic rotation of a secret.
     SecretRotation(SecretRotation),
     /// An S3 bucket.
-    S3Bucket(S3Bucket),
+    S3Bucket(Box<S3Bucket>),
     /// A bucket's default encryption written as a resource of its own.
     S3EncryptionConfig(S3EncryptionConfig),
     /// A bucket policy written as a resource of its own.
@@ -58,9 +58,9 @@ pub enum Spec {
     /// An AMI, or a copy of one.
     Ami(Ami),
     /// An RDS DB instance (Aurora cluster members included).
-    RdsInstance(RdsDatabase),
+    RdsInstance(Box<RdsDatabase>),
     /// An RDS DB cluster (Aurora, Multi-AZ DB cluster).
-    RdsCluster(RdsDatabase),
+    RdsCluster(Box<RdsDatabase>),
     /// An Aurora global database.
     RdsGlobalCluster(RdsGlobalCluster),
     /// An RDS DB snapshot or DB cluster snapshot, or a copy of one.
@@ -78,13 +78,13 @@ pub enum Spec {
     /// A DynamoDB Accelerator (DAX) cluster.
     DaxCluster(DaxCluster),
     /// An ACM certificate.
-    AcmCertificate(AcmCertificate),
+    AcmCertificate(Box<AcmCertificate>),
     /// The validation of an ACM certificate.
     AcmValidation(AcmValidation),
     /// An Application, Network or Gateway Load Balancer.
     LoadBalancer(LoadBalancer),
     /// A listener of an Application or Network Load Balancer.
-    Listener(Listener),
+    Listener(Box<Listener>),
     /// A rule of a load balancer listener.
     ListenerRule(ListenerRule),
     /// An extra certificate attached to a load balancer listener.
@@ -94,7 +94,7 @@ pub enum Spec {
     /// A Classic Load Balancer.
     ClassicLoadBalancer(ClassicLoadBalancer),
     /// A CloudFront distribution.
-    CloudfrontDistribution(CloudfrontDistribution),
+    CloudfrontDistribution(Box<CloudfrontDistribution>),
 }
 
 /// What a key protects for the resource that names it.

@@ -239,7 +239,7 @@ impl<'a> Context<'a> {
             _ if self.key_manager(r)? == KeyManager::Aws => (r, key),
             Target::Absent => (r, key),
             Target::Found(p) => match &p.resource.spec {
-                Spec::KmsKey(primary) => (p, primary),
+                Spec::KmsKey(primary) => (p, &**primary),
                 _ => return Err(Unknown::new(format!("primary `{}` is not a KMS key", p.name))),
             },
             Target::Outside(name) => {

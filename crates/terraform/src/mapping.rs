@@ -187,7 +187,7 @@ pub fn to_spec(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §1 KMS keys, aliases, key policies and IAM policies.
 fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_kms_key" => Spec::KmsKey(KmsKey {
+        "aws_kms_key" => Spec::KmsKey(Box::new(KmsKey {
             key_spec: a.choice("customer_master_key_spec").or(a.choice("key_spec")),
             key_usage: a.choice("key_usage"),
             custom_key_store_id: a.string("custom_key_store_id").or(a.string("xks_key_id")),
@@ -199,8 +199,8 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             policy: a.policy("policy"),
             multi_region: a.boolean("multi_region"),
             ..KmsKey::default()
-        }),
-        "aws_kms_external_key" | "aws_kms_replica_external_key" => Spec::KmsKey(KmsKey {
+        })),
+        "aws_kms_external_key" | "aws_kms_replica_external_key" => Spec::KmsKey(Box::new(KmsKey {
             origin: known(KeyOrigin::External),
             key_manager: known(KeyManager::Customer),
             enabled: a.boolean("enabled"),
@@ -210,15 +210,15 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             valid_to: a.string("valid_to"),
             replica_of: a.reference("primary_key_arn"),
             ..KmsKey::default()
-        }),
-        "aws_kms_replica_key" => Spec::KmsKey(KmsKey {
+        })),
+        "aws_kms_replica_key" => Spec::KmsKey(Box::new(KmsKey {
             key_manager: known(KeyManager::Customer),
             enabled: a.boolean("enabled"),
             deletion_window_days: a.number("deletion_window_in_days"),
             policy: a.policy("policy"),
             replica_of: a.reference("primary_key_arn"),
             ..KmsKey::default()
-        }),
+        })),
         "aws_kms_alias" => {
             Spec::KmsAlias(KmsAlias { alias_name: a.string("name"), target_key: a.reference("target_key_id") })
         }
@@ -253,7 +253,7 @@ fn secrets(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §3 S3.
 fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_s3_bucket" => Spec::S3Bucket(S3Bucket {
+        "aws_s3_bucket" => Spec::S3Bucket(Box::new(S3Bucket {
             bucket_name: a.string("bucket").or_else(|| {
                 a.field("bucket_prefix", |_| Value::unknown("the bucket name is generated from `bucket_prefix`"))
             }),
@@ -267,7 +267,7 @@ fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
             policy: a.policy("policy"),
             logging_target: a.nested("logging", |l| l.reference("target_bucket")),
             ..S3Bucket::default()
-        }),
+        })),
         "aws_s3_bucket_server_side_encryption_configuration" => {
             Spec::S3EncryptionConfig(S3EncryptionConfig { bucket: a.reference("bucket"), encryption: s3_encryption(a) })
         }
@@ -342,7 +342,7 @@ fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §5 RDS databases, snapshots, backups, parameter groups and log groups.
 fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_db_instance" | "aws_rds_cluster_instance" => Spec::RdsInstance(RdsDatabase {
+        "aws_db_instance" | "aws_rds_cluster_instance" => Spec::RdsInstance(Box::new(RdsDatabase {
             identifier: a.string("identifier"),
             engine: a.string("engine"),
             engine_version: a.string("engine_version"),
@@ -357,8 +357,8 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
             parameter_group: a.reference("parameter_group_name").or(a.reference("db_parameter_group_name")),
             ca_cert_identifier: a.string("ca_cert_identifier"),
             ..RdsDatabase::default()
-        }),
-        "aws_rds_cluster" => Spec::RdsCluster(RdsDatabase {
+        })),
+        "aws_rds_cluster" => Spec::RdsCluster(Box::new(RdsDatabase {
             identifier: a.string("cluster_identifier"),
             engine: a.string("engine"),
             engine_version: a.string("engine_version"),
@@ -372,7 +372,7 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
             cloudwatch_logs_exports: a.strings("enabled_cloudwatch_logs_exports"),
             parameter_group: a.reference("db_cluster_parameter_group_name"),
             ..RdsDatabase::default()
-        }),
+        })),
         "aws_rds_global_cluster" => Spec::RdsGlobalCluster(RdsGlobalCluster {
             storage_encrypted: a.boolean("storage_encrypted"),
             source_cluster: a.reference("source_db_cluster_identifier"),
@@ -466,7 +466,7 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_acm_certificate" => {
             let imported = a.get("certificate_body").is_some() || a.get("private_key").is_some();
             let private = a.get("certificate_authority_arn").is_some();
-            Spec::AcmCertificate(AcmCertificate {
+            Spec::AcmCertificate(Box::new(AcmCertificate {
                 domain_name: a.string("domain_name"),
                 subject_alternative_names: a.strings("subject_alternative_names"),
                 key_algorithm: a.choice("key_algorithm"),
@@ -485,7 +485,7 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
                 not_after: a.string("not_after"),
                 status: a.choice("status"),
                 ..AcmCertificate::default()
-            })
+            }))
         }
         "aws_acm_certificate_validation" => {
             Spec::AcmValidation(AcmValidation { certificate: a.reference("certificate_arn") })
@@ -501,7 +501,7 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
             load_balancer_type: a.choice("load_balancer_type").or(known(LoadBalancerType::Application)),
             internal: a.boolean("internal"),
         }),
-        "aws_lb_listener" | "aws_alb_listener" => Spec::Listener(Listener {
+        "aws_lb_listener" | "aws_alb_listener" => Spec::Listener(Box::new(Listener {
             load_balancer: a.reference("load_balancer_arn"),
             protocol: a.choice("protocol"),
             port: a.number("port"),
@@ -509,7 +509,7 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
             ssl_policy_protocols: None.into(),
             default_actions: listener_actions(a, "default_action", &ACTIONS),
             certificates: a.reference("certificate_arn").map(|arn| arn.into_iter().collect()),
-        }),
+        })),
         "aws_lb_listener_rule" | "aws_alb_listener_rule" => Spec::ListenerRule(ListenerRule {
             listener: a.reference("listener_arn"),
             actions: listener_actions(a, "action", &ACTIONS),
@@ -541,7 +541,9 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §7c CloudFront.
 fn cloudfront(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_cloudfront_distribution" => Spec::CloudfrontDistribution(cloudfront_distribution(a, &CLOUDFRONT)),
+        "aws_cloudfront_distribution" => {
+            Spec::CloudfrontDistribution(Box::new(cloudfront_distribution(a, &CLOUDFRONT)))
+        }
 
         _ => return None,
     })

@@ -14,7 +14,7 @@ fn spec<T: Clone>(inv: &Inventory, name: &str, f: impl Fn(&Spec) -> Option<&T>) 
 
 fn bucket(inv: &Inventory, name: &str) -> S3Bucket {
     spec(inv, name, |s| match s {
-        Spec::S3Bucket(b) => Some(b),
+        Spec::S3Bucket(b) => Some(&**b),
         _ => None,
     })
 }

@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{ClassicLoadBalancer, Listener, Spanned, Spec, Unknown, Value};
+use encguard_model::{ClassicLoadBalancer, Spanned, Spec, Unknown, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -36,9 +36,10 @@ fn check(ctx: &Context, out: &mut Out) {
         // Each certificate with where this resource names it (a listener certificate
         // written as a resource of its own is judged here without a place).
         let certificates: Vec<Spanned<&Value<String>>> = match &r.spec {
-            Spec::Listener(Listener { certificates, .. }) => certificates
+            Spec::Listener(listener) => listener
+                .certificates
                 .iter()
-                .map(|c| Spanned::new(c, certificates.span))
+                .map(|c| Spanned::new(c, listener.certificates.span))
                 .chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref()).map(Spanned::from))
                 .collect(),
             Spec::ClassicLoadBalancer(ClassicLoadBalancer { listeners, .. }) => match &listeners.value {
