@@ -410,13 +410,38 @@ fn classic(a: &Attrs) -> ClassicLoadBalancer {
             }
         })
         .collect();
+    // A policy can also attach itself to the listeners on its `LoadBalancerPorts`.
+    let by_port: Vec<(String, Vec<u32>)> = a
+        .blocks("Policies")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| {
+            let name = p.get("PolicyName")?.as_str()?.to_string();
+            let ports = match p.get("LoadBalancerPorts")? {
+                Val::List(ports) => ports.iter().filter_map(|v| v.to_text().ok()?.parse().ok()).collect(),
+                _ => return None,
+            };
+            Some((name, ports))
+        })
+        .collect();
     ClassicLoadBalancer {
-        listeners: a.list("Listeners", |l| ClassicListener {
-            lb_port: l.number("LoadBalancerPort"),
-            lb_protocol: l.choice("Protocol"),
-            instance_protocol: l.choice("InstanceProtocol"),
-            ssl_certificate_id: l.reference("SSLCertificateId"),
-            policy_names: l.strings("PolicyNames").or(known(Vec::new())),
+        listeners: a.list("Listeners", |l| {
+            let port = l.number("LoadBalancerPort");
+            let attached: Vec<String> = by_port
+                .iter()
+                .filter(|(_, ports)| port.value.as_ref().and_then(|v| v.known()).is_some_and(|p| ports.contains(p)))
+                .map(|(name, _)| name.clone())
+                .collect();
+            ClassicListener {
+                lb_protocol: l.choice("Protocol"),
+                instance_protocol: l.choice("InstanceProtocol"),
+                ssl_certificate_id: l.reference("SSLCertificateId"),
+                policy_names: l
+                    .strings("PolicyNames")
+                    .or(known(Vec::new()))
+                    .map(|names| names.map(|names| names.map(|names| [names, attached].concat()))),
+                lb_port: port,
+            }
         }),
         ssl_policies,
     }
