@@ -47,6 +47,12 @@ def main():
         az = region + "a"
         ec2.create_volume(AvailabilityZone=az, Size=8, Encrypted=False, TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": "plain"}]}])
         ec2.create_volume(AvailabilityZone=az, Size=8, Encrypted=True, KmsKeyId=good["Arn"])
+        ec2.create_launch_template(LaunchTemplateName="plain-template", LaunchTemplateData={
+            "ImageId": "ami-12c6146b",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 8, "Encrypted": False}}]})
+        ec2.create_launch_template(LaunchTemplateName="cmk-template", LaunchTemplateData={
+            "ImageId": "ami-12c6146b",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 8, "Encrypted": True, "KmsKeyId": good["Arn"]}}]})
 
         rds = client("rds", region)
         rds.create_db_instance(DBInstanceIdentifier=f"plain-db-{region}", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,

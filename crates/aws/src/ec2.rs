@@ -124,4 +124,46 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             c.gap::<()>("ec2:DescribeImages", "", error_text(&e));
         }
     }
+    // The default version of every launch template, in one listing: the volumes new
+    // instances will get.
+    let _ = each_page!(
+        c,
+        "ec2:DescribeLaunchTemplateVersions",
+        "",
+        client.describe_launch_template_versions().versions("$Default").into_paginator().send(),
+        |p| {
+            for v in p.launch_template_versions() {
+                let Some(id) = v.launch_template_id() else { continue };
+                let mappings = v.launch_template_data().map(|d| d.block_device_mappings()).unwrap_or_default();
+                let mut devices: Vec<BlockDevice> = mappings
+                    .iter()
+                    .filter_map(|m| {
+                        let ebs = m.ebs()?;
+                        Some(BlockDevice {
+                            device_name: m.device_name().unwrap_or("device").to_string(),
+                            encrypted: ebs.encrypted().map(Value::Known).into(),
+                            kms_key: key(ebs.kms_key_id()).into(),
+                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())).into(),
+                        })
+                    })
+                    .collect();
+                if devices.is_empty() {
+                    devices.push(BlockDevice {
+                        device_name: "root".into(),
+                        encrypted: Some(Value::unknown("the root volume's encryption follows the template's AMI"))
+                            .into(),
+                        ..BlockDevice::default()
+                    });
+                }
+                let mut names = vec![id.to_string()];
+                names.extend(v.launch_template_name().map(str::to_string));
+                c.add(
+                    &format!("arn:aws:ec2:{region}:{account}:launch-template/{id}"),
+                    "AWS::EC2::LaunchTemplate",
+                    names,
+                    Spec::BlockDeviceHost(BlockDeviceHost { devices: vec![Value::Known(devices)] }),
+                );
+            }
+        }
+    );
 }

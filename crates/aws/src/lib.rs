@@ -40,6 +40,7 @@ pub const READ_ONLY_ACTIONS: &[&str] = &[
     "ec2:DescribeVolumes",
     "ec2:DescribeSnapshots",
     "ec2:DescribeImages",
+    "ec2:DescribeLaunchTemplateVersions",
     "kms:ListKeys",
     "kms:ListAliases",
     "kms:DescribeKey",

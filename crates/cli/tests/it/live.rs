@@ -176,12 +176,30 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     assert!(fails("EBS-001", "us-east-1:123456789012:ebs-encryption-by-default"));
     assert!(status("EBS-001", "eu-west-1:123456789012:ebs-encryption-by-default").is_empty());
     // Encryption by default encrypts new volumes only: a live volume that reports
-    // `Encrypted: false` is unencrypted in either region.
+    // `Encrypted: false` is unencrypted in either region; a launch template's volumes are
+    // new ones, encrypted where the region encrypts by default.
+    let ebs003 = |resource: &str| status("EBS-003", resource);
     assert_eq!(
-        findings.iter().filter(|f| f["rule"] == "EBS-003" && f["status"] == "fail").count(),
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "EBS-003"
+                && f["status"] == "fail"
+                && f["resource"].as_str().unwrap().contains(":volume/"))
+            .count(),
         2,
         "each region's unencrypted volume"
     );
+    let plain_template = |region: &str| {
+        findings
+            .iter()
+            .find(|f| {
+                f["rule"] == "EBS-003"
+                    && f["resource"].as_str().unwrap().contains(&format!("{region}:123456789012:launch-template/"))
+            })
+            .map(|f| f["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(plain_template("us-east-1").as_deref(), Some("fail"), "{:?}", ebs003("launch-template"));
+    assert_eq!(plain_template("eu-west-1"), None, "eu-west-1 encrypts the template's new volumes by default");
     assert!(fails("S3-002", "plain-bucket") && fails("S3-004", "plain-bucket"));
     assert!(status("S3-004", "secure-bucket").is_empty() && status("S3-002", "secure-bucket").is_empty());
     assert!(fails("LB-001", ":listener/app/web/"));

@@ -60,9 +60,10 @@ fn judge_host(ctx: &Context, r: Res, host: &BlockDeviceHost) -> Eval {
 
 fn judge_one(ctx: &Context, r: Res, device: &str, encrypted: &Field<bool>, snapshot: &Ref) -> Eval {
     // Encryption by default encrypts the volumes created after it is turned on — the ones
-    // the code creates, whatever they say or their image holds — never one that exists.
-    let created_by_code = matches!(r.location, Location::File { .. });
-    if let Some(setting) = ctx.ebs_default(r).filter(|_| created_by_code) {
+    // the code creates and those a launch template will give new instances, whatever they
+    // say or their image holds — never one that exists.
+    let creates_volumes = matches!(r.location, Location::File { .. }) || r.source_type == "AWS::EC2::LaunchTemplate";
+    if let Some(setting) = ctx.ebs_default(r).filter(|_| creates_volumes) {
         if let encguard_model::Spec::EbsEncryptionByDefault(s) = &setting.spec {
             if s.enabled.or_default_to(true)?
                 && encrypted_by_itself_or_source(ctx, r, encrypted, snapshot).ok().flatten().is_none()
