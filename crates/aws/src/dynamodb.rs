@@ -82,7 +82,31 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
                     .into(),
             };
-            c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
+            let index = c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
+            // Tags decide whether the data is classified; they come a page at a time.
+            let mut tags = std::collections::BTreeMap::new();
+            let mut next: Option<String> = None;
+            loop {
+                let page = {
+                    let _p = c.call("dynamodb:ListTagsOfResource").await;
+                    client.list_tags_of_resource().resource_arn(&arn).set_next_token(next.take()).send().await
+                };
+                match page {
+                    Ok(out) => {
+                        tags.extend(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())));
+                        match out.next_token() {
+                            Some(token) => next = Some(token.to_string()),
+                            None => break,
+                        }
+                    }
+                    Err(e) => {
+                        let why = c.record_gap("dynamodb:ListTagsOfResource", &name, error_text(&e));
+                        c.update(index, |r| r.tags_unreadable = Some(why.reason));
+                        break;
+                    }
+                }
+            }
+            c.update(index, |r| r.tags.value = tags);
         })
         .await;
     collect_dax(conf, c).await;

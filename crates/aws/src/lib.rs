@@ -66,6 +66,7 @@ pub const READ_ONLY_ACTIONS: &[&str] = &[
     "logs:DescribeLogGroups",
     "dynamodb:ListTables",
     "dynamodb:DescribeTable",
+    "dynamodb:ListTagsOfResource",
     "dax:DescribeClusters",
     "acm:ListCertificates",
     "acm:DescribeCertificate",

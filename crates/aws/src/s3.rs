@@ -98,14 +98,14 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 Err(e) => Some(c.gap("s3:GetBucketLogging", &name, error_text(&e))),
             }
         };
-        let tags = {
+        let (tags, tags_unreadable) = {
             let _p = c.call("s3:GetBucketTagging").await;
             match client.get_bucket_tagging().bucket(&name).send().await {
-                Ok(out) => out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
-                Err(e) if error_code(&e) == Some("NoSuchTagSet") => Default::default(),
+                Ok(out) => (out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(), None),
+                Err(e) if error_code(&e) == Some("NoSuchTagSet") => (Default::default(), None),
                 Err(e) => {
-                    c.gap::<()>("s3:GetBucketTagging", &name, error_text(&e));
-                    Default::default()
+                    let why = c.record_gap("s3:GetBucketTagging", &name, error_text(&e));
+                    (Default::default(), Some(why.reason))
                 }
             }
         };
@@ -132,6 +132,9 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 .into(),
         };
         let index = c.add_in(&arn, "AWS::S3::Bucket", &region, vec![name.clone()], Spec::S3Bucket(Box::new(bucket)));
-        c.update(index, |r| r.tags = tags);
+        c.update(index, |r| {
+            r.tags = tags;
+            r.tags_unreadable = tags_unreadable;
+        });
     }
 }

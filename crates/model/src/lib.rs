@@ -130,6 +130,10 @@ pub struct Resource {
     /// The resource's tags (`tags`, `Tags`), key to value.
     #[serde(default)]
     pub tags: Spanned<BTreeMap<String, String>>,
+    /// Why the tags could not be read (a live call failed): what depends on them — whether
+    /// the data is classified — is then unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags_unreadable: Option<String>,
     /// Suppressions written next to the resource in its source (`# encguard:ignore RULE reason`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<InlineSuppression>,
@@ -167,6 +171,7 @@ impl Resource {
             handles: Vec::new(),
             region: None,
             tags: Spanned::default(),
+            tags_unreadable: None,
             suppressions: Vec::new(),
             place: None,
             span: None,

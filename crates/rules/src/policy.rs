@@ -5,6 +5,7 @@
 use crate::date::Date;
 use crate::finding::{expired, Finding, Suppression, SuppressionKind};
 use crate::rule::{Rule, Severity};
+use encguard_model::{Resource, Unknown};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -426,12 +427,17 @@ impl Policy {
         self.setting(rule).and_then(|s| s.severity)
     }
 
-    /// The least key tier data needs: the service's tier, raised to `key_tiers.classified`
-    /// for a resource whose tags mark it classified.
-    pub fn required_tier(&self, service: KeyTier, tags: &BTreeMap<String, String>) -> KeyTier {
-        match self.classification.classified(tags) {
-            Some(_) => service.max(self.key_tiers.classified),
-            None => service,
+    /// The least key tier a resource's data needs: the service's tier, raised to
+    /// `key_tiers.classified` when its tags mark it classified — unknown when that would
+    /// raise it but the tags could not be read.
+    pub fn required_tier(&self, service: KeyTier, r: &Resource) -> Result<KeyTier, Unknown> {
+        let raised = service.max(self.key_tiers.classified);
+        match (self.classification.classified(&r.tags), &r.tags_unreadable) {
+            (Some(_), _) => Ok(raised),
+            (None, Some(why)) if raised > service => Err(Unknown::new(format!(
+                "whether the data is classified is unknown: its tags could not be read ({why})"
+            ))),
+            (None, _) => Ok(service),
         }
     }
 

@@ -44,7 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
-    let required = ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r.tags);
+    let required = ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r)?;
     let v = require_tier(ctx, r, &table.kms_key, KeyTier::AwsOwned, required)?;
     Ok(if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v })
 }

@@ -61,8 +61,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
     let region = region_field.or_default_to(String::new())?;
-    let v =
-        require_tier(ctx, r, key, KeyTier::AwsOwned, ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r.tags))?;
+    let v = require_tier(ctx, r, key, KeyTier::AwsOwned, ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r)?)?;
     if v.status == Status::Fail {
         let v = Verdict { message: format!("replica in {region}: {}", v.message), ..v };
         return Ok(v.at(region_field).at(key));

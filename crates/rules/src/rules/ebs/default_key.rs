@@ -49,8 +49,17 @@ fn check(ctx: &Context, out: &mut Out) {
         h.devices.iter().filter_map(|d| d.known()).flatten().any(|d| keyless(&d.encrypted, &d.kms_key))
     });
     for r in volumes.chain(hosts.map(|(r, _)| r)) {
-        let required = ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r.tags);
-        if required > KeyTier::AwsManaged && ctx.ebs_default_key(r).is_none() {
+        if ctx.ebs_default_key(r).is_some() {
+            continue;
+        }
+        let required = match ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r) {
+            Ok(required) => required,
+            Err(why) => {
+                out.judge(r, Err(why));
+                continue;
+            }
+        };
+        if required > KeyTier::AwsManaged {
             out.judge(
                 r,
                 Err(Unknown::new(format!(

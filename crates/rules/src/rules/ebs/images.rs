@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: Res, image: &Ami) -> Eval {
             r,
             &image.kms_key,
             KeyTier::AwsManaged,
-            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r.tags),
+            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r)?,
         );
     }
     let parts = image.devices.iter().map(|d| {

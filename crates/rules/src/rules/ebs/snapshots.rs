@@ -51,7 +51,7 @@ fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
             r,
             &snapshot.kms_key,
             KeyTier::AwsManaged,
-            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r.tags),
+            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r)?,
         );
     }
     match encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)? {

@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: Res, backup: &RdsBackupReplication) -> Eval {
         r,
         &backup.kms_key,
         KeyTier::AwsManaged,
-        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags),
+        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?,
     )?;
     if tier.status == Status::Fail {
         return Ok(tier);

@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
         return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
-    let required = ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags);
+    let required = ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?;
     let (owner, key) = inherited_key(ctx, r, db, 0)?;
     let verdict = require_tier(ctx, owner, key, KeyTier::AwsManaged, required)?;
     if owner.id == r.id {

@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
         r,
         &db.performance_insights_kms_key,
         KeyTier::AwsManaged,
-        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags),
+        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?,
     )
 }
 

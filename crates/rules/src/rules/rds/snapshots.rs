@@ -46,7 +46,7 @@ fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
             r,
             &snapshot.kms_key,
             KeyTier::AwsManaged,
-            ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r.tags),
+            ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?,
         );
     }
     if let Some(encrypted) = snapshot.encrypted.value()? {

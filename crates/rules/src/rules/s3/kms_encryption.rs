@@ -53,7 +53,7 @@ fn judge(ctx: &Context, r: Res) -> Eval {
         )));
     }
     let classified = ctx.policy.classification.classified(&r.tags).is_some();
-    let required = ctx.policy.required_tier(ctx.policy.key_tiers.s3, &r.tags);
+    let required = ctx.policy.required_tier(ctx.policy.key_tiers.s3, &r)?;
     let enc = encryption(facts)?;
     let algorithm = match enc {
         Some(e) => e.sse_algorithm.or_default_to(SseAlgorithm::Aes256)?,

@@ -37,8 +37,11 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, secret) in ctx.all::<Secret>() {
-        let required = ctx.policy.required_tier(ctx.policy.key_tiers.secretsmanager, &r.tags);
-        out.judge(r, require_tier(ctx, r, &secret.kms_key, KeyTier::AwsManaged, required));
+        let verdict = ctx
+            .policy
+            .required_tier(ctx.policy.key_tiers.secretsmanager, &r)
+            .and_then(|required| require_tier(ctx, r, &secret.kms_key, KeyTier::AwsManaged, required));
+        out.judge(r, verdict);
     }
 }
 
@@ -75,8 +78,13 @@ mod tests {
             {"kind": "secret", "name": "default"},
             {"kind": "secret", "name": "classified", "tags": classified},
             {"kind": "secret", "name": "public", "tags": {"data-classification": "public"}},
+            {"kind": "secret", "name": "tags_denied", "tags_unreadable": "secretsmanager:DescribeSecret failed: AccessDenied"},
         ]);
-        expect(&SM_001, resources.clone(), &[("default", Pass), ("classified", Fail), ("public", Pass)]);
+        expect(
+            &SM_001,
+            resources.clone(),
+            &[("default", Pass), ("classified", Fail), ("public", Pass), ("tags_denied", Unknown)],
+        );
         expect_with(&SM_001, &crate::strict_policy(), resources, &[("default", Fail), ("public", Fail)]);
     }
 }

@@ -49,7 +49,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, replica: &Replica) -> Eval {
     let region = replica.region.or_default_to(String::new())?;
-    let tier = ctx.policy.required_tier(ctx.policy.key_tiers.secretsmanager, &r.tags);
+    let tier = ctx.policy.required_tier(ctx.policy.key_tiers.secretsmanager, &r)?;
     let v = require_tier(ctx, r, &replica.kms_key, KeyTier::AwsManaged, tier)?;
     if v.status == crate::Status::Fail {
         return Ok(Verdict { message: format!("replica in {region}: {}", v.message), ..v }
