@@ -142,6 +142,13 @@ impl Collector {
         found.0.len() - 1
     }
 
+    /// Sets the tags of a recorded resource, from an answer that carries them.
+    pub fn tag<'t>(&self, index: usize, tags: impl IntoIterator<Item = (Option<&'t str>, Option<&'t str>)>) {
+        let tags = tags.into_iter().filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())));
+        let tags: std::collections::BTreeMap<String, String> = tags.collect();
+        self.update(index, |r| r.tags.value = tags);
+    }
+
     /// Changes a recorded resource (tags read by a later call).
     pub fn update(&self, index: usize, f: impl FnOnce(&mut Resource)) {
         let mut found = self.found.lock().expect("not poisoned");

@@ -56,12 +56,13 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 kms_key: key(v.kms_key_id()).into(),
                 snapshot: v.snapshot_id().filter(|s| !s.is_empty()).map(|s| Value::Known(s.to_string())).into(),
             };
-            c.add(
+            let index = c.add(
                 &format!("arn:aws:ec2:{region}:{account}:volume/{id}"),
                 "AWS::EC2::Volume",
                 vec![id.to_string()],
                 Spec::EbsVolume(volume),
             );
+            c.tag(index, v.tags().iter().map(|t| (t.key(), t.value())));
         }
     });
     let _ = each_page!(

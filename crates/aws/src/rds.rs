@@ -49,12 +49,13 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                         .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
                         .into(),
                 };
-                c.add(
+                let index = c.add(
                     arn,
                     "AWS::RDS::DBInstance",
                     vec![db.db_instance_identifier().unwrap_or_default().to_string()],
                     Spec::RdsInstance(Box::new(spec)),
                 );
+                c.tag(index, db.tag_list().iter().map(|t| (t.key(), t.value())));
             }
         });
     let _ =
@@ -77,12 +78,13 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     parameter_group: group.map(Value::Known).into(),
                     ..RdsDatabase::default()
                 };
-                c.add(
+                let index = c.add(
                     arn,
                     "AWS::RDS::DBCluster",
                     vec![cl.db_cluster_identifier().unwrap_or_default().to_string()],
                     Spec::RdsCluster(Box::new(spec)),
                 );
+                c.tag(index, cl.tag_list().iter().map(|t| (t.key(), t.value())));
             }
         });
     if c.region == "us-east-1" {

@@ -43,12 +43,14 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 replicas,
                 rotation_enabled: Some(Value::Known(s.rotation_enabled().unwrap_or(false))).into(),
             };
-            c.add(
+            let index = c.add(
                 &arn,
                 "AWS::SecretsManager::Secret",
                 vec![s.name().unwrap_or_default().to_string()],
                 Spec::Secret(secret),
             );
+            // ListSecrets carries the tags.
+            c.tag(index, s.tags().iter().map(|t| (t.key(), t.value())));
         })
         .await;
 }

@@ -136,6 +136,16 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     assert_eq!(count("dynamodb_table", "eu-west-1"), 3);
     assert_eq!(count("secret", "eu-west-1"), 2);
     assert!(resources.iter().any(|r| r["kind"] == "cloudfront_distribution"));
+    // Tags come with the listings that carry them: classification reads them.
+    let tagged_plain = |region: &str| {
+        resources
+            .iter()
+            .any(|r| r["kind"] == "ebs_volume" && r["region"] == region && r["tags"]["value"]["Name"] == "plain")
+            || resources
+                .iter()
+                .any(|r| r["kind"] == "ebs_volume" && r["region"] == region && r["tags"]["Name"] == "plain")
+    };
+    assert!(tagged_plain("us-east-1") && tagged_plain("eu-west-1"), "volume tags are collected");
 
     // The offline scan of the collected inventory, under the strict profile (customer
     // managed keys for every service), which the seeded account is built to exercise.
