@@ -138,12 +138,7 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     assert!(resources.iter().any(|r| r["kind"] == "cloudfront_distribution"));
     // Tags come with the listings that carry them: classification reads them.
     let tagged_plain = |region: &str| {
-        resources
-            .iter()
-            .any(|r| r["kind"] == "ebs_volume" && r["region"] == region && r["tags"]["value"]["Name"] == "plain")
-            || resources
-                .iter()
-                .any(|r| r["kind"] == "ebs_volume" && r["region"] == region && r["tags"]["Name"] == "plain")
+        resources.iter().any(|r| r["kind"] == "ebs_volume" && r["region"] == region && r["tags"]["Name"] == "plain")
     };
     assert!(tagged_plain("us-east-1") && tagged_plain("eu-west-1"), "volume tags are collected");
 
