@@ -11,7 +11,12 @@ use crate::facts::{self, KeyFitness, KeyProblem, KeyRotation, Transport};
 use crate::policy::{KeyTier, Policy};
 use crate::rule::FieldExt;
 use encguard_model::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
+
+// Resolution hashes every handle of every resource: a fast hasher, not a DoS-resistant one
+// (the keys are the scanned code's own names).
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = StdHashSet<K, foldhash::fast::RandomState>;
 use std::ops::Deref;
 
 /// A resource's identity within one scan: its position in the inventory.
@@ -181,23 +186,23 @@ impl<'a> Context<'a> {
             inventory,
             policy,
             today,
-            scoped: HashMap::new(),
-            global: HashMap::new(),
-            buckets: HashMap::new(),
-            key_policies: HashMap::new(),
-            dependents: HashMap::new(),
-            rotations: HashMap::new(),
-            validations: HashMap::new(),
-            listener_rules: HashMap::new(),
-            listener_certificates: HashMap::new(),
-            table_replicas: HashMap::new(),
-            unattached: HashMap::new(),
-            ebs_defaults: HashMap::new(),
-            ebs_default_keys: HashMap::new(),
-            key_conditions: HashMap::new(),
-            key_rotations: HashMap::new(),
-            transports: HashMap::new(),
-            aws_aliased: HashSet::new(),
+            scoped: HashMap::default(),
+            global: HashMap::default(),
+            buckets: HashMap::default(),
+            key_policies: HashMap::default(),
+            dependents: HashMap::default(),
+            rotations: HashMap::default(),
+            validations: HashMap::default(),
+            listener_rules: HashMap::default(),
+            listener_certificates: HashMap::default(),
+            table_replicas: HashMap::default(),
+            unattached: HashMap::default(),
+            ebs_defaults: HashMap::default(),
+            ebs_default_keys: HashMap::default(),
+            key_conditions: HashMap::default(),
+            key_rotations: HashMap::default(),
+            transports: HashMap::default(),
+            aws_aliased: HashSet::default(),
         };
         for r in ctx.resources() {
             for handle in std::iter::once(&r.resource.name).chain(&r.resource.handles) {
