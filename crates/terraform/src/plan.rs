@@ -272,8 +272,15 @@ fn merge_unknown(after: &Json, unknown: &Json, exprs: Option<&Json>, address: &s
             Val::Unknown(Box::new(Unknown { reason, refers_to: target, partial: None }))
         }
         (Json::Object(map), Json::Object(flags)) => {
+            // An attribute the configuration never wrote that the plan knows only after apply
+            // is the provider's default (a key's default policy, the AWS managed key), not an
+            // unknown the code chose.
+            let defaulted = |k: &str| {
+                flags.get(k) == Some(&Json::Bool(true)) && exprs.is_some_and(|e| e.is_object() && e.get(k).is_none())
+            };
             let mut out: std::collections::BTreeMap<String, Val> = map
                 .iter()
+                .filter(|(k, _)| !defaulted(k))
                 .map(|(k, v)| {
                     (
                         k.clone(),
@@ -282,7 +289,7 @@ fn merge_unknown(after: &Json, unknown: &Json, exprs: Option<&Json>, address: &s
                 })
                 .collect();
             for (k, flag) in flags {
-                if !map.contains_key(k) {
+                if !map.contains_key(k) && !defaulted(k) {
                     out.insert(k.clone(), merge_unknown(&Json::Null, flag, exprs.and_then(|e| e.get(k)), address));
                 }
             }

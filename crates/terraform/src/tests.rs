@@ -676,3 +676,32 @@ resource "aws_kms_key" "k" {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn plan_attributes_the_configuration_never_wrote_are_provider_defaults() {
+    let plan = r#"{"format_version": "1.2", "resource_changes": [
+      {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
+       "change": {"actions": ["create"], "after": {"enable_key_rotation": true}, "after_unknown": {"policy": true, "arn": true}}},
+      {"address": "aws_db_instance.d", "mode": "managed", "type": "aws_db_instance", "name": "d",
+       "change": {"actions": ["create"], "after": {"storage_encrypted": true}, "after_unknown": {"kms_key_id": true}}},
+      {"address": "aws_db_instance.e", "mode": "managed", "type": "aws_db_instance", "name": "e",
+       "change": {"actions": ["create"], "after": {"storage_encrypted": true}, "after_unknown": {"kms_key_id": true}}}
+    ],
+    "configuration": {"root_module": {"resources": [
+      {"address": "aws_kms_key.k", "type": "aws_kms_key", "name": "k", "expressions": {"enable_key_rotation": {"constant_value": true}}},
+      {"address": "aws_db_instance.d", "type": "aws_db_instance", "name": "d", "expressions": {"storage_encrypted": {"constant_value": true}}},
+      {"address": "aws_db_instance.e", "type": "aws_db_instance", "name": "e",
+       "expressions": {"kms_key_id": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]}}}
+    ]}}}"#;
+    let inv = crate::scan_plan("plan.json", plan).unwrap();
+    match &find(&inv, "aws_kms_key.k").spec {
+        Spec::KmsKey(k) => assert_eq!(k.policy.value, None, "no policy written: the default key policy"),
+        other => panic!("{other:?}"),
+    }
+    let db_key = |name: &str| match &find(&inv, name).spec {
+        Spec::RdsInstance(d) => d.kms_key.value.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(db_key("aws_db_instance.d"), KeyRef::ServiceDefault, "no key written: the AWS managed key");
+    assert_eq!(db_key("aws_db_instance.e"), KeyRef::Customer { reference: "aws_kms_key.k".into() });
+}
