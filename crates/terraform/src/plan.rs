@@ -86,7 +86,7 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
                 } else {
                     let after = rc.pointer("/change/after").unwrap_or(&Json::Null);
                     let unknown = rc.pointer("/change/after_unknown").unwrap_or(&Json::Null);
-                    let exprs = config.get(&(module.to_string(), base_address(&local))).copied();
+                    let exprs = config.get(&(module_path(module), base_address(&local))).copied();
                     merge_unknown(after, unknown, exprs, &local)
                 };
                 if let Some(r) =
@@ -234,6 +234,25 @@ fn local_address(r: &Json) -> String {
 
 fn base_address(local: &str) -> String {
     local.split('[').next().unwrap_or(local).to_string()
+}
+
+/// A module instance's address without its instance keys, as the configuration names the
+/// module: `module.app["a.b"].module.kms[0]` is `module.app.module.kms`.
+fn module_path(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let (mut depth, mut quoted, mut escaped) = (0, false, false);
+    for c in address.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Configuration expressions by (module address, resource address).

@@ -705,3 +705,20 @@ fn plan_attributes_the_configuration_never_wrote_are_provider_defaults() {
     assert_eq!(db_key("aws_db_instance.d"), KeyRef::ServiceDefault, "no key written: the AWS managed key");
     assert_eq!(db_key("aws_db_instance.e"), KeyRef::Customer { reference: "aws_kms_key.k".into() });
 }
+
+#[test]
+fn plan_module_instances_find_their_configuration() {
+    let plan = r#"{"format_version": "1.2", "resource_changes": [
+      {"address": "module.db[\"a.b\"].aws_db_instance.d", "module_address": "module.db[\"a.b\"]", "mode": "managed",
+       "type": "aws_db_instance", "name": "d",
+       "change": {"actions": ["create"], "after": {"storage_encrypted": true}, "after_unknown": {"kms_key_id": true}}}
+    ],
+    "configuration": {"root_module": {"module_calls": {"db": {"module": {"resources": [
+      {"address": "aws_db_instance.d", "type": "aws_db_instance", "name": "d",
+       "expressions": {"kms_key_id": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]}}}]}}}}}}"#;
+    let inv = crate::scan_plan("plan.json", plan).unwrap();
+    match &find(&inv, "module.db[\"a.b\"].aws_db_instance.d").spec {
+        Spec::RdsInstance(d) => assert_eq!(d.kms_key.value, KeyRef::Customer { reference: "aws_kms_key.k".into() }),
+        other => panic!("{other:?}"),
+    }
+}
