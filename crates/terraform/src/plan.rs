@@ -52,8 +52,9 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
         }
     }
     let mut config = HashMap::new();
+    let mut calls = HashMap::new();
     if let Some(root) = plan.pointer("/configuration/root_module") {
-        index_configuration(root, "", &mut config);
+        index_configuration(root, "", &mut config, &mut calls);
     }
     let lines = LineFinder::new(text, display);
     let mut resources = Vec::new();
@@ -86,8 +87,9 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
                 } else {
                     let after = rc.pointer("/change/after").unwrap_or(&Json::Null);
                     let unknown = rc.pointer("/change/after_unknown").unwrap_or(&Json::Null);
-                    let exprs = config.get(&(module_path(module), base_address(&local))).copied();
-                    merge_unknown(after, unknown, exprs, &local)
+                    let path = module_path(module);
+                    let exprs = config.get(&(path.clone(), base_address(&local))).copied();
+                    Unknowns { calls: &calls, module: path, address: &local }.merge(after, unknown, exprs)
                 };
                 if let Some(r) =
                     resource(kind, rc["address"].as_str().unwrap_or(&local), module, &local, &values, planned, &lines)
@@ -255,8 +257,14 @@ fn module_path(address: &str) -> String {
     out
 }
 
-/// Configuration expressions by (module address, resource address).
-fn index_configuration<'a>(module: &'a Json, path: &str, out: &mut HashMap<(String, String), &'a Json>) {
+/// Configuration expressions by (module address, resource address), and each module call's
+/// argument expressions by the called module's address.
+fn index_configuration<'a>(
+    module: &'a Json,
+    path: &str,
+    out: &mut HashMap<(String, String), &'a Json>,
+    calls: &mut HashMap<String, &'a Json>,
+) {
     for r in module["resources"].as_array().into_iter().flatten() {
         if let (Some(address), Some(exprs)) = (r["address"].as_str(), r.get("expressions")) {
             out.insert((path.to_string(), address.to_string()), exprs);
@@ -265,73 +273,105 @@ fn index_configuration<'a>(module: &'a Json, path: &str, out: &mut HashMap<(Stri
     for (name, call) in module["module_calls"].as_object().into_iter().flatten() {
         if let Some(child) = call.get("module") {
             let child_path = if path.is_empty() { format!("module.{name}") } else { format!("{path}.module.{name}") };
-            index_configuration(child, &child_path, out);
+            if let Some(arguments) = call.get("expressions") {
+                calls.insert(child_path.clone(), arguments);
+            }
+            index_configuration(child, &child_path, out, calls);
         }
     }
 }
 
-/// `after` with every value flagged in `after_unknown` replaced by an unknown that refers
-/// to the resource its configuration expression references.
-fn merge_unknown(after: &Json, unknown: &Json, exprs: Option<&Json>, address: &str) -> Val {
-    match (after, unknown) {
-        (_, Json::Bool(true)) => {
-            let refs: Vec<&str> = exprs
-                .and_then(|e| e.get("references"))
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Json::as_str)
-                .collect();
-            let target = refs.iter().find(|r| is_resource_address(r)).map(|r| r.to_string());
-            let reason = match (&target, refs.first()) {
-                (Some(t), _) => format!("`{t}` is known only after apply"),
-                (None, Some(r)) => format!("`{r}` is known only after apply"),
-                (None, None) => format!("a value of `{address}` is known only after apply"),
-            };
-            Val::Unknown(Box::new(Unknown { reason, refers_to: target, partial: None }))
-        }
-        (Json::Object(map), Json::Object(flags)) => {
-            // An attribute the configuration never wrote that the plan knows only after apply
-            // is the provider's default (a key's default policy, the AWS managed key), not an
-            // unknown the code chose.
-            let defaulted = |k: &str| {
-                flags.get(k) == Some(&Json::Bool(true)) && exprs.is_some_and(|e| e.is_object() && e.get(k).is_none())
-            };
-            let mut out: std::collections::BTreeMap<String, Val> = map
-                .iter()
-                .filter(|(k, _)| !defaulted(k))
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        merge_unknown(v, flags.get(k).unwrap_or(&Json::Null), exprs.and_then(|e| e.get(k)), address),
-                    )
-                })
-                .collect();
-            for (k, flag) in flags {
-                if !map.contains_key(k) && !defaulted(k) {
-                    out.insert(k.clone(), merge_unknown(&Json::Null, flag, exprs.and_then(|e| e.get(k)), address));
-                }
+/// Traces what a plan knows only after apply to the resources the configuration references,
+/// through module arguments up to the module that writes the reference.
+struct Unknowns<'a> {
+    /// Module calls' argument expressions, by the called module's address.
+    calls: &'a HashMap<String, &'a Json>,
+    /// The module of the resource (`module.app.module.kms`), and its address in it.
+    module: String,
+    address: &'a str,
+}
+
+impl Unknowns<'_> {
+    /// `after` with every value flagged in `after_unknown` replaced by an unknown that refers
+    /// to the resource its configuration expression references.
+    fn merge(&self, after: &Json, unknown: &Json, exprs: Option<&Json>) -> Val {
+        match (after, unknown) {
+            (_, Json::Bool(true)) => {
+                let refs: Vec<&str> = exprs
+                    .and_then(|e| e.get("references"))
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .collect();
+                let target = self.target(refs.iter().map(|r| r.to_string()).collect());
+                let reason = match (&target, refs.first()) {
+                    (Some(t), _) => format!("`{t}` is known only after apply"),
+                    (None, Some(r)) => format!("`{r}` is known only after apply"),
+                    (None, None) => format!("a value of `{}` is known only after apply", self.address),
+                };
+                Val::Unknown(Box::new(Unknown { reason, refers_to: target, partial: None }))
             }
-            Val::Map(out)
+            (Json::Object(map), Json::Object(flags)) => {
+                // An attribute the configuration never wrote that the plan knows only after apply
+                // is the provider's default (a key's default policy, the AWS managed key), not an
+                // unknown the code chose.
+                let defaulted = |k: &str| {
+                    flags.get(k) == Some(&Json::Bool(true))
+                        && exprs.is_some_and(|e| e.is_object() && e.get(k).is_none())
+                };
+                let mut out: std::collections::BTreeMap<String, Val> = map
+                    .iter()
+                    .filter(|(k, _)| !defaulted(k))
+                    .map(|(k, v)| {
+                        (k.clone(), self.merge(v, flags.get(k).unwrap_or(&Json::Null), exprs.and_then(|e| e.get(k))))
+                    })
+                    .collect();
+                for (k, flag) in flags {
+                    if !map.contains_key(k) && !defaulted(k) {
+                        out.insert(k.clone(), self.merge(&Json::Null, flag, exprs.and_then(|e| e.get(k))));
+                    }
+                }
+                Val::Map(out)
+            }
+            (Json::Array(items), Json::Array(flags)) => Val::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        self.merge(
+                            v,
+                            flags.get(i).unwrap_or(&Json::Null),
+                            exprs.and_then(|e| e.get(i).or_else(|| e.get(0))),
+                        )
+                    })
+                    .collect(),
+            ),
+            (Json::Null, Json::Object(flags)) if !flags.is_empty() => {
+                self.merge(&Json::Object(Default::default()), unknown, exprs)
+            }
+            _ => Val::from_json(after),
         }
-        (Json::Array(items), Json::Array(flags)) => Val::List(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    merge_unknown(
-                        v,
-                        flags.get(i).unwrap_or(&Json::Null),
-                        exprs.and_then(|e| e.get(i).or_else(|| e.get(0))),
-                        address,
-                    )
-                })
-                .collect(),
-        ),
-        (Json::Null, Json::Object(flags)) if !flags.is_empty() => {
-            merge_unknown(&Json::Object(Default::default()), unknown, exprs, address)
+    }
+
+    /// The resource the references name: in this module, or — through `var.x` — in the
+    /// module that passes the argument (then with that module's address).
+    fn target(&self, mut refs: Vec<String>) -> Option<String> {
+        let mut module = self.module.clone();
+        for _ in 0..32 {
+            if let Some(t) = refs.iter().find(|r| is_resource_address(r)) {
+                return Some(if module == self.module || module.is_empty() {
+                    t.clone()
+                } else {
+                    format!("{module}.{t}")
+                });
+            }
+            let variable = refs.iter().find_map(|r| r.strip_prefix("var."))?.split('.').next()?.to_string();
+            let argument = self.calls.get(&module)?.get(&variable)?;
+            refs = argument["references"].as_array()?.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            module = module.rsplit_once(".module.").map_or(String::new(), |(parent, _)| parent.to_string());
         }
-        _ => Val::from_json(after),
+        None
     }
 }
 

@@ -722,3 +722,27 @@ fn plan_module_instances_find_their_configuration() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn plan_keys_passed_into_modules_are_followed() {
+    let plan = r#"{"format_version": "1.2", "resource_changes": [
+      {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
+       "change": {"actions": ["create"], "after": {}, "after_unknown": {"arn": true}}},
+      {"address": "module.app.module.db.aws_db_instance.d", "module_address": "module.app.module.db", "mode": "managed",
+       "type": "aws_db_instance", "name": "d",
+       "change": {"actions": ["create"], "after": {"storage_encrypted": true}, "after_unknown": {"kms_key_id": true}}}
+    ],
+    "configuration": {"root_module": {
+      "resources": [{"address": "aws_kms_key.k", "type": "aws_kms_key", "name": "k", "expressions": {}}],
+      "module_calls": {"app": {
+        "expressions": {"key": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]}},
+        "module": {"module_calls": {"db": {
+          "expressions": {"kms_key_id": {"references": ["var.key"]}},
+          "module": {"resources": [{"address": "aws_db_instance.d", "type": "aws_db_instance", "name": "d",
+            "expressions": {"kms_key_id": {"references": ["var.kms_key_id"]}}}]}}}}}}}}}"#;
+    let inv = crate::scan_plan("plan.json", plan).unwrap();
+    match &find(&inv, "module.app.module.db.aws_db_instance.d").spec {
+        Spec::RdsInstance(d) => assert_eq!(d.kms_key.value, KeyRef::Customer { reference: "aws_kms_key.k".into() }),
+        other => panic!("{other:?}"),
+    }
+}
