@@ -6,63 +6,70 @@ use crate::eval::Instance;
 use encguard_model::{Resource, Spec, SslNegotiationPolicy, Value};
 use encguard_values::{Attrs, Val};
 
+/// Whether resources of `kind` are negotiation policies or their attachments.
+pub fn is_policy_kind(kind: &str) -> bool {
+    matches!(kind, "aws_load_balancer_policy" | "aws_load_balancer_listener_policy" | "aws_lb_ssl_negotiation_policy")
+}
+
 /// Attaches the module instance's negotiation policies to its classic load balancers.
 pub fn attach(instance: &Instance, resources: &mut [Resource]) {
+    let values: Vec<(&str, Val)> = instance
+        .module
+        .resources
+        .iter()
+        .filter(|item| is_policy_kind(&item.kind))
+        .flat_map(|item| {
+            instance.instances(item, false).iter().map(|ri| (item.kind.as_str(), ri.value.clone())).collect::<Vec<_>>()
+        })
+        .collect();
+    attach_values(values.iter().map(|(kind, value)| (*kind, value)), resources);
+}
+
+/// Attaches negotiation policies, given as (type, evaluated value), to the classic load
+/// balancers among `resources` that they name (HCL instances and plan values alike).
+pub fn attach_values<'v>(values: impl Iterator<Item = (&'v str, &'v Val)>, resources: &mut [Resource]) {
     let mut policies: Vec<(Val, SslNegotiationPolicy)> = Vec::new();
     let mut listener_policies: Vec<(Val, Val, Vec<String>)> = Vec::new();
-    for item in &instance.module.resources {
-        let kind = item.kind.as_str();
-        if !matches!(
-            kind,
-            "aws_load_balancer_policy" | "aws_load_balancer_listener_policy" | "aws_lb_ssl_negotiation_policy"
-        ) {
-            continue;
-        }
-        for ri in instance.instances(item, false).iter() {
-            let a = Attrs::new(&ri.value);
-            let lb = a
-                .get(if kind == "aws_lb_ssl_negotiation_policy" { "load_balancer" } else { "load_balancer_name" })
-                .cloned()
-                .unwrap_or(Val::Null);
-            let attributes: Vec<(String, String)> = a
-                .blocks(if kind == "aws_lb_ssl_negotiation_policy" { "attribute" } else { "policy_attribute" })
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|at| Some((at.get("name")?.as_str()?.to_string(), at.get("value")?.to_text().ok()?)))
-                .collect();
-            let name = a
-                .get(if kind == "aws_lb_ssl_negotiation_policy" { "name" } else { "policy_name" })
-                .and_then(Val::as_str)
-                .unwrap_or_default()
-                .to_string();
-            match kind {
-                "aws_load_balancer_listener_policy" => {
-                    let names = a.strings("policy_names").value.and_then(|v| v.known().cloned()).unwrap_or_default();
-                    listener_policies.push((lb, a.get("load_balancer_port").cloned().unwrap_or(Val::Null), names));
+    for (kind, value) in values {
+        let a = Attrs::new(value);
+        let lb = a
+            .get(if kind == "aws_lb_ssl_negotiation_policy" { "load_balancer" } else { "load_balancer_name" })
+            .cloned()
+            .unwrap_or(Val::Null);
+        let attributes: Vec<(String, String)> = a
+            .blocks(if kind == "aws_lb_ssl_negotiation_policy" { "attribute" } else { "policy_attribute" })
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|at| Some((at.get("name")?.as_str()?.to_string(), at.get("value")?.to_text().ok()?)))
+            .collect();
+        let name = a
+            .get(if kind == "aws_lb_ssl_negotiation_policy" { "name" } else { "policy_name" })
+            .and_then(Val::as_str)
+            .unwrap_or_default()
+            .to_string();
+        match kind {
+            "aws_load_balancer_listener_policy" => {
+                let names = a.strings("policy_names").value.and_then(|v| v.known().cloned()).unwrap_or_default();
+                listener_policies.push((lb, a.get("load_balancer_port").cloned().unwrap_or(Val::Null), names));
+            }
+            _ if kind == "aws_load_balancer_policy"
+                && a.get("policy_type_name").and_then(Val::as_str) != Some("SSLNegotiationPolicyType") => {}
+            _ => {
+                let policy = SslNegotiationPolicy {
+                    name: name.clone(),
+                    reference_policy: attributes
+                        .iter()
+                        .find(|(n, _)| n == "Reference-Security-Policy")
+                        .map(|(_, v)| Value::Known(v.clone()))
+                        .into(),
+                    enabled_attributes: encguard_values::known(
+                        attributes.iter().filter(|(_, v)| v == "true").map(|(n, _)| n.clone()).collect(),
+                    ),
+                };
+                if kind == "aws_lb_ssl_negotiation_policy" {
+                    listener_policies.push((lb.clone(), a.get("lb_port").cloned().unwrap_or(Val::Null), vec![name]));
                 }
-                _ if kind == "aws_load_balancer_policy"
-                    && a.get("policy_type_name").and_then(Val::as_str) != Some("SSLNegotiationPolicyType") => {}
-                _ => {
-                    let policy = SslNegotiationPolicy {
-                        name: name.clone(),
-                        reference_policy: attributes
-                            .iter()
-                            .find(|(n, _)| n == "Reference-Security-Policy")
-                            .map(|(_, v)| Value::Known(v.clone()))
-                            .into(),
-                        enabled_attributes: encguard_values::known(
-                            attributes.iter().filter(|(_, v)| v == "true").map(|(n, _)| n.clone()).collect(),
-                        ),
-                    };
-                    if kind == "aws_lb_ssl_negotiation_policy" {
-                        listener_policies.push((
-                            lb.clone(),
-                            a.get("lb_port").cloned().unwrap_or(Val::Null),
-                            vec![name],
-                        ));
-                    }
-                    policies.push((lb, policy));
-                }
+                policies.push((lb, policy));
             }
         }
     }
