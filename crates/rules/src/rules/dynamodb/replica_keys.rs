@@ -1,9 +1,9 @@
-use crate::context::{Context, KeyTarget, Res};
+use crate::context::{Context, KeyTarget, Res, Target};
 use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{DynamodbTable, Field, KeyRef, Spanned, Spec};
+use encguard_model::{DynamodbReplica, DynamodbTable, Field, KeyRef, Spanned, Spec};
 
 declare_rule! {
     /// ## What it checks
@@ -57,6 +57,13 @@ fn check(ctx: &Context, out: &mut Out) {
             ),
         );
     }
+    // A replica whose table is not in the scan is judged on its own.
+    for (r, rep) in ctx.all::<DynamodbReplica>() {
+        if !matches!(ctx.target(r, &rep.table), Target::Found(t) if matches!(t.spec, Spec::DynamodbTable(_))) {
+            let region = Some(r.region.clone().unwrap_or_default().into()).into();
+            out.judge(r, judge(ctx, r, &region, &rep.kms_key));
+        }
+    }
 }
 
 fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
@@ -94,13 +101,14 @@ mod tests {
             {"kind": "dynamodb_table", "name": "split_table", "handles": ["orders"]},
             {"kind": "dynamodb_replica", "name": "split_replica", "table": "orders", "region": "eu-central-1"},
             {"kind": "dynamodb_table", "name": "single"},
+            {"kind": "dynamodb_replica", "name": "orphan", "table": "arn:aws:dynamodb:us-east-1:1:table/elsewhere", "region": "eu-central-1"},
         ]);
         expect_with(
             &DDB_003,
             STRICT,
             resources.clone(),
-            &[("good", Pass), ("owned_replica", Fail), ("wrong_region", Fail), ("split_table", Fail)],
+            &[("good", Pass), ("owned_replica", Fail), ("wrong_region", Fail), ("split_table", Fail), ("orphan", Fail)],
         );
-        expect_silent(&DDB_003, resources, &["single"]);
+        expect_silent(&DDB_003, resources.clone(), &["single", "split_replica"]);
     }
 }
