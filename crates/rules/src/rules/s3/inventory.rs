@@ -1,7 +1,7 @@
 use crate::context::{Context, Res};
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Location, S3Bucket};
+use encguard_model::{Location, S3Bucket, Unknown};
 
 /// The day S3 began encrypting every new object (SSE-S3 baseline).
 const BASELINE: &str = "2023-01-05";
@@ -11,8 +11,9 @@ declare_rule! {
     /// Buckets created before 5 January 2023 — which may hold objects written unencrypted
     /// before S3's SSE-S3 baseline — have an S3 Inventory configuration that reports
     /// `EncryptionStatus`, so unencrypted objects can be found and re-encrypted. Buckets
-    /// created later are N/A, and so are buckets the code creates. Judged where the
-    /// creation date is known (a live scan); code that configures such an inventory passes.
+    /// the code creates are N/A. A live bucket S3 reports as created later is unknown — the
+    /// reported date moves when the bucket's configuration changes — unless an inventory
+    /// reports the encryption status; code that configures such an inventory passes.
     ///
     /// ## Why
     /// Policy §3: default encryption never re-encrypts existing objects.
@@ -53,14 +54,19 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
             Err(why) => unknown = Some(why.clone()),
         }
     }
-    if let Some(created) = bucket.created.value()? {
-        let baseline = Date::parse(BASELINE).expect("constant date");
-        if Date::parse(created).is_some_and(|d| d >= baseline) {
-            return Ok(Verdict::not_applicable(format!("created {created}, after the SSE-S3 baseline")));
-        }
-    }
     if let Some(why) = unknown {
         return Err(why);
+    }
+    if let Some(created) = bucket.created.value()? {
+        let baseline = Date::parse(BASELINE).expect("constant date");
+        // ListBuckets' CreationDate moves forward when the bucket's configuration changes: a
+        // date past the baseline does not prove that no object predates it.
+        if Date::parse(created).is_some_and(|d| d >= baseline) {
+            return Err(Unknown::new(format!(
+                "S3 reports {created} as the creation date, but that date moves when the bucket's configuration \
+                 changes: only an S3 Inventory that reports EncryptionStatus shows no object predates the SSE-S3 baseline"
+            )));
+        }
     }
     if bucket.created.is_none() && matches!(r.location, Location::File { .. }) {
         return Ok(Verdict::not_applicable("a bucket the code creates holds only objects S3 encrypts"));
@@ -98,7 +104,7 @@ mod tests {
             &[
                 ("old", Fail),
                 ("old_inventoried", Pass),
-                ("new", NotApplicable),
+                ("new", Unknown),
                 ("code", Pass),
                 ("code_var", Unknown),
                 ("code_other", NotApplicable),
