@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::S3Bucket;
+use encguard_model::{S3Bucket, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -58,6 +58,11 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res) -> Eval {
     let tag = &ctx.policy.s3.client_side_encryption_tag;
+    if let (None, Some(why)) = (r.tags.get(tag), &r.tags_unreadable) {
+        return Err(Unknown::new(format!(
+            "whether the bucket carries {tag} is unknown: its tags could not be read ({why})"
+        )));
+    }
     match r.tags.get(tag).map(String::as_str) {
         Some("true") => Ok(Verdict::pass(format!("attested by tag {tag}=true"))),
         Some(other) => Ok(Verdict::fail(format!("tag {tag} is `{other}`, not `true`")).at(&r.tags)),
@@ -86,5 +91,7 @@ mod tests {
         ]);
         expect_with(&S3_008, policy, resources.clone(), &[("attested", Pass), ("missing", Fail), ("unnamed", Unknown)]);
         expect_silent(&S3_008, resources, &["plain", "missing", "unnamed"]);
+        let denied = json!([{"kind": "s3_bucket", "name": "denied", "bucket_name": "ops-pii", "tags_unreadable": "AccessDenied"}]);
+        expect_with(&S3_008, policy, denied, &[("denied", Unknown)]);
     }
 }
