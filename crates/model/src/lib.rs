@@ -130,10 +130,13 @@ pub struct Resource {
     /// The resource's tags (`tags`, `Tags`), key to value.
     #[serde(default)]
     pub tags: Spanned<BTreeMap<String, String>>,
-    /// Why the tags could not be read (a live call failed): what depends on them — whether
-    /// the data is classified — is then unknown.
+    /// Why the tags could not be read (a live call failed, a tag map known only after
+    /// apply): what depends on them — whether the data is classified — is then unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags_unreadable: Option<String>,
+    /// Tags whose value is unknown, with why: what depends on one of them is unknown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown_tags: BTreeMap<String, String>,
     /// Suppressions written next to the resource in its source (`# encguard:ignore RULE reason`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<InlineSuppression>,
@@ -172,10 +175,20 @@ impl Resource {
             region: None,
             tags: Spanned::default(),
             tags_unreadable: None,
+            unknown_tags: BTreeMap::new(),
             suppressions: Vec::new(),
             place: None,
             span: None,
             spec,
+        }
+    }
+
+    /// Why the value of tag `key` cannot be known, if it cannot (the tags could not be read,
+    /// or this tag's value is unknown).
+    pub fn tag_unknown(&self, key: &str) -> Option<&str> {
+        match self.tags.get(key) {
+            Some(_) => None,
+            None => self.unknown_tags.get(key).or(self.tags_unreadable.as_ref()).map(String::as_str),
         }
     }
 

@@ -432,10 +432,11 @@ impl Policy {
     /// raise it but the tags could not be read.
     pub fn required_tier(&self, service: KeyTier, r: &Resource) -> Result<KeyTier, Unknown> {
         let raised = service.max(self.key_tiers.classified);
-        match (self.classification.classified(&r.tags), &r.tags_unreadable) {
+        match (self.classification.classified(&r.tags), r.tag_unknown(&self.classification.tag)) {
             (Some(_), _) => Ok(raised),
             (None, Some(why)) if raised > service => Err(Unknown::new(format!(
-                "whether the data is classified is unknown: its tags could not be read ({why})"
+                "whether the data is classified is unknown: its `{}` tag cannot be read ({why})",
+                self.classification.tag
             ))),
             (None, _) => Ok(service),
         }

@@ -165,6 +165,8 @@ pub struct Instance<'m> {
     /// The default AWS provider's region, and the regions of aliased providers.
     region: Option<String>,
     provider_regions: HashMap<String, Option<String>>,
+    /// The default tags of the root's AWS providers, by provider (`""` for the default one).
+    provider_tags: Rc<HashMap<String, Val>>,
     locals: RefCell<HashMap<String, Val>>,
     /// Variables' defaults, evaluated.
     defaults: RefCell<HashMap<String, Val>>,
@@ -187,20 +189,27 @@ pub struct Instance<'m> {
 impl<'m> Instance<'m> {
     pub fn root(modules: &'m Modules, module: &'m Module, root_name: &str, vars: HashMap<String, Val>) -> Rc<Self> {
         let inst = Self::new(modules, module, String::new(), format!("{root_name}//"), vars, None, HashMap::new());
-        // The root's providers decide regions for the whole tree.
+        // The root's providers decide regions and default tags for the whole tree.
         let mut default = None;
         let mut aliases = HashMap::new();
+        let mut tags = HashMap::new();
         for p in module.providers.iter().filter(|p| p.kind == "aws") {
             let region = inst.eval(attribute(&p.body, "region").unwrap_or(&Expression::null()), &Env::default());
             let region = region.as_str().map(str::to_string);
-            match literal(&p.body, "alias") {
+            let key = literal(&p.body, "alias").map(|alias| format!("aws.{alias}"));
+            if let Some(block) = p.body.get_blocks("default_tags").next() {
+                if let Some(expr) = attribute(&block.body, "tags") {
+                    tags.insert(key.clone().unwrap_or_default(), inst.eval(expr, &Env::default()));
+                }
+            }
+            match key {
                 Some(alias) => {
-                    aliases.insert(format!("aws.{alias}"), region);
+                    aliases.insert(alias, region);
                 }
                 None => default = region,
             }
         }
-        Rc::new(Instance { region: default, provider_regions: aliases, ..inst })
+        Rc::new(Instance { region: default, provider_regions: aliases, provider_tags: Rc::new(tags), ..inst })
     }
 
     fn new(
@@ -220,6 +229,7 @@ impl<'m> Instance<'m> {
             vars,
             region,
             provider_regions,
+            provider_tags: Rc::default(),
             locals: RefCell::default(),
             defaults: RefCell::default(),
             typed: RefCell::default(),
@@ -518,6 +528,12 @@ impl<'m> Instance<'m> {
     }
 
     /// The region a resource is created in: its own `region`, its provider's, the default.
+    /// The default tags of the provider a resource uses.
+    pub fn default_tags(&self, body: &Body) -> Option<Val> {
+        let provider = attribute(body, "provider").and_then(traversal_text).unwrap_or_default();
+        self.provider_tags.get(&provider).cloned()
+    }
+
     fn region_of(&self, body: &Body) -> Option<String> {
         if let Some(Val::Str(r)) = attribute(body, "region").map(|e| self.eval(e, &Env::default())) {
             return Some(r);
@@ -645,6 +661,7 @@ impl<'m> Instance<'m> {
             let root = self.scope.split("//").next().unwrap_or_default();
             let instance = Rc::new(Instance {
                 ancestry: ancestry.clone(),
+                provider_tags: self.provider_tags.clone(),
                 ..Instance::new(
                     self.modules,
                     child,

@@ -411,7 +411,7 @@ fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
             r.handles.push(instance.handle(&ri.address));
             r.handles.extend(mapping::identity(&item.kind, &attrs));
             r.region = ri.region.clone();
-            r.tags = attrs.tags();
+            attrs.tags_over("tags", instance.default_tags(&item.body).as_ref()).set_on(&mut r);
             r.suppressions = suppressions.clone();
             out.push(r);
         }

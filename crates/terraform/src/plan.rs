@@ -225,7 +225,9 @@ fn resource(
             .filter(|r| !r.is_empty())
             .map(str::to_string)
     });
-    r.tags = attrs.tags();
+    // `tags_all` holds the provider's default tags too.
+    let name = if attrs.get("tags_all").is_some() { "tags_all" } else { "tags" };
+    attrs.tags_over(name, None).set_on(&mut r);
     Some(r)
 }
 

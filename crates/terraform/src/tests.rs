@@ -770,3 +770,34 @@ fn plan_classic_negotiation_policies_join_their_load_balancers() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn provider_default_tags_and_unknown_tags() {
+    let scan = scan_text(&[(
+        "main.tf",
+        r#"
+variable "cls" {}
+provider "aws" {
+  default_tags {
+    tags = { data-classification = "high", team = "data" }
+  }
+}
+resource "aws_s3_bucket" "b" {
+  bucket = "b"
+  tags   = { team = "payments" }
+}
+resource "aws_s3_bucket" "u" {
+  bucket = "u"
+  tags   = { data-classification = var.cls }
+}
+"#,
+    )]);
+    let inv = &scan.inventory;
+    let b = find(inv, "aws_s3_bucket.b");
+    assert_eq!(b.tags.get("data-classification").map(String::as_str), Some("high"), "the provider's default tags");
+    assert_eq!(b.tags.get("team").map(String::as_str), Some("payments"), "the resource's own tags win");
+    assert!(b.tags_unreadable.is_none() && b.unknown_tags.is_empty());
+    let u = find(inv, "aws_s3_bucket.u");
+    assert!(u.tag_unknown("data-classification").is_some_and(|why| why.contains("var.cls")), "{:?}", u.unknown_tags);
+    assert!(u.tag_unknown("team").is_none());
+}

@@ -5,6 +5,25 @@ use crate::value::Val;
 use encguard_model::{Field, KeyRef, PolicyDocument, Ref, Replica, Span, Spanned, Unknown, Value};
 use std::collections::BTreeMap;
 
+/// A resource's tags as a source read them.
+pub struct Tags {
+    /// The tags whose values are known, where they are written.
+    pub known: Spanned<BTreeMap<String, String>>,
+    /// Tags whose values are unknown, with why.
+    pub unknown: BTreeMap<String, String>,
+    /// Why the whole map cannot be known, if it cannot.
+    pub unreadable: Option<String>,
+}
+
+impl Tags {
+    /// Sets them on a resource.
+    pub fn set_on(self, r: &mut encguard_model::Resource) {
+        r.tags = self.known;
+        r.unknown_tags = self.unknown;
+        r.tags_unreadable = self.unreadable;
+    }
+}
+
 /// An evaluated block (a resource body, or a nested block within it), with where its
 /// source wrote each attribute when the source keeps places. Every field read from it
 /// carries the place of its attribute.
@@ -255,12 +274,34 @@ impl<'a> Attrs<'a> {
         }
     }
 
-    /// Tags, when known.
-    pub fn tags(&self) -> Spanned<BTreeMap<String, String>> {
-        let tags = match self.get("tags") {
-            Some(Val::Map(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect(),
-            _ => BTreeMap::new(),
-        };
-        Spanned::new(tags, self.span("tags"))
+    /// The tags attribute `name` over `defaults` (a provider's default tags), and why some
+    /// cannot be known when they cannot: what depends on a tag is then unknown, never
+    /// decided as if the tag were absent.
+    pub fn tags_over(&self, name: &str, defaults: Option<&Val>) -> Tags {
+        let mut tags = BTreeMap::new();
+        let mut unknown = BTreeMap::new();
+        let mut unreadable = None;
+        for value in defaults.into_iter().chain(self.get(name)) {
+            match value {
+                Val::Map(m) => {
+                    for (k, v) in m {
+                        match v {
+                            Val::Null => {}
+                            Val::Unknown(u) => {
+                                unknown.insert(k.clone(), u.reason.clone());
+                            }
+                            other => {
+                                tags.insert(k.clone(), other.to_text().unwrap_or_default());
+                            }
+                        }
+                    }
+                }
+                Val::Unknown(u) => {
+                    unreadable.get_or_insert_with(|| u.reason.clone());
+                }
+                _ => {}
+            }
+        }
+        Tags { known: Spanned::new(tags, self.span(name)), unknown, unreadable }
     }
 }

@@ -11,7 +11,7 @@ mod read;
 mod threads;
 mod value;
 
-pub use attrs::{Attrs, SpanTree};
+pub use attrs::{Attrs, SpanTree, Tags};
 pub use common::{
     block_device, block_device_mappings, cloudfront_distribution, dynamodb_table_key, image_root, listener_actions,
     or_image_root, s3_rule, ActionNames, CloudfrontNames, DeviceNames, S3RuleNames,

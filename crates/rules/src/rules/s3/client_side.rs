@@ -58,7 +58,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res) -> Eval {
     let tag = &ctx.policy.s3.client_side_encryption_tag;
-    if let (None, Some(why)) = (r.tags.get(tag), &r.tags_unreadable) {
+    if let Some(why) = r.tag_unknown(tag) {
         return Err(Unknown::new(format!(
             "whether the bucket carries {tag} is unknown: its tags could not be read ({why})"
         )));
