@@ -287,10 +287,13 @@ impl<'a> Attrs<'a> {
                     for (k, v) in m {
                         match v {
                             Val::Null => {}
+                            // A resource's own tag overrides the provider's default.
                             Val::Unknown(u) => {
+                                tags.remove(k);
                                 unknown.insert(k.clone(), u.reason.clone());
                             }
                             other => {
+                                unknown.remove(k);
                                 tags.insert(k.clone(), other.to_text().unwrap_or_default());
                             }
                         }
