@@ -216,6 +216,9 @@ fn resource(
     r.scope = module.to_string();
     r.handles.push(local.to_string());
     r.handles.push(base_address(local));
+    // Named with its module too, for references traced from other modules.
+    r.handles.push(format!("{}|{local}", module_path(module)));
+    r.handles.push(format!("{}|{}", module_path(module), base_address(local)));
     r.handles.extend(mapping::identity(kind, &attrs));
     r.region = attrs.get("region").and_then(Val::as_str).map(str::to_string).or_else(|| {
         attrs
@@ -323,8 +326,23 @@ impl Unknowns<'_> {
                 // An attribute the configuration never wrote that the plan knows only after apply
                 // is the provider's default (a key's default policy, the AWS managed key), not an
                 // unknown the code chose.
+                // Only attributes the provider computes a default for: a block or map the
+                // configuration writes through `dynamic` or a reference is absent from its
+                // expressions too, and stays unknown.
+                const PROVIDER_DEFAULTS: &[&str] = &[
+                    "policy",
+                    "kms_key_id",
+                    "kms_key_arn",
+                    "kms_master_key_id",
+                    "performance_insights_kms_key_id",
+                    "ssl_policy",
+                    "arn",
+                    "id",
+                    "key_id",
+                ];
                 let defaulted = |k: &str| {
-                    flags.get(k) == Some(&Json::Bool(true))
+                    PROVIDER_DEFAULTS.contains(&k)
+                        && flags.get(k) == Some(&Json::Bool(true))
                         && exprs.is_some_and(|e| e.is_object() && e.get(k).is_none())
                 };
                 let mut out: std::collections::BTreeMap<String, Val> = map
@@ -366,12 +384,10 @@ impl Unknowns<'_> {
     fn target(&self, mut refs: Vec<String>) -> Option<String> {
         let mut module = self.module.clone();
         for _ in 0..32 {
-            if let Some(t) = refs.iter().find(|r| is_resource_address(r)) {
-                return Some(if module == self.module || module.is_empty() {
-                    t.clone()
-                } else {
-                    format!("{module}.{t}")
-                });
+            if let Some(t) = refs.iter().find_map(|r| resource_address(r)) {
+                // A resource of another module is named with that module, so that a namesake
+                // in this one is not taken for it.
+                return Some(if module == self.module { t } else { format!("{module}|{t}") });
             }
             let variable = refs.iter().find_map(|r| r.strip_prefix("var."))?.split('.').next()?.to_string();
             let argument = self.calls.get(&module)?.get(&variable)?;
@@ -383,12 +399,22 @@ impl Unknowns<'_> {
 }
 
 /// `aws_kms_key.k`, `aws_kms_key.k[0]` or `data.aws_kms_alias.a` — not an attribute of one.
-fn is_resource_address(reference: &str) -> bool {
-    let base = reference.split('[').next().unwrap_or(reference);
-    let parts: Vec<&str> = base.split('.').collect();
-    match parts.as_slice() {
-        ["data", t, _] => t.starts_with("aws_"),
-        [t, _] => t.starts_with("aws_"),
-        _ => false,
+/// The resource a reference names, without the attribute it reads:
+/// `aws_kms_key.k[0].arn` is `aws_kms_key.k[0]`; `None` for variables, locals and the like.
+fn resource_address(reference: &str) -> Option<String> {
+    let (prefix, rest) = match reference.strip_prefix("data.") {
+        Some(rest) => ("data.", rest),
+        None => ("", reference),
+    };
+    let (kind, rest) = rest.split_once('.')?;
+    if !kind.starts_with("aws_") {
+        return None;
     }
+    let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+    let mut address = format!("{prefix}{kind}.{}", &rest[..name_end]);
+    if let Some(index) = rest[name_end..].strip_prefix('[') {
+        address.push('[');
+        address.push_str(&index[..=index.find(']')?]);
+    }
+    Some(address)
 }

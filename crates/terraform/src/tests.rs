@@ -742,9 +742,12 @@ fn plan_keys_passed_into_modules_are_followed() {
             "expressions": {"kms_key_id": {"references": ["var.kms_key_id"]}}}]}}}}}}}}}"#;
     let inv = crate::scan_plan("plan.json", plan).unwrap();
     match &find(&inv, "module.app.module.db.aws_db_instance.d").spec {
-        Spec::RdsInstance(d) => assert_eq!(d.kms_key.value, KeyRef::Customer { reference: "aws_kms_key.k".into() }),
+        // Named with its module (the root), so that a key of the same name in the
+        // database's own module is not taken for it.
+        Spec::RdsInstance(d) => assert_eq!(d.kms_key.value, KeyRef::Customer { reference: "|aws_kms_key.k".into() }),
         other => panic!("{other:?}"),
     }
+    assert!(find(&inv, "aws_kms_key.k").handles.contains(&"|aws_kms_key.k".to_string()));
 }
 
 #[test]
