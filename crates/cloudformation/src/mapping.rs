@@ -3,7 +3,7 @@
 use encguard_model::*;
 use encguard_values::{
     block_device_mappings, cloudfront_distribution, known, listener_actions, or_image_root, s3_rule, unknown,
-    ActionNames, Attrs, CloudfrontNames, DeviceNames, S3RuleNames, Val,
+    ActionNames, Attrs, CloudfrontNames, DeviceNames, S3RuleNames, Tags, Val,
 };
 use std::collections::BTreeMap;
 
@@ -34,19 +34,34 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
     keys.iter().filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string)).collect()
 }
 
-pub fn tags(a: &Attrs) -> Spanned<BTreeMap<String, String>> {
-    let tags = match a.get("Tags") {
-        Some(Val::List(items)) => items
-            .iter()
-            .filter_map(|t| {
-                let t = Attrs::new(t);
-                Some((t.get("Key")?.as_str()?.to_string(), t.get("Value")?.as_str()?.to_string()))
-            })
-            .collect(),
-        Some(Val::Map(m)) => m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect(),
-        _ => BTreeMap::new(),
+/// A resource's tags: a list of `Key`/`Value` pairs, or a map. A value CloudFormation only
+/// knows at deploy time is an unknown tag; an unknown key makes the whole map unreadable.
+pub fn tags(a: &Attrs) -> Tags {
+    let Some(Val::List(items)) = a.get("Tags") else {
+        // A few types take a map of tags, as Terraform writes them.
+        return a.tags_over("Tags", None);
     };
-    Spanned::new(tags, a.span("Tags"))
+    let mut tags =
+        Tags { known: Spanned::new(BTreeMap::new(), a.span("Tags")), unknown: BTreeMap::new(), unreadable: None };
+    for item in items {
+        let (key, value) = match item {
+            Val::Map(m) => (m.get("Key"), m.get("Value")),
+            other => (Some(other), None),
+        };
+        match (key, value) {
+            (Some(Val::Unknown(u)), _) => {
+                tags.unreadable.get_or_insert_with(|| u.reason.clone());
+            }
+            (Some(Val::Str(k)), Some(Val::Unknown(u))) => {
+                tags.unknown.insert(k.clone(), u.reason.clone());
+            }
+            (Some(Val::Str(k)), Some(v)) => {
+                tags.known.value.insert(k.clone(), v.to_text().unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    tags
 }
 
 /// The model of one resource, or `None` for types the policy does not concern. Each

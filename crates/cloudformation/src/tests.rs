@@ -255,3 +255,28 @@ fn a_malformed_fn_if_is_unknown_not_a_loop() {
     let Spec::RdsCluster(c) = spec(&scan.inventory, "Db") else { panic!() };
     assert!(matches!(c.storage_encrypted.value, Some(Value::Unknown { .. })), "{:?}", c.storage_encrypted);
 }
+
+#[test]
+fn tags_known_only_at_deploy_time_are_unknown() {
+    let inv = scan(
+        r#"
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags:
+        - { Key: team, Value: data }
+        - { Key: classification, Value: !ImportValue shared-classification }
+  Other:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags:
+        - { Key: !ImportValue tag-name, Value: confidential }
+"#,
+    );
+    let data = inv.resources.iter().find(|r| r.name == "Data").unwrap();
+    assert_eq!(data.tags.value.get("team").map(String::as_str), Some("data"));
+    assert!(data.unknown_tags.contains_key("classification"), "{:?}", data.unknown_tags);
+    let other = inv.resources.iter().find(|r| r.name == "Other").unwrap();
+    assert!(other.tags_unreadable.is_some());
+}

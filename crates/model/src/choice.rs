@@ -290,9 +290,12 @@ choice! {
 }
 
 impl CertificateKeyAlgorithm {
-    /// At least RSA 2048 or ECDSA P-256.
-    pub fn is_strong(&self) -> bool {
-        !matches!(self, CertificateKeyAlgorithm::Rsa1024 | CertificateKeyAlgorithm::Other(_))
+    /// At least RSA 2048 or ECDSA P-256; `None` for an algorithm this version does not know.
+    pub fn is_strong(&self) -> Option<bool> {
+        match self {
+            CertificateKeyAlgorithm::Other(_) => None,
+            known => Some(*known != CertificateKeyAlgorithm::Rsa1024),
+        }
     }
 }
 

@@ -36,6 +36,12 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
     if let Some(u) = args.iter().find(|a| a.is_unknown()) {
         return u.clone();
     }
+    // Functions that compare elements cannot tell whether an unknown one equals another.
+    if matches!(name, "contains" | "index" | "distinct" | "setunion" | "setintersection" | "setsubtract") {
+        if let Some(u) = args.iter().find_map(Val::first_unknown) {
+            return Val::Unknown(Box::new(u.clone()));
+        }
+    }
     let text = |i: usize| args.get(i).map(Val::to_text);
     let result = (|| -> Result<Val, Val> {
         Ok(match name {
@@ -166,7 +172,10 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
             "abs" => Val::Num(num(args.first())?.abs()),
             "ceil" => Val::Num(num(args.first())?.ceil()),
             "floor" => Val::Num(num(args.first())?.floor()),
-            "sum" => Val::Num(list(args.first())?.iter().map(|v| num(Some(v))).sum::<Result<f64, Val>>()?),
+            "sum" => match list(args.first())?.as_slice() {
+                [] => return Err(err("sum() of an empty list")),
+                items => Val::Num(items.iter().map(|v| num(Some(v))).sum::<Result<f64, Val>>()?),
+            },
             "alltrue" | "anytrue" => {
                 let all = name == "alltrue";
                 let mut unknown = None;
@@ -179,32 +188,9 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
                 }
                 unknown.map_or(Ok(Val::Bool(all)), Err)?
             }
-            "basename" | "dirname" => {
-                let path = text(0).ok_or_else(|| err("arguments"))??;
-                let trimmed = path.trim_end_matches('/');
-                let (dir, base) = trimmed.rsplit_once('/').unwrap_or((".", trimmed));
-                Val::Str(
-                    if name == "basename" {
-                        base
-                    } else if dir.is_empty() {
-                        "/"
-                    } else {
-                        dir
-                    }
-                    .to_string(),
-                )
-            }
-            "title" => Val::Str(
-                text(0)
-                    .ok_or_else(|| err("arguments"))??
-                    .split(' ')
-                    .map(|w| {
-                        let mut c = w.chars();
-                        c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+            "basename" => Val::Str(basename(&text(0).ok_or_else(|| err("arguments"))??)),
+            "dirname" => Val::Str(dirname(&text(0).ok_or_else(|| err("arguments"))??)),
+            "title" => Val::Str(title(&text(0).ok_or_else(|| err("arguments"))??)),
             "chomp" => Val::Str(text(0).ok_or_else(|| err("arguments"))??.trim_end_matches(['\n', '\r']).to_string()),
             "trim" => {
                 let (s, cut) = (text(0).ok_or_else(|| err("arguments"))??, text(1).ok_or_else(|| err("arguments"))??);
@@ -218,8 +204,11 @@ pub fn call(name: &str, args: Vec<Val>, base: &Path) -> Val {
             }
             "slice" => {
                 let items = list(args.first())?;
-                let (from, to) = (num(args.get(1))? as usize, num(args.get(2))? as usize);
-                Val::List(items.get(from..to).ok_or_else(|| err("slice() out of range"))?.to_vec())
+                let (from, to) = (num(args.get(1))?, num(args.get(2))?);
+                if from < 0.0 || to < from {
+                    return Err(err("slice() out of range"));
+                }
+                Val::List(items.get(from as usize..to as usize).ok_or_else(|| err("slice() out of range"))?.to_vec())
             }
             "index" => {
                 let items = list(args.first())?;
@@ -412,4 +401,91 @@ fn format(args: &[Val]) -> Result<Val, Val> {
         }
     }
     Ok(Val::Str(out))
+}
+
+/// The last element of a path, as Go's `filepath.Base`: trailing slashes dropped, `"."` for
+/// an empty path, `"/"` for slashes only.
+fn basename(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".to_string();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// All but the last element of a path, as Go's `filepath.Dir`: `"a/b/"` is `"a/b"`.
+fn dirname(path: &str) -> String {
+    match path.rfind('/') {
+        None => ".".to_string(),
+        Some(i) => {
+            let dir = path[..i].trim_end_matches('/');
+            if dir.is_empty() && path.starts_with('/') {
+                "/"
+            } else if dir.is_empty() {
+                "."
+            } else {
+                dir
+            }
+            .to_string()
+        }
+    }
+}
+
+/// Every word's first letter in upper case; a word starts after any character that is not
+/// a letter, digit or underscore.
+fn title(s: &str) -> String {
+    let mut after_separator = true;
+    s.chars()
+        .flat_map(|c| {
+            let upper = after_separator;
+            after_separator = !(c.is_alphanumeric() || c == '_');
+            let mapped: Vec<char> = if upper { c.to_uppercase().collect() } else { vec![c] };
+            mapped
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, args: Vec<Val>) -> Val {
+        call(name, args, Path::new("."))
+    }
+
+    fn s(v: &str) -> Val {
+        Val::Str(v.to_string())
+    }
+
+    #[test]
+    fn paths_and_words_follow_terraform() {
+        for (path, base, dir) in [
+            ("a/b/c", "c", "a/b"),
+            ("a/b/", "b", "a/b"),
+            ("/", "/", "/"),
+            ("", ".", "."),
+            ("a", "a", "."),
+            ("/a", "a", "/"),
+        ] {
+            assert_eq!(run("basename", vec![s(path)]), s(base), "basename({path:?})");
+            assert_eq!(run("dirname", vec![s(path)]), s(dir), "dirname({path:?})");
+        }
+        assert_eq!(run("title", vec![s("hello  world-wide\tweb")]), s("Hello  World-Wide\tWeb"));
+    }
+
+    #[test]
+    fn errors_and_unknown_elements() {
+        let is_error = |v: Val| matches!(v, Val::Unknown(u) if u.reason.starts_with("error:"));
+        assert!(is_error(run("sum", vec![Val::List(vec![])])));
+        assert!(is_error(run("slice", vec![Val::List(vec![s("a")]), Val::Num(-1.0), Val::Num(1.0)])));
+        let partly_known = Val::List(vec![s("a"), Val::unknown("var.x has no value")]);
+        for name in ["contains", "index"] {
+            let v = run(name, vec![partly_known.clone(), s("b")]);
+            assert!(v.is_unknown() && !is_error(v.clone()), "{name}: {v:?}");
+        }
+        assert!(run("setsubtract", vec![partly_known, Val::List(vec![s("a")])]).is_unknown());
+    }
 }

@@ -96,11 +96,11 @@ impl TypeConstraint {
             ),
             (TypeConstraint::Object(attrs), Val::Map(mut entries)) => {
                 for a in attrs {
-                    let given = entries.remove(&a.name).filter(|v| !matches!(v, Val::Null));
-                    let value = match (given, &a.optional) {
+                    let value = match (entries.remove(&a.name), &a.optional) {
+                        // An optional attribute null or left out takes its default.
+                        (None | Some(Val::Null), Some(Some(d))) => a.constraint.apply(default(d), default),
+                        (None | Some(Val::Null), Some(None)) | (Some(Val::Null), None) => Val::Null,
                         (Some(v), _) => a.constraint.apply(v, default),
-                        (None, Some(Some(d))) => a.constraint.apply(default(d), default),
-                        (None, Some(None)) => Val::Null,
                         // A required attribute left out is Terraform's error to report.
                         (None, None) => continue,
                     };
@@ -123,5 +123,26 @@ impl Attribute {
             }
             other => Attribute { name, constraint: TypeConstraint::parse(other), optional: None },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_attributes_take_defaults_only_when_optional() {
+        let expr: Expression = r#"object({ port = number, protocol = optional(string, "HTTP"), arn = optional(string) })"#
+            .parse()
+            .unwrap();
+        let given = Val::Map([("port".to_string(), Val::Null), ("protocol".to_string(), Val::Null)].into());
+        let default = |d: &Expression| match d {
+            Expression::String(s) => Val::Str(s.value().to_string()),
+            other => panic!("{other:?}"),
+        };
+        let Val::Map(out) = TypeConstraint::parse(&expr).apply(given, &default) else { panic!() };
+        assert_eq!(out.get("port"), Some(&Val::Null), "a required attribute given null stays null");
+        assert_eq!(out.get("protocol"), Some(&Val::Str("HTTP".into())), "an optional one takes its default");
+        assert_eq!(out.get("arn"), Some(&Val::Null), "an optional one left out without default is null");
     }
 }

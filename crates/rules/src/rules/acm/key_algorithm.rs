@@ -51,8 +51,9 @@ mod tests {
                 {"kind": "acm_certificate", "name": "ec", "key_algorithm": "EC_prime256v1"},
                 {"kind": "acm_certificate", "name": "weak", "key_algorithm": "RSA_1024"},
                 {"kind": "acm_certificate", "name": "var", "key_algorithm": {"unknown": "var.alg has no value"}},
+                {"kind": "acm_certificate", "name": "new", "key_algorithm": "ML_DSA_65"},
             ]),
-            &[("default", Pass), ("ec", Pass), ("weak", Fail), ("var", Unknown)],
+            &[("default", Pass), ("ec", Pass), ("weak", Fail), ("var", Unknown), ("new", Unknown)],
         );
     }
 }

@@ -14,13 +14,13 @@ use encguard_model::{AcmCertificate, CertificateKeyAlgorithm, Unknown};
 /// ACM-002's judgement of a certificate's key.
 pub(crate) fn judge_algorithm(cert: &AcmCertificate) -> Result<Verdict, Unknown> {
     let algorithm = cert.key_algorithm.or_default_to(CertificateKeyAlgorithm::Rsa2048)?;
-    Ok(if algorithm.is_strong() {
-        Verdict::pass(format!("key algorithm {algorithm}"))
-    } else {
-        Verdict::fail(format!("key algorithm {algorithm} is weaker than RSA 2048 or EC P-256"))
+    match algorithm.is_strong() {
+        Some(true) => Ok(Verdict::pass(format!("key algorithm {algorithm}"))),
+        Some(false) => Ok(Verdict::fail(format!("key algorithm {algorithm} is weaker than RSA 2048 or EC P-256"))
             .at(&cert.key_algorithm)
-            .evidence(algorithm)
-    })
+            .evidence(algorithm)),
+        None => Err(Unknown::new(format!("key algorithm `{algorithm}` is not one encguard knows the strength of"))),
+    }
 }
 
 /// Days until the certificate expires, when its expiry is known.

@@ -47,7 +47,7 @@ fn judge(ctx: &Context, r: Res, d: &CloudfrontDistribution) -> Eval {
         return Ok(Verdict::not_applicable("uses the default CloudFront certificate (CF-002)"));
     };
     let in_scan = ctx.lookup(r, arn);
-    if in_scan.is_none() && arn.starts_with("arn:") && !arn.starts_with("arn:aws:acm:") {
+    if in_scan.is_none() && arn.starts_with("arn:") && arn.split(':').nth(2) != Some("acm") {
         return Ok(Verdict::fail("the certificate is not an ACM certificate")
             .at(&cert.acm_certificate_arn)
             .evidence(arn));
@@ -85,6 +85,7 @@ mod tests {
                 {"kind": "acm_certificate", "name": "aws_acm_certificate.cdn", "region": "us-east-1"},
                 {"kind": "cloudfront_distribution", "name": "ok", "viewer_certificate": {"acm_certificate_arn": "aws_acm_certificate.cdn", "ssl_support_method": "sni-only"}},
                 {"kind": "cloudfront_distribution", "name": "eu", "viewer_certificate": {"acm_certificate_arn": "arn:aws:acm:eu-west-1:1:certificate/x"}},
+                {"kind": "cloudfront_distribution", "name": "china", "viewer_certificate": {"acm_certificate_arn": "arn:aws-cn:acm:us-east-1:1:certificate/x"}},
                 {"kind": "cloudfront_distribution", "name": "vip", "viewer_certificate": {"acm_certificate_arn": "arn:aws:acm:us-east-1:1:certificate/x", "ssl_support_method": "vip"}},
                 {"kind": "cloudfront_distribution", "name": "iam", "viewer_certificate": {"iam_certificate_id": "ASCAEXAMPLE"}},
                 {"kind": "cloudfront_distribution", "name": "default", "viewer_certificate": {"cloudfront_default_certificate": true}},
@@ -94,6 +95,7 @@ mod tests {
             &[
                 ("ok", Pass),
                 ("eu", Fail),
+                ("china", Pass),
                 ("vip", Fail),
                 ("iam", Fail),
                 ("default", NotApplicable),

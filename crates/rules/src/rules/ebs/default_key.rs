@@ -27,7 +27,7 @@ declare_rule! {
     /// - Live: `aws ec2 modify-ebs-default-kms-key-id --kms-key-id KEY --region R`.
     EBS_002 {
         id: "EBS-002",
-        title: "The default EBS key is a usable customer managed key",
+        title: "The default EBS key is usable and of the required tier",
         severity: Severity::Medium,
         section: Section::Ebs,
         fix: "Set the region's default EBS key to an enabled symmetric customer managed key.",

@@ -1,8 +1,8 @@
 use crate::context::{Context, Res};
-use crate::facts::{KeyRotation, Rotation};
+use crate::facts::{KeyProblem, KeyRotation, Rotation};
 use crate::keys::rotation_problem;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::KmsKey;
+use encguard_model::{KmsKey, PlannedAction};
 
 declare_rule! {
     /// ## What it checks
@@ -45,7 +45,9 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
-    if let Some(problem) = ctx.key_problems(r).iter().find(|p| p.is_lifecycle()) {
+    // A key the plan replaces lives on as the new key, whose rotation the plan shows.
+    let replaced = |p: &&KeyProblem| matches!(p, KeyProblem::Destroyed(PlannedAction::Replace));
+    if let Some(problem) = ctx.key_problems(r).iter().filter(|p| !replaced(p)).find(|p| p.is_lifecycle()) {
         return Ok(Verdict::not_applicable(format!("{problem}: KMS-005 and KMS-006 judge it")));
     }
     let KeyRotation { decided_by, rotation, why_impossible } = ctx.rotation(r).clone()?;
@@ -94,6 +96,8 @@ mod tests {
                 {"kind": "kms_alias", "name": "alias/aws/s3", "alias_name": "alias/aws/s3", "target_key": "k-aws"},
                 {"kind": "kms_key", "name": "disabled", "enabled": false},
                 {"kind": "kms_key", "name": "deleting", "key_state": "PendingDeletion"},
+                {"kind": "kms_key", "name": "destroyed", "planned_action": "delete", "rotation_enabled": true},
+                {"kind": "kms_key", "name": "replaced", "planned_action": "replace"},
             ]),
             &[
                 ("on", Pass),
@@ -106,6 +110,8 @@ mod tests {
                 ("aws_by_alias", NotApplicable),
                 ("disabled", NotApplicable),
                 ("deleting", NotApplicable),
+                ("destroyed", NotApplicable),
+                ("replaced", Fail),
             ],
         );
     }

@@ -64,23 +64,33 @@ fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
         other => return Ok(Verdict::not_applicable(format!("a {other} listener (network load balancer)"))),
     }
     let actions = listener.default_actions.or_default_to(Vec::new())?;
-    let all_redirect = !actions.is_empty()
-        && actions.iter().map(redirects_to_https).collect::<Result<Vec<_>, _>>()?.iter().all(|&b| b);
-    if !all_redirect {
+    // One action known not to redirect fails the listener, whatever the others are.
+    let redirects = actions.iter().map(redirects_to_https).collect::<Vec<_>>();
+    if actions.is_empty() || redirects.iter().any(|r| matches!(r, Ok(false))) {
         let kinds = actions.iter().map(|a| a.action_type.as_str()).collect::<Vec<_>>().join(", ");
         return Ok(Verdict::fail("the HTTP listener's default action does not redirect to HTTPS")
             .at(&listener.default_actions)
             .evidence(kinds));
     }
+    let mut unknown = redirects.into_iter().find_map(Result::err);
     for rule in ctx.rules_of(r) {
         if let Spec::ListenerRule(ListenerRule { actions, .. }) = &rule.spec {
-            if actions.or_default_to(Vec::new())?.iter().any(|a| a.action_type == "forward") {
-                return Ok(Verdict::fail(format!("listener rule `{}` forwards plain HTTP", rule.name))
-                    .at(&listener.default_actions));
+            match actions.or_default_to(Vec::new()) {
+                Ok(actions) if actions.iter().any(|a| a.action_type == "forward") => {
+                    return Ok(Verdict::fail(format!("listener rule `{}` forwards plain HTTP", rule.name))
+                        .at(&listener.default_actions))
+                }
+                Ok(_) => {}
+                Err(why) => {
+                    unknown.get_or_insert(why);
+                }
             }
         }
     }
-    Ok(Verdict::pass("the HTTP listener redirects to HTTPS"))
+    match unknown {
+        Some(why) => Err(why),
+        None => Ok(Verdict::pass("the HTTP listener redirects to HTTPS")),
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +117,12 @@ mod tests {
                 {"kind": "listener", "name": "redirect_rules_unread", "protocol": "HTTP", "default_actions": redirect},
                 {"kind": "listener_rule", "name": "unread", "listener": "redirect_rules_unread",
                     "actions": {"unknown": "elasticloadbalancing:DescribeRules failed: AccessDenied"}},
+                {"kind": "listener", "name": "forwarding_rule_after_unread", "protocol": "HTTP", "default_actions": redirect},
+                {"kind": "listener_rule", "name": "unread_first", "listener": "forwarding_rule_after_unread",
+                    "actions": {"unknown": "var.actions has no value"}},
+                {"kind": "listener_rule", "name": "forwards", "listener": "forwarding_rule_after_unread", "actions": [{"action_type": "forward"}]},
+                {"kind": "listener", "name": "unknown_then_forward", "protocol": "HTTP",
+                    "default_actions": [{"action_type": "redirect", "redirect_protocol": {"unknown": "var.p has no value"}}, {"action_type": "forward"}]},
                 {"kind": "load_balancer", "name": "gwlb", "load_balancer_type": "gateway"},
                 {"kind": "listener", "name": "geneve", "load_balancer": "gwlb"},
             ]),
@@ -120,6 +136,8 @@ mod tests {
                 ("var", Unknown),
                 ("geneve", NotApplicable),
                 ("redirect_rules_unread", Unknown),
+                ("forwarding_rule_after_unread", Fail),
+                ("unknown_then_forward", Fail),
             ],
         );
     }

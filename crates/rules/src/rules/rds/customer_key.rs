@@ -27,7 +27,7 @@ declare_rule! {
     /// Set `kms_key_id` / `KmsKeyId` to a customer managed key (replacement: the key cannot change in place).
     RDS_003 {
         id: "RDS-003",
-        title: "Databases use a customer managed key",
+        title: "Databases use the required key tier",
         severity: Severity::Medium,
         section: Section::Rds,
         fix: "Encrypt with a customer managed key (a new key requires a snapshot copy and restore).",

@@ -29,7 +29,7 @@ declare_rule! {
     /// - Live: `aws s3api put-bucket-encryption --bucket B --server-side-encryption-configuration …`.
     S3_002 {
         id: "S3-002",
-        title: "Buckets use SSE-KMS with a customer managed key",
+        title: "Buckets use the required key tier",
         severity: Severity::Medium,
         section: Section::S3,
         fix: "Set default encryption to aws:kms with a customer managed key and enable the Bucket Key.",

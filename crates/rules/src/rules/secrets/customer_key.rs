@@ -26,7 +26,7 @@ declare_rule! {
     /// - Live: `aws secretsmanager update-secret --secret-id ID --kms-key-id KEY`.
     SM_001 {
         id: "SM-001",
-        title: "Secrets use a customer managed key",
+        title: "Secrets use the required key tier",
         severity: Severity::Medium,
         section: Section::SecretsManager,
         fix: "Encrypt the secret with a customer managed KMS key.",
