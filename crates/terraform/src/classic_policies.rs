@@ -22,15 +22,17 @@ pub fn attach(instance: &Instance, resources: &mut [Resource]) {
             instance.instances(item, false).iter().map(|ri| (item.kind.as_str(), ri.value.clone())).collect::<Vec<_>>()
         })
         .collect();
-    attach_values(values.iter().map(|(kind, value)| (*kind, value)), resources);
+    attach_values(values.iter().map(|(kind, value)| (instance.scope.as_str(), *kind, value)), resources);
 }
 
-/// Attaches negotiation policies, given as (type, evaluated value), to the classic load
-/// balancers among `resources` that they name (HCL instances and plan values alike).
-pub fn attach_values<'v>(values: impl Iterator<Item = (&'v str, &'v Val)>, resources: &mut [Resource]) {
-    let mut policies: Vec<(Val, SslNegotiationPolicy)> = Vec::new();
-    let mut listener_policies: Vec<(Val, Val, Vec<String>)> = Vec::new();
-    for (kind, value) in values {
+/// Attaches negotiation policies, given as (module scope, type, evaluated value), to the
+/// classic load balancers among `resources` that they name in their own module (HCL
+/// instances and plan values alike): a module names its load balancer by its local address,
+/// which another module's load balancer may share.
+pub fn attach_values<'v>(values: impl Iterator<Item = (&'v str, &'v str, &'v Val)>, resources: &mut [Resource]) {
+    let mut policies: Vec<(&str, Val, SslNegotiationPolicy)> = Vec::new();
+    let mut listener_policies: Vec<(&str, Val, Val, Vec<String>)> = Vec::new();
+    for (scope, kind, value) in values {
         let a = Attrs::new(value);
         let lb = a
             .get(if kind == "aws_lb_ssl_negotiation_policy" { "load_balancer" } else { "load_balancer_name" })
@@ -50,7 +52,7 @@ pub fn attach_values<'v>(values: impl Iterator<Item = (&'v str, &'v Val)>, resou
         match kind {
             "aws_load_balancer_listener_policy" => {
                 let names = a.strings("policy_names").value.and_then(|v| v.known().cloned()).unwrap_or_default();
-                listener_policies.push((lb, a.get("load_balancer_port").cloned().unwrap_or(Val::Null), names));
+                listener_policies.push((scope, lb, a.get("load_balancer_port").cloned().unwrap_or(Val::Null), names));
             }
             _ if kind == "aws_load_balancer_policy"
                 && a.get("policy_type_name").and_then(Val::as_str) != Some("SSLNegotiationPolicyType") => {}
@@ -67,9 +69,9 @@ pub fn attach_values<'v>(values: impl Iterator<Item = (&'v str, &'v Val)>, resou
                     ),
                 };
                 if kind == "aws_lb_ssl_negotiation_policy" {
-                    listener_policies.push((lb.clone(), a.get("lb_port").cloned().unwrap_or(Val::Null), vec![name]));
+                    listener_policies.push((scope, lb.clone(), a.get("lb_port").cloned().unwrap_or(Val::Null), vec![name]));
                 }
-                policies.push((lb, policy));
+                policies.push((scope, lb, policy));
             }
         }
     }
@@ -78,15 +80,19 @@ pub fn attach_values<'v>(values: impl Iterator<Item = (&'v str, &'v Val)>, resou
     }
     for r in resources.iter_mut() {
         let handles: Vec<String> = std::iter::once(r.name.clone()).chain(r.handles.iter().cloned()).collect();
-        let names_this = |lb: &Val| match lb {
-            Val::Str(s) => handles.contains(s),
-            Val::Unknown(u) => u.refers_to.as_ref().is_some_and(|h| handles.contains(h)),
-            _ => false,
+        let scope = r.scope.clone();
+        let names_this = |policy_scope: &str, lb: &Val| {
+            policy_scope == scope
+                && match lb {
+                    Val::Str(s) => handles.contains(s),
+                    Val::Unknown(u) => u.refers_to.as_ref().is_some_and(|h| handles.contains(h)),
+                    _ => false,
+                }
         };
         let Spec::ClassicLoadBalancer(elb) = &mut r.spec else { continue };
-        elb.ssl_policies.extend(policies.iter().filter(|(lb, _)| names_this(lb)).map(|(_, p)| p.clone()));
+        elb.ssl_policies.extend(policies.iter().filter(|(s, lb, _)| names_this(s, lb)).map(|(_, _, p)| p.clone()));
         let Some(Value::Known(listeners)) = &mut *elb.listeners else { continue };
-        for (_, port, names) in listener_policies.iter().filter(|(lb, _, _)| names_this(lb)) {
+        for (_, _, port, names) in listener_policies.iter().filter(|(s, lb, _, _)| names_this(s, lb)) {
             for l in listeners.iter_mut() {
                 let same_port = match (port, &*l.lb_port) {
                     (Val::Num(p), Some(Value::Known(lp))) => *p as u32 == *lp,

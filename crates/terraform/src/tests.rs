@@ -761,7 +761,11 @@ fn plan_classic_negotiation_policies_join_their_load_balancers() {
        "change": {"actions": ["create"], "after": {"load_balancer_name": "web", "policy_name": "tls", "policy_type_name": "SSLNegotiationPolicyType",
          "policy_attribute": [{"name": "Reference-Security-Policy", "value": "ELBSecurityPolicy-TLS-1-2-2017-01"}]}, "after_unknown": {}}},
       {"address": "aws_load_balancer_listener_policy.tls", "mode": "managed", "type": "aws_load_balancer_listener_policy", "name": "tls",
-       "change": {"actions": ["create"], "after": {"load_balancer_name": "web", "load_balancer_port": 443, "policy_names": ["tls"]}, "after_unknown": {}}}
+       "change": {"actions": ["create"], "after": {"load_balancer_name": "web", "load_balancer_port": 443, "policy_names": ["tls"]}, "after_unknown": {}}},
+      {"address": "module.eu.aws_elb.web", "module_address": "module.eu", "mode": "managed", "type": "aws_elb", "name": "web",
+       "change": {"actions": ["create"], "after": {"name": "web", "listener": [
+         {"lb_port": 443, "lb_protocol": "https", "instance_port": 80, "instance_protocol": "http", "ssl_certificate_id": "arn:aws:acm:eu-west-1:1:certificate/c"}]},
+        "after_unknown": {}}}
     ]}"#;
     let inv = crate::scan_plan("plan.json", plan).unwrap();
     match &find(&inv, "aws_elb.web").spec {
@@ -770,6 +774,10 @@ fn plan_classic_negotiation_policies_join_their_load_balancers() {
             let listeners = elb.listeners.value.as_ref().and_then(|v| v.known()).unwrap();
             assert_eq!(listeners[0].policy_names, known(vec!["tls".to_string()]));
         }
+        other => panic!("{other:?}"),
+    }
+    match &find(&inv, "module.eu.aws_elb.web").spec {
+        Spec::ClassicLoadBalancer(elb) => assert!(elb.ssl_policies.is_empty(), "another module's namesake"),
         other => panic!("{other:?}"),
     }
 }
