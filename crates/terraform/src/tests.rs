@@ -178,8 +178,9 @@ resource "aws_dynamodb_table" "global" {
         _ => None,
     });
     let devices = lt.devices[0].known().unwrap();
-    assert_eq!(devices.len(), 2);
-    assert_eq!(devices[0].device_name, "/dev/data");
+    assert_eq!(devices.len(), 3, "data devices only: the image's root volume too");
+    assert_eq!(devices[0].device_name, "root");
+    assert_eq!(devices[1].device_name, "/dev/data");
     let unknowable = spec(inv, "aws_launch_template.unknowable", |s| match s {
         Spec::BlockDeviceHost(h) => Some(h),
         _ => None,

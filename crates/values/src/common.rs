@@ -150,6 +150,9 @@ pub fn block_device(name: String, ebs: &Attrs, n: &DeviceNames) -> BlockDevice {
     }
 }
 
+/// The name of a device mapping that writes none, or whose name is not known.
+const UNNAMED_DEVICE: &str = "device";
+
 /// The EBS devices of block device mappings (a launch template's, an instance's);
 /// mappings without volume settings (instance stores) are not EBS devices.
 pub fn block_device_mappings(mappings: Result<Vec<Attrs>, Unknown>, n: &DeviceNames) -> Value<Vec<BlockDevice>> {
@@ -161,7 +164,7 @@ pub fn block_device_mappings(mappings: Result<Vec<Attrs>, Unknown>, n: &DeviceNa
         mappings
             .iter()
             .filter_map(|m| {
-                let name = m.get(n.device_name).and_then(Val::as_str).unwrap_or("device").to_string();
+                let name = m.get(n.device_name).and_then(Val::as_str).unwrap_or(UNNAMED_DEVICE).to_string();
                 match m.block(n.ebs) {
                     Ok(Some(ebs)) => Some(block_device(name, &ebs, n)),
                     Ok(None) => None,
@@ -184,10 +187,20 @@ pub fn image_root() -> BlockDevice {
     }
 }
 
-/// The devices written, or — when none is — the root volume that follows the image.
+/// The devices written, and — when none of them is the root device — the root volume that
+/// follows the image. Which device is the root is the image's choice; the names images use
+/// (`/dev/xvda`, `/dev/sda1`) are taken for it, and so is a device whose name is not known.
 pub fn or_image_root(devices: Value<Vec<BlockDevice>>) -> Value<Vec<BlockDevice>> {
+    const ROOT_NAMES: [&str; 4] = ["/dev/xvda", "/dev/sda1", "/dev/sda", "/dev/nvme0n1"];
+    let may_be_root = |d: &BlockDevice| {
+        let name = d.device_name.trim_start_matches("/dev/");
+        d.device_name == UNNAMED_DEVICE || ROOT_NAMES.iter().any(|r| r.trim_start_matches("/dev/") == name)
+    };
     match devices {
-        Value::Known(d) if d.is_empty() => Value::Known(vec![image_root()]),
+        Value::Known(mut d) if !d.iter().any(may_be_root) => {
+            d.insert(0, image_root());
+            Value::Known(d)
+        }
         other => other,
     }
 }
