@@ -69,7 +69,12 @@ pub fn attach_values<'v>(values: impl Iterator<Item = (&'v str, &'v str, &'v Val
                     ),
                 };
                 if kind == "aws_lb_ssl_negotiation_policy" {
-                    listener_policies.push((scope, lb.clone(), a.get("lb_port").cloned().unwrap_or(Val::Null), vec![name]));
+                    listener_policies.push((
+                        scope,
+                        lb.clone(),
+                        a.get("lb_port").cloned().unwrap_or(Val::Null),
+                        vec![name],
+                    ));
                 }
                 policies.push((scope, lb, policy));
             }

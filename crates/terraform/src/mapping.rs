@@ -160,6 +160,11 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
         "aws_secretsmanager_secret" => &["name"],
         "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" | "aws_cloudwatch_log_group" => &["name"],
         "aws_db_instance" | "aws_rds_cluster" => &["identifier", "cluster_identifier"],
+        "aws_db_snapshot" => &["db_snapshot_identifier"],
+        "aws_db_cluster_snapshot" => &["db_cluster_snapshot_identifier"],
+        "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => {
+            &["target_db_snapshot_identifier", "target_db_cluster_snapshot_identifier"]
+        }
         "aws_dynamodb_table" => &["name"],
         "aws_elb" | "aws_lb" | "aws_alb" => &["name"],
         _ => &[],
@@ -383,9 +388,18 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_db_cluster_snapshot" => {
             Spec::RdsSnapshot(RdsSnapshot { source: a.reference("db_cluster_identifier"), ..RdsSnapshot::default() })
         }
-        "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => {
-            Spec::RdsSnapshot(RdsSnapshot { kms_key: a.key("kms_key_id"), copy: true, ..RdsSnapshot::default() })
-        }
+        "aws_db_snapshot_copy" => Spec::RdsSnapshot(RdsSnapshot {
+            kms_key: a.key("kms_key_id"),
+            source: a.reference("source_db_snapshot_identifier"),
+            copy: true,
+            ..RdsSnapshot::default()
+        }),
+        "aws_db_cluster_snapshot_copy" => Spec::RdsSnapshot(RdsSnapshot {
+            kms_key: a.key("kms_key_id"),
+            source: a.reference("source_db_cluster_snapshot_identifier"),
+            copy: true,
+            ..RdsSnapshot::default()
+        }),
         "aws_db_instance_automated_backups_replication" => Spec::RdsBackupReplication(RdsBackupReplication {
             source: a.reference("source_db_instance_arn"),
             encrypted: None.into(),

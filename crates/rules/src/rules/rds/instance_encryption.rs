@@ -75,6 +75,10 @@ mod tests {
                 {"kind": "rds_snapshot", "name": "snap", "encrypted": true},
                 {"kind": "rds_instance", "name": "restored", "snapshot_source": "snap"},
                 {"kind": "rds_instance", "name": "member", "cluster": "aurora"},
+                {"kind": "rds_snapshot", "name": "snap_of_plain", "source": "plain"},
+                {"kind": "rds_instance", "name": "restored_plain", "snapshot_source": "snap_of_plain"},
+                {"kind": "rds_snapshot", "name": "snap_of_enc", "source": "enc"},
+                {"kind": "rds_instance", "name": "restored_enc", "snapshot_source": "snap_of_enc"},
             ]),
             &[
                 ("enc", Pass),
@@ -86,6 +90,8 @@ mod tests {
                 ("cross_region_no_key", Unknown),
                 ("restored", Pass),
                 ("member", NotApplicable),
+                ("restored_plain", Fail),
+                ("restored_enc", Pass),
             ],
         );
     }

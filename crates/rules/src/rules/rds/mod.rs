@@ -12,7 +12,7 @@ pub mod tls;
 
 use crate::context::{arn_region, Context, Res, Target};
 use crate::rule::FieldExt;
-use encguard_model::{KeyRef, RdsDatabase, Spanned, Spec, Unknown};
+use encguard_model::{KeyRef, RdsDatabase, RdsSnapshot, Spanned, Spec, Unknown};
 
 /// How a database (or snapshot) is encrypted: by its own setting, or inherited from the
 /// source it replicates or is restored from. `Ok(None)` when it is not.
@@ -55,8 +55,31 @@ pub(crate) fn database_encryption(
 fn source_encryption(ctx: &Context, s: Res, depth: u8) -> Result<Option<String>, Unknown> {
     match &s.spec {
         Spec::RdsInstance(db) | Spec::RdsCluster(db) if depth < 8 => database_encryption(ctx, s, db, depth + 1),
-        Spec::RdsSnapshot(snap) => Ok(snap.encrypted.or_default_to(false)?.then(|| "encrypted snapshot".to_string())),
+        Spec::RdsSnapshot(snap) if depth < 8 => snapshot_encryption(ctx, s, snap, depth + 1),
         _ => Ok(None),
+    }
+}
+
+/// How a snapshot is encrypted: as reported, by the key a copy names, or as what it was
+/// taken or copied from (Terraform's `aws_db_snapshot` states neither encryption nor key:
+/// they are its database's). `Ok(None)` when it is not.
+pub(crate) fn snapshot_encryption(
+    ctx: &Context,
+    r: Res,
+    snapshot: &RdsSnapshot,
+    depth: u8,
+) -> Result<Option<String>, Unknown> {
+    if let Some(encrypted) = snapshot.encrypted.value()? {
+        return Ok(encrypted.then(|| "encrypted snapshot".to_string()));
+    }
+    if snapshot.copy && !snapshot.kms_key.is_default() {
+        return Ok(Some("copied with a key".into()));
+    }
+    match ctx.target_where(r, &snapshot.source, is_source) {
+        Target::Found(s) => Ok(source_encryption(ctx, s, depth)?.map(|how| format!("taken from `{}` ({how})", s.name))),
+        Target::Outside(name) => Err(Unknown::new(format!("taken from `{name}`, which this scan does not describe"))),
+        Target::Unknown(why) => Err(Unknown::new(why.to_string())),
+        Target::Absent => Err(Unknown::new("neither the snapshot's encryption nor its source is known")),
     }
 }
 
@@ -73,23 +96,50 @@ pub(crate) fn inherited_key<'a>(
         return Ok((r, &db.kms_key));
     }
     for source in [&db.replication_source, &db.snapshot_source] {
-        match ctx.target_where(r, source, is_source) {
-            Target::Found(s) if s.region == r.region => match &s.resource.spec {
-                Spec::RdsInstance(src) | Spec::RdsCluster(src) => return inherited_key(ctx, s, src, depth + 1),
-                Spec::RdsSnapshot(snapshot) => return Ok((s, &snapshot.kms_key)),
-                _ => {}
-            },
-            // Unless the source is known to be in another region, its key is inherited.
-            Target::Outside(name)
-                if arn_region(name).is_none_or(|region| r.region.as_deref().is_none_or(|own| own == region)) =>
-            {
-                return Err(Unknown::new(format!("inherits the key of `{name}`, which this scan does not describe")))
-            }
-            Target::Unknown(why) => return Err(Unknown::new(why)),
-            _ => {}
+        if let Some(inherited) = key_of_source(ctx, r, source, depth) {
+            return inherited;
         }
     }
     Ok((r, &db.kms_key))
+}
+
+/// The key of a snapshot: a copy's own, or — when it names none — the key of what it was
+/// taken or copied from in the same region.
+pub(crate) fn snapshot_key<'a>(
+    ctx: &Context<'a>,
+    r: Res<'a>,
+    snapshot: &'a RdsSnapshot,
+    depth: u8,
+) -> Result<(Res<'a>, &'a Spanned<KeyRef>), Unknown> {
+    if !snapshot.kms_key.is_default() || depth >= 8 {
+        return Ok((r, &snapshot.kms_key));
+    }
+    key_of_source(ctx, r, &snapshot.source, depth).unwrap_or(Ok((r, &snapshot.kms_key)))
+}
+
+/// The key `r` inherits from `source` — a database or snapshot — with the resource that
+/// names it; `None` when there is no source in the same region to inherit from.
+fn key_of_source<'a>(
+    ctx: &Context<'a>,
+    r: Res<'a>,
+    source: &'a encguard_model::Ref,
+    depth: u8,
+) -> Option<Result<(Res<'a>, &'a Spanned<KeyRef>), Unknown>> {
+    match ctx.target_where(r, source, is_source) {
+        Target::Found(s) if s.region == r.region => match &s.resource.spec {
+            Spec::RdsInstance(src) | Spec::RdsCluster(src) => Some(inherited_key(ctx, s, src, depth + 1)),
+            Spec::RdsSnapshot(snapshot) => Some(snapshot_key(ctx, s, snapshot, depth + 1)),
+            _ => None,
+        },
+        // Unless the source is known to be in another region, its key is inherited.
+        Target::Outside(name)
+            if arn_region(name).is_none_or(|region| r.region.as_deref().is_none_or(|own| own == region)) =>
+        {
+            Some(Err(Unknown::new(format!("inherits the key of `{name}`, which this scan does not describe"))))
+        }
+        Target::Unknown(why) => Some(Err(Unknown::new(why))),
+        _ => None,
+    }
 }
 
 /// What a database's source can be: a database or a snapshot.

@@ -1,14 +1,17 @@
-use crate::context::{Context, Res, Target};
+use super::{snapshot_encryption, snapshot_key};
+use crate::context::{Context, Res};
 use crate::keys::require_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{RdsSnapshot, Spec, Unknown};
+use encguard_model::RdsSnapshot;
 
 declare_rule! {
     /// ## What it checks
     /// DB and cluster snapshots are encrypted — a snapshot inherits its database's
-    /// encryption, so a snapshot of an unencrypted database fails — and snapshot copies name
-    /// a key of the tier `key_tiers.rds` requires.
+    /// encryption, so a snapshot of an unencrypted database fails — and snapshot copies are
+    /// encrypted with a key of the tier `key_tiers.rds` requires: the key they name, or else
+    /// their source's (a copy of an unencrypted snapshot that names no key is unencrypted;
+    /// one whose source this scan does not describe is unknown).
     ///
     /// ## Why
     /// Policy §5 (backups): snapshots are copied, shared and restored elsewhere; each copy
@@ -40,36 +43,23 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
-    if snapshot.copy {
-        return require_tier(
-            ctx,
-            r,
-            &snapshot.kms_key,
-            KeyTier::AwsManaged,
-            ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?,
-        );
-    }
-    if let Some(encrypted) = snapshot.encrypted.value()? {
-        return Ok(if *encrypted {
-            Verdict::pass("the snapshot is encrypted")
-        } else {
-            Verdict::fail("the snapshot is not encrypted").at(&snapshot.encrypted)
+    let Some(how) = snapshot_encryption(ctx, r, snapshot, 0)? else {
+        return Ok(match snapshot.encrypted.value()? {
+            Some(_) => Verdict::fail("the snapshot is not encrypted").at(&snapshot.encrypted),
+            None => Verdict::fail("taken or copied from an unencrypted source").at(&snapshot.source),
         });
+    };
+    if !snapshot.copy {
+        return Ok(Verdict::pass(how));
     }
-    match ctx.target(r, &snapshot.source) {
-        Target::Found(s) => match &s.spec {
-            Spec::RdsInstance(db) | Spec::RdsCluster(db) => Ok(match super::database_encryption(ctx, s, db, 0)? {
-                Some(_) => Verdict::pass(format!("inherits encryption from `{}`", s.name)),
-                None => Verdict::fail(format!("a snapshot of unencrypted `{}`", s.name)).at(&snapshot.source),
-            }),
-            _ => Err(Unknown::new(format!("source `{}` is not a database", s.name))),
-        },
-        Target::Outside(name) => {
-            Err(Unknown::new(format!("a snapshot of `{name}`, which this scan does not describe")))
-        }
-        Target::Unknown(why) => Err(Unknown::new(why.to_string())),
-        Target::Absent => Err(Unknown::new("neither the snapshot's encryption nor its database is known")),
+    // A copy is encrypted with the key it names, or else its source's.
+    let (owner, key) = snapshot_key(ctx, r, snapshot, 0)?;
+    let verdict =
+        require_tier(ctx, owner, key, KeyTier::AwsManaged, ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?)?;
+    if owner.id == r.id {
+        return Ok(verdict);
     }
+    Ok(Verdict { message: format!("inherits the key of `{}`: {}", owner.name, verdict.message), span: None, ..verdict })
 }
 
 #[cfg(test)]
@@ -93,7 +83,13 @@ mod tests {
                 {"kind": "rds_snapshot", "name": "live_plain", "encrypted": false},
                 {"kind": "rds_snapshot", "name": "of_var", "source": {"unknown": "var.db has no value"}},
                 {"kind": "rds_snapshot", "name": "copy_cmk", "copy": true, "kms_key": {"type": "customer", "reference": "k"}},
-                {"kind": "rds_snapshot", "name": "copy_default", "copy": true},
+                {"kind": "rds_snapshot", "name": "copy_default", "copy": true, "source": "of_enc"},
+                {"kind": "rds_snapshot", "name": "copy_of_plain", "copy": true, "source": "of_plain"},
+                {"kind": "rds_instance", "name": "cmk_db", "storage_encrypted": true, "kms_key": {"type": "customer", "reference": "k"}},
+                {"kind": "rds_snapshot", "name": "of_cmk", "source": "cmk_db"},
+                {"kind": "rds_snapshot", "name": "copy_of_cmk", "copy": true, "source": "of_cmk"},
+                {"kind": "rds_snapshot", "name": "copy_unknown_source", "copy": true},
+                {"kind": "rds_instance", "name": "restored", "snapshot_source": "of_cmk"},
             ]),
             &[
                 ("of_enc", Pass),
@@ -102,6 +98,10 @@ mod tests {
                 ("of_var", Unknown),
                 ("copy_cmk", Pass),
                 ("copy_default", Fail),
+                ("copy_of_plain", Fail),
+                ("of_cmk", Pass),
+                ("copy_of_cmk", Pass),
+                ("copy_unknown_source", Unknown),
             ],
         );
     }
