@@ -2,12 +2,60 @@
 //! the policy) and the consumer compatibility KMS-007 defines, which SM-002, S3-003,
 //! EBS-004, RDS-004 and DDB-002 apply to their own keys.
 
-use crate::context::{describe_key, Context, Res};
+use crate::context::{describe_key, Context, Res, Target};
 use crate::facts::{KeyFitness, Rotation};
 use crate::policy::KeyTier;
 use crate::rule::{Eval, Verdict};
 use crate::Severity;
-use encguard_model::{KeyRef, Spanned};
+use encguard_model::{KeyRef, Ref, Spanned, Spec, Unknown};
+
+/// The key tier `r`'s data needs: the policy's tier for the service, raised for classified
+/// data — by `r`'s own tags or by those of any resource in this scan its data derives from
+/// (a replica, restore, snapshot, copy or backup of classified data is classified data).
+pub(crate) fn required_tier<'a>(ctx: &Context<'a>, service: KeyTier, r: Res<'a>) -> Result<KeyTier, Unknown> {
+    const MAX_LINEAGE: usize = 16;
+    let mut tier = ctx.policy.required_tier(service, &r)?;
+    let mut seen = vec![r.id];
+    let mut frontier = vec![r];
+    while let Some(derived) = frontier.pop() {
+        for source in derived_from(&derived.resource.spec) {
+            if let Target::Found(s) = ctx.target_where(derived, source, holds_source_data) {
+                if seen.len() < MAX_LINEAGE && !seen.contains(&s.id) {
+                    seen.push(s.id);
+                    tier = tier.max(ctx.policy.required_tier(service, &s)?);
+                    frontier.push(s);
+                }
+            }
+        }
+    }
+    Ok(tier)
+}
+
+/// What a resource's data is a replica, restore, snapshot, copy or backup of.
+fn derived_from(spec: &Spec) -> Vec<&Ref> {
+    match spec {
+        Spec::RdsInstance(db) | Spec::RdsCluster(db) => vec![&db.replication_source, &db.snapshot_source],
+        Spec::RdsSnapshot(s) => vec![&s.source],
+        Spec::RdsBackupReplication(b) => vec![&b.source],
+        Spec::EbsSnapshot(s) => vec![&s.volume],
+        Spec::EbsVolume(v) => vec![&v.snapshot],
+        Spec::DynamodbReplica(r) => vec![&r.table],
+        _ => Vec::new(),
+    }
+}
+
+/// The kinds of resource other data can derive from.
+fn holds_source_data(spec: &Spec) -> bool {
+    matches!(
+        spec,
+        Spec::RdsInstance(_)
+            | Spec::RdsCluster(_)
+            | Spec::RdsSnapshot(_)
+            | Spec::EbsSnapshot(_)
+            | Spec::EbsVolume(_)
+            | Spec::DynamodbTable(_)
+    )
+}
 
 /// Passes when `key` is at least the `required` tier (`default`: the tier of the
 /// service's own default key).

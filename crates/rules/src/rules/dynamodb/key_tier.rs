@@ -1,5 +1,5 @@
 use crate::context::{Context, Res};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity};
 use crate::Status;
@@ -44,7 +44,7 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
-    let required = ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r)?;
+    let required = required_tier(ctx, ctx.policy.key_tiers.dynamodb, r)?;
     let v = require_tier(ctx, r, &table.kms_key, KeyTier::AwsOwned, required)?;
     Ok(if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v })
 }

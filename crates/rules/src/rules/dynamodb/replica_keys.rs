@@ -1,5 +1,5 @@
 use crate::context::{Context, KeyTarget, Res, Target};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
@@ -68,7 +68,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyRef>) -> Eval {
     let region = region_field.or_default_to(String::new())?;
-    let v = require_tier(ctx, r, key, KeyTier::AwsOwned, ctx.policy.required_tier(ctx.policy.key_tiers.dynamodb, &r)?)?;
+    let v = require_tier(ctx, r, key, KeyTier::AwsOwned, required_tier(ctx, ctx.policy.key_tiers.dynamodb, r)?)?;
     if v.status == Status::Fail {
         let v = Verdict { message: format!("replica in {region}: {}", v.message), ..v };
         return Ok(v.at(region_field).at(key));

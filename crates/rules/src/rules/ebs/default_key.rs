@@ -1,5 +1,5 @@
 use crate::context::{Context, Res};
-use crate::keys::{require_tier, require_usable};
+use crate::keys::{require_tier, require_usable, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity};
 use crate::Status;
@@ -52,7 +52,7 @@ fn check(ctx: &Context, out: &mut Out) {
         if ctx.ebs_default_key(r).is_some() {
             continue;
         }
-        let required = match ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r) {
+        let required = match required_tier(ctx, ctx.policy.key_tiers.ebs, r) {
             Ok(required) => required,
             Err(why) => {
                 out.judge(r, Err(why));

@@ -1,6 +1,6 @@
 use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::Ami;
@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: Res, image: &Ami) -> Eval {
             r,
             &image.kms_key,
             KeyTier::AwsManaged,
-            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r)?,
+            required_tier(ctx, ctx.policy.key_tiers.ebs, r)?,
         );
     }
     let parts = image.devices.iter().map(|d| {

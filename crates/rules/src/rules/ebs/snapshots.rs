@@ -1,6 +1,6 @@
 use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::{EbsSnapshot, Unknown};
@@ -51,7 +51,7 @@ fn judge(ctx: &Context, r: Res, snapshot: &EbsSnapshot) -> Eval {
             r,
             &snapshot.kms_key,
             KeyTier::AwsManaged,
-            ctx.policy.required_tier(ctx.policy.key_tiers.ebs, &r)?,
+            required_tier(ctx, ctx.policy.key_tiers.ebs, r)?,
         );
     }
     match encrypted_by_itself_or_source(ctx, r, &snapshot.encrypted, &snapshot.volume)? {

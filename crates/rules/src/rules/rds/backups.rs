@@ -1,5 +1,5 @@
 use crate::context::{Context, Res};
-use crate::keys::{require_tier, require_usable};
+use crate::keys::{require_tier, require_usable, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
@@ -43,13 +43,8 @@ fn judge(ctx: &Context, r: Res, backup: &RdsBackupReplication) -> Eval {
     if !backup.encrypted.or_default_to(true)? {
         return Ok(Verdict::fail("the automated backups are not encrypted").at(&backup.encrypted));
     }
-    let tier = require_tier(
-        ctx,
-        r,
-        &backup.kms_key,
-        KeyTier::AwsManaged,
-        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?,
-    )?;
+    let tier =
+        require_tier(ctx, r, &backup.kms_key, KeyTier::AwsManaged, required_tier(ctx, ctx.policy.key_tiers.rds, r)?)?;
     if tier.status == Status::Fail {
         return Ok(tier);
     }

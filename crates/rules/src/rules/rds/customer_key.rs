@@ -1,6 +1,6 @@
 use super::{inherited_key, is_cluster_member, is_encrypted};
 use crate::context::{Context, Res};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::RdsDatabase;
@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     if !is_encrypted(ctx, r, db)? {
         return Ok(Verdict::not_applicable("the database is not encrypted (RDS-001/RDS-002)"));
     }
-    let required = ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?;
+    let required = required_tier(ctx, ctx.policy.key_tiers.rds, r)?;
     let (owner, key) = inherited_key(ctx, r, db, 0)?;
     let verdict = require_tier(ctx, owner, key, KeyTier::AwsManaged, required)?;
     if owner.id == r.id {
@@ -61,7 +61,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::RDS_003;
-    use crate::testing::{expect_with, STRICT};
+    use crate::testing::{expect, expect_with, STRICT};
     use crate::Status::*;
     use serde_json::json;
 
@@ -94,6 +94,29 @@ mod tests {
                 ("restored", Pass),
                 ("foreign_replica", Unknown),
                 ("cross_region_replica", Fail),
+            ],
+        );
+    }
+
+    #[test]
+    fn data_derived_from_classified_data_is_classified() {
+        let classified = json!({"data-classification": "confidential"});
+        expect(
+            &RDS_003,
+            json!([
+                {"kind": "rds_instance", "name": "source", "storage_encrypted": true, "tags": classified},
+                {"kind": "rds_instance", "name": "untagged_replica", "storage_encrypted": true,
+                    "replication_source": "source", "kms_key": {"type": "aws_managed", "alias": "alias/aws/rds"}},
+                {"kind": "rds_snapshot", "name": "snap", "source": "source"},
+                {"kind": "rds_instance", "name": "restored_from_snapshot", "storage_encrypted": true, "snapshot_source": "snap",
+                    "kms_key": {"type": "aws_managed", "alias": "alias/aws/rds"}},
+                {"kind": "rds_instance", "name": "unclassified", "storage_encrypted": true},
+            ]),
+            &[
+                ("source", Fail),
+                ("untagged_replica", Fail),
+                ("restored_from_snapshot", Fail),
+                ("unclassified", Pass),
             ],
         );
     }

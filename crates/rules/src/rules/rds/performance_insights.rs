@@ -1,5 +1,5 @@
 use crate::context::{Context, Res};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::RdsDatabase;
@@ -48,7 +48,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
         r,
         &db.performance_insights_kms_key,
         KeyTier::AwsManaged,
-        ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?,
+        required_tier(ctx, ctx.policy.key_tiers.rds, r)?,
     )
 }
 

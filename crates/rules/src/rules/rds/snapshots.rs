@@ -1,6 +1,6 @@
 use super::{snapshot_encryption, snapshot_key};
 use crate::context::{Context, Res};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::RdsSnapshot;
@@ -54,8 +54,7 @@ fn judge(ctx: &Context, r: Res, snapshot: &RdsSnapshot) -> Eval {
     }
     // A copy is encrypted with the key it names, or else its source's.
     let (owner, key) = snapshot_key(ctx, r, snapshot, 0)?;
-    let verdict =
-        require_tier(ctx, owner, key, KeyTier::AwsManaged, ctx.policy.required_tier(ctx.policy.key_tiers.rds, &r)?)?;
+    let verdict = require_tier(ctx, owner, key, KeyTier::AwsManaged, required_tier(ctx, ctx.policy.key_tiers.rds, r)?)?;
     if owner.id == r.id {
         return Ok(verdict);
     }

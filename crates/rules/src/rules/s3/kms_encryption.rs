@@ -1,5 +1,6 @@
 use super::encryption;
 use crate::context::{Attachment, Context, Res};
+use crate::keys::required_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{KeyRef, S3Bucket, SseAlgorithm, Unknown};
@@ -53,7 +54,7 @@ fn judge(ctx: &Context, r: Res) -> Eval {
         )));
     }
     let classified = ctx.policy.classification.classified(&r.tags).is_some();
-    let required = ctx.policy.required_tier(ctx.policy.key_tiers.s3, &r)?;
+    let required = required_tier(ctx, ctx.policy.key_tiers.s3, r)?;
     let enc = encryption(facts)?;
     let algorithm = match enc {
         Some(e) => e.sse_algorithm.or_default_to(SseAlgorithm::Aes256)?,

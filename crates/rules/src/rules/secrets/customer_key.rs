@@ -1,5 +1,5 @@
 use crate::context::Context;
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Out, Section, Severity};
 use encguard_model::Secret;
@@ -37,9 +37,7 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, secret) in ctx.all::<Secret>() {
-        let verdict = ctx
-            .policy
-            .required_tier(ctx.policy.key_tiers.secretsmanager, &r)
+        let verdict = required_tier(ctx, ctx.policy.key_tiers.secretsmanager, r)
             .and_then(|required| require_tier(ctx, r, &secret.kms_key, KeyTier::AwsManaged, required));
         out.judge(r, verdict);
     }

@@ -1,5 +1,5 @@
 use crate::context::{Context, KeyTarget, Res};
-use crate::keys::require_tier;
+use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{Replica, Secret};
@@ -49,7 +49,7 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(ctx: &Context, r: Res, replica: &Replica) -> Eval {
     let region = replica.region.or_default_to(String::new())?;
-    let tier = ctx.policy.required_tier(ctx.policy.key_tiers.secretsmanager, &r)?;
+    let tier = required_tier(ctx, ctx.policy.key_tiers.secretsmanager, r)?;
     let v = require_tier(ctx, r, &replica.kms_key, KeyTier::AwsManaged, tier)?;
     if v.status == crate::Status::Fail {
         return Ok(Verdict { message: format!("replica in {region}: {}", v.message), ..v }
