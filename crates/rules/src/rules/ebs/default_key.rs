@@ -1,17 +1,18 @@
 use crate::context::{Context, Res};
 use crate::keys::{require_tier, require_usable, required_tier};
 use crate::policy::KeyTier;
-use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity};
+use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
-use encguard_model::{BlockDeviceHost, EbsDefaultKey, EbsVolume, Field, KeyRef, Unknown};
+use encguard_model::{BlockDeviceHost, EbsDefaultKey, EbsVolume, Field, KeyRef, Spanned, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
     /// The region's default EBS key is of the tier `key_tiers.ebs` requires (by default the
     /// AWS managed `alias/aws/ebs` is enough; the strict profile asks a customer managed
-    /// key) and passes KMS-007. An encrypted volume that names no key uses this key: where
-    /// the policy asks more than an AWS managed key and the scan does not hold the setting,
-    /// the volume's tier is unknown, and said so on the volume.
+    /// key) and passes KMS-007. Volumes, instances and launch templates whose data needs
+    /// more than an AWS managed key (classified data, or the strict profile) are judged too,
+    /// by the key each encrypted device uses: the key it names, or else the region's default
+    /// key — unknown, and said so on the volume, where the scan does not hold that setting.
     ///
     /// ## Why
     /// Policy §4: every volume encrypted by default uses this key; with `aws/ebs` the
@@ -39,35 +40,50 @@ fn check(ctx: &Context, out: &mut Out) {
     for (r, setting) in ctx.all::<EbsDefaultKey>() {
         out.judge(r, judge(ctx, r, setting));
     }
-    // Encrypted volumes that name no key use their region's default key; where the policy
-    // asks more than an AWS managed key and the scan does not hold that setting, their tier
-    // cannot be known.
-    let keyless =
-        |encrypted: &Field<bool>, key: &KeyRef| encrypted.value().ok().flatten() == Some(&true) && key.is_default();
-    let volumes = ctx.all::<EbsVolume>().filter(|(_, v)| keyless(&v.encrypted, &v.kms_key)).map(|(r, _)| r);
-    let hosts = ctx.all::<BlockDeviceHost>().filter(|(_, h)| {
-        h.devices.iter().filter_map(|d| d.known()).flatten().any(|d| keyless(&d.encrypted, &d.kms_key))
-    });
-    for r in volumes.chain(hosts.map(|(r, _)| r)) {
-        if ctx.ebs_default_key(r).is_some() {
-            continue;
-        }
-        let required = match required_tier(ctx, ctx.policy.key_tiers.ebs, r) {
-            Ok(required) => required,
-            Err(why) => {
-                out.judge(r, Err(why));
-                continue;
-            }
-        };
-        if required > KeyTier::AwsManaged {
-            out.judge(
-                r,
-                Err(Unknown::new(format!(
-                    "encrypted with the region's default EBS key, which this scan does not set: whether it is {required} is unknown"
-                ))),
-            );
+    for (r, volume) in ctx.all::<EbsVolume>() {
+        if let Some(verdict) = judge_volume(ctx, r, &volume.encrypted, &volume.kms_key) {
+            out.judge(r, verdict);
         }
     }
+    for (r, host) in ctx.all::<BlockDeviceHost>() {
+        let devices = host.devices.iter().filter_map(|group| group.known()).flatten();
+        let parts: Vec<Eval> = devices.filter_map(|d| judge_volume(ctx, r, &d.encrypted, &d.kms_key)).collect();
+        if !parts.is_empty() {
+            out.judge(r, combine(parts, "every device's key is of the required tier"));
+        }
+    }
+}
+
+/// The tier of the key an encrypted volume uses — the key it names, or else its region's
+/// default key — judged where its data needs more than an AWS managed key (classified
+/// data, a stricter policy); elsewhere any key EBS can use is enough and nothing is said.
+fn judge_volume(ctx: &Context, r: Res, encrypted: &Field<bool>, key: &Spanned<KeyRef>) -> Option<Eval> {
+    // Whether the volume is encrypted at all is EBS-003's to judge.
+    let encrypted = encrypted.value().ok()?.copied().unwrap_or(!key.is_default());
+    if !encrypted {
+        return None;
+    }
+    let required = match required_tier(ctx, ctx.policy.key_tiers.ebs, r) {
+        Ok(required) if required <= KeyTier::AwsManaged => return None,
+        Ok(required) => required,
+        Err(why) => return Some(Err(why)),
+    };
+    if !key.is_default() {
+        return Some(require_tier(ctx, r, key, KeyTier::AwsManaged, required));
+    }
+    Some(match ctx.ebs_default_key(r) {
+        Some(setting) => {
+            let Spec::EbsDefaultKey(default) = &setting.resource.spec else { return None };
+            require_tier(ctx, setting, &default.kms_key, KeyTier::AwsManaged, required).map(|v| Verdict {
+                message: format!("uses the region's default EBS key (`{}`): {}", setting.name, v.message),
+                span: None,
+                ..v
+            })
+        }
+        None => Err(Unknown::new(format!(
+            "encrypted with the region's default EBS key, which this scan does not set: whether it is {required} is unknown"
+        ))),
+    })
 }
 
 fn judge(ctx: &Context, r: Res, setting: &EbsDefaultKey) -> Eval {
@@ -111,5 +127,30 @@ mod tests {
         expect_with(&EBS_002, STRICT, volumes.clone(), &[("keyless", Unknown), ("classified", Unknown)]);
         expect(&EBS_002, volumes.clone(), &[("classified", Unknown)]);
         expect_silent(&EBS_002, volumes, &["keyless"]);
+    }
+
+    #[test]
+    fn volumes_needing_more_than_an_aws_managed_key_are_judged_by_the_key_they_use() {
+        let aws_ebs = json!({"type": "aws_managed", "alias": "alias/aws/ebs"});
+        let cmk = json!({"type": "customer", "reference": "k"});
+        let classified = json!({"data-classification": "confidential"});
+        let resources = json!([
+            {"kind": "kms_key", "name": "k"},
+            {"kind": "ebs_default_key", "name": "default", "kms_key": aws_ebs},
+            {"kind": "ebs_volume", "name": "named_aws", "encrypted": true, "kms_key": aws_ebs, "tags": classified},
+            {"kind": "ebs_volume", "name": "named_cmk", "kms_key": cmk, "tags": classified},
+            {"kind": "ebs_volume", "name": "keyless", "encrypted": true, "tags": classified},
+            {"kind": "ebs_volume", "name": "plain", "encrypted": false, "tags": classified},
+            {"kind": "ebs_volume", "name": "unclassified", "encrypted": true, "kms_key": aws_ebs},
+            {"kind": "block_device_host", "name": "lt", "tags": classified,
+                "devices": [[{"device_name": "/dev/xvda", "encrypted": true, "kms_key": cmk}, {"device_name": "/dev/sdf", "encrypted": true}]]},
+        ]);
+        expect(
+            &EBS_002,
+            resources.clone(),
+            &[("default", Pass), ("named_aws", Fail), ("named_cmk", Pass), ("keyless", Fail), ("lt", Fail)],
+        );
+        expect_silent(&EBS_002, resources.clone(), &["plain", "unclassified"]);
+        expect_with(&EBS_002, STRICT, resources, &[("unclassified", Fail), ("default", Fail)]);
     }
 }

@@ -112,12 +112,7 @@ mod tests {
                     "kms_key": {"type": "aws_managed", "alias": "alias/aws/rds"}},
                 {"kind": "rds_instance", "name": "unclassified", "storage_encrypted": true},
             ]),
-            &[
-                ("source", Fail),
-                ("untagged_replica", Fail),
-                ("restored_from_snapshot", Fail),
-                ("unclassified", Pass),
-            ],
+            &[("source", Fail), ("untagged_replica", Fail), ("restored_from_snapshot", Fail), ("unclassified", Pass)],
         );
     }
 }
