@@ -148,6 +148,11 @@ pub struct Resource {
     /// Where the whole resource is written in its file, when a source file describes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+    /// A file that describes the resource says it exists already: a plan leaves it in place
+    /// or updates it. (Live resources exist; code is otherwise read as creating what it
+    /// describes.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
     /// What kind of resource it is, with its attributes. In JSON, `kind` and the attributes sit
     /// beside the fields above.
     #[serde(flatten)]
@@ -179,8 +184,16 @@ impl Resource {
             suppressions: Vec::new(),
             place: None,
             span: None,
+            existing: false,
             spec,
         }
+    }
+
+    /// Whether the described change creates the resource: code describes it, and no plan
+    /// says it exists already. Settings that apply only to new resources (EBS encryption by
+    /// default, S3's defaults for new buckets) then hold for it.
+    pub fn is_created(&self) -> bool {
+        matches!(self.location, Location::File { .. }) && !self.existing
     }
 
     /// Why the value of tag `key` cannot be known, if it cannot (the tags could not be read,

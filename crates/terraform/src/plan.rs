@@ -71,6 +71,8 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
                     .filter_map(Json::as_str)
                     .collect();
                 let deleting = actions.contains(&"delete");
+                // In place (no-op, update, read): the resource exists before the change.
+                let existing = !actions.is_empty() && !actions.contains(&"create") && !deleting;
                 let planned = match (deleting, actions.contains(&"create")) {
                     (true, true) => Some(PlannedAction::Replace),
                     (true, false) => Some(PlannedAction::Delete),
@@ -95,18 +97,20 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
                 };
                 if crate::classic_policies::is_policy_kind(kind) {
                     policies.push((module, kind, values));
-                } else if let Some(r) =
+                } else if let Some(mut r) =
                     resource(kind, rc["address"].as_str().unwrap_or(&local), module, &local, &values, planned, &lines)
                 {
+                    r.existing = existing;
                     resources.push(r);
                 }
             }
         }
         None => {
-            if let Some(root) =
-                plan.pointer("/planned_values/root_module").or_else(|| plan.pointer("/values/root_module"))
-            {
-                planned_values(root, &lines, &mut resources);
+            if let Some(root) = plan.pointer("/planned_values/root_module") {
+                planned_values(root, &lines, false, &mut resources);
+            } else if let Some(root) = plan.pointer("/values/root_module") {
+                // `terraform show -json` of a state: what is deployed.
+                planned_values(root, &lines, true, &mut resources);
             }
         }
     }
@@ -179,12 +183,12 @@ fn json_string(text: &str) -> Option<String> {
     serde_json::from_str(&text[..end + 2]).ok()
 }
 
-fn planned_values(module: &Json, lines: &LineFinder, out: &mut Vec<Resource>) {
+fn planned_values(module: &Json, lines: &LineFinder, existing: bool, out: &mut Vec<Resource>) {
     let module_address = module["address"].as_str().unwrap_or_default();
     for r in module["resources"].as_array().into_iter().flatten().filter(|r| r["mode"] == "managed") {
         let local = local_address(r);
         let values = Val::from_json(&r["values"]);
-        if let Some(res) = resource(
+        if let Some(mut res) = resource(
             r["type"].as_str().unwrap_or_default(),
             r["address"].as_str().unwrap_or(&local),
             module_address,
@@ -193,11 +197,12 @@ fn planned_values(module: &Json, lines: &LineFinder, out: &mut Vec<Resource>) {
             None,
             lines,
         ) {
+            res.existing = existing;
             out.push(res);
         }
     }
     for child in module["child_modules"].as_array().into_iter().flatten() {
-        planned_values(child, lines, out);
+        planned_values(child, lines, existing, out);
     }
 }
 

@@ -684,7 +684,7 @@ fn plan_attributes_the_configuration_never_wrote_are_provider_defaults() {
       {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
        "change": {"actions": ["create"], "after": {"enable_key_rotation": true}, "after_unknown": {"policy": true, "arn": true}}},
       {"address": "aws_db_instance.d", "mode": "managed", "type": "aws_db_instance", "name": "d",
-       "change": {"actions": ["create"], "after": {"storage_encrypted": true}, "after_unknown": {"kms_key_id": true}}},
+       "change": {"actions": ["no-op"], "after": {"storage_encrypted": true}, "after_unknown": {"kms_key_id": true}}},
       {"address": "aws_db_instance.e", "mode": "managed", "type": "aws_db_instance", "name": "e",
        "change": {"actions": ["create"], "after": {"storage_encrypted": true}, "after_unknown": {"kms_key_id": true}}}
     ],
@@ -695,6 +695,8 @@ fn plan_attributes_the_configuration_never_wrote_are_provider_defaults() {
        "expressions": {"kms_key_id": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]}}}
     ]}}}"#;
     let inv = crate::scan_plan("plan.json", plan).unwrap();
+    assert!(find(&inv, "aws_db_instance.d").existing, "a no-op leaves the resource in place");
+    assert!(!find(&inv, "aws_db_instance.e").existing, "a create makes it");
     match &find(&inv, "aws_kms_key.k").spec {
         Spec::KmsKey(k) => assert_eq!(k.policy.value, None, "no policy written: the default key policy"),
         other => panic!("{other:?}"),

@@ -1,7 +1,7 @@
 use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Location, Ref};
+use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Ref};
 
 declare_rule! {
     /// ## What it checks
@@ -62,7 +62,7 @@ fn judge_one(ctx: &Context, r: Res, device: &str, encrypted: &Field<bool>, snaps
     // Encryption by default encrypts the volumes created after it is turned on — the ones
     // the code creates and those a launch template will give new instances, whatever they
     // say or their image holds — never one that exists.
-    let creates_volumes = matches!(r.location, Location::File { .. }) || r.source_type == "AWS::EC2::LaunchTemplate";
+    let creates_volumes = r.is_created() || gives_new_volumes(&r.source_type);
     if let Some(setting) = ctx.ebs_default(r).filter(|_| creates_volumes) {
         if let encguard_model::Spec::EbsEncryptionByDefault(s) = &setting.spec {
             if s.enabled.or_default_to(true)?
@@ -79,6 +79,17 @@ fn judge_one(ctx: &Context, r: Res, device: &str, encrypted: &Field<bool>, snaps
         Some(how) => Ok(Verdict::pass(format!("{device}: {how}"))),
         None => Ok(Verdict::fail(format!("{device} is not encrypted")).at(encrypted).evidence("encrypted = false")),
     }
+}
+
+/// Templates whose devices every new instance gets as new volumes, existing or not.
+fn gives_new_volumes(source_type: &str) -> bool {
+    matches!(
+        source_type,
+        "AWS::EC2::LaunchTemplate"
+            | "aws_launch_template"
+            | "aws_launch_configuration"
+            | "AWS::AutoScaling::LaunchConfiguration"
+    )
 }
 
 #[cfg(test)]
@@ -107,6 +118,7 @@ mod tests {
                 {"kind": "block_device_host", "name": "template_dynamic", "devices": [{"unknown": "dynamic block over var.disks"}]},
                 {"kind": "ebs_encryption_by_default", "name": "default_on", "enabled": true, "region": "eu-west-1"},
                 {"kind": "ebs_volume", "name": "plain_but_default", "encrypted": false, "region": "eu-west-1"},
+                {"kind": "ebs_volume", "name": "plain_kept_by_plan", "encrypted": false, "region": "eu-west-1", "existing": true},
             ]),
             &[
                 ("enc", Pass),
@@ -119,6 +131,7 @@ mod tests {
                 ("instance_bad", Fail),
                 ("template_dynamic", Unknown),
                 ("plain_but_default", Pass),
+                ("plain_kept_by_plan", Fail),
             ],
         );
     }

@@ -1,7 +1,7 @@
 use crate::context::{Context, Res};
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Location, S3Bucket, Unknown};
+use encguard_model::{S3Bucket, Unknown};
 
 /// The day S3 began encrypting every new object (SSE-S3 baseline).
 const BASELINE: &str = "2023-01-05";
@@ -68,7 +68,7 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
             )));
         }
     }
-    if bucket.created.is_none() && matches!(r.location, Location::File { .. }) {
+    if bucket.created.is_none() && r.is_created() {
         return Ok(Verdict::not_applicable("a bucket the code creates holds only objects S3 encrypts"));
     }
     Ok(Verdict::fail(

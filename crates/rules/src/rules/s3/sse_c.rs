@@ -2,7 +2,7 @@ use super::encryption;
 use crate::context::{Context, Res};
 use crate::facts::Transport;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Location, S3Bucket};
+use encguard_model::S3Bucket;
 
 declare_rule! {
     /// ## What it checks
@@ -56,7 +56,7 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
         Some(enc) => enc.blocked_encryption_types.value()?.cloned(),
         None => None,
     };
-    if written.is_none() && matches!(r.location, Location::File { .. }) {
+    if written.is_none() && r.is_created() {
         return Ok(Verdict::pass("S3 blocks SSE-C on the buckets it creates from April 2026 on"));
     }
     let blocked = written.unwrap_or_default();
