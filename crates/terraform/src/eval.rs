@@ -1133,7 +1133,28 @@ impl<'m> Instance<'m> {
     }
 
     fn apply_ops(&self, mut value: Val, ops: &[TraversalOperator], env: &Env) -> Val {
+        // Within a resource, an attribute the configuration does not write may be one the
+        // provider computes, at any depth (`root_block_device[0].volume_id`): unknown until
+        // apply, not Terraform's "Unsupported attribute" error that `try` would catch.
+        let mut resource: Option<(String, String)> = None;
+        let mut path = String::new();
         for (i, op) in ops.iter().enumerate() {
+            if let Val::Map(m) = &value {
+                if let (Some(Val::Str(address)), Some(Val::Str(handle))) = (m.get(ADDRESS_KEY), m.get(HANDLE_KEY)) {
+                    resource = Some((address.clone(), handle.clone()));
+                    path.clear();
+                } else if let (Some((address, handle)), TraversalOperator::GetAttr(a)) = (&resource, op) {
+                    if !m.contains_key(a.as_str()) {
+                        return Val::after_apply(address, handle, &format!("{path}.{}", a.as_str())[1..]);
+                    }
+                }
+            }
+            if resource.is_some() {
+                match op {
+                    TraversalOperator::GetAttr(a) => path.push_str(&format!(".{}", a.as_str())),
+                    _ => path.push_str("[…]"),
+                }
+            }
             value = match op {
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     return match value {

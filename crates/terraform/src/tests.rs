@@ -815,3 +815,29 @@ resource "aws_s3_bucket" "u" {
     assert!(u.tag_unknown("data-classification").is_some_and(|why| why.contains("var.cls")), "{:?}", u.unknown_tags);
     assert!(u.tag_unknown("team").is_none());
 }
+
+#[test]
+fn attributes_a_provider_computes_inside_blocks_are_unknown_not_errors() {
+    let scan = scan_text(&[(
+        "main.tf",
+        r#"
+resource "aws_instance" "i" {
+  root_block_device {
+    encrypted = true
+  }
+}
+resource "aws_ebs_volume" "v" {
+  availability_zone = "eu-west-1a"
+  encrypted         = can(aws_instance.i.root_block_device[0].kms_key_id)
+  kms_key_id        = try(aws_instance.i.root_block_device[0].kms_key_id, "alias/aws/ebs")
+}
+"#,
+    )]);
+    match &find(&scan.inventory, "aws_ebs_volume.v").spec {
+        Spec::EbsVolume(v) => {
+            assert!(matches!(v.encrypted.value, Some(Value::Unknown { .. })), "{:?}", v.encrypted);
+            assert!(!matches!(v.kms_key.value, KeyRef::AwsManaged { .. }), "try() took its fallback: {:?}", v.kms_key);
+        }
+        other => panic!("{other:?}"),
+    }
+}
