@@ -255,9 +255,8 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
             range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
             ..DynamodbTable::default()
         }),
-        "AWS::DynamoDB::GlobalTable" => Spec::DynamodbTable(DynamodbTable {
-            kms_key: table_key(a),
-            replicas: a.replicas("Replicas", |r| Replica {
+        "AWS::DynamoDB::GlobalTable" => {
+            let replicas = a.replicas("Replicas", |r| Replica {
                 region: r.string("Region"),
                 kms_key: match r.block("SSESpecification") {
                     Ok(Some(s)) => s
@@ -269,10 +268,14 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
                     }),
                     Err(why) => KeyRef::unresolved(why).into(),
                 },
-            }),
-            range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
-            ..DynamodbTable::default()
-        }),
+            });
+            Spec::DynamodbTable(DynamodbTable {
+                kms_key: global_table_key(a, &replicas),
+                replicas,
+                range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
+                ..DynamodbTable::default()
+            })
+        }
         "AWS::DAX::Cluster" => Spec::DaxCluster(DaxCluster {
             sse_enabled: a.nested("SSESpecification", |s| s.boolean("SSEEnabled")),
             endpoint_encryption: a.choice("ClusterEndpointEncryptionType"),
@@ -374,6 +377,33 @@ fn devices(mappings: Result<Vec<Attrs>, Unknown>) -> Vec<Value<Vec<BlockDevice>>
 fn table_key(a: &Attrs) -> Spanned<KeyRef> {
     let key = encguard_values::dynamodb_table_key(path(a, &["SSESpecification"]), "SSEEnabled", "KMSMasterKeyId");
     Spanned::new(key, a.span("SSESpecification"))
+}
+
+/// A global table's key in the stack's own region. The table-level `SSESpecification` only
+/// turns KMS encryption on; each replica names its key, and the table of this stack is the
+/// replica in the stack's region: the one whose region is `AWS::Region`, or any when all
+/// name the same key.
+fn global_table_key(a: &Attrs, replicas: &[Replica]) -> Spanned<KeyRef> {
+    let table = table_key(a);
+    if !matches!(table.value, KeyRef::AwsManaged { .. }) {
+        return table;
+    }
+    let own_region = replicas.iter().find(|r| match &*r.region {
+        Some(Value::Unknown { unknown }) => unknown.contains("AWS::Region"),
+        _ => false,
+    });
+    if let Some(own) = own_region {
+        return own.kms_key.clone();
+    }
+    match replicas {
+        [first, rest @ ..] if rest.iter().all(|r| r.kms_key.value == first.kms_key.value) => first.kms_key.clone(),
+        _ => Spanned::new(
+            KeyRef::unresolved(
+                "each replica names its own key, and which replica is this stack's region is known at deploy time",
+            ),
+            table.span,
+        ),
+    }
 }
 
 fn range_keys(a: &Attrs) -> Vec<String> {

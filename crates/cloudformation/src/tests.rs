@@ -280,3 +280,38 @@ Resources:
     let other = inv.resources.iter().find(|r| r.name == "Other").unwrap();
     assert!(other.tags_unreadable.is_some());
 }
+
+#[test]
+fn a_global_tables_key_is_its_own_regions_replicas() {
+    let inv = scan(
+        r#"
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::GlobalTable
+    Properties:
+      SSESpecification: { SSEEnabled: true, SSEType: KMS }
+      Replicas:
+        - Region: !Ref AWS::Region
+          SSESpecification: { KMSMasterKeyId: alias/orders }
+        - Region: us-west-2
+          SSESpecification: { KMSMasterKeyId: alias/orders-west }
+  Plain:
+    Type: AWS::DynamoDB::GlobalTable
+    Properties:
+      Replicas:
+        - Region: eu-west-1
+        - Region: us-west-2
+"#,
+    );
+    match spec(&inv, "Orders") {
+        Spec::DynamodbTable(t) => {
+            assert_eq!(t.kms_key.value, KeyRef::Customer { reference: "alias/orders".into() });
+            assert_eq!(t.replicas.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    match spec(&inv, "Plain") {
+        Spec::DynamodbTable(t) => assert_eq!(t.kms_key.value, KeyRef::AwsOwned),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,6 +1,6 @@
 use crate::context::Context;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{CloudfrontDistribution, ViewerProtocolPolicy};
+use encguard_model::{CloudfrontDistribution, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -40,8 +40,12 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(d: &CloudfrontDistribution) -> Eval {
     let behaviors = d.behaviors.or_default_to(Vec::new())?;
     let parts = behaviors.iter().map(|b| {
-        // CloudFront requires a policy; a behaviour without one is read as allowing HTTP.
-        let policy = b.viewer_protocol_policy.or_default_to(ViewerProtocolPolicy::AllowAll)?;
+        let Some(policy) = b.viewer_protocol_policy.value()? else {
+            return Err(Unknown::new(format!(
+                "behaviour `{}` names no viewer protocol policy, which CloudFront requires: it cannot deploy as written",
+                b.path_pattern
+            )));
+        };
         Ok(if policy.is_https() {
             Verdict::pass(format!("{}: {policy}", b.path_pattern))
         } else {
@@ -70,8 +74,11 @@ mod tests {
                 {"kind": "cloudfront_distribution", "name": "ordered_http", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": "https-only"},
                     {"path_pattern": "/img/*", "viewer_protocol_policy": "allow-all"}]},
                 {"kind": "cloudfront_distribution", "name": "var", "behaviors": [{"path_pattern": "*", "viewer_protocol_policy": {"unknown": "var.vpp has no value"}}]},
+                {"kind": "cloudfront_distribution", "name": "missing", "behaviors": [{"path_pattern": "*"}]},
+                {"kind": "cloudfront_distribution", "name": "missing_and_http", "behaviors": [{"path_pattern": "*"},
+                    {"path_pattern": "/img/*", "viewer_protocol_policy": "allow-all"}]},
             ]),
-            &[("ok", Pass), ("ordered_http", Fail), ("var", Unknown)],
+            &[("ok", Pass), ("ordered_http", Fail), ("var", Unknown), ("missing", Unknown), ("missing_and_http", Fail)],
         );
     }
 }
