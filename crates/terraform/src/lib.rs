@@ -376,6 +376,10 @@ fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
     let prefix = if instance.path.is_empty() { String::new() } else { format!("{}.", instance.path) };
     let scope = instance.scope.clone();
     for item in &module.resources {
+        // A kind no rule reads is not evaluated, whatever its count.
+        if mapping::to_spec(&item.kind, &encguard_values::Attrs::default()).is_none() {
+            continue;
+        }
         let file = module.file(item);
         let (start, places, suppressions) = match &file.json_lines {
             // JSON has no comments, and positions within it are not kept.
