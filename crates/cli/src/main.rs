@@ -10,6 +10,12 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+// A scan allocates millions of small values (parsed nodes, evaluated values, findings);
+// mimalloc frees and reuses them across the scan threads far faster than the system
+// allocator (see the README's performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes: what a CI pipeline branches on.
 const EXIT_CLEAN: u8 = 0;
 const EXIT_VIOLATIONS: u8 = 1;
@@ -312,18 +318,27 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     } else {
         Style::Plain
     };
-    let text = report.render(match args.format {
+    let format = match args.format {
         Format::Text => encguard_report::Format::Text(style),
         Format::Json => encguard_report::Format::Json,
         Format::Sarif => encguard_report::Format::Sarif,
         Format::Junit => encguard_report::Format::Junit,
         Format::Markdown => encguard_report::Format::Markdown,
         Format::Html => encguard_report::Format::Html,
-    });
+    };
     match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            report
+                .write_to(format, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
         None => {
-            print(&text)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`encguard scan | head`) is not an error worth reporting.
+            let _ = report.write_to(format, &mut out).and_then(|()| out.flush());
         }
     }
     // On a terminal, the text report has listed the errors already.

@@ -26,6 +26,13 @@ struct Tool {
 /// The machine-readable report: every failure and unknown (suppressed ones marked, never
 /// dropped), the summary, notices, gaps and errors.
 pub fn render(report: &Report) -> String {
+    let mut text = Vec::new();
+    write(report, &mut text).expect("writing to memory");
+    String::from_utf8(text).expect("JSON is UTF-8")
+}
+
+/// [`render`], written to `out` as it is serialised.
+pub fn write(report: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let doc = JsonReport {
         schema_version: REPORT_SCHEMA_VERSION,
         tool: Tool { name: "encguard", version: env!("CARGO_PKG_VERSION") },
@@ -40,7 +47,6 @@ pub fn render(report: &Report) -> String {
         gaps: report.gaps,
         errors: report.errors,
     };
-    let mut text = serde_json::to_string_pretty(&doc).expect("report is plain data");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }

@@ -57,6 +57,15 @@ pub enum Format {
 }
 
 impl Report<'_> {
+    /// Writes the report in `format` to `out`. The JSON report is written as it is
+    /// serialised (a large scan's report need not be held whole in memory).
+    pub fn write_to(&self, format: Format, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match format {
+            Format::Json => json::write(self, out),
+            other => out.write_all(self.render(other).as_bytes()),
+        }
+    }
+
     /// The report in `format`.
     pub fn render(&self, format: Format) -> String {
         match format {

@@ -37,11 +37,20 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 
 /// Runs every rule that `select` admits and the policy enables, on a resolved inventory.
 pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
-    let mut findings = Vec::new();
-    for rule in CATALOG.iter().copied().filter(|r| select(r) && ctx.policy.enabled(r)) {
-        let mut out = rule::Out::new(rule, ctx);
-        (rule.check)(ctx, &mut out);
-        findings.extend(out.into_findings());
+    use rayon::prelude::*;
+    let selected: Vec<&Rule> = CATALOG.iter().copied().filter(|r| select(r) && ctx.policy.enabled(r)).collect();
+    // Each rule reads the shared, immutable context; findings keep the catalogue's order.
+    let per_rule: Vec<Vec<Finding>> = selected
+        .into_par_iter()
+        .map(|rule| {
+            let mut out = rule::Out::new(rule, ctx);
+            (rule.check)(ctx, &mut out);
+            out.into_findings()
+        })
+        .collect();
+    let mut findings = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    for mut rule_findings in per_rule {
+        findings.append(&mut rule_findings);
     }
     let mut notices = ctx.policy.apply_exceptions(&mut findings, ctx.today);
     for r in &ctx.inventory.resources {

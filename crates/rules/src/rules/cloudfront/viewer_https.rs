@@ -51,7 +51,7 @@ fn judge(d: &CloudfrontDistribution) -> Eval {
         } else {
             Verdict::fail(format!("behaviour {} allows HTTP ({policy})", b.path_pattern))
                 .at(&b.viewer_protocol_policy)
-                .evidence(&policy)
+                .evidence(policy)
         })
     });
     combine(parts, "every behaviour keeps viewers on HTTPS")
