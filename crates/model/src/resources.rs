@@ -93,6 +93,9 @@ pub enum Spec {
     TargetGroup(TargetGroup),
     /// A Classic Load Balancer.
     ClassicLoadBalancer(ClassicLoadBalancer),
+    /// A Classic Load Balancer's SSL negotiation policy written as a resource of its own,
+    /// whose load balancer this scan does not describe (one it does holds the policy).
+    SslNegotiationPolicy(SslNegotiationPolicy),
     /// A CloudFront distribution.
     CloudfrontDistribution(Box<CloudfrontDistribution>),
 }

@@ -68,7 +68,8 @@ kinds! {
     AcmCertificate => AcmCertificate; AcmValidation => AcmValidation;
     LoadBalancer => LoadBalancer; Listener => Listener; ListenerRule => ListenerRule;
     ListenerCertificate => ListenerCertificate; TargetGroup => TargetGroup;
-    ClassicLoadBalancer => ClassicLoadBalancer; CloudfrontDistribution => CloudfrontDistribution;
+    ClassicLoadBalancer => ClassicLoadBalancer; SslNegotiationPolicy => SslNegotiationPolicy;
+    CloudfrontDistribution => CloudfrontDistribution;
 }
 
 /// What a reference points at.

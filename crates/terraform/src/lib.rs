@@ -357,7 +357,7 @@ fn scan_root(
 fn emit(instance: &Instance, root: &str, out: &mut Vec<Resource>, gaps: &mut Vec<Gap>, faults: &mut Vec<InputError>) {
     let first = out.len();
     emit_resources(instance, out);
-    classic_policies::attach(instance, &mut out[first..]);
+    classic_policies::attach(instance, out, first);
     for call in &instance.module.module_calls {
         instance.module_value(&call.kind);
     }

@@ -538,6 +538,11 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
                 _ => a.choice("protocol").or(known(LbProtocol::Http)),
             },
         }),
+        // Joined to their load balancers after evaluation; those whose load balancer the
+        // scan does not describe are judged alone.
+        "aws_load_balancer_policy" | "aws_lb_ssl_negotiation_policy" => {
+            Spec::SslNegotiationPolicy(crate::classic_policies::negotiation_policy(kind, a)?)
+        }
         "aws_elb" => Spec::ClassicLoadBalancer(ClassicLoadBalancer {
             listeners: a.list("listener", |l| ClassicListener {
                 lb_port: l.number("lb_port"),

@@ -59,7 +59,7 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
     let lines = LineFinder::new(text, display);
     let mut resources = Vec::new();
     // Classic load balancers' negotiation policies are resources of their own, joined after.
-    let mut policies: Vec<(&str, &str, Val)> = Vec::new();
+    let mut policies: Vec<(&str, &str, String, Val)> = Vec::new();
     match plan.get("resource_changes").and_then(Json::as_array) {
         Some(changes) => {
             for rc in changes.iter().filter(|rc| rc["mode"] == "managed") {
@@ -96,8 +96,9 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
                     Unknowns { calls: &calls, module: path, address: &local }.merge(after, unknown, exprs)
                 };
                 if crate::classic_policies::is_policy_kind(kind) {
-                    policies.push((module, kind, values));
-                } else if let Some(mut r) =
+                    policies.push((module, kind, local.clone(), values.clone()));
+                }
+                if let Some(mut r) =
                     resource(kind, rc["address"].as_str().unwrap_or(&local), module, &local, &values, planned, &lines)
                 {
                     r.existing = existing;
@@ -114,10 +115,11 @@ pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
             }
         }
     }
-    crate::classic_policies::attach_values(
-        policies.iter().map(|(module, kind, value)| (*module, *kind, value)),
+    let joined = crate::classic_policies::attach_values(
+        policies.iter().map(|(module, kind, local, value)| (*module, *kind, local.as_str(), value)),
         &mut resources,
     );
+    crate::classic_policies::drop_joined(&mut resources, 0, &joined);
     Ok(Inventory::new(resources))
 }
 

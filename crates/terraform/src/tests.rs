@@ -841,3 +841,56 @@ resource "aws_ebs_volume" "v" {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn negotiation_policies_whose_load_balancer_is_elsewhere_stay_resources() {
+    let scan = scan_text(&[(
+        "main.tf",
+        r#"
+variable "elb_name" {}
+resource "aws_elb" "web" {
+  name = "web"
+  listener {
+    lb_port           = 443
+    lb_protocol       = "https"
+    instance_port     = 80
+    instance_protocol = "http"
+  }
+}
+resource "aws_load_balancer_policy" "joined" {
+  load_balancer_name = aws_elb.web.name
+  policy_name        = "joined"
+  policy_type_name   = "SSLNegotiationPolicyType"
+  policy_attribute {
+    name  = "Reference-Security-Policy"
+    value = "ELBSecurityPolicy-TLS-1-2-2017-01"
+  }
+}
+resource "aws_load_balancer_policy" "orphan" {
+  load_balancer_name = var.elb_name
+  policy_name        = "orphan"
+  policy_type_name   = "SSLNegotiationPolicyType"
+  policy_attribute {
+    name  = "Protocol-TLSv1"
+    value = "true"
+  }
+}
+resource "aws_load_balancer_policy" "stickiness" {
+  load_balancer_name = var.elb_name
+  policy_name        = "sticky"
+  policy_type_name   = "LBCookieStickinessPolicyType"
+}
+"#,
+    )]);
+    let inv = &scan.inventory;
+    assert!(inv.resources.iter().all(|r| r.name != "aws_load_balancer_policy.joined"), "joined to its load balancer");
+    assert!(inv.resources.iter().all(|r| r.name != "aws_load_balancer_policy.stickiness"), "not a negotiation policy");
+    match &find(inv, "aws_load_balancer_policy.orphan").spec {
+        Spec::SslNegotiationPolicy(p) => assert_eq!(p.enabled_attributes, known(vec!["Protocol-TLSv1".to_string()])),
+        other => panic!("{other:?}"),
+    }
+    match &find(inv, "aws_elb.web").spec {
+        Spec::ClassicLoadBalancer(elb) => assert_eq!(elb.ssl_policies.len(), 1),
+        other => panic!("{other:?}"),
+    }
+}

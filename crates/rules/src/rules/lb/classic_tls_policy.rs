@@ -2,7 +2,7 @@ use crate::context::Context;
 use crate::policy::TlsVersion;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::elb_policy_minimum;
-use encguard_model::{ClassicListener, ClassicLoadBalancer, LbProtocol, Unknown};
+use encguard_model::{ClassicListener, ClassicLoadBalancer, LbProtocol, SslNegotiationPolicy, Unknown};
 
 /// Ciphers that must not be enabled in a custom negotiation policy.
 const WEAK_CIPHER_MARKS: &[&str] = &["RC4", "DES-CBC3", "3DES", "NULL", "EXP-", "EXPORT", "MD5"];
@@ -14,7 +14,9 @@ declare_rule! {
     /// policy `ELBSecurityPolicy-TLS-1-2-2017-01`, or a custom `SSLNegotiationPolicyType`
     /// policy without `Protocol-SSLv3`, `Protocol-TLSv1`, `Protocol-TLSv1.1` and without
     /// RC4/3DES/NULL/export ciphers. A listener with no policy uses
-    /// `ELBSecurityPolicy-2016-08`, which allows TLS 1.0, and fails.
+    /// `ELBSecurityPolicy-2016-08`, which allows TLS 1.0, and fails. A policy written as a
+    /// resource of its own whose load balancer the scan does not describe is judged alone:
+    /// what it enables fails whatever it is attached to.
     ///
     /// ## Why
     /// Policy §7: old protocols and ciphers let an attacker on the path decrypt traffic.
@@ -40,6 +42,9 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
+    for (r, policy) in ctx.all::<SslNegotiationPolicy>() {
+        out.judge(r, judge_alone(ctx, policy));
+    }
     for (r, elb) in ctx.all::<ClassicLoadBalancer>() {
         let listeners = match elb.listeners.or_default_to(Vec::new()) {
             Ok(l) => l,
@@ -74,36 +79,41 @@ fn judge(ctx: &Context, elb: &ClassicLoadBalancer, listener: &ClassicListener) -
     }
     let minimum = ctx.policy.tls.minimum_version;
     for policy in policies {
-        if let Some(reference) = policy.reference_policy.value()? {
-            let oldest = elb_policy_minimum(reference)
-                .ok_or_else(|| Unknown::new(format!("reference policy `{reference}` is not a predefined policy")))?;
-            if oldest < minimum {
-                return Ok(Verdict::fail(format!("port {port}: {reference} allows {oldest}"))
-                    .at(&elb.listeners)
-                    .evidence(reference));
-            }
-            continue;
-        }
-        let enabled = policy.enabled_attributes.or_default_to(Vec::new())?;
-        let old: Vec<&String> = enabled
-            .iter()
-            .filter(|a| match a.as_str() {
-                "Protocol-SSLv3" => true,
-                "Protocol-TLSv1" => minimum > TlsVersion::V1_0,
-                "Protocol-TLSv1.1" => minimum > TlsVersion::V1_1,
-                "Protocol-TLSv1.2" => minimum > TlsVersion::V1_2,
-                _ => false,
-            })
-            .collect();
-        let weak: Vec<&String> = enabled.iter().filter(|a| WEAK_CIPHER_MARKS.iter().any(|m| a.contains(m))).collect();
-        if !old.is_empty() || !weak.is_empty() {
-            let listed = old.iter().chain(&weak).map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-            return Ok(Verdict::fail(format!("port {port}: policy {} enables {listed}", policy.name))
-                .at(&elb.listeners)
-                .evidence(listed));
+        if let Some((problem, evidence)) = weakness(policy, minimum)? {
+            return Ok(Verdict::fail(format!("port {port}: {problem}")).at(&elb.listeners).evidence(evidence));
         }
     }
     Ok(Verdict::pass(format!("port {port} negotiates {minimum}+ with strong ciphers")))
+}
+
+/// What a policy allows below `minimum` or among weak ciphers, with the evidence.
+fn weakness(policy: &SslNegotiationPolicy, minimum: TlsVersion) -> Result<Option<(String, String)>, Unknown> {
+    if let Some(reference) = policy.reference_policy.value()? {
+        let oldest = elb_policy_minimum(reference)
+            .ok_or_else(|| Unknown::new(format!("reference policy `{reference}` is not a predefined policy")))?;
+        return Ok((oldest < minimum).then(|| (format!("{reference} allows {oldest}"), reference.clone())));
+    }
+    let enabled = policy.enabled_attributes.or_default_to(Vec::new())?;
+    let old = enabled.iter().filter(|a| match a.as_str() {
+        "Protocol-SSLv3" => true,
+        "Protocol-TLSv1" => minimum > TlsVersion::V1_0,
+        "Protocol-TLSv1.1" => minimum > TlsVersion::V1_1,
+        "Protocol-TLSv1.2" => minimum > TlsVersion::V1_2,
+        _ => false,
+    });
+    let weak = enabled.iter().filter(|a| WEAK_CIPHER_MARKS.iter().any(|m| a.contains(m)));
+    let listed = old.chain(weak).map(String::as_str).collect::<Vec<_>>().join(", ");
+    Ok((!listed.is_empty()).then(|| (format!("policy {} enables {listed}", policy.name), listed)))
+}
+
+/// A policy whose load balancer the scan does not describe: what it enables is judged
+/// whatever it is attached to.
+fn judge_alone(ctx: &Context, policy: &SslNegotiationPolicy) -> Eval {
+    let minimum = ctx.policy.tls.minimum_version;
+    Ok(match weakness(policy, minimum)? {
+        Some((problem, evidence)) => Verdict::fail(problem).evidence(evidence),
+        None => Verdict::pass(format!("the policy negotiates {minimum}+ with strong ciphers")),
+    })
 }
 
 #[cfg(test)]
@@ -128,6 +138,8 @@ mod tests {
                 {"kind": "classic_load_balancer", "name": "custom_ok", "listeners": listener(&["c"]),
                  "ssl_policies": [{"name": "c", "enabled_attributes": ["Protocol-TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"]}]},
                 {"kind": "classic_load_balancer", "name": "none", "listeners": listener(&[])},
+                {"kind": "ssl_negotiation_policy", "name": "orphan_weak", "enabled_attributes": ["Protocol-TLSv1", "Protocol-TLSv1.2"]},
+                {"kind": "ssl_negotiation_policy", "name": "orphan_ok", "reference_policy": "ELBSecurityPolicy-TLS-1-2-2017-01"},
                 {"kind": "classic_load_balancer", "name": "var", "listeners": listener(&["v"]),
                  "ssl_policies": [{"name": "v", "reference_policy": {"unknown": "var.policy has no value"}}]},
             ]),
@@ -138,6 +150,8 @@ mod tests {
                 ("custom_ok", Pass),
                 ("none", Fail),
                 ("var", Unknown),
+                ("orphan_weak", Fail),
+                ("orphan_ok", Pass),
             ],
         );
     }
