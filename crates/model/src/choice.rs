@@ -290,10 +290,13 @@ choice! {
 }
 
 impl CertificateKeyAlgorithm {
-    /// At least RSA 2048 or ECDSA P-256; `None` for an algorithm this version does not know.
+    /// At least RSA 2048 or ECDSA P-256; `None` for an algorithm this version does not know
+    /// (an RSA key of another size, `RSA_<bits>`, is judged by its size).
     pub fn is_strong(&self) -> Option<bool> {
         match self {
-            CertificateKeyAlgorithm::Other(_) => None,
+            CertificateKeyAlgorithm::Other(other) => {
+                other.strip_prefix("RSA_").and_then(|bits| bits.parse::<u32>().ok()).map(|bits| bits >= 2048)
+            }
             known => Some(*known != CertificateKeyAlgorithm::Rsa1024),
         }
     }

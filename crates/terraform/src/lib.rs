@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+mod certificate;
 mod classic_policies;
 mod eval;
 mod functions;

@@ -480,10 +480,28 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
         "aws_acm_certificate" => {
             let imported = a.get("certificate_body").is_some() || a.get("private_key").is_some();
             let private = a.get("certificate_authority_arn").is_some();
+            // ACM reads an imported certificate's key and expiry from its body; so does this.
+            let body = imported.then(|| match a.get("certificate_body") {
+                Some(Val::Str(pem)) => crate::certificate::read_pem(pem).ok_or_else(|| {
+                    "the imported certificate body is not a PEM certificate encguard can read".to_string()
+                }),
+                Some(other) => {
+                    Err(other.first_unknown().map_or("the certificate body is not text".into(), |u| u.reason.clone()))
+                }
+                None => Err("the imported certificate's body is not written".into()),
+            });
+            let (key_algorithm, not_after) = match body {
+                None => (a.choice("key_algorithm"), a.string("not_after")),
+                Some(Ok(facts)) => (
+                    Spanned::new(Some(Value::Known(facts.key_algorithm)), a.span("certificate_body")),
+                    Spanned::new(Some(Value::Known(facts.not_after)), a.span("certificate_body")),
+                ),
+                Some(Err(why)) => (unknown(why.clone()), unknown(why)),
+            };
             Spec::AcmCertificate(Box::new(AcmCertificate {
                 domain_name: a.string("domain_name"),
                 subject_alternative_names: a.strings("subject_alternative_names"),
-                key_algorithm: a.choice("key_algorithm"),
+                key_algorithm,
                 certificate_type: known(if imported {
                     CertificateType::Imported
                 } else if private {
@@ -496,7 +514,7 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
                     Ok(Some(o)) => o.choice("certificate_transparency_logging_preference"),
                     _ => None.into(),
                 },
-                not_after: a.string("not_after"),
+                not_after,
                 status: a.choice("status"),
                 ..AcmCertificate::default()
             }))

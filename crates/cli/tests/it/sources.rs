@@ -41,6 +41,34 @@ fn check(file: &str, cases: &[(&str, &str, &str, &str)]) {
 }
 
 #[test]
+fn imported_certificates_are_judged_by_their_body() {
+    let dir = temp_dir("imported-certificates");
+    for pem in ["rsa1024.pem", "rsa2048.pem"] {
+        std::fs::copy(super::workspace().join("tests/certificates").join(pem), dir.join(pem)).unwrap();
+    }
+    let certificate = |name: &str, body: &str| {
+        format!(
+            "resource \"aws_acm_certificate\" \"{name}\" {{\n  certificate_body = {body}\n  private_key = \"k\"\n}}\n"
+        )
+    };
+    let text = [
+        certificate("weak", "file(\"rsa1024.pem\")"),
+        certificate("strong", "file(\"rsa2048.pem\")"),
+        "variable \"body\" {}\n".to_string() + &certificate("unread", "var.body"),
+    ]
+    .concat();
+    std::fs::write(dir.join("main.tf"), text).unwrap();
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "ACM-002", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let status = |name: &str| {
+        report["findings"].as_array().unwrap().iter().find(|f| f["resource"] == name).map(|f| f["status"].clone())
+    };
+    assert_eq!(status("aws_acm_certificate.weak"), Some("fail".into()), "{report:#}");
+    assert_eq!(status("aws_acm_certificate.strong"), None, "passes are not listed: {report:#}");
+    assert_eq!(status("aws_acm_certificate.unread"), Some("unknown".into()), "{report:#}");
+}
+
+#[test]
 fn terraform_resources_reach_every_section_of_the_policy() {
     check(
         "main.tf",

@@ -6,7 +6,9 @@ use encguard_model::AcmCertificate;
 declare_rule! {
     /// ## What it checks
     /// Certificate keys are RSA of at least 2048 bits or EC on P-256, P-384 or P-521
-    /// (`key_algorithm`, default `RSA_2048`). `RSA_1024` fails.
+    /// (`key_algorithm`, default `RSA_2048` for certificates ACM issues). An imported
+    /// certificate's key is read from its body, as ACM reads it — unknown when the body is
+    /// known only at apply. `RSA_1024` fails; an algorithm encguard does not know is unknown.
     ///
     /// ## Why
     /// Policy §7: 1024-bit RSA can be factored with resources within reach of a state or a
