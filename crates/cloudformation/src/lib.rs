@@ -172,7 +172,7 @@ fn read_template(
         r.scope = shown.to_string();
         r.span = Some(encguard_model::Span::new(Position { line: *line, column: *column }, node.span().end));
         r.handles.extend(mapping::identity(kind, &attrs));
-        mapping::tags(&attrs).set_on(&mut r);
+        mapping::tags(kind, &attrs).set_on(&mut r);
         r.suppressions = suppressions(node);
         inventory.resources.push(r);
     }

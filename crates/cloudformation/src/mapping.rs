@@ -36,13 +36,28 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
 
 /// A resource's tags: a list of `Key`/`Value` pairs, or a map. A value CloudFormation only
 /// knows at deploy time is an unknown tag; an unknown key makes the whole map unreadable.
-pub fn tags(a: &Attrs) -> Tags {
+/// A global table is tagged per replica: it holds every replica's tags (one data set).
+pub fn tags(kind: &str, a: &Attrs) -> Tags {
+    let mut tags =
+        Tags { known: Spanned::new(BTreeMap::new(), a.span("Tags")), unknown: BTreeMap::new(), unreadable: None };
+    if kind == "AWS::DynamoDB::GlobalTable" {
+        for replica in a.blocks("Replicas").unwrap_or_default() {
+            if let Some(Val::List(items)) = replica.get("Tags") {
+                read_tag_list(items, &mut tags);
+            }
+        }
+        return tags;
+    }
     let Some(Val::List(items)) = a.get("Tags") else {
         // A few types take a map of tags, as Terraform writes them.
         return a.tags_over("Tags", None);
     };
-    let mut tags =
-        Tags { known: Spanned::new(BTreeMap::new(), a.span("Tags")), unknown: BTreeMap::new(), unreadable: None };
+    read_tag_list(items, &mut tags);
+    tags
+}
+
+/// Adds the tags of a `Key`/`Value` list.
+fn read_tag_list(items: &[Val], tags: &mut Tags) {
     for item in items {
         let (key, value) = match item {
             Val::Map(m) => (m.get("Key"), m.get("Value")),
@@ -61,7 +76,6 @@ pub fn tags(a: &Attrs) -> Tags {
             _ => {}
         }
     }
-    tags
 }
 
 /// The model of one resource, or `None` for types the policy does not concern. Each

@@ -25,7 +25,7 @@ declare_rule! {
     /// - CloudFormation: `Replicas[].SSESpecification.KMSMasterKeyId`.
     DDB_003 {
         id: "DDB-003",
-        title: "Table replicas use a customer managed key in their region",
+        title: "Table replicas use the required key tier in their region",
         severity: Severity::Medium,
         section: Section::Dynamodb,
         fix: "Give every replica a customer managed key in its region.",
@@ -53,7 +53,7 @@ fn check(ctx: &Context, out: &mut Out) {
             r,
             combine(
                 inline.chain(separate).collect::<Vec<_>>(),
-                "every replica has a customer managed key in its region",
+                "every replica has a key of the required tier in its region",
             ),
         );
     }

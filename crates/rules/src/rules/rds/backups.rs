@@ -25,7 +25,7 @@ declare_rule! {
     /// - Live: `aws rds start-db-instance-automated-backups-replication --kms-key-id KEY --region DEST`.
     RDS_006 {
         id: "RDS-006",
-        title: "Backup replication uses a customer managed key in the destination",
+        title: "Backup replication uses the required key tier in the destination",
         severity: Severity::High,
         section: Section::Rds,
         fix: "Replicate automated backups with a customer managed key in the destination region.",

@@ -23,7 +23,7 @@ declare_rule! {
     /// - CloudFormation: `PerformanceInsightsKMSKeyId`.
     RDS_007 {
         id: "RDS-007",
-        title: "Performance Insights uses a customer managed key",
+        title: "Performance Insights uses the required key tier",
         severity: Severity::Medium,
         section: Section::Rds,
         fix: "Set the Performance Insights KMS key to a customer managed key.",

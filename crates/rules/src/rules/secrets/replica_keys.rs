@@ -27,7 +27,7 @@ declare_rule! {
     /// - Live: `aws secretsmanager replicate-secret-to-regions --add-replica-regions Region=…,KmsKeyId=…`.
     SM_003 {
         id: "SM-003",
-        title: "Secret replicas use a customer managed key in their region",
+        title: "Secret replicas use the required key tier in their region",
         severity: Severity::Medium,
         section: Section::SecretsManager,
         fix: "Give every replica region a customer managed key in that region.",
@@ -41,7 +41,7 @@ fn check(ctx: &Context, out: &mut Out) {
             r,
             combine(
                 secret.replicas.iter().map(|rep| judge(ctx, r, rep)),
-                "every replica has a customer managed key in its region",
+                "every replica has a key of the required tier in its region",
             ),
         );
     }

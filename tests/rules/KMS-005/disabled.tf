@@ -1,0 +1,4 @@
+# expect aws_kms_key.k fail
+resource "aws_kms_key" "k" {
+  is_enabled = false
+}

@@ -1,0 +1,8 @@
+# expect aws_db_instance.d fail
+resource "aws_db_instance" "d" {
+  engine                       = "postgres"
+  instance_class               = "db.t4g.micro"
+  storage_encrypted            = true
+  performance_insights_enabled = true
+  tags                         = { data-classification = "high" }
+}

@@ -1,0 +1,5 @@
+# expect aws_s3_bucket.b unknown
+variable "name" {}
+resource "aws_s3_bucket" "b" {
+  bucket = var.name
+}
