@@ -299,7 +299,8 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
         (args.rules.is_empty() || args.rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id)))
             && !args.skip_rules.iter().any(|id| id.eq_ignore_ascii_case(rule.id))
     };
-    let mut evaluation = encguard_rules::evaluate(&ctx, selected);
+    // On the scan threads, whose stacks are sized for what hostile inputs can nest.
+    let mut evaluation = encguard_values::on_scan_threads(|| encguard_rules::evaluate(&ctx, selected));
     evaluation.notices.append(&mut loaded.notices);
     if let Some(path) = &args.baseline {
         let (accepted, created) = read_baseline(path)?;

@@ -36,6 +36,7 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 }
 
 /// Runs every rule that `select` admits and the policy enables, on a resolved inventory.
+/// Rules run in parallel on the calling thread's rayon pool.
 pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
     use rayon::prelude::*;
     let selected: Vec<&Rule> = CATALOG.iter().copied().filter(|r| select(r) && ctx.policy.enabled(r)).collect();
