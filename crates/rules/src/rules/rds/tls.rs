@@ -91,6 +91,10 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
         Some(v) => Ok(Verdict::fail(format!("{group_name} sets {parameter} = {v}"))
             .at(&db.parameter_group)
             .evidence(format!("{parameter} = {v}"))),
+        // A group that does not set the parameter keeps the engine's default.
+        None if engine == "postgres" && forces_tls_by_default(db.engine_version.value()?) => {
+            Ok(Verdict::pass(format!("{group_name} keeps PostgreSQL 15+'s default rds.force_ssl = 1")))
+        }
         None => Ok(Verdict::fail(format!("{group_name} does not set {parameter}")).at(&db.parameter_group)),
     }
 }
@@ -118,6 +122,9 @@ mod tests {
                 {"kind": "rds_cluster", "name": "mysql_off", "engine": "aurora-mysql", "parameter_group": "my-off"},
                 {"kind": "rds_instance", "name": "pg_dyn", "engine": "postgres", "parameter_group": "dyn"},
                 {"kind": "rds_instance", "name": "pg_foreign", "engine": "postgres", "parameter_group": "shared-pg"},
+                {"kind": "db_parameter_group", "name": "tuned", "handles": ["tuned"], "parameters": {"work_mem": "64MB"}},
+                {"kind": "rds_instance", "name": "pg16_custom", "engine": "postgres", "engine_version": "16.4", "parameter_group": "tuned"},
+                {"kind": "rds_instance", "name": "pg14_custom", "engine": "postgres", "engine_version": "14.12", "parameter_group": "tuned"},
                 {"kind": "rds_instance", "name": "oracle", "engine": "oracle-ee"},
                 {"kind": "rds_instance", "name": "member", "engine": "aurora-postgresql", "cluster": "c"},
             ]),
@@ -130,6 +137,8 @@ mod tests {
                 ("mysql_off", Fail),
                 ("pg_dyn", Unknown),
                 ("pg_foreign", Unknown),
+                ("pg16_custom", Pass),
+                ("pg14_custom", Fail),
                 ("oracle", NotApplicable),
                 ("member", NotApplicable),
             ],
