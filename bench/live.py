@@ -7,6 +7,7 @@ Usage: bench/live.py PYTHON_WITH_MOTO ENCGUARD_BINARY [--sizes 10,100,400]
 Each size N seeds, in each of two regions, N KMS keys, N secrets, N EBS volumes and N
 DynamoDB tables, then runs `encguard collect --aws` through the recording proxy.
 """
+import collections
 import json
 import os
 import socket
@@ -71,9 +72,12 @@ for region in ["us-east-1", "eu-west-1"]:
             subprocess.run([encguard, "collect", "--aws", "--endpoint-url", f"http://127.0.0.1:{proxy_port}", "--region", "us-east-1", "--region", "eu-west-1", "-o", out],
                            env=env, check=True, stderr=subprocess.DEVNULL)
             wall = time.monotonic() - start
-            calls = sum(1 for _ in open(log))
-            resources = len(json.load(open(out))["resources"])
-            print(f"{n:5} {resources:9} {calls:6} {wall:7.1f}", flush=True)
+            actions = collections.Counter(f"{c['service']}:{c['action']}" for c in map(json.loads, open(log)))
+            kinds = collections.Counter(r["kind"] for r in json.load(open(out))["resources"])
+            calls, resources = sum(actions.values()), sum(kinds.values())
+            print(f"{n:5} {resources:9} {calls:6} {wall:7.1f}   {calls / max(resources, 1):.2f} calls per resource", flush=True)
+            print("      calls by action: " + ", ".join(f"{a} {k}" for a, k in actions.most_common()))
+            print("      resources by kind: " + ", ".join(f"{a} {k}" for a, k in kinds.most_common()), flush=True)
         finally:
             proxy.kill()
             moto.kill()
