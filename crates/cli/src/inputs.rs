@@ -86,6 +86,37 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Loaded {
     loaded
 }
 
+/// The keys of a JSON object document, found in one pass without parsing its values.
+fn top_level_keys(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let (mut keys, mut depth, mut i) = (Vec::new(), 0usize, 0);
+    let mut expecting_key = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if depth == 1 && expecting_key {
+                    keys.push(text.get(start..i.min(bytes.len())).unwrap_or_default());
+                    expecting_key = false;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expecting_key = depth == 1 && bytes[i] == b'{';
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expecting_key = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    keys
+}
+
 const NOT_AN_INPUT: &str = "neither a Terraform plan, an inventory nor a CloudFormation template";
 
 /// Sets the place of each resource read from a file: the file relative to the root of the
@@ -309,14 +340,17 @@ fn read_document(path: &Path, explicit: bool, loaded: &mut Loaded, templates: &m
         Ok(t) => t,
         Err(e) => return loaded.errors.push(InputError::file(display(path), e.to_string())),
     };
-    let head = &text[..text.floor_char_boundary(4096)];
     let shown = display(path);
-    if is_json && encguard_terraform::is_plan(head) {
+    // What a JSON document is follows from its top-level keys, wherever they are written
+    // (`jq -S` sorts a plan's `format_version` after its whole configuration).
+    let keys = if is_json { top_level_keys(&text) } else { Vec::new() };
+    let has = |key: &str| keys.contains(&key);
+    if has("format_version") && has("terraform_version") {
         match encguard_terraform::scan_plan(&shown, &text) {
             Ok(inventory) => loaded.inventory.extend(inventory),
             Err(error) => loaded.errors.push(error),
         }
-    } else if is_json && head.contains("\"schema_version\"") && text.contains("\"resources\"") {
+    } else if has("schema_version") && has("resources") {
         match Inventory::from_json(&shown, &text) {
             Ok(inventory) => loaded.inventory.extend(inventory),
             Err(error) => loaded.errors.push(error),
@@ -325,5 +359,18 @@ fn read_document(path: &Path, explicit: bool, loaded: &mut Loaded, templates: &m
         templates.push((path.to_path_buf(), shown, text));
     } else if explicit {
         loaded.errors.push(InputError::file(shown, NOT_AN_INPUT));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_keys;
+
+    #[test]
+    fn top_level_keys_are_found_wherever_they_are_written() {
+        let text =
+            r#"{"configuration": {"format_version": "x", "a": [1, {"b": "}"}]}, "format_version": "1.2", "s\"q": 1}"#;
+        assert_eq!(top_level_keys(text), vec!["configuration", "format_version", "s\\\"q"]);
+        assert_eq!(top_level_keys("[{\"a\": 1}]"), Vec::<&str>::new());
     }
 }

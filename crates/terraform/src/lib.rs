@@ -19,7 +19,7 @@ mod plan;
 mod suppress;
 mod types;
 
-pub use plan::{is_plan, scan_plan};
+pub use plan::scan_plan;
 
 use encguard_model::{Gap, InputError, Inventory, Location, Resource};
 use encguard_values::Val;

@@ -10,11 +10,6 @@ use encguard_values::{Unknown, Val};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
-/// Whether the start of a JSON file looks like `terraform show -json` output.
-pub fn is_plan(head: &str) -> bool {
-    head.contains("\"format_version\"") && head.contains("\"terraform_version\"")
-}
-
 /// Reads a plan into an inventory. `display` is the file as reports show it.
 pub fn scan_plan(display: &str, text: &str) -> Result<Inventory, InputError> {
     let plan: Json = serde_json::from_str(text).map_err(|e| {
@@ -341,6 +336,9 @@ impl Unknowns<'_> {
                 // expressions too, and stays unknown.
                 const PROVIDER_DEFAULTS: &[&str] = &[
                     "policy",
+                    "server_side_encryption_configuration",
+                    "snapshot_identifier",
+                    "replicate_source_db",
                     "kms_key_id",
                     "kms_key_arn",
                     "kms_master_key_id",

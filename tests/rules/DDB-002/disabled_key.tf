@@ -4,6 +4,7 @@ resource "aws_kms_key" "k" {
 }
 resource "aws_dynamodb_table" "t" {
   name     = "t"
+  billing_mode = "PAY_PER_REQUEST"
   hash_key = "id"
   attribute {
     name = "id"

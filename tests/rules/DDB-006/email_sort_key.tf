@@ -1,6 +1,7 @@
 # expect aws_dynamodb_table.t fail
 resource "aws_dynamodb_table" "t" {
   name      = "t"
+  billing_mode = "PAY_PER_REQUEST"
   hash_key  = "id"
   range_key = "email"
   attribute {

@@ -194,25 +194,39 @@ fn expectations(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs every fixture under `tests/rules/RULE/` (`*.tf` and `*.yaml`, each scanned alone,
-/// under the policy file of the same name `*.toml` when there is one) and returns the
-/// rules × sources they cover.
+/// Runs every fixture under `tests/rules/RULE/` (`*.tf`, `*.yaml`, and `*.plan.json` — a
+/// real plan of the `.tf` of its name, made by `tests/rules/make_plans.sh` and judged by that
+/// file's expectations — each scanned alone, under the policy file of the same name `*.toml`
+/// when there is one) and returns the rules × sources they cover.
 fn fixture_cases() -> std::collections::BTreeSet<(String, &'static str)> {
     let mut covered = std::collections::BTreeSet::new();
     let mut wrong = Vec::new();
     let root = super::workspace().join("tests/rules");
-    for rule_dir in std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()) {
+    for rule_dir in std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()) {
         let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
         for file in std::fs::read_dir(&rule_dir).unwrap().map(|e| e.unwrap().path()) {
-            let (source, name) = match file.extension().and_then(|e| e.to_str()) {
-                Some("tf") => ("terraform", "main.tf"),
-                Some("yaml") => ("cloudformation", "stack.yaml"),
-                _ => continue,
+            let file_name = file.file_name().unwrap().to_string_lossy().to_string();
+            let (source, name, stem) = if let Some(stem) = file_name.strip_suffix(".plan.json") {
+                ("plan", "plan.json", stem.to_string())
+            } else if let Some(stem) = file_name.strip_suffix(".tf") {
+                ("terraform", "main.tf", stem.to_string())
+            } else if let Some(stem) = file_name.strip_suffix(".yaml") {
+                ("cloudformation", "stack.yaml", stem.to_string())
+            } else {
+                continue;
             };
             let text = std::fs::read_to_string(&file).unwrap();
-            let expected = expectations(&text);
+            // A Terraform case that needs no input is planned for real too.
+            if source == "terraform" && !text.contains("\nvariable ") {
+                let plan = rule_dir.join(format!("{stem}.plan.json"));
+                if !plan.exists() {
+                    wrong.push(format!("{}: no plan; run tests/rules/make_plans.sh", plan.display()));
+                }
+            }
+            let stated = if source == "plan" { rule_dir.join(format!("{stem}.tf")) } else { file.clone() };
+            let expected = expectations(&std::fs::read_to_string(&stated).unwrap());
             assert!(!expected.is_empty(), "{}: no `# expect RESOURCE STATUS` line", file.display());
-            let policy = std::fs::read_to_string(file.with_extension("toml")).ok();
+            let policy = std::fs::read_to_string(rule_dir.join(format!("{stem}.toml"))).ok();
             let got = verdicts_under(policy.as_deref(), name, &text, &rule);
             for (resource, status) in expected {
                 let found = got.iter().find(|(n, _)| *n == resource).map(|(_, s)| *s).unwrap_or("not_applicable");

@@ -90,24 +90,43 @@ fn judge(ctx: &Context, consumer: Res, reference: &Value<String>, region: Option
         return Err(Unknown::new(format!("certificate `{reference}` is not described in this scan")));
     };
     let name = &cert_resource.name;
-    if let Some(status) = cert.status.value()?.filter(|s| **s != CertificateStatus::Issued) {
-        return Ok(Verdict::fail(format!("certificate `{name}` is {status}")).evidence(status));
-    }
-    if let Some((date, days)) = days_left(ctx, cert)? {
-        if days < 0 {
-            return Ok(Verdict::fail(format!("certificate `{name}` expired on {date}")));
-        }
-        if days <= ctx.policy.certificates.expiry_window_days {
-            return Ok(Verdict::fail(format!("certificate `{name}` expires on {date}")).severity(Severity::Medium));
-        }
-    }
-    let algorithm = judge_algorithm(cert)?;
-    if algorithm.status == Status::Fail {
-        return Ok(Verdict {
+    // Each check alone; one that fails decides, whatever another could not know.
+    let status = || -> Result<Option<Verdict>, Unknown> {
+        Ok(cert
+            .status
+            .value()?
+            .filter(|s| **s != CertificateStatus::Issued)
+            .map(|status| Verdict::fail(format!("certificate `{name}` is {status}")).evidence(status)))
+    };
+    let expiry = || -> Result<Option<Verdict>, Unknown> {
+        Ok(match days_left(ctx, cert)? {
+            Some((date, days)) if days < 0 => Some(Verdict::fail(format!("certificate `{name}` expired on {date}"))),
+            Some((date, days)) if days <= ctx.policy.certificates.expiry_window_days => {
+                Some(Verdict::fail(format!("certificate `{name}` expires on {date}")).severity(Severity::Medium))
+            }
+            _ => None,
+        })
+    };
+    let strength = || -> Result<Option<Verdict>, Unknown> {
+        let algorithm = judge_algorithm(cert)?;
+        Ok((algorithm.status == Status::Fail).then(|| Verdict {
             message: format!("certificate `{name}`: {}", algorithm.message),
             span: None,
             ..algorithm
-        });
+        }))
+    };
+    let mut unknown = None;
+    for check in [&status as &dyn Fn() -> Result<Option<Verdict>, Unknown>, &expiry, &strength] {
+        match check() {
+            Ok(Some(fail)) => return Ok(fail),
+            Ok(None) => {}
+            Err(why) => {
+                unknown.get_or_insert(why);
+            }
+        }
+    }
+    if let Some(why) = unknown {
+        return Err(why);
     }
     Ok(Verdict::pass(format!("certificate `{name}` is issued, valid and strong")))
 }
@@ -126,6 +145,9 @@ mod tests {
             {"kind": "acm_certificate", "name": "us_cert", "region": "us-east-1", "not_after": "2027-08-01"},
             {"kind": "acm_certificate", "name": "old_cert", "region": "eu-west-1", "not_after": "2026-10-01"},
             {"kind": "acm_certificate", "name": "weak_cert", "region": "eu-west-1", "key_algorithm": "RSA_1024"},
+            {"kind": "acm_certificate", "name": "weak_pending", "region": "eu-west-1", "key_algorithm": "RSA_1024",
+                "status": {"unknown": "`aws_acm_certificate.c.status` is known only after apply"}},
+            {"kind": "listener", "name": "https_weak_pending", "region": "eu-west-1", "certificates": ["weak_pending"]},
             {"kind": "listener", "name": "https_ok", "region": "eu-west-1", "certificates": ["arn:aws:acm:eu-west-1:1:certificate/eu"]},
             {"kind": "listener", "name": "https_old", "region": "eu-west-1", "certificates": ["old_cert"]},
             {"kind": "listener", "name": "https_extra", "region": "eu-west-1", "certificates": ["eu_cert"]},
@@ -147,6 +169,7 @@ mod tests {
                 ("cdn_eu", Fail),
                 ("https_foreign", Unknown),
                 ("https_var", Unknown),
+                ("https_weak_pending", Fail),
             ],
         );
         expect_silent(&ACM_006, resources, &["http"]);
