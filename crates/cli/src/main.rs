@@ -63,6 +63,15 @@ enum Command {
     Schema,
     /// Record today's open findings, so that later scans with --baseline report only new ones.
     Baseline(ScanArgs),
+    /// Fix in the Terraform and CloudFormation files the violations a rule knows a safe fix
+    /// for: print the edits as a unified diff, or make them with --write.
+    Fix {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// Write the edits to the files instead of printing them.
+        #[arg(long)]
+        write: bool,
+    },
     /// Collect live AWS accounts into an inventory file, to scan later offline.
     Collect {
         #[command(flatten)]
@@ -208,6 +217,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Baseline(args) => baseline(args),
+        Command::Fix { scan, write } => fix(scan, write),
         Command::Collect { aws, output } => collect(&aws, &output),
         Command::IamPolicy => iam_policy(),
         Command::Rules { markdown: false } => print(&rules_table()),
@@ -360,6 +370,26 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     } else {
         EXIT_CLEAN
     })
+}
+
+fn fix(args: ScanArgs, write: bool) -> Result<u8, String> {
+    let Scanned { loaded, evaluation, .. } = run_scan(&args)?;
+    for error in &loaded.errors {
+        eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
+    }
+    let plan = encguard_fix::plan(&evaluation.findings, |file| std::fs::read_to_string(file));
+    for manual in &plan.manual {
+        eprintln!("encguard: fix by hand: {}", encguard_report::terminal_safe(manual));
+    }
+    if write {
+        for file in &plan.files {
+            std::fs::write(&file.file, &file.after).map_err(|e| format!("{}: {e}", file.file))?;
+        }
+        eprintln!("fixed {} findings in {} files", plan.fixed, plan.files.len());
+    } else {
+        print(&plan.diff())?;
+    }
+    Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
 }
 
 /// The baseline format: the fingerprints of accepted findings, with what they were. It

@@ -30,6 +30,45 @@ impl Status {
     }
 }
 
+/// A fix a rule knows to be safe: set one attribute of the judged resource to a value.
+/// Each source names the attribute its own way; `None` where the source cannot set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttributeFix {
+    /// The attribute in a Terraform resource block.
+    pub terraform: Option<&'static str>,
+    /// The property in a CloudFormation resource's `Properties`.
+    pub cloudformation: Option<&'static str>,
+    /// The value to set.
+    pub value: FixValue,
+}
+
+/// The value an [`AttributeFix`] sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixValue {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A string.
+    Text(&'static str),
+}
+
+impl FixValue {
+    /// As Terraform writes it.
+    pub fn hcl(&self) -> String {
+        match self {
+            FixValue::Bool(b) => b.to_string(),
+            FixValue::Text(t) => format!("{t:?}"),
+        }
+    }
+
+    /// As a YAML scalar.
+    pub fn yaml(&self) -> String {
+        match self {
+            FixValue::Bool(b) => b.to_string(),
+            FixValue::Text(t) => t.to_string(),
+        }
+    }
+}
+
 /// One verdict of one rule on one resource.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
@@ -59,6 +98,9 @@ pub struct Finding {
     /// The exception or inline comment that suppresses the finding, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
+    /// The edit that fixes a violation, where the rule knows a safe one.
+    #[serde(skip)]
+    pub fix: Option<AttributeFix>,
 }
 
 impl Finding {

@@ -24,7 +24,8 @@ mod tls;
 pub use context::{Context, KeyTarget, Kind, Res, ResourceId};
 pub use date::Date;
 pub use finding::{
-    fingerprint, Evaluation, Finding, Status, Summary, Suppression, SuppressionKind, FINGERPRINT_VERSION,
+    fingerprint, AttributeFix, Evaluation, Finding, FixValue, Status, Summary, Suppression, SuppressionKind,
+    FINGERPRINT_VERSION,
 };
 pub use policy::{strict_policy, Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
 pub use rule::{Eval, Rule, Section, Severity, Verdict};

@@ -605,6 +605,7 @@ mod tests {
             remediation: "",
             fingerprint: String::new(),
             suppression: None,
+            fix: None,
         }
     }
 

@@ -1,5 +1,5 @@
 use crate::context::Context;
-use crate::finding::{fingerprint, Finding, Status};
+use crate::finding::{fingerprint, AttributeFix, Finding, Status};
 use encguard_model::{Resource, Span, Spanned, Unknown};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -168,6 +168,8 @@ pub struct Verdict {
     pub evidence: Option<String>,
     /// A severity for this verdict instead of the rule's (a key being deleted that is still in use is critical).
     pub severity: Option<Severity>,
+    /// The safe edit that fixes a violation, where there is one.
+    pub fix: Option<AttributeFix>,
 }
 
 /// `Ok(verdict)`, or `Err(reason)` when the rule cannot know.
@@ -175,7 +177,7 @@ pub type Eval = Result<Verdict, Unknown>;
 
 impl Verdict {
     fn new(status: Status, message: impl Into<String>) -> Self {
-        Verdict { status, message: message.into(), span: None, evidence: None, severity: None }
+        Verdict { status, message: message.into(), span: None, evidence: None, severity: None, fix: None }
     }
     /// The resource complies.
     pub fn pass(message: impl Into<String>) -> Self {
@@ -210,6 +212,11 @@ impl Verdict {
         self.severity = Some(severity);
         self
     }
+    /// The safe edit that fixes the violation: set an attribute.
+    pub fn fix(mut self, fix: AttributeFix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
 }
 
 /// Collects one rule's verdicts as findings.
@@ -241,6 +248,7 @@ impl<'a> Out<'a> {
             evidence: verdict.evidence,
             remediation: self.rule.fix,
             suppression: inline_suppression(self.rule, &resource),
+            fix: verdict.fix,
         });
     }
 

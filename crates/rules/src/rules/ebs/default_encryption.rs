@@ -1,5 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::{BlockDeviceHost, EbsEncryptionByDefault, EbsVolume, Location, Resource, Spec, Unknown};
 use std::collections::BTreeMap;
 
@@ -64,7 +65,11 @@ fn judge(setting: &EbsEncryptionByDefault) -> Eval {
     if setting.enabled.or_default_to(true)? {
         Ok(Verdict::pass("EBS encryption by default is on"))
     } else {
-        Ok(Verdict::fail("EBS encryption by default is off").at(&setting.enabled))
+        Ok(Verdict::fail("EBS encryption by default is off").at(&setting.enabled).fix(AttributeFix {
+            terraform: Some("enabled"),
+            cloudformation: None,
+            value: FixValue::Bool(true),
+        }))
     }
 }
 

@@ -1,6 +1,7 @@
 use super::is_aws_managed;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::{KeyState, KmsKey};
 
 declare_rule! {
@@ -62,7 +63,11 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         } else {
             format!("the key is disabled but encrypts {}", used_by())
         };
-        return Ok(Verdict::fail(message).at(&key.enabled).severity(severity));
+        return Ok(Verdict::fail(message).at(&key.enabled).severity(severity).fix(AttributeFix {
+            terraform: Some("is_enabled"),
+            cloudformation: Some("Enabled"),
+            value: FixValue::Bool(true),
+        }));
     }
     Ok(Verdict::pass("the key is enabled"))
 }

@@ -2,6 +2,7 @@ use crate::context::{Context, Res};
 use crate::facts::{KeyProblem, KeyRotation, Rotation};
 use crate::keys::rotation_problem;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::{KmsKey, PlannedAction};
 
 declare_rule! {
@@ -56,7 +57,11 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         (Rotation::ByAws, _) => Verdict::not_applicable(rotation.to_string()),
         (Rotation::Impossible, _) => Verdict::not_applicable(why_impossible.unwrap_or_else(|| rotation.to_string())),
         (Rotation::Off, Some(problem)) => {
-            Verdict::fail(problem).at(&key.rotation_enabled).evidence("rotation_enabled = false")
+            Verdict::fail(problem).at(&key.rotation_enabled).evidence("rotation_enabled = false").fix(AttributeFix {
+                terraform: Some("enable_key_rotation"),
+                cloudformation: Some("EnableKeyRotation"),
+                value: FixValue::Bool(true),
+            })
         }
         (Rotation::Every(days), Some(problem)) => Verdict::fail(problem).at(&key.rotation_period_days).evidence(days),
         _ => Verdict::pass(rotation.to_string()),

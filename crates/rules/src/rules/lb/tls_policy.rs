@@ -3,6 +3,7 @@ use crate::context::{Context, Res};
 use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::{elb_policy_minimum, oldest_protocol, Protocol};
+use crate::{AttributeFix, FixValue};
 use encguard_model::{LbProtocol, Listener, Unknown};
 
 declare_rule! {
@@ -49,10 +50,21 @@ fn judge(ctx: &Context, _r: Res, listener: &Listener) -> Eval {
         return Ok(Verdict::not_applicable(format!("a {protocol} listener has no TLS policy")));
     }
     let minimum = ctx.policy.tls.minimum_version;
+    // The predefined policy that meets the minimum: TLS 1.3 with 1.2, or 1.3 alone.
+    let fix = AttributeFix {
+        terraform: Some("ssl_policy"),
+        cloudformation: Some("SslPolicy"),
+        value: FixValue::Text(if minimum > TlsVersion::V1_2 {
+            "ELBSecurityPolicy-TLS13-1-3-2021-06"
+        } else {
+            "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        }),
+    };
     let Some(policy) = listener.ssl_policy.value()? else {
         return Ok(Verdict::fail("no SSL policy is named; the default ELBSecurityPolicy-2016-08 allows TLS 1.0")
             .at(&listener.ssl_policy)
-            .severity(Severity::High));
+            .severity(Severity::High)
+            .fix(fix));
     };
     let oldest = match listener.ssl_policy_protocols.value()? {
         Some(protocols) => match oldest_protocol(protocols) {
@@ -61,7 +73,8 @@ fn judge(ctx: &Context, _r: Res, listener: &Listener) -> Eval {
                 return Ok(Verdict::fail(format!("{policy} allows {p}"))
                     .at(&listener.ssl_policy)
                     .evidence(policy)
-                    .severity(Severity::High))
+                    .severity(Severity::High)
+                    .fix(fix))
             }
             None => return Err(Unknown::new(format!("{policy} lists no protocols"))),
         },
@@ -76,7 +89,8 @@ fn judge(ctx: &Context, _r: Res, listener: &Listener) -> Eval {
     Ok(Verdict::fail(format!("{policy} allows {oldest}; the minimum is {minimum}"))
         .at(&listener.ssl_policy)
         .evidence(policy)
-        .severity(severity))
+        .severity(severity)
+        .fix(fix))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 use crate::context::{Context, Res};
 use crate::date::Date;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::{RdsDatabase, Spec, Unknown};
 
 /// Server CAs that AWS has retired.
@@ -44,7 +45,13 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, _r: Res, db: &RdsDatabase) -> Eval {
     let ca = db.ca_cert_identifier.or_default_to("rds-ca-rsa2048-g1".into())?;
     if RETIRED.contains(&ca.as_str()) {
-        return Ok(Verdict::fail(format!("server CA {ca} is retired")).at(&db.ca_cert_identifier).evidence(&ca));
+        return Ok(Verdict::fail(format!("server CA {ca} is retired")).at(&db.ca_cert_identifier).evidence(&ca).fix(
+            AttributeFix {
+                terraform: Some("ca_cert_identifier"),
+                cloudformation: Some("CACertificateIdentifier"),
+                value: FixValue::Text("rds-ca-rsa2048-g1"),
+            },
+        ));
     }
     if let Some(valid_till) = db.ca_cert_valid_till.value()? {
         let Some(date) = Date::parse(valid_till) else {

@@ -1,0 +1,70 @@
+//! `encguard fix`: the edits a rule's safe fix makes in Terraform and CloudFormation, as a
+//! diff and written; a second run changes nothing and a rescan finds the violations gone.
+
+use super::{encguard_in, stdout, temp_dir};
+
+const TERRAFORM: &str = r#"resource "aws_kms_key" "bare" {}
+
+resource "aws_kms_key" "off" {
+  description         = "orders"
+  enable_key_rotation = false # reviewed
+}
+
+variable "rotate" {
+  default = false
+}
+
+resource "aws_kms_key" "from_variable" {
+  enable_key_rotation = var.rotate
+}
+"#;
+
+const CLOUDFORMATION: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  NoProperties:
+    Type: AWS::KMS::Key
+  WithProperties:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: orders
+  Off:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: false
+"#;
+
+#[test]
+fn fixes_are_a_diff_then_edits_that_a_rescan_confirms() {
+    let dir = temp_dir("fix");
+    std::fs::write(dir.join("main.tf"), TERRAFORM).unwrap();
+    std::fs::write(dir.join("stack.yaml"), CLOUDFORMATION).unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001"]);
+    let diff = stdout(&o);
+    for expected in [
+        "-resource \"aws_kms_key\" \"bare\" {}\n+resource \"aws_kms_key\" \"bare\" {\n+  enable_key_rotation = true\n+}",
+        "-  enable_key_rotation = false # reviewed\n+  enable_key_rotation = true # reviewed",
+        "     Type: AWS::KMS::Key\n+    Properties:\n+      EnableKeyRotation: true",
+        "     Properties:\n+      EnableKeyRotation: true\n       Description: orders",
+        "-      EnableKeyRotation: false\n+      EnableKeyRotation: true",
+    ] {
+        assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}");
+    }
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("`enable_key_rotation` is set from `var.rotate`"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("main.tf")).unwrap(), TERRAFORM, "a diff only");
+
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--write"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "KMS-001", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let failing: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| f["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, vec!["aws_kms_key.from_variable"], "only the one set by a variable is left");
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001"]);
+    assert_eq!(stdout(&o), "", "a second run changes nothing");
+}

@@ -1,0 +1,234 @@
+//! Fixes: the edits of Terraform and CloudFormation files that fix the violations whose
+//! rule knows a safe fix ([`AttributeFix`]: set one attribute). Each edit is made where the
+//! finding points — the attribute when it is written, the resource when it is not — and
+//! leaves the rest of the text as written. A value that comes from an expression
+//! (a variable, a local, a module output) is not edited: the fix is said, for its owner.
+//!
+//! Running the fix again changes nothing: a fixed resource no longer fails.
+#![deny(missing_docs)]
+
+use encguard_model::Location;
+use encguard_rules::{AttributeFix, Finding, Status};
+use std::collections::BTreeMap;
+
+/// The edits for a set of findings.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Each file to change, before and after, in file order.
+    pub files: Vec<FileFix>,
+    /// Fixes that need a person: where and what to set, and why it was not edited.
+    pub manual: Vec<String>,
+    /// How many findings the edits fix.
+    pub fixed: usize,
+}
+
+/// One file's text before and after its edits.
+#[derive(Debug)]
+pub struct FileFix {
+    /// The file, as the findings name it.
+    pub file: String,
+    /// Its text now.
+    pub before: String,
+    /// Its text with the fixes.
+    pub after: String,
+}
+
+impl Plan {
+    /// The edits as a unified diff (`a/FILE`, `b/FILE`), empty when there are none.
+    pub fn diff(&self) -> String {
+        self.files
+            .iter()
+            .map(|f| {
+                similar::TextDiff::from_lines(&f.before, &f.after)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{}", f.file), &format!("b/{}", f.file))
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+/// An edit of one line: its text replaced, or a text inserted after it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Edit {
+    Replace { line: usize, text: String },
+    InsertAfter { line: usize, text: String },
+}
+
+impl Edit {
+    fn line(&self) -> usize {
+        match self {
+            Edit::Replace { line, .. } | Edit::InsertAfter { line, .. } => *line,
+        }
+    }
+}
+
+/// Plans the fixes of the open failures among `findings`; `read` gives a file's text.
+pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>) -> Plan {
+    let mut plan = Plan::default();
+    let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    for finding in findings.iter().filter(|f| f.status == Status::Fail && f.is_open()) {
+        let Some(fix) = finding.fix else { continue };
+        let Location::File { format, file, line, column, .. } = &finding.location else {
+            plan.manual.push(format!("{} {}: {}", finding.rule, finding.resource, finding.remediation));
+            continue;
+        };
+        let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
+        let Some(text) = text.as_deref() else {
+            plan.manual.push(format!("{file}: cannot be read to fix {} on {}", finding.rule, finding.resource));
+            continue;
+        };
+        let edit = match format.as_str() {
+            "terraform" if !file.ends_with(".json") => {
+                fix.terraform.map(|name| hcl_edit(text, *line, *column, name, &fix))
+            }
+            "cloudformation" if !file.ends_with(".json") => {
+                fix.cloudformation.map(|name| yaml_edit(text, *line, *column, name, &fix))
+            }
+            _ => None,
+        };
+        match edit {
+            Some(Ok(edit)) => {
+                let file_edits = edits.entry(file.clone()).or_default();
+                if !file_edits.contains(&edit) {
+                    file_edits.push(edit);
+                }
+                plan.fixed += 1;
+            }
+            Some(Err(why)) => {
+                plan.manual.push(format!("{file}:{line}: {} on {}: {why}", finding.rule, finding.resource))
+            }
+            None => plan.manual.push(format!(
+                "{file}:{line}: {} on {}: {} ({format} files are not edited)",
+                finding.rule, finding.resource, finding.remediation
+            )),
+        }
+    }
+    for (file, mut file_edits) in edits {
+        let before = texts.remove(&file).flatten().unwrap_or_default();
+        let mut lines: Vec<String> = before.split_inclusive('\n').map(str::to_string).collect();
+        // From the end, so that earlier line numbers stay right.
+        file_edits.sort_by_key(|e| std::cmp::Reverse(e.line()));
+        for edit in file_edits {
+            match edit {
+                Edit::Replace { line, text } => lines[line - 1] = text,
+                Edit::InsertAfter { line, text } => {
+                    if !lines[line - 1].ends_with('\n') {
+                        lines[line - 1].push('\n');
+                    }
+                    lines.insert(line, text);
+                }
+            }
+        }
+        plan.files.push(FileFix { file, before, after: lines.concat() });
+    }
+    plan
+}
+
+fn indentation(line: &str) -> &str {
+    &line[..line.len() - line.trim_start().len()]
+}
+
+fn line_at(text: &str, line: usize) -> Option<&str> {
+    text.split_inclusive('\n').nth(line.checked_sub(1)?)
+}
+
+/// Whether an HCL expression is a literal the fix may replace.
+fn is_hcl_literal(value: &str) -> bool {
+    let v = value.trim();
+    matches!(v, "true" | "false" | "null")
+        || v.parse::<f64>().is_ok()
+        || (v.len() >= 2 && v.starts_with('"') && v.ends_with('"') && !v.contains("${"))
+}
+
+/// The edit of a Terraform block: the attribute's value replaced where the finding points
+/// at it, or the attribute added to the resource block the finding points at.
+fn hcl_edit(text: &str, line: u32, column: u32, name: &str, fix: &AttributeFix) -> Result<Edit, String> {
+    let line = line as usize;
+    let current = line_at(text, line).ok_or("the finding points past the end of the file")?;
+    let rest = current.get(column.saturating_sub(1) as usize..).unwrap_or("");
+    let value = fix.value.hcl();
+    if let Some(after_name) = rest.strip_prefix(name).filter(|r| r.trim_start().starts_with('=')) {
+        let written = after_name.trim_start().trim_start_matches('=').trim_end_matches(['\n', '\r']);
+        let (expression, comment) = match written.find(" #").or_else(|| written.find(" //")) {
+            Some(i) => (&written[..i], &written[i..]),
+            None => (written, ""),
+        };
+        if !is_hcl_literal(expression) {
+            return Err(format!(
+                "`{name}` is set from `{}`; set it to {value} where that value is defined",
+                expression.trim()
+            ));
+        }
+        let prefix = &current[..current.len() - after_name.len()];
+        let equals = &after_name[..after_name.find('=').map_or(0, |i| i + 1)];
+        return Ok(Edit::Replace { line, text: format!("{prefix}{equals} {value}{comment}\n") });
+    }
+    if rest.starts_with("resource ") {
+        let header = current.trim_end_matches(['\n', '\r']);
+        let inner = format!("{}  {name} = {value}\n", indentation(current));
+        if let Some(open) = header.strip_suffix("{}") {
+            return Ok(Edit::Replace { line, text: format!("{open}{{\n{inner}{}}}\n", indentation(current)) });
+        }
+        if header.ends_with('{') {
+            return Ok(Edit::InsertAfter { line, text: inner });
+        }
+        return Err(format!("the block is written on one line; add `{name} = {value}` to it"));
+    }
+    Err(format!("the finding points at neither `{name}` nor its resource; set `{name} = {value}`"))
+}
+
+/// The edit of a CloudFormation YAML resource: the property's value replaced where the
+/// finding points at it, or the property added under the resource's `Properties`.
+fn yaml_edit(text: &str, line: u32, column: u32, name: &str, fix: &AttributeFix) -> Result<Edit, String> {
+    let line = line as usize;
+    let current = line_at(text, line).ok_or("the finding points past the end of the file")?;
+    let rest = current.get(column.saturating_sub(1) as usize..).unwrap_or("");
+    let value = fix.value.yaml();
+    if let Some(after_name) = rest.strip_prefix(name).and_then(|r| r.strip_prefix(':')) {
+        let written = after_name.trim();
+        if written.starts_with('!') || written.starts_with('{') || written.starts_with('[') || written.is_empty() {
+            return Err(format!("`{name}` is set from `{written}`; set it to {value} where that value is defined"));
+        }
+        let prefix = &current[..current.len() - after_name.len()];
+        return Ok(Edit::Replace { line, text: format!("{prefix} {value}\n") });
+    }
+    // The finding points at the resource's logical id: find its Properties.
+    if !rest.trim_end().ends_with(':') {
+        return Err(format!("the finding points at neither `{name}` nor its resource; set `{name}: {value}`"));
+    }
+    let resource_indent = indentation(current).len();
+    let body: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .enumerate()
+        .skip(line)
+        .take_while(|(_, l)| {
+            l.trim().is_empty() || l.trim_start().starts_with('#') || indentation(l).len() > resource_indent
+        })
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let Some(child_indent) = body.first().map(|(_, l)| indentation(l).to_string()) else {
+        return Err(format!("the resource has no body; add `{name}: {value}` under its Properties"));
+    };
+    let at_child = |l: &str| indentation(l) == child_indent;
+    if let Some(&(i, properties)) = body.iter().find(|(_, l)| at_child(l) && l.trim_start().starts_with("Properties:"))
+    {
+        if !properties.trim_end().ends_with("Properties:") {
+            return Err(format!("Properties is written inline; add `{name}: {value}` to it"));
+        }
+        let property_indent = body
+            .iter()
+            .find(|(j, _)| *j > i)
+            .map(|(_, l)| indentation(l).to_string())
+            .filter(|ind| ind.len() > child_indent.len())
+            .unwrap_or_else(|| format!("{child_indent}  "));
+        return Ok(Edit::InsertAfter { line: i + 1, text: format!("{property_indent}{name}: {value}\n") });
+    }
+    let &(i, _) = body
+        .iter()
+        .find(|(_, l)| at_child(l) && l.trim_start().starts_with("Type:"))
+        .ok_or_else(|| format!("the resource has no Type line to add Properties after; add `{name}: {value}`"))?;
+    Ok(Edit::InsertAfter { line: i + 1, text: format!("{child_indent}Properties:\n{child_indent}  {name}: {value}\n") })
+}
