@@ -145,8 +145,9 @@ fn is_hcl_literal(value: &str) -> bool {
 
 /// The edit of a Terraform block: the attribute's value replaced where the finding points
 /// at it, or the attribute added to the resource block the finding points at.
-fn hcl_edit(text: &str, line: u32, column: u32, name: &str, fix: &AttributeFix) -> Result<Edit, String> {
+fn hcl_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) -> Result<Edit, String> {
     let line = line as usize;
+    let (block, name) = split_path(path);
     let current = line_at(text, line).ok_or("the finding points past the end of the file")?;
     let rest = current.get(column.saturating_sub(1) as usize..).unwrap_or("");
     let value = fix.value.hcl();
@@ -166,7 +167,11 @@ fn hcl_edit(text: &str, line: u32, column: u32, name: &str, fix: &AttributeFix) 
         let equals = &after_name[..after_name.find('=').map_or(0, |i| i + 1)];
         return Ok(Edit::Replace { line, text: format!("{prefix}{equals} {value}{comment}\n") });
     }
-    if rest.starts_with("resource ") {
+    let opens = |prefix: &str| rest.starts_with(prefix) && current.trim_end().ends_with('{');
+    if block.is_some_and(|b| opens(&format!("{b} "))) {
+        return Ok(Edit::InsertAfter { line, text: format!("{}  {name} = {value}\n", indentation(current)) });
+    }
+    if block.is_none() && rest.starts_with("resource ") {
         let header = current.trim_end_matches(['\n', '\r']);
         let inner = format!("{}  {name} = {value}\n", indentation(current));
         if let Some(open) = header.strip_suffix("{}") {
@@ -177,13 +182,22 @@ fn hcl_edit(text: &str, line: u32, column: u32, name: &str, fix: &AttributeFix) 
         }
         return Err(format!("the block is written on one line; add `{name} = {value}` to it"));
     }
-    Err(format!("the finding points at neither `{name}` nor its resource; set `{name} = {value}`"))
+    Err(format!("the finding points at neither `{name}` nor the block that holds it; set `{path} = {value}`"))
+}
+
+/// An attribute path `block.attribute` as the enclosing block (if any) and the attribute.
+fn split_path(path: &str) -> (Option<&str>, &str) {
+    match path.rsplit_once('.') {
+        Some((parents, name)) => (Some(parents.rsplit('.').next().unwrap_or(parents)), name),
+        None => (None, path),
+    }
 }
 
 /// The edit of a CloudFormation YAML resource: the property's value replaced where the
 /// finding points at it, or the property added under the resource's `Properties`.
-fn yaml_edit(text: &str, line: u32, column: u32, name: &str, fix: &AttributeFix) -> Result<Edit, String> {
+fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) -> Result<Edit, String> {
     let line = line as usize;
+    let (block, name) = split_path(path);
     let current = line_at(text, line).ok_or("the finding points past the end of the file")?;
     let rest = current.get(column.saturating_sub(1) as usize..).unwrap_or("");
     let value = fix.value.yaml();
@@ -195,11 +209,25 @@ fn yaml_edit(text: &str, line: u32, column: u32, name: &str, fix: &AttributeFix)
         let prefix = &current[..current.len() - after_name.len()];
         return Ok(Edit::Replace { line, text: format!("{prefix} {value}\n") });
     }
-    // The finding points at the resource's logical id: find its Properties.
     if !rest.trim_end().ends_with(':') {
-        return Err(format!("the finding points at neither `{name}` nor its resource; set `{name}: {value}`"));
+        return Err(format!("the finding points at neither `{name}` nor what holds it; set `{path}: {value}`"));
     }
     let resource_indent = indentation(current).len();
+    if let Some(block) = block {
+        // The finding points at the mapping that holds the property: add it there.
+        if !rest.starts_with(&format!("{block}:")) {
+            return Err(format!("`{block}` is not where the finding points; set `{path}: {value}`"));
+        }
+        let child = text
+            .split_inclusive('\n')
+            .skip(line)
+            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .map(|l| indentation(l).to_string())
+            .filter(|ind| ind.len() > resource_indent)
+            .unwrap_or_else(|| format!("{}  ", indentation(current)));
+        return Ok(Edit::InsertAfter { line, text: format!("{child}{name}: {value}\n") });
+    }
+    // The finding points at the resource's logical id: find its Properties.
     let body: Vec<(usize, &str)> = text
         .split_inclusive('\n')
         .enumerate()

@@ -68,3 +68,27 @@ fn fixes_are_a_diff_then_edits_that_a_rescan_confirms() {
     let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001"]);
     assert_eq!(stdout(&o), "", "a second run changes nothing");
 }
+
+#[test]
+fn a_missing_attribute_of_a_nested_block_is_added_in_that_block() {
+    let dir = temp_dir("fix-nested");
+    std::fs::copy(super::workspace().join("tests/rules/CF-003/iam_certificate.tf"), dir.join("main.tf")).unwrap();
+    let terraform = std::fs::read_to_string(dir.join("main.tf"))
+        .unwrap()
+        .replace(
+            "    iam_certificate_id       = \"ASCAEXAMPLE\"\n",
+            "    acm_certificate_arn      = \"arn:aws:acm:us-east-1:111122223333:certificate/c\"\n",
+        )
+        .replace("    minimum_protocol_version = \"TLSv1.2_2021\"\n", "");
+    std::fs::write(dir.join("main.tf"), &terraform).unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  D:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        ViewerCertificate:\n          AcmCertificateArn: arn:aws:acm:us-east-1:111122223333:certificate/c\n          SslSupportMethod: sni-only\n",
+    )
+    .unwrap();
+    let diff = stdout(&encguard_in(&dir, &["fix", ".", "--rule", "CF-002"]));
+    assert!(diff.contains("   viewer_certificate {\n+    minimum_protocol_version = \"TLSv1.2_2021\"\n"), "{diff}");
+    assert!(diff.contains("         ViewerCertificate:\n+          MinimumProtocolVersion: TLSv1.2_2021\n"), "{diff}");
+    encguard_in(&dir, &["fix", ".", "--rule", "CF-002", "--write"]);
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "CF-002"])), "");
+}

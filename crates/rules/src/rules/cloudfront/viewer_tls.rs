@@ -1,6 +1,8 @@
 use crate::context::Context;
+use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::tls::cloudfront_minimum;
+use crate::{AttributeFix, FixValue};
 use encguard_model::{CloudfrontDistribution, Unknown};
 
 declare_rule! {
@@ -51,16 +53,23 @@ fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
     }
     let version = cert.minimum_protocol_version.or_default_to("TLSv1".into())?;
     let minimum = ctx.policy.tls.minimum_version;
+    let fix = AttributeFix {
+        terraform: Some("viewer_certificate.minimum_protocol_version"),
+        cloudformation: Some("ViewerCertificate.MinimumProtocolVersion"),
+        value: FixValue::Text(if minimum > TlsVersion::V1_2 { "TLSv1.3_2025" } else { "TLSv1.2_2021" }),
+    };
     match cloudfront_minimum(&version) {
         Some(Ok(v)) if v >= minimum => Ok(Verdict::pass(format!("{version} allows {v} and later"))),
         Some(Ok(v)) => Ok(Verdict::fail(format!("{version} allows {v}; the minimum is {minimum}"))
             .at(&d.viewer_certificate)
             .at(&cert.minimum_protocol_version)
-            .evidence(&version)),
+            .evidence(&version)
+            .fix(fix)),
         Some(Err(())) => Ok(Verdict::fail(format!("{version} allows SSLv3"))
             .at(&d.viewer_certificate)
             .at(&cert.minimum_protocol_version)
-            .evidence(&version)),
+            .evidence(&version)
+            .fix(fix)),
         None => Err(Unknown::new(format!("minimum protocol version `{version}` is not one CloudFront defines"))),
     }
 }
