@@ -71,6 +71,10 @@ enum Command {
         /// Write the edits to the files instead of printing them.
         #[arg(long)]
         write: bool,
+        /// Also make the fixes that AWS applies by recreating the resource (encryption at rest
+        /// of databases, volumes and caches); the diff says what will be recreated.
+        #[arg(long)]
+        allow_replacement: bool,
     },
     /// Collect live AWS accounts into an inventory file, to scan later offline.
     Collect {
@@ -217,7 +221,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Baseline(args) => baseline(args),
-        Command::Fix { scan, write } => fix(scan, write),
+        Command::Fix { scan, write, allow_replacement } => fix(scan, write, allow_replacement),
         Command::Collect { aws, output } => collect(&aws, &output),
         Command::IamPolicy => iam_policy(),
         Command::Rules { markdown: false } => print(&rules_table()),
@@ -372,18 +376,21 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     })
 }
 
-fn fix(args: ScanArgs, write: bool) -> Result<u8, String> {
+fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, String> {
     let Scanned { loaded, evaluation, .. } = run_scan(&args)?;
     for error in &loaded.errors {
         eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
     }
-    let plan = encguard_fix::plan(&evaluation.findings, |file| std::fs::read_to_string(file));
+    let plan = encguard_fix::plan(&evaluation.findings, |file| std::fs::read_to_string(file), allow_replacement);
     for manual in &plan.manual {
         eprintln!("encguard: fix by hand: {}", encguard_report::terminal_safe(manual));
     }
     if write {
         for file in &plan.files {
             std::fs::write(&file.file, &file.after).map_err(|e| format!("{}: {e}", file.file))?;
+        }
+        for replaced in &plan.replacements {
+            eprintln!("encguard: applying this recreates {}", encguard_report::terminal_safe(replaced));
         }
         eprintln!("fixed {} findings in {} files", plan.fixed, plan.files.len());
     } else {

@@ -4,6 +4,9 @@
 //! leaves the rest of the text as written. A value that comes from an expression
 //! (a variable, a local, a module output) is not edited: the fix is said, for its owner.
 //!
+//! A fix that makes AWS recreate a resource (encryption at rest of a database, a volume, a
+//! cache) is made only when asked, and the plan says what will be recreated.
+//!
 //! Running the fix again changes nothing: a fixed resource no longer fails.
 #![deny(missing_docs)]
 
@@ -20,6 +23,8 @@ pub struct Plan {
     pub manual: Vec<String>,
     /// How many findings the edits fix.
     pub fixed: usize,
+    /// What the edits make AWS recreate: `FILE:LINE: what`.
+    pub replacements: Vec<String>,
 }
 
 /// One file's text before and after its edits.
@@ -34,17 +39,18 @@ pub struct FileFix {
 }
 
 impl Plan {
-    /// The edits as a unified diff (`a/FILE`, `b/FILE`), empty when there are none.
+    /// The edits as a unified diff (`a/FILE`, `b/FILE`), empty when there are none; what
+    /// they make AWS recreate is said first, in lines that patch tools pass over.
     pub fn diff(&self) -> String {
-        self.files
-            .iter()
-            .map(|f| {
+        let warnings = self.replacements.iter().map(|r| format!("# applying this recreates {r}\n"));
+        warnings
+            .chain(self.files.iter().map(|f| {
                 similar::TextDiff::from_lines(&f.before, &f.after)
                     .unified_diff()
                     .context_radius(3)
                     .header(&format!("a/{}", f.file), &format!("b/{}", f.file))
                     .to_string()
-            })
+            }))
             .collect()
     }
 }
@@ -65,7 +71,8 @@ impl Edit {
 }
 
 /// Plans the fixes of the open failures among `findings`; `read` gives a file's text.
-pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>) -> Plan {
+/// Fixes that make AWS recreate a resource are planned only with `allow_replacement`.
+pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>, allow_replacement: bool) -> Plan {
     let mut plan = Plan::default();
     let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
@@ -75,6 +82,13 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
             plan.manual.push(format!("{} {}: {}", finding.rule, finding.resource, finding.remediation));
             continue;
         };
+        if let (Some(what), false) = (fix.replaces, allow_replacement) {
+            plan.manual.push(format!(
+                "{file}:{line}: {} on {}: the fix recreates {what}; run with --allow-replacement to make it",
+                finding.rule, finding.resource
+            ));
+            continue;
+        }
         let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
         let Some(text) = text.as_deref() else {
             plan.manual.push(format!("{file}: cannot be read to fix {} on {}", finding.rule, finding.resource));
@@ -94,6 +108,12 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
                 let file_edits = edits.entry(file.clone()).or_default();
                 if !file_edits.contains(&edit) {
                     file_edits.push(edit);
+                }
+                if let Some(what) = fix.replaces {
+                    let replaced = format!("{what} `{}` ({file}:{line})", finding.resource);
+                    if !plan.replacements.contains(&replaced) {
+                        plan.replacements.push(replaced);
+                    }
                 }
                 plan.fixed += 1;
             }
@@ -171,9 +191,14 @@ fn hcl_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) 
     if block.is_some_and(|b| opens(&format!("{b} "))) {
         return Ok(Edit::InsertAfter { line, text: format!("{}  {name} = {value}\n", indentation(current)) });
     }
-    if block.is_none() && rest.starts_with("resource ") {
+    if rest.starts_with("resource ") {
         let header = current.trim_end_matches(['\n', '\r']);
-        let inner = format!("{}  {name} = {value}\n", indentation(current));
+        let ind = indentation(current);
+        // A missing attribute of a missing block comes with its block.
+        let inner = match block {
+            Some(block) => format!("{ind}  {block} {{\n{ind}    {name} = {value}\n{ind}  }}\n"),
+            None => format!("{ind}  {name} = {value}\n"),
+        };
         if let Some(open) = header.strip_suffix("{}") {
             return Ok(Edit::Replace { line, text: format!("{open}{{\n{inner}{}}}\n", indentation(current)) });
         }

@@ -40,6 +40,21 @@ pub struct AttributeFix {
     pub cloudformation: Option<&'static str>,
     /// The value to set.
     pub value: FixValue,
+    /// What AWS recreates when the attribute changes (`the DB instance`), for fixes that
+    /// force a replacement: those are made only when asked.
+    pub replaces: Option<&'static str>,
+}
+
+impl AttributeFix {
+    /// Sets the attribute, named as Terraform and as CloudFormation name it, in place.
+    pub const fn set(terraform: Option<&'static str>, cloudformation: Option<&'static str>, value: FixValue) -> Self {
+        AttributeFix { terraform, cloudformation, value, replaces: None }
+    }
+
+    /// The same fix, which makes AWS recreate `what`.
+    pub const fn replacing(self, what: &'static str) -> Self {
+        AttributeFix { replaces: Some(what), ..self }
+    }
 }
 
 /// The value an [`AttributeFix`] sets.
@@ -49,6 +64,8 @@ pub enum FixValue {
     Bool(bool),
     /// A string.
     Text(&'static str),
+    /// A whole number.
+    Number(u32),
 }
 
 impl FixValue {
@@ -57,6 +74,7 @@ impl FixValue {
         match self {
             FixValue::Bool(b) => b.to_string(),
             FixValue::Text(t) => format!("{t:?}"),
+            FixValue::Number(n) => n.to_string(),
         }
     }
 
@@ -65,6 +83,7 @@ impl FixValue {
         match self {
             FixValue::Bool(b) => b.to_string(),
             FixValue::Text(t) => t.to_string(),
+            FixValue::Number(n) => n.to_string(),
         }
     }
 }

@@ -92,3 +92,26 @@ fn a_missing_attribute_of_a_nested_block_is_added_in_that_block() {
     encguard_in(&dir, &["fix", ".", "--rule", "CF-002", "--write"]);
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "CF-002"])), "");
 }
+
+#[test]
+fn fixes_that_recreate_a_resource_are_made_only_when_asked() {
+    let dir = temp_dir("fix-replacement");
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_db_instance\" \"d\" {\n  engine         = \"postgres\"\n  instance_class = \"db.t4g.micro\"\n}\n\nresource \"aws_acm_certificate\" \"c\" {\n  domain_name       = \"a.example.com\"\n  validation_method = \"DNS\"\n}\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "RDS-001"]);
+    assert_eq!(stdout(&o), "");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("recreates the DB instance; run with --allow-replacement"));
+    let diff = stdout(&encguard_in(&dir, &["fix", ".", "--rule", "RDS-001", "--allow-replacement"]));
+    assert!(diff.starts_with("# applying this recreates the DB instance `aws_db_instance.d`"), "{diff}");
+    assert!(diff.contains("+  storage_encrypted = true\n"), "{diff}");
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_acm_certificate\" \"c\" {\n  domain_name       = \"a.example.com\"\n  validation_method = \"DNS\"\n  options {\n    certificate_transparency_logging_preference = \"DISABLED\"\n  }\n}\n",
+    )
+    .unwrap();
+    let diff = stdout(&encguard_in(&dir, &["fix", ".", "--rule", "ACM-004"]));
+    assert!(diff.contains("+    certificate_transparency_logging_preference = \"ENABLED\"\n"), "{diff}");
+}

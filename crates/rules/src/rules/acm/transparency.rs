@@ -1,5 +1,6 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::{AcmCertificate, TransparencyLogging};
 
 declare_rule! {
@@ -36,9 +37,13 @@ fn check(ctx: &Context, out: &mut Out) {
 
 fn judge(cert: &AcmCertificate) -> Eval {
     match cert.transparency_logging.or_default_to(TransparencyLogging::Enabled)? {
-        TransparencyLogging::Disabled => {
-            Ok(Verdict::fail("Certificate Transparency logging is disabled").at(&cert.transparency_logging))
-        }
+        TransparencyLogging::Disabled => Ok(Verdict::fail("Certificate Transparency logging is disabled")
+            .at(&cert.transparency_logging)
+            .fix(AttributeFix::set(
+                Some("options.certificate_transparency_logging_preference"),
+                Some("CertificateTransparencyLoggingPreference"),
+                FixValue::Text("ENABLED"),
+            ))),
         _ => Ok(Verdict::pass("Certificate Transparency logging is enabled")),
     }
 }

@@ -53,11 +53,11 @@ fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
     }
     let version = cert.minimum_protocol_version.or_default_to("TLSv1".into())?;
     let minimum = ctx.policy.tls.minimum_version;
-    let fix = AttributeFix {
-        terraform: Some("viewer_certificate.minimum_protocol_version"),
-        cloudformation: Some("ViewerCertificate.MinimumProtocolVersion"),
-        value: FixValue::Text(if minimum > TlsVersion::V1_2 { "TLSv1.3_2025" } else { "TLSv1.2_2021" }),
-    };
+    let fix = AttributeFix::set(
+        Some("viewer_certificate.minimum_protocol_version"),
+        Some("ViewerCertificate.MinimumProtocolVersion"),
+        FixValue::Text(if minimum > TlsVersion::V1_2 { "TLSv1.3_2025" } else { "TLSv1.2_2021" }),
+    );
     match cloudfront_minimum(&version) {
         Some(Ok(v)) if v >= minimum => Ok(Verdict::pass(format!("{version} allows {v} and later"))),
         Some(Ok(v)) => Ok(Verdict::fail(format!("{version} allows {v}; the minimum is {minimum}"))

@@ -1,5 +1,6 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::DaxCluster;
 
 declare_rule! {
@@ -41,7 +42,14 @@ fn judge(dax: &DaxCluster) -> Eval {
     if dax.sse_enabled.or_default_to(false)? {
         Ok(Verdict::pass("the cache is encrypted at rest"))
     } else {
-        Ok(Verdict::fail("the cache is not encrypted at rest").at(&dax.sse_enabled))
+        Ok(Verdict::fail("the cache is not encrypted at rest").at(&dax.sse_enabled).fix(
+            AttributeFix::set(
+                Some("server_side_encryption.enabled"),
+                Some("SSESpecification.SSEEnabled"),
+                FixValue::Bool(true),
+            )
+            .replacing("the DAX cluster"),
+        ))
     }
 }
 

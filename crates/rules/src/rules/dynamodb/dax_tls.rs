@@ -1,5 +1,6 @@
 use crate::context::Context;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::DaxCluster;
 
 declare_rule! {
@@ -41,7 +42,15 @@ fn judge(dax: &DaxCluster) -> Eval {
         "TLS" => Ok(Verdict::pass("the endpoint requires TLS")),
         other => Ok(Verdict::fail(format!("the endpoint encryption type is {other}"))
             .at(&dax.endpoint_encryption)
-            .evidence(other)),
+            .evidence(other)
+            .fix(
+                AttributeFix::set(
+                    Some("cluster_endpoint_encryption_type"),
+                    Some("ClusterEndpointEncryptionType"),
+                    FixValue::Text("TLS"),
+                )
+                .replacing("the DAX cluster"),
+            )),
     }
 }
 

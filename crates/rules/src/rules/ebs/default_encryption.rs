@@ -65,11 +65,11 @@ fn judge(setting: &EbsEncryptionByDefault) -> Eval {
     if setting.enabled.or_default_to(true)? {
         Ok(Verdict::pass("EBS encryption by default is on"))
     } else {
-        Ok(Verdict::fail("EBS encryption by default is off").at(&setting.enabled).fix(AttributeFix {
-            terraform: Some("enabled"),
-            cloudformation: None,
-            value: FixValue::Bool(true),
-        }))
+        Ok(Verdict::fail("EBS encryption by default is off").at(&setting.enabled).fix(AttributeFix::set(
+            Some("enabled"),
+            None,
+            FixValue::Bool(true),
+        )))
     }
 }
 

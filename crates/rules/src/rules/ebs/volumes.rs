@@ -1,6 +1,7 @@
 use super::encrypted_by_itself_or_source;
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue, Status};
 use encguard_model::{BlockDevice, BlockDeviceHost, EbsVolume, Field, Ref};
 
 declare_rule! {
@@ -38,7 +39,9 @@ declare_rule! {
 
 fn check(ctx: &Context, out: &mut Out) {
     for (r, volume) in ctx.all::<EbsVolume>() {
-        out.judge(r, judge_one(ctx, r, "volume", &volume.encrypted, &volume.snapshot));
+        let fix = AttributeFix::set(Some("encrypted"), Some("Encrypted"), FixValue::Bool(true)).replacing("the volume");
+        let verdict = judge_one(ctx, r, "volume", &volume.encrypted, &volume.snapshot);
+        out.judge(r, verdict.map(|v| if v.status == Status::Fail { v.fix(fix) } else { v }));
     }
     for (r, host) in ctx.all::<BlockDeviceHost>() {
         out.judge(r, judge_host(ctx, r, host));

@@ -1,6 +1,7 @@
 use super::is_aws_managed;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{AttributeFix, FixValue};
 use encguard_model::{KeyState, KmsKey};
 
 declare_rule! {
@@ -72,7 +73,12 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         return Ok(Verdict::fail(format!("deletion window is {window} days; the policy requires at least {min}"))
             .at(&key.deletion_window_days)
             .evidence(window)
-            .severity(severity));
+            .severity(severity)
+            .fix(AttributeFix::set(
+                Some("deletion_window_in_days"),
+                Some("PendingWindowInDays"),
+                FixValue::Number(min.max(window)),
+            )));
     }
     Ok(Verdict::pass(format!("not scheduled for deletion; {window}-day deletion window")))
 }

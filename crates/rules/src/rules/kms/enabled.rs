@@ -63,11 +63,11 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         } else {
             format!("the key is disabled but encrypts {}", used_by())
         };
-        return Ok(Verdict::fail(message).at(&key.enabled).severity(severity).fix(AttributeFix {
-            terraform: Some("is_enabled"),
-            cloudformation: Some("Enabled"),
-            value: FixValue::Bool(true),
-        }));
+        return Ok(Verdict::fail(message).at(&key.enabled).severity(severity).fix(AttributeFix::set(
+            Some("is_enabled"),
+            Some("Enabled"),
+            FixValue::Bool(true),
+        )));
     }
     Ok(Verdict::pass("the key is enabled"))
 }

@@ -56,13 +56,10 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     let verdict = match (rotation, problem) {
         (Rotation::ByAws, _) => Verdict::not_applicable(rotation.to_string()),
         (Rotation::Impossible, _) => Verdict::not_applicable(why_impossible.unwrap_or_else(|| rotation.to_string())),
-        (Rotation::Off, Some(problem)) => {
-            Verdict::fail(problem).at(&key.rotation_enabled).evidence("rotation_enabled = false").fix(AttributeFix {
-                terraform: Some("enable_key_rotation"),
-                cloudformation: Some("EnableKeyRotation"),
-                value: FixValue::Bool(true),
-            })
-        }
+        (Rotation::Off, Some(problem)) => Verdict::fail(problem)
+            .at(&key.rotation_enabled)
+            .evidence("rotation_enabled = false")
+            .fix(AttributeFix::set(Some("enable_key_rotation"), Some("EnableKeyRotation"), FixValue::Bool(true))),
         (Rotation::Every(days), Some(problem)) => Verdict::fail(problem).at(&key.rotation_period_days).evidence(days),
         _ => Verdict::pass(rotation.to_string()),
     };

@@ -51,15 +51,15 @@ fn judge(ctx: &Context, _r: Res, listener: &Listener) -> Eval {
     }
     let minimum = ctx.policy.tls.minimum_version;
     // The predefined policy that meets the minimum: TLS 1.3 with 1.2, or 1.3 alone.
-    let fix = AttributeFix {
-        terraform: Some("ssl_policy"),
-        cloudformation: Some("SslPolicy"),
-        value: FixValue::Text(if minimum > TlsVersion::V1_2 {
+    let fix = AttributeFix::set(
+        Some("ssl_policy"),
+        Some("SslPolicy"),
+        FixValue::Text(if minimum > TlsVersion::V1_2 {
             "ELBSecurityPolicy-TLS13-1-3-2021-06"
         } else {
             "ELBSecurityPolicy-TLS13-1-2-2021-06"
         }),
-    };
+    );
     let Some(policy) = listener.ssl_policy.value()? else {
         return Ok(Verdict::fail("no SSL policy is named; the default ELBSecurityPolicy-2016-08 allows TLS 1.0")
             .at(&listener.ssl_policy)

@@ -46,11 +46,11 @@ fn judge(ctx: &Context, _r: Res, db: &RdsDatabase) -> Eval {
     let ca = db.ca_cert_identifier.or_default_to("rds-ca-rsa2048-g1".into())?;
     if RETIRED.contains(&ca.as_str()) {
         return Ok(Verdict::fail(format!("server CA {ca} is retired")).at(&db.ca_cert_identifier).evidence(&ca).fix(
-            AttributeFix {
-                terraform: Some("ca_cert_identifier"),
-                cloudformation: Some("CACertificateIdentifier"),
-                value: FixValue::Text("rds-ca-rsa2048-g1"),
-            },
+            AttributeFix::set(
+                Some("ca_cert_identifier"),
+                Some("CACertificateIdentifier"),
+                FixValue::Text("rds-ca-rsa2048-g1"),
+            ),
         ));
     }
     if let Some(valid_till) = db.ca_cert_valid_till.value()? {
