@@ -238,7 +238,10 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
         return Err(format!("the finding points at neither `{name}` nor what holds it; set `{path}: {value}`"));
     }
     let resource_indent = indentation(current).len();
-    if let Some(block) = block {
+    // A property of a mapping directly under Properties that is not written at all comes
+    // with its mapping; one deeper is left to a person.
+    let top_level_block = block.filter(|b| path == format!("{b}.{name}"));
+    if let Some(block) = block.filter(|b| rest.starts_with(&format!("{b}:")) || top_level_block.is_none()) {
         // The finding points at the mapping that holds the property: add it there.
         if !rest.starts_with(&format!("{block}:")) {
             return Err(format!("`{block}` is not where the finding points; set `{path}: {value}`"));
@@ -253,6 +256,10 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
         return Ok(Edit::InsertAfter { line, text: format!("{child}{name}: {value}\n") });
     }
     // The finding points at the resource's logical id: find its Properties.
+    let property = |indent: &str| match top_level_block {
+        Some(block) => format!("{indent}{block}:\n{indent}  {name}: {value}\n"),
+        None => format!("{indent}{name}: {value}\n"),
+    };
     let body: Vec<(usize, &str)> = text
         .split_inclusive('\n')
         .enumerate()
@@ -277,11 +284,14 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
             .map(|(_, l)| indentation(l).to_string())
             .filter(|ind| ind.len() > child_indent.len())
             .unwrap_or_else(|| format!("{child_indent}  "));
-        return Ok(Edit::InsertAfter { line: i + 1, text: format!("{property_indent}{name}: {value}\n") });
+        return Ok(Edit::InsertAfter { line: i + 1, text: property(&property_indent) });
     }
     let &(i, _) = body
         .iter()
         .find(|(_, l)| at_child(l) && l.trim_start().starts_with("Type:"))
         .ok_or_else(|| format!("the resource has no Type line to add Properties after; add `{name}: {value}`"))?;
-    Ok(Edit::InsertAfter { line: i + 1, text: format!("{child_indent}Properties:\n{child_indent}  {name}: {value}\n") })
+    Ok(Edit::InsertAfter {
+        line: i + 1,
+        text: format!("{child_indent}Properties:\n{}", property(&format!("{child_indent}  "))),
+    })
 }

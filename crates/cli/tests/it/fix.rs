@@ -114,4 +114,12 @@ fn fixes_that_recreate_a_resource_are_made_only_when_asked() {
     .unwrap();
     let diff = stdout(&encguard_in(&dir, &["fix", ".", "--rule", "ACM-004"]));
     assert!(diff.contains("+    certificate_transparency_logging_preference = \"ENABLED\"\n"), "{diff}");
+    std::fs::remove_file(dir.join("main.tf")).unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  Cache:\n    Type: AWS::DAX::Cluster\n    Properties:\n      NodeType: dax.r5.large\n",
+    )
+    .unwrap();
+    let diff = stdout(&encguard_in(&dir, &["fix", ".", "--rule", "DDB-004", "--allow-replacement"]));
+    assert!(diff.contains("     Properties:\n+      SSESpecification:\n+        SSEEnabled: true\n"), "{diff}");
 }

@@ -55,7 +55,7 @@ fn judge(ctx: &Context, d: &CloudfrontDistribution) -> Eval {
     let minimum = ctx.policy.tls.minimum_version;
     let fix = AttributeFix::set(
         Some("viewer_certificate.minimum_protocol_version"),
-        Some("ViewerCertificate.MinimumProtocolVersion"),
+        Some("DistributionConfig.ViewerCertificate.MinimumProtocolVersion"),
         FixValue::Text(if minimum > TlsVersion::V1_2 { "TLSv1.3_2025" } else { "TLSv1.2_2021" }),
     );
     match cloudfront_minimum(&version) {
