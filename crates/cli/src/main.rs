@@ -326,7 +326,14 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
 
 fn scan(args: ScanArgs) -> Result<u8, String> {
     let Scanned { loaded, evaluation, fail_on_unknown } = run_scan(&args)?;
-    let report = Report { evaluation: &evaluation, gaps: &loaded.inventory.gaps, errors: &loaded.errors };
+    // SARIF carries the edits `encguard fix` would make (those that recreate a resource too:
+    // a person applies them, and the result's remediation says so).
+    let fixes = match args.format {
+        Format::Sarif => encguard_fix::plan(&evaluation.findings, |file| std::fs::read_to_string(file), true).edits,
+        _ => Vec::new(),
+    };
+    let report =
+        Report { evaluation: &evaluation, gaps: &loaded.inventory.gaps, errors: &loaded.errors, fixes: &fixes };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
         Style::Color

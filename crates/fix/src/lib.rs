@@ -10,7 +10,7 @@
 //! Running the fix again changes nothing: a fixed resource no longer fails.
 #![deny(missing_docs)]
 
-use encguard_model::Location;
+use encguard_model::{Location, Position, Span, TextEdit};
 use encguard_rules::{AttributeFix, Finding, Status};
 use std::collections::BTreeMap;
 
@@ -25,6 +25,9 @@ pub struct Plan {
     pub fixed: usize,
     /// What the edits make AWS recreate: `FILE:LINE: what`.
     pub replacements: Vec<String>,
+    /// Each edit with the fingerprint of the finding it fixes, for reports that carry
+    /// fixes (SARIF).
+    pub edits: Vec<(String, TextEdit)>,
 }
 
 /// One file's text before and after its edits.
@@ -68,6 +71,16 @@ impl Edit {
             Edit::Replace { line, .. } | Edit::InsertAfter { line, .. } => *line,
         }
     }
+
+    /// As a replacement of a span of `file`: whole lines, or nothing before a line.
+    fn text_edit(&self, file: &str) -> TextEdit {
+        let at = |line: usize| Position { line: line as u32, column: 1 };
+        let (span, text) = match self {
+            Edit::Replace { line, text } => (Span::new(at(*line), at(line + 1)), text),
+            Edit::InsertAfter { line, text } => (Span::new(at(line + 1), at(line + 1)), text),
+        };
+        TextEdit { file: file.to_string(), span, text: text.clone() }
+    }
 }
 
 /// Plans the fixes of the open failures among `findings`; `read` gives a file's text.
@@ -105,6 +118,7 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
         };
         match edit {
             Some(Ok(edit)) => {
+                plan.edits.push((finding.fingerprint.clone(), edit.text_edit(file)));
                 let file_edits = edits.entry(file.clone()).or_default();
                 if !file_edits.contains(&edit) {
                     file_edits.push(edit);

@@ -28,7 +28,7 @@ pub use policy::{
     Statement,
 };
 pub use resources::*;
-pub use span::{Span, Spanned};
+pub use span::{Span, Spanned, TextEdit};
 pub use value::{Field, KeyRef, Unknown, Value};
 
 use schemars::JsonSchema;

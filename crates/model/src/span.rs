@@ -18,6 +18,17 @@ pub struct Span {
     pub end: Position,
 }
 
+/// A change to a source file: the text of `span` replaced by `text` (an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextEdit {
+    /// The file, as findings name it.
+    pub file: String,
+    /// What is replaced.
+    pub span: Span,
+    /// What replaces it.
+    pub text: String,
+}
+
 impl Span {
     /// The span from `start` to `end` (just past the last character).
     pub fn new(start: Position, end: Position) -> Span {

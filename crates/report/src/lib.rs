@@ -14,7 +14,7 @@ mod text;
 pub use json::REPORT_SCHEMA_VERSION;
 pub use text::Style;
 
-use encguard_model::{Gap, InputError};
+use encguard_model::{Gap, InputError, TextEdit};
 use encguard_rules::Evaluation;
 
 /// Everything a report shows: the verdicts, and what could not be read.
@@ -26,6 +26,8 @@ pub struct Report<'a> {
     /// Input that could not be read, or only in part (a syntax error, a reference cycle,
     /// a limit reached), each at its file, line and column.
     pub errors: &'a [InputError],
+    /// The edits that fix findings, by the finding's fingerprint (SARIF carries them).
+    pub fixes: &'a [(String, TextEdit)],
 }
 
 /// Text as a terminal may show it: control characters (escape sequences among them) that

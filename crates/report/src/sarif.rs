@@ -4,7 +4,7 @@
 //! `review`; suppressed findings stay, with their justification.
 
 use crate::Report;
-use encguard_model::Location;
+use encguard_model::{Location, TextEdit};
 use encguard_rules::{Finding, Severity, Status, SuppressionKind, CATALOG};
 use serde_json::{json, Value};
 
@@ -58,7 +58,7 @@ pub fn render(report: &Report) -> String {
         .findings
         .iter()
         .filter(|f| matches!(f.status, Status::Fail | Status::Unknown))
-        .map(result)
+        .map(|f| result(f, report.fixes))
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -106,7 +106,7 @@ fn invocation(report: &Report) -> Value {
     })
 }
 
-fn result(f: &Finding) -> Value {
+fn result(f: &Finding, fixes: &[(String, TextEdit)]) -> Value {
     let rule_index = CATALOG.iter().position(|r| r.id == f.rule).unwrap_or(0);
     let mut location = json!({
         "logicalLocations": [{"fullyQualifiedName": f.resource, "name": f.resource, "kind": f.resource_type}],
@@ -133,6 +133,26 @@ fn result(f: &Finding) -> Value {
         "partialFingerprints": {"encguardFindingHash/v2": f.fingerprint},
         "properties": {"severity": f.severity, "section": f.section.title(), "evidence": f.evidence, "remediation": f.remediation},
     });
+    // The edits `encguard fix` would make, for editors and review tools to apply.
+    let changes: Vec<Value> = fixes
+        .iter()
+        .filter(|(fingerprint, _)| *fingerprint == f.fingerprint)
+        .map(|(_, edit)| {
+            json!({
+                "artifactLocation": {"uri": uri(&edit.file)},
+                "replacements": [{
+                    "deletedRegion": {
+                        "startLine": edit.span.start.line, "startColumn": edit.span.start.column,
+                        "endLine": edit.span.end.line, "endColumn": edit.span.end.column,
+                    },
+                    "insertedContent": {"text": edit.text},
+                }],
+            })
+        })
+        .collect();
+    if !changes.is_empty() {
+        result["fixes"] = json!([{"description": {"text": f.remediation}, "artifactChanges": changes}]);
+    }
     if let Some(s) = &f.suppression {
         result["suppressions"] = json!([{
             "kind": if s.kind == SuppressionKind::Inline { "inSource" } else { "external" },
