@@ -97,6 +97,14 @@ def main():
                              AvailabilityZones=["us-east-1a"])
 
     cf = client("cloudfront")
+    iam = client("iam")
+    iam.create_policy(PolicyName="decrypt-everything", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}))
+    iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="app", PolicyName="decrypt-app-data", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": out["us-east-1"]["good"]}]}))
+
     cf.create_distribution(DistributionConfig={
         "CallerReference": "encguard-test", "Comment": "", "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [{"Id": "web", "DomainName": "web.example.com",

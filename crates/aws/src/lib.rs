@@ -13,6 +13,7 @@ mod cloudfront;
 mod common;
 mod dynamodb;
 mod ec2;
+mod iam;
 mod kms;
 mod lb;
 mod rds;
@@ -34,6 +35,7 @@ pub const READ_ONLY_ACTIONS: &[&str] = &[
     "sts:GetCallerIdentity",
     "sts:AssumeRole",
     "organizations:ListAccounts",
+    "iam:GetAccountAuthorizationDetails",
     "ec2:DescribeRegions",
     "ec2:GetEbsEncryptionByDefault",
     "ec2:GetEbsDefaultKmsKeyId",
@@ -245,10 +247,14 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
             options.regions.clone()
         };
         // Global services once per account: S3 lists every bucket, CloudFront lives in
-        // us-east-1, and so do the certificates it serves, whatever regions were asked for.
+        // us-east-1, and so do the certificates it serves, whatever regions were asked for;
+        // IAM is global.
         let global = conf.to_builder().region(Region::new(home)).build();
-        let mut globals =
-            vec![("s3", home.to_string(), global.clone()), ("cloudfront", home.to_string(), global.clone())];
+        let mut globals = vec![
+            ("s3", home.to_string(), global.clone()),
+            ("cloudfront", home.to_string(), global.clone()),
+            ("iam", home.to_string(), global.clone()),
+        ];
         if !regions.iter().any(|r| r == home) {
             globals.push(("acm", home.to_string(), global.clone()));
         }
@@ -264,6 +270,7 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
                 match service {
                     "s3" => s3::collect(&conf, &collector).await,
                     "cloudfront" => cloudfront::collect(&conf, &collector).await,
+                    "iam" => iam::collect(&conf, &collector).await,
                     "kms" => kms::collect(&conf, &collector).await,
                     "secretsmanager" => secrets::collect(&conf, &collector).await,
                     "ec2" => ec2::collect(&conf, &collector).await,

@@ -136,6 +136,7 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     assert_eq!(count("dynamodb_table", "eu-west-1"), 3);
     assert_eq!(count("secret", "eu-west-1"), 2);
     assert!(resources.iter().any(|r| r["kind"] == "cloudfront_distribution"));
+    assert_eq!(count("iam_policy", "global"), 2, "the local managed policy and the role's inline policy");
     // Tags come with the listings that carry them: classification reads them.
     let tagged_plain = |region: &str| {
         resources.iter().any(|r| r["kind"] == "ebs_volume" && r["region"] == region && r["tags"]["Name"] == "plain")
@@ -157,6 +158,9 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
             .collect()
     };
     let fails = |rule: &str, resource: &str| status(rule, resource).iter().any(|s| s == "fail");
+    // IAM identity policies: one allows decrypting with every key, one names its key.
+    assert!(fails("KMS-004", "policy/decrypt-everything"), "{:?}", status("KMS-004", "decrypt"));
+    assert!(status("KMS-004", "inline-policy/decrypt-app-data").is_empty());
     for region in ["us-east-1", "eu-west-1"] {
         assert!(fails("SM-001", &format!("{region}:123456789012:secret:default-key-secret")), "SM-001 in {region}");
         assert!(status("SM-001", &format!("{region}:123456789012:secret:cmk-secret")).is_empty());
