@@ -86,6 +86,24 @@ enum Command {
     },
     /// Print the least-privilege IAM policy a live scan needs.
     IamPolicy,
+    /// Compare two JSON reports (`scan --format json`): what the newer one introduces,
+    /// fixes, still fails, and where a verdict changed. Findings match by fingerprint.
+    Diff {
+        /// The older report.
+        older: PathBuf,
+        /// The newer report.
+        newer: PathBuf,
+        /// text, json, or markdown (a pull-request comment).
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 /// Where and how to read live accounts.
@@ -224,6 +242,7 @@ fn main() -> ExitCode {
         Command::Fix { scan, write, allow_replacement } => fix(scan, write, allow_replacement),
         Command::Collect { aws, output } => collect(&aws, &output),
         Command::IamPolicy => iam_policy(),
+        Command::Diff { older, newer, format } => diff(&older, &newer, format),
         Command::Rules { markdown: false } => print(&rules_table()),
         Command::Rules { markdown: true } => print(&rules_reference()),
         Command::Explain { rule } => explain(&rule),
@@ -404,6 +423,19 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
         print(&plan.diff())?;
     }
     Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
+}
+
+fn diff(older: &Path, newer: &Path, format: DiffFormat) -> Result<u8, String> {
+    let read = |path: &Path| {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        encguard_store::open_findings(&text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let diff = encguard_store::diff(read(older)?, read(newer)?);
+    print(&match format {
+        DiffFormat::Text => diff.text(),
+        DiffFormat::Json => serde_json::to_string_pretty(&diff).expect("JSON") + "\n",
+        DiffFormat::Markdown => diff.markdown(),
+    })
 }
 
 /// The baseline format: the fingerprints of accepted findings, with what they were. It

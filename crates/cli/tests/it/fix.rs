@@ -3,7 +3,7 @@
 
 use super::{encguard_in, stdout, temp_dir};
 
-const TERRAFORM: &str = r#"resource "aws_kms_key" "bare" {}
+pub(super) const TERRAFORM: &str = r#"resource "aws_kms_key" "bare" {}
 
 resource "aws_kms_key" "off" {
   description         = "orders"

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `encguard` binary: exit codes, reports, policy files, and the
 //! live collector against moto.
 
+mod diff;
 mod fix;
 mod fuzz_regressions;
 mod hostile;
