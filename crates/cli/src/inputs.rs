@@ -14,6 +14,12 @@ pub struct Loaded {
     pub notices: Vec<String>,
 }
 
+impl Loaded {
+    fn empty() -> Self {
+        Loaded { inventory: Inventory::new(Vec::new()), errors: Vec::new(), notices: Vec::new() }
+    }
+}
+
 /// How the scan is parameterised, per source.
 #[derive(Default)]
 pub struct SourceOptions {
@@ -40,7 +46,7 @@ struct Found {
 }
 
 pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Loaded {
-    let mut loaded = Loaded { inventory: Inventory::new(Vec::new()), errors: Vec::new(), notices: Vec::new() };
+    let mut loaded = Loaded::empty();
     let mut found = Found::default();
     let roots: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
     for path in paths {
@@ -54,29 +60,20 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Loaded {
     }
     found.documents.sort();
     found.documents.dedup_by(|a, b| a.0 == b.0);
-    let mut templates = Vec::new();
-    for (path, explicit) in &found.documents {
-        read_document(path, *explicit, &mut loaded, &mut templates);
+    found.terraform.sort();
+    found.terraform.dedup();
+    // Documents (plans, inventories, templates) and Terraform modules are read side by
+    // side: each source is parallel within, and neither waits for the other's serial parts.
+    let (documents, terraform) = encguard_values::on_scan_threads(|| {
+        rayon::join(|| read_documents(&found.documents, options), || read_terraform(&found.terraform, options))
+    });
+    let (documents, not_templates) = documents;
+    for part in [documents, terraform] {
+        loaded.inventory.extend(part.inventory);
+        loaded.errors.extend(part.errors);
     }
-    if !templates.is_empty() {
-        let scan = encguard_cloudformation::scan_templates(&templates, &options.cloudformation);
-        loaded.inventory.extend(scan.inventory);
-        loaded.errors.extend(scan.errors);
-        for shown in scan.not_templates {
-            let explicit = found.documents.iter().any(|(p, explicit)| *explicit && display(p) == shown);
-            if explicit {
-                loaded.errors.push(InputError::file(shown, NOT_AN_INPUT));
-            } else {
-                *found.passed_over.entry("JSON or YAML files that are not templates".into()).or_default() += 1;
-            }
-        }
-    }
-    if !found.terraform.is_empty() {
-        found.terraform.sort();
-        found.terraform.dedup();
-        let scan = encguard_terraform::scan_files(&found.terraform, &options.terraform, &display);
-        loaded.inventory.extend(scan.inventory);
-        loaded.errors.extend(scan.errors);
+    if not_templates > 0 {
+        *found.passed_over.entry("JSON or YAML files that are not templates".into()).or_default() += not_templates;
     }
     loaded.inventory.gaps.extend(found.not_followed);
     if !found.passed_over.is_empty() {
@@ -115,6 +112,42 @@ fn top_level_keys(text: &str) -> Vec<&str> {
         i += 1;
     }
     keys
+}
+
+/// The plans, inventories and CloudFormation templates among `documents`, and how many
+/// files found by the walk were none of them.
+fn read_documents(documents: &[(PathBuf, bool)], options: &SourceOptions) -> (Loaded, usize) {
+    let mut loaded = Loaded::empty();
+    let mut templates = Vec::new();
+    for (path, explicit) in documents {
+        read_document(path, *explicit, &mut loaded, &mut templates);
+    }
+    let mut not_templates = 0;
+    if !templates.is_empty() {
+        let scan = encguard_cloudformation::scan_templates(&templates, &options.cloudformation);
+        loaded.inventory.extend(scan.inventory);
+        loaded.errors.extend(scan.errors);
+        for shown in scan.not_templates {
+            let explicit = documents.iter().any(|(p, explicit)| *explicit && display(p) == shown);
+            if explicit {
+                loaded.errors.push(InputError::file(shown, NOT_AN_INPUT));
+            } else {
+                not_templates += 1;
+            }
+        }
+    }
+    (loaded, not_templates)
+}
+
+/// The Terraform modules the files of `terraform` make.
+fn read_terraform(terraform: &[PathBuf], options: &SourceOptions) -> Loaded {
+    let mut loaded = Loaded::empty();
+    if !terraform.is_empty() {
+        let scan = encguard_terraform::scan_files(terraform, &options.terraform, &display);
+        loaded.inventory.extend(scan.inventory);
+        loaded.errors.extend(scan.errors);
+    }
+    loaded
 }
 
 const NOT_AN_INPUT: &str = "neither a Terraform plan, an inventory nor a CloudFormation template";

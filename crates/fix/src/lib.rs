@@ -90,7 +90,7 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
     let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     for finding in findings.iter().filter(|f| f.status == Status::Fail && f.is_open()) {
-        let Some(fix) = finding.fix else { continue };
+        let Some(fix) = finding.fix.as_deref().copied() else { continue };
         let Location::File { format, file, line, column, .. } = &finding.location else {
             plan.manual.push(format!("{} {}: {}", finding.rule, finding.resource, finding.remediation));
             continue;

@@ -119,7 +119,7 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
     /// The edit that fixes a violation, where the rule knows a safe one.
     #[serde(skip)]
-    pub fix: Option<AttributeFix>,
+    pub fix: Option<Box<AttributeFix>>,
 }
 
 impl Finding {

@@ -248,7 +248,7 @@ impl<'a> Out<'a> {
             evidence: verdict.evidence,
             remediation: self.rule.fix,
             suppression: inline_suppression(self.rule, &resource),
-            fix: verdict.fix,
+            fix: verdict.fix.map(Box::new),
         });
     }
 
