@@ -165,8 +165,14 @@ fn indentation(line: &str) -> &str {
     &line[..line.len() - line.trim_start().len()]
 }
 
-fn line_at(text: &str, line: usize) -> Option<&str> {
-    text.split_inclusive('\n').nth(line.checked_sub(1)?)
+/// The line a finding points at, that line's text, and its text from the column on.
+fn pointed(text: &str, line: u32, column: u32) -> Result<(usize, &str, &str), String> {
+    let line = line as usize;
+    let current = line
+        .checked_sub(1)
+        .and_then(|i| text.split_inclusive('\n').nth(i))
+        .ok_or("the finding points past the end of the file")?;
+    Ok((line, current, current.get(column.saturating_sub(1) as usize..).unwrap_or("")))
 }
 
 /// Whether an HCL expression is a literal the fix may replace.
@@ -180,10 +186,8 @@ fn is_hcl_literal(value: &str) -> bool {
 /// The edit of a Terraform block: the attribute's value replaced where the finding points
 /// at it, or the attribute added to the resource block the finding points at.
 fn hcl_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) -> Result<Edit, String> {
-    let line = line as usize;
+    let (line, current, rest) = pointed(text, line, column)?;
     let (block, name) = split_path(path);
-    let current = line_at(text, line).ok_or("the finding points past the end of the file")?;
-    let rest = current.get(column.saturating_sub(1) as usize..).unwrap_or("");
     let value = fix.value.hcl();
     if let Some(after_name) = rest.strip_prefix(name).filter(|r| r.trim_start().starts_with('=')) {
         let written = after_name.trim_start().trim_start_matches('=').trim_end_matches(['\n', '\r']);
@@ -235,10 +239,8 @@ fn split_path(path: &str) -> (Option<&str>, &str) {
 /// The edit of a CloudFormation YAML resource: the property's value replaced where the
 /// finding points at it, or the property added under the resource's `Properties`.
 fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) -> Result<Edit, String> {
-    let line = line as usize;
+    let (line, current, rest) = pointed(text, line, column)?;
     let (block, name) = split_path(path);
-    let current = line_at(text, line).ok_or("the finding points past the end of the file")?;
-    let rest = current.get(column.saturating_sub(1) as usize..).unwrap_or("");
     let value = fix.value.yaml();
     if let Some(after_name) = rest.strip_prefix(name).and_then(|r| r.strip_prefix(':')) {
         let written = after_name.trim();

@@ -1,7 +1,6 @@
 use super::database_encryption;
 use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use crate::{AttributeFix, FixValue};
 use encguard_model::{RdsDatabase, RdsGlobalCluster, Spec, Unknown};
 
 declare_rule! {
@@ -46,19 +45,7 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge_cluster(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
-        None => {
-            let verdict = Verdict::fail("cluster storage is not encrypted")
-                .at(&db.storage_encrypted)
-                .evidence("storage_encrypted = false");
-            Ok(if db.replication_source.is_none() && db.snapshot_source.is_none() {
-                verdict.fix(
-                    AttributeFix::set(Some("storage_encrypted"), Some("StorageEncrypted"), FixValue::Bool(true))
-                        .replacing("the DB cluster"),
-                )
-            } else {
-                verdict
-            })
-        }
+        None => Ok(super::unencrypted(db, "cluster storage is not encrypted", "the DB cluster")),
     }
 }
 

@@ -1,7 +1,6 @@
 use super::{database_encryption, is_cluster_member};
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use crate::{AttributeFix, FixValue};
 use encguard_model::{RdsDatabase, Spec};
 
 declare_rule! {
@@ -48,20 +47,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     }
     match database_encryption(ctx, r, db, 0)? {
         Some(how) => Ok(Verdict::pass(how)),
-        None => {
-            let verdict = Verdict::fail("storage is not encrypted")
-                .at(&db.storage_encrypted)
-                .evidence("storage_encrypted = false");
-            // A replica or restore takes its source's encryption: its fix is the source's.
-            Ok(if db.replication_source.is_none() && db.snapshot_source.is_none() {
-                verdict.fix(
-                    AttributeFix::set(Some("storage_encrypted"), Some("StorageEncrypted"), FixValue::Bool(true))
-                        .replacing("the DB instance"),
-                )
-            } else {
-                verdict
-            })
-        }
+        None => Ok(super::unencrypted(db, "storage is not encrypted", "the DB instance")),
     }
 }
 

@@ -147,6 +147,20 @@ fn is_source(spec: &Spec) -> bool {
     matches!(spec, Spec::RdsInstance(_) | Spec::RdsCluster(_) | Spec::RdsSnapshot(_))
 }
 
+/// The failure of a database whose storage is not encrypted, with the fix that recreates
+/// it encrypted — unless it is a replica or a restore, which takes its source's encryption
+/// (the source is what to fix).
+pub(crate) fn unencrypted(db: &RdsDatabase, message: &str, recreated: &'static str) -> crate::rule::Verdict {
+    let verdict = crate::rule::Verdict::fail(message).at(&db.storage_encrypted).evidence("storage_encrypted = false");
+    if db.replication_source.is_some() || db.snapshot_source.is_some() {
+        return verdict;
+    }
+    verdict.fix(
+        crate::AttributeFix::set(Some("storage_encrypted"), Some("StorageEncrypted"), crate::FixValue::Bool(true))
+            .replacing(recreated),
+    )
+}
+
 /// Whether the database's data is encrypted at all (the key rules judge only those).
 pub(crate) fn is_encrypted(ctx: &Context, r: Res, db: &RdsDatabase) -> Result<bool, Unknown> {
     Ok(!db.kms_key.is_default() || database_encryption(ctx, r, db, 0)?.is_some())
