@@ -88,14 +88,25 @@ enum Command {
     IamPolicy,
     /// Compare two JSON reports (`scan --format json`): what the newer one introduces,
     /// fixes, still fails, and where a verdict changed. Findings match by fingerprint.
+    /// Compare two scans: JSON reports (`scan --format json`) or scans saved with
+    /// `scan --save` (by number, see `history`; default: the last two of the same inputs).
     Diff {
-        /// The older report.
-        older: PathBuf,
-        /// The newer report.
-        newer: PathBuf,
+        /// The older scan: a JSON report or a saved scan's number.
+        older: Option<String>,
+        /// The newer scan: a JSON report or a saved scan's number.
+        newer: Option<String>,
         /// text, json, or markdown (a pull-request comment).
         #[arg(long, value_enum, default_value = "text")]
         format: DiffFormat,
+        /// The history store.
+        #[arg(long)]
+        store: Option<PathBuf>,
+    },
+    /// List the scans saved with `scan --save`.
+    History {
+        /// The history store.
+        #[arg(long)]
+        store: Option<PathBuf>,
     },
 }
 
@@ -151,6 +162,14 @@ struct AwsArgs {
 struct ScanArgs {
     /// Files or directories to scan (default: the current directory, unless --aws is given).
     paths: Vec<PathBuf>,
+    /// Save the scan — inputs, git commit, policy hash, inventory and every verdict — in the
+    /// history store, for `history` and `diff`.
+    #[arg(long)]
+    save: bool,
+    /// The history store (default: .encguard/history.db at the root of the git work tree of
+    /// the first path, else in the current directory).
+    #[arg(long)]
+    store: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Write the report to this file instead of standard output.
@@ -242,7 +261,8 @@ fn main() -> ExitCode {
         Command::Fix { scan, write, allow_replacement } => fix(scan, write, allow_replacement),
         Command::Collect { aws, output } => collect(&aws, &output),
         Command::IamPolicy => iam_policy(),
-        Command::Diff { older, newer, format } => diff(&older, &newer, format),
+        Command::Diff { older, newer, format, store } => diff(older, newer, format, store),
+        Command::History { store } => history(store),
         Command::Rules { markdown: false } => print(&rules_table()),
         Command::Rules { markdown: true } => print(&rules_reference()),
         Command::Explain { rule } => explain(&rule),
@@ -345,6 +365,9 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
 
 fn scan(args: ScanArgs) -> Result<u8, String> {
     let Scanned { loaded, evaluation, fail_on_unknown } = run_scan(&args)?;
+    if args.save {
+        save_scan(&args, &loaded, &evaluation)?;
+    }
     // SARIF carries the edits `encguard fix` would make (those that recreate a resource too:
     // a person applies them, and the result's remediation says so).
     let fixes = match args.format {
@@ -425,17 +448,138 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
     Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
 }
 
-fn diff(older: &Path, newer: &Path, format: DiffFormat) -> Result<u8, String> {
-    let read = |path: &Path| {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        encguard_store::open_findings(&text).map_err(|e| format!("{}: {e}", path.display()))
+fn open_store(store: Option<PathBuf>) -> Result<encguard_store::saved::Store, String> {
+    let path = store.unwrap_or_else(|| encguard_store::saved::default_path(Path::new(".")));
+    encguard_store::saved::Store::open(&path).map_err(|e| e.to_string())
+}
+
+fn diff(
+    older: Option<String>,
+    newer: Option<String>,
+    format: DiffFormat,
+    store: Option<PathBuf>,
+) -> Result<u8, String> {
+    // A scan is a JSON report file, or the number of a saved scan.
+    let read = |scan: &str, saved: &mut Option<encguard_store::saved::Store>| {
+        let path = Path::new(scan);
+        if let (false, Ok(id)) = (path.exists(), scan.parse::<i64>()) {
+            let store = match saved {
+                Some(store) => store,
+                None => saved.insert(open_store(store.clone())?),
+            };
+            return store.open_findings(id).map_err(|e| e.to_string());
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{scan}: {e}"))?;
+        encguard_store::open_findings(&text).map_err(|e| format!("{scan}: {e}"))
     };
-    let diff = encguard_store::diff(read(older)?, read(newer)?);
+    let mut saved = None;
+    let (older, newer) = match (older, newer) {
+        (Some(older), Some(newer)) => (older, newer),
+        (None, None) => {
+            let (older, newer) = saved.insert(open_store(store.clone())?).last_two().map_err(|e| e.to_string())?;
+            (older.to_string(), newer.to_string())
+        }
+        _ => return Err("diff compares two scans: name both, or neither for the last two saved".into()),
+    };
+    let diff = encguard_store::diff(read(&older, &mut saved)?, read(&newer, &mut saved)?);
     print(&match format {
         DiffFormat::Text => diff.text(),
         DiffFormat::Json => serde_json::to_string_pretty(&diff).expect("JSON") + "\n",
         DiffFormat::Markdown => diff.markdown(),
     })
+}
+
+fn history(store: Option<PathBuf>) -> Result<u8, String> {
+    let scans = open_store(store)?.history().map_err(|e| e.to_string())?;
+    let mut out = String::from("SCAN  TIME                  FAIL  UNKNOWN  COMMIT        INPUTS\n");
+    for s in scans {
+        let commit = s.git_commit.as_deref().map_or("", |c| &c[..c.len().min(12)]);
+        out.push_str(&format!(
+            "{:<5} {:<21} {:>4} {:>8}  {:<12}  {}\n",
+            s.id,
+            s.time,
+            s.failures,
+            s.unknowns,
+            commit,
+            s.inputs.replace('\n', ", ")
+        ));
+    }
+    print(&out)
+}
+
+/// Saves a scan in the history store.
+fn save_scan(args: &ScanArgs, loaded: &inputs::Loaded, evaluation: &encguard_rules::Evaluation) -> Result<(), String> {
+    let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let path = args.store.clone().unwrap_or_else(|| encguard_store::saved::default_path(&first));
+    let root = path.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    // What was scanned, from the store's root, so that the same inputs match from anywhere.
+    let mut inputs: Vec<String> = args
+        .paths
+        .iter()
+        .map(|p| {
+            let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            p.strip_prefix(&root).map_or_else(|_| p.display().to_string(), |r| r.display().to_string())
+        })
+        .collect();
+    if args.live.aws {
+        inputs.push(format!("aws regions={} accounts={}", args.live.regions.join(","), args.live.accounts.join(",")));
+    }
+    inputs.sort();
+    let policy =
+        match args.policy.as_deref().or(Path::new("encguard.toml").exists().then_some(Path::new("encguard.toml"))) {
+            Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+            None => DEFAULT_POLICY.to_string(),
+        };
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let time = format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        Date(secs.div_euclid(86_400)),
+        secs.rem_euclid(86_400) / 3600,
+        secs.rem_euclid(3600) / 60,
+        secs.rem_euclid(60)
+    );
+    let findings = evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            let location = match &f.location {
+                encguard_model::Location::File { file, line, .. } => format!("{file}:{line}"),
+                encguard_model::Location::Aws { account, region, .. } => format!("{account}/{region}"),
+            };
+            let reported = encguard_store::Reported {
+                rule: f.rule.to_string(),
+                resource: f.resource.clone(),
+                status: text(serde_json::json!(f.status)),
+                severity: text(serde_json::json!(f.severity)),
+                message: f.message.clone(),
+                location,
+                fingerprint: f.fingerprint.clone(),
+            };
+            (reported, f.suppression.is_some())
+        })
+        .collect();
+    let inventory = serde_json::to_string(&loaded.inventory).map_err(|e| e.to_string())?;
+    let commit = encguard_store::saved::git_commit(&root);
+    let scan = encguard_store::saved::NewScan {
+        time: &time,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        policy_hash: &format!("{:016x}", fnv1a(policy.as_bytes())),
+        inputs: &inputs.join("\n"),
+        git_commit: commit.as_deref(),
+        inventory: &inventory,
+        findings,
+    };
+    let mut store = encguard_store::saved::Store::open(&path).map_err(|e| e.to_string())?;
+    let id = store.save(&scan).map_err(|e| e.to_string())?;
+    eprintln!("saved as scan {id} in {}", path.display());
+    Ok(())
+}
+
+/// FNV-1a, 64 bits: a hash that stays the same across versions, for telling policies apart.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The baseline format: the fingerprints of accepted findings, with what they were. It

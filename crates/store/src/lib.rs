@@ -1,8 +1,11 @@
-//! Scans over time. Today: the difference between two scans, read from their JSON reports
-//! — what the newer one introduces, what it fixes, what still fails, and findings whose
-//! verdict changed (a failure that became unknown). Findings are matched by fingerprint,
-//! which stays the same across line shifts and reformatting.
+//! Scans over time: saved scans (SQLite, [`saved`]) and the difference between two scans —
+//! saved, or read from their JSON reports: what the newer one introduces, what it fixes,
+//! what still fails, and findings whose verdict changed (a failure that became unknown).
+//! Findings are matched by fingerprint, which stays the same across line shifts and
+//! reformatting.
 #![deny(missing_docs)]
+
+pub mod saved;
 
 use serde::Serialize;
 use serde_json::Value;

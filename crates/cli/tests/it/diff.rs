@@ -27,3 +27,23 @@ fn a_diff_of_two_scans_says_what_changed_between_them() {
     let o = encguard_in(&dir, &["diff", "before.json", "main.tf"]);
     assert_eq!(o.status.code(), Some(2), "a file that is not a report is an error");
 }
+
+#[test]
+fn saved_scans_are_listed_and_the_last_two_compared() {
+    let dir = temp_dir("saved-scans");
+    std::fs::write(dir.join("main.tf"), TERRAFORM).unwrap();
+    let o = encguard_in(&dir, &["scan", ".", "--save", "--format", "json"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("saved as scan 1"), "{}", String::from_utf8_lossy(&o.stderr));
+    encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--write"]);
+    encguard_in(&dir, &["scan", ".", "--save"]);
+    assert!(dir.join(".encguard/history.db").exists());
+    let history = stdout(&encguard_in(&dir, &["history"]));
+    assert_eq!(history.lines().count(), 3, "{history}");
+    let text = stdout(&encguard_in(&dir, &["diff"]));
+    assert!(text.starts_with("introduces 0, fixes 2,"), "{text}");
+    assert_eq!(stdout(&encguard_in(&dir, &["diff", "1", "2"])), text);
+    std::fs::write(dir.join("notes.db"), "not a store").unwrap();
+    let o = encguard_in(&dir, &["history", "--store", "notes.db"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not an encguard history store"));
+}
