@@ -121,6 +121,32 @@ pub struct Options {
     pub verbose: bool,
     /// How long one attempt of a call may take before it is abandoned (and retried).
     pub call_timeout: Duration,
+    /// This run's slice of the (account, region) units, when the collection is split
+    /// across runners.
+    pub shard: Option<Shard>,
+}
+
+/// One slice of a collection split across `count` runners: the (account, region) units
+/// whose stable hash falls to `index`. An account's global services (S3, CloudFront, IAM,
+/// the certificates CloudFront serves) belong to the shard of (account, us-east-1), so that
+/// the shards together read every unit exactly once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This runner's slice, from 0.
+    pub index: u32,
+    /// How many slices.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether the unit (account, region) is this shard's.
+    pub fn owns(&self, account: &str, region: &str) -> bool {
+        // FNV-1a: the same on every machine and in every version.
+        let hash = format!("{account}/{region}")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        hash % u64::from(self.count.max(1)) == u64::from(self.index)
+    }
 }
 
 /// Attempts per call: the first and two retries. A call that fails them all is a gap, and
@@ -250,6 +276,8 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
         // us-east-1, and so do the certificates it serves, whatever regions were asked for;
         // IAM is global.
         let global = conf.to_builder().region(Region::new(home)).build();
+        // A sharded run reads only its units; the globals go with (account, us-east-1).
+        let owns = |region: &str| options.shard.is_none_or(|s| s.owns(&account, region));
         let mut globals = vec![
             ("s3", home.to_string(), global.clone()),
             ("cloudfront", home.to_string(), global.clone()),
@@ -258,7 +286,10 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
         if !regions.iter().any(|r| r == home) {
             globals.push(("acm", home.to_string(), global.clone()));
         }
-        for (service, region, conf) in globals.into_iter().chain(regions.iter().flat_map(|r| {
+        if !owns(home) {
+            globals.clear();
+        }
+        for (service, region, conf) in globals.into_iter().chain(regions.iter().filter(|r| owns(r)).flat_map(|r| {
             let conf = conf.to_builder().region(Region::new(r.clone())).build();
             ["kms", "secretsmanager", "ec2", "rds", "dynamodb", "acm", "elbv2", "elb"]
                 .map(move |s| (s, r.clone(), conf.clone()))
@@ -302,6 +333,20 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_partition_the_units() {
+        let shards: Vec<Shard> = (0..4).map(|index| Shard { index, count: 4 }).collect();
+        let mut per_shard = [0; 4];
+        for account in (0..10).map(|a| format!("1111222233{a:02}")) {
+            for region in ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2"] {
+                let owners: Vec<usize> = (0..4).filter(|&i| shards[i].owns(&account, region)).collect();
+                assert_eq!(owners.len(), 1, "{account}/{region} belongs to exactly one shard");
+                per_shard[owners[0]] += 1;
+            }
+        }
+        assert!(per_shard.iter().all(|&n| n >= 5), "every shard gets a share: {per_shard:?}");
+    }
 
     #[test]
     fn the_iam_policy_is_a_read_only_policy_listing_each_action_once() {

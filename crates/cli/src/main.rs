@@ -102,6 +102,15 @@ enum Command {
         #[arg(long)]
         store: Option<PathBuf>,
     },
+    /// Join inventories (the shards of a sharded collection) into one.
+    Merge {
+        /// The inventories.
+        #[arg(required = true)]
+        inventories: Vec<PathBuf>,
+        /// Where to write the joined inventory.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// List the scans saved with `scan --save`.
     History {
         /// The history store.
@@ -156,6 +165,34 @@ struct AwsArgs {
     /// Seconds one attempt of an AWS call may take before it is abandoned and retried.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     call_timeout: u64,
+    /// Read only this runner's slice of the (account, region) units: `I/N` (I from 0), or
+    /// `N` with I from the job runner (JOB_COMPLETION_INDEX of a Kubernetes Indexed Job,
+    /// AWS_BATCH_JOB_ARRAY_INDEX of an AWS Batch array job). `merge` joins the slices.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+}
+
+/// The slice `--shard` names.
+#[cfg(feature = "aws")]
+fn shard(spec: &str) -> Result<encguard_aws::Shard, String> {
+    let (index, count) = match spec.split_once('/') {
+        Some((i, n)) => (i.to_string(), n),
+        None => {
+            let index = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok())
+                .ok_or(
+                    "--shard N takes its index from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX; neither is set",
+                )?;
+            (index, spec)
+        }
+    };
+    let number = |s: &str| s.trim().parse::<u32>().map_err(|_| format!("--shard {spec}: `{s}` is not a number"));
+    let (index, count) = (number(&index)?, number(count)?);
+    if count == 0 || index >= count {
+        return Err(format!("--shard {spec}: the index must be below the count (from 0)"));
+    }
+    Ok(encguard_aws::Shard { index, count })
 }
 
 #[derive(Args)]
@@ -263,6 +300,7 @@ fn main() -> ExitCode {
         Command::IamPolicy => iam_policy(),
         Command::Diff { older, newer, format, store } => diff(older, newer, format, store),
         Command::History { store } => history(store),
+        Command::Merge { inventories, output } => merge(&inventories, &output),
         Command::Rules { markdown: false } => print(&rules_table()),
         Command::Rules { markdown: true } => print(&rules_reference()),
         Command::Explain { rule } => explain(&rule),
@@ -647,6 +685,7 @@ fn live_inventory(args: &AwsArgs) -> Result<Inventory, String> {
         concurrency: args.concurrency,
         verbose: args.verbose,
         call_timeout: std::time::Duration::from_secs(args.call_timeout.max(1)),
+        shard: args.shard.as_deref().map(shard).transpose()?,
     };
     encguard_aws::collect(&options).map_err(|e| e.to_string())
 }
@@ -671,6 +710,26 @@ fn collect(args: &AwsArgs, output: &Path) -> Result<u8, String> {
         } else {
             format!("; {} things could not be read (listed in `gaps`)", inventory.gaps.len())
         }
+    );
+    Ok(EXIT_CLEAN)
+}
+
+fn merge(inventories: &[PathBuf], output: &Path) -> Result<u8, String> {
+    let mut merged = Inventory::new(Vec::new());
+    for path in inventories {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        merged.extend(Inventory::from_json(&shown, &text).map_err(|e| e.to_string())?);
+    }
+    // The same order as one collection's.
+    merged.resources.sort_by(|a, b| a.name.cmp(&b.name));
+    merged.gaps.sort_by(|a, b| (&a.scope, &a.what).cmp(&(&b.scope, &b.what)));
+    std::fs::write(output, merged.to_json() + "\n").map_err(|e| format!("{}: {e}", output.display()))?;
+    eprintln!(
+        "merged {} resources from {} inventories into {}",
+        merged.resources.len(),
+        inventories.len(),
+        output.display()
     );
     Ok(EXIT_CLEAN)
 }

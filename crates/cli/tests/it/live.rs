@@ -126,6 +126,28 @@ fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     let inventory: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("inventory.json")).unwrap()).unwrap();
     let resources = inventory["resources"].as_array().unwrap();
+
+    // Three shards, merged, are the one collection: every unit read once, globals included.
+    for i in 0..3 {
+        let out = format!("shard-{i}.json");
+        let shard = format!("{i}/3");
+        let o = encguard_live(&dir, &[&["collect", "-o", &out, "--shard", &shard][..], &aws[..]].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let merged = encguard_in(&dir, &["merge", "shard-0.json", "shard-1.json", "shard-2.json", "-o", "merged.json"]);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("merged.json")).unwrap()).unwrap();
+    let names = |inv: &serde_json::Value| -> Vec<String> {
+        inv["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(&merged), names(&inventory), "the shards together read every resource once");
+    let findings = |file: &str| {
+        let report: serde_json::Value =
+            serde_json::from_str(&stdout(&encguard_in(&dir, &["scan", file, "--format", "json"]))).unwrap();
+        report["findings"].clone()
+    };
+    assert_eq!(findings("merged.json"), findings("inventory.json"), "the same findings as one run");
     let count =
         |kind: &str, region: &str| resources.iter().filter(|r| r["kind"] == kind && r["region"] == region).count();
     assert_eq!(
