@@ -3,7 +3,8 @@
 # - the official SARIF validator (Microsoft's SARIF Multitool, from npm),
 # - Chromium (Debian's package) for the HTML report test,
 # - a Python virtualenv with moto's server (pinned) and boto3, for the live-collector tests,
-#   which start moto themselves on a free port of 127.0.0.1.
+#   which start moto themselves on a free port of 127.0.0.1, and check-jsonschema and
+#   kubernetes-validate, which check the recipes of deploy/ offline.
 # Tools are kept under ~/.cache/encguard/tools; later runs reuse them.
 # Usage: scripts/test.sh            (from anywhere in the repository)
 set -euo pipefail
@@ -30,9 +31,11 @@ if command -v chromium >/dev/null 2>&1; then
 fi
 
 venv="$tools/venv"
-if [ ! -x "$venv/bin/moto_server" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'boto3>=1.35'
+if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/kubernetes-validate" ]; then
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  # moto for the live tests; check-jsonschema and kubernetes-validate check deploy/ offline.
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'boto3>=1.35' \
+    'check-jsonschema==0.39.0' 'kubernetes-validate==1.37.0'
 fi
 export ENCGUARD_PYTHON="$venv/bin/python"
 

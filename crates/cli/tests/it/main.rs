@@ -7,6 +7,7 @@ mod fuzz_regressions;
 mod hostile;
 #[cfg(feature = "aws")]
 mod live;
+mod recipes;
 mod sources;
 
 use std::path::{Path, PathBuf};
