@@ -31,11 +31,13 @@ if command -v chromium >/dev/null 2>&1; then
 fi
 
 venv="$tools/venv"
-if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/kubernetes-validate" ]; then
+if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/kubernetes-validate" ] \
+  || [ ! -d "$(echo "$venv"/lib/python3*/site-packages/py_ocsf_models)" ]; then
   [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-  # moto for the live tests; check-jsonschema and kubernetes-validate check deploy/ offline.
+  # moto for the live tests; check-jsonschema and kubernetes-validate check deploy/ offline;
+  # py-ocsf-models validates the OCSF report.
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5' 'boto3>=1.35' \
-    'check-jsonschema==0.39.0' 'kubernetes-validate==1.37.0'
+    'check-jsonschema==0.39.0' 'kubernetes-validate==1.37.0' 'py-ocsf-models==0.10.0'
 fi
 export ENCGUARD_PYTHON="$venv/bin/python"
 

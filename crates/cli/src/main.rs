@@ -86,10 +86,9 @@ enum Command {
     },
     /// Print the least-privilege IAM policy a live scan needs.
     IamPolicy,
-    /// Compare two JSON reports (`scan --format json`): what the newer one introduces,
-    /// fixes, still fails, and where a verdict changed. Findings match by fingerprint.
-    /// Compare two scans: JSON reports (`scan --format json`) or scans saved with
-    /// `scan --save` (by number, see `history`; default: the last two of the same inputs).
+    /// Compare two scans — JSON reports (`scan --format json`) or scans saved with `scan
+    /// --save` (by number, see `history`; default: the last two of the same inputs): what
+    /// the newer one introduces, fixes, still fails, and where a verdict changed.
     Diff {
         /// The older scan: a JSON report or a saved scan's number.
         older: Option<String>,
@@ -267,6 +266,7 @@ enum Format {
     Junit,
     Markdown,
     Html,
+    Ocsf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -412,8 +412,20 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         Format::Sarif => encguard_fix::plan(&evaluation.findings, |file| std::fs::read_to_string(file), true).edits,
         _ => Vec::new(),
     };
-    let report =
-        Report { evaluation: &evaluation, gaps: &loaded.inventory.gaps, errors: &loaded.errors, fixes: &fixes };
+    // The scan's time: now, or ENCGUARD_TODAY's midnight for reproducible reports.
+    let time_ms = match std::env::var("ENCGUARD_TODAY") {
+        Ok(_) => today()?.0 * 86_400_000,
+        Err(_) => {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+        }
+    };
+    let report = Report {
+        evaluation: &evaluation,
+        gaps: &loaded.inventory.gaps,
+        errors: &loaded.errors,
+        fixes: &fixes,
+        time_ms,
+    };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = if to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
         Style::Color
@@ -427,6 +439,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         Format::Junit => encguard_report::Format::Junit,
         Format::Markdown => encguard_report::Format::Markdown,
         Format::Html => encguard_report::Format::Html,
+        Format::Ocsf => encguard_report::Format::Ocsf,
     };
     match &args.output {
         Some(path) => {

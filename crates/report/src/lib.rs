@@ -8,6 +8,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod ocsf;
 mod sarif;
 mod text;
 
@@ -28,6 +29,8 @@ pub struct Report<'a> {
     pub errors: &'a [InputError],
     /// The edits that fix findings, by the finding's fingerprint (SARIF carries them).
     pub fixes: &'a [(String, TextEdit)],
+    /// When the scan ran, in milliseconds since 1970 (OCSF events carry it).
+    pub time_ms: i64,
 }
 
 /// Text as a terminal may show it: control characters (escape sequences among them) that
@@ -56,6 +59,8 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML file, for auditors.
     Html,
+    /// OCSF Detection Findings, for security data lakes and SIEMs.
+    Ocsf,
 }
 
 impl Report<'_> {
@@ -77,6 +82,7 @@ impl Report<'_> {
             Format::Junit => junit::render(self),
             Format::Markdown => markdown::render(self),
             Format::Html => html::render(self),
+            Format::Ocsf => ocsf::render(self),
         }
     }
 }

@@ -1,7 +1,8 @@
-//! The recipes of `deploy/` are valid as shipped: GitHub workflows against GitHub's
-//! workflow schema (check-jsonschema's vendored copy), Kubernetes manifests against the
-//! Kubernetes API schema (kubernetes-validate), and the AWS Batch job definition as JSON
-//! naming the shard index AWS Batch sets. Both validators work offline; `scripts/test.sh`
+//! What other systems ingest is valid for them: the recipes of `deploy/` — GitHub workflows
+//! against GitHub's workflow schema (check-jsonschema's vendored copy), Kubernetes
+//! manifests against the Kubernetes API schema (kubernetes-validate), the AWS Batch job
+//! definition as JSON naming the shard index AWS Batch sets — and the OCSF report, as
+//! Detection Findings of py-ocsf-models. The validators work offline; `scripts/test.sh`
 //! installs them beside moto.
 
 use super::workspace;
@@ -67,4 +68,20 @@ fn deployment_recipes_are_valid() {
         let command = definition["containerProperties"]["command"].to_string();
         assert!(command.contains("--shard 4") && command.contains("AWS_BATCH_JOB_ARRAY_INDEX"), "{file}: {command}");
     }
+}
+
+#[test]
+fn ocsf_findings_are_detection_findings() {
+    let Some(bin) = venv_bin() else { return };
+    let dir = super::temp_dir("ocsf");
+    let o = super::encguard_in(&workspace(), &["scan", "examples", "--format", "ocsf"]);
+    let report = dir.join("ocsf.json");
+    std::fs::write(&report, &o.stdout).unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(findings.as_array().unwrap().len() > 50, "every failure and unknown of the examples");
+    let check = "import json, sys\n\
+                 from py_ocsf_models.events.findings.detection_finding import DetectionFinding\n\
+                 for f in json.load(open(sys.argv[1])):\n    DetectionFinding(**f)\n";
+    let validated = Command::new(bin.join("python")).args(["-c", check]).arg(&report).output().unwrap();
+    assert!(validated.status.success(), "{}", String::from_utf8_lossy(&validated.stderr));
 }
