@@ -154,20 +154,26 @@ impl Diff {
     }
 }
 
+/// A finding of KMS-001 on a resource named as its fingerprint, for tests.
+#[cfg(test)]
+pub(crate) fn reported(fingerprint: &str, status: &str) -> Reported {
+    Reported {
+        rule: "KMS-001".into(),
+        resource: fingerprint.into(),
+        status: status.into(),
+        severity: "medium".into(),
+        message: String::new(),
+        location: String::new(),
+        fingerprint: fingerprint.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn f(fingerprint: &str, status: &str) -> Reported {
-        Reported {
-            rule: "KMS-001".into(),
-            resource: fingerprint.into(),
-            status: status.into(),
-            severity: "medium".into(),
-            message: String::new(),
-            location: String::new(),
-            fingerprint: fingerprint.into(),
-        }
+        reported(fingerprint, status)
     }
 
     #[test]

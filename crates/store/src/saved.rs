@@ -318,15 +318,7 @@ mod tests {
     }
 
     fn finding(fingerprint: &str, status: &str) -> Reported {
-        Reported {
-            rule: "KMS-001".into(),
-            resource: fingerprint.into(),
-            status: status.into(),
-            severity: "medium".into(),
-            message: String::new(),
-            location: String::new(),
-            fingerprint: fingerprint.into(),
-        }
+        crate::reported(fingerprint, status)
     }
 
     #[test]
