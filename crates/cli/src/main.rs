@@ -110,6 +110,22 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Compare what code declares with what is deployed: matched resources whose
+    /// attributes or verdicts differ, deployed resources no code declares, declared ones not
+    /// deployed, and declared ones named only after apply.
+    Drift {
+        /// The Terraform and CloudFormation to compare.
+        #[arg(long, required = true)]
+        iac: Vec<PathBuf>,
+        /// What is deployed, as inventories (`collect`); or read live with --aws.
+        #[arg(long)]
+        deployed: Vec<PathBuf>,
+        #[command(flatten)]
+        live: AwsArgs,
+        /// text or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
     /// List the scans saved with `scan --save`.
     History {
         /// The history store.
@@ -300,6 +316,7 @@ fn main() -> ExitCode {
         Command::IamPolicy => iam_policy(),
         Command::Diff { older, newer, format, store } => diff(older, newer, format, store),
         Command::History { store } => history(store),
+        Command::Drift { iac, deployed, live, format } => drift(&iac, &deployed, &live, format),
         Command::Merge { inventories, output } => merge(&inventories, &output),
         Command::Rules { markdown: false } => print(&rules_table()),
         Command::Rules { markdown: true } => print(&rules_reference()),
@@ -540,6 +557,104 @@ fn diff(
     })
 }
 
+fn drift(iac: &[PathBuf], deployed: &[PathBuf], live: &AwsArgs, format: DiffFormat) -> Result<u8, String> {
+    let policy = load_policy(None)?;
+    let today = today()?;
+    let options = inputs::SourceOptions {
+        terraform: encguard_terraform::Options::default(),
+        cloudformation: encguard_cloudformation::Options::default(),
+    };
+    let code = inputs::load(iac, &options);
+    let mut estate = match (deployed.is_empty(), live.aws) {
+        (false, _) => inputs::load(deployed, &options),
+        (true, true) => inputs::Loaded { inventory: live_inventory(live)?, errors: Vec::new(), notices: Vec::new() },
+        (true, false) => {
+            return Err("drift compares code with what is deployed: pass --deployed INVENTORY or --aws".into())
+        }
+    };
+    estate.inventory.resources.retain(|r| !matches!(r.location, encguard_model::Location::File { .. }));
+    for error in code.errors.iter().chain(&estate.errors) {
+        eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
+    }
+    let sides = |inventory: &Inventory, declared: bool| -> Vec<encguard_store::drift::Side> {
+        let ctx = Context::new(inventory, &policy, today);
+        let evaluation = encguard_values::on_scan_threads(|| encguard_rules::evaluate(&ctx, |_| true));
+        let mut verdicts: std::collections::HashMap<
+            &str,
+            std::collections::BTreeMap<String, encguard_store::Reported>,
+        > = Default::default();
+        for f in &evaluation.findings {
+            verdicts.entry(f.resource.as_str()).or_default().insert(f.rule.to_string(), reported(f));
+        }
+        inventory
+            .resources
+            .iter()
+            // Resources that configure another (a bucket's encryption, a key's policy) are
+            // compared through it.
+            .filter(|r| {
+                !matches!(
+                    r.spec,
+                    encguard_model::Spec::S3EncryptionConfig(_)
+                        | encguard_model::Spec::S3BucketPolicy(_)
+                        | encguard_model::Spec::S3Logging(_)
+                        | encguard_model::Spec::S3InventoryConfig(_)
+                        | encguard_model::Spec::KmsKeyPolicy(_)
+                        | encguard_model::Spec::SecretRotation(_)
+                        | encguard_model::Spec::ListenerCertificate(_)
+                        | encguard_model::Spec::AcmValidation(_)
+                )
+            })
+            .map(|r| {
+                // A declared resource goes by its identity only: source addresses name
+                // nothing deployed.
+                let is_address = |h: &str| {
+                    h == r.name
+                        || h.contains('|')
+                        || h.starts_with("module.")
+                        || h.starts_with(&format!("{}.", r.source_type))
+                };
+                let mut names: Vec<String> =
+                    r.handles.iter().filter(|h| !declared || !is_address(h)).cloned().collect();
+                if !declared {
+                    names.push(r.name.clone());
+                }
+                let attributes = serde_json::to_value(&r.spec).unwrap_or_default();
+                encguard_store::drift::Side {
+                    name: r.name.clone(),
+                    kind: attributes["kind"].as_str().unwrap_or_default().to_string(),
+                    names,
+                    attributes,
+                    verdicts: verdicts.remove(r.name.as_str()).unwrap_or_default(),
+                }
+            })
+            .collect()
+    };
+    let drift = encguard_store::drift::drift(&sides(&code.inventory, true), &sides(&estate.inventory, false));
+    print(&match format {
+        DiffFormat::Json => serde_json::to_string_pretty(&drift).expect("JSON") + "\n",
+        DiffFormat::Text | DiffFormat::Markdown => drift.text(),
+    })?;
+    Ok(if code.errors.is_empty() && estate.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
+}
+
+/// A finding as reports and the store keep it.
+fn reported(f: &encguard_rules::Finding) -> encguard_store::Reported {
+    let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let location = match &f.location {
+        encguard_model::Location::File { file, line, .. } => format!("{file}:{line}"),
+        encguard_model::Location::Aws { account, region, .. } => format!("{account}/{region}"),
+    };
+    encguard_store::Reported {
+        rule: f.rule.to_string(),
+        resource: f.resource.clone(),
+        status: text(serde_json::json!(f.status)),
+        severity: text(serde_json::json!(f.severity)),
+        message: f.message.clone(),
+        location,
+        fingerprint: f.fingerprint.clone(),
+    }
+}
+
 fn history(store: Option<PathBuf>) -> Result<u8, String> {
     let scans = open_store(store)?.history().map_err(|e| e.to_string())?;
     let mut out = String::from("SCAN  TIME                  FAIL  UNKNOWN  COMMIT        INPUTS\n");
@@ -590,27 +705,7 @@ fn save_scan(args: &ScanArgs, loaded: &inputs::Loaded, evaluation: &encguard_rul
         secs.rem_euclid(3600) / 60,
         secs.rem_euclid(60)
     );
-    let findings = evaluation
-        .findings
-        .iter()
-        .map(|f| {
-            let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
-            let location = match &f.location {
-                encguard_model::Location::File { file, line, .. } => format!("{file}:{line}"),
-                encguard_model::Location::Aws { account, region, .. } => format!("{account}/{region}"),
-            };
-            let reported = encguard_store::Reported {
-                rule: f.rule.to_string(),
-                resource: f.resource.clone(),
-                status: text(serde_json::json!(f.status)),
-                severity: text(serde_json::json!(f.severity)),
-                message: f.message.clone(),
-                location,
-                fingerprint: f.fingerprint.clone(),
-            };
-            (reported, f.suppression.is_some())
-        })
-        .collect();
+    let findings = evaluation.findings.iter().map(|f| (reported(f), f.suppression.is_some())).collect();
     let inventory = serde_json::to_string(&loaded.inventory).map_err(|e| e.to_string())?;
     let commit = encguard_store::saved::git_commit(&root);
     let scan = encguard_store::saved::NewScan {

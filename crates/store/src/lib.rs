@@ -1,10 +1,12 @@
-//! Scans over time: saved scans (SQLite, [`saved`]) and the difference between two scans —
+//! Scans over time, and code against what is deployed ([`drift`]): saved scans (SQLite,
+//! [`saved`]) and the difference between two scans —
 //! saved, or read from their JSON reports: what the newer one introduces, what it fixes,
 //! what still fails, and findings whose verdict changed (a failure that became unknown).
 //! Findings are matched by fingerprint, which stays the same across line shifts and
 //! reformatting.
 #![deny(missing_docs)]
 
+pub mod drift;
 pub mod saved;
 
 use serde::Serialize;

@@ -1,0 +1,234 @@
+//! Drift: the resources code declares matched with the ones deployed, by what both sides
+//! call them (bucket names, identifiers, ARNs — never a source address), and for each match
+//! the attributes whose values differ and the verdicts that differ; deployed resources no
+//! code declares (unmanaged); declared ones not deployed; and declared ones whose name is
+//! known only after apply (unmatchable — neither "not deployed" nor "unmanaged").
+
+use crate::Reported;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One side of the comparison: a resource, what it is called, its attributes and verdicts.
+#[derive(Clone, Debug)]
+pub struct Side {
+    /// The resource's name in its source (address, logical id, ARN).
+    pub name: String,
+    /// Its kind (`s3_bucket`, `kms_key`, …): only resources of one kind match.
+    pub kind: String,
+    /// What else it is called; a declared resource's source addresses are not among them.
+    pub names: Vec<String>,
+    /// Its attributes as the inventory writes them.
+    pub attributes: Value,
+    /// Its verdicts, by rule.
+    pub verdicts: BTreeMap<String, Reported>,
+}
+
+/// A declared resource and the deployed one it matches, with what differs.
+#[derive(Debug, Serialize)]
+pub struct Drifted {
+    /// The declared resource.
+    pub declared: String,
+    /// The deployed one.
+    pub deployed: String,
+    /// Attributes known on both sides with other values: (attribute, declared, deployed).
+    pub attributes: Vec<(String, Value, Value)>,
+    /// Rules whose verdict differs: (rule, declared status, deployed status).
+    pub verdicts: Vec<(String, String, String)>,
+}
+
+/// What code and the deployed estate disagree on.
+#[derive(Debug, Default, Serialize)]
+pub struct Drift {
+    /// Matched pairs that differ.
+    pub drifted: Vec<Drifted>,
+    /// Matched pairs that agree.
+    pub matched: usize,
+    /// Deployed resources no code declares, with their open findings.
+    pub unmanaged: Vec<(String, Vec<Reported>)>,
+    /// Declared resources with no deployed match.
+    pub not_deployed: Vec<String>,
+    /// Declared resources with no name known before apply to match by.
+    pub unmatchable: Vec<String>,
+}
+
+/// Compares what code declares with what is deployed.
+pub fn drift(declared: &[Side], deployed: &[Side]) -> Drift {
+    let mut out = Drift::default();
+    let mut claimed = vec![false; deployed.len()];
+    for code in declared {
+        if code.names.is_empty() {
+            out.unmatchable.push(code.name.clone());
+            continue;
+        }
+        let found = deployed.iter().enumerate().find(|(i, live)| {
+            !claimed[*i]
+                && live.kind == code.kind
+                && code.names.iter().any(|n| *n == live.name || live.names.contains(n))
+        });
+        let Some((i, live)) = found else {
+            out.not_deployed.push(code.name.clone());
+            continue;
+        };
+        claimed[i] = true;
+        let attributes = differing(&code.attributes, &live.attributes);
+        let status = |side: &Side, rule: &str| side.verdicts.get(rule).map_or("pass".to_string(), |f| f.status.clone());
+        let rules: std::collections::BTreeSet<&String> = code.verdicts.keys().chain(live.verdicts.keys()).collect();
+        let verdicts: Vec<(String, String, String)> = rules
+            .into_iter()
+            .map(|rule| (rule.clone(), status(code, rule), status(live, rule)))
+            // A rule that fails on one side only; what one side cannot judge is not drift.
+            .filter(|(_, a, b)| (a == "fail") != (b == "fail") && a != "unknown" && b != "unknown")
+            .collect();
+        if attributes.is_empty() && verdicts.is_empty() {
+            out.matched += 1;
+        } else {
+            out.drifted.push(Drifted {
+                declared: code.name.clone(),
+                deployed: live.name.clone(),
+                attributes,
+                verdicts,
+            });
+        }
+    }
+    for (live, _) in deployed.iter().zip(&claimed).filter(|(_, claimed)| !**claimed) {
+        let open = live.verdicts.values().filter(|f| f.status != "pass").cloned().collect();
+        out.unmanaged.push((live.name.clone(), open));
+    }
+    out
+}
+
+/// The attributes both sides know with other values. What code leaves unwritten, or knows
+/// only after apply, is not drift.
+fn differing(declared: &Value, deployed: &Value) -> Vec<(String, Value, Value)> {
+    let (Some(declared), Some(deployed)) = (declared.as_object(), deployed.as_object()) else { return Vec::new() };
+    declared
+        .iter()
+        .filter_map(|(key, value)| {
+            let value = plain(value);
+            let other = plain(deployed.get(key)?);
+            let known = |v: &Value| !v.is_null() && v.get("unknown").is_none();
+            (known(&value) && known(&other) && value != other).then(|| (key.clone(), value, other))
+        })
+        .collect()
+}
+
+/// A value without the places its source wrote it (`{"value": …, "span": …}`).
+fn plain(value: &Value) -> Value {
+    match value {
+        Value::Object(m) if m.contains_key("span") && m.contains_key("value") => plain(&m["value"]),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), plain(v))).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(plain).collect()),
+        other => other.clone(),
+    }
+}
+
+impl Drift {
+    /// One line: how code and the deployed estate compare.
+    pub fn headline(&self) -> String {
+        format!(
+            "{} drifted, {} match, {} unmanaged, {} not deployed, {} unmatchable",
+            self.drifted.len(),
+            self.matched,
+            self.unmanaged.len(),
+            self.not_deployed.len(),
+            self.unmatchable.len()
+        )
+    }
+
+    /// For people.
+    pub fn text(&self) -> String {
+        let mut out = format!("{}\n", self.headline());
+        for d in &self.drifted {
+            out.push_str(&format!("\ndrifted: {} ↔ {}\n", d.declared, d.deployed));
+            for (attribute, code, live) in &d.attributes {
+                out.push_str(&format!("  {attribute}: code {code}, deployed {live}\n"));
+            }
+            for (rule, code, live) in &d.verdicts {
+                out.push_str(&format!("  {rule}: code {code}, deployed {live}\n"));
+            }
+        }
+        for (title, names) in
+            [("not deployed", &self.not_deployed), ("unmatchable (no name known before apply)", &self.unmatchable)]
+        {
+            if !names.is_empty() {
+                out.push_str(&format!("\n{title}:\n"));
+                names.iter().for_each(|n| out.push_str(&format!("  {n}\n")));
+            }
+        }
+        if !self.unmanaged.is_empty() {
+            out.push_str("\nunmanaged (deployed, declared by no code):\n");
+            for (name, open) in &self.unmanaged {
+                let rules: Vec<String> = open.iter().map(|f| format!("{} {}", f.rule, f.status)).collect();
+                out.push_str(&format!(
+                    "  {name}{}\n",
+                    if rules.is_empty() { String::new() } else { format!(" ({})", rules.join(", ")) }
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn side(name: &str, names: &[&str], attributes: Value, failing: &[&str]) -> Side {
+        Side {
+            name: name.into(),
+            kind: "s3_bucket".into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+            attributes,
+            verdicts: failing
+                .iter()
+                .map(|r| (r.to_string(), crate::reported(name, "fail")))
+                .map(|(r, mut f)| {
+                    f.rule = r.clone();
+                    (r, f)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn resources_match_by_name_and_differences_are_reported() {
+        let declared = [
+            side(
+                "aws_s3_bucket.logs",
+                &["acme-logs"],
+                json!({"bucket_name": {"value": "acme-logs", "span": [1, 1, 1, 9]}, "versioning": {"unknown": "after apply"}}),
+                &[],
+            ),
+            side("aws_s3_bucket.data", &["acme-data"], json!({"bucket_name": "acme-data", "key": "k"}), &[]),
+            side("aws_s3_bucket.gone", &["acme-gone"], json!({}), &[]),
+            side("aws_s3_bucket.later", &[], json!({}), &[]),
+        ];
+        let deployed = [
+            side(
+                "arn:aws:s3:::acme-logs",
+                &["acme-logs"],
+                json!({"bucket_name": "acme-logs", "versioning": true}),
+                &[],
+            ),
+            side(
+                "arn:aws:s3:::acme-data",
+                &["acme-data"],
+                json!({"bucket_name": "acme-data", "key": "other"}),
+                &["S3-004"],
+            ),
+            side("arn:aws:s3:::shadow", &["shadow"], json!({}), &["S3-002"]),
+        ];
+        let d = drift(&declared, &deployed);
+        assert_eq!(d.matched, 1, "the spanned name and an after-apply value are not drift");
+        assert_eq!(d.drifted.len(), 1);
+        assert_eq!(d.drifted[0].attributes, vec![("key".to_string(), json!("k"), json!("other"))]);
+        assert_eq!(d.drifted[0].verdicts, vec![("S3-004".to_string(), "pass".to_string(), "fail".to_string())]);
+        assert_eq!(d.not_deployed, vec!["aws_s3_bucket.gone"]);
+        assert_eq!(d.unmatchable, vec!["aws_s3_bucket.later"]);
+        assert_eq!(d.unmanaged.len(), 1);
+        assert_eq!(d.unmanaged[0].0, "arn:aws:s3:::shadow");
+        assert_eq!(d.headline(), "1 drifted, 1 match, 1 unmanaged, 1 not deployed, 1 unmatchable");
+    }
+}
