@@ -283,6 +283,7 @@ enum Format {
     Markdown,
     Html,
     Ocsf,
+    Asff,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -457,6 +458,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
         Format::Markdown => encguard_report::Format::Markdown,
         Format::Html => encguard_report::Format::Html,
         Format::Ocsf => encguard_report::Format::Ocsf,
+        Format::Asff => encguard_report::Format::Asff,
     };
     match &args.output {
         Some(path) => {

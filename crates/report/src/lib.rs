@@ -4,6 +4,7 @@
 
 #![deny(missing_docs)]
 
+mod asff;
 mod html;
 mod json;
 mod junit;
@@ -61,6 +62,8 @@ pub enum Format {
     Html,
     /// OCSF Detection Findings, for security data lakes and SIEMs.
     Ocsf,
+    /// AWS Security Finding Format, for Security Hub.
+    Asff,
 }
 
 impl Report<'_> {
@@ -83,6 +86,7 @@ impl Report<'_> {
             Format::Markdown => markdown::render(self),
             Format::Html => html::render(self),
             Format::Ocsf => ocsf::render(self),
+            Format::Asff => asff::render(self),
         }
     }
 }

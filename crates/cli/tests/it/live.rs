@@ -381,3 +381,34 @@ fn faults_leave_unknowns_naming_the_call_and_change_nothing_else(
     }
     assert!(changed > 0, "the faults changed no verdict");
 }
+
+/// The ASFF report is what Security Hub's `BatchImportFindings` takes: boto3 checks each
+/// finding against the request's shape before sending it, and moto's Security Hub imports it.
+#[test]
+fn asff_findings_are_imported_by_security_hub() {
+    let Some(moto) = start_moto() else { return };
+    let dir = temp_dir("asff");
+    let o = encguard_in(&workspace(), &["scan", "examples/inventory.json", "--format", "asff"]);
+    let findings: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let count = findings.as_array().unwrap().len();
+    assert!(count > 20, "every failure and unknown of the example account: {count}");
+    std::fs::write(dir.join("asff.json"), &o.stdout).unwrap();
+    let import = format!(
+        "import boto3, json, sys\n\
+         hub = boto3.client('securityhub', region_name='eu-west-1', endpoint_url='{}')\n\
+         findings = json.load(open(sys.argv[1]))\n\
+         done = 0\n\
+         for i in range(0, len(findings), 100):\n    \
+             r = hub.batch_import_findings(Findings=findings[i:i + 100])\n    \
+             assert r['FailedCount'] == 0, r['FailedFindings']\n    \
+             done += r['SuccessCount']\n\
+         print(done)\n",
+        moto.direct
+    );
+    let mut cmd = Command::new(&moto.python);
+    cmd.args(["-c", &import]).arg(dir.join("asff.json"));
+    live_env(&mut cmd);
+    let imported = cmd.output().unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert_eq!(String::from_utf8_lossy(&imported.stdout).trim(), count.to_string());
+}
