@@ -11,6 +11,7 @@ use crate::facts::{self, KeyFitness, KeyProblem, KeyRotation, Transport};
 use crate::policy::{KeyTier, Policy};
 use crate::rule::FieldExt;
 use encguard_model::*;
+use std::borrow::Cow;
 use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 
 // Resolution hashes every handle of every resource: a fast hasher, not a DoS-resistant one
@@ -80,7 +81,8 @@ pub enum Target<'a> {
     Found(Res<'a>),
     /// A known name that no resource of this scan carries (managed elsewhere).
     Outside(&'a str),
-    Unknown(&'a str),
+    /// The reference cannot be followed: an unknown value, or a name several resources carry.
+    Unknown(Cow<'a, str>),
 }
 
 /// Which key a resource really uses.
@@ -97,7 +99,15 @@ pub enum KeyTarget<'a> {
     /// A customer reference to a key this scan does not describe.
     Outside(&'a str),
     /// The source cannot say which key, and why.
-    Unresolved(&'a str),
+    Unresolved(Cow<'a, str>),
+}
+
+/// The resources a name may refer to.
+enum Resolution {
+    One(ResourceId),
+    None,
+    /// Several, none nearer than the others.
+    Several(Vec<ResourceId>),
 }
 
 /// A bucket with everything that configures it, inline or split.
@@ -111,8 +121,9 @@ pub struct BucketFacts<'a> {
     pub log_sources: Vec<Res<'a>>,
     /// For each S3 Inventory configuration: whether it reports `EncryptionStatus`.
     pub inventory_reports_encryption: Vec<Result<bool, Unknown>>,
-    /// Split resources in this bucket's scope whose bucket cannot be resolved:
-    /// (what they configure, why unresolved). They may configure this bucket.
+    /// Split resources that may configure this bucket but cannot be placed (those in its
+    /// scope whose bucket cannot be resolved, those whose bucket is this one or another):
+    /// (what they configure, why unresolved).
     pub unattached: Vec<(Attachment, String)>,
 }
 
@@ -146,6 +157,19 @@ impl<'a> BucketFacts<'a> {
     }
 }
 
+impl Attachment {
+    /// Whether `spec` is of a kind this attachment configures.
+    fn fits(self, spec: &Spec) -> bool {
+        match self {
+            Attachment::Encryption | Attachment::Policy | Attachment::LogTarget | Attachment::Inventory => {
+                matches!(spec, Spec::S3Bucket(_))
+            }
+            Attachment::KeyPolicy => matches!(spec, Spec::KmsKey(_)),
+            Attachment::Rotation => matches!(spec, Spec::Secret(_)),
+        }
+    }
+}
+
 fn unresolved_in(unattached: &[(Attachment, String)], attachment: Attachment) -> Option<&str> {
     unattached.iter().find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
 }
@@ -170,6 +194,8 @@ pub struct Context<'a> {
     table_replicas: HashMap<ResourceId, Vec<ResourceId>>,
     /// Split resources whose target is unknown, per scope.
     unattached: HashMap<&'a str, Vec<(Attachment, String)>>,
+    /// Split resources whose target is one of several resources, per candidate.
+    unattached_to: HashMap<ResourceId, Vec<(Attachment, String)>>,
     ebs_defaults: HashMap<(Option<&'a str>, Option<&'a str>), ResourceId>,
     ebs_default_keys: HashMap<(Option<&'a str>, Option<&'a str>), ResourceId>,
     /// Each key's problems whoever uses it, and why any other is unknown.
@@ -198,6 +224,7 @@ impl<'a> Context<'a> {
             listener_certificates: HashMap::default(),
             table_replicas: HashMap::default(),
             unattached: HashMap::default(),
+            unattached_to: HashMap::default(),
             ebs_defaults: HashMap::default(),
             ebs_default_keys: HashMap::default(),
             key_conditions: HashMap::default(),
@@ -218,13 +245,16 @@ impl<'a> Context<'a> {
         for (&id, facts) in ctx.buckets.iter_mut() {
             let scope = inventory.resources[id.0 as usize].scope.as_str();
             facts.unattached = ctx.unattached.get(scope).cloned().unwrap_or_default();
+            facts.unattached.extend(ctx.unattached_to.get(&id).into_iter().flatten().cloned());
         }
         // Only AWS creates `alias/aws/…` aliases, for the keys it manages.
         ctx.aws_aliased = ctx
             .all::<KmsAlias>()
             .filter(|(_, a)| a.alias_name.value().ok().flatten().is_some_and(|n| n.starts_with("alias/aws/")))
             .filter_map(|(r, a)| match a.target_key.value().ok().flatten() {
-                Some(target) => ctx.lookup_where(r, target, |s| matches!(s, Spec::KmsKey(_))).map(|k| k.id),
+                Some(target) => {
+                    ctx.lookup_where(r, target, |s| matches!(s, Spec::KmsKey(_))).ok().flatten().map(|k| k.id)
+                }
                 None => None,
             })
             .collect();
@@ -241,7 +271,7 @@ impl<'a> Context<'a> {
     }
 
     fn rotation_of_key(&self, r: Res<'a>, key: &'a KmsKey) -> Result<KeyRotation<'a>, Unknown> {
-        let (decided_by, settings) = match self.target(r, &key.replica_of) {
+        let (decided_by, settings) = match self.target_where(r, &key.replica_of, |s| matches!(s, Spec::KmsKey(_))) {
             _ if self.key_manager(r)? == KeyManager::Aws => (r, key),
             Target::Absent => (r, key),
             Target::Found(p) => match &p.resource.spec {
@@ -261,16 +291,27 @@ impl<'a> Context<'a> {
     fn join(&mut self, r: Res<'a>) {
         let i = r.id;
         let attach = |ctx: &mut Self, reference: &'a Ref, what: Attachment| -> Option<ResourceId> {
-            match ctx.target(r, reference) {
-                Target::Found(t) => Some(t.id),
-                Target::Unknown(why) => {
-                    ctx.unattached
-                        .entry(r.resource.scope.as_str())
-                        .or_default()
-                        .push((what, format!("`{}` configures a resource that cannot be resolved: {why}", r.name)));
+            let unresolved =
+                |why: &str| (what, format!("`{}` configures a resource that cannot be resolved: {why}", r.name));
+            match &**reference {
+                None => None,
+                // It may configure anything in its scope.
+                Some(Value::Unknown { unknown }) => {
+                    ctx.unattached.entry(r.resource.scope.as_str()).or_default().push(unresolved(unknown));
                     None
                 }
-                Target::Absent | Target::Outside(_) => None,
+                Some(Value::Known(name)) => match ctx.resolve(r, name, |s| what.fits(s)) {
+                    Resolution::One(id) => Some(id),
+                    Resolution::None => None,
+                    // It configures one of these.
+                    Resolution::Several(ids) => {
+                        let why = ctx.lookup_where(r, name, |s| what.fits(s)).expect_err("several");
+                        for id in ids {
+                            ctx.unattached_to.entry(id).or_default().push(unresolved(&why.reason));
+                        }
+                        None
+                    }
+                },
             }
         };
         match &r.resource.spec {
@@ -302,7 +343,7 @@ impl<'a> Context<'a> {
             }
             Spec::S3Logging(l) => {
                 if let Some(t) = attach(self, &l.target_bucket, Attachment::LogTarget) {
-                    if let Target::Found(source) = self.target(r, &l.bucket) {
+                    if let Target::Found(source) = self.target_where(r, &l.bucket, |s| matches!(s, Spec::S3Bucket(_))) {
                         self.buckets.entry(t).or_default().log_sources.push(source);
                     } else {
                         self.buckets.entry(t).or_default().log_sources.push(r);
@@ -330,22 +371,23 @@ impl<'a> Context<'a> {
                 }
             }
             Spec::AcmValidation(v) => {
-                if let Target::Found(t) = self.target(r, &v.certificate) {
+                if let Target::Found(t) = self.target_where(r, &v.certificate, |s| matches!(s, Spec::AcmCertificate(_)))
+                {
                     self.validations.insert(t.id, i);
                 }
             }
             Spec::ListenerRule(rule) => {
-                if let Target::Found(t) = self.target(r, &rule.listener) {
+                if let Target::Found(t) = self.target_where(r, &rule.listener, |s| matches!(s, Spec::Listener(_))) {
                     self.listener_rules.entry(t.id).or_default().push(i);
                 }
             }
             Spec::ListenerCertificate(c) => {
-                if let Target::Found(t) = self.target(r, &c.listener) {
+                if let Target::Found(t) = self.target_where(r, &c.listener, |s| matches!(s, Spec::Listener(_))) {
                     self.listener_certificates.entry(t.id).or_default().push(&c.certificate);
                 }
             }
             Spec::DynamodbReplica(rep) => {
-                if let Target::Found(t) = self.target(r, &rep.table) {
+                if let Target::Found(t) = self.target_where(r, &rep.table, |s| matches!(s, Spec::DynamodbTable(_))) {
                     self.table_replicas.entry(t.id).or_default().push(i);
                 }
             }
@@ -378,37 +420,78 @@ impl<'a> Context<'a> {
         Res { id, resource: &self.inventory.resources[id.0 as usize] }
     }
 
-    /// The resource `reference` names, seen from `from`.
-    pub fn lookup(&self, from: Res, reference: &str) -> Option<Res<'a>> {
+    /// The resource `reference` names, seen from `from`: `Ok(None)` when no resource of
+    /// this scan carries the name, an unknown when several do.
+    pub fn lookup(&self, from: Res, reference: &str) -> Result<Option<Res<'a>>, Unknown> {
         self.lookup_where(from, reference, |_| true)
     }
 
     /// The resource `reference` names among those that `fits` (a database's source is a
-    /// database or a snapshot, whatever else shares its name): first in `from`'s scope,
-    /// then the only one in its deployment (the same root module, template or account),
-    /// then the only one in the scan.
-    pub fn lookup_where(&self, from: Res, reference: &str, fits: impl Fn(&Spec) -> bool) -> Option<Res<'a>> {
-        let fitting = |ids: Option<&Vec<ResourceId>>| -> Vec<ResourceId> {
-            ids.into_iter().flatten().copied().filter(|&id| fits(&self.get(id).resource.spec)).collect()
-        };
+    /// database or a snapshot, whatever else shares its name); see [`Self::resolve`].
+    pub fn lookup_where(
+        &self,
+        from: Res,
+        reference: &str,
+        fits: impl Fn(&Spec) -> bool,
+    ) -> Result<Option<Res<'a>>, Unknown> {
+        match self.resolve(from, reference, fits) {
+            Resolution::One(id) => Ok(Some(self.get(id))),
+            Resolution::None => Ok(None),
+            Resolution::Several(ids) => {
+                let names: Vec<&str> = ids.iter().map(|&id| self.get(id).resource.name.as_str()).collect();
+                Err(Unknown::new(format!(
+                    "`{}` names {} resources of this scan ({}): which one is meant cannot be told",
+                    shown(reference),
+                    names.len(),
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// The resources `reference` may name among those that `fits`: the one in `from`'s
+    /// scope, else the one in its deployment (the same root module, template or account),
+    /// else the one in the scan. Where the nearest of these holds several, the reference is
+    /// ambiguous — never the first that happens to come. A key or alias ARN also names what
+    /// its key id or alias name names.
+    fn resolve(&self, from: Res, reference: &str, fits: impl Fn(&Spec) -> bool) -> Resolution {
         let here = deployment(&from);
-        let only = |ids: Vec<ResourceId>| match ids.as_slice() {
-            [id] => Some(*id),
-            _ => None,
+        let candidates = |ids: Option<&Vec<ResourceId>>, near: bool| -> Vec<ResourceId> {
+            let mut found: Vec<ResourceId> = ids
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&id| fits(&self.get(id).resource.spec))
+                .filter(|&id| !near || deployment(self.get(id).resource) == here)
+                .collect();
+            found.dedup();
+            found
         };
-        let try_handle = |h: &str| {
-            fitting(self.scoped.get(&(from.scope.as_str(), h))).first().copied().or_else(|| {
-                let everywhere = fitting(self.global.get(h));
-                let nearby = everywhere.iter().copied().filter(|&id| deployment(self.get(id).resource) == here);
-                only(nearby.collect()).or_else(|| only(everywhere))
+        let by_handle = |h: &str| {
+            let everywhere = self.global.get(h);
+            [
+                candidates(self.scoped.get(&(from.scope.as_str(), h)), false),
+                candidates(everywhere, true),
+                candidates(everywhere, false),
+            ]
+            .into_iter()
+            .find(|ids| !ids.is_empty())
+            .map_or(Resolution::None, |mut ids| match ids.len() {
+                1 => Resolution::One(ids[0]),
+                _ => {
+                    ids.sort();
+                    ids.dedup();
+                    Resolution::Several(ids)
+                }
             })
         };
-        let found = try_handle(reference).or_else(|| {
-            // A key or alias ARN names the same thing as its key id or alias name.
-            let (_, tail) = reference.strip_prefix("arn:")?.rsplit_once(':')?;
-            try_handle(tail).or_else(|| try_handle(tail.strip_prefix("key/")?))
-        });
-        found.map(|i| self.get(i))
+        let tail = reference.strip_prefix("arn:").and_then(|a| a.rsplit_once(':')).map(|(_, tail)| tail);
+        let aliases = tail.into_iter().chain(tail.and_then(|t| t.strip_prefix("key/")));
+        std::iter::once(reference)
+            .chain(aliases)
+            .map(by_handle)
+            .find(|r| !matches!(r, Resolution::None))
+            .unwrap_or(Resolution::None)
     }
 
     /// What a reference attribute points at.
@@ -420,10 +503,11 @@ impl<'a> Context<'a> {
     pub fn target_where(&self, from: Res, reference: &'a Ref, fits: impl Fn(&Spec) -> bool) -> Target<'a> {
         match &**reference {
             None => Target::Absent,
-            Some(Value::Unknown { unknown }) => Target::Unknown(unknown),
+            Some(Value::Unknown { unknown }) => Target::Unknown(Cow::Borrowed(unknown)),
             Some(Value::Known(name)) => match self.lookup_where(from, name, fits) {
-                Some(r) => Target::Found(r),
-                None => Target::Outside(name),
+                Ok(Some(r)) => Target::Found(r),
+                Ok(None) => Target::Outside(name),
+                Err(why) => Target::Unknown(Cow::Owned(why.reason)),
             },
         }
     }
@@ -434,21 +518,23 @@ impl<'a> Context<'a> {
             KeyRef::ServiceDefault => KeyTarget::ServiceDefault,
             KeyRef::AwsOwned => KeyTarget::AwsOwned,
             KeyRef::AwsManaged { alias } => KeyTarget::AwsManaged(alias),
-            KeyRef::Unresolved { reason } => KeyTarget::Unresolved(reason),
+            KeyRef::Unresolved { reason } => KeyTarget::Unresolved(Cow::Borrowed(reason)),
             KeyRef::Customer { reference } => self.key_by_name(from, reference, 0),
         }
     }
 
     fn key_by_name(&self, from: Res, reference: &'a str, depth: u8) -> KeyTarget<'a> {
         let is_key = |spec: &Spec| matches!(spec, Spec::KmsKey(_) | Spec::KmsAlias(_));
-        let Some(found) = self.lookup_where(from, reference, is_key) else {
-            return KeyTarget::Outside(reference);
+        let found = match self.lookup_where(from, reference, is_key) {
+            Ok(Some(found)) => found,
+            Ok(None) => return KeyTarget::Outside(reference),
+            Err(why) => return KeyTarget::Unresolved(Cow::Owned(why.reason)),
         };
         match &found.resource.spec {
             Spec::KmsKey(k) => KeyTarget::Key(found, k),
             Spec::KmsAlias(a) if depth < 4 => match &*a.target_key {
                 Some(Value::Known(target)) => self.key_by_name(found, target, depth + 1),
-                Some(Value::Unknown { unknown }) => KeyTarget::Unresolved(unknown),
+                Some(Value::Unknown { unknown }) => KeyTarget::Unresolved(Cow::Borrowed(unknown)),
                 None => KeyTarget::Outside(reference),
             },
             _ => KeyTarget::Outside(reference),
@@ -551,15 +637,17 @@ impl<'a> Context<'a> {
         self.buckets.get(&bucket.id).unwrap_or(&NONE)
     }
 
-    /// Split resources in `r`'s scope that configure something unresolvable.
-    pub fn unattached(&self, r: Res) -> &[(Attachment, String)] {
-        self.unattached.get(r.scope.as_str()).map_or(&[], Vec::as_slice)
+    /// Split resources that may configure `r` but cannot be placed: those in its scope that
+    /// configure something unresolvable, and those whose target is `r` or another.
+    pub fn unattached(&self, r: Res) -> impl Iterator<Item = &(Attachment, String)> {
+        let in_scope = self.unattached.get(r.scope.as_str()).into_iter().flatten();
+        in_scope.chain(self.unattached_to.get(&r.id).into_iter().flatten())
     }
 
     /// The reason an `attachment` of `r` (a key policy, a rotation) may exist in its scope
     /// but cannot be placed.
     pub fn unresolved(&self, r: Res, attachment: Attachment) -> Option<&str> {
-        unresolved_in(self.unattached(r), attachment)
+        self.unattached(r).find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
     }
 
     /// Every policy document governing a key: inline and `aws_kms_key_policy`.

@@ -73,7 +73,7 @@ fn judge(ctx: &Context, consumer: Res, reference: &Value<String>, region: Option
     if reference.contains(":iam:") {
         return Ok(Verdict::not_applicable("an IAM server certificate (LB-006)"));
     }
-    let found = ctx.lookup(consumer, reference);
+    let found = ctx.lookup_where(consumer, reference, |s| matches!(s, Spec::AcmCertificate(_)))?;
     let cert_region = found.and_then(|c| c.resource.region.as_deref()).or_else(|| arn_region(reference));
     if let (Some(want), Some(have)) = (region, cert_region) {
         if want != have {

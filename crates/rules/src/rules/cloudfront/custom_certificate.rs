@@ -1,7 +1,7 @@
 use crate::context::arn_region;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{CloudfrontDistribution, Unknown};
+use encguard_model::{CloudfrontDistribution, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -46,7 +46,7 @@ fn judge(ctx: &Context, r: Res, d: &CloudfrontDistribution) -> Eval {
     let Some(arn) = cert.acm_certificate_arn.value()? else {
         return Ok(Verdict::not_applicable("uses the default CloudFront certificate (CF-002)"));
     };
-    let in_scan = ctx.lookup(r, arn);
+    let in_scan = ctx.lookup_where(r, arn, |s| matches!(s, Spec::AcmCertificate(_)))?;
     if in_scan.is_none() && arn.starts_with("arn:") && arn.split(':').nth(2) != Some("acm") {
         return Ok(Verdict::fail("the certificate is not an ACM certificate")
             .at(&cert.acm_certificate_arn)

@@ -69,7 +69,7 @@ fn judge(ctx: &Context, r: Res, certificate: &Value<String>) -> Eval {
         return Ok(Verdict::fail(format!("serves IAM server certificate {reference}")).evidence(reference));
     }
     if reference.contains(":acm:")
-        || ctx.lookup(r, reference).is_some_and(|c| matches!(c.spec, Spec::AcmCertificate(_)))
+        || ctx.lookup_where(r, reference, |s| matches!(s, Spec::AcmCertificate(_)))?.is_some()
     {
         return Ok(Verdict::pass("the certificate comes from ACM"));
     }

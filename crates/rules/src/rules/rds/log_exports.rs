@@ -58,10 +58,11 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     let scope = if matches!(r.spec, Spec::RdsCluster(_)) { "cluster" } else { "instance" };
     let parts = exports.iter().map(|kind| {
         let name = format!("/aws/rds/{scope}/{id}/{kind}");
-        let group = ctx.lookup(r, &name).and_then(|g| match &g.resource.spec {
-            Spec::LogGroup(l) => Some(l),
-            _ => None,
-        });
+        let group =
+            ctx.lookup_where(r, &name, |s| matches!(s, Spec::LogGroup(_)))?.and_then(|g| match &g.resource.spec {
+                Spec::LogGroup(l) => Some(l),
+                _ => None,
+            });
         match group {
             Some(LogGroup { kms_key, .. }) if !kms_key.is_default() => {
                 Ok(Verdict::pass(format!("{name} is encrypted")))

@@ -78,9 +78,11 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
                 .evidence(other.map_or("(engine default)", String::as_str)))
         }
     };
-    let group = ctx.lookup(r, group_name).and_then(|g| match &g.resource.spec {
-        Spec::DbParameterGroup(p) => Some(p),
-        _ => None,
+    let group = ctx.lookup_where(r, group_name, |s| matches!(s, Spec::DbParameterGroup(_)))?.and_then(|g| {
+        match &g.resource.spec {
+            Spec::DbParameterGroup(p) => Some(p),
+            _ => None,
+        }
     });
     let Some(group) = group else {
         return Err(Unknown::new(format!("parameter group `{group_name}` is not described in this scan")));

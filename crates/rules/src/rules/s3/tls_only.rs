@@ -62,13 +62,49 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
 #[cfg(test)]
 mod tests {
     use super::S3_004;
-    use crate::testing::expect;
+    use crate::testing::{expect, run_with};
     use crate::Status::*;
     use serde_json::json;
 
     fn deny(resources: &[&str], action: &str, principal: serde_json::Value) -> serde_json::Value {
         json!({"statements": [{"effect": "Deny", "principal": [principal], "action": [action], "resource": resources,
             "condition": [{"operator": "Bool", "key": "aws:SecureTransport", "values": ["false"]}]}]})
+    }
+
+    #[test]
+    fn a_policy_is_placed_on_its_bucket_only_when_its_bucket_name_is_unambiguous() {
+        let both = ["arn:aws:s3:::shared", "arn:aws:s3:::shared/*"];
+        let star = json!({"kind": "*", "id": "*"});
+        expect(
+            &S3_004,
+            json!([
+                // Two module instances create a bucket of the same name; the root's policy
+                // names it: either may be the one it protects.
+                {"kind": "s3_bucket", "name": "module.a.aws_s3_bucket.b", "scope": "root//a", "handles": ["shared"]},
+                {"kind": "s3_bucket", "name": "module.b.aws_s3_bucket.b", "scope": "root//b", "handles": ["shared"]},
+                {"kind": "s3_bucket_policy", "name": "p", "scope": "root", "bucket": "shared", "policy": deny(&both, "s3:*", star.clone())},
+                // Another kind sharing the bucket's name does not take its policy.
+                {"kind": "log_group", "name": "aws_cloudwatch_log_group.logs", "scope": "other", "handles": ["logs"]},
+                {"kind": "s3_bucket", "name": "aws_s3_bucket.logs", "scope": "other", "handles": ["logs"]},
+                {"kind": "s3_bucket_policy", "name": "q", "scope": "other", "bucket": "logs",
+                 "policy": deny(&["arn:aws:s3:::logs", "arn:aws:s3:::logs/*"], "s3:*", star)},
+            ]),
+            &[
+                ("module.a.aws_s3_bucket.b", Unknown),
+                ("module.b.aws_s3_bucket.b", Unknown),
+                ("aws_s3_bucket.logs", Pass),
+            ],
+        );
+        let found = run_with(
+            &S3_004,
+            "",
+            json!([
+                {"kind": "s3_bucket", "name": "x", "scope": "root//a", "handles": ["shared"]},
+                {"kind": "s3_bucket", "name": "y", "scope": "root//b", "handles": ["shared"]},
+                {"kind": "s3_bucket_policy", "name": "p", "scope": "root", "bucket": "shared", "policy": {"statements": []}},
+            ]),
+        );
+        assert!(found[0].2.contains("`shared` names 2 resources of this scan (x, y)"), "{found:?}");
     }
 
     #[test]
