@@ -32,7 +32,7 @@ pub struct Fault {
 const MAX_REFERENCE_DEPTH: usize = 64;
 
 fn unknown_with(reason: String, refers_to: Option<&str>, partial: Option<String>) -> Val {
-    Val::Unknown(Box::new(Unknown { reason, refers_to: refers_to.map(str::to_string), partial }))
+    Val::Unknown(Box::new(Unknown { reason, refers_to: refers_to.map(str::to_string), partial, generated: None }))
 }
 
 impl<'t> Template<'t> {
@@ -377,6 +377,7 @@ impl<'t> Template<'t> {
                         reason: format!("{} in Fn::Sub", other.describe()),
                         refers_to: None,
                         partial: None,
+                        generated: None,
                     });
                 }
             }

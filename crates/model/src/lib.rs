@@ -153,6 +153,12 @@ pub struct Resource {
     /// describes.)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub existing: bool,
+    /// What the resource may be when blocks generated over a collection that cannot be
+    /// known (Terraform `dynamic` blocks) are none, one or two of the block each generates:
+    /// a verdict every alternative agrees on is known, though `spec` leaves those blocks
+    /// unknown. Empty for most resources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Spec>,
     /// What kind of resource it is, with its attributes. In JSON, `kind` and the attributes sit
     /// beside the fields above.
     #[serde(flatten)]
@@ -185,6 +191,7 @@ impl Resource {
             place: None,
             span: None,
             existing: false,
+            alternatives: Vec::new(),
             spec,
         }
     }

@@ -696,8 +696,6 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The account × region an account setting governs: a live account, or for code, the
-/// deployment a root module (or plan, or template) makes — the part of its scope before `//`.
 /// A reference as people read it: sources may qualify handles with their scope
 /// (`root//module.kms|aws_kms_key.this`); the part after `|` is the address.
 pub(crate) fn shown(reference: &str) -> &str {
@@ -706,10 +704,12 @@ pub(crate) fn shown(reference: &str) -> &str {
 
 /// The deployment a resource belongs to: its root module, template or account and region
 /// (the part of its scope before `//`).
-fn deployment(r: &Resource) -> &str {
+pub(crate) fn deployment(r: &Resource) -> &str {
     r.scope.split_once("//").map_or(r.scope.as_str(), |(root, _)| root)
 }
 
+/// The account × region an account setting governs: a live account, or for code, the
+/// deployment a root module (or plan, or template) makes — the part of its scope before `//`.
 fn region_key(r: &Resource) -> (Option<&str>, Option<&str>) {
     let account = match &r.location {
         Location::Aws { account, .. } => account.as_str(),

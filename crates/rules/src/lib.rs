@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+mod alternatives;
 mod context;
 pub mod date;
 mod facts;
@@ -43,8 +44,8 @@ pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
     let selected: Vec<&Rule> = CATALOG.iter().copied().filter(|r| select(r) && ctx.policy.enabled(r)).collect();
     // Each rule reads the shared, immutable context; findings keep the catalogue's order.
     let per_rule: Vec<Vec<Finding>> = selected
-        .into_par_iter()
-        .map(|rule| {
+        .par_iter()
+        .map(|&rule| {
             let mut out = rule::Out::new(rule, ctx);
             (rule.check)(ctx, &mut out);
             out.into_findings()
@@ -54,6 +55,7 @@ pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
     for mut rule_findings in per_rule {
         findings.append(&mut rule_findings);
     }
+    alternatives::settle(ctx, &selected, &mut findings);
     let mut notices = ctx.policy.apply_exceptions(&mut findings, ctx.today);
     for r in &ctx.inventory.resources {
         for s in r.suppressions.iter().filter(|s| s.reason.trim().is_empty()) {

@@ -45,6 +45,11 @@ pub struct Options {
 /// The default of [`Options::max_instances`].
 pub const MAX_INSTANCES: usize = 100_000;
 
+/// The most alternatives a resource's `dynamic` blocks over unknown collections may give
+/// (none, one or two blocks each: two such blocks give nine). Past it the blocks stay
+/// unknown, and so does every verdict that reads them.
+const MAX_ALTERNATIVES: usize = 9;
+
 impl Default for Options {
     fn default() -> Self {
         Options { var_files: Vec::new(), vars: Vec::new(), max_instances: MAX_INSTANCES }
@@ -399,6 +404,12 @@ fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
             let Some(spec) = mapping::to_spec(&item.kind, &attrs) else {
                 continue;
             };
+            let alternatives = ri.value.expansions(MAX_ALTERNATIVES).map(|values| {
+                values
+                    .iter()
+                    .filter_map(|v| mapping::to_spec(&item.kind, &encguard_values::Attrs::with_places(v, &places)))
+                    .collect()
+            });
             let location = Location::File {
                 format: "terraform".into(),
                 file: file.display.clone(),
@@ -415,6 +426,7 @@ fn emit_resources(instance: &Instance, out: &mut Vec<Resource>) {
             r.handles.push(ri.address.clone());
             r.handles.push(instance.handle(&ri.address));
             r.handles.extend(mapping::identity(&item.kind, &attrs));
+            r.alternatives = alternatives.unwrap_or_default();
             r.region = ri.region.clone();
             attrs.tags_over("tags", instance.default_tags(&item.body).as_ref()).set_on(&mut r);
             r.suppressions = suppressions.clone();

@@ -19,6 +19,7 @@ pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str, handle
             reason: format!("`{address}.arn` is known only after apply"),
             refers_to: Some(handle.to_string()),
             partial: Some(text),
+            generated: None,
         }))
     };
     match (data, kind) {
@@ -74,6 +75,7 @@ pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str, handle
                     reason: "the partition is known at plan time".into(),
                     refers_to: None,
                     partial: Some("aws".into()),
+                    generated: None,
                 })),
             );
         }

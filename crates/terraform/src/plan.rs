@@ -325,7 +325,7 @@ impl Unknowns<'_> {
                     (None, Some(r)) => format!("`{r}` is known only after apply"),
                     (None, None) => format!("a value of `{}` is known only after apply", self.address),
                 };
-                Val::Unknown(Box::new(Unknown { reason, refers_to: target, partial: None }))
+                Val::Unknown(Box::new(Unknown { reason, refers_to: target, partial: None, generated: None }))
             }
             (Json::Object(map), Json::Object(flags)) => {
                 // An attribute the configuration never wrote that the plan knows only after apply

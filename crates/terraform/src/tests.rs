@@ -147,6 +147,7 @@ resource "aws_launch_template" "unknowable" {
   dynamic "block_device_mappings" {
     for_each = var.unknown_list
     content {
+      device_name = "/dev/sdf"
       ebs { encrypted = true }
     }
   }
@@ -186,6 +187,17 @@ resource "aws_dynamodb_table" "global" {
         _ => None,
     });
     assert!(unknowable.devices[0].known().is_none());
+    // What it may be: no device but the image's root, one or two encrypted devices.
+    let alternatives: Vec<usize> = find(inv, "aws_launch_template.unknowable")
+        .alternatives
+        .iter()
+        .map(|a| match a {
+            Spec::BlockDeviceHost(h) => h.devices[0].known().unwrap().len(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(alternatives, [1, 2, 3]);
+    assert!(find(inv, "aws_launch_template.lt").alternatives.is_empty(), "known blocks have no alternatives");
     // Replicas that cannot be listed are not "no replicas".
     let table = spec(inv, "aws_dynamodb_table.global", |s| match s {
         Spec::DynamodbTable(t) => Some(t),

@@ -37,6 +37,9 @@ pub struct Unknown {
     pub refers_to: Option<String>,
     /// A string's known parts, with [`HOLE`] for the rest.
     pub partial: Option<String>,
+    /// For the blocks a `dynamic` block generates over a collection that cannot be known:
+    /// the block its `content` makes, iterator unknown. The blocks are none or copies of it.
+    pub generated: Option<Val>,
 }
 
 /// The key under which a resource instance's value records its own address.
@@ -75,7 +78,7 @@ impl Val {
 
     /// A value unknown for `reason`.
     pub fn unknown(reason: impl Into<String>) -> Val {
-        Val::Unknown(Box::new(Unknown { reason: reason.into(), refers_to: None, partial: None }))
+        Val::Unknown(Box::new(Unknown { reason: reason.into(), refers_to: None, partial: None, generated: None }))
     }
 
     /// A computed attribute of the resource `address` (resolvable everywhere as
@@ -85,7 +88,71 @@ impl Val {
             reason: format!("`{address}.{attribute}` is known only after apply"),
             refers_to: Some(handle.to_string()),
             partial: None,
+            generated: None,
         }))
+    }
+
+    /// The values this one may take when each list of blocks a `dynamic` block generates
+    /// over an unknown collection is none, one or two copies of its block — `None` when it
+    /// holds no such list, or when they are more than `limit`.
+    pub fn expansions(&self, limit: usize) -> Option<Vec<Val>> {
+        let n = self.expansion_count(limit);
+        (n > 1 && n <= limit).then(|| self.expand())
+    }
+
+    /// How many values [`Self::expand`] gives, counted up to just past `limit`.
+    fn expansion_count(&self, limit: usize) -> usize {
+        fn product<'v>(mut items: impl Iterator<Item = &'v Val>, limit: usize) -> usize {
+            items
+                .try_fold(1usize, |n, v| {
+                    let n = n.saturating_mul(v.expansion_count(limit));
+                    (n <= limit).then_some(n)
+                })
+                .unwrap_or(limit + 1)
+        }
+        match self {
+            Val::Unknown(u) => u.generated.as_ref().map_or(1, |g| 1 + 2 * g.expansion_count(limit)),
+            Val::List(items) => product(items.iter(), limit),
+            Val::Map(m) => product(m.values(), limit),
+            _ => 1,
+        }
+    }
+
+    fn expand(&self) -> Vec<Val> {
+        // Every combination of the parts' expansions.
+        fn combinations(parts: Vec<Vec<Val>>) -> Vec<Vec<Val>> {
+            parts.into_iter().fold(vec![Vec::new()], |done, options| {
+                done.iter()
+                    .flat_map(|prefix| {
+                        options.iter().map(move |o| {
+                            let mut next = prefix.clone();
+                            next.push(o.clone());
+                            next
+                        })
+                    })
+                    .collect()
+            })
+        }
+        match self {
+            Val::Unknown(u) => match &u.generated {
+                Some(block) => {
+                    let blocks = block.expand();
+                    let mut out = vec![Val::List(Vec::new())];
+                    out.extend(blocks.iter().map(|b| Val::List(vec![b.clone()])));
+                    out.extend(blocks.iter().map(|b| Val::List(vec![b.clone(), b.clone()])));
+                    out
+                }
+                None => vec![self.clone()],
+            },
+            Val::List(items) => {
+                combinations(items.iter().map(Val::expand).collect()).into_iter().map(Val::List).collect()
+            }
+            Val::Map(m) => combinations(m.values().map(Val::expand).collect())
+                .into_iter()
+                .map(|values| Val::Map(m.keys().cloned().zip(values).collect()))
+                .collect(),
+            _ => vec![self.clone()],
+        }
     }
 
     /// Whether the value itself (not a part of it) is unknown.
@@ -234,5 +301,42 @@ fn write_json(v: &Val, out: &mut String, unknown: &mut Option<Unknown>, opaque: 
             }
             unknown.get_or_insert_with(|| (**u).clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated(block: Val) -> Val {
+        Val::Unknown(Box::new(Unknown {
+            reason: "over an unknown collection".into(),
+            refers_to: None,
+            partial: None,
+            generated: Some(block),
+        }))
+    }
+
+    #[test]
+    fn generated_blocks_expand_to_none_one_or_two_copies_of_every_combination() {
+        let block = Val::Map(BTreeMap::from([("encrypted".to_string(), Val::Bool(true))]));
+        let one = Val::Map(BTreeMap::from([("device".to_string(), generated(block.clone()))]));
+        let values = one.expansions(9).unwrap();
+        let lengths: Vec<usize> = values
+            .iter()
+            .map(|v| match &v.as_map().unwrap()["device"] {
+                Val::List(l) => l.len(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(lengths, [0, 1, 2]);
+        let two = Val::List(vec![generated(block.clone()), generated(block.clone())]);
+        assert_eq!(two.expansions(9).map(|v| v.len()), Some(9));
+        let three = Val::List(vec![generated(block.clone()), generated(block.clone()), generated(block)]);
+        assert_eq!(three.expansions(9), None, "27 is past the limit");
+        assert_eq!(Val::unknown("plain").expansions(9), None, "nothing generated: no alternatives");
+        // A block generated within a generated block: none; one or two of each inner choice.
+        let nested = generated(Val::Map(BTreeMap::from([("inner".to_string(), generated(Val::Bool(true)))])));
+        assert_eq!(nested.expansions(9).map(|v| v.len()), Some(7));
     }
 }
