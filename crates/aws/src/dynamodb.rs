@@ -32,7 +32,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     let spec = DynamodbTable {
                         kms_key: KeyRef::Unresolved { reason: reason.clone() }.into(),
                         replicas: vec![Replica::unreadable(reason.clone())],
-                        range_keys: Vec::new().into(),
+                        range_keys: Some(Value::unknown(reason.clone())).into(),
                         inaccessible_since: Some(Value::unknown(reason)).into(),
                     };
                     c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
@@ -75,7 +75,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             let spec = DynamodbTable {
                 kms_key: kms_key.into(),
                 replicas,
-                range_keys: range_keys.into(),
+                range_keys: Some(Value::Known(range_keys)).into(),
                 inaccessible_since: table
                     .sse_description()
                     .and_then(|s| s.inaccessible_encryption_date_time())

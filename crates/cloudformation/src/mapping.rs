@@ -266,7 +266,7 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
         "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => Spec::DynamodbTable(DynamodbTable {
             kms_key: table_key(a),
-            range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
+            range_keys: Spanned::new(Some(range_keys(a)), a.span("KeySchema")),
             ..DynamodbTable::default()
         }),
         "AWS::DynamoDB::GlobalTable" => {
@@ -286,7 +286,7 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
             Spec::DynamodbTable(DynamodbTable {
                 kms_key: global_table_key(a, &replicas),
                 replicas,
-                range_keys: Spanned::new(range_keys(a), a.span("KeySchema")),
+                range_keys: Spanned::new(Some(range_keys(a)), a.span("KeySchema")),
                 ..DynamodbTable::default()
             })
         }
@@ -420,22 +420,34 @@ fn global_table_key(a: &Attrs, replicas: &[Replica]) -> Spanned<KeyRef> {
     }
 }
 
-fn range_keys(a: &Attrs) -> Vec<String> {
-    let from_schema = |s: &Attrs| -> Vec<String> {
-        s.blocks("KeySchema")
-            .unwrap_or_default()
-            .iter()
-            .filter(|k| k.get("KeyType").and_then(Val::as_str) == Some("RANGE"))
-            .filter_map(|k| k.get("AttributeName").and_then(Val::as_str).map(str::to_string))
-            .collect()
-    };
-    let mut keys = from_schema(a);
-    for index in ["LocalSecondaryIndexes", "GlobalSecondaryIndexes"] {
-        for i in a.blocks(index).unwrap_or_default() {
-            keys.extend(from_schema(&i));
+/// The sort keys of a table and its indexes; unknown when one of them is.
+fn range_keys(a: &Attrs) -> Value<Vec<String>> {
+    let from_schema = |s: &Attrs, keys: &mut Vec<String>| -> Result<(), Unknown> {
+        for k in s.blocks("KeySchema")? {
+            if k.get("KeyType").and_then(Val::as_str) == Some("RANGE") {
+                match k.get("AttributeName") {
+                    Some(Val::Str(name)) => keys.push(name.clone()),
+                    Some(Val::Unknown(u)) => return Err(Unknown::new(u.reason.clone())),
+                    _ => {}
+                }
+            }
         }
+        Ok(())
+    };
+    let mut keys = Vec::new();
+    let all = (|| -> Result<(), Unknown> {
+        from_schema(a, &mut keys)?;
+        for index in ["LocalSecondaryIndexes", "GlobalSecondaryIndexes"] {
+            for i in a.blocks(index)? {
+                from_schema(&i, &mut keys)?;
+            }
+        }
+        Ok(())
+    })();
+    match all {
+        Ok(()) => Value::Known(keys),
+        Err(why) => Value::unknown(why.reason),
     }
-    keys
 }
 
 fn classic(a: &Attrs) -> ClassicLoadBalancer {

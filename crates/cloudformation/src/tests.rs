@@ -122,7 +122,7 @@ fn yaml_short_tags_parameters_and_conditions() {
     assert!(matches!(&*s.kms_key, KeyRef::Unresolved { reason } if reason.contains("KeyArn")));
     let Spec::DynamodbTable(t) = spec(&inv, "DevOnly") else { panic!() };
     assert_eq!(t.kms_key, KeyRef::AwsManaged { alias: "alias/aws/dynamodb".into() }.into());
-    assert_eq!(*t.range_keys, ["email"]);
+    assert_eq!(*t.range_keys, Some(Value::Known(vec!["email".to_string()])));
     let bucket = inv.resources.iter().find(|r| r.name == "DataBucket").unwrap();
     assert_eq!(bucket.suppressions[0].rule, "W35");
     assert!(matches!(bucket.location, Location::File { line: 28, column: 3, .. }));

@@ -277,3 +277,32 @@ pub struct Position {
     /// The column, counting from 1.
     pub column: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's attributes sit beside the resource's own fields in JSON: one of the same
+    /// name would be written twice, and the inventory could not be read back.
+    #[test]
+    fn no_kind_has_an_attribute_named_as_a_field_of_every_resource() {
+        let schema = serde_json::to_value(schemars::schema_for!(Inventory)).unwrap();
+        let defs = &schema["$defs"];
+        let resource = &defs["Resource"];
+        let own: Vec<&String> = resource["properties"].as_object().unwrap().keys().collect();
+        let kinds = resource["oneOf"].as_array().unwrap();
+        assert!(kinds.len() > 30, "every kind is listed");
+        let mut clashes = Vec::new();
+        for kind in kinds {
+            let name = kind["properties"]["kind"]["const"].as_str().unwrap();
+            let Some(reference) = kind["$ref"].as_str() else { continue };
+            let attributes = &defs[reference.trim_start_matches("#/$defs/")]["properties"];
+            for attribute in attributes.as_object().into_iter().flat_map(|a| a.keys()) {
+                if own.contains(&attribute) || attribute == "kind" {
+                    clashes.push(format!("{name}.{attribute}"));
+                }
+            }
+        }
+        assert!(clashes.is_empty(), "attributes named as a resource's own fields: {clashes:?}");
+    }
+}

@@ -521,7 +521,9 @@ pub struct RdsBackupReplication {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct DbParameterGroup {
-    /// The group's name, as databases name it.
+    /// The group's name, as databases name it. (`group_name` in JSON, beside the
+    /// resource's own `name`.)
+    #[serde(rename = "group_name")]
     pub name: Field<String>,
     /// The engine family: `postgres16`, `mysql8.0`, `aurora-postgresql15`, …
     pub family: Field<String>,
@@ -533,7 +535,9 @@ pub struct DbParameterGroup {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct LogGroup {
-    /// The log group's name (`/aws/rds/instance/orders/postgresql`).
+    /// The log group's name (`/aws/rds/instance/orders/postgresql`). (`log_group_name` in
+    /// JSON, beside the resource's own `name`.)
+    #[serde(rename = "log_group_name")]
     pub name: Field<String>,
     /// `ServiceDefault`: CloudWatch Logs' own server-side encryption, with no KMS key.
     pub kms_key: Spanned<KeyRef>,
@@ -550,7 +554,7 @@ pub struct DynamodbTable {
     /// The table's replicas in other regions (global tables).
     pub replicas: Vec<Replica>,
     /// Sort-key attribute names of the table and its indexes.
-    pub range_keys: Spanned<Vec<String>>,
+    pub range_keys: Field<Vec<String>>,
     /// Live: when the table's key became inaccessible.
     pub inaccessible_since: Field<String>,
 }
@@ -718,7 +722,9 @@ pub struct ClassicListener {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SslNegotiationPolicy {
-    /// The policy's name, as listeners' `policy_names` list it.
+    /// The policy's name, as listeners' `policy_names` list it. (`policy_name` in JSON,
+    /// beside the resource's own `name`.)
+    #[serde(rename = "policy_name")]
     pub name: String,
     /// `Reference-Security-Policy`, when the policy is a predefined one.
     pub reference_policy: Field<String>,

@@ -406,6 +406,15 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Why `action` (`acm:ListCertificates`) could not be read in the account of the live
+    /// resource `r` and `region` (its own when `None`): "ACTION failed (ERROR)", if it failed.
+    pub fn unread(&self, r: Res, region: Option<&str>, action: &str) -> Option<String> {
+        let Location::Aws { account, region: own, .. } = &r.location else { return None };
+        let scope = format!("{account}/{}", region.unwrap_or(own));
+        let gap = self.inventory.gaps.iter().find(|g| g.scope == scope && g.what.starts_with(action))?;
+        Some(format!("{} failed ({})", gap.what, gap.error))
+    }
+
     /// Every resource of kind `T`.
     pub fn all<T: Kind + 'a>(&self) -> impl Iterator<Item = (Res<'a>, &'a T)> + 'a {
         self.resources().filter_map(|r| T::of(&r.resource.spec).map(|s| (r, s)))

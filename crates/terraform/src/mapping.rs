@@ -83,6 +83,23 @@ pub fn computed(kind: &str, m: &mut BTreeMap<String, Val>, address: &str, handle
     }
 }
 
+/// The sort keys of a table and its indexes; unknown when one of them is.
+fn range_keys(a: &Attrs) -> Value<Vec<String>> {
+    let mut keys = Vec::new();
+    let indexes = ["local_secondary_index", "global_secondary_index"].iter().map(|b| a.blocks(b));
+    for index in std::iter::once(Ok(vec![*a])).chain(indexes) {
+        let Ok(index) = index else { return Value::unknown("the table's indexes cannot be known") };
+        for i in index {
+            match i.get("range_key") {
+                Some(Val::Str(key)) => keys.push(key.clone()),
+                Some(Val::Unknown(u)) => return Value::unknown(u.reason.clone()),
+                _ => {}
+            }
+        }
+    }
+    Value::Known(keys)
+}
+
 /// `data "aws_iam_policy_document"` as the JSON Terraform would render.
 fn policy_document_json(m: &BTreeMap<String, Val>) -> Val {
     let a = Attrs::new_map(m);
@@ -450,18 +467,7 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
                 region: r.string("region_name"),
                 kms_key: r.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
             }),
-            range_keys: Spanned::new(
-                std::iter::once(a.get("range_key"))
-                    .chain(
-                        ["local_secondary_index", "global_secondary_index"]
-                            .iter()
-                            .flat_map(|b| a.blocks(b).unwrap_or_default().into_iter().map(|i| i.get("range_key"))),
-                    )
-                    .flatten()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-                a.span("range_key"),
-            ),
+            range_keys: Spanned::new(Some(range_keys(a)), a.span("range_key")),
             inaccessible_since: None.into(),
         }),
         "aws_dynamodb_table_replica" => Spec::DynamodbReplica(DynamodbReplica {

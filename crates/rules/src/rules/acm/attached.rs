@@ -87,7 +87,11 @@ fn judge(ctx: &Context, consumer: Res, reference: &Value<String>, region: Option
         Spec::AcmCertificate(cert) => Some((c, cert)),
         _ => None,
     }) else {
-        return Err(Unknown::new(format!("certificate `{reference}` is not described in this scan")));
+        let why = match ctx.unread(consumer, cert_region, "acm:ListCertificates") {
+            Some(failed) => format!("certificate `{reference}` could not be read: {failed}"),
+            None => format!("certificate `{reference}` is not described in this scan"),
+        };
+        return Err(Unknown::new(why));
     };
     let name = &cert_resource.name;
     // Each check alone; one that fails decides, whatever another could not know.

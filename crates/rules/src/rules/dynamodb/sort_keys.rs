@@ -1,5 +1,5 @@
 use crate::context::{Context, Res};
-use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
+use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::DynamodbTable;
 
 declare_rule! {
@@ -37,12 +37,12 @@ fn check(ctx: &Context, out: &mut Out) {
 }
 
 fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
-    if table.range_keys.is_empty() {
+    let range_keys = table.range_keys.or_default_to(Vec::new())?;
+    if range_keys.is_empty() {
         return Ok(Verdict::not_applicable("the table has no sort key"));
     }
     let settings = &ctx.policy.dynamodb;
-    let sensitive: Vec<&String> = table
-        .range_keys
+    let sensitive: Vec<&String> = range_keys
         .iter()
         .filter(|k| {
             settings.sensitive_sort_keys.iter().any(|p| k.to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
@@ -80,8 +80,15 @@ mod tests {
                 {"kind": "dynamodb_table", "name": "opaque", "range_keys": ["created_at"]},
                 {"kind": "dynamodb_table", "name": "classified", "range_keys": ["sk"], "tags": {"data-classification": "Restricted"}},
                 {"kind": "dynamodb_table", "name": "hash_only"},
+                {"kind": "dynamodb_table", "name": "unread", "range_keys": {"unknown": "dynamodb:DescribeTable failed"}},
             ]),
-            &[("email_key", Fail), ("opaque", Pass), ("classified", Fail), ("hash_only", NotApplicable)],
+            &[
+                ("email_key", Fail),
+                ("opaque", Pass),
+                ("classified", Fail),
+                ("hash_only", NotApplicable),
+                ("unread", Unknown),
+            ],
         );
     }
 }

@@ -6,13 +6,17 @@ use encguard_model::{RdsDatabase, Spec, Unknown};
 
 /// Server CAs that AWS has retired.
 const RETIRED: &[&str] = &["rds-ca-2015", "rds-ca-2019"];
+/// Server CAs that AWS lists as current; another, without its expiry, is unknown.
+const CURRENT: &[&str] = &["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"];
 
 declare_rule! {
     /// ## What it checks
     /// DB instances use a current server CA: `ca_cert_identifier` is not a retired CA
     /// (`rds-ca-2015`, `rds-ca-2019`), and live, the server certificate is valid for more
     /// than `certificates.expiry_window_days`. Without the attribute new instances get
-    /// `rds-ca-rsa2048-g1`, which is current.
+    /// `rds-ca-rsa2048-g1`, which is current. A CA that is neither retired nor one of the
+    /// current ones (`rds-ca-rsa2048-g1`, `rds-ca-rsa4096-g1`, `rds-ca-ecc384-g1`) is judged
+    /// by its certificate's expiry, and is unknown without it.
     ///
     /// ## Why
     /// Policy §7: clients that verify the server stop connecting when its certificate
@@ -63,7 +67,10 @@ fn judge(ctx: &Context, _r: Res, db: &RdsDatabase) -> Eval {
                 .at(&db.ca_cert_valid_till));
         }
     }
-    Ok(Verdict::pass(format!("server CA {ca} is current")))
+    if db.ca_cert_valid_till.value()?.is_some() || CURRENT.contains(&ca.as_str()) {
+        return Ok(Verdict::pass(format!("server CA {ca} is current")));
+    }
+    Err(Unknown::new(format!("server CA `{ca}` is not one AWS lists as current, and its expiry is not known")))
 }
 
 #[cfg(test)]
@@ -83,8 +90,18 @@ mod tests {
                 {"kind": "rds_instance", "name": "retired", "ca_cert_identifier": "rds-ca-2019"},
                 {"kind": "rds_instance", "name": "expiring", "ca_cert_identifier": "rds-ca-rsa2048-g1", "ca_cert_valid_till": "2026-12-05T00:00:00Z"},
                 {"kind": "rds_instance", "name": "var", "ca_cert_identifier": {"unknown": "var.ca has no value"}},
+                {"kind": "rds_instance", "name": "unlisted", "ca_cert_identifier": "rds-ca-default"},
+                {"kind": "rds_instance", "name": "unlisted_dated", "ca_cert_identifier": "rds-ca-new", "ca_cert_valid_till": "2030-01-01T00:00:00Z"},
             ]),
-            &[("default", Pass), ("current", Pass), ("retired", Fail), ("expiring", Fail), ("var", Unknown)],
+            &[
+                ("default", Pass),
+                ("current", Pass),
+                ("retired", Fail),
+                ("expiring", Fail),
+                ("var", Unknown),
+                ("unlisted", Unknown),
+                ("unlisted_dated", Pass),
+            ],
         );
     }
 }

@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{Location, LogGroup, RdsDatabase, Spec, Unknown};
+use encguard_model::{LogGroup, RdsDatabase, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -39,17 +39,6 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
-/// Why the log groups of a live database's account and region could not be listed, if so.
-fn unread_log_groups(ctx: &Context, r: Res) -> Option<String> {
-    let Location::Aws { account, region, .. } = &r.location else { return None };
-    let scope = format!("{account}/{region}");
-    ctx.inventory
-        .gaps
-        .iter()
-        .find(|g| g.scope == scope && g.what.starts_with("logs:DescribeLogGroups"))
-        .map(|g| format!("{} failed ({})", g.what, g.error))
-}
-
 fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     let exports = db.cloudwatch_logs_exports.or_default_to(Vec::new())?;
     let Some(id) = db.identifier.value()? else {
@@ -68,7 +57,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
                 Ok(Verdict::pass(format!("{name} is encrypted")))
             }
             Some(_) => Ok(Verdict::fail(format!("log group {name} has no KMS key")).at(&db.cloudwatch_logs_exports)),
-            None => match unread_log_groups(ctx, r) {
+            None => match ctx.unread(r, None, "logs:DescribeLogGroups") {
                 Some(gap) => Err(Unknown::new(format!("whether log group {name} exists is unknown: {gap}"))),
                 None => Ok(Verdict::fail(format!("log group {name} is not defined, so RDS creates it unencrypted"))
                     .at(&db.cloudwatch_logs_exports)),

@@ -67,25 +67,27 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
     let Some((parameter, on)) = tls_parameter(&engine) else {
         return Ok(Verdict::not_applicable(format!("engine `{engine}` does not force TLS through a parameter group")));
     };
-    let group_name = match db.parameter_group.value()? {
-        Some(name) if !name.starts_with("default.") && !name.starts_with("default:") => name,
+    let named = db.parameter_group.value()?;
+    let is_default = |name: &str| name.starts_with("default.") || name.starts_with("default:");
+    // A group the scan describes is judged by its parameters, a default one too (read live);
+    // a default group the scan does not describe has the engine's defaults.
+    let described = match named {
+        Some(name) => ctx.lookup_where(r, name, |s| matches!(s, Spec::DbParameterGroup(_)))?,
+        None => None,
+    };
+    let (group_name, group) = match (named, described.map(|g| &g.resource.spec)) {
+        (Some(name), Some(Spec::DbParameterGroup(group))) => (name, group),
+        (Some(name), _) if !is_default(name) => {
+            return Err(Unknown::new(format!("parameter group `{name}` is not described in this scan")));
+        }
         _ if engine == "postgres" && forces_tls_by_default(db.engine_version.value()?) => {
             return Ok(Verdict::pass("RDS for PostgreSQL 15 and later sets rds.force_ssl = 1 by default"));
         }
-        other => {
+        (other, _) => {
             return Ok(Verdict::fail(format!("uses the default parameter group, which does not set {parameter}"))
                 .at(&db.parameter_group)
                 .evidence(other.map_or("(engine default)", String::as_str)))
         }
-    };
-    let group = ctx.lookup_where(r, group_name, |s| matches!(s, Spec::DbParameterGroup(_)))?.and_then(|g| {
-        match &g.resource.spec {
-            Spec::DbParameterGroup(p) => Some(p),
-            _ => None,
-        }
-    });
-    let Some(group) = group else {
-        return Err(Unknown::new(format!("parameter group `{group_name}` is not described in this scan")));
     };
     let parameters = group.parameters.or_default_to(Default::default())?;
     match parameters.get(parameter) {
