@@ -70,7 +70,8 @@ fn judge(ctx: &Context, r: Res, region_field: &Field<String>, key: &Spanned<KeyR
     let region = region_field.or_default_to(String::new())?;
     let v = require_tier(ctx, r, key, KeyTier::AwsOwned, required_tier(ctx, ctx.policy.key_tiers.dynamodb, r)?)?;
     if v.status == Status::Fail {
-        let v = Verdict { message: format!("replica in {region}: {}", v.message), ..v };
+        let place = if region.is_empty() { "replica".to_string() } else { format!("replica in {region}") };
+        let v = Verdict { message: format!("{place}: {}", v.message), ..v };
         return Ok(v.at(region_field).at(key));
     }
     if let KeyTarget::Key(k, _) = ctx.key(r, key) {
