@@ -174,6 +174,13 @@ def seed_rule_cases(out):
     rule["off_key_volume"] = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=True, KmsKeyId=off)["VolumeId"]
     instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0]["InstanceId"]
     rule["plain_image"] = ec2.create_image(InstanceId=instance, Name="rule-plain-image")["ImageId"]
+    autoscaling = client("autoscaling", region)
+    autoscaling.create_launch_configuration(LaunchConfigurationName="rule-plain-launch-configuration", ImageId="ami-12c6146b",
+                                            InstanceType="t3.micro",
+                                            BlockDeviceMappings=[{"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 8, "Encrypted": False}}])
+    autoscaling.create_launch_configuration(LaunchConfigurationName="rule-encrypted-launch-configuration", ImageId="ami-12c6146b",
+                                            InstanceType="t3.micro",
+                                            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "Encrypted": True}}])
 
     rds = client("rds", region)
     rds.create_db_cluster(DBClusterIdentifier="rule-plain-cluster", Engine="aurora-postgresql", MasterUsername="u",

@@ -1,4 +1,5 @@
-//! EC2: regions, the EBS account settings, volumes, snapshots and images owned.
+//! EC2: regions, the EBS account settings, volumes, snapshots and images owned, and what
+//! launches instances: launch templates and Auto Scaling launch configurations.
 
 use crate::common::{each_page, error_text, CallFailed, Collector};
 use aws_config::SdkConfig;
@@ -149,12 +150,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     })
                     .collect();
                 if devices.is_empty() {
-                    devices.push(BlockDevice {
-                        device_name: "root".into(),
-                        encrypted: Some(Value::unknown("the root volume's encryption follows the template's AMI"))
-                            .into(),
-                        ..BlockDevice::default()
-                    });
+                    devices.push(image_root("template"));
                 }
                 let mut names = vec![id.to_string()];
                 names.extend(v.launch_template_name().map(str::to_string));
@@ -167,4 +163,53 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             }
         }
     );
+    // Launch configurations: the volumes the instances an Auto Scaling group launches get.
+    let autoscaling = aws_sdk_autoscaling::Client::new(conf);
+    let _ = each_page!(
+        c,
+        "autoscaling:DescribeLaunchConfigurations",
+        "",
+        autoscaling.describe_launch_configurations().into_paginator().send(),
+        |p| {
+            for lc in p.launch_configurations() {
+                let Some(name) = lc.launch_configuration_name() else { continue };
+                let mut devices: Vec<BlockDevice> = lc
+                    .block_device_mappings()
+                    .iter()
+                    .filter_map(|m| {
+                        let ebs = m.ebs()?;
+                        Some(BlockDevice {
+                            device_name: m.device_name().unwrap_or("device").to_string(),
+                            encrypted: ebs.encrypted().map(Value::Known).into(),
+                            // A launch configuration's volumes name no key: the region's default.
+                            kms_key: KeyRef::ServiceDefault.into(),
+                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())).into(),
+                        })
+                    })
+                    .collect();
+                if devices.is_empty() {
+                    devices.push(image_root("launch configuration"));
+                }
+                let arn = lc.launch_configuration_arn().map_or_else(
+                    || format!("arn:aws:autoscaling:{region}:{account}:launchConfiguration:{name}"),
+                    str::to_string,
+                );
+                c.add(
+                    &arn,
+                    "AWS::AutoScaling::LaunchConfiguration",
+                    vec![name.to_string()],
+                    Spec::BlockDeviceHost(BlockDeviceHost { devices: vec![Value::Known(devices)] }),
+                );
+            }
+        }
+    );
+}
+
+/// The root volume of a launcher that maps no device: its encryption follows the AMI.
+fn image_root(launcher: &str) -> BlockDevice {
+    BlockDevice {
+        device_name: "root".into(),
+        encrypted: Some(Value::unknown(format!("the root volume's encryption follows the {launcher}'s AMI"))).into(),
+        ..BlockDevice::default()
+    }
 }

@@ -43,6 +43,7 @@ pub const READ_ONLY_ACTIONS: &[&str] = &[
     "ec2:DescribeSnapshots",
     "ec2:DescribeImages",
     "ec2:DescribeLaunchTemplateVersions",
+    "autoscaling:DescribeLaunchConfigurations",
     "kms:ListKeys",
     "kms:ListAliases",
     "kms:DescribeKey",

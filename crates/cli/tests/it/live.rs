@@ -54,8 +54,9 @@ fn workspace() -> PathBuf {
 fn start_moto() -> Option<Moto> {
     let python = tool("ENCGUARD_PYTHON")?;
     let bin = Path::new(&python).parent().unwrap().to_path_buf();
-    let dir = temp_dir("moto");
     let (port, proxy_port) = (free_port(), free_port());
+    // One directory per server: tests start theirs side by side.
+    let dir = temp_dir(&format!("moto-{port}"));
     let server = Command::new(bin.join("moto_server"))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
@@ -148,6 +149,8 @@ const LIVE_CASES: &[(&str, &str, &str)] = &[
     ("EBS-001", "eu-west-1:123456789012:ebs-encryption-by-default", "clean"),
     ("EBS-003", "us-east-1:123456789012:launch-template/", "fail"),
     ("EBS-003", "$rule.off_key_volume", "clean"),
+    ("EBS-003", "launchConfigurationName/rule-plain-launch-configuration", "fail"),
+    ("EBS-003", "launchConfigurationName/rule-encrypted-launch-configuration", "clean"),
     ("EBS-004", "$rule.off_key_volume", "fail"),
     ("EBS-005", "$rule.plain_snapshot", "fail"),
     ("EBS-006", "$rule.plain_image", "fail"),
