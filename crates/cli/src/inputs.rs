@@ -68,10 +68,9 @@ pub fn load(paths: &[PathBuf], options: &SourceOptions) -> Loaded {
         rayon::join(|| read_documents(&found.documents, options), || read_terraform(&found.terraform, options))
     });
     let (documents, not_templates) = documents;
-    for part in [documents, terraform] {
-        loaded.inventory.extend(part.inventory);
-        loaded.errors.extend(part.errors);
-    }
+    let before = std::mem::replace(&mut loaded.inventory, Inventory::new(Vec::new()));
+    loaded.inventory = Inventory::concat([before, documents.inventory, terraform.inventory]);
+    loaded.errors.extend(documents.errors.into_iter().chain(terraform.errors));
     if not_templates > 0 {
         *found.passed_over.entry("JSON or YAML files that are not templates".into()).or_default() += not_templates;
     }

@@ -439,6 +439,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     };
     let report = Report {
         evaluation: &evaluation,
+        resources: &loaded.inventory.resources,
         gaps: &loaded.inventory.gaps,
         errors: &loaded.errors,
         fixes: &fixes,

@@ -93,11 +93,13 @@ pub fn scan_templates(templates: &[(PathBuf, String, String)], options: &Options
         templates.par_iter().map(|(_, shown, text)| scan_template(shown, text, options)).collect()
     });
     let mut scan = Scan { inventory: Inventory::new(Vec::new()), errors: Vec::new(), not_templates: Vec::new() };
+    let mut inventories = Vec::with_capacity(parts.len());
     for part in parts {
-        scan.inventory.extend(part.inventory);
+        inventories.push(part.inventory);
         scan.errors.extend(part.errors);
         scan.not_templates.extend(part.not_templates);
     }
+    scan.inventory = Inventory::concat(inventories);
     scan
 }
 

@@ -3,7 +3,7 @@
 //! and searched in the page. No network access is needed to open it.
 
 use crate::Report;
-use encguard_rules::{Finding, Section, Severity, Status};
+use encguard_rules::{Finding, SectionCounts, Severity, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -101,25 +101,15 @@ pub fn render(report: &Report) -> String {
     let s = &report.evaluation.summary;
     let findings: Vec<&Finding> =
         report.evaluation.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Unknown)).collect();
-    let mut per_section: BTreeMap<Section, [usize; 4]> = BTreeMap::new();
+    let per_section = report.evaluation.by_section();
     let mut per_severity: BTreeMap<Severity, usize> = BTreeMap::new();
-    for f in &report.evaluation.findings {
-        let c = per_section.entry(f.section).or_default();
-        match (f.suppression.is_some(), f.status) {
-            (true, _) => c[3] += 1,
-            (false, Status::Pass) => c[0] += 1,
-            (false, Status::Fail) => {
-                c[1] += 1;
-                *per_severity.entry(f.severity).or_default() += 1;
-            }
-            (false, Status::Unknown) => c[2] += 1,
-            _ => {}
-        }
+    for f in findings.iter().filter(|f| f.is_open() && f.status == Status::Fail) {
+        *per_severity.entry(f.severity).or_default() += 1;
     }
     let section_chart = stacked_bars(
         &per_section
             .iter()
-            .map(|(sec, [p, f, u, sup])| {
+            .map(|(sec, SectionCounts { pass: p, fail: f, unknown: u, suppressed: sup })| {
                 (
                     sec.title().to_string(),
                     vec![

@@ -2,6 +2,7 @@
 //! Failures fail; unknowns and suppressed findings are skipped with the reason.
 
 use crate::Report;
+use encguard_model::{Location, Resource};
 use encguard_rules::{Finding, Status, CATALOG};
 use std::fmt::Write;
 
@@ -24,6 +25,17 @@ fn escape(text: &str) -> String {
 pub fn render(report: &Report) -> String {
     let judged: Vec<&Finding> =
         report.evaluation.findings.iter().filter(|f| f.status != Status::NotApplicable).collect();
+    // Settled passes are test cases that passed: the rule and the resource it judged.
+    let passed: Vec<(&str, &Resource, Location)> = report
+        .evaluation
+        .settled
+        .iter()
+        .filter(|s| s.status == Status::Pass)
+        .map(|s| {
+            let resource = &report.resources[s.resource.index()];
+            (s.rule.id, resource, resource.location_at(s.span))
+        })
+        .collect();
     let failures = judged.iter().filter(|f| f.is_open() && f.status == Status::Fail).count();
     let skipped = judged.iter().filter(|f| f.status == Status::Unknown || f.suppression.is_some()).count();
     let errors = report.errors.len();
@@ -31,7 +43,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "<testsuites name=\"encguard\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
-        judged.len() + errors
+        judged.len() + passed.len() + errors
     );
     // Each input that could not be read is a test case in error, so that a CI report of a
     // scan that read nothing is not an empty, green one.
@@ -53,7 +65,8 @@ pub fn render(report: &Report) -> String {
     }
     for rule in CATALOG {
         let cases: Vec<&&Finding> = judged.iter().filter(|f| f.rule == rule.id).collect();
-        if cases.is_empty() {
+        let passes: Vec<&(&str, &Resource, Location)> = passed.iter().filter(|(id, ..)| *id == rule.id).collect();
+        if cases.is_empty() && passes.is_empty() {
             continue;
         }
         let fails = cases.iter().filter(|f| f.is_open() && f.status == Status::Fail).count();
@@ -63,16 +76,28 @@ pub fn render(report: &Report) -> String {
             "  <testsuite name=\"{} {}\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skips}\">",
             rule.id,
             escape(rule.title),
-            cases.len()
+            cases.len() + passes.len()
         );
-        for f in cases {
+        // In resource order, as findings are: each case's resource, place and finding (none
+        // for a settled pass).
+        let mut ordered: Vec<(&str, String, Option<&Finding>)> = cases
+            .iter()
+            .map(|f| (f.resource.as_str(), f.location.to_string(), Some(**f)))
+            .chain(passes.iter().map(|(_, r, place)| (r.name.as_str(), place.to_string(), None)))
+            .collect();
+        ordered.sort_by(|a, b| a.0.cmp(b.0));
+        for (resource, place, finding) in ordered {
             let _ = write!(
                 out,
                 "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
-                f.rule,
-                escape(&f.resource),
-                escape(&f.location.to_string())
+                rule.id,
+                escape(resource),
+                escape(&place)
             );
+            let Some(f) = finding else {
+                out.push_str("/>\n");
+                continue;
+            };
             match (&f.suppression, f.status) {
                 (Some(s), _) => {
                     let _ = writeln!(

@@ -16,13 +16,15 @@ mod text;
 pub use json::REPORT_SCHEMA_VERSION;
 pub use text::Style;
 
-use encguard_model::{Gap, InputError, TextEdit};
+use encguard_model::{Gap, InputError, Resource, TextEdit};
 use encguard_rules::Evaluation;
 
 /// Everything a report shows: the verdicts, and what could not be read.
 pub struct Report<'a> {
     /// The verdicts of the scan.
     pub evaluation: &'a Evaluation,
+    /// The scanned resources, which settled verdicts name by position.
+    pub resources: &'a [Resource],
     /// Parts of the estate that could not be read.
     pub gaps: &'a [Gap],
     /// Input that could not be read, or only in part (a syntax error, a reference cycle,

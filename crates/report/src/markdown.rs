@@ -2,8 +2,7 @@
 //! (unknowns folded below them).
 
 use crate::Report;
-use encguard_rules::{Finding, Section, Status};
-use std::collections::BTreeMap;
+use encguard_rules::{Finding, SectionCounts, Status};
 use std::fmt::Write;
 
 /// Findings listed in full before the comment says how many more there are.
@@ -56,19 +55,8 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
-    let mut per_section: BTreeMap<Section, [usize; 4]> = BTreeMap::new();
-    for f in &report.evaluation.findings {
-        let counts = per_section.entry(f.section).or_default();
-        match (f.suppression.is_some(), f.status) {
-            (true, _) => counts[3] += 1,
-            (false, Status::Pass) => counts[0] += 1,
-            (false, Status::Fail) => counts[1] += 1,
-            (false, Status::Unknown) => counts[2] += 1,
-            _ => {}
-        }
-    }
     out.push_str("| Section | Pass | Fail | Unknown | Suppressed |\n|---|---:|---:|---:|---:|\n");
-    for (section, [p, f, u, sup]) in &per_section {
+    for (section, SectionCounts { pass: p, fail: f, unknown: u, suppressed: sup }) in &report.evaluation.by_section() {
         let _ = writeln!(out, "| {} | {p} | {f} | {u} | {sup} |", section.title());
     }
     let table = |out: &mut String, findings: &[&Finding]| {

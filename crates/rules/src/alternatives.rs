@@ -8,8 +8,8 @@
 //! rest of the deployment around them as it is — and is settled when every combination
 //! agrees on a known verdict, or on none.
 
-use crate::context::{deployment, Context};
-use crate::finding::{Finding, Status};
+use crate::context::{deployment, Context, ResourceId};
+use crate::finding::{Finding, Settled, Status};
 use crate::rule::{Out, Rule};
 use encguard_model::{Inventory, Resource, Spec};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,7 +20,7 @@ const MAX_SCOPES: usize = 64;
 const MAX_COMBINATIONS: usize = 27;
 
 /// Settles the unknown verdicts that every combination of alternatives agrees on.
-pub(crate) fn settle(ctx: &Context, rules: &[&'static Rule], findings: &mut Vec<Finding>) {
+pub(crate) fn settle(ctx: &Context, rules: &[&'static Rule], findings: &mut Vec<Finding>, settled: &mut Vec<Settled>) {
     let resources = &ctx.inventory.resources;
     let mut varying: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, r) in resources.iter().enumerate().filter(|(_, r)| !r.alternatives.is_empty()) {
@@ -31,24 +31,28 @@ pub(crate) fn settle(ctx: &Context, rules: &[&'static Rule], findings: &mut Vec<
     }
     // The verdicts on resources of those scopes: only a rule's one verdict on a resource is
     // settled (a rule that gives a resource several is left as it is).
-    let in_scope: HashMap<&str, &str> = resources
+    // Resources of those scopes by name: (scope, identity).
+    let in_scope: HashMap<&str, (&str, usize)> = resources
         .iter()
-        .filter(|r| varying.contains_key(r.scope.as_str()))
-        .map(|r| (r.name.as_str(), r.scope.as_str()))
+        .enumerate()
+        .filter(|(_, r)| varying.contains_key(r.scope.as_str()))
+        .map(|(i, r)| (r.name.as_str(), (r.scope.as_str(), i)))
         .collect();
     let mut verdicts: HashMap<(&str, &'static str), (usize, Status)> = HashMap::new();
-    for f in findings.iter().filter(|f| in_scope.contains_key(f.resource.as_str())) {
-        let (count, status) = verdicts.entry((f.resource.as_str(), f.rule)).or_insert((0, f.status));
+    let open = findings.iter().map(|f| (f.resource.as_str(), f.rule, f.status));
+    let others = settled.iter().map(|s| (resources[s.resource.index()].name.as_str(), s.rule.id, s.status));
+    for (resource, rule, status) in open.chain(others).filter(|(r, ..)| in_scope.contains_key(r)) {
+        let (count, last) = verdicts.entry((resource, rule)).or_insert((0, status));
         *count += 1;
-        *status = f.status;
+        *last = status;
     }
     let mut unknown: BTreeMap<&str, BTreeSet<(&str, &'static str)>> = BTreeMap::new();
     for ((resource, rule), _) in verdicts.into_iter().filter(|(_, (n, s))| *n == 1 && *s == Status::Unknown) {
-        unknown.entry(in_scope[resource]).or_default().insert((resource, rule));
+        unknown.entry(in_scope[resource].0).or_default().insert((resource, rule));
     }
 
     // (resource, rule) → the verdict every combination gives; `None`: no verdict at all.
-    let mut settled: HashMap<(String, &'static str), Option<Finding>> = HashMap::new();
+    let mut decided: HashMap<(String, &'static str), Option<Finding>> = HashMap::new();
     for (scope, targets) in unknown.into_iter().take(MAX_SCOPES) {
         let Some(combinations) = combinations(resources, &varying[scope]) else {
             continue;
@@ -73,13 +77,18 @@ pub(crate) fn settle(ctx: &Context, rules: &[&'static Rule], findings: &mut Vec<
                 _ => None,
             };
             if let Some(verdict) = agreed {
-                settled.insert((resource.to_string(), rule), verdict);
+                decided.insert((resource.to_string(), rule), verdict);
             }
         }
     }
     let mut done = Vec::with_capacity(findings.len());
     for f in findings.drain(..) {
-        match settled.remove(&(f.resource.clone(), f.rule)) {
+        match decided.remove(&(f.resource.clone(), f.rule)) {
+            Some(Some(v)) if matches!(v.status, Status::Pass | Status::NotApplicable) => {
+                let rule = rules.iter().copied().find(|r| r.id == f.rule).expect("a selected rule");
+                let resource = ResourceId::at(in_scope[f.resource.as_str()].1);
+                settled.push(Settled { rule, resource, status: v.status, span: None });
+            }
             Some(Some(v)) => done.push(Finding {
                 message: format!("{} — whatever the `dynamic` blocks over unknown collections generate", v.message),
                 fingerprint: f.fingerprint,

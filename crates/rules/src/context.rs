@@ -24,6 +24,18 @@ use std::ops::Deref;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceId(u32);
 
+impl ResourceId {
+    /// The identity of the resource at `index` in the inventory.
+    pub fn at(index: usize) -> Self {
+        ResourceId(index as u32)
+    }
+
+    /// The resource's position in the inventory.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A resource of the scanned inventory together with its identity; reads as the resource.
 #[derive(Clone, Copy, Debug)]
 pub struct Res<'a> {

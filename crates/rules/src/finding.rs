@@ -1,5 +1,6 @@
+use crate::context::ResourceId;
 use crate::date::Date;
-use crate::rule::{Section, Severity};
+use crate::rule::{Rule, Section, Severity};
 use encguard_model::{Location, Resource};
 use serde::{Deserialize, Serialize};
 
@@ -190,11 +191,42 @@ pub struct Summary {
     pub suppressed: usize,
 }
 
+/// One section's verdicts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SectionCounts {
+    /// Passing verdicts.
+    pub pass: usize,
+    /// Open failures.
+    pub fail: usize,
+    /// Open unknowns.
+    pub unknown: usize,
+    /// Failures and unknowns a suppression covers.
+    pub suppressed: usize,
+}
+
+/// A verdict that asks nothing of anyone — a pass, or a rule that does not concern the
+/// resource — kept as which rule judged which resource, not as a finding: they are most
+/// verdicts of a scan, and reports only count or list them.
+#[derive(Clone, Copy, Debug)]
+pub struct Settled {
+    /// The rule.
+    pub rule: &'static Rule,
+    /// The resource, by its position in the scanned inventory.
+    pub resource: ResourceId,
+    /// [`Status::Pass`] or [`Status::NotApplicable`].
+    pub status: Status,
+    /// The attribute the verdict rests on, when it names one.
+    pub span: Option<encguard_model::Span>,
+}
+
 /// Every verdict of a scan, with the notices the policy raised (expired exceptions).
 #[derive(Clone, Debug, Default)]
 pub struct Evaluation {
-    /// Every finding, in report order.
+    /// Every finding that asks for attention — failures and unknowns, suppressed or not —
+    /// in report order (and, from tests that keep every verdict in full, the rest).
     pub findings: Vec<Finding>,
+    /// Passes and verdicts of rules that do not concern the resource, in catalogue order.
+    pub settled: Vec<Settled>,
     /// The counts.
     pub summary: Summary,
     /// What the scan wants its reader to know beside the findings.
@@ -203,12 +235,33 @@ pub struct Evaluation {
 
 impl Evaluation {
     /// Sorts findings into report order and counts them.
-    pub fn new(mut findings: Vec<Finding>, resources: usize, notices: Vec<String>) -> Self {
+    pub fn new(mut findings: Vec<Finding>, settled: Vec<Settled>, resources: usize, notices: Vec<String>) -> Self {
         findings.sort_by(|a, b| {
             (a.section, a.rule, &a.resource, a.status).cmp(&(b.section, b.rule, &b.resource, b.status))
         });
-        let summary = Self::count(&findings, resources);
-        Evaluation { findings, summary, notices }
+        let mut evaluation = Evaluation { findings, settled, summary: Summary::default(), notices };
+        evaluation.summary = evaluation.count(resources);
+        evaluation
+    }
+
+    /// The verdicts of each section that judged anything, counted as the summary counts
+    /// them (not-applicable ones left out).
+    pub fn by_section(&self) -> std::collections::BTreeMap<Section, SectionCounts> {
+        let mut counts: std::collections::BTreeMap<Section, SectionCounts> = Default::default();
+        for s in &self.settled {
+            counts.entry(s.rule.section).or_default().pass += usize::from(s.status == Status::Pass);
+        }
+        for f in &self.findings {
+            let c = counts.entry(f.section).or_default();
+            match (f.suppression.is_some(), f.status) {
+                (true, _) => c.suppressed += 1,
+                (false, Status::Pass) => c.pass += 1,
+                (false, Status::Fail) => c.fail += 1,
+                (false, Status::Unknown) => c.unknown += 1,
+                (false, Status::NotApplicable) => {}
+            }
+        }
+        counts
     }
 
     /// Marks as suppressed every open finding whose fingerprint a baseline accepted.
@@ -217,12 +270,18 @@ impl Evaluation {
             f.suppression =
                 Some(Suppression { kind: SuppressionKind::Baseline, reason: reason.to_string(), expires: None });
         }
-        self.summary = Self::count(&self.findings, self.summary.resources);
+        self.summary = self.count(self.summary.resources);
     }
 
-    fn count(findings: &[Finding], resources: usize) -> Summary {
+    fn count(&self, resources: usize) -> Summary {
         let mut summary = Summary { resources, ..Summary::default() };
-        for f in findings {
+        for s in &self.settled {
+            match s.status {
+                Status::Pass => summary.pass += 1,
+                _ => summary.not_applicable += 1,
+            }
+        }
+        for f in &self.findings {
             if f.suppression.is_some() {
                 summary.suppressed += 1;
                 continue;

@@ -25,11 +25,11 @@ mod tls;
 pub use context::{Context, KeyTarget, Kind, Res, ResourceId};
 pub use date::Date;
 pub use finding::{
-    fingerprint, AttributeFix, Evaluation, Finding, FixValue, Status, Summary, Suppression, SuppressionKind,
-    FINGERPRINT_VERSION,
+    fingerprint, AttributeFix, Evaluation, Finding, FixValue, SectionCounts, Settled, Status, Summary, Suppression,
+    SuppressionKind, FINGERPRINT_VERSION,
 };
 pub use policy::{strict_policy, Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
-pub use rule::{Eval, Rule, Section, Severity, Verdict};
+pub use rule::{Eval, Judged, Rule, Section, Severity, Verdict};
 pub use rules::CATALOG;
 
 /// Looks a rule up by id (`S3-004`), case-insensitively.
@@ -43,26 +43,29 @@ pub fn evaluate(ctx: &Context, select: impl Fn(&Rule) -> bool) -> Evaluation {
     use rayon::prelude::*;
     let selected: Vec<&Rule> = CATALOG.iter().copied().filter(|r| select(r) && ctx.policy.enabled(r)).collect();
     // Each rule reads the shared, immutable context; findings keep the catalogue's order.
-    let per_rule: Vec<Vec<Finding>> = selected
+    let per_rule: Vec<(Vec<Finding>, Vec<Settled>)> = selected
         .par_iter()
         .map(|&rule| {
-            let mut out = rule::Out::new(rule, ctx);
+            let mut out = rule::Out::settling(rule, ctx);
             (rule.check)(ctx, &mut out);
-            out.into_findings()
+            out.into_parts()
         })
         .collect();
-    let mut findings = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
-    for mut rule_findings in per_rule {
+    let (mut findings, mut settled) = (Vec::new(), Vec::new());
+    findings.reserve_exact(per_rule.iter().map(|(f, _)| f.len()).sum());
+    settled.reserve_exact(per_rule.iter().map(|(_, s)| s.len()).sum());
+    for (mut rule_findings, mut rule_settled) in per_rule {
         findings.append(&mut rule_findings);
+        settled.append(&mut rule_settled);
     }
-    alternatives::settle(ctx, &selected, &mut findings);
+    alternatives::settle(ctx, &selected, &mut findings, &mut settled);
     let mut notices = ctx.policy.apply_exceptions(&mut findings, ctx.today);
     for r in &ctx.inventory.resources {
         for s in r.suppressions.iter().filter(|s| s.reason.trim().is_empty()) {
             notices.push(format!("`{}` suppresses {} without a reason; the suppression is ignored", r.name, s.rule));
         }
     }
-    Evaluation::new(findings, ctx.inventory.resources.len(), notices)
+    Evaluation::new(findings, settled, ctx.inventory.resources.len(), notices)
 }
 
 #[cfg(test)]

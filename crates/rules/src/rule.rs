@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::finding::{fingerprint, AttributeFix, Finding, Status};
+use crate::context::{Context, Res, ResourceId};
+use crate::finding::{fingerprint, AttributeFix, Finding, Settled, Status};
 use encguard_model::{Resource, Span, Spanned, Unknown};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -219,21 +219,55 @@ impl Verdict {
     }
 }
 
-/// Collects one rule's verdicts as findings.
+/// Collects one rule's verdicts: failures and unknowns as findings, and — when settling —
+/// passes and verdicts of no concern as [`Settled`] records.
 pub struct Out<'a> {
     rule: &'static Rule,
     ctx: &'a Context<'a>,
     findings: Vec<Finding>,
+    /// Where passes and not-applicable verdicts go; `None`: they are findings too.
+    settled: Option<Vec<Settled>>,
+}
+
+/// What a rule judges: a resource of the scan ([`Res`], whose identity settled verdicts
+/// keep) or one the rule makes up (an account setting no code manages).
+pub trait Judged: Deref<Target = Resource> {
+    /// The resource's identity in the scan, if it is one of its resources.
+    fn id(&self) -> Option<ResourceId>;
+}
+
+impl Judged for Res<'_> {
+    fn id(&self) -> Option<ResourceId> {
+        Some(self.id)
+    }
+}
+
+impl Judged for &Resource {
+    fn id(&self) -> Option<ResourceId> {
+        None
+    }
 }
 
 impl<'a> Out<'a> {
+    /// Keeps every verdict as a finding (rule tests read each one's message).
     pub(crate) fn new(rule: &'static Rule, ctx: &'a Context<'a>) -> Self {
-        Out { rule, ctx, findings: Vec::new() }
+        Out { rule, ctx, findings: Vec::new(), settled: None }
+    }
+
+    /// Keeps passes and verdicts of no concern as [`Settled`] records.
+    pub(crate) fn settling(rule: &'static Rule, ctx: &'a Context<'a>) -> Self {
+        Out { rule, ctx, findings: Vec::new(), settled: Some(Vec::new()) }
     }
 
     /// Records the verdict on `resource`.
-    pub fn judge(&mut self, resource: impl Deref<Target = Resource>, eval: Eval) {
+    pub fn judge(&mut self, resource: impl Judged, eval: Eval) {
         let verdict = eval.unwrap_or_else(|u| Verdict::unknown(u.reason));
+        if let (Some(settled), Some(id), Status::Pass | Status::NotApplicable) =
+            (&mut self.settled, resource.id(), verdict.status)
+        {
+            settled.push(Settled { rule: self.rule, resource: id, status: verdict.status, span: verdict.span });
+            return;
+        }
         let severity = self.ctx.policy.severity(self.rule).or(verdict.severity).unwrap_or(self.rule.severity);
         self.findings.push(Finding {
             rule: self.rule.id,
@@ -254,6 +288,11 @@ impl<'a> Out<'a> {
 
     pub(crate) fn into_findings(self) -> Vec<Finding> {
         self.findings
+    }
+
+    /// The findings, and the settled verdicts.
+    pub(crate) fn into_parts(self) -> (Vec<Finding>, Vec<Settled>) {
+        (self.findings, self.settled.unwrap_or_default())
     }
 }
 

@@ -91,12 +91,13 @@ fn scan_on_this_pool(tf_files: &[PathBuf], options: &Options, display: &(dyn Fn(
             (inventory, errors)
         })
         .collect();
-    let mut inventory = Inventory::new(Vec::new());
+    let mut inventories = Vec::with_capacity(parts.len());
     let mut errors = Vec::new();
     for (part, errs) in parts {
-        inventory.extend(part);
+        inventories.push(part);
         errors.extend(errs);
     }
+    let inventory = Inventory::concat(inventories);
     // A module several roots call is read once per root: report its errors once.
     errors.sort();
     errors.dedup();
