@@ -35,7 +35,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                         range_keys: Some(Value::unknown(reason.clone())).into(),
                         inaccessible_since: Some(Value::unknown(reason)).into(),
                     };
-                    c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
+                    c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(Box::new(spec)));
                     return;
                 }
             };
@@ -82,7 +82,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .map(|d| Value::Known(d.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()))
                     .into(),
             };
-            let index = c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(spec));
+            let index = c.add(&arn, "AWS::DynamoDB::Table", vec![name.clone()], Spec::DynamodbTable(Box::new(spec)));
             // Tags decide whether the data is classified; they come a page at a time.
             let mut tags = std::collections::BTreeMap::new();
             let mut next: Option<String> = None;
@@ -139,7 +139,7 @@ async fn collect_dax(conf: &SdkConfig, c: &Collector) {
                         arn,
                         "AWS::DAX::Cluster",
                         vec![cl.cluster_name().unwrap_or_default().to_string()],
-                        Spec::DaxCluster(spec),
+                        Spec::DaxCluster(Box::new(spec)),
                     );
                 }
                 token = out.next_token().map(str::to_string);

@@ -33,7 +33,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         &setting_arn,
         "AWS::EC2::EbsEncryptionByDefault",
         vec![],
-        Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: enabled.into() }),
+        Spec::EbsEncryptionByDefault(Box::new(EbsEncryptionByDefault { enabled: enabled.into() })),
     );
     let default_key = {
         let _p = c.call("ec2:GetEbsDefaultKmsKeyId").await;
@@ -46,7 +46,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         &format!("arn:aws:ec2:{region}:{account}:ebs-default-kms-key"),
         "AWS::EC2::EbsDefaultKmsKey",
         vec![],
-        Spec::EbsDefaultKey(EbsDefaultKey { kms_key: default_key.into() }),
+        Spec::EbsDefaultKey(Box::new(EbsDefaultKey { kms_key: default_key.into() })),
     );
 
     let _ = each_page!(c, "ec2:DescribeVolumes", "", client.describe_volumes().into_paginator().send(), |p| {
@@ -61,7 +61,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 &format!("arn:aws:ec2:{region}:{account}:volume/{id}"),
                 "AWS::EC2::Volume",
                 vec![id.to_string()],
-                Spec::EbsVolume(volume),
+                Spec::EbsVolume(Box::new(volume)),
             );
             c.tag(index, v.tags().iter().map(|t| (t.key(), t.value())));
         }
@@ -88,7 +88,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     &format!("arn:aws:ec2:{region}:{account}:snapshot/{id}"),
                     "AWS::EC2::Snapshot",
                     vec![id.to_string()],
-                    Spec::EbsSnapshot(snapshot),
+                    Spec::EbsSnapshot(Box::new(snapshot)),
                 );
             }
         }
@@ -118,7 +118,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     &format!("arn:aws:ec2:{region}:{account}:image/{id}"),
                     "AWS::EC2::Image",
                     vec![id.to_string()],
-                    Spec::Ami(Ami { devices, ..Ami::default() }),
+                    Spec::Ami(Box::new(Ami { devices, ..Ami::default() })),
                 );
             }
         }
@@ -158,7 +158,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     &format!("arn:aws:ec2:{region}:{account}:launch-template/{id}"),
                     "AWS::EC2::LaunchTemplate",
                     names,
-                    Spec::BlockDeviceHost(BlockDeviceHost { devices: vec![Value::Known(devices)] }),
+                    Spec::BlockDeviceHost(Box::new(BlockDeviceHost { devices: vec![Value::Known(devices)] })),
                 );
             }
         }
@@ -198,7 +198,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     &arn,
                     "AWS::AutoScaling::LaunchConfiguration",
                     vec![name.to_string()],
-                    Spec::BlockDeviceHost(BlockDeviceHost { devices: vec![Value::Known(devices)] }),
+                    Spec::BlockDeviceHost(Box::new(BlockDeviceHost { devices: vec![Value::Known(devices)] })),
                 );
             }
         }

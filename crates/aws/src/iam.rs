@@ -53,7 +53,7 @@ fn add(c: &Collector, arn: &str, source_type: &str, name: &str, document: Option
         source_type,
         "global",
         vec![name.to_string()],
-        Spec::IamPolicy(IamPolicy { document: Spanned::new(document, None) }),
+        Spec::IamPolicy(Box::new(IamPolicy { document: Spanned::new(document, None) })),
     );
 }
 

@@ -100,7 +100,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 alias_name: Some(Value::Known(name.to_string())).into(),
                 target_key: a.target_key_id().map(|t| Value::Known(t.to_string())).into(),
             };
-            c.add(arn, "AWS::KMS::Alias", vec![name.to_string()], Spec::KmsAlias(alias));
+            c.add(arn, "AWS::KMS::Alias", vec![name.to_string()], Spec::KmsAlias(Box::new(alias)));
         }
     });
 }

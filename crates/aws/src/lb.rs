@@ -47,7 +47,7 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
             arn,
             "AWS::ElasticLoadBalancingV2::LoadBalancer",
             vec![lb.load_balancer_name().unwrap_or_default().to_string()],
-            Spec::LoadBalancer(spec),
+            Spec::LoadBalancer(Box::new(spec)),
         );
         let _ = each_page!(
             c,
@@ -120,7 +120,12 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
                             listener: Some(Value::Known(arn.clone())).into(),
                             actions: Some(Value::Known(actions(rule.actions()))).into(),
                         };
-                        c.add(rule_arn, "AWS::ElasticLoadBalancingV2::ListenerRule", vec![], Spec::ListenerRule(spec));
+                        c.add(
+                            rule_arn,
+                            "AWS::ElasticLoadBalancingV2::ListenerRule",
+                            vec![],
+                            Spec::ListenerRule(Box::new(spec)),
+                        );
                     }
                 }
                 Err(e) => {
@@ -130,7 +135,12 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
                         actions: Some(c.gap("elasticloadbalancing:DescribeRules", &arn, error_text(&e))).into(),
                     };
                     let name = format!("{arn} (rules)");
-                    c.add(&name, "AWS::ElasticLoadBalancingV2::ListenerRule", vec![], Spec::ListenerRule(spec));
+                    c.add(
+                        &name,
+                        "AWS::ElasticLoadBalancingV2::ListenerRule",
+                        vec![],
+                        Spec::ListenerRule(Box::new(spec)),
+                    );
                 }
             }
         }
@@ -144,7 +154,7 @@ pub async fn collect_v2(conf: &SdkConfig, c: &Collector) {
             for tg in p.target_groups() {
                 let Some(arn) = tg.target_group_arn() else { continue };
                 let spec = TargetGroup { protocol: tg.protocol().map(|p| Value::Known(p.as_str().into())).into() };
-                c.add(arn, "AWS::ElasticLoadBalancingV2::TargetGroup", vec![], Spec::TargetGroup(spec));
+                c.add(arn, "AWS::ElasticLoadBalancingV2::TargetGroup", vec![], Spec::TargetGroup(Box::new(spec)));
             }
         }
     );
@@ -222,10 +232,10 @@ pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
             &arn,
             "AWS::ElasticLoadBalancing::LoadBalancer",
             vec![name.clone()],
-            Spec::ClassicLoadBalancer(ClassicLoadBalancer {
+            Spec::ClassicLoadBalancer(Box::new(ClassicLoadBalancer {
                 listeners: Some(Value::Known(listeners)).into(),
                 ssl_policies: ssl_policies.unwrap_or_default(),
-            }),
+            })),
         );
     }
 }

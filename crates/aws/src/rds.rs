@@ -104,7 +104,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                         arn,
                         "AWS::RDS::GlobalCluster",
                         vec![g.global_cluster_identifier().unwrap_or_default().to_string()],
-                        Spec::RdsGlobalCluster(spec),
+                        Spec::RdsGlobalCluster(Box::new(spec)),
                     );
                 }
             }
@@ -124,7 +124,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     arn,
                     "AWS::RDS::DBSnapshot",
                     vec![s.db_snapshot_identifier().unwrap_or_default().to_string()],
-                    Spec::RdsSnapshot(spec),
+                    Spec::RdsSnapshot(Box::new(spec)),
                 );
             }
         });
@@ -146,7 +146,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     arn,
                     "AWS::RDS::DBClusterSnapshot",
                     vec![s.db_cluster_snapshot_identifier().unwrap_or_default().to_string()],
-                    Spec::RdsSnapshot(spec),
+                    Spec::RdsSnapshot(Box::new(spec)),
                 );
             }
         }
@@ -164,7 +164,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     encrypted: b.encrypted().map(Value::Known).into(),
                     kms_key: key(b.kms_key_id()).into(),
                 };
-                c.add(arn, "AWS::RDS::DBInstanceAutomatedBackup", vec![], Spec::RdsBackupReplication(spec));
+                c.add(arn, "AWS::RDS::DBInstanceAutomatedBackup", vec![], Spec::RdsBackupReplication(Box::new(spec)));
             }
         }
     );
@@ -204,7 +204,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             &format!("arn:aws:rds:{}:{}:{kind}:{name}", c.region, c.account),
             "AWS::RDS::DBParameterGroup",
             vec![name.clone()],
-            Spec::DbParameterGroup(group),
+            Spec::DbParameterGroup(Box::new(group)),
         );
     }
     let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
@@ -224,10 +224,10 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     &arn,
                     "AWS::Logs::LogGroup",
                     vec![name.to_string()],
-                    Spec::LogGroup(LogGroup {
+                    Spec::LogGroup(Box::new(LogGroup {
                         name: Some(Value::Known(name.to_string())).into(),
                         kms_key: key(g.kms_key_id()).into(),
-                    }),
+                    })),
                 );
             }
         }

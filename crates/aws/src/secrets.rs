@@ -47,7 +47,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 &arn,
                 "AWS::SecretsManager::Secret",
                 vec![s.name().unwrap_or_default().to_string()],
-                Spec::Secret(secret),
+                Spec::Secret(Box::new(secret)),
             );
             // ListSecrets carries the tags.
             c.tag(index, s.tags().iter().map(|t| (t.key(), t.value())));

@@ -110,12 +110,13 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             replica_of: a.reference("PrimaryKeyArn"),
             ..KmsKey::default()
         })),
-        "AWS::KMS::Alias" => {
-            Spec::KmsAlias(KmsAlias { alias_name: a.string("AliasName"), target_key: a.reference("TargetKeyId") })
-        }
-        "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" => Spec::IamPolicy(IamPolicy {
+        "AWS::KMS::Alias" => Spec::KmsAlias(Box::new(KmsAlias {
+            alias_name: a.string("AliasName"),
+            target_key: a.reference("TargetKeyId"),
+        })),
+        "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" => Spec::IamPolicy(Box::new(IamPolicy {
             document: a.policy("PolicyDocument").map(|p| p.unwrap_or_else(|| Value::unknown("the policy is empty"))),
-        }),
+        })),
         _ => return None,
     })
 }
@@ -123,14 +124,14 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §2 Secrets Manager.
 fn secrets(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::SecretsManager::Secret" => Spec::Secret(Secret {
+        "AWS::SecretsManager::Secret" => Spec::Secret(Box::new(Secret {
             kms_key: a.key("KmsKeyId"),
             replicas: a
                 .replicas("ReplicaRegions", |r| Replica { region: r.string("Region"), kms_key: r.key("KmsKeyId") }),
             rotation_enabled: None.into(),
-        }),
+        })),
         "AWS::SecretsManager::RotationSchedule" => {
-            Spec::SecretRotation(SecretRotation { secret: a.reference("SecretId") })
+            Spec::SecretRotation(Box::new(SecretRotation { secret: a.reference("SecretId") }))
         }
         _ => return None,
     })
@@ -170,12 +171,12 @@ fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
             },
             ..S3Bucket::default()
         })),
-        "AWS::S3::BucketPolicy" => Spec::S3BucketPolicy(S3BucketPolicy {
+        "AWS::S3::BucketPolicy" => Spec::S3BucketPolicy(Box::new(S3BucketPolicy {
             bucket: a.reference("Bucket"),
             policy: a
                 .policy("PolicyDocument")
                 .map(|p| p.unwrap_or_else(|| Value::unknown("the bucket policy is empty"))),
-        }),
+        })),
         _ => return None,
     })
 }
@@ -183,20 +184,20 @@ fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §4 EBS volumes, snapshots, images and the hosts that attach volumes.
 fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::EC2::Volume" => Spec::EbsVolume(EbsVolume {
+        "AWS::EC2::Volume" => Spec::EbsVolume(Box::new(EbsVolume {
             encrypted: a.boolean("Encrypted"),
             kms_key: a.key("KmsKeyId"),
             snapshot: a.reference("SnapshotId"),
-        }),
+        })),
         "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
-            Spec::BlockDeviceHost(BlockDeviceHost { devices: devices(a.blocks("BlockDeviceMappings")) })
+            Spec::BlockDeviceHost(Box::new(BlockDeviceHost { devices: devices(a.blocks("BlockDeviceMappings")) }))
         }
-        "AWS::EC2::LaunchTemplate" => Spec::BlockDeviceHost(BlockDeviceHost {
+        "AWS::EC2::LaunchTemplate" => Spec::BlockDeviceHost(Box::new(BlockDeviceHost {
             devices: devices(
                 path(a, &["LaunchTemplateData"])
                     .and_then(|d| d.map_or(Ok(Vec::new()), |d| d.blocks("BlockDeviceMappings"))),
             ),
-        }),
+        })),
         _ => return None,
     })
 }
@@ -235,12 +236,12 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
             parameter_group: a.reference("DBClusterParameterGroupName"),
             ..RdsDatabase::default()
         })),
-        "AWS::RDS::GlobalCluster" => Spec::RdsGlobalCluster(RdsGlobalCluster {
+        "AWS::RDS::GlobalCluster" => Spec::RdsGlobalCluster(Box::new(RdsGlobalCluster {
             storage_encrypted: a.boolean("StorageEncrypted"),
             source_cluster: a.reference("SourceDBClusterIdentifier"),
-        }),
+        })),
         "AWS::RDS::DBParameterGroup" | "AWS::RDS::DBClusterParameterGroup" => {
-            Spec::DbParameterGroup(DbParameterGroup {
+            Spec::DbParameterGroup(Box::new(DbParameterGroup {
                 name: a.string("DBParameterGroupName").or(a.string("DBClusterParameterGroupName")),
                 family: a.string("Family"),
                 parameters: match a.get("Parameters") {
@@ -252,10 +253,10 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
                         unknown(other.first_unknown().map_or("Parameters is not a map".into(), |u| u.reason.clone()))
                     }
                 },
-            })
+            }))
         }
         "AWS::Logs::LogGroup" => {
-            Spec::LogGroup(LogGroup { name: a.string("LogGroupName"), kms_key: a.key("KmsKeyId") })
+            Spec::LogGroup(Box::new(LogGroup { name: a.string("LogGroupName"), kms_key: a.key("KmsKeyId") }))
         }
         _ => return None,
     })
@@ -264,11 +265,11 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §6 DynamoDB and DAX.
 fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => Spec::DynamodbTable(DynamodbTable {
+        "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => Spec::DynamodbTable(Box::new(DynamodbTable {
             kms_key: table_key(a),
             range_keys: Spanned::new(Some(range_keys(a)), a.span("KeySchema")),
             ..DynamodbTable::default()
-        }),
+        })),
         "AWS::DynamoDB::GlobalTable" => {
             let replicas = a.replicas("Replicas", |r| Replica {
                 region: r.string("Region"),
@@ -283,17 +284,17 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
                     Err(why) => KeyRef::unresolved(why).into(),
                 },
             });
-            Spec::DynamodbTable(DynamodbTable {
+            Spec::DynamodbTable(Box::new(DynamodbTable {
                 kms_key: global_table_key(a, &replicas),
                 replicas,
                 range_keys: Spanned::new(Some(range_keys(a)), a.span("KeySchema")),
                 ..DynamodbTable::default()
-            })
+            }))
         }
-        "AWS::DAX::Cluster" => Spec::DaxCluster(DaxCluster {
+        "AWS::DAX::Cluster" => Spec::DaxCluster(Box::new(DaxCluster {
             sse_enabled: a.nested("SSESpecification", |s| s.boolean("SSEEnabled")),
             endpoint_encryption: a.choice("ClusterEndpointEncryptionType"),
-        }),
+        })),
         _ => return None,
     })
 }
@@ -322,10 +323,10 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §7b load balancers.
 fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "AWS::ElasticLoadBalancingV2::LoadBalancer" => Spec::LoadBalancer(LoadBalancer {
+        "AWS::ElasticLoadBalancingV2::LoadBalancer" => Spec::LoadBalancer(Box::new(LoadBalancer {
             load_balancer_type: a.choice("Type").or(known(LoadBalancerType::Application)),
             internal: a.string("Scheme").map(|s| s.map(|s| s.map(|s| s == "internal"))),
-        }),
+        })),
         "AWS::ElasticLoadBalancingV2::Listener" => Spec::Listener(Box::new(Listener {
             load_balancer: a.reference("LoadBalancerArn"),
             protocol: a.choice("Protocol"),
@@ -342,25 +343,27 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
                 a.span("Certificates"),
             ),
         })),
-        "AWS::ElasticLoadBalancingV2::ListenerRule" => Spec::ListenerRule(ListenerRule {
+        "AWS::ElasticLoadBalancingV2::ListenerRule" => Spec::ListenerRule(Box::new(ListenerRule {
             listener: a.reference("ListenerArn"),
             actions: listener_actions(a, "Actions", &ACTIONS),
-        }),
-        "AWS::ElasticLoadBalancingV2::ListenerCertificate" => Spec::ListenerCertificate(ListenerCertificate {
-            listener: a.reference("ListenerArn"),
-            certificate: a
-                .blocks("Certificates")
-                .ok()
-                .and_then(|c| c.first().map(|c| c.reference("CertificateArn")))
-                .unwrap_or_default(),
-        }),
-        "AWS::ElasticLoadBalancingV2::TargetGroup" => Spec::TargetGroup(TargetGroup {
+        })),
+        "AWS::ElasticLoadBalancingV2::ListenerCertificate" => {
+            Spec::ListenerCertificate(Box::new(ListenerCertificate {
+                listener: a.reference("ListenerArn"),
+                certificate: a
+                    .blocks("Certificates")
+                    .ok()
+                    .and_then(|c| c.first().map(|c| c.reference("CertificateArn")))
+                    .unwrap_or_default(),
+            }))
+        }
+        "AWS::ElasticLoadBalancingV2::TargetGroup" => Spec::TargetGroup(Box::new(TargetGroup {
             protocol: match a.get("TargetType").and_then(Val::as_str) {
                 Some("lambda") => None.into(),
                 _ => a.choice("Protocol").or(known(LbProtocol::Http)),
             },
-        }),
-        "AWS::ElasticLoadBalancing::LoadBalancer" => Spec::ClassicLoadBalancer(classic(a)),
+        })),
+        "AWS::ElasticLoadBalancing::LoadBalancer" => Spec::ClassicLoadBalancer(Box::new(classic(a))),
         _ => return None,
     })
 }

@@ -24,78 +24,78 @@ pub enum Spec {
     /// A KMS key.
     KmsKey(Box<KmsKey>),
     /// A KMS alias.
-    KmsAlias(KmsAlias),
+    KmsAlias(Box<KmsAlias>),
     /// A key policy written as a resource of its own.
-    KmsKeyPolicy(KmsKeyPolicy),
+    KmsKeyPolicy(Box<KmsKeyPolicy>),
     /// An IAM identity policy.
-    IamPolicy(IamPolicy),
+    IamPolicy(Box<IamPolicy>),
     /// A Secrets Manager secret.
-    Secret(Secret),
+    Secret(Box<Secret>),
     /// Automatic rotation of a secret.
-    SecretRotation(SecretRotation),
+    SecretRotation(Box<SecretRotation>),
     /// An S3 bucket.
     S3Bucket(Box<S3Bucket>),
     /// A bucket's default encryption written as a resource of its own.
-    S3EncryptionConfig(S3EncryptionConfig),
+    S3EncryptionConfig(Box<S3EncryptionConfig>),
     /// A bucket policy written as a resource of its own.
-    S3BucketPolicy(S3BucketPolicy),
+    S3BucketPolicy(Box<S3BucketPolicy>),
     /// A bucket's server access logging written as a resource of its own.
-    S3Logging(S3Logging),
+    S3Logging(Box<S3Logging>),
     /// An S3 Inventory configuration of a bucket.
-    S3InventoryConfig(S3InventoryConfig),
+    S3InventoryConfig(Box<S3InventoryConfig>),
     /// An S3 object managed as code.
-    S3Object(S3Object),
+    S3Object(Box<S3Object>),
     /// The region's EBS encryption-by-default setting.
-    EbsEncryptionByDefault(EbsEncryptionByDefault),
+    EbsEncryptionByDefault(Box<EbsEncryptionByDefault>),
     /// The region's default EBS encryption key.
-    EbsDefaultKey(EbsDefaultKey),
+    EbsDefaultKey(Box<EbsDefaultKey>),
     /// An EBS volume.
-    EbsVolume(EbsVolume),
+    EbsVolume(Box<EbsVolume>),
     /// An EC2 instance, launch template or launch configuration, for its block devices.
-    BlockDeviceHost(BlockDeviceHost),
+    BlockDeviceHost(Box<BlockDeviceHost>),
     /// An EBS snapshot, or a copy of one.
-    EbsSnapshot(EbsSnapshot),
+    EbsSnapshot(Box<EbsSnapshot>),
     /// An AMI, or a copy of one.
-    Ami(Ami),
+    Ami(Box<Ami>),
     /// An RDS DB instance (Aurora cluster members included).
     RdsInstance(Box<RdsDatabase>),
     /// An RDS DB cluster (Aurora, Multi-AZ DB cluster).
     RdsCluster(Box<RdsDatabase>),
     /// An Aurora global database.
-    RdsGlobalCluster(RdsGlobalCluster),
+    RdsGlobalCluster(Box<RdsGlobalCluster>),
     /// An RDS DB snapshot or DB cluster snapshot, or a copy of one.
-    RdsSnapshot(RdsSnapshot),
+    RdsSnapshot(Box<RdsSnapshot>),
     /// An RDS instance's automated backups, or their replication to another region.
-    RdsBackupReplication(RdsBackupReplication),
+    RdsBackupReplication(Box<RdsBackupReplication>),
     /// A DB parameter group or DB cluster parameter group.
-    DbParameterGroup(DbParameterGroup),
+    DbParameterGroup(Box<DbParameterGroup>),
     /// A CloudWatch Logs log group.
-    LogGroup(LogGroup),
+    LogGroup(Box<LogGroup>),
     /// A DynamoDB table or global table.
-    DynamodbTable(DynamodbTable),
+    DynamodbTable(Box<DynamodbTable>),
     /// A DynamoDB global-table replica written as a resource of its own.
-    DynamodbReplica(DynamodbReplica),
+    DynamodbReplica(Box<DynamodbReplica>),
     /// A DynamoDB Accelerator (DAX) cluster.
-    DaxCluster(DaxCluster),
+    DaxCluster(Box<DaxCluster>),
     /// An ACM certificate.
     AcmCertificate(Box<AcmCertificate>),
     /// The validation of an ACM certificate.
-    AcmValidation(AcmValidation),
+    AcmValidation(Box<AcmValidation>),
     /// An Application, Network or Gateway Load Balancer.
-    LoadBalancer(LoadBalancer),
+    LoadBalancer(Box<LoadBalancer>),
     /// A listener of an Application or Network Load Balancer.
     Listener(Box<Listener>),
     /// A rule of a load balancer listener.
-    ListenerRule(ListenerRule),
+    ListenerRule(Box<ListenerRule>),
     /// An extra certificate attached to a load balancer listener.
-    ListenerCertificate(ListenerCertificate),
+    ListenerCertificate(Box<ListenerCertificate>),
     /// A load balancer target group.
-    TargetGroup(TargetGroup),
+    TargetGroup(Box<TargetGroup>),
     /// A Classic Load Balancer.
-    ClassicLoadBalancer(ClassicLoadBalancer),
+    ClassicLoadBalancer(Box<ClassicLoadBalancer>),
     /// A Classic Load Balancer's SSL negotiation policy written as a resource of its own,
     /// whose load balancer this scan does not describe (one it does holds the policy).
-    SslNegotiationPolicy(SslNegotiationPolicy),
+    SslNegotiationPolicy(Box<SslNegotiationPolicy>),
     /// A CloudFront distribution.
     CloudfrontDistribution(Box<CloudfrontDistribution>),
 }

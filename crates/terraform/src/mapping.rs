@@ -243,17 +243,18 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
             replica_of: a.reference("primary_key_arn"),
             ..KmsKey::default()
         })),
-        "aws_kms_alias" => {
-            Spec::KmsAlias(KmsAlias { alias_name: a.string("name"), target_key: a.reference("target_key_id") })
-        }
-        "aws_kms_key_policy" => Spec::KmsKeyPolicy(KmsKeyPolicy {
+        "aws_kms_alias" => Spec::KmsAlias(Box::new(KmsAlias {
+            alias_name: a.string("name"),
+            target_key: a.reference("target_key_id"),
+        })),
+        "aws_kms_key_policy" => Spec::KmsKeyPolicy(Box::new(KmsKeyPolicy {
             key: a.reference("key_id"),
             policy: a.policy("policy").map(|p| p.unwrap_or_else(|| Value::unknown("the key policy is empty"))),
-        }),
+        })),
         "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
-            Spec::IamPolicy(IamPolicy {
+            Spec::IamPolicy(Box::new(IamPolicy {
                 document: a.policy("policy").map(|p| p.unwrap_or_else(|| Value::unknown("the policy is empty"))),
-            })
+            }))
         }
         _ => return None,
     })
@@ -262,13 +263,13 @@ fn kms(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §2 Secrets Manager.
 fn secrets(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_secretsmanager_secret" => Spec::Secret(Secret {
+        "aws_secretsmanager_secret" => Spec::Secret(Box::new(Secret {
             kms_key: a.key("kms_key_id"),
             replicas: a.replicas("replica", |r| Replica { region: r.string("region"), kms_key: r.key("kms_key_id") }),
             rotation_enabled: None.into(),
-        }),
+        })),
         "aws_secretsmanager_secret_rotation" => {
-            Spec::SecretRotation(SecretRotation { secret: a.reference("secret_id") })
+            Spec::SecretRotation(Box::new(SecretRotation { secret: a.reference("secret_id") }))
         }
         _ => return None,
     })
@@ -293,24 +294,28 @@ fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
             ..S3Bucket::default()
         })),
         "aws_s3_bucket_server_side_encryption_configuration" => {
-            Spec::S3EncryptionConfig(S3EncryptionConfig { bucket: a.reference("bucket"), encryption: s3_encryption(a) })
+            Spec::S3EncryptionConfig(Box::new(S3EncryptionConfig {
+                bucket: a.reference("bucket"),
+                encryption: s3_encryption(a),
+            }))
         }
-        "aws_s3_bucket_policy" => Spec::S3BucketPolicy(S3BucketPolicy {
+        "aws_s3_bucket_policy" => Spec::S3BucketPolicy(Box::new(S3BucketPolicy {
             bucket: a.reference("bucket"),
             policy: a.policy("policy").map(|p| p.unwrap_or_else(|| Value::unknown("the bucket policy is empty"))),
-        }),
-        "aws_s3_bucket_logging" => {
-            Spec::S3Logging(S3Logging { bucket: a.reference("bucket"), target_bucket: a.reference("target_bucket") })
-        }
-        "aws_s3_bucket_inventory" => Spec::S3InventoryConfig(S3InventoryConfig {
+        })),
+        "aws_s3_bucket_logging" => Spec::S3Logging(Box::new(S3Logging {
+            bucket: a.reference("bucket"),
+            target_bucket: a.reference("target_bucket"),
+        })),
+        "aws_s3_bucket_inventory" => Spec::S3InventoryConfig(Box::new(S3InventoryConfig {
             bucket: a.reference("bucket"),
             optional_fields: a.strings("optional_fields"),
-        }),
-        "aws_s3_object" | "aws_s3_bucket_object" => Spec::S3Object(S3Object {
+        })),
+        "aws_s3_object" | "aws_s3_bucket_object" => Spec::S3Object(Box::new(S3Object {
             bucket: a.reference("bucket"),
             server_side_encryption: a.choice("server_side_encryption"),
             kms_key: a.key("kms_key_id"),
-        }),
+        })),
         _ => return None,
     })
 }
@@ -318,31 +323,31 @@ fn s3(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §4 EBS volumes, snapshots, images and the hosts that attach volumes.
 fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_ebs_encryption_by_default" => {
-            Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: a.boolean("enabled").or(known(true)) })
-        }
-        "aws_ebs_default_kms_key" => Spec::EbsDefaultKey(EbsDefaultKey { kms_key: a.key("key_arn") }),
-        "aws_ebs_volume" => Spec::EbsVolume(EbsVolume {
+        "aws_ebs_encryption_by_default" => Spec::EbsEncryptionByDefault(Box::new(EbsEncryptionByDefault {
+            enabled: a.boolean("enabled").or(known(true)),
+        })),
+        "aws_ebs_default_kms_key" => Spec::EbsDefaultKey(Box::new(EbsDefaultKey { kms_key: a.key("key_arn") })),
+        "aws_ebs_volume" => Spec::EbsVolume(Box::new(EbsVolume {
             encrypted: a.boolean("encrypted"),
             kms_key: a.key("kms_key_id"),
             snapshot: a.reference("snapshot_id"),
-        }),
+        })),
         "aws_instance" | "aws_launch_configuration" => {
-            Spec::BlockDeviceHost(BlockDeviceHost { devices: instance_devices(a) })
+            Spec::BlockDeviceHost(Box::new(BlockDeviceHost { devices: instance_devices(a) }))
         }
-        "aws_launch_template" => Spec::BlockDeviceHost(BlockDeviceHost {
+        "aws_launch_template" => Spec::BlockDeviceHost(Box::new(BlockDeviceHost {
             devices: vec![or_image_root(block_device_mappings(a.blocks("block_device_mappings"), &DEVICES))],
-        }),
+        })),
         "aws_ebs_snapshot" => {
-            Spec::EbsSnapshot(EbsSnapshot { volume: a.reference("volume_id"), ..EbsSnapshot::default() })
+            Spec::EbsSnapshot(Box::new(EbsSnapshot { volume: a.reference("volume_id"), ..EbsSnapshot::default() }))
         }
-        "aws_ebs_snapshot_copy" => Spec::EbsSnapshot(EbsSnapshot {
+        "aws_ebs_snapshot_copy" => Spec::EbsSnapshot(Box::new(EbsSnapshot {
             encrypted: a.boolean("encrypted"),
             kms_key: a.key("kms_key_id"),
             volume: a.reference("source_snapshot_id"),
             copy: true,
-        }),
-        "aws_ami" => Spec::Ami(Ami {
+        })),
+        "aws_ami" => Spec::Ami(Box::new(Ami {
             devices: a
                 .blocks("ebs_block_device")
                 .unwrap_or_default()
@@ -352,13 +357,13 @@ fn ebs(kind: &str, a: &Attrs) -> Option<Spec> {
                 })
                 .collect(),
             ..Ami::default()
-        }),
-        "aws_ami_copy" => Spec::Ami(Ami {
+        })),
+        "aws_ami_copy" => Spec::Ami(Box::new(Ami {
             copy: true,
             encrypted: a.boolean("encrypted"),
             kms_key: a.key("kms_key_id"),
             ..Ami::default()
-        }),
+        })),
         _ => return None,
     })
 }
@@ -397,60 +402,66 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
             parameter_group: a.reference("db_cluster_parameter_group_name"),
             ..RdsDatabase::default()
         })),
-        "aws_rds_global_cluster" => Spec::RdsGlobalCluster(RdsGlobalCluster {
+        "aws_rds_global_cluster" => Spec::RdsGlobalCluster(Box::new(RdsGlobalCluster {
             storage_encrypted: a.boolean("storage_encrypted"),
             source_cluster: a.reference("source_db_cluster_identifier"),
-        }),
-        "aws_db_snapshot" => {
-            Spec::RdsSnapshot(RdsSnapshot { source: a.reference("db_instance_identifier"), ..RdsSnapshot::default() })
-        }
-        "aws_db_cluster_snapshot" => {
-            Spec::RdsSnapshot(RdsSnapshot { source: a.reference("db_cluster_identifier"), ..RdsSnapshot::default() })
-        }
-        "aws_db_snapshot_copy" => Spec::RdsSnapshot(RdsSnapshot {
+        })),
+        "aws_db_snapshot" => Spec::RdsSnapshot(Box::new(RdsSnapshot {
+            source: a.reference("db_instance_identifier"),
+            ..RdsSnapshot::default()
+        })),
+        "aws_db_cluster_snapshot" => Spec::RdsSnapshot(Box::new(RdsSnapshot {
+            source: a.reference("db_cluster_identifier"),
+            ..RdsSnapshot::default()
+        })),
+        "aws_db_snapshot_copy" => Spec::RdsSnapshot(Box::new(RdsSnapshot {
             kms_key: a.key("kms_key_id"),
             source: a.reference("source_db_snapshot_identifier"),
             copy: true,
             ..RdsSnapshot::default()
-        }),
-        "aws_db_cluster_snapshot_copy" => Spec::RdsSnapshot(RdsSnapshot {
+        })),
+        "aws_db_cluster_snapshot_copy" => Spec::RdsSnapshot(Box::new(RdsSnapshot {
             kms_key: a.key("kms_key_id"),
             source: a.reference("source_db_cluster_snapshot_identifier"),
             copy: true,
             ..RdsSnapshot::default()
-        }),
-        "aws_db_instance_automated_backups_replication" => Spec::RdsBackupReplication(RdsBackupReplication {
+        })),
+        "aws_db_instance_automated_backups_replication" => Spec::RdsBackupReplication(Box::new(RdsBackupReplication {
             source: a.reference("source_db_instance_arn"),
             encrypted: None.into(),
             kms_key: a.key("kms_key_id"),
-        }),
-        "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" => Spec::DbParameterGroup(DbParameterGroup {
-            name: a.string("name"),
-            family: a.string("family"),
-            parameters: match a.blocks("parameter") {
-                Ok(ps) => {
-                    let mut map = BTreeMap::new();
-                    let mut unreadable = None;
-                    for p in ps {
-                        match (p.string("name").value, p.string("value").value) {
-                            (Some(Value::Known(n)), Some(Value::Known(v))) => {
-                                map.insert(n, v);
+        })),
+        "aws_db_parameter_group" | "aws_rds_cluster_parameter_group" => {
+            Spec::DbParameterGroup(Box::new(DbParameterGroup {
+                name: a.string("name"),
+                family: a.string("family"),
+                parameters: match a.blocks("parameter") {
+                    Ok(ps) => {
+                        let mut map = BTreeMap::new();
+                        let mut unreadable = None;
+                        for p in ps {
+                            match (p.string("name").value, p.string("value").value) {
+                                (Some(Value::Known(n)), Some(Value::Known(v))) => {
+                                    map.insert(n, v);
+                                }
+                                (Some(Value::Known(n)), Some(Value::Unknown { unknown: why })) => {
+                                    unreadable.get_or_insert(format!("parameter {n}: {why}"));
+                                }
+                                _ => {}
                             }
-                            (Some(Value::Known(n)), Some(Value::Unknown { unknown: why })) => {
-                                unreadable.get_or_insert(format!("parameter {n}: {why}"));
-                            }
-                            _ => {}
+                        }
+                        match unreadable {
+                            Some(why) if map.is_empty() => unknown(why),
+                            _ => known(map),
                         }
                     }
-                    match unreadable {
-                        Some(why) if map.is_empty() => unknown(why),
-                        _ => known(map),
-                    }
-                }
-                Err(why) => unknown(why),
-            },
-        }),
-        "aws_cloudwatch_log_group" => Spec::LogGroup(LogGroup { name: a.string("name"), kms_key: a.key("kms_key_id") }),
+                    Err(why) => unknown(why),
+                },
+            }))
+        }
+        "aws_cloudwatch_log_group" => {
+            Spec::LogGroup(Box::new(LogGroup { name: a.string("name"), kms_key: a.key("kms_key_id") }))
+        }
         _ => return None,
     })
 }
@@ -458,7 +469,7 @@ fn rds(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §6 DynamoDB and DAX.
 fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_dynamodb_table" => Spec::DynamodbTable(DynamodbTable {
+        "aws_dynamodb_table" => Spec::DynamodbTable(Box::new(DynamodbTable {
             kms_key: Spanned::new(
                 encguard_values::dynamodb_table_key(a.block("server_side_encryption"), "enabled", "kms_key_arn"),
                 a.span("server_side_encryption"),
@@ -469,15 +480,15 @@ fn dynamodb(kind: &str, a: &Attrs) -> Option<Spec> {
             }),
             range_keys: Spanned::new(Some(range_keys(a)), a.span("range_key")),
             inaccessible_since: None.into(),
-        }),
-        "aws_dynamodb_table_replica" => Spec::DynamodbReplica(DynamodbReplica {
+        })),
+        "aws_dynamodb_table_replica" => Spec::DynamodbReplica(Box::new(DynamodbReplica {
             table: a.reference("global_table_arn"),
             kms_key: a.key("kms_key_arn").map(|k| k.default_is(KeyRef::AwsOwned)),
-        }),
-        "aws_dax_cluster" => Spec::DaxCluster(DaxCluster {
+        })),
+        "aws_dax_cluster" => Spec::DaxCluster(Box::new(DaxCluster {
             sse_enabled: a.nested("server_side_encryption", |sse| sse.boolean("enabled")),
             endpoint_encryption: a.choice("cluster_endpoint_encryption_type"),
-        }),
+        })),
         _ => return None,
     })
 }
@@ -528,7 +539,7 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
             }))
         }
         "aws_acm_certificate_validation" => {
-            Spec::AcmValidation(AcmValidation { certificate: a.reference("certificate_arn") })
+            Spec::AcmValidation(Box::new(AcmValidation { certificate: a.reference("certificate_arn") }))
         }
         _ => return None,
     })
@@ -537,10 +548,10 @@ fn acm(kind: &str, a: &Attrs) -> Option<Spec> {
 /// §7b load balancers.
 fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
     Some(match kind {
-        "aws_lb" | "aws_alb" => Spec::LoadBalancer(LoadBalancer {
+        "aws_lb" | "aws_alb" => Spec::LoadBalancer(Box::new(LoadBalancer {
             load_balancer_type: a.choice("load_balancer_type").or(known(LoadBalancerType::Application)),
             internal: a.boolean("internal"),
-        }),
+        })),
         "aws_lb_listener" | "aws_alb_listener" => Spec::Listener(Box::new(Listener {
             load_balancer: a.reference("load_balancer_arn"),
             protocol: a.choice("protocol"),
@@ -550,26 +561,26 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
             default_actions: listener_actions(a, "default_action", &ACTIONS),
             certificates: a.reference("certificate_arn").map(|arn| arn.into_iter().collect()),
         })),
-        "aws_lb_listener_rule" | "aws_alb_listener_rule" => Spec::ListenerRule(ListenerRule {
+        "aws_lb_listener_rule" | "aws_alb_listener_rule" => Spec::ListenerRule(Box::new(ListenerRule {
             listener: a.reference("listener_arn"),
             actions: listener_actions(a, "action", &ACTIONS),
-        }),
-        "aws_lb_listener_certificate" => Spec::ListenerCertificate(ListenerCertificate {
+        })),
+        "aws_lb_listener_certificate" => Spec::ListenerCertificate(Box::new(ListenerCertificate {
             listener: a.reference("listener_arn"),
             certificate: a.reference("certificate_arn"),
-        }),
-        "aws_lb_target_group" | "aws_alb_target_group" => Spec::TargetGroup(TargetGroup {
+        })),
+        "aws_lb_target_group" | "aws_alb_target_group" => Spec::TargetGroup(Box::new(TargetGroup {
             protocol: match a.get("target_type").and_then(Val::as_str) {
                 Some("lambda") => None.into(),
                 _ => a.choice("protocol").or(known(LbProtocol::Http)),
             },
-        }),
+        })),
         // Joined to their load balancers after evaluation; those whose load balancer the
         // scan does not describe are judged alone.
         "aws_load_balancer_policy" | "aws_lb_ssl_negotiation_policy" => {
-            Spec::SslNegotiationPolicy(crate::classic_policies::negotiation_policy(kind, a)?)
+            Spec::SslNegotiationPolicy(Box::new(crate::classic_policies::negotiation_policy(kind, a)?))
         }
-        "aws_elb" => Spec::ClassicLoadBalancer(ClassicLoadBalancer {
+        "aws_elb" => Spec::ClassicLoadBalancer(Box::new(ClassicLoadBalancer {
             listeners: a.list("listener", |l| ClassicListener {
                 lb_port: l.number("lb_port"),
                 lb_protocol: l.choice("lb_protocol"),
@@ -578,7 +589,7 @@ fn lb(kind: &str, a: &Attrs) -> Option<Spec> {
                 policy_names: known(Vec::new()),
             }),
             ssl_policies: Vec::new(),
-        }),
+        })),
         _ => return None,
     })
 }

@@ -51,7 +51,7 @@ fn check(ctx: &Context, out: &mut Out) {
             format!("ebs-encryption-by-default ({region_name})"),
             "aws_ebs_encryption_by_default",
             first.location.clone(),
-            Spec::EbsEncryptionByDefault(EbsEncryptionByDefault { enabled: None.into() }),
+            Spec::EbsEncryptionByDefault(Box::new(EbsEncryptionByDefault { enabled: None.into() })),
         );
         setting.region = region.map(str::to_string);
         out.judge(&setting, Err(Unknown::new(format!(

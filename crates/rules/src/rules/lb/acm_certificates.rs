@@ -1,6 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{combine, declare_rule, Eval, Out, Section, Severity, Verdict};
-use encguard_model::{ClassicLoadBalancer, Spanned, Spec, Unknown, Value};
+use encguard_model::{Spanned, Spec, Unknown, Value};
 
 declare_rule! {
     /// ## What it checks
@@ -42,7 +42,7 @@ fn check(ctx: &Context, out: &mut Out) {
                 .map(|c| Spanned::new(c, listener.certificates.span))
                 .chain(ctx.extra_certificates(r).iter().filter_map(|c| c.as_ref()).map(Spanned::from))
                 .collect(),
-            Spec::ClassicLoadBalancer(ClassicLoadBalancer { listeners, .. }) => match &listeners.value {
+            Spec::ClassicLoadBalancer(elb) => match &elb.listeners.value {
                 Some(Value::Known(listeners)) => listeners
                     .iter()
                     .filter_map(|l| l.ssl_certificate_id.as_ref().map(|c| Spanned::new(c, l.ssl_certificate_id.span)))

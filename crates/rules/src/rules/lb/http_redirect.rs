@@ -1,7 +1,7 @@
 use super::protocol;
 use crate::context::{Context, Res, Target};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use encguard_model::{LbProtocol, Listener, ListenerAction, ListenerRule, LoadBalancerType, Spec, Unknown};
+use encguard_model::{LbProtocol, Listener, ListenerAction, LoadBalancerType, Spec, Unknown};
 
 declare_rule! {
     /// ## What it checks
@@ -74,8 +74,8 @@ fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     }
     let mut unknown = redirects.into_iter().find_map(Result::err);
     for rule in ctx.rules_of(r) {
-        if let Spec::ListenerRule(ListenerRule { actions, .. }) = &rule.spec {
-            match actions.or_default_to(Vec::new()) {
+        if let Spec::ListenerRule(listener_rule) = &rule.spec {
+            match listener_rule.actions.or_default_to(Vec::new()) {
                 Ok(actions) if actions.iter().any(|a| a.action_type == "forward") => {
                     return Ok(Verdict::fail(format!("listener rule `{}` forwards plain HTTP", rule.name))
                         .at(&listener.default_actions))

@@ -49,7 +49,7 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
         let name = format!("/aws/rds/{scope}/{id}/{kind}");
         let group =
             ctx.lookup_where(r, &name, |s| matches!(s, Spec::LogGroup(_)))?.and_then(|g| match &g.resource.spec {
-                Spec::LogGroup(l) => Some(l),
+                Spec::LogGroup(l) => Some(&**l),
                 _ => None,
             });
         match group {
