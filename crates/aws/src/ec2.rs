@@ -106,12 +106,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .iter()
                     .filter_map(|m| {
                         let ebs = m.ebs()?;
-                        Some(BlockDevice {
-                            device_name: m.device_name().unwrap_or("device").to_string(),
-                            encrypted: Some(Value::Known(ebs.encrypted().unwrap_or(false))).into(),
-                            kms_key: key(ebs.kms_key_id()).into(),
-                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())).into(),
-                        })
+                        let encrypted = Some(Value::Known(ebs.encrypted().unwrap_or(false)));
+                        Some(device(m.device_name(), encrypted, ebs.kms_key_id(), ebs.snapshot_id()))
                     })
                     .collect();
                 c.add(
@@ -141,12 +137,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .iter()
                     .filter_map(|m| {
                         let ebs = m.ebs()?;
-                        Some(BlockDevice {
-                            device_name: m.device_name().unwrap_or("device").to_string(),
-                            encrypted: ebs.encrypted().map(Value::Known).into(),
-                            kms_key: key(ebs.kms_key_id()).into(),
-                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())).into(),
-                        })
+                        let encrypted = ebs.encrypted().map(Value::Known);
+                        Some(device(m.device_name(), encrypted, ebs.kms_key_id(), ebs.snapshot_id()))
                     })
                     .collect();
                 if devices.is_empty() {
@@ -178,13 +170,9 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     .iter()
                     .filter_map(|m| {
                         let ebs = m.ebs()?;
-                        Some(BlockDevice {
-                            device_name: m.device_name().unwrap_or("device").to_string(),
-                            encrypted: ebs.encrypted().map(Value::Known).into(),
-                            // A launch configuration's volumes name no key: the region's default.
-                            kms_key: KeyRef::ServiceDefault.into(),
-                            snapshot: ebs.snapshot_id().map(|s| Value::Known(s.to_string())).into(),
-                        })
+                        // A launch configuration's volumes name no key: the region's default.
+                        let encrypted = ebs.encrypted().map(Value::Known);
+                        Some(device(m.device_name(), encrypted, None, ebs.snapshot_id()))
                     })
                     .collect();
                 if devices.is_empty() {
@@ -203,6 +191,21 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             }
         }
     );
+}
+
+/// One EBS device as the EC2 and Auto Scaling APIs describe it, each with types of its own.
+fn device(
+    name: Option<&str>,
+    encrypted: Option<Value<bool>>,
+    kms_key: Option<&str>,
+    snapshot: Option<&str>,
+) -> BlockDevice {
+    BlockDevice {
+        device_name: name.unwrap_or("device").to_string(),
+        encrypted: encrypted.into(),
+        kms_key: key(kms_key).into(),
+        snapshot: snapshot.map(|s| Value::Known(s.to_string())).into(),
+    }
 }
 
 /// The root volume of a launcher that maps no device: its encryption follows the AMI.
