@@ -1,7 +1,8 @@
 //! Fixes: the edits of Terraform and CloudFormation files that fix the violations whose
-//! rule knows a safe fix ([`AttributeFix`]: set one attribute). Each edit is made where the
-//! finding points — the attribute when it is written, the resource when it is not — and
-//! leaves the rest of the text as written. A value that comes from an expression
+//! rule knows a safe fix ([`Fix`]: set one attribute, or give a bucket without a policy
+//! one). Each edit is made where the finding points — the attribute when it is written,
+//! the resource when it is not; a new bucket policy right after its bucket — and leaves the
+//! rest of the text as written. A value that comes from an expression
 //! (a variable, a local, a module output) is not edited: the fix is said, for its owner.
 //!
 //! A fix that makes AWS recreate a resource (encryption at rest of a database, a volume, a
@@ -11,8 +12,8 @@
 #![deny(missing_docs)]
 
 use encguard_model::{Location, Position, Span, TextEdit};
-use encguard_rules::{AttributeFix, Finding, Status};
-use std::collections::BTreeMap;
+use encguard_rules::{AttributeFix, Finding, Fix, PolicyStatement, Status};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The edits for a set of findings.
 #[derive(Debug, Default)]
@@ -89,11 +90,27 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
     let mut plan = Plan::default();
     let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    let mut policies: BTreeMap<(String, String), NewPolicy> = BTreeMap::new();
     for finding in findings.iter().filter(|f| f.status == Status::Fail && f.is_open()) {
         let Some(fix) = finding.fix.as_deref().copied() else { continue };
         let Location::File { format, file, line, column, .. } = &finding.location else {
             plan.manual.push(format!("{} {}: {}", finding.rule, finding.resource, finding.remediation));
             continue;
+        };
+        let fix = match fix {
+            Fix::Set(fix) => fix,
+            // A bucket has one policy: its statements are gathered, then written once.
+            Fix::BucketPolicy(statement) => {
+                let policy = policies.entry((file.clone(), finding.resource.clone())).or_insert_with(|| NewPolicy {
+                    format: format.clone(),
+                    line: *line,
+                    statements: BTreeSet::new(),
+                    fixes: Vec::new(),
+                });
+                policy.statements.insert(statement);
+                policy.fixes.push((finding.rule, finding.fingerprint.clone()));
+                continue;
+            }
         };
         if let (Some(what), false) = (fix.replaces, allow_replacement) {
             plan.manual.push(format!(
@@ -140,6 +157,34 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
             )),
         }
     }
+    for ((file, bucket), policy) in policies {
+        let text = texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
+        let edit = match (text.as_deref(), policy.format.as_str()) {
+            (None, _) => Err("the file cannot be read".to_string()),
+            (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
+            (Some(text), "terraform") => terraform_policy(text, policy.line, &bucket, &policy.statements),
+            (Some(text), "cloudformation") => yaml_policy(text, policy.line, &bucket, &policy.statements),
+            (Some(_), other) => Err(format!("{other} files are not edited")),
+        };
+        let rules: Vec<&str> = policy.fixes.iter().map(|(rule, _)| *rule).collect();
+        match edit {
+            Ok(edit) => {
+                // Carried by the first finding only: applied from each, the policy would be
+                // written twice.
+                if let Some((_, fingerprint)) = policy.fixes.first() {
+                    plan.edits.push((fingerprint.clone(), edit.text_edit(&file)));
+                }
+                plan.fixed += policy.fixes.len();
+                edits.entry(file).or_default().push(edit);
+            }
+            Err(why) => plan.manual.push(format!(
+                "{file}:{}: {} on {bucket}: {why}; give the bucket a policy that denies {}",
+                policy.line,
+                rules.join(", "),
+                policy.statements.iter().map(describe).collect::<Vec<_>>().join(" and ")
+            )),
+        }
+    }
     for (file, mut file_edits) in edits {
         let before = texts.remove(&file).flatten().unwrap_or_default();
         let mut lines: Vec<String> = before.split_inclusive('\n').map(str::to_string).collect();
@@ -159,6 +204,158 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
         plan.files.push(FileFix { file, before, after: lines.concat() });
     }
     plan
+}
+
+/// A bucket policy to write for a bucket that has none: the statements its findings ask
+/// for, and which findings those are.
+struct NewPolicy {
+    format: String,
+    /// The bucket's line.
+    line: u32,
+    statements: BTreeSet<PolicyStatement>,
+    /// (rule, fingerprint) of each finding the policy fixes.
+    fixes: Vec<(&'static str, String)>,
+}
+
+/// A statement as a person reads it.
+fn describe(statement: &PolicyStatement) -> String {
+    match statement {
+        PolicyStatement::DenyInsecureTransport => "requests without TLS".to_string(),
+        PolicyStatement::DenyTlsBelow(v) => format!("TLS below {v}"),
+    }
+}
+
+/// A statement's Sid, effect, principal and action are the same for both kinds; they differ
+/// in their condition: (Sid, operator, key, value).
+fn condition(statement: &PolicyStatement) -> (String, &'static str, &'static str, &'static str) {
+    match statement {
+        PolicyStatement::DenyInsecureTransport => {
+            ("DenyInsecureTransport".to_string(), "Bool", "aws:SecureTransport", "false")
+        }
+        PolicyStatement::DenyTlsBelow(v) => {
+            (format!("DenyTlsBelow{}", v.replace('.', "")), "NumericLessThan", "s3:TlsVersion", v)
+        }
+    }
+}
+
+/// An `aws_s3_bucket_policy` for the bucket `aws_s3_bucket.NAME` whose block starts at
+/// `line`, written right after the block.
+fn terraform_policy(
+    text: &str,
+    line: u32,
+    bucket: &str,
+    statements: &BTreeSet<PolicyStatement>,
+) -> Result<Edit, String> {
+    let name = bucket
+        .strip_prefix("aws_s3_bucket.")
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .ok_or("the bucket is made by a module, or with count or for_each")?;
+    if text.contains(&format!("resource \"aws_s3_bucket_policy\" \"{name}\"")) {
+        return Err(format!("an aws_s3_bucket_policy named `{name}` exists already"));
+    }
+    let (start, current, _) = pointed(text, line, 1)?;
+    let end = block_end(text, start).ok_or("the bucket's block does not end")?;
+    let ind = indentation(current);
+    let arn = format!("aws_s3_bucket.{name}.arn");
+    let body: String = statements
+        .iter()
+        .map(|s| {
+            let (sid, operator, key, value) = condition(s);
+            format!(
+                "{ind}      {{\n{ind}        Sid       = \"{sid}\"\n{ind}        Effect    = \"Deny\"\n{ind}        Principal = \"*\"\n\
+                 {ind}        Action    = \"s3:*\"\n{ind}        Resource  = [{arn}, \"${{{arn}}}/*\"]\n\
+                 {ind}        Condition = {{ {operator} = {{ \"{key}\" = \"{value}\" }} }}\n{ind}      }},\n"
+            )
+        })
+        .collect();
+    Ok(Edit::InsertAfter {
+        line: end,
+        text: format!(
+            "\n{ind}resource \"aws_s3_bucket_policy\" \"{name}\" {{\n{ind}  bucket = aws_s3_bucket.{name}.id\n\
+             {ind}  policy = jsonencode({{\n{ind}    Version = \"2012-10-17\"\n{ind}    Statement = [\n{body}{ind}    ]\n\
+             {ind}  }})\n{ind}}}\n"
+        ),
+    })
+}
+
+/// The line on which the HCL block opened on line `start` closes: braces counted outside
+/// strings and comments.
+fn block_end(text: &str, start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, line) in text.split_inclusive('\n').enumerate().skip(start - 1) {
+        let mut chars = line.chars();
+        let mut in_string = false;
+        while let Some(c) = chars.next() {
+            match (in_string, c) {
+                (true, '\\') => {
+                    chars.next();
+                }
+                (true, '"') | (false, '"') => in_string = !in_string,
+                (false, '#') => break,
+                (false, '/') if chars.clone().next() == Some('/') => break,
+                (false, '{') => depth += 1,
+                (false, '}') => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// An `AWS::S3::BucketPolicy` for the bucket whose logical id is on `line`, written right
+/// after the bucket.
+fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<PolicyStatement>) -> Result<Edit, String> {
+    let (start, current, _) = pointed(text, line, 1)?;
+    if current.trim() != format!("{bucket}:") {
+        return Err("the finding does not point at the bucket's logical id".to_string());
+    }
+    let ind = indentation(current);
+    let id = format!("{bucket}Policy");
+    if text.split_inclusive('\n').any(|l| l.trim_end() == format!("{ind}{id}:")) {
+        return Err(format!("a resource named `{id}` exists already"));
+    }
+    let body: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .enumerate()
+        .skip(start)
+        .take_while(|(_, l)| l.trim().is_empty() || l.trim_start().starts_with('#') || indentation(l).len() > ind.len())
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let (&(last, _), &(_, first)) = body.last().zip(body.first()).ok_or("the bucket has no body")?;
+    let step = &indentation(first)[ind.len()..];
+    let at = |depth: usize| format!("{ind}{}", step.repeat(depth));
+    let statements: String = statements
+        .iter()
+        .map(|s| {
+            let (sid, operator, key, value) = condition(s);
+            // An item's keys line up after its `- `.
+            let (item, key_at) = (at(4), format!("{}  ", at(4)));
+            let (nested, deeper) = (format!("{key_at}{step}"), format!("{key_at}{step}{step}"));
+            format!(
+                "{item}- Sid: {sid}\n{key_at}Effect: Deny\n{key_at}Principal: \"*\"\n{key_at}Action: \"s3:*\"\n\
+                 {key_at}Resource:\n{nested}- !GetAtt {bucket}.Arn\n{nested}- !Sub \"${{{bucket}.Arn}}/*\"\n\
+                 {key_at}Condition:\n{nested}{operator}:\n{deeper}{key}: \"{value}\"\n",
+            )
+        })
+        .collect();
+    Ok(Edit::InsertAfter {
+        line: last + 1,
+        text: format!(
+            "{ind}{id}:\n{}Type: AWS::S3::BucketPolicy\n{}Properties:\n{}Bucket: !Ref {bucket}\n{}PolicyDocument:\n\
+             {}Version: \"2012-10-17\"\n{}Statement:\n{statements}",
+            at(1),
+            at(1),
+            at(2),
+            at(2),
+            at(3),
+            at(3)
+        ),
+    })
 }
 
 fn indentation(line: &str) -> &str {

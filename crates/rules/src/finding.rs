@@ -31,6 +31,31 @@ impl Status {
     }
 }
 
+/// The safe fix a rule knows for a violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fix {
+    /// Set one attribute of the judged resource.
+    Set(AttributeFix),
+    /// Give a bucket that has no bucket policy one holding this statement. The statements
+    /// of one bucket's fixes go into one policy: a bucket has one.
+    BucketPolicy(PolicyStatement),
+}
+
+impl From<AttributeFix> for Fix {
+    fn from(fix: AttributeFix) -> Self {
+        Fix::Set(fix)
+    }
+}
+
+/// A statement a bucket policy fix writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyStatement {
+    /// Deny every request made without TLS (S3-004).
+    DenyInsecureTransport,
+    /// Deny requests made with TLS older than this version, `1.2` or `1.3` (S3-005).
+    DenyTlsBelow(&'static str),
+}
+
 /// A fix a rule knows to be safe: set one attribute of the judged resource to a value.
 /// Each source names the attribute its own way; `None` where the source cannot set it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +145,7 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
     /// The edit that fixes a violation, where the rule knows a safe one.
     #[serde(skip)]
-    pub fix: Option<Box<AttributeFix>>,
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Finding {

@@ -1,5 +1,5 @@
 use crate::context::{Context, Res, ResourceId};
-use crate::finding::{fingerprint, AttributeFix, Finding, Settled, Status};
+use crate::finding::{fingerprint, Finding, Fix, Settled, Status};
 use encguard_model::{Resource, Span, Spanned, Unknown};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -169,7 +169,7 @@ pub struct Verdict {
     /// A severity for this verdict instead of the rule's (a key being deleted that is still in use is critical).
     pub severity: Option<Severity>,
     /// The safe edit that fixes a violation, where there is one.
-    pub fix: Option<AttributeFix>,
+    pub fix: Option<Fix>,
 }
 
 /// `Ok(verdict)`, or `Err(reason)` when the rule cannot know.
@@ -212,9 +212,9 @@ impl Verdict {
         self.severity = Some(severity);
         self
     }
-    /// The safe edit that fixes the violation: set an attribute.
-    pub fn fix(mut self, fix: AttributeFix) -> Self {
-        self.fix = Some(fix);
+    /// The safe edit that fixes the violation: an attribute set, a bucket policy written.
+    pub fn fix(mut self, fix: impl Into<Fix>) -> Self {
+        self.fix = Some(fix.into());
         self
     }
 }

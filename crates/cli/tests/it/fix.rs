@@ -123,3 +123,48 @@ fn fixes_that_recreate_a_resource_are_made_only_when_asked() {
     let diff = stdout(&encguard_in(&dir, &["fix", ".", "--rule", "DDB-004", "--allow-replacement"]));
     assert!(diff.contains("     Properties:\n+      SSESpecification:\n+        SSEEnabled: true\n"), "{diff}");
 }
+
+/// A bucket with no policy gets one, written after it, with one statement per rule that
+/// asks for it; a bucket that a module makes is left to a person.
+#[test]
+fn a_bucket_without_a_policy_gets_one_that_the_rescan_accepts() {
+    let dir = temp_dir("fix-bucket-policy");
+    let terraform = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\" # {braces} in a comment\n  tags = { team = \"data\" }\n}\n\nresource \"aws_s3_bucket\" \"many\" {\n  count  = 2\n  bucket = \"acme-many-${count.index}\"\n}\n";
+    let cloudformation = "Resources:\n    Reports:\n        Type: AWS::S3::Bucket\n        Properties:\n            BucketName: acme-reports\n    Other:\n        Type: AWS::SNS::Topic\n";
+    std::fs::write(dir.join("main.tf"), terraform).unwrap();
+    std::fs::write(dir.join("stack.yaml"), cloudformation).unwrap();
+    let rules = ["--rule", "S3-004", "--rule", "S3-005"];
+    let o = encguard_in(&dir, &[&["fix", ".", "--write"][..], &rules[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("aws_s3_bucket.many[0]: the bucket is made by a module, or with count or for_each"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    assert!(written.starts_with(&terraform[..terraform.find("\n\nresource \"aws_s3_bucket\" \"many\"").unwrap()]));
+    assert!(written.contains("}\n\nresource \"aws_s3_bucket_policy\" \"logs\" {\n  bucket = aws_s3_bucket.logs.id\n"));
+    let stack = std::fs::read_to_string(dir.join("stack.yaml")).unwrap();
+    assert!(
+        stack.contains(
+            "            BucketName: acme-reports\n    ReportsPolicy:\n        Type: AWS::S3::BucketPolicy\n"
+        ),
+        "{stack}"
+    );
+    assert!(stack.ends_with("    Other:\n        Type: AWS::SNS::Topic\n"), "{stack}");
+
+    let o = encguard_in(&dir, &[&["scan", ".", "--format", "json"][..], &rules[..]].concat());
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{}", report["errors"]);
+    let open: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["resource"].as_str().unwrap()))
+        .collect();
+    let expected = ["aws_s3_bucket.many[0]", "aws_s3_bucket.many[1]"];
+    assert!(open.iter().all(|f| expected.iter().any(|e| f.ends_with(e))), "{open:?}");
+    assert_eq!(report["summary"]["pass"], 4, "both rules pass on both fixed buckets");
+    let again = encguard_in(&dir, &[&["fix", "."][..], &rules[..]].concat());
+    assert_eq!(stdout(&again), "", "a second run changes nothing");
+}

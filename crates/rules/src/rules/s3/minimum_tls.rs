@@ -1,5 +1,6 @@
 use crate::context::{Context, Res};
 use crate::facts::{bucket_arn, denies_everyone_everything};
+use crate::finding::{Fix, PolicyStatement};
 use crate::policy::TlsVersion;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::S3Bucket;
@@ -72,7 +73,15 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
                 .at(&bucket.policy))
         }
         (None, None) => {
-            Ok(Verdict::fail(format!("no bucket policy statement denies requests below {minimum}")).at(&bucket.policy))
+            let verdict =
+                Verdict::fail(format!("no bucket policy statement denies requests below {minimum}")).at(&bucket.policy);
+            // A bucket with no policy at all gets one; a policy of its own is for a person to extend.
+            let number = if minimum == TlsVersion::V1_3 { "1.3" } else { "1.2" };
+            Ok(if docs.is_empty() {
+                verdict.fix(Fix::BucketPolicy(PolicyStatement::DenyTlsBelow(number)))
+            } else {
+                verdict
+            })
         }
     }
 }

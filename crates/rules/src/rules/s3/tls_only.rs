@@ -1,5 +1,6 @@
 use crate::context::{Context, Res};
 use crate::facts::Transport;
+use crate::finding::{Fix, PolicyStatement};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::S3Bucket;
 
@@ -50,7 +51,9 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     Ok(match ctx.transport(r).clone()? {
         Transport::DeniesInsecure => Verdict::pass("the bucket policy denies requests without TLS"),
         Transport::AcceptsInsecure { has_policy: false } => {
-            Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted").at(&bucket.policy)
+            Verdict::fail("the bucket has no bucket policy, so plain-HTTP requests are accepted")
+                .at(&bucket.policy)
+                .fix(Fix::BucketPolicy(PolicyStatement::DenyInsecureTransport))
         }
         Transport::AcceptsInsecure { has_policy: true } => {
             Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false")
