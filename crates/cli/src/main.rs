@@ -421,9 +421,12 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
 
 fn scan(args: ScanArgs) -> Result<u8, String> {
     let Scanned { loaded, evaluation, fail_on_unknown } = run_scan(&args)?;
+    let identity = scan_identity(&args)?;
     if args.save {
-        save_scan(&args, &loaded, &evaluation)?;
+        save_scan(&identity, &loaded, &evaluation)?;
     }
+    // The auditors' report says what the scan was of, and its trend over the saved scans.
+    let about = if matches!(args.format, Format::Html) { identity.about() } else { Default::default() };
     // SARIF carries the edits `encguard fix` would make (those that recreate a resource too:
     // a person applies them, and the result's remediation says so).
     let fixes = match args.format {
@@ -440,6 +443,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     let report = Report {
         evaluation: &evaluation,
         resources: &loaded.inventory.resources,
+        about: &about,
         gaps: &loaded.inventory.gaps,
         errors: &loaded.errors,
         fixes: &fixes,
@@ -677,12 +681,24 @@ fn history(store: Option<PathBuf>) -> Result<u8, String> {
 }
 
 /// Saves a scan in the history store.
-fn save_scan(args: &ScanArgs, loaded: &inputs::Loaded, evaluation: &encguard_rules::Evaluation) -> Result<(), String> {
+/// What a scan is of, as the history store and the report's reader know it.
+struct ScanIdentity {
+    /// The history store: `--store`, else the default under the first path's work tree.
+    store: PathBuf,
+    /// What was scanned, relative to the store's root (the same inputs match from anywhere).
+    inputs: Vec<String>,
+    /// The policy file read, if any (else the built-in default), and its text.
+    policy_file: Option<PathBuf>,
+    policy: String,
+    /// The commit of the git work tree holding the store.
+    commit: Option<String>,
+}
+
+fn scan_identity(args: &ScanArgs) -> Result<ScanIdentity, String> {
     let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let path = args.store.clone().unwrap_or_else(|| encguard_store::saved::default_path(&first));
-    let root = path.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    let store = args.store.clone().unwrap_or_else(|| encguard_store::saved::default_path(&first));
+    let root = store.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
     let root = std::fs::canonicalize(&root).unwrap_or(root);
-    // What was scanned, from the store's root, so that the same inputs match from anywhere.
     let mut inputs: Vec<String> = args
         .paths
         .iter()
@@ -695,11 +711,54 @@ fn save_scan(args: &ScanArgs, loaded: &inputs::Loaded, evaluation: &encguard_rul
         inputs.push(format!("aws regions={} accounts={}", args.live.regions.join(","), args.live.accounts.join(",")));
     }
     inputs.sort();
-    let policy =
-        match args.policy.as_deref().or(Path::new("encguard.toml").exists().then_some(Path::new("encguard.toml"))) {
-            Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
-            None => DEFAULT_POLICY.to_string(),
+    let policy_file =
+        args.policy.clone().or_else(|| Path::new("encguard.toml").exists().then(|| PathBuf::from("encguard.toml")));
+    let policy = match &policy_file {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => DEFAULT_POLICY.to_string(),
+    };
+    Ok(ScanIdentity { store, inputs, policy_file, policy, commit: encguard_store::saved::git_commit(&root) })
+}
+
+impl ScanIdentity {
+    fn policy_hash(&self) -> String {
+        format!("{:016x}", fnv1a(self.policy.as_bytes()))
+    }
+
+    /// What the report says the scan is of, with the saved scans of the same inputs
+    /// (this one too, when saved) for its trend. A store that does not exist is not made.
+    fn about(&self) -> encguard_report::About {
+        let trend = match self.store.exists().then(|| encguard_store::saved::Store::open(&self.store)) {
+            Some(Ok(store)) => store.history().unwrap_or_default(),
+            _ => Vec::new(),
         };
+        let inputs = self.inputs.join("\n");
+        encguard_report::About {
+            inputs: self.inputs.clone(),
+            policy: self
+                .policy_file
+                .as_ref()
+                .map_or_else(|| "the built-in default policy".to_string(), |p| p.display().to_string()),
+            policy_hash: self.policy_hash(),
+            commit: self.commit.clone(),
+            trend: trend
+                .into_iter()
+                .filter(|s| s.inputs == inputs)
+                .map(|s| encguard_report::TrendPoint {
+                    time: s.time,
+                    failures: s.failures as usize,
+                    unknowns: s.unknowns as usize,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn save_scan(
+    identity: &ScanIdentity,
+    loaded: &inputs::Loaded,
+    evaluation: &encguard_rules::Evaluation,
+) -> Result<(), String> {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let time = format!(
         "{}T{:02}:{:02}:{:02}Z",
@@ -710,17 +769,17 @@ fn save_scan(args: &ScanArgs, loaded: &inputs::Loaded, evaluation: &encguard_rul
     );
     let findings = evaluation.findings.iter().map(|f| (reported(f), f.suppression.is_some())).collect();
     let inventory = serde_json::to_string(&loaded.inventory).map_err(|e| e.to_string())?;
-    let commit = encguard_store::saved::git_commit(&root);
     let scan = encguard_store::saved::NewScan {
         time: &time,
         tool_version: env!("CARGO_PKG_VERSION"),
-        policy_hash: &format!("{:016x}", fnv1a(policy.as_bytes())),
-        inputs: &inputs.join("\n"),
-        git_commit: commit.as_deref(),
+        policy_hash: &identity.policy_hash(),
+        inputs: &identity.inputs.join("\n"),
+        git_commit: identity.commit.as_deref(),
         inventory: &inventory,
         findings,
     };
-    let mut store = encguard_store::saved::Store::open(&path).map_err(|e| e.to_string())?;
+    let path = &identity.store;
+    let mut store = encguard_store::saved::Store::open(path).map_err(|e| e.to_string())?;
     let id = store.save(&scan).map_err(|e| e.to_string())?;
     eprintln!("saved as scan {id} in {}", path.display());
     Ok(())

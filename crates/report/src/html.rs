@@ -1,6 +1,9 @@
-//! A self-contained HTML report for auditors: summary per policy section and severity with
-//! SVG charts, then every failure and unknown with its evidence, location and fix, filtered
-//! and searched in the page. No network access is needed to open it.
+//! A self-contained HTML report for auditors: what the scan was of (date, scope, policy and
+//! its hash, tool, commit), summary per policy section and severity with SVG charts and
+//! their legends, the trend over saved scans of the same inputs, every failure and unknown
+//! with its evidence, location and fix (or, for an unknown, what would decide it), filtered
+//! and searched in the page, and the controls that hold with the resources that pass them.
+//! It prints with every detail open. No network access is needed to open it.
 
 use crate::Report;
 use encguard_rules::{Finding, SectionCounts, Severity, Status};
@@ -33,6 +36,17 @@ tr.detail td{background:#fbfcfd;color:#424a53}tr.detail[hidden]{display:none}
 .st-fail{color:#cf222e;font-weight:600}.st-unknown{color:#9a6700;font-weight:600}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eff1f3;padding:1px 4px;border-radius:4px;word-break:break-all}
 .notes{margin-top:16px}.notes li{margin:4px 0}
+.about dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}.about dt{color:#57606a}.about dd{margin:0}
+.legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12px;color:#57606a;margin-top:6px}
+.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
+.holds{margin-top:16px}.holds details{margin:4px 0}.holds summary{cursor:pointer}.holds ul{margin:4px 0 8px;columns:2}
+button{padding:6px 10px;border:1px solid #d0d7de;border-radius:6px;background:#fff;font:inherit;cursor:pointer}
+@media print{
+ body{background:#fff}header{background:none;color:#000;padding:0 0 8px}header p{color:#424a53}
+ main{padding:0;max-width:none}.filters{display:none}tr.finding{cursor:auto}
+ tr.finding[hidden]{display:table-row}tr.detail[hidden]{display:table-row}
+ .charts{grid-template-columns:1fr 1fr}.panel,table,tr{break-inside:avoid}
+}
 "#;
 
 const SCRIPT: &str = r#"
@@ -41,10 +55,14 @@ const SCRIPT: &str = r#"
   var q = document.getElementById('q'), status = document.getElementById('status'),
       severity = document.getElementById('severity'), section = document.getElementById('section'),
       shown = document.getElementById('shown');
+  // A link may carry a search: report.html#q=text.
+  if (location.hash.indexOf('#q=') === 0) { q.value = decodeURIComponent(location.hash.slice(3)); }
   function apply() {
     var text = q.value.toLowerCase(), n = 0;
     rows.forEach(function (row) {
-      var ok = (!text || row.textContent.toLowerCase().indexOf(text) >= 0) &&
+      // The search reads the finding's details too: where it is, what was seen.
+      var all = (row.textContent + ' ' + row.nextElementSibling.textContent).toLowerCase();
+      var ok = (!text || all.indexOf(text) >= 0) &&
         (!status.value || row.dataset.status === status.value) &&
         (!severity.value || row.dataset.severity === severity.value) &&
         (!section.value || row.dataset.section === section.value);
@@ -58,9 +76,166 @@ const SCRIPT: &str = r#"
     row.addEventListener('click', function () { row.nextElementSibling.hidden = !row.nextElementSibling.hidden; });
   });
   [q, status, severity, section].forEach(function (el) { el.addEventListener('input', apply); });
+  var expanded = false;
+  function expand(open) {
+    rows.forEach(function (row) { if (!row.hidden) { row.nextElementSibling.hidden = !open; } });
+    Array.prototype.forEach.call(document.querySelectorAll('details'), function (d) { d.open = open; });
+  }
+  document.getElementById('expand').addEventListener('click', function () {
+    expanded = !expanded;
+    expand(expanded);
+    this.textContent = expanded ? 'Collapse all' : 'Expand all';
+  });
+  // A printed report keeps every detail: the evidence an auditor files.
+  window.addEventListener('beforeprint', function () { expand(true); });
   apply();
 })();
 "#;
+
+/// A chart's legend: what each colour stands for.
+fn legend(items: &[(&str, &str)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(colour, name)| format!("<span><i style=\"background:{colour}\"></i>{name}</span>"))
+        .collect();
+    format!("<div class=\"legend\">{items}</div>")
+}
+
+/// What would decide an unknown verdict, by the kind of reason it gives.
+fn to_decide(reason: &str) -> &'static str {
+    let says = |words: &[&str]| words.iter().any(|w| reason.contains(w));
+    if says(&[" failed", "AccessDenied", "could not be read"]) {
+        "let the call named above succeed for the scanning role, and scan again"
+    } else if says(&["has no value", "without a value", "no default", "is not set"]) {
+        "give that input a value (a .tfvars file, --var, --var-file, or the template's parameter) and scan again"
+    } else if says(&["after apply", "when planning", "at plan time", "new on every plan"]) {
+        "scan a plan (terraform show -json) or the deployed account"
+    } else if says(&["deploy time", "ImportValue", "resolve:ssm"]) {
+        "scan the account the stack is deployed to"
+    } else if says(&["not described in this scan", "not read", "does not fetch", "scan the account"]) {
+        "scan what is named above together with this resource: its code, or its account"
+    } else {
+        "make the value named above known in the scanned code, or scan the deployed account"
+    }
+}
+
+/// The scan's date and time, UTC.
+fn when(time_ms: i64) -> String {
+    let minutes = time_ms.div_euclid(60_000);
+    let day = encguard_rules::Date(minutes.div_euclid(1440));
+    format!("{day} {:02}:{:02} UTC", minutes.rem_euclid(1440) / 60, minutes.rem_euclid(60))
+}
+
+/// What the scan was of, for the auditor.
+fn about(report: &Report) -> String {
+    let a = report.about;
+    let scope = if a.inputs.is_empty() {
+        "(none given)".to_string()
+    } else {
+        a.inputs.iter().map(|i| esc(i)).collect::<Vec<_>>().join("<br>")
+    };
+    let commit =
+        a.commit.as_ref().map(|c| format!("<dt>Commit</dt><dd><code>{}</code></dd>", esc(c))).unwrap_or_default();
+    format!(
+        "<div class=\"panel about\" id=\"about\"><h2>About this scan</h2><dl><dt>Scanned</dt><dd>{}</dd><dt>Scope</dt><dd>{scope}</dd>\
+         <dt>Policy</dt><dd>{} <code>{}</code></dd><dt>Tool</dt><dd>encguard {}</dd>{commit}</dl></div>",
+        when(report.time_ms),
+        esc(&a.policy),
+        esc(&a.policy_hash),
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// Open failures and unknowns over the saved scans of the same inputs; none below two.
+fn trend(report: &Report) -> String {
+    let points = &report.about.trend;
+    if points.len() < 2 {
+        return String::new();
+    }
+    let (w, h, pad) = (640.0, 150.0, 28.0);
+    let top = points.iter().map(|p| p.failures.max(p.unknowns)).max().unwrap_or(0).max(1) as f64;
+    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (points.len() - 1) as f64;
+    let y = |v: usize| h - pad - (h - 2.0 * pad) * v as f64 / top;
+    let line = |value: fn(&crate::TrendPoint) -> usize, colour: &str| {
+        let coords: Vec<String> =
+            points.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(value(p)))).collect();
+        let dots: String = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                format!(
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"><title>{}: {} failures, {} unknowns</title></circle>",
+                    x(i),
+                    y(value(p)),
+                    esc(&p.time),
+                    p.failures,
+                    p.unknowns
+                )
+            })
+            .collect();
+        format!(
+            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>{dots}",
+            coords.join(" ")
+        )
+    };
+    let day = |p: &crate::TrendPoint| esc(p.time.get(..10).unwrap_or(&p.time));
+    format!(
+        "<div class=\"panel\" id=\"trend\"><h2>Trend over {} saved scans of these inputs</h2>\
+         <svg viewBox=\"0 0 {w} {h}\" width=\"{w}\" style=\"max-width:100%\" role=\"img\" aria-label=\"trend\">\
+         <text x=\"{pad}\" y=\"{}\" font-size=\"11\" fill=\"#57606a\">{}</text>\
+         <text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#57606a\" text-anchor=\"end\">{}</text>\
+         <text x=\"4\" y=\"{:.1}\" font-size=\"11\" fill=\"#57606a\">{}</text>{}{}</svg>{}</div>",
+        points.len(),
+        h - 8.0,
+        day(&points[0]),
+        w - pad,
+        h - 8.0,
+        day(&points[points.len() - 1]),
+        pad,
+        top,
+        line(|p| p.failures, "#cf222e"),
+        line(|p| p.unknowns, "#d4a72c"),
+        legend(&[("#cf222e", "open failures"), ("#d4a72c", "open unknowns")]),
+    )
+}
+
+/// How many resources passed each rule, and which (up to a cap per rule): the evidence that
+/// a control holds, without a page the size of the estate.
+fn controls_that_hold(report: &Report) -> String {
+    const LISTED: usize = 25;
+    let mut passed: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for s in report.evaluation.settled.iter().filter(|s| s.status == Status::Pass) {
+        let r = &report.resources[s.resource.index()];
+        passed.entry(s.rule.id).or_default().push((r.name.clone(), r.location_at(s.span).to_string()));
+    }
+    for f in report.evaluation.findings.iter().filter(|f| f.status == Status::Pass && f.suppression.is_none()) {
+        passed.entry(f.rule).or_default().push((f.resource.clone(), f.location.to_string()));
+    }
+    let mut out = String::new();
+    for rule in encguard_rules::CATALOG {
+        let Some(resources) = passed.get(rule.id) else { continue };
+        let items: String = resources
+            .iter()
+            .take(LISTED)
+            .map(|(name, place)| format!("<li><code>{}</code> <small>{}</small></li>", esc(name), esc(place)))
+            .collect();
+        let more = match resources.len().saturating_sub(LISTED) {
+            0 => String::new(),
+            n => format!("<li>and {n} more</li>"),
+        };
+        let _ = write!(
+            out,
+            "<details><summary><b>{}</b> {} — {} passing</summary><ul>{items}{more}</ul></details>",
+            rule.id,
+            esc(rule.title),
+            resources.len()
+        );
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!("<div class=\"panel holds\" id=\"holds\"><h2>Controls that hold</h2>{out}</div>")
+}
 
 /// A horizontal stacked bar chart: one bar per label, segments (value, colour, name).
 /// One bar: its label and segments (value, colour, name).
@@ -165,7 +340,11 @@ pub fn render(report: &Report) -> String {
         if let Some(e) = &f.evidence {
             let _ = write!(detail, "<br><b>Seen:</b> <code>{}</code>", esc(e));
         }
-        let _ = write!(detail, "<br><b>Fix:</b> {}", esc(f.remediation));
+        if f.status == Status::Unknown {
+            let _ = write!(detail, "<br><b>To decide it:</b> {}", to_decide(&f.message));
+        } else {
+            let _ = write!(detail, "<br><b>Fix:</b> {}", esc(f.remediation));
+        }
         if let Some(sup) = &f.suppression {
             let _ = write!(detail, "<br><b>Suppressed:</b> {}", esc(&sup.reason));
         }
@@ -201,14 +380,14 @@ pub fn render(report: &Report) -> String {
 <div class=\"card pass\" id=\"count-pass\"><b>{pass}</b><span>pass</span></div>\
 <div class=\"card suppressed\" id=\"count-suppressed\"><b>{suppressed}</b><span>suppressed</span></div>\
 <div class=\"card\" id=\"count-resources\"><b>{resources}</b><span>resources</span></div></div>\
-<div class=\"charts\"><div class=\"panel\"><h2>By policy section</h2>{section_chart}</div><div class=\"panel\"><h2>Failures by severity</h2>{severity_chart}</div></div>\
+{about}<div class=\"charts\"><div class=\"panel\"><h2>By policy section</h2>{section_chart}{section_legend}</div><div class=\"panel\"><h2>Failures by severity</h2>{severity_chart}</div></div>{trend}\
 <div class=\"filters\"><input id=\"q\" type=\"search\" placeholder=\"Search resources, rules, messages…\" aria-label=\"search\">\
 <select id=\"status\" aria-label=\"status\"><option value=\"\">any status</option><option>fail</option><option>unknown</option><option>suppressed</option></select>\
 <select id=\"severity\" aria-label=\"severity\"><option value=\"\">any severity</option>{severities}</select>\
 <select id=\"section\" aria-label=\"section\"><option value=\"\">any section</option>{sections}</select>\
-<span id=\"shown\"></span></div>\
+<button id=\"expand\" type=\"button\">Expand all</button><span id=\"shown\"></span></div>\
 <table><thead><tr><th>Severity</th><th>Status</th><th>Rule</th><th>Resource</th><th>Why</th></tr></thead><tbody>{rows}</tbody></table>\
-{notes}</main><script>{SCRIPT}</script></body></html>\n",
+{holds}{notes}</main><script>{SCRIPT}</script></body></html>\n",
         version = env!("CARGO_PKG_VERSION"),
         resources = s.resources,
         rules = encguard_rules::CATALOG.len(),
@@ -216,5 +395,9 @@ pub fn render(report: &Report) -> String {
         unknown = s.unknown,
         pass = s.pass,
         suppressed = s.suppressed,
+        about = about(report),
+        trend = trend(report),
+        holds = controls_that_hold(report),
+        section_legend = legend(&[("#cf222e", "fail"), ("#d4a72c", "unknown"), ("#2da44e", "pass"), ("#8c959f", "suppressed")]),
     )
 }

@@ -25,6 +25,8 @@ pub struct Report<'a> {
     pub evaluation: &'a Evaluation,
     /// The scanned resources, which settled verdicts name by position.
     pub resources: &'a [Resource],
+    /// What the scan was of, for the report's reader.
+    pub about: &'a About,
     /// Parts of the estate that could not be read.
     pub gaps: &'a [Gap],
     /// Input that could not be read, or only in part (a syntax error, a reference cycle,
@@ -34,6 +36,33 @@ pub struct Report<'a> {
     pub fixes: &'a [(String, TextEdit)],
     /// When the scan ran, in milliseconds since 1970 (OCSF events carry it).
     pub time_ms: i64,
+}
+
+/// What a scan was of, as an auditor asks: inputs, policy, commit, and the trend of the
+/// saved scans of the same inputs.
+#[derive(Clone, Debug, Default)]
+pub struct About {
+    /// What was scanned: paths, or accounts and regions.
+    pub inputs: Vec<String>,
+    /// The policy file, or what stood for one.
+    pub policy: String,
+    /// A hash of the policy's text, telling policies apart.
+    pub policy_hash: String,
+    /// The commit of the scanned work tree.
+    pub commit: Option<String>,
+    /// The saved scans of the same inputs, oldest first.
+    pub trend: Vec<TrendPoint>,
+}
+
+/// One saved scan in a trend.
+#[derive(Clone, Debug)]
+pub struct TrendPoint {
+    /// When it ran (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub time: String,
+    /// Its open failures.
+    pub failures: usize,
+    /// Its open unknowns.
+    pub unknowns: usize,
 }
 
 /// Text as a terminal may show it: control characters (escape sequences among them) that

@@ -399,8 +399,25 @@ fn html_report_renders_in_chromium() {
     let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report");
     std::fs::create_dir_all(&artifacts).unwrap();
     let html = artifacts.join("examples.html");
+    // Two saved scans of the examples give the report a trend.
+    let store = artifacts.join("history.db");
+    let _ = std::fs::remove_file(&store);
+    for skip in ["S3-004", "S3-005"] {
+        encguard(&["scan", "examples/", "--save", "--store", store.to_str().unwrap(), "--skip-rule", skip]);
+    }
     assert_eq!(
-        encguard(&["scan", "examples/", "--format", "html", "-o", html.to_str().unwrap()]).status.code(),
+        encguard(&[
+            "scan",
+            "examples/",
+            "--format",
+            "html",
+            "--store",
+            store.to_str().unwrap(),
+            "-o",
+            html.to_str().unwrap()
+        ])
+        .status
+        .code(),
         Some(1)
     );
     let json: serde_json::Value =
@@ -418,17 +435,17 @@ fn html_report_renders_in_chromium() {
         "--disable-sync",
     ];
     let profile = artifacts.join("profile");
-    let run = |extra: &[&str]| {
+    let run = |extra: &[&str], fragment: &str| {
         Command::new(&chromium)
             .args(base)
             .arg(format!("--user-data-dir={}", profile.display()))
             .args(["--enable-logging=stderr", "--v=0"])
             .args(extra)
-            .arg(&url)
+            .arg(format!("{url}{fragment}"))
             .output()
             .expect("chromium runs")
     };
-    let dom = run(&["--dump-dom", "--virtual-time-budget=3000"]);
+    let dom = run(&["--dump-dom", "--virtual-time-budget=3000"], "");
     let dom_text = String::from_utf8_lossy(&dom.stdout);
     let log = String::from_utf8_lossy(&dom.stderr);
     assert!(
@@ -436,12 +453,37 @@ fn html_report_renders_in_chromium() {
         "the script ran and counted every finding:\n{log}"
     );
     assert!(dom_text.contains(&format!("<b>{}</b><span>fail</span>", json["summary"]["fail"])), "summary counts");
+    // The auditor's header: date, scope, policy and its hash, tool.
+    let about = dom_text.split("id=\"about\"").nth(1).unwrap_or_default();
+    for expected in ["2026-11-28 00:00 UTC", "examples", "the built-in default policy", "encguard 0.1.0"] {
+        assert!(about.contains(expected), "no {expected} in the header");
+    }
+    assert!(dom_text.contains("Trend over 2 saved scans of these inputs"), "the trend of the saved scans");
+    assert!(dom_text.contains("id=\"holds\"") && dom_text.contains(" passing</summary>"), "the controls that hold");
+    // The search reads the details: a fingerprint is only there.
+    let fingerprint = json["findings"][0]["fingerprint"].as_str().unwrap();
+    let searched = run(&["--dump-dom", "--virtual-time-budget=3000"], &format!("#q={fingerprint}"));
+    assert!(
+        String::from_utf8_lossy(&searched.stdout).contains(&format!("1 of {open} findings shown")),
+        "search over details"
+    );
+    // Printed, every detail is open: a PDF of more pages than the screen's one.
+    let pdf = artifacts.join("examples.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    run(&[&format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer"], "");
+    let printed = std::fs::read(&pdf).expect("a PDF is printed");
+    let page = |marker: &[u8]| {
+        printed.windows(marker.len() + 1).filter(|w| w.starts_with(marker) && w[marker.len()] != b's').count()
+    };
+    let pages = page(b"/Type /Page") + page(b"/Type/Page");
+    // Collapsed, the findings take a few pages; with every detail open, many more.
+    assert!(pages >= 15, "the printed report has {pages} pages: its details did not open");
     let console_errors: Vec<&str> =
         log.lines().filter(|l| l.contains("CONSOLE") && (l.contains("Uncaught") || l.contains("Error"))).collect();
     assert!(console_errors.is_empty(), "console errors: {console_errors:#?}");
     let shot = artifacts.join("examples.png");
     let _ = std::fs::remove_file(&shot);
-    run(&[&format!("--screenshot={}", shot.display()), "--window-size=1400,1800", "--hide-scrollbars"]);
+    run(&[&format!("--screenshot={}", shot.display()), "--window-size=1400,1800", "--hide-scrollbars"], "");
     assert!(shot.metadata().map(|m| m.len() > 10_000).unwrap_or(false), "screenshot at {}", shot.display());
 }
 
