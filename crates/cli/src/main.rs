@@ -525,7 +525,21 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
 
 fn open_store(store: Option<PathBuf>) -> Result<encguard_store::saved::Store, String> {
     let path = store.unwrap_or_else(|| encguard_store::saved::default_path(Path::new(".")));
-    encguard_store::saved::Store::open(&path).map_err(|e| e.to_string())
+    open_store_at(&path)
+}
+
+/// Opens the store at `path`, saying so when opening it moved it to this schema.
+fn open_store_at(path: &Path) -> Result<encguard_store::saved::Store, String> {
+    let store = encguard_store::saved::Store::open(path).map_err(|e| e.to_string())?;
+    if let Some(copy) = store.migrated() {
+        eprintln!(
+            "{}: moved to schema {}; the store as it was is kept as {}",
+            path.display(),
+            encguard_store::saved::SCHEMA_VERSION,
+            copy.display()
+        );
+    }
+    Ok(store)
 }
 
 fn diff(
@@ -728,7 +742,7 @@ impl ScanIdentity {
     /// What the report says the scan is of, with the saved scans of the same inputs
     /// (this one too, when saved) for its trend. A store that does not exist is not made.
     fn about(&self) -> encguard_report::About {
-        let trend = match self.store.exists().then(|| encguard_store::saved::Store::open(&self.store)) {
+        let trend = match self.store.exists().then(|| open_store_at(&self.store)) {
             Some(Ok(store)) => store.history().unwrap_or_default(),
             _ => Vec::new(),
         };
@@ -779,7 +793,7 @@ fn save_scan(
         findings,
     };
     let path = &identity.store;
-    let mut store = encguard_store::saved::Store::open(path).map_err(|e| e.to_string())?;
+    let mut store = open_store_at(path)?;
     let id = store.save(&scan).map_err(|e| e.to_string())?;
     eprintln!("saved as scan {id} in {}", path.display());
     Ok(())

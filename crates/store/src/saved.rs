@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 /// The SQLite `application_id` of an encguard store ("encg").
 const APPLICATION_ID: i32 = 0x656e_6367;
 /// The schema this encguard writes; older stores are migrated (a copy is kept first).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
+/// A new store's schema: the first, then every migration.
 const SCHEMA: &str = "
 CREATE TABLE scans (
     id INTEGER PRIMARY KEY,
@@ -35,6 +36,17 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_by_scan ON findings(scan);
 ";
+
+/// `MIGRATIONS[i]` takes a store from schema `i + 1` to `i + 2`.
+const MIGRATIONS: &[&str] = &[
+    // 2: each scan's open failures and unknowns, counted once when saved rather than on
+    // every listing of the history.
+    "ALTER TABLE scans ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE scans ADD COLUMN unknowns INTEGER NOT NULL DEFAULT 0;
+     UPDATE scans SET
+       failures = (SELECT count(*) FROM findings f WHERE f.scan = scans.id AND f.status = 'fail' AND f.suppressed = 0),
+       unknowns = (SELECT count(*) FROM findings f WHERE f.scan = scans.id AND f.status = 'unknown' AND f.suppressed = 0);",
+];
 
 /// What cannot be done with a store file.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +106,13 @@ pub struct NewScan<'a> {
     pub findings: Vec<(Reported, bool)>,
 }
 
+impl NewScan<'_> {
+    /// How many of its findings have `status` and are not suppressed.
+    fn open(&self, status: &str) -> i64 {
+        self.findings.iter().filter(|(f, suppressed)| !suppressed && f.status == status).count() as i64
+    }
+}
+
 /// A saved scan, as `history` lists it.
 #[derive(Debug, serde::Serialize)]
 pub struct ScanSummary {
@@ -115,6 +134,7 @@ pub struct ScanSummary {
 pub struct Store {
     conn: Connection,
     path: String,
+    migrated: Option<PathBuf>,
 }
 
 impl Store {
@@ -146,10 +166,21 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         if version == 0 {
             conn.execute_batch(SCHEMA).map_err(sqlite)?;
+            for step in MIGRATIONS {
+                conn.execute_batch(step).map_err(sqlite)?;
+            }
             conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(sqlite)?;
             conn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sqlite)?;
+        } else if version < SCHEMA_VERSION {
+            let conn = migrate(conn, path, version).map_err(sqlite)?;
+            return Ok(Store { conn, path: shown, migrated: Some(backup_path(path, version)) });
         }
-        Ok(Store { conn, path: shown })
+        Ok(Store { conn, path: shown, migrated: None })
+    }
+
+    /// Where the copy of the store is kept, when opening it migrated it to this schema.
+    pub fn migrated(&self) -> Option<&Path> {
+        self.migrated.as_deref()
     }
 
     fn sqlite(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -162,8 +193,18 @@ impl Store {
         let sqlite = |source| StoreError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(sqlite)?;
         tx.execute(
-            "INSERT INTO scans (time, tool_version, policy_hash, inputs, git_commit, inventory) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![scan.time, scan.tool_version, scan.policy_hash, scan.inputs, scan.git_commit, scan.inventory],
+            "INSERT INTO scans (time, tool_version, policy_hash, inputs, git_commit, inventory, failures, unknowns)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                scan.time,
+                scan.tool_version,
+                scan.policy_hash,
+                scan.inputs,
+                scan.git_commit,
+                scan.inventory,
+                scan.open("fail"),
+                scan.open("unknown")
+            ],
         )
         .map_err(sqlite)?;
         let id = tx.last_insert_rowid();
@@ -198,12 +239,7 @@ impl Store {
     pub fn history(&self) -> Result<Vec<ScanSummary>, StoreError> {
         let mut query = self
             .conn
-            .prepare(
-                "SELECT s.id, s.time, s.inputs, s.git_commit,
-                        (SELECT count(*) FROM findings f WHERE f.scan = s.id AND f.status = 'fail' AND f.suppressed = 0),
-                        (SELECT count(*) FROM findings f WHERE f.scan = s.id AND f.status = 'unknown' AND f.suppressed = 0)
-                 FROM scans s ORDER BY s.id",
-            )
+            .prepare("SELECT id, time, inputs, git_commit, failures, unknowns FROM scans ORDER BY id")
             .map_err(self.sqlite())?;
         let rows = query
             .query_map([], |r| {
@@ -266,6 +302,30 @@ impl Store {
     }
 }
 
+/// Where the copy of a store of schema `version` is kept when it is migrated.
+pub fn backup_path(path: &Path, version: i32) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".schema-{version}.bak"));
+    path.with_file_name(name)
+}
+
+/// Migrates a store of schema `version` to this one, after keeping a consistent copy of it
+/// (`VACUUM INTO`, which holds what the write-ahead log holds too). The steps run in one
+/// transaction: a failure leaves the store as it was.
+fn migrate(mut conn: Connection, path: &Path, version: i32) -> rusqlite::Result<Connection> {
+    let backup = backup_path(path, version);
+    if !backup.exists() {
+        conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()])?;
+    }
+    let tx = conn.transaction()?;
+    for step in &MIGRATIONS[(version - 1) as usize..] {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(conn)
+}
+
 /// An existing file is opened only if it is a SQLite database (its first 16 bytes).
 fn check_header(path: &Path, shown: &str) -> Result<(), StoreError> {
     let mut head = [0u8; 16];
@@ -319,6 +379,46 @@ mod tests {
 
     fn finding(fingerprint: &str, status: &str) -> Reported {
         crate::reported(fingerprint, status)
+    }
+
+    /// A store of the first schema, as encguard wrote it then.
+    const SCHEMA_1: &str = "
+        CREATE TABLE scans (id INTEGER PRIMARY KEY, time TEXT NOT NULL, tool_version TEXT NOT NULL,
+            policy_hash TEXT NOT NULL, inputs TEXT NOT NULL, git_commit TEXT, inventory TEXT NOT NULL);
+        CREATE TABLE findings (scan INTEGER NOT NULL REFERENCES scans(id), rule TEXT NOT NULL, resource TEXT NOT NULL,
+            status TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, location TEXT NOT NULL,
+            fingerprint TEXT NOT NULL, suppressed INTEGER NOT NULL);
+        CREATE INDEX findings_by_scan ON findings(scan);
+        INSERT INTO scans VALUES (1, '2026-11-01T00:00:00Z', '0.1.0', 'p', 'a', NULL, '{}');
+        INSERT INTO findings VALUES (1, 'S3-004', 'b', 'fail', 'high', 'm', 'main.tf:1:1', 'x', 0);
+        INSERT INTO findings VALUES (1, 'S3-004', 'c', 'fail', 'high', 'm', 'main.tf:5:1', 'y', 1);
+        INSERT INTO findings VALUES (1, 'KMS-001', 'k', 'unknown', 'medium', 'm', 'main.tf:9:1', 'z', 0);
+        PRAGMA application_id = 1701733223;
+        PRAGMA user_version = 1;";
+
+    #[test]
+    fn an_older_store_is_copied_then_migrated() {
+        let dir = std::env::temp_dir().join(format!("encguard-store-migrate-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("history.db");
+        Connection::open(&path).unwrap().execute_batch(SCHEMA_1).unwrap();
+
+        let mut store = Store::open(&path).unwrap();
+        let copy = store.migrated().expect("opening migrated it").to_path_buf();
+        assert_eq!(copy, dir.join("history.db.schema-1.bak"));
+        let history = store.history().unwrap();
+        assert_eq!((history[0].failures, history[0].unknowns), (1, 1), "counted from the saved findings");
+        store.save(&scan("a", vec![(finding("x", "fail"), false)])).unwrap();
+        assert_eq!(store.history().unwrap()[1].failures, 1);
+        drop(store);
+        assert!(Store::open(&path).unwrap().migrated().is_none(), "migrated once");
+
+        // The copy is the store as it was: schema 1, its scan, untouched by the new one.
+        let old = Connection::open(&copy).unwrap();
+        let version: i32 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let scans: i64 = old.query_row("SELECT count(*) FROM scans", [], |r| r.get(0)).unwrap();
+        assert_eq!((version, scans), (1, 1));
     }
 
     #[test]
