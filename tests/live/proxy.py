@@ -85,6 +85,8 @@ def action_of(method, path, query, headers, body):
         if method == "GET" and path.rstrip("/").endswith("/distribution"):
             return service, "ListDistributions"
         return service, f"{method} {path}"
+    if service == "securityhub" and method == "POST" and path == "/findings/import":
+        return service, "BatchImportFindings"
     return service, f"{method} {path}"
 
 

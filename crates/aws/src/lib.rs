@@ -13,6 +13,7 @@ mod cloudfront;
 mod common;
 mod dynamodb;
 mod ec2;
+pub mod export;
 mod iam;
 mod kms;
 mod lb;

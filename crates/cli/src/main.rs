@@ -84,8 +84,18 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
-    /// Print the least-privilege IAM policy a live scan needs.
-    IamPolicy,
+    /// Print the least-privilege IAM policy a live scan needs (with --export: the one
+    /// `export` needs).
+    IamPolicy {
+        /// The permission `export securityhub` needs instead.
+        #[arg(long)]
+        export: bool,
+    },
+    /// Send findings somewhere that collects them — the one command that writes to AWS.
+    Export {
+        #[command(subcommand)]
+        to: ExportTarget,
+    },
     /// Compare two scans — JSON reports (`scan --format json`) or scans saved with `scan
     /// --save` (by number, see `history`; default: the last two of the same inputs): what
     /// the newer one introduces, fixes, still fails, and where a verdict changed.
@@ -185,6 +195,30 @@ struct AwsArgs {
     /// AWS_BATCH_JOB_ARRAY_INDEX of an AWS Batch array job). `merge` joins the slices.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+}
+
+/// Where `export` sends findings.
+#[derive(Subcommand)]
+enum ExportTarget {
+    /// Import findings in the AWS Security Finding Format (`scan --format asff`) into
+    /// Security Hub with `BatchImportFindings`, each in its own region; a later export of
+    /// the same findings updates them.
+    Securityhub {
+        /// The findings: what `scan --format asff` wrote.
+        findings: PathBuf,
+        /// A named profile of the AWS configuration.
+        #[arg(long, env = "AWS_PROFILE")]
+        profile: Option<String>,
+        /// A role to assume first.
+        #[arg(long)]
+        role_arn: Option<String>,
+        /// The external id the role's trust policy asks for.
+        #[arg(long)]
+        external_id: Option<String>,
+        /// Another endpoint for Security Hub (VPC endpoints, tests).
+        #[arg(long, env = "ENCGUARD_AWS_ENDPOINT_URL")]
+        endpoint_url: Option<String>,
+    },
 }
 
 /// The slice `--shard` names.
@@ -314,7 +348,8 @@ fn main() -> ExitCode {
         Command::Baseline(args) => baseline(args),
         Command::Fix { scan, write, allow_replacement } => fix(scan, write, allow_replacement),
         Command::Collect { aws, output } => collect(&aws, &output),
-        Command::IamPolicy => iam_policy(),
+        Command::IamPolicy { export } => iam_policy(export),
+        Command::Export { to } => export(to),
         Command::Diff { older, newer, format, store } => diff(older, newer, format, store),
         Command::History { store } => history(store),
         Command::Drift { iac, deployed, live, format } => drift(&iac, &deployed, &live, format),
@@ -918,11 +953,43 @@ fn merge(inventories: &[PathBuf], output: &Path) -> Result<u8, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn iam_policy() -> Result<u8, String> {
-    #[cfg(feature = "aws")]
-    return print(&encguard_aws::iam_policy());
-    #[cfg(not(feature = "aws"))]
+#[cfg(feature = "aws")]
+fn export(to: ExportTarget) -> Result<u8, String> {
+    let ExportTarget::Securityhub { findings: path, profile, role_arn, external_id, endpoint_url } = to;
+    let path = path.as_path();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not findings in the AWS Security Finding Format ({e})", path.display()))?;
+    let options = encguard_aws::Options {
+        profile,
+        role_arn,
+        external_id,
+        endpoint_url,
+        call_timeout: std::time::Duration::from_secs(10),
+        ..Default::default()
+    };
+    let imported =
+        encguard_aws::export::to_security_hub(&options, &findings).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("Security Hub imported {} of {} findings", imported.imported, findings.len());
+    for (id, why) in &imported.failed {
+        eprintln!("encguard: error: Security Hub refused {id}: {why}");
+    }
+    Ok(if imported.failed.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
+}
+
+#[cfg(not(feature = "aws"))]
+fn export(_: ExportTarget) -> Result<u8, String> {
     Err("this encguard was built without live AWS support (feature `aws`)".into())
+}
+
+fn iam_policy(export: bool) -> Result<u8, String> {
+    #[cfg(feature = "aws")]
+    return print(&if export { encguard_aws::export::export_policy() } else { encguard_aws::iam_policy() });
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = export;
+        Err("this encguard was built without live AWS support (feature `aws`)".into())
+    }
 }
 
 fn rules_table() -> String {

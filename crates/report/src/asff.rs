@@ -48,6 +48,9 @@ fn finding(f: &Finding, time: &str) -> Option<Value> {
         _ => "Other",
     };
     let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
+    // Security Hub has no global region: findings on global resources (IAM policies,
+    // CloudFront) go to us-east-1, where AWS itself records them.
+    let region = if region == "global" { "us-east-1" } else { region.as_str() };
     let mut product_fields = json!({"encguard/Rule": f.rule, "encguard/Section": f.section.title()});
     if let Some(evidence) = &f.evidence {
         product_fields["encguard/Evidence"] = json!(evidence);

@@ -585,4 +585,44 @@ fn asff_findings_are_imported_by_security_hub() {
     let imported = cmd.output().unwrap();
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
     assert_eq!(String::from_utf8_lossy(&imported.stdout).trim(), count.to_string());
+
+    // `encguard export securityhub` sends the same findings, through the recording proxy:
+    // Security Hub takes all of them, and they update the ones imported above.
+    let _ = std::fs::remove_file(&moto.log);
+    let export = encguard_live(&dir, &["export", "securityhub", "asff.json", "--endpoint-url", &moto.proxied]);
+    let stderr = String::from_utf8_lossy(&export.stderr);
+    assert_eq!(export.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(&format!("Security Hub imported {count} of {count} findings")), "{stderr}");
+    let calls = std::fs::read_to_string(&moto.log).unwrap();
+    let actions: std::collections::BTreeSet<String> = calls
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|c| format!("{}:{}", c["service"].as_str().unwrap(), c["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(actions.into_iter().collect::<Vec<_>>(), ["securityhub:BatchImportFindings"], "its only call");
+    // Each finding goes to its product's region, at most 100 a call.
+    let mut per_region: std::collections::BTreeMap<String, usize> = Default::default();
+    for f in findings.as_array().unwrap() {
+        *per_region.entry(f["ProductArn"].as_str().unwrap().split(':').nth(3).unwrap().to_string()).or_default() += 1;
+    }
+    assert!(!per_region.contains_key("global"), "Security Hub has no global region: {per_region:?}");
+    assert_eq!(calls.lines().count(), per_region.values().map(|n| n.div_ceil(100)).sum::<usize>());
+    let policy: serde_json::Value =
+        serde_json::from_str(&stdout(&encguard_in(&dir, &["iam-policy", "--export"]))).unwrap();
+    assert_eq!(policy["Statement"][0]["Action"], serde_json::json!(["securityhub:BatchImportFindings"]));
+    for (region, n) in per_region {
+        let stored = format!(
+            "import boto3\nhub = boto3.client('securityhub', region_name='{region}', endpoint_url='{}')\n\
+             print(len(hub.get_findings(MaxResults=100)['Findings']))\n",
+            moto.direct
+        );
+        let mut cmd = Command::new(&moto.python);
+        cmd.args(["-c", &stored]);
+        live_env(&mut cmd);
+        let stored = String::from_utf8_lossy(&cmd.output().unwrap().stdout).trim().to_string();
+        // eu-west-1 holds all of the boto3 import above; the export updated its findings
+        // of that region rather than adding them again.
+        let expected = if region == "eu-west-1" { count } else { n };
+        assert_eq!(stored, expected.min(100).to_string(), "{region}");
+    }
 }
