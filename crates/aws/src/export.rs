@@ -37,9 +37,6 @@ pub enum ExportError {
         /// What is missing or wrong.
         why: String,
     },
-    /// A call failed.
-    #[error(transparent)]
-    Call(#[from] CallFailed),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[from] std::io::Error),
@@ -71,12 +68,19 @@ pub fn to_security_hub(options: &Options, findings: &[Value]) -> Result<Imported
             }
             let client = aws_sdk_securityhub::Client::new(&conf);
             for batch in findings.chunks(BATCH) {
-                let out = client
-                    .batch_import_findings()
-                    .set_findings(Some(batch.to_vec()))
-                    .send()
-                    .await
-                    .map_err(|e| CallFailed::new("securityhub:BatchImportFindings", &e))?;
+                let sent = client.batch_import_findings().set_findings(Some(batch.to_vec())).send().await;
+                // A call that fails (Security Hub off in a region, a denied call) fails its
+                // findings; the other batches and regions are still sent.
+                let out = match sent {
+                    Ok(out) => out,
+                    Err(e) => {
+                        let why = CallFailed::new("securityhub:BatchImportFindings", &e).to_string();
+                        imported
+                            .failed
+                            .extend(batch.iter().map(|f| (f.id().unwrap_or_default().to_string(), why.clone())));
+                        continue;
+                    }
+                };
                 imported.imported += out.success_count().unwrap_or_default() as usize;
                 imported.failed.extend(out.failed_findings().iter().map(|f| {
                     (

@@ -162,6 +162,9 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
         let edit = match (text.as_deref(), policy.format.as_str()) {
             (None, _) => Err("the file cannot be read".to_string()),
             (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
+            (Some(_), "terraform") if module_declares_policy(&file, &bucket) => {
+                Err("another file of the module declares an aws_s3_bucket_policy of the bucket's name".to_string())
+            }
             (Some(text), "terraform") => terraform_policy(text, policy.line, &bucket, &policy.statements),
             (Some(text), "cloudformation") => yaml_policy(text, policy.line, &bucket, &policy.statements),
             (Some(_), other) => Err(format!("{other} files are not edited")),
@@ -278,21 +281,48 @@ fn terraform_policy(
     })
 }
 
+/// Whether another `.tf` file of `file`'s module declares `aws_s3_bucket_policy` under
+/// the name the fix would give the bucket's (`aws_s3_bucket.NAME`).
+fn module_declares_policy(file: &str, bucket: &str) -> bool {
+    let Some(name) = bucket.strip_prefix("aws_s3_bucket.") else { return false };
+    let declared = format!("resource \"aws_s3_bucket_policy\" \"{name}\"");
+    let path = std::path::Path::new(file);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|entry| {
+        let other = entry.path();
+        other.extension().is_some_and(|e| e == "tf")
+            && other.file_name() != path.file_name()
+            && std::fs::read_to_string(&other).is_ok_and(|t| t.contains(&declared))
+    })
+}
+
 /// The line on which the HCL block opened on line `start` closes: braces counted outside
-/// strings and comments.
+/// strings and comments (`#`, `//` and `/* … */`).
 fn block_end(text: &str, start: usize) -> Option<usize> {
     let mut depth = 0usize;
+    let mut in_comment = false;
     for (i, line) in text.split_inclusive('\n').enumerate().skip(start - 1) {
-        let mut chars = line.chars();
+        let mut chars = line.chars().peekable();
         let mut in_string = false;
         while let Some(c) = chars.next() {
+            if in_comment {
+                if c == '*' && chars.peek() == Some(&'/') {
+                    chars.next();
+                    in_comment = false;
+                }
+                continue;
+            }
             match (in_string, c) {
                 (true, '\\') => {
                     chars.next();
                 }
                 (true, '"') | (false, '"') => in_string = !in_string,
                 (false, '#') => break,
-                (false, '/') if chars.clone().next() == Some('/') => break,
+                (false, '/') if chars.peek() == Some(&'/') => break,
+                (false, '/') if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    in_comment = true;
+                }
                 (false, '{') => depth += 1,
                 (false, '}') => {
                     depth = depth.checked_sub(1)?;
@@ -328,6 +358,11 @@ fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<Policy
         .collect();
     let (&(last, _), &(_, first)) = body.last().zip(body.first()).ok_or("the bucket has no body")?;
     let step = &indentation(first)[ind.len()..];
+    // A bucket made only under a condition gets its policy under the same one.
+    let only_if = body
+        .iter()
+        .find(|(_, l)| indentation(l) == indentation(first) && l.trim_start().starts_with("Condition:"))
+        .map_or(String::new(), |(_, l)| l.to_string());
     let at = |depth: usize| format!("{ind}{}", step.repeat(depth));
     let statements: String = statements
         .iter()
@@ -346,7 +381,7 @@ fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<Policy
     Ok(Edit::InsertAfter {
         line: last + 1,
         text: format!(
-            "{ind}{id}:\n{}Type: AWS::S3::BucketPolicy\n{}Properties:\n{}Bucket: !Ref {bucket}\n{}PolicyDocument:\n\
+            "{ind}{id}:\n{}Type: AWS::S3::BucketPolicy\n{only_if}{}Properties:\n{}Bucket: !Ref {bucket}\n{}PolicyDocument:\n\
              {}Version: \"2012-10-17\"\n{}Statement:\n{statements}",
             at(1),
             at(1),

@@ -49,8 +49,13 @@ fn finding(f: &Finding, time: &str) -> Option<Value> {
     };
     let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
     // Security Hub has no global region: findings on global resources (IAM policies,
-    // CloudFront) go to us-east-1, where AWS itself records them.
-    let region = if region == "global" { "us-east-1" } else { region.as_str() };
+    // CloudFront) go to the partition's first region, where AWS itself records them.
+    let region = match (region.as_str(), partition) {
+        ("global", "aws-cn") => "cn-north-1",
+        ("global", "aws-us-gov") => "us-gov-west-1",
+        ("global", _) => "us-east-1",
+        (region, _) => region,
+    };
     let mut product_fields = json!({"encguard/Rule": f.rule, "encguard/Section": f.section.title()});
     if let Some(evidence) = &f.evidence {
         product_fields["encguard/Evidence"] = json!(evidence);

@@ -147,6 +147,9 @@ pub enum Attachment {
     Inventory,
     KeyPolicy,
     Rotation,
+    ListenerRule,
+    ListenerCertificate,
+    Replica,
 }
 
 impl<'a> BucketFacts<'a> {
@@ -178,6 +181,8 @@ impl Attachment {
             }
             Attachment::KeyPolicy => matches!(spec, Spec::KmsKey(_)),
             Attachment::Rotation => matches!(spec, Spec::Secret(_)),
+            Attachment::ListenerRule | Attachment::ListenerCertificate => matches!(spec, Spec::Listener(_)),
+            Attachment::Replica => matches!(spec, Spec::DynamodbTable(_)),
         }
     }
 }
@@ -389,18 +394,18 @@ impl<'a> Context<'a> {
                 }
             }
             Spec::ListenerRule(rule) => {
-                if let Target::Found(t) = self.target_where(r, &rule.listener, |s| matches!(s, Spec::Listener(_))) {
-                    self.listener_rules.entry(t.id).or_default().push(i);
+                if let Some(t) = attach(self, &rule.listener, Attachment::ListenerRule) {
+                    self.listener_rules.entry(t).or_default().push(i);
                 }
             }
             Spec::ListenerCertificate(c) => {
-                if let Target::Found(t) = self.target_where(r, &c.listener, |s| matches!(s, Spec::Listener(_))) {
-                    self.listener_certificates.entry(t.id).or_default().push(&c.certificate);
+                if let Some(t) = attach(self, &c.listener, Attachment::ListenerCertificate) {
+                    self.listener_certificates.entry(t).or_default().push(&c.certificate);
                 }
             }
             Spec::DynamodbReplica(rep) => {
-                if let Target::Found(t) = self.target_where(r, &rep.table, |s| matches!(s, Spec::DynamodbTable(_))) {
-                    self.table_replicas.entry(t.id).or_default().push(i);
+                if let Some(t) = attach(self, &rep.table, Attachment::Replica) {
+                    self.table_replicas.entry(t).or_default().push(i);
                 }
             }
             Spec::EbsEncryptionByDefault(_) => {

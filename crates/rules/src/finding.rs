@@ -146,6 +146,9 @@ pub struct Finding {
     /// The edit that fixes a violation, where the rule knows a safe one.
     #[serde(skip)]
     pub fix: Option<Box<Fix>>,
+    /// The judged resource's identity in the scan, when it is one of its resources.
+    #[serde(skip)]
+    pub resource_id: Option<ResourceId>,
 }
 
 impl Finding {

@@ -606,6 +606,7 @@ mod tests {
             fingerprint: String::new(),
             suppression: None,
             fix: None,
+            resource_id: None,
         }
     }
 

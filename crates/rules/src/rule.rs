@@ -283,6 +283,7 @@ impl<'a> Out<'a> {
             remediation: self.rule.fix,
             suppression: inline_suppression(self.rule, &resource),
             fix: verdict.fix.map(Box::new),
+            resource_id: resource.id(),
         });
     }
 
@@ -328,6 +329,17 @@ impl<T: Clone> FieldExt<T> for encguard_model::Field<T> {
             None => Ok(None),
             Some(v) => v.get().map(Some),
         }
+    }
+}
+
+/// A pass made unknown when something that may change it (a rule of the listener, a
+/// replica of the table) exists but could not be placed — `why` it could not.
+pub(crate) fn unless_unresolved(eval: Eval, why: Option<&str>) -> Eval {
+    match (eval, why) {
+        (Ok(v), Some(why)) if matches!(v.status, Status::Pass | Status::NotApplicable) => {
+            Err(Unknown::new(why.to_string()))
+        }
+        (eval, _) => eval,
     }
 }
 

@@ -129,8 +129,8 @@ fn fixes_that_recreate_a_resource_are_made_only_when_asked() {
 #[test]
 fn a_bucket_without_a_policy_gets_one_that_the_rescan_accepts() {
     let dir = temp_dir("fix-bucket-policy");
-    let terraform = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\" # {braces} in a comment\n  tags = { team = \"data\" }\n}\n\nresource \"aws_s3_bucket\" \"many\" {\n  count  = 2\n  bucket = \"acme-many-${count.index}\"\n}\n";
-    let cloudformation = "Resources:\n    Reports:\n        Type: AWS::S3::Bucket\n        Properties:\n            BucketName: acme-reports\n    Other:\n        Type: AWS::SNS::Topic\n";
+    let terraform = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\" # {braces} in a comment\n  /* a } in a\n  block comment */\n  tags = { team = \"data\" }\n}\n\nresource \"aws_s3_bucket\" \"many\" {\n  count  = 2\n  bucket = \"acme-many-${count.index}\"\n}\n";
+    let cloudformation = "Conditions:\n    Reporting: !Equals [a, a]\nResources:\n    Reports:\n        Type: AWS::S3::Bucket\n        Condition: Reporting\n        Properties:\n            BucketName: acme-reports\n    Other:\n        Type: AWS::SNS::Topic\n";
     std::fs::write(dir.join("main.tf"), terraform).unwrap();
     std::fs::write(dir.join("stack.yaml"), cloudformation).unwrap();
     let rules = ["--rule", "S3-004", "--rule", "S3-005"];
@@ -147,9 +147,9 @@ fn a_bucket_without_a_policy_gets_one_that_the_rescan_accepts() {
     let stack = std::fs::read_to_string(dir.join("stack.yaml")).unwrap();
     assert!(
         stack.contains(
-            "            BucketName: acme-reports\n    ReportsPolicy:\n        Type: AWS::S3::BucketPolicy\n"
+            "            BucketName: acme-reports\n    ReportsPolicy:\n        Type: AWS::S3::BucketPolicy\n        Condition: Reporting\n"
         ),
-        "{stack}"
+        "under the bucket's condition: {stack}"
     );
     assert!(stack.ends_with("    Other:\n        Type: AWS::SNS::Topic\n"), "{stack}");
 
@@ -167,4 +167,18 @@ fn a_bucket_without_a_policy_gets_one_that_the_rescan_accepts() {
     assert_eq!(report["summary"]["pass"], 4, "both rules pass on both fixed buckets");
     let again = encguard_in(&dir, &[&["fix", "."][..], &rules[..]].concat());
     assert_eq!(stdout(&again), "", "a second run changes nothing");
+
+    // A policy of the name the fix would give, in another file of the module: left to a person.
+    let other = temp_dir("fix-bucket-policy-taken");
+    std::fs::write(other.join("main.tf"), "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\"\n}\n")
+        .unwrap();
+    std::fs::write(
+        other.join("policies.tf"),
+        "resource \"aws_s3_bucket_policy\" \"logs\" {\n  bucket = \"acme-elsewhere\"\n  policy = \"{}\"\n}\n",
+    )
+    .unwrap();
+    let o = encguard_in(&other, &[&["fix", "."][..], &rules[..]].concat());
+    assert_eq!(stdout(&o), "", "no edit");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("another file of the module declares"), "{stderr}");
 }

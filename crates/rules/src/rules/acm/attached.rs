@@ -1,7 +1,7 @@
 use super::{days_left, judge_algorithm};
 use crate::context::arn_region;
-use crate::context::{Context, Res};
-use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::context::{Attachment, Context, Res};
+use crate::rule::{combine, declare_rule, unless_unresolved, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
 use encguard_model::{CertificateStatus, ClassicLoadBalancer, CloudfrontDistribution, Listener, Spec, Unknown, Value};
 
@@ -46,9 +46,11 @@ fn check(ctx: &Context, out: &mut Out) {
             Spec::CloudfrontDistribution(d) => (cloudfront_certificate(d), Some("us-east-1")),
             _ => continue,
         };
-        if !references.is_empty() {
+        let unplaced = ctx.unresolved(r, Attachment::ListenerCertificate);
+        if !references.is_empty() || unplaced.is_some() {
             let parts: Vec<Eval> = references.into_iter().map(|c| judge(ctx, r, c, region)).collect();
-            out.judge(r, combine(parts, "every attached certificate is issued, valid, strong and in region"));
+            let all = combine(parts, "every attached certificate is issued, valid, strong and in region");
+            out.judge(r, unless_unresolved(all, unplaced));
         }
     }
 }

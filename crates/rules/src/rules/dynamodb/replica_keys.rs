@@ -1,7 +1,7 @@
-use crate::context::{Context, KeyTarget, Res, Target};
+use crate::context::{Attachment, Context, KeyTarget, Res, Target};
 use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
-use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::rule::{combine, declare_rule, unless_unresolved, Eval, FieldExt, Out, Section, Severity, Verdict};
 use crate::Status;
 use encguard_model::{DynamodbReplica, DynamodbTable, Field, KeyRef, Spanned, Spec};
 
@@ -36,7 +36,8 @@ declare_rule! {
 fn check(ctx: &Context, out: &mut Out) {
     for (r, table) in ctx.all::<DynamodbTable>() {
         let split = ctx.replicas_of(r);
-        if table.replicas.is_empty() && split.is_empty() {
+        let unplaced = ctx.unresolved(r, Attachment::Replica);
+        if table.replicas.is_empty() && split.is_empty() && unplaced.is_none() {
             continue;
         }
         let inline = table.replicas.iter().map(|rep| judge(ctx, r, &rep.region, &rep.kms_key));
@@ -49,13 +50,11 @@ fn check(ctx: &Context, out: &mut Out) {
             }
             _ => None,
         });
-        out.judge(
-            r,
-            combine(
-                inline.chain(separate).collect::<Vec<_>>(),
-                "every replica has a key of the required tier in its region",
-            ),
+        let all = combine(
+            inline.chain(separate).collect::<Vec<_>>(),
+            "every replica has a key of the required tier in its region",
         );
+        out.judge(r, unless_unresolved(all, unplaced));
     }
     // A replica whose table is not in the scan is judged on its own.
     for (r, rep) in ctx.all::<DynamodbReplica>() {

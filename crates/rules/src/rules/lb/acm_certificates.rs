@@ -1,5 +1,5 @@
-use crate::context::{Context, Res};
-use crate::rule::{combine, declare_rule, Eval, Out, Section, Severity, Verdict};
+use crate::context::{Attachment, Context, Res};
+use crate::rule::{combine, declare_rule, unless_unresolved, Eval, Out, Section, Severity, Verdict};
 use encguard_model::{Spanned, Spec, Unknown, Value};
 
 declare_rule! {
@@ -51,12 +51,16 @@ fn check(ctx: &Context, out: &mut Out) {
             },
             _ => continue,
         };
-        if !certificates.is_empty() {
+        let unplaced = ctx.unresolved(r, Attachment::ListenerCertificate);
+        if !certificates.is_empty() || unplaced.is_some() {
             out.judge(
                 r,
-                combine(
-                    certificates.iter().map(|c| judge(ctx, r, c).map(|v| v.at(c))),
-                    "every certificate comes from ACM",
+                unless_unresolved(
+                    combine(
+                        certificates.iter().map(|c| judge(ctx, r, c).map(|v| v.at(c))),
+                        "every certificate comes from ACM",
+                    ),
+                    unplaced,
                 ),
             );
         }

@@ -1,6 +1,6 @@
 use super::protocol;
-use crate::context::{Context, Res, Target};
-use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::context::{Attachment, Context, Res, Target};
+use crate::rule::{declare_rule, unless_unresolved, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{LbProtocol, Listener, ListenerAction, LoadBalancerType, Spec, Unknown};
 
 declare_rule! {
@@ -89,7 +89,10 @@ fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     }
     match unknown {
         Some(why) => Err(why),
-        None => Ok(Verdict::pass("the HTTP listener redirects to HTTPS")),
+        None => unless_unresolved(
+            Ok(Verdict::pass("the HTTP listener redirects to HTTPS")),
+            ctx.unresolved(r, Attachment::ListenerRule),
+        ),
     }
 }
 
@@ -99,6 +102,21 @@ mod tests {
     use crate::testing::expect;
     use crate::Status::*;
     use serde_json::json;
+
+    #[test]
+    fn a_rule_whose_listener_is_ambiguous_leaves_each_candidate_unknown() {
+        let redirect = json!([{"action_type": "redirect", "redirect_protocol": "HTTPS"}]);
+        expect(
+            &LB_001,
+            json!([
+                {"kind": "listener", "name": "a", "scope": "root//a", "handles": ["http"], "protocol": "HTTP", "default_actions": redirect},
+                {"kind": "listener", "name": "b", "scope": "root//b", "handles": ["http"], "protocol": "HTTP", "default_actions": redirect},
+                {"kind": "listener_rule", "name": "api", "scope": "root", "listener": "http", "actions": [{"action_type": "forward"}]},
+                {"kind": "listener", "name": "elsewhere", "scope": "other", "protocol": "HTTP", "default_actions": redirect},
+            ]),
+            &[("a", Unknown), ("b", Unknown), ("elsewhere", Pass)],
+        );
+    }
 
     #[test]
     fn http_listeners_must_redirect() {

@@ -92,6 +92,22 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_configuration_that_may_be_the_buckets_own_makes_it_unknown_whatever_the_bucket_says() {
+        let kms = json!({"sse_algorithm": "aws:kms", "kms_key": {"type": "customer", "reference": "aws_kms_key.data"}});
+        expect_with(
+            &S3_002,
+            STRICT,
+            json!([
+                {"kind": "kms_key", "name": "aws_kms_key.data"},
+                {"kind": "s3_bucket", "name": "a", "scope": "root//a", "handles": ["shared"], "encryption": kms},
+                {"kind": "s3_bucket", "name": "b", "scope": "root//b", "handles": ["shared"], "encryption": kms},
+                {"kind": "s3_encryption_config", "name": "c", "scope": "root", "bucket": "shared", "encryption": {"sse_algorithm": "AES256"}},
+            ]),
+            &[("a", Unknown), ("b", Unknown)],
+        );
+    }
+
+    #[test]
     fn tiers_log_buckets_and_unknowns() {
         expect_with(
             &S3_002,

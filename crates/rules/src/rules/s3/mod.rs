@@ -16,13 +16,11 @@ use encguard_model::{S3Bucket, S3Encryption, Unknown};
 /// The bucket's default-encryption rule: `None` when nothing configures one (the SSE-S3
 /// baseline applies), unknown when a configuration exists but cannot be read or placed.
 pub(crate) fn encryption<'a>(facts: &BucketFacts<'a>) -> Result<Option<&'a S3Encryption>, Unknown> {
-    match facts.encryption {
-        Some(v) => v.get().map(Some),
-        None => match facts.unresolved(Attachment::Encryption) {
-            Some(why) => Err(Unknown::new(why.to_string())),
-            None => Ok(None),
-        },
+    // A configuration that may be this bucket's overrides whatever the bucket says itself.
+    if let Some(why) = facts.unresolved(Attachment::Encryption) {
+        return Err(Unknown::new(why.to_string()));
     }
+    facts.encryption.map(|v| v.get()).transpose()
 }
 
 /// Places a verdict about a bucket's default encryption: at the attribute it names when
