@@ -92,13 +92,15 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut policies: BTreeMap<(String, String), NewPolicy> = BTreeMap::new();
     for finding in findings.iter().filter(|f| f.status == Status::Fail && f.is_open()) {
-        let Some(fix) = finding.fix.as_deref().copied() else { continue };
+        let Some(fix) = finding.fix.as_deref().cloned() else { continue };
         let Location::File { format, file, line, column, .. } = &finding.location else {
             plan.manual.push(format!("{} {}: {}", finding.rule, finding.resource, finding.remediation));
             continue;
         };
-        let fix = match fix {
-            Fix::Set(fix) => fix,
+        // Where the attribute is set: where the finding points, or at each failing part.
+        let (fix, places) = match fix {
+            Fix::Set(fix) => (fix, vec![(*line, *column)]),
+            Fix::SetEach(fix, spans) => (fix, spans.iter().map(|s| (s.start.line, s.start.column)).collect()),
             // A bucket has one policy: its statements are gathered, then written once.
             Fix::BucketPolicy(statement) => {
                 let policy = policies.entry((file.clone(), finding.resource.clone())).or_insert_with(|| NewPolicy {
@@ -124,21 +126,25 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
             plan.manual.push(format!("{file}: cannot be read to fix {} on {}", finding.rule, finding.resource));
             continue;
         };
-        let edit = match format.as_str() {
+        let edit_at = |(line, column): (u32, u32)| match format.as_str() {
             "terraform" if !file.ends_with(".json") => {
-                fix.terraform.map(|name| hcl_edit(text, *line, *column, name, &fix))
+                fix.terraform.map(|name| hcl_edit(text, line, column, name, &fix))
             }
             "cloudformation" if !file.ends_with(".json") => {
-                fix.cloudformation.map(|name| yaml_edit(text, *line, *column, name, &fix))
+                fix.cloudformation.map(|name| yaml_edit(text, line, column, name, &fix))
             }
             _ => None,
         };
+        // Every place edited, or none: a part left failing is for a person.
+        let edit: Option<Result<Vec<Edit>, String>> = places.into_iter().map(edit_at).collect();
         match edit {
-            Some(Ok(edit)) => {
-                plan.edits.push((finding.fingerprint.clone(), edit.text_edit(file)));
-                let file_edits = edits.entry(file.clone()).or_default();
-                if !file_edits.contains(&edit) {
-                    file_edits.push(edit);
+            Some(Ok(new_edits)) => {
+                for edit in new_edits {
+                    plan.edits.push((finding.fingerprint.clone(), edit.text_edit(file)));
+                    let file_edits = edits.entry(file.clone()).or_default();
+                    if !file_edits.contains(&edit) {
+                        file_edits.push(edit);
+                    }
                 }
                 if let Some(what) = fix.replaces {
                     let replaced = format!("{what} `{}` ({file}:{line})", finding.resource);

@@ -32,10 +32,13 @@ impl Status {
 }
 
 /// The safe fix a rule knows for a violation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fix {
     /// Set one attribute of the judged resource.
     Set(AttributeFix),
+    /// Set the attribute at each of these places of the judged resource: its failing parts
+    /// (cache behaviours, origins), each written with the attribute.
+    SetEach(AttributeFix, Vec<encguard_model::Span>),
     /// Give a bucket that has no bucket policy one holding this statement. The statements
     /// of one bucket's fixes go into one policy: a bucket has one.
     BucketPolicy(PolicyStatement),

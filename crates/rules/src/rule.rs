@@ -1,5 +1,5 @@
 use crate::context::{Context, Res, ResourceId};
-use crate::finding::{fingerprint, Finding, Fix, Settled, Status};
+use crate::finding::{fingerprint, AttributeFix, Finding, Fix, Settled, Status};
 use encguard_model::{Resource, Span, Spanned, Unknown};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -366,6 +366,20 @@ pub fn combine(parts: impl IntoIterator<Item = Eval>, pass_message: &str) -> Eva
         verdict.span = first.span;
         verdict.evidence = first.evidence.clone();
         verdict.severity = fails.iter().filter_map(|v| v.severity).max();
+        // Parts that fail for the same reason are fixed together, or not at all.
+        let fixes: Vec<(AttributeFix, Span)> = fails
+            .iter()
+            .filter_map(|v| match (&v.fix, v.span) {
+                (Some(Fix::Set(fix)), Some(span)) => Some((*fix, span)),
+                _ => None,
+            })
+            .collect();
+        if fixes.len() == fails.len() && fixes.iter().all(|(fix, _)| *fix == fixes[0].0) {
+            verdict.fix = Some(match fixes.as_slice() {
+                [(fix, _)] => Fix::Set(*fix),
+                _ => Fix::SetEach(fixes[0].0, fixes.iter().map(|(_, span)| *span).collect()),
+            });
+        }
         return Ok(verdict);
     }
     if let Some(reason) = unknown {

@@ -182,3 +182,34 @@ fn a_bucket_without_a_policy_gets_one_that_the_rescan_accepts() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("another file of the module declares"), "{stderr}");
 }
+
+/// Every behaviour that lets viewers use HTTP, and every origin reached over HTTP, is fixed
+/// in one run: a fix at each failing part.
+#[test]
+fn cloudfront_behaviours_and_origins_are_fixed_together() {
+    let dir = temp_dir("fix-cloudfront");
+    let behaviour = |kind: &str, extra: &str| {
+        format!(
+            "  {kind} {{\n{extra}    target_origin_id       = \"app\"\n    viewer_protocol_policy = \"allow-all\"\n    allowed_methods        = [\"GET\", \"HEAD\"]\n    cached_methods         = [\"GET\", \"HEAD\"]\n  }}\n"
+        )
+    };
+    let terraform = format!(
+        "resource \"aws_cloudfront_distribution\" \"site\" {{\n  enabled = true\n  origin {{\n    domain_name = \"app.example.com\"\n    origin_id   = \"app\"\n    custom_origin_config {{\n      http_port              = 80\n      https_port             = 443\n      origin_protocol_policy = \"http-only\"\n      origin_ssl_protocols   = [\"TLSv1.2\"]\n    }}\n  }}\n{}{}{}  restrictions {{\n    geo_restriction {{\n      restriction_type = \"none\"\n    }}\n  }}\n  viewer_certificate {{\n    cloudfront_default_certificate = true\n  }}\n}}\n",
+        behaviour("default_cache_behavior", ""),
+        behaviour("ordered_cache_behavior", "    path_pattern           = \"/api/*\"\n"),
+        behaviour("ordered_cache_behavior", "    path_pattern           = \"/img/*\"\n"),
+    );
+    std::fs::write(dir.join("main.tf"), &terraform).unwrap();
+    let rules = ["--rule", "CF-001", "--rule", "CF-004"];
+    let diff = stdout(&encguard_in(&dir, &[&["fix", "."][..], &rules[..]].concat()));
+    assert_eq!(diff.matches("+    viewer_protocol_policy = \"redirect-to-https\"").count(), 3, "{diff}");
+    assert_eq!(diff.matches("+      origin_protocol_policy = \"https-only\"").count(), 1, "{diff}");
+    let o = encguard_in(&dir, &[&["fix", ".", "--write"][..], &rules[..]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = encguard_in(&dir, &[&["scan", ".", "--format", "json"][..], &rules[..]].concat());
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["findings"], serde_json::json!([]), "both rules pass");
+    assert_eq!(report["summary"]["pass"], 2);
+    let again = encguard_in(&dir, &[&["fix", "."][..], &rules[..]].concat());
+    assert_eq!(stdout(&again), "", "a second run changes nothing");
+}

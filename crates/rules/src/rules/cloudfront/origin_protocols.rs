@@ -1,4 +1,5 @@
 use crate::context::Context;
+use crate::finding::{AttributeFix, FixValue};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{CacheBehavior, CloudfrontDistribution, Origin, OriginProtocolPolicy, ViewerProtocolPolicy};
 
@@ -72,7 +73,12 @@ fn judge_origin(origin: &Origin, behaviors: &[CacheBehavior]) -> Eval {
         }
         Some(other) => Ok(Verdict::fail(format!("origin {id} is reached with {other}"))
             .at(&origin.origin_protocol_policy)
-            .evidence(other)),
+            .evidence(other)
+            .fix(AttributeFix::set(
+                Some("origin_protocol_policy"),
+                Some("OriginProtocolPolicy"),
+                FixValue::Text("https-only"),
+            ))),
         None => Ok(Verdict::fail(format!("origin {id} names no protocol policy")).at(&origin.origin_protocol_policy)),
     }
 }

@@ -1,4 +1,5 @@
 use crate::context::Context;
+use crate::finding::{AttributeFix, FixValue};
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{CloudfrontDistribution, Unknown};
 
@@ -52,6 +53,11 @@ fn judge(d: &CloudfrontDistribution) -> Eval {
             Verdict::fail(format!("behaviour {} allows HTTP ({policy})", b.path_pattern))
                 .at(&b.viewer_protocol_policy)
                 .evidence(policy)
+                .fix(AttributeFix::set(
+                    Some("viewer_protocol_policy"),
+                    Some("ViewerProtocolPolicy"),
+                    FixValue::Text("redirect-to-https"),
+                ))
         })
     });
     combine(parts, "every behaviour keeps viewers on HTTPS")
