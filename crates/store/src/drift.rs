@@ -105,12 +105,57 @@ fn differing(declared: &Value, deployed: &Value) -> Vec<(String, Value, Value)> 
     declared
         .iter()
         .filter_map(|(key, value)| {
-            let value = plain(value);
-            let other = plain(deployed.get(key)?);
+            let mut value = plain(value);
+            let mut other = plain(deployed.get(key)?);
+            mask_key_references(&mut value, &mut other);
             let known = |v: &Value| !v.is_null() && v.get("unknown").is_none();
             (known(&value) && known(&other) && value != other).then(|| (key.clone(), value, other))
         })
         .collect()
+}
+
+/// Blanks the key references at the same place of both values that do not name a key the
+/// same way: code names a key by its address (its ARN is known after apply) or an alias,
+/// an account reports the key's ARN — which key that is needs resolving, and is not drift.
+fn mask_key_references(a: &mut Value, b: &mut Value) {
+    let reference = |v: &Value| {
+        (v.get("type").and_then(Value::as_str) == Some("customer"))
+            .then(|| v.get("reference").and_then(Value::as_str).map(str::to_string))
+            .flatten()
+    };
+    let form = |r: &str| {
+        if r.starts_with("alias/") {
+            Some("alias")
+        } else if r.starts_with("arn:") && r.contains(":key/") {
+            Some("key arn")
+        } else if r.starts_with("arn:") && r.contains(":alias/") {
+            Some("alias arn")
+        } else {
+            None
+        }
+    };
+    match (reference(a), reference(b)) {
+        (Some(x), Some(y)) if form(&x).is_some() && form(&x) == form(&y) => {}
+        (Some(_), _) | (_, Some(_)) => {
+            *a = Value::Null;
+            *b = Value::Null;
+        }
+        (None, None) => match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, v) in x.iter_mut() {
+                    if let Some(w) = y.get_mut(k) {
+                        mask_key_references(v, w);
+                    }
+                }
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                for (v, w) in x.iter_mut().zip(y.iter_mut()) {
+                    mask_key_references(v, w);
+                }
+            }
+            _ => {}
+        },
+    }
 }
 
 /// A value without the places its source wrote it (`{"value": …, "span": …}`).
@@ -230,5 +275,34 @@ mod tests {
         assert_eq!(d.unmanaged.len(), 1);
         assert_eq!(d.unmanaged[0].0, "arn:aws:s3:::shadow");
         assert_eq!(d.headline(), "1 drifted, 1 match, 1 unmanaged, 1 not deployed, 1 unmatchable");
+    }
+
+    #[test]
+    fn keys_named_differently_are_not_drift_but_other_keys_of_one_form_are() {
+        let key = |r: &str| json!({"type": "customer", "reference": r});
+        let declared = [
+            side("by_address", &["a"], json!({"kms_key": key("module.data_key.aws_kms_key.this")}), &[]),
+            side(
+                "by_alias",
+                &["b"],
+                json!({"encryption": {"sse_algorithm": "aws:kms", "kms_key": key("alias/data")}}),
+                &[],
+            ),
+            side("by_arn", &["c"], json!({"kms_key": key("arn:aws:kms:eu-west-1:1:key/one")}), &[]),
+        ];
+        let deployed = [
+            side("a-live", &["a"], json!({"kms_key": key("arn:aws:kms:eu-west-1:1:key/one")}), &[]),
+            side(
+                "b-live",
+                &["b"],
+                json!({"encryption": {"sse_algorithm": "aws:kms", "kms_key": key("arn:aws:kms:eu-west-1:1:key/one")}}),
+                &[],
+            ),
+            side("c-live", &["c"], json!({"kms_key": key("arn:aws:kms:eu-west-1:1:key/two")}), &[]),
+        ];
+        let d = drift(&declared, &deployed);
+        assert_eq!(d.matched, 2, "{d:?}");
+        assert_eq!(d.drifted.len(), 1);
+        assert_eq!(d.drifted[0].declared, "by_arn");
     }
 }
