@@ -96,3 +96,45 @@ resource "aws_db_instance" "orders" {
     assert!(text.contains("  aws_s3_bucket.gone"), "{text}");
     assert!(text.contains("  arn:aws:s3:::shadow"), "{text}");
 }
+
+/// Copies the tree at `from` to `to`.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn two_saved_scans_of_the_examples_with_one_fix_between_differ_by_that_fix() {
+    let dir = temp_dir("examples-history");
+    copy_tree(&super::workspace().join("examples"), &dir.join("examples"));
+    let save = || {
+        let o = encguard_in(&dir, &["scan", "examples", "--save", "--store", "history.db", "--format", "json"]);
+        assert_ne!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    save();
+    // One fix: the HTTPS listener's TLS policy.
+    let o = encguard_in(&dir, &["fix", "examples/terraform", "--rule", "LB-003", "--write"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("fixed 1 finding"), "{}", String::from_utf8_lossy(&o.stderr));
+    save();
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&encguard_in(&dir, &["diff", "--store", "history.db", "--format", "json"])))
+            .unwrap();
+    let rules = |list: &str| -> Vec<String> {
+        json[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["resource"].as_str().unwrap()))
+            .collect()
+    };
+    assert_eq!(rules("fixed"), ["LB-003 aws_lb_listener.https"], "{json}");
+    assert!(rules("introduced").is_empty(), "{json}");
+    assert!(json["changed"].as_array().is_none_or(Vec::is_empty), "{json}");
+}
