@@ -221,6 +221,26 @@ enum ExportTarget {
     },
 }
 
+/// Whether AWS made the deployed resource itself: a default parameter group, an AWS
+/// managed key (or one an `alias/aws/…` names) and its aliases, an automated snapshot
+/// (`rds:…`), a secret RDS keeps a master password in (`rds!…`).
+fn aws_provided(r: &encguard_model::Resource, aliases: Option<&Vec<String>>) -> bool {
+    use encguard_model::{KeyManager, Spec, Value};
+    let named = |prefix: &str| r.handles.iter().any(|h| h.starts_with(prefix));
+    match &r.spec {
+        Spec::DbParameterGroup(_) => named("default."),
+        Spec::KmsKey(k) => {
+            matches!(&*k.key_manager, Some(Value::Known(KeyManager::Aws)))
+                || aliases.is_some_and(|a| a.iter().any(|a| a.starts_with("alias/aws/")))
+        }
+        // The secrets RDS makes for the master passwords it manages.
+        Spec::Secret(_) => named("rds!"),
+        Spec::KmsAlias(_) => named("alias/aws/"),
+        Spec::RdsSnapshot(_) => named("rds:"),
+        _ => false,
+    }
+}
+
 /// The slice `--shard` names.
 #[cfg(feature = "aws")]
 fn shard(spec: &str) -> Result<encguard_aws::Shard, String> {
@@ -642,9 +662,22 @@ fn drift(iac: &[PathBuf], deployed: &[PathBuf], live: &AwsArgs, format: DiffForm
         for f in &evaluation.findings {
             verdicts.entry(f.resource.as_str()).or_default().insert(f.rule.to_string(), reported(f));
         }
-        inventory
-            .resources
-            .iter()
+        // A key goes by its aliases' names too: the one name code and account both know.
+        let mut aliases: std::collections::HashMap<encguard_rules::ResourceId, Vec<String>> = Default::default();
+        for (r, alias) in ctx.all::<encguard_model::KmsAlias>() {
+            let (Some(encguard_model::Value::Known(name)), Some(encguard_model::Value::Known(target))) =
+                (&*alias.alias_name, &*alias.target_key)
+            else {
+                continue;
+            };
+            if let Ok(Some(key)) = ctx.lookup_where(r, target, |s| matches!(s, encguard_model::Spec::KmsKey(_))) {
+                aliases.entry(key.id).or_default().push(name.clone());
+            }
+        }
+        ctx.resources()
+            // What AWS itself provides (default parameter groups, its managed keys and their
+            // aliases, automated snapshots) is nobody's code, and not unmanaged either.
+            .filter(|r| declared || !aws_provided(r, aliases.get(&r.id)))
             // Resources that configure another (a bucket's encryption, a key's policy) are
             // compared through it.
             .filter(|r| {
@@ -674,7 +707,23 @@ fn drift(iac: &[PathBuf], deployed: &[PathBuf], live: &AwsArgs, format: DiffForm
                 if !declared {
                     names.push(r.name.clone());
                 }
-                let attributes = serde_json::to_value(&r.spec).unwrap_or_default();
+                names.extend(aliases.get(&r.id).into_iter().flatten().cloned());
+                // An account setting goes by its region: the one the provider (or account) sets.
+                let setting = match &r.spec {
+                    encguard_model::Spec::EbsEncryptionByDefault(_) => Some("ebs-encryption-by-default"),
+                    encguard_model::Spec::EbsDefaultKey(_) => Some("ebs-default-kms-key"),
+                    _ => None,
+                };
+                if let (Some(setting), Some(region)) = (setting, &r.region) {
+                    names.push(format!("{setting}@{region}"));
+                }
+                let mut attributes = serde_json::to_value(&r.spec).unwrap_or_default();
+                // A bucket's default encryption is what configures it, inline or split.
+                if matches!(r.spec, encguard_model::Spec::S3Bucket(_)) {
+                    if let Some(encryption) = ctx.bucket(r).encryption {
+                        attributes["encryption"] = serde_json::to_value(encryption).unwrap_or_default();
+                    }
+                }
                 encguard_store::drift::Side {
                     name: r.name.clone(),
                     kind: attributes["kind"].as_str().unwrap_or_default().to_string(),

@@ -134,6 +134,20 @@ fn mask_key_references(a: &mut Value, b: &mut Value) {
             None
         }
     };
+    // What code names by its source address (`module.key|aws_kms_key.this`) is known by
+    // another name once deployed.
+    let address = |v: &Value| {
+        v.as_str().is_some_and(|t| {
+            t.contains('|') || ["module.", "data.", "aws_"].iter().any(|p| t.starts_with(p) && t.contains('.'))
+        })
+    };
+    // A string of which code knows only parts (`arn:aws:iam::⟨?⟩:root`) is not drift.
+    let partial = |v: &Value| v.as_str().is_some_and(|t| t.contains("⟨?⟩"));
+    if address(a) || partial(a) {
+        *a = Value::Null;
+        *b = Value::Null;
+        return;
+    }
     match (reference(a), reference(b)) {
         (Some(x), Some(y)) if form(&x).is_some() && form(&x) == form(&y) => {}
         (Some(_), _) | (_, Some(_)) => {

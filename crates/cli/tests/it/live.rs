@@ -626,3 +626,76 @@ fn asff_findings_are_imported_by_security_hub() {
         assert_eq!(stored, expected.min(100).to_string(), "{region}");
     }
 }
+
+/// `examples/terraform` deployed into moto as Terraform would make it (tests/live/
+/// deploy_examples.py), then one setting changed by hand and one bucket made outside the
+/// code: drift reports exactly that setting and that bucket. What moto cannot express is
+/// left out of the comparison, with why: it returns no `BlockedEncryptionTypes` (so its
+/// buckets fail S3-007), and cannot rotate a secret without running a Lambda function
+/// (SM-004).
+#[test]
+fn drift_between_the_examples_and_their_deployment_is_the_one_change() {
+    let Some(moto) = start_moto() else { return };
+    let mut seed = Command::new(&moto.python);
+    seed.arg(workspace().join("tests/live/deploy_examples.py")).arg(&moto.direct);
+    live_env(&mut seed);
+    let seeded = seed.output().unwrap();
+    assert!(seeded.status.success(), "deploying failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    let drift = encguard_live(
+        &workspace(),
+        &[
+            "drift",
+            "--iac",
+            "examples/terraform",
+            "--aws",
+            "--endpoint-url",
+            &moto.proxied,
+            "--region",
+            "eu-west-1",
+            "--format",
+            "json",
+        ],
+    );
+    let d: serde_json::Value = serde_json::from_slice(&drift.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&drift.stderr)));
+    let not_modelled = ["S3-007", "SM-004"];
+    let mut drifted = Vec::new();
+    for pair in d["drifted"].as_array().unwrap() {
+        let verdicts: Vec<&serde_json::Value> = pair["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| !not_modelled.contains(&v[0].as_str().unwrap()))
+            .collect();
+        let attributes: Vec<String> = pair["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| {
+                let (name, mut code, mut live) = (a[0].as_str().unwrap(), a[1].clone(), a[2].clone());
+                for side in [&mut code, &mut live] {
+                    if let Some(o) = side.as_object_mut() {
+                        o.remove("blocked_encryption_types");
+                    }
+                }
+                (code != live).then(|| format!("{name}: {code} -> {live}"))
+            })
+            .collect();
+        if !verdicts.is_empty() || !attributes.is_empty() {
+            drifted.push((pair["declared"].as_str().unwrap().to_string(), attributes, verdicts.len()));
+        }
+    }
+    assert_eq!(drifted.len(), 1, "{drifted:#?}");
+    let (declared, attributes, verdicts) = &drifted[0];
+    assert_eq!(declared, "module.bucket[\"exports\"].aws_s3_bucket.this");
+    assert_eq!(attributes.len(), 1, "{attributes:?}");
+    assert!(
+        attributes[0].contains("\"sse_algorithm\":\"aws:kms\"")
+            && attributes[0].contains("\"sse_algorithm\":\"AES256\"")
+    );
+    assert_eq!(*verdicts, 0, "SSE-S3 meets the default policy's tier for unclassified data");
+    let unmanaged: Vec<&str> = d["unmanaged"].as_array().unwrap().iter().map(|u| u[0].as_str().unwrap()).collect();
+    assert_eq!(unmanaged, ["arn:aws:s3:::acme-prod-shadow"]);
+    assert_eq!(d["not_deployed"], serde_json::json!([]), "moto makes every matchable resource of the examples");
+    assert_eq!(d["matched"], 13);
+}
