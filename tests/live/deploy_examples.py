@@ -4,9 +4,9 @@ then drifts it: one setting changed, one resource no code declares added.
 
 Usage: deploy_examples.py ENDPOINT_URL
 
-Every resource of examples/terraform that moto can make is made with the names and
-settings the code gives it (environment "prod", region eu-west-1); the drift test asserts
-the rest as not deployed.
+Every resource of examples/terraform in eu-west-1 that moto can make is made with the
+names and settings the code gives it (environment "prod"); the CloudFront distribution is
+not — moto drops its ACM certificate — and the drift test asserts it as not deployed.
 """
 import json
 import sys
@@ -85,6 +85,10 @@ def main():
         AttributeDefinitions=[{"AttributeName": "session_id", "AttributeType": "S"}, {"AttributeName": "user_email", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "session_id", "KeyType": "HASH"}, {"AttributeName": "user_email", "KeyType": "RANGE"}],
         SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key})
+
+    client("dax").create_cluster(ClusterName="prod-sessions", NodeType="dax.r5.large", ReplicationFactor=3,
+                                 IamRoleArn="arn:aws:iam::111122223333:role/dax", SSESpecification={"Enabled": True},
+                                 ClusterEndpointEncryptionType="TLS")
 
     ec2 = client("ec2")
     ec2.enable_ebs_encryption_by_default()

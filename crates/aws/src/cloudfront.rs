@@ -87,12 +87,10 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     }
                     .into(),
                 };
-                c.add(
-                    d.arn(),
-                    "AWS::CloudFront::Distribution",
-                    vec![d.id().to_string()],
-                    Spec::CloudfrontDistribution(Box::new(spec)),
-                );
+                // A distribution goes by its id and the names it serves.
+                let mut names = vec![d.id().to_string()];
+                names.extend(d.aliases().map(|a| a.items()).unwrap_or_default().iter().cloned());
+                c.add(d.arn(), "AWS::CloudFront::Distribution", names, Spec::CloudfrontDistribution(Box::new(spec)));
             }
         }
     );

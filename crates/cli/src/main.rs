@@ -124,12 +124,16 @@ enum Command {
     /// attributes or verdicts differ, deployed resources no code declares, declared ones not
     /// deployed, and declared ones named only after apply.
     Drift {
-        /// The Terraform and CloudFormation to compare.
+        /// The Terraform and CloudFormation to compare (or a saved scan of them, by number).
         #[arg(long, required = true)]
         iac: Vec<PathBuf>,
-        /// What is deployed, as inventories (`collect`); or read live with --aws.
+        /// What is deployed, as inventories (`collect`) or saved scans (by number); or read
+        /// live with --aws.
         #[arg(long)]
         deployed: Vec<PathBuf>,
+        /// The history store the saved scans are in.
+        #[arg(long)]
+        store: Option<PathBuf>,
         #[command(flatten)]
         live: AwsArgs,
         /// text or json.
@@ -372,7 +376,7 @@ fn main() -> ExitCode {
         Command::Export { to } => export(to),
         Command::Diff { older, newer, format, store } => diff(older, newer, format, store),
         Command::History { store } => history(store),
-        Command::Drift { iac, deployed, live, format } => drift(&iac, &deployed, &live, format),
+        Command::Drift { iac, deployed, live, format, store } => drift(&iac, &deployed, store, &live, format),
         Command::Merge { inventories, output } => merge(&inventories, &output),
         Command::Rules { markdown: false } => print(&rules_table()),
         Command::Rules { markdown: true } => print(&rules_reference()),
@@ -633,16 +637,40 @@ fn diff(
     })
 }
 
-fn drift(iac: &[PathBuf], deployed: &[PathBuf], live: &AwsArgs, format: DiffFormat) -> Result<u8, String> {
+fn drift(
+    iac: &[PathBuf],
+    deployed: &[PathBuf],
+    store: Option<PathBuf>,
+    live: &AwsArgs,
+    format: DiffFormat,
+) -> Result<u8, String> {
     let policy = load_policy(None)?;
     let today = today()?;
     let options = inputs::SourceOptions {
         terraform: encguard_terraform::Options::default(),
         cloudformation: encguard_cloudformation::Options::default(),
     };
-    let code = inputs::load(iac, &options);
+    // Paths are read as a scan reads them; a number that names no file is a saved scan.
+    let load = |args: &[PathBuf]| -> Result<inputs::Loaded, String> {
+        let (saved, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            args.iter().partition(|p| !p.exists() && p.to_str().is_some_and(|s| s.parse::<i64>().is_ok()));
+        let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+        let mut loaded = inputs::load(&paths, &options);
+        if !saved.is_empty() {
+            let history = open_store(store.clone())?;
+            for id in saved {
+                let id: i64 = id.to_str().unwrap_or_default().parse().unwrap_or_default();
+                let json = history.inventory(id).map_err(|e| e.to_string())?;
+                let inventory: Inventory =
+                    serde_json::from_str(&json).map_err(|e| format!("saved scan {id}: its inventory: {e}"))?;
+                loaded.inventory.extend(inventory);
+            }
+        }
+        Ok(loaded)
+    };
+    let code = load(iac)?;
     let mut estate = match (deployed.is_empty(), live.aws) {
-        (false, _) => inputs::load(deployed, &options),
+        (false, _) => load(deployed)?,
         (true, true) => inputs::Loaded { inventory: live_inventory(live)?, errors: Vec::new(), notices: Vec::new() },
         (true, false) => {
             return Err("drift compares code with what is deployed: pass --deployed INVENTORY or --aws".into())

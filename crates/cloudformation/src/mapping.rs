@@ -29,9 +29,20 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
         "AWS::RDS::DBClusterParameterGroup" => &["DBClusterParameterGroupName"],
         "AWS::SecretsManager::Secret" => &["Name"],
         "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => &["TableName"],
+        "AWS::DAX::Cluster" => &["ClusterName"],
         _ => &[],
     };
-    keys.iter().filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string)).collect()
+    let mut names: Vec<String> =
+        keys.iter().filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string)).collect();
+    // A distribution goes by the names it serves.
+    if kind == "AWS::CloudFront::Distribution" {
+        if let Ok(Some(config)) = a.block("DistributionConfig") {
+            if let Some(Val::List(aliases)) = config.get("Aliases") {
+                names.extend(aliases.iter().filter_map(Val::as_str).map(str::to_string));
+            }
+        }
+    }
+    names
 }
 
 /// A resource's tags: a list of `Key`/`Value` pairs, or a map. A value CloudFormation only

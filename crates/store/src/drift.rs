@@ -143,7 +143,9 @@ fn mask_key_references(a: &mut Value, b: &mut Value) {
     };
     // A string of which code knows only parts (`arn:aws:iam::⟨?⟩:root`) is not drift.
     let partial = |v: &Value| v.as_str().is_some_and(|t| t.contains("⟨?⟩"));
-    if address(a) || partial(a) {
+    // What either side knows only after apply (a load balancer's DNS name) is not drift.
+    let unknown = |v: &Value| v.get("unknown").is_some();
+    if address(a) || partial(a) || unknown(a) || unknown(b) {
         *a = Value::Null;
         *b = Value::Null;
         return;

@@ -4,7 +4,7 @@
 //! by a newer encguard is an error and is never written to.
 
 use crate::Reported;
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// The SQLite `application_id` of an encguard store ("encg").
@@ -286,6 +286,15 @@ impl Store {
             })
             .map_err(self.sqlite())?;
         rows.collect::<Result<_, _>>().map_err(self.sqlite())
+    }
+
+    /// The inventory scan `id` read, as JSON.
+    pub fn inventory(&self, id: i64) -> Result<String, StoreError> {
+        self.conn
+            .query_row("SELECT inventory FROM scans WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(self.sqlite())?
+            .ok_or_else(|| StoreError::NoScan(id.to_string()))
     }
 
     /// The last two scans of the same inputs as the last scan: (older, newer).

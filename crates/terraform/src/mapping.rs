@@ -185,10 +185,15 @@ pub fn identity(kind: &str, a: &Attrs) -> Vec<String> {
             &["target_db_snapshot_identifier", "target_db_cluster_snapshot_identifier"]
         }
         "aws_dynamodb_table" => &["name"],
+        "aws_dax_cluster" => &["cluster_name"],
         "aws_elb" | "aws_lb" | "aws_alb" => &["name"],
         _ => &[],
     };
     let mut out: Vec<String> = keys.iter().filter_map(|k| a.get(k).and_then(Val::as_str).map(str::to_string)).collect();
+    // A distribution goes by the names it serves.
+    if let ("aws_cloudfront_distribution", Some(Val::List(aliases))) = (kind, a.get("aliases")) {
+        out.extend(aliases.iter().filter_map(Val::as_str).map(str::to_string));
+    }
     // Plan values carry ids and ARNs once known.
     for k in ["id", "arn"] {
         if let Some(Val::Str(s)) = a.get(k) {

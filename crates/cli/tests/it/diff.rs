@@ -95,6 +95,14 @@ resource "aws_db_instance" "orders" {
     assert!(text.contains("RDS-001: code pass, deployed fail"), "{text}");
     assert!(text.contains("  aws_s3_bucket.gone"), "{text}");
     assert!(text.contains("  arn:aws:s3:::shadow"), "{text}");
+
+    // The same from saved scans: the deployed inventory saved, then the code.
+    for input in ["deployed.json", "main.tf"] {
+        let o = encguard_in(&dir, &["scan", input, "--save", "--store", "h.db", "--format", "json"]);
+        assert_ne!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let saved = stdout(&encguard_in(&dir, &["drift", "--iac", "2", "--deployed", "1", "--store", "h.db"]));
+    assert_eq!(saved, text, "saved scans give the same drift");
 }
 
 /// Copies the tree at `from` to `to`.

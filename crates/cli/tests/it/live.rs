@@ -696,6 +696,7 @@ fn drift_between_the_examples_and_their_deployment_is_the_one_change() {
     assert_eq!(*verdicts, 0, "SSE-S3 meets the default policy's tier for unclassified data");
     let unmanaged: Vec<&str> = d["unmanaged"].as_array().unwrap().iter().map(|u| u[0].as_str().unwrap()).collect();
     assert_eq!(unmanaged, ["arn:aws:s3:::acme-prod-shadow"]);
-    assert_eq!(d["not_deployed"], serde_json::json!([]), "moto makes every matchable resource of the examples");
-    assert_eq!(d["matched"], 13);
+    // moto drops a distribution's ACM certificate: the seed leaves CloudFront out.
+    assert_eq!(d["not_deployed"], serde_json::json!(["aws_cloudfront_distribution.site"]));
+    assert_eq!(d["matched"], 14, "{d:#}");
 }
