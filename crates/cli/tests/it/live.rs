@@ -700,3 +700,63 @@ fn drift_between_the_examples_and_their_deployment_is_the_one_change() {
     assert_eq!(d["not_deployed"], serde_json::json!(["aws_cloudfront_distribution.site"]));
     assert_eq!(d["matched"], 14, "{d:#}");
 }
+
+/// An organisation of four accounts in two regions, read through each account's role:
+/// three shards, merged, find what one unsharded run finds (bench/scale.py is the large
+/// version).
+#[test]
+fn a_sharded_organisation_scan_finds_what_one_run_finds() {
+    let Some(moto) = start_moto() else { return };
+    let dir = temp_dir("org");
+    let mut seed = Command::new(&moto.python);
+    seed.arg(workspace().join("tests/live/seed_org.py")).args([&moto.direct, "4", "us-east-1,eu-west-1", "2"]);
+    live_env(&mut seed);
+    let seeded = seed.output().unwrap();
+    assert!(seeded.status.success(), "seeding failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    let accounts = String::from_utf8_lossy(&seeded.stdout).lines().count();
+    assert_eq!(accounts, 4);
+    let aws = [
+        "--aws",
+        "--org",
+        "--role-name",
+        "OrganizationAccountAccessRole",
+        "--endpoint-url",
+        &moto.direct,
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+    ];
+    let collect = |out: &str, shard: Option<&str>| {
+        let mut args = vec!["collect", "-o", out];
+        args.extend(aws);
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        let o = encguard_live(&dir, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    collect("all.json", None);
+    for i in 0..3 {
+        collect(&format!("shard-{i}.json"), Some(&format!("{i}/3")));
+    }
+    let merged = encguard_in(&dir, &["merge", "shard-0.json", "shard-1.json", "shard-2.json", "-o", "merged.json"]);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let findings = |file: &str| -> Vec<(String, String, String)> {
+        let report: serde_json::Value =
+            serde_json::from_str(&stdout(&encguard_in(&dir, &["scan", file, "--format", "json"]))).unwrap();
+        let mut out: Vec<_> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["rule"].to_string(), f["resource"].to_string(), f["status"].to_string()))
+            .collect();
+        out.sort();
+        out
+    };
+    let (all, merged) = (findings("all.json"), findings("merged.json"));
+    assert_eq!(all, merged, "three shards merged are one run");
+    // Every account was read: each holds a key without rotation in each region.
+    let unrotated = all.iter().filter(|(rule, _, status)| rule == "\"KMS-001\"" && status == "\"fail\"").count();
+    assert_eq!(unrotated, 4 * 2, "{all:#?}");
+}
