@@ -26,6 +26,7 @@ pub use common::{CallFailed, Progress};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use common::Collector;
 use encguard_model::{Gap, Inventory};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -132,23 +133,64 @@ pub struct Options {
 /// whose stable hash falls to `index`. An account's global services (S3, CloudFront, IAM,
 /// the certificates CloudFront serves) belong to the shard of (account, us-east-1), so that
 /// the shards together read every unit exactly once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shard {
     /// This runner's slice, from 0.
     pub index: u32,
     /// How many slices.
     pub count: u32,
+    /// Units placed by their sizes in an earlier collection (`account/region` → slice);
+    /// the others go by their hash.
+    pub placed: BTreeMap<String, u32>,
 }
 
 impl Shard {
+    /// Slice `index` of `count`, each unit by its hash.
+    pub fn hashed(index: u32, count: u32) -> Self {
+        Shard { index, count, placed: BTreeMap::new() }
+    }
+
+    /// Slice `index` of `count`, balanced by the units' sizes (resources, `account/region`
+    /// → count) an earlier collection found: the largest first, each to the slice holding
+    /// the fewest resources so far (the lowest on ties). The same sizes and count always
+    /// give the same slices; a unit not among them goes by its hash.
+    pub fn balanced(index: u32, count: u32, sizes: &BTreeMap<String, usize>) -> Self {
+        let mut units: Vec<(&String, &usize)> = sizes.iter().collect();
+        units.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let mut load = vec![0usize; count.max(1) as usize];
+        let mut placed = BTreeMap::new();
+        for (unit, size) in units {
+            let lightest = (0..load.len()).min_by_key(|&i| (load[i], i)).unwrap_or(0);
+            load[lightest] += size;
+            placed.insert(unit.clone(), lightest as u32);
+        }
+        Shard { index, count, placed }
+    }
+
     /// Whether the unit (account, region) is this shard's.
     pub fn owns(&self, account: &str, region: &str) -> bool {
+        let unit = format!("{account}/{region}");
+        if let Some(&slice) = self.placed.get(&unit) {
+            return slice == self.index;
+        }
         // FNV-1a: the same on every machine and in every version.
-        let hash = format!("{account}/{region}")
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let hash =
+            unit.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
         hash % u64::from(self.count.max(1)) == u64::from(self.index)
     }
+}
+
+/// The sizes of an inventory's units (`account/region` → resources), for balancing shards:
+/// an account's global resources count in its us-east-1 unit, where they are collected.
+pub fn unit_sizes(inventory: &Inventory) -> BTreeMap<String, usize> {
+    let mut sizes = BTreeMap::new();
+    for r in &inventory.resources {
+        if let encguard_model::Location::Aws { account, region, .. } = &r.location {
+            let region = if region == "global" { "us-east-1" } else { region.as_str() };
+            *sizes.entry(format!("{account}/{region}")).or_insert(0) += 1;
+        }
+    }
+    sizes
 }
 
 /// Attempts per call: the first and two retries. A call that fails them all is a gap, and
@@ -279,7 +321,7 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
         // IAM is global.
         let global = conf.to_builder().region(Region::new(home)).build();
         // A sharded run reads only its units; the globals go with (account, us-east-1).
-        let owns = |region: &str| options.shard.is_none_or(|s| s.owns(&account, region));
+        let owns = |region: &str| options.shard.as_ref().is_none_or(|s| s.owns(&account, region));
         let mut globals = vec![
             ("s3", home.to_string(), global.clone()),
             ("cloudfront", home.to_string(), global.clone()),
@@ -337,8 +379,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn balanced_shards_place_the_largest_units_first_and_always_alike() {
+        let sizes: BTreeMap<String, usize> =
+            [("a/us-east-1", 100), ("b/us-east-1", 60), ("c/eu-west-1", 50), ("d/eu-west-1", 40), ("e/eu-west-1", 10)]
+                .into_iter()
+                .map(|(u, n)| (u.to_string(), n))
+                .collect();
+        let shards: Vec<Shard> = (0..2).map(|i| Shard::balanced(i, 2, &sizes)).collect();
+        let load = |i: usize| -> usize {
+            sizes.iter().filter(|(u, _)| shards[i].placed[u.as_str()] == i as u32).map(|(_, n)| n).sum()
+        };
+        // 100 → 0; 60 → 1; 50 → 1 (60 < 100); 40 → 0 (100 < 110); 10 → 1 (110 < 140).
+        assert_eq!((load(0), load(1)), (140, 120));
+        assert_eq!(Shard::balanced(1, 2, &sizes), shards[1], "the same sizes give the same slices");
+        for unit in sizes.keys() {
+            let (account, region) = unit.split_once('/').unwrap();
+            assert_eq!(shards.iter().filter(|s| s.owns(account, region)).count(), 1, "{unit}");
+        }
+        // A unit the sizes do not know goes by its hash, to exactly one slice.
+        assert_eq!(shards.iter().filter(|s| s.owns("new", "us-east-1")).count(), 1);
+    }
+
+    #[test]
     fn shards_partition_the_units() {
-        let shards: Vec<Shard> = (0..4).map(|index| Shard { index, count: 4 }).collect();
+        let shards: Vec<Shard> = (0..4).map(|index| Shard::hashed(index, 4)).collect();
         let mut per_shard = [0; 4];
         for account in (0..10).map(|a| format!("1111222233{a:02}")) {
             for region in ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2"] {

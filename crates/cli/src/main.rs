@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use encguard_model::Inventory;
 use encguard_report::{Report, Style};
 use encguard_rules::{Context, Date, Policy, Severity, CATALOG, DEFAULT_POLICY};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,6 +84,11 @@ enum Command {
         /// Where to write the inventory.
         #[arg(long, short)]
         output: PathBuf,
+        /// With --shard: balance the slices by the units' sizes in the newest scan of live
+        /// accounts saved in this history store (the same store and count give the same
+        /// slices); units it does not know go by their hash.
+        #[arg(long)]
+        store: Option<PathBuf>,
     },
     /// Print the least-privilege IAM policy a live scan needs (with --export: the one
     /// `export` needs).
@@ -265,7 +271,7 @@ fn shard(spec: &str) -> Result<encguard_aws::Shard, String> {
     if count == 0 || index >= count {
         return Err(format!("--shard {spec}: the index must be below the count (from 0)"));
     }
-    Ok(encguard_aws::Shard { index, count })
+    Ok(encguard_aws::Shard::hashed(index, count))
 }
 
 #[derive(Args)]
@@ -371,7 +377,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Baseline(args) => baseline(args),
         Command::Fix { scan, write, allow_replacement } => fix(scan, write, allow_replacement),
-        Command::Collect { aws, output } => collect(&aws, &output),
+        Command::Collect { aws, output, store } => collect(&aws, &output, store),
         Command::IamPolicy { export } => iam_policy(export),
         Command::Export { to } => export(to),
         Command::Diff { older, newer, format, store } => diff(older, newer, format, store),
@@ -460,7 +466,7 @@ fn run_scan(args: &ScanArgs) -> Result<Scanned, String> {
     let mut loaded = inputs::load(&paths, &options);
     inputs::set_places(&mut loaded.inventory, &paths);
     if args.live.aws {
-        loaded.inventory.extend(live_inventory(&args.live)?);
+        loaded.inventory.extend(live_inventory(&args.live, None)?);
     }
     let ctx = Context::new(&loaded.inventory, &policy, today);
     let selected = |rule: &encguard_rules::Rule| {
@@ -671,7 +677,9 @@ fn drift(
     let code = load(iac)?;
     let mut estate = match (deployed.is_empty(), live.aws) {
         (false, _) => load(deployed)?,
-        (true, true) => inputs::Loaded { inventory: live_inventory(live)?, errors: Vec::new(), notices: Vec::new() },
+        (true, true) => {
+            inputs::Loaded { inventory: live_inventory(live, None)?, errors: Vec::new(), notices: Vec::new() }
+        }
         (true, false) => {
             return Err("drift compares code with what is deployed: pass --deployed INVENTORY or --aws".into())
         }
@@ -968,7 +976,8 @@ fn read_baseline(path: &Path) -> Result<(std::collections::HashSet<String>, Stri
 }
 
 #[cfg(feature = "aws")]
-fn live_inventory(args: &AwsArgs) -> Result<Inventory, String> {
+/// The live accounts `args` name; a shard balanced by `sizes` when given.
+fn live_inventory(args: &AwsArgs, sizes: Option<&BTreeMap<String, usize>>) -> Result<Inventory, String> {
     let options = encguard_aws::Options {
         profile: args.profile.clone(),
         regions: args.regions.clone(),
@@ -981,21 +990,48 @@ fn live_inventory(args: &AwsArgs) -> Result<Inventory, String> {
         concurrency: args.concurrency,
         verbose: args.verbose,
         call_timeout: std::time::Duration::from_secs(args.call_timeout.max(1)),
-        shard: args.shard.as_deref().map(shard).transpose()?,
+        shard: match (args.shard.as_deref().map(shard).transpose()?, sizes) {
+            (Some(s), Some(sizes)) => Some(encguard_aws::Shard::balanced(s.index, s.count, sizes)),
+            (s, _) => s,
+        },
     };
     encguard_aws::collect(&options).map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "aws"))]
-fn live_inventory(_: &AwsArgs) -> Result<Inventory, String> {
+fn live_inventory(_: &AwsArgs, _: Option<&BTreeMap<String, usize>>) -> Result<Inventory, String> {
     Err("this encguard was built without live AWS support (feature `aws`)".into())
 }
 
-fn collect(args: &AwsArgs, output: &Path) -> Result<u8, String> {
+/// The sizes of the units of the newest saved scan that read live accounts.
+#[cfg(feature = "aws")]
+fn saved_unit_sizes(path: &Path) -> Result<BTreeMap<String, usize>, String> {
+    let store = open_store_at(path)?;
+    for scan in store.history().map_err(|e| e.to_string())?.iter().rev() {
+        let json = store.inventory(scan.id).map_err(|e| e.to_string())?;
+        let inventory: Inventory = serde_json::from_str(&json).map_err(|e| format!("saved scan {}: {e}", scan.id))?;
+        let sizes = encguard_aws::unit_sizes(&inventory);
+        if !sizes.is_empty() {
+            return Ok(sizes);
+        }
+    }
+    Err(format!("{}: no saved scan read live accounts, to balance the slices by", path.display()))
+}
+
+#[cfg(not(feature = "aws"))]
+fn saved_unit_sizes(_: &Path) -> Result<BTreeMap<String, usize>, String> {
+    Err("this encguard was built without live AWS support (feature `aws`)".into())
+}
+
+fn collect(args: &AwsArgs, output: &Path, store: Option<PathBuf>) -> Result<u8, String> {
     if !args.aws {
         return Err("collect reads live accounts: pass --aws".into());
     }
-    let inventory = live_inventory(args)?;
+    let sizes = match (&store, &args.shard) {
+        (Some(store), Some(_)) => Some(saved_unit_sizes(store)?),
+        _ => None,
+    };
+    let inventory = live_inventory(args, sizes.as_ref())?;
     std::fs::write(output, inventory.to_json() + "\n").map_err(|e| format!("{}: {e}", output.display()))?;
     eprintln!(
         "collected {} resources into {}{}",

@@ -756,6 +756,41 @@ fn a_sharded_organisation_scan_finds_what_one_run_finds() {
     };
     let (all, merged) = (findings("all.json"), findings("merged.json"));
     assert_eq!(all, merged, "three shards merged are one run");
+
+    // Balanced by the sizes of a saved scan of the organisation: the same findings, and
+    // slices within one unit of each other.
+    let o = encguard_in(&dir, &["scan", "all.json", "--save", "--store", "history.db", "--format", "json"]);
+    assert_ne!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut sizes = Vec::new();
+    for i in 0..3 {
+        let out = format!("balanced-{i}.json");
+        let mut args = vec!["collect", "-o", &out, "--store", "history.db"];
+        args.extend(aws);
+        let shard = format!("{i}/3");
+        args.extend(["--shard", &shard]);
+        let o = encguard_live(&dir, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let inventory: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(&out)).unwrap()).unwrap();
+        sizes.push(inventory["resources"].as_array().unwrap().len());
+    }
+    let o =
+        encguard_in(&dir, &["merge", "balanced-0.json", "balanced-1.json", "balanced-2.json", "-o", "balanced.json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(findings("balanced.json"), all, "balanced shards merged are one run too");
+    let inventory: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("all.json")).unwrap()).unwrap();
+    let mut units: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in inventory["resources"].as_array().unwrap() {
+        let region = match r["location"]["region"].as_str().unwrap() {
+            "global" => "us-east-1",
+            region => region,
+        };
+        *units.entry(format!("{}/{region}", r["location"]["account"].as_str().unwrap())).or_default() += 1;
+    }
+    let largest = units.values().max().copied().unwrap_or(0);
+    let (most, least) = (sizes.iter().max().unwrap(), sizes.iter().min().unwrap());
+    assert!(most - least <= largest, "slices of {sizes:?} resources; the largest unit holds {largest}");
     // Every account was read: each holds a key without rotation in each region.
     let unrotated = all.iter().filter(|(rule, _, status)| rule == "\"KMS-001\"" && status == "\"fail\"").count();
     assert_eq!(unrotated, 4 * 2, "{all:#?}");
