@@ -92,7 +92,8 @@ def main():
         print(f"seeded {args.accounts} accounts x {len(regions)} regions in {time.perf_counter() - start:.1f} s", flush=True)
         work = tempfile.mkdtemp(prefix="encguard-scale-")
         base = [args.encguard, "collect", "--aws", "--org", "--role-name", "OrganizationAccountAccessRole",
-                "--endpoint-url", url, "--verbose"] + [a for r in regions for a in ("--region", r)]
+                "--endpoint-url", url, "--verbose", "--concurrency", str(args.concurrency)] + \
+            [a for r in regions for a in ("--region", r)]
         rows = []
         whole = os.path.join(work, "all.json")
         rows.append(("unsharded",) + run(base + ["-o", whole], env))

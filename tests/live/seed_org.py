@@ -19,7 +19,7 @@ def main():
     org.create_organization(FeatureSet="ALL")
     for i in range(ACCOUNTS - 1):
         org.create_account(Email=f"member{i}@example.com", AccountName=f"member{i}")
-    accounts = [a["Id"] for a in org.list_accounts()["Accounts"]]
+    accounts = [a["Id"] for page in org.get_paginator("list_accounts").paginate() for a in page["Accounts"]]
     sts = boto3.client("sts", region_name="us-east-1", **BASE)
     for account in accounts:
         creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",

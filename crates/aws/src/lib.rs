@@ -181,12 +181,14 @@ impl Shard {
 }
 
 /// The sizes of an inventory's units (`account/region` → resources), for balancing shards:
-/// an account's global resources count in its us-east-1 unit, where they are collected.
+/// an account's global resources and its buckets (listed once, whatever their region)
+/// count in its us-east-1 unit, where they are collected.
 pub fn unit_sizes(inventory: &Inventory) -> BTreeMap<String, usize> {
     let mut sizes = BTreeMap::new();
     for r in &inventory.resources {
         if let encguard_model::Location::Aws { account, region, .. } = &r.location {
-            let region = if region == "global" { "us-east-1" } else { region.as_str() };
+            let global = region == "global" || matches!(r.spec, encguard_model::Spec::S3Bucket(_));
+            let region = if global { "us-east-1" } else { region.as_str() };
             *sizes.entry(format!("{account}/{region}")).or_insert(0) += 1;
         }
     }

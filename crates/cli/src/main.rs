@@ -688,6 +688,15 @@ fn drift(
     for error in code.errors.iter().chain(&estate.errors) {
         eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
     }
+    // What the account could not say is neither drift nor a match: said here.
+    for gap in &estate.inventory.gaps {
+        eprintln!(
+            "encguard: not read: {} {}: {} (what it would have told is not compared)",
+            gap.scope,
+            gap.what,
+            encguard_report::terminal_safe(&gap.error)
+        );
+    }
     let sides = |inventory: &Inventory, declared: bool| -> Vec<encguard_store::drift::Side> {
         let ctx = Context::new(inventory, &policy, today);
         let evaluation = encguard_values::on_scan_threads(|| encguard_rules::evaluate(&ctx, |_| true));
@@ -750,8 +759,24 @@ fn drift(
                     encguard_model::Spec::EbsDefaultKey(_) => Some("ebs-default-kms-key"),
                     _ => None,
                 };
-                if let (Some(setting), Some(region)) = (setting, &r.region) {
-                    names.push(format!("{setting}@{region}"));
+                names.extend(setting.map(str::to_string));
+                // Names are unique within a region (buckets and distributions everywhere):
+                // code whose region is known matches a regional name only in that region.
+                let global = matches!(
+                    r.spec,
+                    encguard_model::Spec::S3Bucket(_)
+                        | encguard_model::Spec::CloudfrontDistribution(_)
+                        | encguard_model::Spec::IamPolicy(_)
+                ) || r.region.as_deref() == Some("global");
+                if let (false, Some(region)) = (global, &r.region) {
+                    let qualified = names.iter().filter(|n| !n.starts_with("arn:")).map(|n| format!("{n}@{region}"));
+                    let qualified: Vec<String> = qualified.collect();
+                    // Deployed resources also answer to the bare name, for code whose region
+                    // is not known (then a name may match in another region).
+                    if declared {
+                        names.retain(|n| n.starts_with("arn:"));
+                    }
+                    names.extend(qualified);
                 }
                 let mut attributes = serde_json::to_value(&r.spec).unwrap_or_default();
                 // A bucket's default encryption is what configures it, inline or split.
@@ -1012,6 +1037,8 @@ fn saved_unit_sizes(path: &Path) -> Result<BTreeMap<String, usize>, String> {
         let inventory: Inventory = serde_json::from_str(&json).map_err(|e| format!("saved scan {}: {e}", scan.id))?;
         let sizes = encguard_aws::unit_sizes(&inventory);
         if !sizes.is_empty() {
+            // Every runner must balance by the same scan: it says which, to compare.
+            eprintln!("balancing the slices by the sizes of saved scan {} ({})", scan.id, scan.time);
             return Ok(sizes);
         }
     }

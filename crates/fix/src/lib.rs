@@ -139,9 +139,22 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
         let edit: Option<Result<Vec<Edit>, String>> = places.into_iter().map(edit_at).collect();
         match edit {
             Some(Ok(new_edits)) => {
+                let file_edits = edits.entry(file.clone()).or_default();
+                // Two other texts for one line: neither is made.
+                let clash = new_edits.iter().enumerate().any(|(i, e)| {
+                    new_edits[..i].iter().chain(file_edits.iter()).any(|o| {
+                        matches!((o, e), (Edit::Replace { .. }, Edit::Replace { .. })) && o.line() == e.line() && o != e
+                    })
+                });
+                if clash {
+                    plan.manual.push(format!(
+                        "{file}:{line}: {} on {}: two fixes edit one line; {}",
+                        finding.rule, finding.resource, finding.remediation
+                    ));
+                    continue;
+                }
                 for edit in new_edits {
                     plan.edits.push((finding.fingerprint.clone(), edit.text_edit(file)));
-                    let file_edits = edits.entry(file.clone()).or_default();
                     if !file_edits.contains(&edit) {
                         file_edits.push(edit);
                     }
@@ -482,6 +495,10 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
     let value = fix.value.yaml();
     if let Some(after_name) = rest.strip_prefix(name).and_then(|r| r.strip_prefix(':')) {
         let written = after_name.trim();
+        // Flow style (`{A: b, C: d}`) holds more than the value on the line: not edited.
+        if written.split(" #").next().unwrap_or_default().contains([',', '}', ']']) {
+            return Err(format!("`{name}` is written in flow style; set it to {value} there"));
+        }
         if written.starts_with('!') || written.starts_with('{') || written.starts_with('[') || written.is_empty() {
             return Err(format!("`{name}` is set from `{written}`; set it to {value} where that value is defined"));
         }

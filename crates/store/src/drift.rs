@@ -134,28 +134,29 @@ fn mask_key_references(a: &mut Value, b: &mut Value) {
             None
         }
     };
-    // What code names by its source address (`module.key|aws_kms_key.this`) is known by
-    // another name once deployed.
-    let address = |v: &Value| {
-        v.as_str().is_some_and(|t| {
-            t.contains('|') || ["module.", "data.", "aws_"].iter().any(|p| t.starts_with(p) && t.contains('.'))
-        })
-    };
+    // What code names by its source address (`module.key|aws_kms_key.this`,
+    // `aws_kms_key.data.arn`) is known by another name once deployed.
+    let address = |v: &Value| v.as_str().is_some_and(is_address);
     // A string of which code knows only parts (`arn:aws:iam::⟨?⟩:root`) is not drift.
     let partial = |v: &Value| v.as_str().is_some_and(|t| t.contains("⟨?⟩"));
-    // What either side knows only after apply (a load balancer's DNS name) is not drift.
-    let unknown = |v: &Value| v.get("unknown").is_some();
+    // What code knows only after apply (a load balancer's DNS name) is not drift; what the
+    // account could not say is in the gaps drift prints.
+    let unknown = |v: &Value| v.get("unknown").is_some() || v.get("type").and_then(Value::as_str) == Some("unresolved");
     if address(a) || partial(a) || unknown(a) || unknown(b) {
         *a = Value::Null;
         *b = Value::Null;
         return;
     }
     match (reference(a), reference(b)) {
+        // Both customer keys, named the same way: compared as they are.
         (Some(x), Some(y)) if form(&x).is_some() && form(&x) == form(&y) => {}
-        (Some(_), _) | (_, Some(_)) => {
+        // Both customer keys, named differently: which key each is needs resolving.
+        (Some(_), Some(_)) => {
             *a = Value::Null;
             *b = Value::Null;
         }
+        // A customer key on one side only (the other an AWS managed or owned key): drift.
+        (Some(_), None) | (None, Some(_)) => {}
         (None, None) => match (a, b) {
             (Value::Object(x), Value::Object(y)) => {
                 for (k, v) in x.iter_mut() {
@@ -172,6 +173,31 @@ fn mask_key_references(a: &mut Value, b: &mut Value) {
             _ => {}
         },
     }
+}
+
+/// Whether `text` is a Terraform source address or a handle made of one:
+/// `aws_kms_key.data`, `module.key.aws_kms_key.this.arn`, `data.aws_kms_alias.x`,
+/// `root//module.key|aws_kms_key.this` — not a domain name that starts like one.
+fn is_address(text: &str) -> bool {
+    if text.contains('|') {
+        return true;
+    }
+    let mut parts = text.split('.').peekable();
+    // `module.NAME` prefixes, possibly indexed.
+    while parts.peek() == Some(&"module") {
+        parts.next();
+        if parts.next().is_none() {
+            return false;
+        }
+    }
+    if parts.peek() == Some(&"data") {
+        parts.next();
+    }
+    let (Some(kind), Some(name)) = (parts.next(), parts.next()) else { return false };
+    kind.starts_with("aws_")
+        && kind.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-[]\"".contains(c))
 }
 
 /// A value without the places its source wrote it (`{"value": …, "span": …}`).
@@ -320,5 +346,27 @@ mod tests {
         assert_eq!(d.matched, 2, "{d:?}");
         assert_eq!(d.drifted.len(), 1);
         assert_eq!(d.drifted[0].declared, "by_arn");
+    }
+
+    #[test]
+    fn a_key_of_another_kind_and_a_name_that_looks_like_an_address_are_drift() {
+        let declared = [
+            side("managed", &["m"], json!({"kms_key": {"type": "customer", "reference": "aws_kms_key.data"}}), &[]),
+            side("origin", &["o"], json!({"domain_name": "data.example.com", "key": "aws_kms_key.data.arn"}), &[]),
+        ];
+        let deployed = [
+            side("m-live", &["m"], json!({"kms_key": {"type": "aws_managed", "alias": "alias/aws/s3"}}), &[]),
+            side(
+                "o-live",
+                &["o"],
+                json!({"domain_name": "evil.example.com", "key": "arn:aws:kms:eu-west-1:1:key/k"}),
+                &[],
+            ),
+        ];
+        let d = drift(&declared, &deployed);
+        assert_eq!(d.drifted.len(), 2, "{d:?}");
+        assert_eq!(d.drifted[1].attributes.len(), 1, "the domain, not the key named by its address: {d:?}");
+        assert!(is_address("module.key[\"a\"].aws_kms_key.this.arn") && is_address("data.aws_kms_alias.x"));
+        assert!(!is_address("data.example.com") && !is_address("aws-example.com"));
     }
 }

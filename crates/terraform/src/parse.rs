@@ -276,6 +276,9 @@ pub fn places<'b>(body: &'b Body, file: &SourceFile) -> SpanTree<'b> {
                 let mut block = places(&b.body, file);
                 block.span = span(b.span());
                 let name = b.ident.as_str();
+                if name == "dynamic" {
+                    continue;
+                }
                 match tree.fields.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, blocks)) => blocks.items.push(block),
                     None => {
@@ -285,6 +288,19 @@ pub fn places<'b>(body: &'b Body, file: &SourceFile) -> SpanTree<'b> {
             }
         }
     }
+    // Blocks of a name a `dynamic` block also generates have no place each: their order in
+    // the value is not their order in the text.
+    let generated: Vec<&str> = body
+        .iter()
+        .filter_map(|s| match s {
+            Structure::Block(b) if b.ident.as_str() == "dynamic" => b.labels.first().map(|l| match l {
+                hcl_edit::structure::BlockLabel::String(s) => s.value().as_str(),
+                hcl_edit::structure::BlockLabel::Ident(i) => i.as_str(),
+            }),
+            _ => None,
+        })
+        .collect();
+    tree.fields.retain(|(name, _)| !generated.contains(name));
     tree
 }
 

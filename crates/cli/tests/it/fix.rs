@@ -213,3 +213,27 @@ fn cloudfront_behaviours_and_origins_are_fixed_together() {
     let again = encguard_in(&dir, &[&["fix", "."][..], &rules[..]].concat());
     assert_eq!(stdout(&again), "", "a second run changes nothing");
 }
+
+/// A behaviour written in flow style, or one among blocks a `dynamic` block also generates,
+/// has no line of its own to edit: the fix is left to a person, never made elsewhere.
+#[test]
+fn behaviours_without_a_line_of_their_own_are_not_edited() {
+    let dir = temp_dir("fix-no-line");
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  D:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        DefaultCacheBehavior: {TargetOriginId: app, ViewerProtocolPolicy: allow-all}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_cloudfront_distribution\" \"d\" {\n  enabled = true\n  default_cache_behavior {\n    target_origin_id       = \"app\"\n    viewer_protocol_policy = \"https-only\"\n  }\n  dynamic \"ordered_cache_behavior\" {\n    for_each = [\"/a/*\"]\n    content {\n      path_pattern           = ordered_cache_behavior.value\n      target_origin_id       = \"app\"\n      viewer_protocol_policy = \"allow-all\"\n    }\n  }\n  ordered_cache_behavior {\n    path_pattern           = \"/b/*\"\n    target_origin_id       = \"app\"\n    viewer_protocol_policy = \"https-only\"\n  }\n}\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "CF-001"]);
+    assert_eq!(stdout(&o), "", "no edit");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("flow style"), "{stderr}");
+    // The generated behaviour fails, and the written one (https-only) was not touched.
+    let report = stdout(&encguard_in(&dir, &["scan", "main.tf", "--rule", "CF-001", "--format", "json"]));
+    assert!(report.contains("\"status\": \"fail\""), "{report}");
+}
