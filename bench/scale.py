@@ -20,23 +20,15 @@ runner — its own concurrency is.
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from live import free_port, wait  # noqa: E402  (moto's port and readiness, as live.py finds them)
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2"]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def run(cmd, env):
@@ -80,12 +72,7 @@ def main():
     moto = subprocess.Popen([os.path.join(os.path.dirname(args.python), "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=2)
-                break
-            except Exception:
-                time.sleep(0.25)
+        wait(f"{url}/moto-api/")
         start = time.perf_counter()
         subprocess.run([args.python, os.path.join(ROOT, "tests/live/seed_org.py"), url, str(args.accounts),
                         ",".join(regions), str(args.per)], check=True, stdout=subprocess.DEVNULL, env=env)
