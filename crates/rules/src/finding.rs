@@ -61,7 +61,7 @@ pub enum PolicyStatement {
 
 /// A fix a rule knows to be safe: set one attribute of the judged resource to a value.
 /// Each source names the attribute its own way; `None` where the source cannot set it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttributeFix {
     /// The attribute in a Terraform resource block.
     pub terraform: Option<&'static str>,
@@ -81,13 +81,13 @@ impl AttributeFix {
     }
 
     /// The same fix, which makes AWS recreate `what`.
-    pub const fn replacing(self, what: &'static str) -> Self {
+    pub fn replacing(self, what: &'static str) -> Self {
         AttributeFix { replaces: Some(what), ..self }
     }
 }
 
 /// The value an [`AttributeFix`] sets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FixValue {
     /// `true` or `false`.
     Bool(bool),
@@ -95,6 +95,8 @@ pub enum FixValue {
     Text(&'static str),
     /// A whole number.
     Number(u32),
+    /// A string the policy file chooses (`[fix] kms_keys`).
+    Chosen(String),
 }
 
 impl FixValue {
@@ -103,6 +105,7 @@ impl FixValue {
         match self {
             FixValue::Bool(b) => b.to_string(),
             FixValue::Text(t) => format!("{t:?}"),
+            FixValue::Chosen(t) => format!("{t:?}"),
             FixValue::Number(n) => n.to_string(),
         }
     }
@@ -112,6 +115,7 @@ impl FixValue {
         match self {
             FixValue::Bool(b) => b.to_string(),
             FixValue::Text(t) => t.to_string(),
+            FixValue::Chosen(t) => format!("{t:?}"),
             FixValue::Number(n) => n.to_string(),
         }
     }

@@ -60,6 +60,8 @@ pub struct Policy {
     pub classification: ClassificationSettings,
     /// What fails the run.
     pub gate: GateSettings,
+    /// What `encguard fix` writes where the policy chooses the value.
+    pub fix: FixSettings,
     exceptions: Vec<Spanned<Exception>>,
 }
 
@@ -220,6 +222,15 @@ pub struct CloudfrontSettings {
 pub struct DynamodbSettings {
     /// Sort-key attribute names (case-insensitive substrings) that suggest sensitive data.
     pub sensitive_sort_keys: Vec<String>,
+}
+
+/// What `encguard fix` writes where the value is the organisation's to choose.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FixSettings {
+    /// The customer managed key (ARN or alias name) to encrypt each service's data with, by
+    /// service (`secretsmanager`): a resource below its key tier is given it.
+    pub kms_keys: BTreeMap<String, String>,
 }
 
 /// What fails a run besides failures at or above `--fail-on`.

@@ -370,14 +370,14 @@ pub fn combine(parts: impl IntoIterator<Item = Eval>, pass_message: &str) -> Eva
         let fixes: Vec<(AttributeFix, Span)> = fails
             .iter()
             .filter_map(|v| match (&v.fix, v.span) {
-                (Some(Fix::Set(fix)), Some(span)) => Some((*fix, span)),
+                (Some(Fix::Set(fix)), Some(span)) => Some((fix.clone(), span)),
                 _ => None,
             })
             .collect();
         if fixes.len() == fails.len() && fixes.iter().all(|(fix, _)| *fix == fixes[0].0) {
             verdict.fix = Some(match fixes.as_slice() {
-                [(fix, _)] => Fix::Set(*fix),
-                _ => Fix::SetEach(fixes[0].0, fixes.iter().map(|(_, span)| *span).collect()),
+                [(fix, _)] => Fix::Set(fix.clone()),
+                _ => Fix::SetEach(fixes[0].0.clone(), fixes.iter().map(|(_, span)| *span).collect()),
             });
         }
         return Ok(verdict);

@@ -237,3 +237,32 @@ fn behaviours_without_a_line_of_their_own_are_not_edited() {
     let report = stdout(&encguard_in(&dir, &["scan", "main.tf", "--rule", "CF-001", "--format", "json"]));
     assert!(report.contains("\"status\": \"fail\""), "{report}");
 }
+
+/// With `[fix] kms_keys`, a secret below its key tier is given the key the policy chooses.
+#[test]
+fn a_secret_gets_the_key_the_policy_chooses() {
+    let dir = temp_dir("fix-chosen-key");
+    std::fs::write(
+        dir.join("encguard.toml"),
+        "[key_tiers]\nsecretsmanager = \"customer-managed\"\n\n[fix]\nkms_keys = { secretsmanager = \"alias/app-secrets\" }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("main.tf"), "resource \"aws_secretsmanager_secret\" \"token\" {\n  name = \"token\"\n}\n")
+        .unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  Token:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      KmsKeyId: alias/aws/secretsmanager\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "SM-001", "--write"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(dir.join("main.tf")).unwrap().contains("  kms_key_id = \"alias/app-secrets\"\n"));
+    assert!(std::fs::read_to_string(dir.join("stack.yaml"))
+        .unwrap()
+        .contains("      KmsKeyId: \"alias/app-secrets\"\n"));
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "SM-001", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["findings"], serde_json::json!([]), "both secrets pass");
+    assert_eq!(report["summary"]["pass"], 2);
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "SM-001"])), "", "a second run changes nothing");
+}

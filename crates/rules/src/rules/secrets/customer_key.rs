@@ -1,4 +1,5 @@
 use crate::context::Context;
+use crate::finding::{AttributeFix, FixValue, Status};
 use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Out, Section, Severity};
@@ -24,6 +25,8 @@ declare_rule! {
     /// ## Fix
     /// - Terraform: `kms_key_id = aws_kms_key.secrets.arn`. CloudFormation: `KmsKeyId: !Ref SecretsKey`.
     /// - Live: `aws secretsmanager update-secret --secret-id ID --kms-key-id KEY`.
+    /// - `encguard fix` sets it to the key `[fix] kms_keys.secretsmanager` names, when the
+    ///   policy file names one.
     SM_001 {
         id: "SM-001",
         title: "Secrets use the required key tier",
@@ -36,9 +39,17 @@ declare_rule! {
 }
 
 fn check(ctx: &Context, out: &mut Out) {
+    // The key the policy file chooses for secrets, if it does: a secret below its tier gets it.
+    let key = ctx.policy.fix.kms_keys.get("secretsmanager");
     for (r, secret) in ctx.all::<Secret>() {
         let verdict = required_tier(ctx, ctx.policy.key_tiers.secretsmanager, r)
-            .and_then(|required| require_tier(ctx, r, &secret.kms_key, KeyTier::AwsManaged, required));
+            .and_then(|required| require_tier(ctx, r, &secret.kms_key, KeyTier::AwsManaged, required))
+            .map(|v| match key {
+                Some(key) if v.status == Status::Fail => {
+                    v.fix(AttributeFix::set(Some("kms_key_id"), Some("KmsKeyId"), FixValue::Chosen(key.clone())))
+                }
+                _ => v,
+            });
         out.judge(r, verdict);
     }
 }
