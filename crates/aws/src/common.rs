@@ -119,6 +119,12 @@ impl Collector {
     }
 
     /// Waits for a call slot, and logs the call.
+    /// The partition of the unit's region (`aws`, `aws-cn`, `aws-us-gov`), for the ARNs
+    /// the collector makes.
+    pub fn partition(&self) -> &'static str {
+        crate::partition_of(&self.region)
+    }
+
     pub async fn call(&self, action: &str) -> SemaphorePermit<'_> {
         let permit = self.limit.acquire().await.expect("semaphore open");
         self.progress.call(action, &self.account, &self.region);

@@ -28,7 +28,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     // The table exists (ListTables named it): it stays, with what could not be read unknown.
                     let unknown = c.gap::<String>("dynamodb:DescribeTable", &name, error_text(&e));
                     let Value::Unknown { unknown: reason } = unknown else { return };
-                    let arn = format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account);
+                    let arn = format!("arn:{}:dynamodb:{}:{}:table/{name}", c.partition(), c.region, c.account);
                     let spec = DynamodbTable {
                         kms_key: KeyRef::Unresolved { reason: reason.clone() }.into(),
                         replicas: vec![Replica::unreadable(reason.clone())],
@@ -39,9 +39,10 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     return;
                 }
             };
-            let arn = table
-                .table_arn()
-                .map_or_else(|| format!("arn:aws:dynamodb:{}:{}:table/{name}", c.region, c.account), str::to_string);
+            let arn = table.table_arn().map_or_else(
+                || format!("arn:{}:dynamodb:{}:{}:table/{name}", c.partition(), c.region, c.account),
+                str::to_string,
+            );
             // DynamoDB omits SSEDescription for the AWS owned key.
             let kms_key = match table.sse_description() {
                 Some(sse) if sse.sse_type().is_some_and(|t| t.as_str() == "KMS") => sse

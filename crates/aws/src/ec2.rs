@@ -21,7 +21,7 @@ fn key(id: Option<&str>) -> KeyRef {
 pub async fn collect(conf: &SdkConfig, c: &Collector) {
     let client = aws_sdk_ec2::Client::new(conf);
     let (account, region) = (c.account.clone(), c.region.clone());
-    let setting_arn = format!("arn:aws:ec2:{region}:{account}:ebs-encryption-by-default");
+    let setting_arn = format!("arn:{}:ec2:{region}:{account}:ebs-encryption-by-default", c.partition());
     let enabled = {
         let _p = c.call("ec2:GetEbsEncryptionByDefault").await;
         match client.get_ebs_encryption_by_default().send().await {
@@ -43,7 +43,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         }
     };
     c.add(
-        &format!("arn:aws:ec2:{region}:{account}:ebs-default-kms-key"),
+        &format!("arn:{}:ec2:{region}:{account}:ebs-default-kms-key", c.partition()),
         "AWS::EC2::EbsDefaultKmsKey",
         vec![],
         Spec::EbsDefaultKey(Box::new(EbsDefaultKey { kms_key: default_key.into() })),
@@ -58,7 +58,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 snapshot: v.snapshot_id().filter(|s| !s.is_empty()).map(|s| Value::Known(s.to_string())).into(),
             };
             let index = c.add(
-                &format!("arn:aws:ec2:{region}:{account}:volume/{id}"),
+                &format!("arn:{}:ec2:{region}:{account}:volume/{id}", c.partition()),
                 "AWS::EC2::Volume",
                 vec![id.to_string()],
                 Spec::EbsVolume(Box::new(volume)),
@@ -85,7 +85,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     copy: false,
                 };
                 c.add(
-                    &format!("arn:aws:ec2:{region}:{account}:snapshot/{id}"),
+                    &format!("arn:{}:ec2:{region}:{account}:snapshot/{id}", c.partition()),
                     "AWS::EC2::Snapshot",
                     vec![id.to_string()],
                     Spec::EbsSnapshot(Box::new(snapshot)),
@@ -111,7 +111,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     })
                     .collect();
                 c.add(
-                    &format!("arn:aws:ec2:{region}:{account}:image/{id}"),
+                    &format!("arn:{}:ec2:{region}:{account}:image/{id}", c.partition()),
                     "AWS::EC2::Image",
                     vec![id.to_string()],
                     Spec::Ami(Box::new(Ami { devices, ..Ami::default() })),
@@ -147,7 +147,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 let mut names = vec![id.to_string()];
                 names.extend(v.launch_template_name().map(str::to_string));
                 c.add(
-                    &format!("arn:aws:ec2:{region}:{account}:launch-template/{id}"),
+                    &format!("arn:{}:ec2:{region}:{account}:launch-template/{id}", c.partition()),
                     "AWS::EC2::LaunchTemplate",
                     names,
                     Spec::BlockDeviceHost(Box::new(BlockDeviceHost { devices: vec![Value::Known(devices)] })),
@@ -179,7 +179,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                     devices.push(image_root("launch configuration"));
                 }
                 let arn = lc.launch_configuration_arn().map_or_else(
-                    || format!("arn:aws:autoscaling:{region}:{account}:launchConfiguration:{name}"),
+                    || format!("arn:{}:autoscaling:{region}:{account}:launchConfiguration:{name}", c.partition()),
                     str::to_string,
                 );
                 c.add(

@@ -227,7 +227,7 @@ pub async fn collect_classic(conf: &SdkConfig, c: &Collector) {
                 })
             })
             .collect();
-        let arn = format!("arn:aws:elasticloadbalancing:{}:{}:loadbalancer/{name}", c.region, c.account);
+        let arn = format!("arn:{}:elasticloadbalancing:{}:{}:loadbalancer/{name}", c.partition(), c.region, c.account);
         c.add(
             &arn,
             "AWS::ElasticLoadBalancing::LoadBalancer",

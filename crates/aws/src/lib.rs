@@ -188,7 +188,8 @@ pub fn unit_sizes(inventory: &Inventory) -> BTreeMap<String, usize> {
     for r in &inventory.resources {
         if let encguard_model::Location::Aws { account, region, .. } = &r.location {
             let global = region == "global" || matches!(r.spec, encguard_model::Spec::S3Bucket(_));
-            let region = if global { "us-east-1" } else { region.as_str() };
+            let partition = r.name.strip_prefix("arn:").and_then(|a| a.split(':').next()).unwrap_or("aws");
+            let region = if global { home_of_partition(partition) } else { region.as_str() };
             *sizes.entry(format!("{account}/{region}")).or_insert(0) += 1;
         }
     }
@@ -260,8 +261,36 @@ async fn assume(base: &SdkConfig, role_arn: &str, external_id: Option<&str>, reg
         .build()
 }
 
+/// The region a partition's global services (S3's listing, CloudFront, IAM, STS) answer
+/// in, for the partition `region` belongs to: us-east-1, or cn-north-1 in China, or
+/// us-gov-west-1 in GovCloud.
+pub fn home_region(region: &str) -> &'static str {
+    home_of_partition(partition_of(region))
+}
+
+/// The partition a region is in.
+pub(crate) fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The home region of a partition (`aws`, `aws-cn`, `aws-us-gov`).
+fn home_of_partition(partition: &str) -> &'static str {
+    match partition {
+        "aws-cn" => "cn-north-1",
+        "aws-us-gov" => "us-gov-west-1",
+        _ => "us-east-1",
+    }
+}
+
 async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
-    let home = "us-east-1";
+    // The partition is the one of the regions asked for (all of one partition).
+    let home = home_region(options.regions.first().map_or("us-east-1", String::as_str));
     let mut base = base_config(options, home).await;
     if let Some(role) = &options.role_arn {
         base = assume(&base, role, options.external_id.as_deref(), home).await;
@@ -269,6 +298,7 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
     let sts = aws_sdk_sts::Client::new(&base);
     let me = sts.get_caller_identity().send().await.map_err(|e| CallFailed::new("sts:GetCallerIdentity", &e))?;
     let own_account = me.account().unwrap_or_default().to_string();
+    let partition = me.arn().and_then(|arn| arn.split(':').nth(1)).unwrap_or("aws").to_string();
     let mut gaps = Vec::new();
     let mut accounts: Vec<(String, SdkConfig)> = Vec::new();
     let mut targets: Vec<String> = options.accounts.clone();
@@ -298,7 +328,7 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
                 accounts.push((account, base.clone()));
                 continue;
             }
-            let role = format!("arn:aws:iam::{account}:role/{role_name}");
+            let role = format!("arn:{partition}:iam::{account}:role/{role_name}");
             let conf = assume(&base, &role, options.external_id.as_deref(), home).await;
             accounts.push((account, conf));
         }
@@ -318,11 +348,11 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
         } else {
             options.regions.clone()
         };
-        // Global services once per account: S3 lists every bucket, CloudFront lives in
-        // us-east-1, and so do the certificates it serves, whatever regions were asked for;
-        // IAM is global.
+        // Global services once per account: S3 lists every bucket, CloudFront lives in the
+        // partition's home region (us-east-1), and so do the certificates it serves, whatever
+        // regions were asked for; IAM is global.
         let global = conf.to_builder().region(Region::new(home)).build();
-        // A sharded run reads only its units; the globals go with (account, us-east-1).
+        // A sharded run reads only its units; the globals go with (account, home region).
         let owns = |region: &str| options.shard.as_ref().is_none_or(|s| s.owns(&account, region));
         let mut globals = vec![
             ("s3", home.to_string(), global.clone()),
@@ -379,6 +409,13 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_partition_has_its_home_region() {
+        assert_eq!(home_region("eu-west-1"), "us-east-1");
+        assert_eq!(home_region("cn-northwest-1"), "cn-north-1");
+        assert_eq!(home_region("us-gov-east-1"), "us-gov-west-1");
+    }
 
     #[test]
     fn balanced_shards_place_the_largest_units_first_and_always_alike() {

@@ -87,7 +87,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
                 c.tag(index, cl.tag_list().iter().map(|t| (t.key(), t.value())));
             }
         });
-    if c.region == "us-east-1" {
+    if c.region == crate::home_region(&c.region) {
         let _ = each_page!(
             c,
             "rds:DescribeGlobalClusters",
@@ -201,7 +201,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             parameters: Some(failed.unwrap_or(Value::Known(parameters))).into(),
         };
         c.add(
-            &format!("arn:aws:rds:{}:{}:{kind}:{name}", c.region, c.account),
+            &format!("arn:{}:rds:{}:{}:{kind}:{name}", c.partition(), c.region, c.account),
             "AWS::RDS::DBParameterGroup",
             vec![name.clone()],
             Spec::DbParameterGroup(Box::new(group)),
@@ -217,7 +217,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             for g in page.log_groups() {
                 let Some(name) = g.log_group_name() else { continue };
                 let arn = g.arn().map_or_else(
-                    || format!("arn:aws:logs:{}:{}:log-group:{name}", c.region, c.account),
+                    || format!("arn:{}:logs:{}:{}:log-group:{name}", c.partition(), c.region, c.account),
                     |a| a.trim_end_matches(":*").to_string(),
                 );
                 c.add(

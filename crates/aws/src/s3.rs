@@ -34,7 +34,8 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
             let _p = c.call("s3:GetBucketLocation").await;
             match home.get_bucket_location().bucket(&name).send().await {
                 Ok(l) => match l.location_constraint().map(|r| r.as_str().to_string()).unwrap_or_default().as_str() {
-                    "" => "us-east-1".to_string(),
+                    // No location constraint: the partition's first region.
+                    "" => crate::home_region(&c.region).to_string(),
                     "EU" => "eu-west-1".to_string(),
                     other => other.to_string(),
                 },
@@ -46,7 +47,7 @@ pub async fn collect(conf: &SdkConfig, c: &Collector) {
         };
         let client =
             clients.entry(region.clone()).or_insert_with(|| s3_client(conf, &region, c.custom_endpoint)).clone();
-        let arn = format!("arn:aws:s3:::{name}");
+        let arn = format!("arn:{}:s3:::{name}", c.partition());
         let encryption = {
             let _p = c.call("s3:GetEncryptionConfiguration").await;
             match client.get_bucket_encryption().bucket(&name).send().await {

@@ -800,3 +800,37 @@ fn a_sharded_organisation_scan_finds_what_one_run_finds() {
     let unrotated = all.iter().filter(|(rule, _, status)| rule == "\"KMS-001\"" && status == "\"fail\"").count();
     assert_eq!(unrotated, 4 * 2, "{all:#?}");
 }
+
+/// In the China partition the global services answer in cn-north-1, not us-east-1: a
+/// collection of cn-north-1 reads its buckets there.
+#[test]
+fn another_partition_reads_its_global_services_in_its_own_home_region() {
+    let Some(moto) = start_moto() else { return };
+    let dir = temp_dir("partition");
+    let seed = format!(
+        "import boto3\nkw = dict(endpoint_url='{}', aws_access_key_id='testing', aws_secret_access_key='testing', region_name='cn-north-1')\n\
+         boto3.client('s3', **kw).create_bucket(Bucket='china-bucket', CreateBucketConfiguration={{'LocationConstraint': 'cn-north-1'}})\n\
+         boto3.client('kms', **kw).create_key()\n",
+        moto.direct
+    );
+    let mut cmd = Command::new(&moto.python);
+    cmd.args(["-c", &seed]);
+    live_env(&mut cmd);
+    let seeded = cmd.output().unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let o = encguard_live(
+        &dir,
+        &["collect", "--aws", "--endpoint-url", &moto.direct, "--region", "cn-north-1", "-o", "cn.json", "--verbose"],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("call s3:ListAllMyBuckets 123456789012/cn-north-1"), "{stderr}");
+    assert!(!stderr.contains("us-east-1"), "nothing is asked of us-east-1:\n{stderr}");
+    let inventory: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cn.json")).unwrap()).unwrap();
+    let resources = inventory["resources"].as_array().unwrap();
+    assert!(resources.iter().any(|r| r["name"] == "arn:aws-cn:s3:::china-bucket"), "{resources:#?}");
+    assert!(resources
+        .iter()
+        .any(|r| r["kind"] == "kms_key" && r["name"].as_str().unwrap().starts_with("arn:aws-cn:kms:")));
+}
