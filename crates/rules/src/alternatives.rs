@@ -62,14 +62,15 @@ pub(crate) fn settle(ctx: &Context, rules: &[&'static Rule], findings: &mut Vec<
             continue;
         };
         let here = deployment(&resources[varying[scope][0]]);
-        copies += combinations.len() * resources.iter().filter(|r| deployment(r) == here).count();
+        let members: Vec<usize> = (0..resources.len()).filter(|&j| deployment(&resources[j]) == here).collect();
+        copies += combinations.len() * members.len();
         if copies > MAX_COPIES {
             break;
         }
         let rule_ids: BTreeSet<&str> = targets.iter().map(|(_, rule)| *rule).collect();
         let rules: Vec<&'static Rule> = rules.iter().copied().filter(|r| rule_ids.contains(r.id)).collect();
         let outcomes: Vec<Vec<Finding>> =
-            combinations.iter().map(|specs| judge(ctx, &varying[scope], specs, &rules)).collect();
+            combinations.iter().map(|specs| judge(ctx, &members, &varying[scope], specs, &rules)).collect();
         for (i, rule) in targets {
             let name = &resources[i].name;
             let on = |o: &'_ Vec<Finding>| -> Vec<Finding> {
@@ -140,17 +141,20 @@ fn combinations<'r>(resources: &'r [Resource], varying: &[usize]) -> Option<Vec<
 }
 
 /// The verdicts of `rules` when the resources `varying` are `specs`, judged within their
-/// deployment.
-fn judge(ctx: &Context, varying: &[usize], specs: &[&Spec], rules: &[&'static Rule]) -> Vec<Finding> {
+/// deployment, the resources `members`.
+fn judge(
+    ctx: &Context,
+    members: &[usize],
+    varying: &[usize],
+    specs: &[&Spec],
+    rules: &[&'static Rule],
+) -> Vec<Finding> {
     let resources = &ctx.inventory.resources;
-    let here = deployment(&resources[varying[0]]);
-    let variant: Vec<Resource> = resources
+    let variant: Vec<Resource> = members
         .iter()
-        .enumerate()
-        .filter(|(_, r)| deployment(r) == here)
-        .map(|(j, r)| match varying.iter().position(|&v| v == j) {
-            Some(k) => Resource { spec: specs[k].clone(), alternatives: Vec::new(), ..r.clone() },
-            None => r.clone(),
+        .map(|&j| match varying.iter().position(|&v| v == j) {
+            Some(k) => Resource { spec: specs[k].clone(), alternatives: Vec::new(), ..resources[j].clone() },
+            None => resources[j].clone(),
         })
         .collect();
     let mut inventory = Inventory::new(variant);

@@ -187,8 +187,11 @@ impl Attachment {
     }
 }
 
-fn unresolved_in(unattached: &[(Attachment, String)], attachment: Attachment) -> Option<&str> {
-    unattached.iter().find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
+fn unresolved_in<'u>(
+    unattached: impl IntoIterator<Item = &'u (Attachment, String)>,
+    attachment: Attachment,
+) -> Option<&'u str> {
+    unattached.into_iter().find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
 }
 
 /// The resolved inventory the rules read, with the policy and the date of the scan.
@@ -322,7 +325,7 @@ impl<'a> Context<'a> {
                     Resolution::None => None,
                     // It configures one of these.
                     Resolution::Several(ids) => {
-                        let why = ctx.lookup_where(r, name, |s| what.fits(s)).expect_err("several");
+                        let why = ctx.ambiguous(name, &ids);
                         for id in ids {
                             ctx.unattached_to.entry(id).or_default().push(unresolved(&why.reason));
                         }
@@ -463,16 +466,19 @@ impl<'a> Context<'a> {
         match self.resolve(from, reference, fits) {
             Resolution::One(id) => Ok(Some(self.get(id))),
             Resolution::None => Ok(None),
-            Resolution::Several(ids) => {
-                let names: Vec<&str> = ids.iter().map(|&id| self.get(id).resource.name.as_str()).collect();
-                Err(Unknown::new(format!(
-                    "`{}` names {} resources of this scan ({}): which one is meant cannot be told",
-                    shown(reference),
-                    names.len(),
-                    names.join(", ")
-                )))
-            }
+            Resolution::Several(ids) => Err(self.ambiguous(reference, &ids)),
         }
+    }
+
+    /// Why `reference`, which names each of `ids`, cannot be followed.
+    fn ambiguous(&self, reference: &str, ids: &[ResourceId]) -> Unknown {
+        let names: Vec<&str> = ids.iter().map(|&id| self.get(id).resource.name.as_str()).collect();
+        Unknown::new(format!(
+            "`{}` names {} resources of this scan ({}): which one is meant cannot be told",
+            shown(reference),
+            names.len(),
+            names.join(", ")
+        ))
     }
 
     /// The resources `reference` may name among those that `fits`: the one in `from`'s
@@ -673,7 +679,7 @@ impl<'a> Context<'a> {
     /// The reason an `attachment` of `r` (a key policy, a rotation) may exist in its scope
     /// but cannot be placed.
     pub fn unresolved(&self, r: Res, attachment: Attachment) -> Option<&str> {
-        self.unattached(r).find(|(a, _)| *a == attachment).map(|(_, why)| why.as_str())
+        unresolved_in(self.unattached(r), attachment)
     }
 
     /// Every policy document governing a key: inline and `aws_kms_key_policy`.
