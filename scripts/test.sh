@@ -4,7 +4,9 @@
 # - Chromium (Debian's package) for the HTML report test,
 # - a Python virtualenv with moto's server (pinned) and boto3, for the live-collector tests,
 #   which start moto themselves on a free port of 127.0.0.1, and check-jsonschema and
-#   kubernetes-validate, which check the recipes of deploy/ offline.
+#   kubernetes-validate, which check the recipes of deploy/ offline,
+# - a throwaway PostgreSQL server (scripts/postgres.sh) for the PostgreSQL history store,
+#   stopped and removed when the tests end.
 # Tools are kept under ~/.cache/encguard/tools; later runs reuse them.
 # Usage: scripts/test.sh            (from anywhere in the repository)
 set -euo pipefail
@@ -40,6 +42,11 @@ if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/kubernetes-validate" ] 
     'check-jsonschema==0.39.0' 'kubernetes-validate==1.37.0' 'py-ocsf-models==0.10.0'
 fi
 export ENCGUARD_PYTHON="$venv/bin/python"
+
+echo "== PostgreSQL"
+source scripts/postgres.sh
+trap stop_postgres EXIT
+start_postgres
 
 echo "== formatting"
 cargo fmt --all --check

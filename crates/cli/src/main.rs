@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use encguard_model::Inventory;
 use encguard_report::{Report, Style};
 use encguard_rules::{Context, Date, Policy, Severity, CATALOG, DEFAULT_POLICY};
+use encguard_store::saved::{Location as StoreLocation, Store};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -87,8 +88,8 @@ enum Command {
         /// With --shard: balance the slices by the units' sizes in the newest scan of live
         /// accounts saved in this history store (the same store and count give the same
         /// slices); units it does not know go by their hash.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[arg(long, env = "ENCGUARD_STORE")]
+        store: Option<StoreLocation>,
     },
     /// Print the least-privilege IAM policy a live scan needs (with --export: the one
     /// `export` needs).
@@ -114,8 +115,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: DiffFormat,
         /// The history store.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[arg(long, env = "ENCGUARD_STORE")]
+        store: Option<StoreLocation>,
     },
     /// Join inventories (the shards of a sharded collection) into one.
     Merge {
@@ -138,8 +139,8 @@ enum Command {
         #[arg(long)]
         deployed: Vec<PathBuf>,
         /// The history store the saved scans are in.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[arg(long, env = "ENCGUARD_STORE")]
+        store: Option<StoreLocation>,
         #[command(flatten)]
         live: AwsArgs,
         /// text or json.
@@ -149,8 +150,8 @@ enum Command {
     /// List the scans saved with `scan --save`.
     History {
         /// The history store.
-        #[arg(long)]
-        store: Option<PathBuf>,
+        #[arg(long, env = "ENCGUARD_STORE")]
+        store: Option<StoreLocation>,
     },
 }
 
@@ -282,10 +283,11 @@ struct ScanArgs {
     /// history store, for `history` and `diff`.
     #[arg(long)]
     save: bool,
-    /// The history store (default: .encguard/history.db at the root of the git work tree of
-    /// the first path, else in the current directory).
-    #[arg(long)]
-    store: Option<PathBuf>,
+    /// The history store: a file (default: .encguard/history.db at the root of the git work
+    /// tree of the first path, else in the current directory) or a PostgreSQL URL
+    /// (postgres://user@host/database?sslmode=require; the password may come from PGPASSWORD).
+    #[arg(long, env = "ENCGUARD_STORE")]
+    store: Option<StoreLocation>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Write the report to this file instead of standard output.
@@ -588,20 +590,18 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
     Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
 }
 
-fn open_store(store: Option<PathBuf>) -> Result<encguard_store::saved::Store, String> {
-    let path = store.unwrap_or_else(|| encguard_store::saved::default_path(Path::new(".")));
-    open_store_at(&path)
+fn open_store(store: Option<StoreLocation>) -> Result<Store, String> {
+    let location = store.unwrap_or_else(|| StoreLocation::File(encguard_store::saved::default_path(Path::new("."))));
+    open_store_at(&location)
 }
 
-/// Opens the store at `path`, saying so when opening it moved it to this schema.
-fn open_store_at(path: &Path) -> Result<encguard_store::saved::Store, String> {
-    let store = encguard_store::saved::Store::open(path).map_err(|e| e.to_string())?;
+/// Opens the store at `location`, saying so when opening it moved it to this schema.
+fn open_store_at(location: &StoreLocation) -> Result<Store, String> {
+    let store = Store::open(location).map_err(|e| e.to_string())?;
     if let Some(copy) = store.migrated() {
         eprintln!(
-            "{}: moved to schema {}; the store as it was is kept as {}",
-            path.display(),
+            "{location}: moved to schema {}; the store as it was is kept as {copy}",
             encguard_store::saved::SCHEMA_VERSION,
-            copy.display()
         );
     }
     Ok(store)
@@ -611,10 +611,10 @@ fn diff(
     older: Option<String>,
     newer: Option<String>,
     format: DiffFormat,
-    store: Option<PathBuf>,
+    store: Option<StoreLocation>,
 ) -> Result<u8, String> {
     // A scan is a JSON report file, or the number of a saved scan.
-    let read = |scan: &str, saved: &mut Option<encguard_store::saved::Store>| {
+    let read = |scan: &str, saved: &mut Option<Store>| {
         let path = Path::new(scan);
         if let (false, Ok(id)) = (path.exists(), scan.parse::<i64>()) {
             let store = match saved {
@@ -646,7 +646,7 @@ fn diff(
 fn drift(
     iac: &[PathBuf],
     deployed: &[PathBuf],
-    store: Option<PathBuf>,
+    store: Option<StoreLocation>,
     live: &AwsArgs,
     format: DiffFormat,
 ) -> Result<u8, String> {
@@ -663,7 +663,7 @@ fn drift(
         let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
         let mut loaded = inputs::load(&paths, &options);
         if !saved.is_empty() {
-            let history = open_store(store.clone())?;
+            let mut history = open_store(store.clone())?;
             for id in saved {
                 let id: i64 = id.to_str().unwrap_or_default().parse().unwrap_or_default();
                 let json = history.inventory(id).map_err(|e| e.to_string())?;
@@ -821,7 +821,7 @@ fn reported(f: &encguard_rules::Finding) -> encguard_store::Reported {
     }
 }
 
-fn history(store: Option<PathBuf>) -> Result<u8, String> {
+fn history(store: Option<StoreLocation>) -> Result<u8, String> {
     let scans = open_store(store)?.history().map_err(|e| e.to_string())?;
     let mut out = String::from("SCAN  TIME                  FAIL  UNKNOWN  COMMIT        INPUTS\n");
     for s in scans {
@@ -839,11 +839,10 @@ fn history(store: Option<PathBuf>) -> Result<u8, String> {
     print(&out)
 }
 
-/// Saves a scan in the history store.
 /// What a scan is of, as the history store and the report's reader know it.
 struct ScanIdentity {
     /// The history store: `--store`, else the default under the first path's work tree.
-    store: PathBuf,
+    store: StoreLocation,
     /// What was scanned, relative to the store's root (the same inputs match from anywhere).
     inputs: Vec<String>,
     /// The policy file read, if any (else the built-in default), and its text.
@@ -855,8 +854,15 @@ struct ScanIdentity {
 
 fn scan_identity(args: &ScanArgs) -> Result<ScanIdentity, String> {
     let first = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let store = args.store.clone().unwrap_or_else(|| encguard_store::saved::default_path(&first));
-    let root = store.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    // Inputs are named from the root of the store's work tree: a file's, else the scanned
+    // path's (where a database is shared, the same repository matches from any runner).
+    let default = encguard_store::saved::default_path(&first);
+    let store = args.store.clone().unwrap_or_else(|| StoreLocation::File(default.clone()));
+    let file = match &store {
+        StoreLocation::File(path) => path,
+        StoreLocation::Postgres(_) => &default,
+    };
+    let root = file.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
     let root = std::fs::canonicalize(&root).unwrap_or(root);
     let mut inputs: Vec<String> = args
         .paths
@@ -888,7 +894,7 @@ impl ScanIdentity {
     /// (this one too, when saved) for its trend. A store that does not exist is not made.
     fn about(&self) -> encguard_report::About {
         let trend = match self.store.exists().then(|| open_store_at(&self.store)) {
-            Some(Ok(store)) => store.history().unwrap_or_default(),
+            Some(Ok(mut store)) => store.history().unwrap_or_default(),
             _ => Vec::new(),
         };
         let inputs = self.inputs.join("\n");
@@ -937,10 +943,9 @@ fn save_scan(
         inventory: &inventory,
         findings,
     };
-    let path = &identity.store;
-    let mut store = open_store_at(path)?;
+    let mut store = open_store_at(&identity.store)?;
     let id = store.save(&scan).map_err(|e| e.to_string())?;
-    eprintln!("saved as scan {id} in {}", path.display());
+    eprintln!("saved as scan {id} in {}", identity.store);
     Ok(())
 }
 
@@ -1030,8 +1035,8 @@ fn live_inventory(_: &AwsArgs, _: Option<&BTreeMap<String, usize>>) -> Result<In
 
 /// The sizes of the units of the newest saved scan that read live accounts.
 #[cfg(feature = "aws")]
-fn saved_unit_sizes(path: &Path) -> Result<BTreeMap<String, usize>, String> {
-    let store = open_store_at(path)?;
+fn saved_unit_sizes(location: &StoreLocation) -> Result<Option<BTreeMap<String, usize>>, String> {
+    let mut store = open_store_at(location)?;
     for scan in store.history().map_err(|e| e.to_string())?.iter().rev() {
         let json = store.inventory(scan.id).map_err(|e| e.to_string())?;
         let inventory: Inventory = serde_json::from_str(&json).map_err(|e| format!("saved scan {}: {e}", scan.id))?;
@@ -1039,23 +1044,25 @@ fn saved_unit_sizes(path: &Path) -> Result<BTreeMap<String, usize>, String> {
         if !sizes.is_empty() {
             // Every runner must balance by the same scan: it says which, to compare.
             eprintln!("balancing the slices by the sizes of saved scan {} ({})", scan.id, scan.time);
-            return Ok(sizes);
+            return Ok(Some(sizes));
         }
     }
-    Err(format!("{}: no saved scan read live accounts, to balance the slices by", path.display()))
+    // The first run of a recipe that saves its scans: slices by hash this time.
+    eprintln!("{location}: no saved scan read live accounts; the slices go by the units' hash");
+    Ok(None)
 }
 
 #[cfg(not(feature = "aws"))]
-fn saved_unit_sizes(_: &Path) -> Result<BTreeMap<String, usize>, String> {
+fn saved_unit_sizes(_: &StoreLocation) -> Result<Option<BTreeMap<String, usize>>, String> {
     Err("this encguard was built without live AWS support (feature `aws`)".into())
 }
 
-fn collect(args: &AwsArgs, output: &Path, store: Option<PathBuf>) -> Result<u8, String> {
+fn collect(args: &AwsArgs, output: &Path, store: Option<StoreLocation>) -> Result<u8, String> {
     if !args.aws {
         return Err("collect reads live accounts: pass --aws".into());
     }
     let sizes = match (&store, &args.shard) {
-        (Some(store), Some(_)) => Some(saved_unit_sizes(store)?),
+        (Some(store), Some(_)) => saved_unit_sizes(store)?,
         _ => None,
     };
     let inventory = live_inventory(args, sizes.as_ref())?;

@@ -1,7 +1,7 @@
 //! `encguard diff`: two JSON reports compared by fingerprint.
 
 use super::fix::TERRAFORM;
-use super::{encguard_in, stdout, temp_dir};
+use super::{encguard_in, stderr, stdout, stores, temp_dir};
 
 #[test]
 fn a_diff_of_two_scans_says_what_changed_between_them() {
@@ -30,22 +30,35 @@ fn a_diff_of_two_scans_says_what_changed_between_them() {
 
 #[test]
 fn saved_scans_are_listed_and_the_last_two_compared() {
-    let dir = temp_dir("saved-scans");
-    std::fs::write(dir.join("main.tf"), TERRAFORM).unwrap();
-    let o = encguard_in(&dir, &["scan", ".", "--save", "--format", "json"]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("saved as scan 1"), "{}", String::from_utf8_lossy(&o.stderr));
-    encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--write"]);
-    encguard_in(&dir, &["scan", ".", "--save"]);
-    assert!(dir.join(".encguard/history.db").exists());
-    let history = stdout(&encguard_in(&dir, &["history"]));
-    assert_eq!(history.lines().count(), 3, "{history}");
-    let text = stdout(&encguard_in(&dir, &["diff"]));
-    assert!(text.starts_with("introduces 0, fixes 2,"), "{text}");
-    assert_eq!(stdout(&encguard_in(&dir, &["diff", "1", "2"])), text);
+    for store in [None].into_iter().chain(stores("cli_saved_scans").into_iter().skip(1).map(Some)) {
+        let dir = temp_dir("saved-scans");
+        std::fs::write(dir.join("main.tf"), TERRAFORM).unwrap();
+        // Without --store, the default file under the work tree.
+        let with = |args: &[&str]| -> Vec<String> {
+            let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            args.extend(store.iter().flat_map(|s| ["--store".to_string(), s.clone()]));
+            args
+        };
+        let run = |args: &[&str]| {
+            let args = with(args);
+            encguard_in(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        let o = run(&["scan", ".", "--save", "--format", "json"]);
+        assert!(stderr(&o).contains("saved as scan 1"), "{}", stderr(&o));
+        encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--write"]);
+        run(&["scan", ".", "--save"]);
+        assert_eq!(dir.join(".encguard/history.db").exists(), store.is_none());
+        let history = stdout(&run(&["history"]));
+        assert_eq!(history.lines().count(), 3, "{history}");
+        let text = stdout(&run(&["diff"]));
+        assert!(text.starts_with("introduces 0, fixes 2,"), "{text}");
+        assert_eq!(stdout(&run(&["diff", "1", "2"])), text);
+    }
+    let dir = temp_dir("saved-scans-foreign");
     std::fs::write(dir.join("notes.db"), "not a store").unwrap();
     let o = encguard_in(&dir, &["history", "--store", "notes.db"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not an encguard history store"));
+    assert!(stderr(&o).contains("not an encguard history store"));
 }
 
 #[test]
@@ -97,12 +110,14 @@ resource "aws_db_instance" "orders" {
     assert!(text.contains("  arn:aws:s3:::shadow"), "{text}");
 
     // The same from saved scans: the deployed inventory saved, then the code.
-    for input in ["deployed.json", "main.tf"] {
-        let o = encguard_in(&dir, &["scan", input, "--save", "--store", "h.db", "--format", "json"]);
-        assert_ne!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    for store in stores("cli_drift") {
+        for input in ["deployed.json", "main.tf"] {
+            let o = encguard_in(&dir, &["scan", input, "--save", "--store", &store, "--format", "json"]);
+            assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+        }
+        let saved = stdout(&encguard_in(&dir, &["drift", "--iac", "2", "--deployed", "1", "--store", &store]));
+        assert_eq!(saved, text, "{store}: saved scans give the same drift");
     }
-    let saved = stdout(&encguard_in(&dir, &["drift", "--iac", "2", "--deployed", "1", "--store", "h.db"]));
-    assert_eq!(saved, text, "saved scans give the same drift");
 }
 
 /// Copies the tree at `from` to `to`.
@@ -120,29 +135,31 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
 
 #[test]
 fn two_saved_scans_of_the_examples_with_one_fix_between_differ_by_that_fix() {
-    let dir = temp_dir("examples-history");
-    copy_tree(&super::workspace().join("examples"), &dir.join("examples"));
-    let save = || {
-        let o = encguard_in(&dir, &["scan", "examples", "--save", "--store", "history.db", "--format", "json"]);
-        assert_ne!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
-    };
-    save();
-    // One fix: the HTTPS listener's TLS policy.
-    let o = encguard_in(&dir, &["fix", "examples/terraform", "--rule", "LB-003", "--write"]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("fixed 1 finding"), "{}", String::from_utf8_lossy(&o.stderr));
-    save();
-    let json: serde_json::Value =
-        serde_json::from_str(&stdout(&encguard_in(&dir, &["diff", "--store", "history.db", "--format", "json"])))
-            .unwrap();
-    let rules = |list: &str| -> Vec<String> {
-        json[list]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["resource"].as_str().unwrap()))
-            .collect()
-    };
-    assert_eq!(rules("fixed"), ["LB-003 aws_lb_listener.https"], "{json}");
-    assert!(rules("introduced").is_empty(), "{json}");
-    assert!(json["changed"].as_array().is_none_or(Vec::is_empty), "{json}");
+    for store in stores("cli_examples_history") {
+        let dir = temp_dir("examples-history");
+        copy_tree(&super::workspace().join("examples"), &dir.join("examples"));
+        let save = || {
+            let o = encguard_in(&dir, &["scan", "examples", "--save", "--store", &store, "--format", "json"]);
+            assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
+        };
+        save();
+        // One fix: the HTTPS listener's TLS policy.
+        let o = encguard_in(&dir, &["fix", "examples/terraform", "--rule", "LB-003", "--write"]);
+        assert!(stderr(&o).contains("fixed 1 finding"), "{}", stderr(&o));
+        save();
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&encguard_in(&dir, &["diff", "--store", &store, "--format", "json"])))
+                .unwrap();
+        let rules = |list: &str| -> Vec<String> {
+            json[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["resource"].as_str().unwrap()))
+                .collect()
+        };
+        assert_eq!(rules("fixed"), ["LB-003 aws_lb_listener.https"], "{store}: {json}");
+        assert!(rules("introduced").is_empty(), "{json}");
+        assert!(json["changed"].as_array().is_none_or(Vec::is_empty), "{json}");
+    }
 }

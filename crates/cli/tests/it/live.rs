@@ -759,14 +759,16 @@ fn a_sharded_organisation_scan_finds_what_one_run_finds() {
     let (all, merged) = (findings("all.json"), findings("merged.json"));
     assert_eq!(all, merged, "three shards merged are one run");
 
-    // Balanced by the sizes of a saved scan of the organisation: the same findings, and
-    // slices within one unit of each other.
-    let o = encguard_in(&dir, &["scan", "all.json", "--save", "--store", "history.db", "--format", "json"]);
+    // Balanced by the sizes of a saved scan of the organisation, in the store the runners
+    // share (PostgreSQL, when the test server is there): the same findings, and slices
+    // within one unit of each other.
+    let store = super::stores("org_balance").pop().unwrap();
+    let o = encguard_in(&dir, &["scan", "all.json", "--save", "--store", &store, "--format", "json"]);
     assert_ne!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     let mut sizes = Vec::new();
     for i in 0..3 {
         let out = format!("balanced-{i}.json");
-        let mut args = vec!["collect", "-o", &out, "--store", "history.db"];
+        let mut args = vec!["collect", "-o", &out, "--store", &store];
         args.extend(aws);
         let shard = format!("{i}/3");
         args.extend(["--shard", &shard]);

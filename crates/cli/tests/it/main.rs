@@ -41,6 +41,18 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+/// The stores a test of saved scans runs against: a file in its directory, and a new
+/// PostgreSQL database `name` when the test server is there (`scripts/test.sh` starts one).
+fn stores(name: &str) -> Vec<String> {
+    let file = "history.db".to_string();
+    #[cfg(feature = "postgres")]
+    if let Some(server) = encguard_store::saved::postgres_testing::server() {
+        return vec![file, encguard_store::saved::postgres_testing::fresh_database(&server, name)];
+    }
+    let _ = name;
+    vec![file]
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("encguard-it-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
