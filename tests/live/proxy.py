@@ -80,6 +80,8 @@ def action_of(method, path, query, headers, body):
             if path.strip("/") == "":
                 return service, "ListAllMyBuckets"
             return service, "GetObject" if path.strip("/").count("/") >= 1 else "ListBucket"
+        if method == "PUT" and "policy" in keys:
+            return service, "PutBucketPolicy"
         return service, f"{method} {path}"
     if service == "cloudfront":
         if method == "GET" and path.rstrip("/").endswith("/distribution"):

@@ -216,7 +216,7 @@ def seed_rule_cases(out):
     elbv2.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=443, DefaultActions=[{"Type": "forward", "TargetGroupArn": tcp}])
     alb = elbv2.create_load_balancer(Name="rule-alb", Subnets=subnets, Type="application", Scheme="internet-facing")["LoadBalancers"][0]["LoadBalancerArn"]
     http = elbv2.create_target_group(Name="rule-http", Protocol="HTTP", Port=80, VpcId=vpc_id)["TargetGroups"][0]["TargetGroupArn"]
-    elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-TLS-1-0-2015-04",
+    elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-2016-08",
                           Certificates=[{"CertificateArn": weak}], DefaultActions=[{"Type": "forward", "TargetGroupArn": http}])
     iam = client("iam")
     server = iam.upload_server_certificate(ServerCertificateName="rule-iam-certificate", CertificateBody=certificate(365, 2048, "iam.example.com")[0].decode(),

@@ -1,6 +1,6 @@
 //! `encguard export securityhub`: findings in the AWS Security Finding Format (what `scan
 //! --format asff` writes) sent to Security Hub with `BatchImportFindings`, in the region of
-//! each finding — the one call encguard makes that writes, never made by a scan, and the
+//! each finding — a write, never made by a scan (with `remediate`'s, the only ones), and the
 //! one permission `iam-policy --export` grants.
 
 use crate::{assume, base_config, CallFailed, Options};

@@ -18,6 +18,7 @@ mod iam;
 mod kms;
 mod lb;
 mod rds;
+pub mod remediate;
 mod s3;
 mod secrets;
 

@@ -1,6 +1,7 @@
 //! The `encguard` command: a thin layer over the model, rules and report crates.
 
 mod inputs;
+mod remediate;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use encguard_model::Inventory;
@@ -95,10 +96,34 @@ enum Command {
     /// `export` needs).
     IamPolicy {
         /// The permission `export securityhub` needs instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "remediate")]
         export: bool,
+        /// The permissions `remediate` needs instead (its reads and writes).
+        #[arg(long)]
+        remediate: bool,
     },
-    /// Send findings somewhere that collects them — the one command that writes to AWS.
+    /// Fix open failures of live accounts in place, in three explicit steps: --plan FILE
+    /// scans (live, or an inventory) and writes the API calls with the state each changes
+    /// from, to review; --apply PLAN makes them, each only while its resource is still in
+    /// that state, and writes a journal; --rollback JOURNAL restores the journaled states.
+    /// Nothing is deleted; what only a replacement or a person can fix is listed.
+    Remediate {
+        #[command(flatten)]
+        scan: ScanArgs,
+        /// Write the plan to FILE.
+        #[arg(long, value_name = "FILE", required_unless_present_any = ["apply", "rollback"])]
+        plan: Option<PathBuf>,
+        /// Make the calls of a plan.
+        #[arg(long, value_name = "PLAN", conflicts_with_all = ["plan", "rollback"])]
+        apply: Option<PathBuf>,
+        /// Restore the states a journal recorded.
+        #[arg(long, value_name = "JOURNAL", conflicts_with = "plan")]
+        rollback: Option<PathBuf>,
+        /// Where --apply writes its journal.
+        #[arg(long, value_name = "FILE", default_value = "encguard-journal.json")]
+        journal: PathBuf,
+    },
+    /// Send findings somewhere that collects them (a write to AWS, never part of a scan).
     Export {
         #[command(subcommand)]
         to: ExportTarget,
@@ -380,7 +405,10 @@ fn main() -> ExitCode {
         Command::Baseline(args) => baseline(args),
         Command::Fix { scan, write, allow_replacement } => fix(scan, write, allow_replacement),
         Command::Collect { aws, output, store } => collect(&aws, &output, store),
-        Command::IamPolicy { export } => iam_policy(export),
+        Command::IamPolicy { export, remediate } => iam_policy(export, remediate),
+        Command::Remediate { scan, plan, apply, rollback, journal } => {
+            remediate::run(scan, plan, apply, rollback, &journal)
+        }
         Command::Export { to } => export(to),
         Command::Diff { older, newer, format, store } => diff(older, newer, format, store),
         Command::History { store } => history(store),
@@ -1008,7 +1036,17 @@ fn read_baseline(path: &Path) -> Result<(std::collections::HashSet<String>, Stri
 #[cfg(feature = "aws")]
 /// The live accounts `args` name; a shard balanced by `sizes` when given.
 fn live_inventory(args: &AwsArgs, sizes: Option<&BTreeMap<String, usize>>) -> Result<Inventory, String> {
-    let options = encguard_aws::Options {
+    let shard = match (args.shard.as_deref().map(shard).transpose()?, sizes) {
+        (Some(s), Some(sizes)) => Some(encguard_aws::Shard::balanced(s.index, s.count, sizes)),
+        (s, _) => s,
+    };
+    encguard_aws::collect(&encguard_aws::Options { shard, ..aws_options(args) }).map_err(|e| e.to_string())
+}
+
+#[cfg(feature = "aws")]
+/// How to reach the accounts `args` name.
+fn aws_options(args: &AwsArgs) -> encguard_aws::Options {
+    encguard_aws::Options {
         profile: args.profile.clone(),
         regions: args.regions.clone(),
         role_arn: args.role_arn.clone(),
@@ -1020,12 +1058,8 @@ fn live_inventory(args: &AwsArgs, sizes: Option<&BTreeMap<String, usize>>) -> Re
         concurrency: args.concurrency,
         verbose: args.verbose,
         call_timeout: std::time::Duration::from_secs(args.call_timeout.max(1)),
-        shard: match (args.shard.as_deref().map(shard).transpose()?, sizes) {
-            (Some(s), Some(sizes)) => Some(encguard_aws::Shard::balanced(s.index, s.count, sizes)),
-            (s, _) => s,
-        },
-    };
-    encguard_aws::collect(&options).map_err(|e| e.to_string())
+        shard: None,
+    }
 }
 
 #[cfg(not(feature = "aws"))]
@@ -1129,12 +1163,16 @@ fn export(_: ExportTarget) -> Result<u8, String> {
     Err("this encguard was built without live AWS support (feature `aws`)".into())
 }
 
-fn iam_policy(export: bool) -> Result<u8, String> {
+fn iam_policy(export: bool, remediate: bool) -> Result<u8, String> {
     #[cfg(feature = "aws")]
-    return print(&if export { encguard_aws::export::export_policy() } else { encguard_aws::iam_policy() });
+    return print(&match (export, remediate) {
+        (true, _) => encguard_aws::export::export_policy(),
+        (_, true) => encguard_aws::remediate::remediate_policy(),
+        _ => encguard_aws::iam_policy(),
+    });
     #[cfg(not(feature = "aws"))]
     {
-        let _ = export;
+        let _ = (export, remediate);
         Err("this encguard was built without live AWS support (feature `aws`)".into())
     }
 }

@@ -11,6 +11,8 @@
 //! Running the fix again changes nothing: a fixed resource no longer fails.
 #![deny(missing_docs)]
 
+pub mod live;
+
 use encguard_model::{Location, Position, Span, TextEdit};
 use encguard_rules::{AttributeFix, Finding, Fix, PolicyStatement, Status};
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,6 +115,8 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
                 policy.fixes.push((finding.rule, finding.fingerprint.clone()));
                 continue;
             }
+            // Only a live key is pending deletion: `remediate` cancels it.
+            Fix::CancelKeyDeletion => continue,
         };
         if let (Some(what), false) = (fix.replaces, allow_replacement) {
             plan.manual.push(format!(

@@ -13,6 +13,7 @@
 mod choice;
 mod input_error;
 mod policy;
+pub mod remediation;
 mod resources;
 mod span;
 mod value;

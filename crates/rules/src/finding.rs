@@ -42,6 +42,8 @@ pub enum Fix {
     /// Give a bucket that has no bucket policy one holding this statement. The statements
     /// of one bucket's fixes go into one policy: a bucket has one.
     BucketPolicy(PolicyStatement),
+    /// Cancel a live key's scheduled deletion (code has no such state to edit).
+    CancelKeyDeletion,
 }
 
 impl From<AttributeFix> for Fix {

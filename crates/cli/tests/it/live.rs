@@ -6,6 +6,8 @@
 //! of AWS managed keys (moto says CUSTOMER), SSL negotiation policies of classic load
 //! balancers, and expired certificates (moto refuses expired imports).
 
+mod remediate;
+
 use super::{encguard_in, stdout, temp_dir, tool};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -99,6 +101,16 @@ fn live_env(cmd: &mut Command) {
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE");
+}
+
+/// Seeds moto with the account of `tests/live/seed.py`; what it printed (ids AWS chose).
+fn seed_account(moto: &Moto) -> serde_json::Value {
+    let mut seed = Command::new(&moto.python);
+    seed.arg(workspace().join("tests/live/seed.py")).arg(&moto.direct);
+    live_env(&mut seed);
+    let seeded = seed.output().unwrap();
+    assert!(seeded.status.success(), "seeding failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    serde_json::from_slice(&seeded.stdout).unwrap()
 }
 
 fn encguard_live(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -285,12 +297,7 @@ fn check_live_cases(findings: &[serde_json::Value], seeded: &serde_json::Value) 
 fn live_scan_of_a_seeded_account_is_read_only_and_round_trips() {
     let Some(moto) = start_moto() else { return };
     let dir = temp_dir("live");
-    let mut seed = Command::new(&moto.python);
-    seed.arg(workspace().join("tests/live/seed.py")).arg(&moto.direct);
-    live_env(&mut seed);
-    let seeded = seed.output().unwrap();
-    assert!(seeded.status.success(), "seeding failed: {}", String::from_utf8_lossy(&seeded.stderr));
-    let keys: serde_json::Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let keys = seed_account(&moto);
     let _ = std::fs::remove_file(&moto.log);
 
     let aws = ["--aws", "--endpoint-url", &moto.proxied, "--region", "us-east-1", "--region", "eu-west-1"];

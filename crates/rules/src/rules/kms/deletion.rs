@@ -1,7 +1,7 @@
 use super::is_aws_managed;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use crate::{AttributeFix, FixValue};
+use crate::{AttributeFix, Fix, FixValue};
 use encguard_model::{KeyState, KmsKey};
 
 declare_rule! {
@@ -58,7 +58,7 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         } else {
             format!("the key is pending deletion but encrypts {used_by}")
         };
-        return Ok(Verdict::fail(message).at(&key.key_state).severity(severity));
+        return Ok(Verdict::fail(message).at(&key.key_state).severity(severity).fix(Fix::CancelKeyDeletion));
     }
     if let Some(action) = &key.planned_action {
         if !dependents.is_empty() {

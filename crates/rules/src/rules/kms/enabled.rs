@@ -38,6 +38,9 @@ fn check(ctx: &Context, out: &mut Out) {
     }
 }
 
+/// The key enabled: `is_enabled` in code, `EnableKey` live.
+const ENABLE: AttributeFix = AttributeFix::set(Some("is_enabled"), Some("Enabled"), FixValue::Bool(true));
+
 fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     if is_aws_managed(ctx, r)? {
         return Ok(Verdict::not_applicable("AWS managed keys are managed by AWS"));
@@ -51,10 +54,15 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         }
         Some(KeyState::Enabled) | None => {}
         Some(state) => {
-            return Ok(Verdict::fail(format!("key state is {state}"))
+            let verdict = Verdict::fail(format!("key state is {state}"))
                 .at(&key.key_state)
                 .evidence(used_by())
-                .severity(severity))
+                .severity(severity);
+            // A disabled key is enabled again; the other states are AWS's to leave.
+            return Ok(match state {
+                KeyState::Disabled => verdict.fix(ENABLE),
+                _ => verdict,
+            });
         }
     }
     if !key.enabled.or_default_to(true)? {
@@ -63,11 +71,7 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         } else {
             format!("the key is disabled but encrypts {}", used_by())
         };
-        return Ok(Verdict::fail(message).at(&key.enabled).severity(severity).fix(AttributeFix::set(
-            Some("is_enabled"),
-            Some("Enabled"),
-            FixValue::Bool(true),
-        )));
+        return Ok(Verdict::fail(message).at(&key.enabled).severity(severity).fix(ENABLE));
     }
     Ok(Verdict::pass("the key is enabled"))
 }

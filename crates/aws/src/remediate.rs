@@ -1,0 +1,439 @@
+//! `encguard remediate`: the API calls that fix open failures of live resources in place.
+//! A plan reads each resource's state first and records it beside the call; `--apply`
+//! makes a call only while the resource is still in that state (and makes none when it is
+//! already fixed), journaling what it found; `--rollback` restores the journaled states,
+//! each only while the resource is still as the call left it. Nothing is ever deleted, and
+//! nothing is scheduled for deletion: where undoing would need that, rollback says so.
+//! These are the only calls encguard makes that change resources; `iam-policy --remediate`
+//! prints their permissions, and scans never make them.
+
+use crate::common::{error_code, error_text};
+use crate::{assume, base_config, partition_of, CallFailed, Options};
+use aws_config::SdkConfig;
+use encguard_model::remediation::{
+    Change, Journal, JournalEntry, ManualStep, Outcome, RemediationPlan, Step, Target, Want, Wanted,
+    REMEDIATION_VERSION,
+};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Every action `remediate` may call: the reads that check a state, then the writes.
+pub const REMEDIATE_ACTIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "kms:GetKeyRotationStatus",
+    "kms:DescribeKey",
+    "ec2:GetEbsEncryptionByDefault",
+    "elasticloadbalancing:DescribeListeners",
+    "s3:GetBucketPolicy",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:CancelKeyDeletion",
+    "ec2:EnableEbsEncryptionByDefault",
+    "ec2:DisableEbsEncryptionByDefault",
+    "elasticloadbalancing:ModifyListener",
+    "s3:PutBucketPolicy",
+];
+
+/// The IAM policy `remediate` needs, as JSON.
+pub fn remediate_policy() -> String {
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "EncguardRemediate", "Effect": "Allow", "Action": REMEDIATE_ACTIONS, "Resource": "*"}],
+    });
+    serde_json::to_string_pretty(&policy).expect("JSON") + "\n"
+}
+
+/// What keeps a plan, an apply or a rollback from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum RemediateError {
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+    /// Who the credentials belong to could not be read.
+    #[error(transparent)]
+    Identity(#[from] CallFailed),
+    /// A plan or journal of another version.
+    #[error("written by another encguard (version {0}; this one reads {REMEDIATION_VERSION})")]
+    Version(u32),
+}
+
+/// Plans the calls that bring each resource to the state wanted, reading its state now.
+/// A resource already in that state needs no call; one whose state cannot be read, or whose
+/// bucket policy cannot be merged with, is a manual step.
+pub fn plan(
+    options: &Options,
+    wanted: Vec<Wanted>,
+    mut manual: Vec<ManualStep>,
+) -> Result<RemediationPlan, RemediateError> {
+    run(async {
+        let mut sessions = Sessions::new(options).await?;
+        let mut steps = Vec::new();
+        for Wanted { fixes, target, want } in wanted {
+            let planned = async {
+                let conf = sessions.config(&target).await?;
+                let (call, before) = match want {
+                    Want::BucketPolicyStatements { bucket, statements } => {
+                        let reading = Change::PutBucketPolicy { bucket: bucket.clone(), policy: String::new() };
+                        let before = read(&conf, &reading).await?;
+                        let policy = merged(&before, statements)?;
+                        (Change::PutBucketPolicy { bucket, policy: policy.to_string() }, before)
+                    }
+                    want => {
+                        let call = call_for(want);
+                        let before = read(&conf, &call).await?;
+                        (call, before)
+                    }
+                };
+                Ok::<_, String>((after(&call)?, call, before))
+            };
+            match planned.await {
+                // Already so: the account changed since the scan.
+                Ok((after, _, before)) if before == after => {}
+                Ok((after, call, before)) => steps.push(Step { fixes, target, call, before, after }),
+                Err(why) => manual.push(ManualStep { fixes, target, what: format!("not planned: {why}") }),
+            }
+        }
+        Ok(RemediationPlan { version: REMEDIATION_VERSION, steps, manual })
+    })
+}
+
+/// Makes the plan's calls in order, each only while its resource is in the state it
+/// changes from; the journal holds every step with the state found and what became of it.
+pub fn apply(options: &Options, plan: &RemediationPlan) -> Result<Journal, RemediateError> {
+    if plan.version != REMEDIATION_VERSION {
+        return Err(RemediateError::Version(plan.version));
+    }
+    run(async {
+        let mut sessions = Sessions::new(options).await?;
+        let mut entries = Vec::new();
+        for step in &plan.steps {
+            let (found, outcome) = match sessions.config(&step.target).await {
+                Ok(conf) => guarded(&conf, &step.call, &step.before, &step.after).await,
+                Err(why) => (Value::Null, Outcome::Failed(why)),
+            };
+            entries.push(JournalEntry { step: step.clone(), found, outcome });
+        }
+        Ok(Journal { version: REMEDIATION_VERSION, entries })
+    })
+}
+
+/// Restores the states the journal's applied steps changed from, last first, each only
+/// while its resource is as the call left it. Undoing what would need a deletion (a bucket
+/// policy where there was none) or a deletion scheduled (a cancelled key deletion) is left
+/// to a person.
+pub fn rollback(options: &Options, journal: &Journal) -> Result<Journal, RemediateError> {
+    if journal.version != REMEDIATION_VERSION {
+        return Err(RemediateError::Version(journal.version));
+    }
+    run(async {
+        let mut sessions = Sessions::new(options).await?;
+        let mut entries = Vec::new();
+        for entry in journal.entries.iter().rev().filter(|e| e.outcome == Outcome::Applied) {
+            let step = &entry.step;
+            let (found, outcome) = match (undo(step), sessions.config(&step.target).await) {
+                (Err(manual), _) => (Value::Null, Outcome::Manual(manual)),
+                (Ok(_), Err(why)) => (Value::Null, Outcome::Failed(why)),
+                (Ok(call), Ok(conf)) => guarded(&conf, &call, &step.after, &step.before).await,
+            };
+            entries.push(JournalEntry { step: step.clone(), found, outcome });
+        }
+        Ok(Journal { version: REMEDIATION_VERSION, entries })
+    })
+}
+
+fn run<T>(work: impl std::future::Future<Output = Result<T, RemediateError>>) -> Result<T, RemediateError> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(work)
+}
+
+/// Makes `call` if the resource is in state `from`; not if it is already in `to`, or in
+/// another state. The state found, and what became of the call.
+async fn guarded(conf: &SdkConfig, call: &Change, from: &Value, to: &Value) -> (Value, Outcome) {
+    let found = match read(conf, call).await {
+        Ok(found) => found,
+        Err(why) => return (Value::Null, Outcome::Failed(why)),
+    };
+    let outcome = if &found == to {
+        Outcome::AlreadyDone
+    } else if &found != from {
+        Outcome::Changed
+    } else {
+        match make(conf, call).await {
+            Ok(()) => Outcome::Applied,
+            Err(why) => Outcome::Failed(why),
+        }
+    };
+    (found, outcome)
+}
+
+/// The call that brings a resource to a state (bucket policies are merged with the
+/// policy the bucket has, by the planner).
+fn call_for(want: Want) -> Change {
+    match want {
+        Want::KeyRotation { key_id } => Change::EnableKeyRotation { key_id },
+        Want::KeyEnabled { key_id } => Change::EnableKey { key_id },
+        Want::KeyDeletionCancelled { key_id } => Change::CancelKeyDeletion { key_id },
+        Want::EbsEncryptionByDefault => Change::EnableEbsEncryptionByDefault {},
+        Want::ListenerSslPolicy { listener_arn, ssl_policy } => Change::ModifyListener { listener_arn, ssl_policy },
+        Want::BucketPolicyStatements { bucket, statements } => Change::PutBucketPolicy {
+            bucket,
+            policy: json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
+        },
+    }
+}
+
+/// The state a call leaves, as [`read`] reads it.
+fn after(call: &Change) -> Result<Value, String> {
+    Ok(match call {
+        Change::EnableKeyRotation { .. } | Change::EnableEbsEncryptionByDefault {} => json!(true),
+        Change::DisableKeyRotation { .. } | Change::DisableEbsEncryptionByDefault {} => json!(false),
+        Change::EnableKey { .. } => json!("Enabled"),
+        Change::DisableKey { .. } | Change::CancelKeyDeletion { .. } => json!("Disabled"),
+        Change::ModifyListener { ssl_policy, .. } => json!(ssl_policy),
+        Change::PutBucketPolicy { policy, .. } => {
+            serde_json::from_str(policy).map_err(|e| format!("the policy to put is not JSON: {e}"))?
+        }
+    })
+}
+
+/// The call that restores the state a step changed from, or why that is for a person.
+fn undo(step: &Step) -> Result<Change, String> {
+    let back = match (&step.call, &step.before) {
+        (Change::EnableKeyRotation { key_id }, Value::Bool(false)) => Change::DisableKeyRotation { key_id: key_id.clone() },
+        (Change::EnableKey { key_id }, before) if before == "Disabled" => Change::DisableKey { key_id: key_id.clone() },
+        (Change::CancelKeyDeletion { key_id }, _) => {
+            return Err(format!(
+                "scheduling the key's deletion again is for a person: aws kms schedule-key-deletion --key-id {key_id}"
+            ))
+        }
+        (Change::EnableEbsEncryptionByDefault {}, Value::Bool(false)) => Change::DisableEbsEncryptionByDefault {},
+        (Change::ModifyListener { listener_arn, .. }, Value::String(policy)) => {
+            Change::ModifyListener { listener_arn: listener_arn.clone(), ssl_policy: policy.clone() }
+        }
+        (Change::PutBucketPolicy { bucket, .. }, Value::Null) => {
+            return Err(format!(
+                "the bucket had no policy, and removing one is a deletion: aws s3api delete-bucket-policy --bucket {bucket}"
+            ))
+        }
+        (Change::PutBucketPolicy { bucket, .. }, before) => {
+            Change::PutBucketPolicy { bucket: bucket.clone(), policy: before.to_string() }
+        }
+        (call, before) => return Err(format!("{} from {before} has no undo", call.action())),
+    };
+    Ok(back)
+}
+
+/// `statements` added to the bucket policy `current` (JSON, or `null` for none); one with
+/// the Sid of a statement the policy has already is added only if it is that statement.
+fn merged(current: &Value, statements: Vec<Value>) -> Result<Value, String> {
+    let mut policy = match current {
+        Value::Null => json!({"Version": "2012-10-17", "Statement": []}),
+        Value::Object(_) => current.clone(),
+        _ => return Err("the bucket policy is not a JSON object".into()),
+    };
+    let list = match policy.get_mut("Statement") {
+        Some(Value::Array(list)) => list,
+        Some(single @ Value::Object(_)) => {
+            *single = Value::Array(vec![single.take()]);
+            single.as_array_mut().expect("made an array")
+        }
+        _ => return Err("the bucket policy has no Statement list".into()),
+    };
+    for statement in statements {
+        match list.iter().find(|s| s.get("Sid").is_some() && s.get("Sid") == statement.get("Sid")) {
+            Some(same) if *same == statement => {}
+            Some(_) => return Err(format!("the bucket policy has a statement {} of its own", statement["Sid"])),
+            None => list.push(statement),
+        }
+    }
+    Ok(policy)
+}
+
+/// The state of the resource a call changes, in the terms of [`after`].
+async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
+    let failed = |action: &str, text: String| format!("{action}: {text}");
+    match call {
+        Change::EnableKeyRotation { key_id } | Change::DisableKeyRotation { key_id } => {
+            let kms = aws_sdk_kms::Client::new(conf);
+            let out = kms
+                .get_key_rotation_status()
+                .key_id(key_id)
+                .send()
+                .await
+                .map_err(|e| failed("kms:GetKeyRotationStatus", error_text(&e)))?;
+            Ok(json!(out.key_rotation_enabled()))
+        }
+        Change::EnableKey { key_id } | Change::DisableKey { key_id } | Change::CancelKeyDeletion { key_id } => {
+            let kms = aws_sdk_kms::Client::new(conf);
+            let out = kms
+                .describe_key()
+                .key_id(key_id)
+                .send()
+                .await
+                .map_err(|e| failed("kms:DescribeKey", error_text(&e)))?;
+            Ok(json!(out.key_metadata().and_then(|m| m.key_state()).map(|s| s.as_str().to_string())))
+        }
+        Change::EnableEbsEncryptionByDefault {} | Change::DisableEbsEncryptionByDefault {} => {
+            let ec2 = aws_sdk_ec2::Client::new(conf);
+            let out = ec2
+                .get_ebs_encryption_by_default()
+                .send()
+                .await
+                .map_err(|e| failed("ec2:GetEbsEncryptionByDefault", error_text(&e)))?;
+            Ok(json!(out.ebs_encryption_by_default()))
+        }
+        Change::ModifyListener { listener_arn, .. } => {
+            let elb = aws_sdk_elasticloadbalancingv2::Client::new(conf);
+            let out = elb
+                .describe_listeners()
+                .listener_arns(listener_arn)
+                .send()
+                .await
+                .map_err(|e| failed("elasticloadbalancing:DescribeListeners", error_text(&e)))?;
+            let listener = out.listeners().first().ok_or_else(|| format!("no listener {listener_arn}"))?;
+            Ok(json!(listener.ssl_policy()))
+        }
+        Change::PutBucketPolicy { bucket, .. } => {
+            let s3 = aws_sdk_s3::Client::new(conf);
+            match s3.get_bucket_policy().bucket(bucket).send().await {
+                Ok(out) => serde_json::from_str(out.policy().unwrap_or("null"))
+                    .map_err(|e| format!("the bucket policy is not JSON: {e}")),
+                Err(e) if error_code(&e) == Some("NoSuchBucketPolicy") => Ok(Value::Null),
+                Err(e) => Err(failed("s3:GetBucketPolicy", error_text(&e))),
+            }
+        }
+    }
+}
+
+/// Makes the call.
+async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
+    let failed = |text: String| format!("{}: {text}", call.action());
+    let kms = || aws_sdk_kms::Client::new(conf);
+    let ec2 = || aws_sdk_ec2::Client::new(conf);
+    match call {
+        Change::EnableKeyRotation { key_id } => {
+            kms().enable_key_rotation().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
+        }
+        Change::DisableKeyRotation { key_id } => {
+            kms().disable_key_rotation().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
+        }
+        Change::EnableKey { key_id } => {
+            kms().enable_key().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
+        }
+        Change::DisableKey { key_id } => {
+            kms().disable_key().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
+        }
+        Change::CancelKeyDeletion { key_id } => {
+            kms().cancel_key_deletion().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
+        }
+        Change::EnableEbsEncryptionByDefault {} => {
+            ec2().enable_ebs_encryption_by_default().send().await.map(drop).map_err(|e| failed(error_text(&e)))
+        }
+        Change::DisableEbsEncryptionByDefault {} => {
+            ec2().disable_ebs_encryption_by_default().send().await.map(drop).map_err(|e| failed(error_text(&e)))
+        }
+        Change::ModifyListener { listener_arn, ssl_policy } => aws_sdk_elasticloadbalancingv2::Client::new(conf)
+            .modify_listener()
+            .listener_arn(listener_arn)
+            .ssl_policy(ssl_policy)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(error_text(&e))),
+        Change::PutBucketPolicy { bucket, policy } => aws_sdk_s3::Client::new(conf)
+            .put_bucket_policy()
+            .bucket(bucket)
+            .policy(policy)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(error_text(&e))),
+    }
+}
+
+/// Credentials for each (account, region): the caller's own account with its own, other
+/// accounts through `--role-name` in them.
+struct Sessions<'a> {
+    options: &'a Options,
+    own_account: String,
+    configs: HashMap<(String, String), SdkConfig>,
+}
+
+impl<'a> Sessions<'a> {
+    async fn new(options: &'a Options) -> Result<Sessions<'a>, CallFailed> {
+        let home = crate::home_region(options.regions.first().map_or("us-east-1", String::as_str));
+        let mut base = base_config(options, home).await;
+        if let Some(role) = &options.role_arn {
+            base = assume(&base, role, options.external_id.as_deref(), home).await;
+        }
+        let me = aws_sdk_sts::Client::new(&base)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| CallFailed::new("sts:GetCallerIdentity", &e))?;
+        let own_account = me.account().unwrap_or_default().to_string();
+        Ok(Sessions { options, own_account, configs: HashMap::new() })
+    }
+
+    async fn config(&mut self, target: &Target) -> Result<SdkConfig, String> {
+        let key = (target.account.clone(), target.region.clone());
+        if let Some(conf) = self.configs.get(&key) {
+            return Ok(conf.clone());
+        }
+        let options = self.options;
+        let mut conf = base_config(options, &target.region).await;
+        if let Some(role) = &options.role_arn {
+            conf = assume(&conf, role, options.external_id.as_deref(), &target.region).await;
+        }
+        if target.account != self.own_account {
+            let Some(name) = &options.role_name else {
+                return Err(format!(
+                    "the credentials are account {}'s; reaching account {} needs --role-name",
+                    self.own_account, target.account
+                ));
+            };
+            let role = format!("arn:{}:iam::{}:role/{name}", partition_of(&target.region), target.account);
+            conf = assume(&conf, &role, options.external_id.as_deref(), &target.region).await;
+        }
+        self.configs.insert(key, conf.clone());
+        Ok(conf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_join_the_policy_a_bucket_has() {
+        let deny = json!({"Sid": "DenyInsecureTransport", "Effect": "Deny"});
+        let single = json!({"Version": "2012-10-17", "Statement": {"Sid": "Read", "Effect": "Allow"}});
+        let joined = merged(&single, vec![deny.clone()]).unwrap();
+        assert_eq!(joined["Statement"].as_array().unwrap().len(), 2);
+        assert_eq!(merged(&joined, vec![deny.clone()]).unwrap(), joined, "added once");
+        assert_eq!(merged(&Value::Null, vec![deny.clone()]).unwrap()["Statement"], json!([deny]));
+        let other = json!({"Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Allow"}]});
+        assert!(merged(&other, vec![deny]).is_err(), "a statement of the same Sid is the owner's");
+    }
+
+    #[test]
+    fn undoing_never_deletes() {
+        let step = |call: Change, before: Value| Step {
+            fixes: vec![],
+            target: Target { account: "1".into(), region: "r".into(), resource: "a".into() },
+            call,
+            before,
+            after: Value::Null,
+        };
+        let policy = Change::PutBucketPolicy { bucket: "b".into(), policy: "{}".into() };
+        assert!(undo(&step(policy.clone(), Value::Null)).is_err());
+        assert!(matches!(undo(&step(policy, json!({"Statement": []}))), Ok(Change::PutBucketPolicy { .. })));
+        assert!(undo(&step(Change::CancelKeyDeletion { key_id: "k".into() }, json!("PendingDeletion"))).is_err());
+        assert_eq!(
+            undo(&step(Change::EnableKeyRotation { key_id: "k".into() }, json!(false))).unwrap(),
+            Change::DisableKeyRotation { key_id: "k".into() }
+        );
+    }
+}

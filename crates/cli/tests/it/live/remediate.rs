@@ -1,0 +1,142 @@
+//! `encguard remediate` against moto: a plan of the calls that fix the seeded account's
+//! failures in place, each with the state it changes from; applied through the recording
+//! proxy (the planned writes and no other); a rescan without those failures and with no
+//! new one; a second apply that makes no call; a rollback that restores every state it can
+//! restore without deleting, and says which it cannot.
+
+use super::{encguard_live, seed_account, start_moto};
+use crate::temp_dir;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+#[test]
+fn live_fixes_are_planned_applied_once_and_rolled_back() {
+    let Some(moto) = start_moto() else { return };
+    let dir = temp_dir("remediate");
+    seed_account(&moto);
+    let aws = ["--aws", "--endpoint-url", moto.proxied.as_str(), "--region", "us-east-1", "--region", "eu-west-1"];
+    let run = |args: &[&str]| {
+        let o = encguard_live(&dir, &[args, &aws[..]].concat());
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let json =
+        |file: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap() };
+    let failing = || -> BTreeSet<(String, String)> {
+        let o = encguard_live(&dir, &[&["scan", "--format", "json"][..], &aws[..]].concat());
+        let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let findings = report["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "fail");
+        findings.map(|f| (f["fingerprint"].as_str().unwrap().into(), f["resource"].as_str().unwrap().into())).collect()
+    };
+    // The writes the proxy saw, as `service:Action`.
+    let writes = || -> Vec<String> {
+        let log = std::fs::read_to_string(&moto.log).unwrap_or_default();
+        let mut calls: Vec<String> = log
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|c| format!("{}:{}", c["service"].as_str().unwrap(), c["action"].as_str().unwrap()))
+            .filter(|a| !["Get", "Describe", "List"].iter().any(|read| a.split(':').nth(1).unwrap().starts_with(read)))
+            .collect();
+        calls.sort();
+        calls
+    };
+    let before = failing();
+
+    let (code, stderr) = run(&["remediate", "--plan", "plan.json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let plan = json("plan.json");
+    let steps = plan["steps"].as_array().unwrap();
+    let mut planned: Vec<String> = steps.iter().map(|s| s["call"]["Action"].as_str().unwrap().to_string()).collect();
+    planned.sort();
+    let kinds: BTreeSet<&str> = planned.iter().map(String::as_str).collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "ec2:EnableEbsEncryptionByDefault",
+            "elasticloadbalancing:ModifyListener",
+            "kms:CancelKeyDeletion",
+            "kms:EnableKey",
+            "kms:EnableKeyRotation",
+            "s3:PutBucketPolicy"
+        ],
+        "{plan:#}"
+    );
+    // Each step says the state it changes from, and the one it leaves.
+    let step = |action: &str| steps.iter().find(|s| s["call"]["Action"] == action).unwrap();
+    assert_eq!(
+        (&step("kms:EnableKeyRotation")["before"], &step("kms:EnableKeyRotation")["after"]),
+        (&Value::Bool(false), &Value::Bool(true))
+    );
+    assert_eq!(step("elasticloadbalancing:ModifyListener")["before"], "ELBSecurityPolicy-2016-08");
+    assert_eq!(step("kms:CancelKeyDeletion")["before"], "PendingDeletion");
+    // What only a replacement or a person can fix is listed, not planned.
+    let manual = plan["manual"].as_array().unwrap();
+    let by_hand =
+        |rule: &str| manual.iter().find(|m| m["fixes"][0]["rule"] == rule).map(|m| m["what"].as_str().unwrap());
+    assert!(by_hand("RDS-001").unwrap().contains("only by recreating the DB instance"), "{manual:#?}");
+    assert!(by_hand("KMS-002").unwrap().contains("never applied by encguard"));
+    let fixed: BTreeSet<&str> =
+        steps.iter().flat_map(|s| s["fixes"].as_array().unwrap()).map(|f| f["finding"].as_str().unwrap()).collect();
+    assert!(fixed.iter().all(|f| before.iter().any(|(b, _)| b == f)), "every step fixes an open failure");
+
+    // Applied: the planned writes, each once, and no other.
+    let _ = std::fs::remove_file(&moto.log);
+    let (code, stderr) = run(&["remediate", "--apply", "plan.json", "--journal", "journal.json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(writes(), planned, "{stderr}");
+    let journal = json("journal.json");
+    let outcomes = |journal: &Value| -> BTreeSet<String> {
+        journal["entries"].as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(outcomes(&journal).into_iter().collect::<Vec<_>>(), ["applied"]);
+    let after = failing();
+    assert!(after.iter().all(|(f, _)| !fixed.contains(f.as_str())), "the planned failures are fixed");
+    // None is new, but on keys back in use (enabled, or no longer pending deletion), which
+    // rules judge now (a disabled key cannot rotate): a second plan fixes what they find on
+    // those keys, and nothing else.
+    let back_in_use: BTreeSet<&str> = steps
+        .iter()
+        .filter(|s| s["call"]["Action"] == "kms:CancelKeyDeletion" || s["call"]["Action"] == "kms:EnableKey")
+        .map(|s| s["resource"].as_str().unwrap())
+        .collect();
+    let new: Vec<_> = after.difference(&before).collect();
+    assert!(new.iter().all(|(_, resource)| back_in_use.contains(resource.as_str())), "new failures: {new:?}");
+    let (code, stderr) = run(&["remediate", "--plan", "second.json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let second = json("second.json");
+    let second: BTreeSet<&str> =
+        second["steps"].as_array().unwrap().iter().map(|s| s["resource"].as_str().unwrap()).collect();
+    assert!(!second.is_empty() && second.is_subset(&back_in_use), "{stderr}");
+
+    // Applied again: every resource is already so, and no call is made.
+    let _ = std::fs::remove_file(&moto.log);
+    let (code, stderr) = run(&["remediate", "--apply", "plan.json", "--journal", "again.json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(writes().is_empty(), "{stderr}");
+    assert_eq!(outcomes(&json("again.json")).into_iter().collect::<Vec<_>>(), ["already_done"]);
+
+    // Rolled back: every state restored but a cancelled deletion and a policy given to a
+    // bucket that had none, which are said to be for a person.
+    let (code, stderr) = run(&["remediate", "--rollback", "journal.json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let kept: Vec<&Value> = steps
+        .iter()
+        .filter(|s| {
+            s["call"]["Action"] == "kms:CancelKeyDeletion"
+                || (s["call"]["Action"] == "s3:PutBucketPolicy" && s["before"].is_null())
+        })
+        .collect();
+    assert!(!kept.is_empty());
+    for step in &kept {
+        let resource = step["resource"].as_str().unwrap();
+        assert!(
+            stderr.contains(&format!("by hand: {} {resource}", step["call"]["Action"].as_str().unwrap())),
+            "{stderr}"
+        );
+    }
+    let kept: BTreeSet<&str> = kept.iter().map(|s| s["resource"].as_str().unwrap()).collect();
+    let restored = failing();
+    for (fingerprint, resource) in &before {
+        let as_it_was = restored.contains(&(fingerprint.clone(), resource.clone()));
+        assert!(as_it_was || kept.contains(resource.as_str()), "{resource} is as it was");
+    }
+}

@@ -1,0 +1,231 @@
+//! Live remediation: the states fixes want live resources in ([`Wanted`]), the API calls
+//! that bring them there ([`Change`]), the reviewed plan of those calls with the state each
+//! changes from ([`RemediationPlan`]), and the journal of the calls made ([`Journal`]).
+//! A state is JSON as encguard reads it back (`true`, `"Enabled"`, a policy document,
+//! `null` for none), so that applying and rolling back compare like with like.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The version of the plan and journal files this encguard writes and reads.
+pub const REMEDIATION_VERSION: u32 = 1;
+
+/// The finding a change fixes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fixes {
+    /// The rule's id.
+    pub rule: String,
+    /// The finding's fingerprint.
+    pub finding: String,
+}
+
+/// Where a live resource is.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Target {
+    /// The account id.
+    pub account: String,
+    /// The region its API answers in.
+    pub region: String,
+    /// Its ARN.
+    pub resource: String,
+}
+
+/// A state a fix wants a live resource in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Want {
+    /// Automatic rotation of a KMS key on.
+    KeyRotation {
+        /// The key's id or ARN.
+        key_id: String,
+    },
+    /// A KMS key enabled.
+    KeyEnabled {
+        /// The key's id or ARN.
+        key_id: String,
+    },
+    /// A KMS key's scheduled deletion cancelled. The key is disabled then: the rules judge
+    /// it again on the next scan, and its next plan enables it where they ask.
+    KeyDeletionCancelled {
+        /// The key's id or ARN.
+        key_id: String,
+    },
+    /// EBS encryption by default on, in the target's region.
+    EbsEncryptionByDefault,
+    /// A load balancer listener negotiating with this TLS policy.
+    ListenerSslPolicy {
+        /// The listener's ARN.
+        listener_arn: String,
+        /// The policy's name.
+        ssl_policy: String,
+    },
+    /// A bucket policy holding these statements (added to the policy it has, if any).
+    BucketPolicyStatements {
+        /// The bucket's name.
+        bucket: String,
+        /// The statements, as JSON.
+        statements: Vec<Value>,
+    },
+}
+
+/// What the open failures of a scan want of one live resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wanted {
+    /// The findings it fixes.
+    pub fixes: Vec<Fixes>,
+    /// The resource.
+    pub target: Target,
+    /// The state.
+    pub want: Want,
+}
+
+/// An API call that changes a live resource, named as `iam-policy` names its action, with
+/// the parameters the API takes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "Action")]
+pub enum Change {
+    /// Turns a key's automatic rotation on.
+    #[serde(rename = "kms:EnableKeyRotation", rename_all = "PascalCase")]
+    EnableKeyRotation {
+        /// The key.
+        key_id: String,
+    },
+    /// Turns a key's automatic rotation off (a rollback).
+    #[serde(rename = "kms:DisableKeyRotation", rename_all = "PascalCase")]
+    DisableKeyRotation {
+        /// The key.
+        key_id: String,
+    },
+    /// Enables a key.
+    #[serde(rename = "kms:EnableKey", rename_all = "PascalCase")]
+    EnableKey {
+        /// The key.
+        key_id: String,
+    },
+    /// Disables a key (a rollback).
+    #[serde(rename = "kms:DisableKey", rename_all = "PascalCase")]
+    DisableKey {
+        /// The key.
+        key_id: String,
+    },
+    /// Cancels a key's scheduled deletion; the key is disabled after.
+    #[serde(rename = "kms:CancelKeyDeletion", rename_all = "PascalCase")]
+    CancelKeyDeletion {
+        /// The key.
+        key_id: String,
+    },
+    /// Turns EBS encryption by default on in a region.
+    #[serde(rename = "ec2:EnableEbsEncryptionByDefault")]
+    EnableEbsEncryptionByDefault {},
+    /// Turns EBS encryption by default off in a region (a rollback).
+    #[serde(rename = "ec2:DisableEbsEncryptionByDefault")]
+    DisableEbsEncryptionByDefault {},
+    /// Sets a listener's TLS policy.
+    #[serde(rename = "elasticloadbalancing:ModifyListener", rename_all = "PascalCase")]
+    ModifyListener {
+        /// The listener.
+        listener_arn: String,
+        /// The policy's name.
+        ssl_policy: String,
+    },
+    /// Replaces a bucket's policy with this document (the one it had, with statements added).
+    #[serde(rename = "s3:PutBucketPolicy", rename_all = "PascalCase")]
+    PutBucketPolicy {
+        /// The bucket's name.
+        bucket: String,
+        /// The policy document, as sent.
+        policy: String,
+    },
+}
+
+impl Change {
+    /// The IAM action that makes the call.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Change::EnableKeyRotation { .. } => "kms:EnableKeyRotation",
+            Change::DisableKeyRotation { .. } => "kms:DisableKeyRotation",
+            Change::EnableKey { .. } => "kms:EnableKey",
+            Change::DisableKey { .. } => "kms:DisableKey",
+            Change::CancelKeyDeletion { .. } => "kms:CancelKeyDeletion",
+            Change::EnableEbsEncryptionByDefault {} => "ec2:EnableEbsEncryptionByDefault",
+            Change::DisableEbsEncryptionByDefault {} => "ec2:DisableEbsEncryptionByDefault",
+            Change::ModifyListener { .. } => "elasticloadbalancing:ModifyListener",
+            Change::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
+        }
+    }
+}
+
+/// One call of a plan: what it fixes, where, and the state it changes from and to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// The findings it fixes.
+    pub fixes: Vec<Fixes>,
+    /// The resource it changes.
+    #[serde(flatten)]
+    pub target: Target,
+    /// The call.
+    pub call: Change,
+    /// The state read when the plan was made; the call is made only while it still is.
+    pub before: Value,
+    /// The state the call leaves.
+    pub after: Value,
+}
+
+/// A fix no call of the plan makes, for a person: what to do, and why it is not planned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManualStep {
+    /// The findings it fixes.
+    pub fixes: Vec<Fixes>,
+    /// The resource.
+    #[serde(flatten)]
+    pub target: Target,
+    /// What to do.
+    pub what: String,
+}
+
+/// The calls that fix a scan's open failures in place, to review before `--apply`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RemediationPlan {
+    /// [`REMEDIATION_VERSION`].
+    pub version: u32,
+    /// The calls, in the order they are made.
+    pub steps: Vec<Step>,
+    /// What needs a person (replacements, key policies, states that cannot be read).
+    pub manual: Vec<ManualStep>,
+}
+
+/// What became of a step when it was applied or rolled back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "why")]
+pub enum Outcome {
+    /// The call was made.
+    Applied,
+    /// The resource was already in the state the call leaves: no call.
+    AlreadyDone,
+    /// The resource is no longer in the state the step changes from: no call.
+    Changed,
+    /// The state could not be read, or the call failed.
+    Failed(String),
+    /// Undoing it is for a person (it would delete, or schedule a deletion).
+    Manual(String),
+}
+
+/// One step as applied or rolled back: the state found first, and what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The step.
+    pub step: Step,
+    /// The state read just before the call (or instead of it).
+    pub found: Value,
+    /// What became of it.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What `remediate --apply` did, step by step: what `--rollback` undoes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    /// [`REMEDIATION_VERSION`].
+    pub version: u32,
+    /// Each step of the plan, in the order applied.
+    pub entries: Vec<JournalEntry>,
+}
