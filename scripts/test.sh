@@ -43,6 +43,17 @@ if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/kubernetes-validate" ] 
 fi
 export ENCGUARD_PYTHON="$venv/bin/python"
 
+# Terraform with the AWS provider in a local mirror, when the machine has them (neither is
+# on a package registry): the test that validates fixed Terraform uses them.
+if command -v terraform >/dev/null 2>&1; then
+  provider="$(find /opt /usr/local /usr/share "$HOME" -maxdepth 8 -name 'terraform-provider-aws_*' 2>/dev/null | head -1)"
+  if [ -n "$provider" ]; then
+    export ENCGUARD_TERRAFORM="$(command -v terraform)"
+    # The mirror's root holds registry.terraform.io/hashicorp/aws/VERSION/PLATFORM/.
+    export ENCGUARD_TERRAFORM_MIRROR="${provider%/registry.terraform.io/*}"
+  fi
+fi
+
 echo "== PostgreSQL"
 source scripts/postgres.sh
 trap stop_postgres EXIT

@@ -115,6 +115,15 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
                 policy.fixes.push((finding.rule, finding.fingerprint.clone()));
                 continue;
             }
+            Fix::AddToBucketPolicy(statement) => {
+                plan.manual.push(format!(
+                    "{file}:{line}: {} on {}: add to the bucket's policy a statement denying {}",
+                    finding.rule,
+                    finding.resource,
+                    describe(&statement)
+                ));
+                continue;
+            }
             // Only a live key is pending deletion: `remediate` cancels it.
             Fix::CancelKeyDeletion => continue,
         };
@@ -248,19 +257,62 @@ fn describe(statement: &PolicyStatement) -> String {
     match statement {
         PolicyStatement::DenyInsecureTransport => "requests without TLS".to_string(),
         PolicyStatement::DenyTlsBelow(v) => format!("TLS below {v}"),
+        PolicyStatement::DenyUnencryptedUploads => "uploads that do not ask for encryption".to_string(),
     }
 }
 
-/// A statement's Sid, effect, principal and action are the same for both kinds; they differ
-/// in their condition: (Sid, operator, key, value).
-fn condition(statement: &PolicyStatement) -> (String, &'static str, &'static str, &'static str) {
+/// The parts of a deny statement a bucket policy fix writes.
+pub(crate) struct Written {
+    pub sid: String,
+    /// `s3:*`, or the one action denied.
+    pub action: &'static str,
+    /// Whether it denies on the objects only, rather than on the bucket and its objects.
+    pub objects_only: bool,
+    /// The condition: operator, key, and values (a list when more than one).
+    pub operator: &'static str,
+    pub key: &'static str,
+    pub values: &'static [&'static str],
+}
+
+impl Written {
+    /// The condition's values as JSON, HCL and YAML flow write them alike.
+    pub fn values(&self) -> String {
+        match self.values {
+            [one] => format!("\"{one}\""),
+            many => format!("[{}]", many.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")),
+        }
+    }
+}
+
+pub(crate) fn written(statement: &PolicyStatement) -> Written {
+    let deny_all = |sid: String, operator, key, values| Written {
+        sid,
+        action: "s3:*",
+        objects_only: false,
+        operator,
+        key,
+        values,
+    };
     match statement {
         PolicyStatement::DenyInsecureTransport => {
-            ("DenyInsecureTransport".to_string(), "Bool", "aws:SecureTransport", "false")
+            deny_all("DenyInsecureTransport".into(), "Bool", "aws:SecureTransport", &["false"])
         }
         PolicyStatement::DenyTlsBelow(v) => {
-            (format!("DenyTlsBelow{}", v.replace('.', "")), "NumericLessThan", "s3:TlsVersion", v)
+            let values: &'static [&'static str] = match *v {
+                "1.3" => &["1.3"],
+                _ => &["1.2"],
+            };
+            deny_all(format!("DenyTlsBelow{}", v.replace('.', "")), "NumericLessThan", "s3:TlsVersion", values)
         }
+        // StringNotEquals matches a request without the header too.
+        PolicyStatement::DenyUnencryptedUploads => Written {
+            sid: "DenyUnencryptedUploads".into(),
+            action: "s3:PutObject",
+            objects_only: true,
+            operator: "StringNotEquals",
+            key: "s3:x-amz-server-side-encryption",
+            values: &["AES256", "aws:kms", "aws:kms:dsse"],
+        },
     }
 }
 
@@ -286,11 +338,13 @@ fn terraform_policy(
     let body: String = statements
         .iter()
         .map(|s| {
-            let (sid, operator, key, value) = condition(s);
+            let w = written(s);
+            let (sid, action, operator, key, values) = (&w.sid, w.action, w.operator, w.key, w.values());
+            let resource = if w.objects_only { format!("\"${{{arn}}}/*\"") } else { format!("{arn}, \"${{{arn}}}/*\"") };
             format!(
                 "{ind}      {{\n{ind}        Sid       = \"{sid}\"\n{ind}        Effect    = \"Deny\"\n{ind}        Principal = \"*\"\n\
-                 {ind}        Action    = \"s3:*\"\n{ind}        Resource  = [{arn}, \"${{{arn}}}/*\"]\n\
-                 {ind}        Condition = {{ {operator} = {{ \"{key}\" = \"{value}\" }} }}\n{ind}      }},\n"
+                 {ind}        Action    = \"{action}\"\n{ind}        Resource  = [{resource}]\n\
+                 {ind}        Condition = {{ {operator} = {{ \"{key}\" = {values} }} }}\n{ind}      }},\n"
             )
         })
         .collect();
@@ -390,14 +444,17 @@ fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<Policy
     let statements: String = statements
         .iter()
         .map(|s| {
-            let (sid, operator, key, value) = condition(s);
+            let w = written(s);
+            let (sid, action, operator, key, values) = (&w.sid, w.action, w.operator, w.key, w.values());
             // An item's keys line up after its `- `.
             let (item, key_at) = (at(4), format!("{}  ", at(4)));
             let (nested, deeper) = (format!("{key_at}{step}"), format!("{key_at}{step}{step}"));
+            let bucket_itself =
+                if w.objects_only { String::new() } else { format!("{nested}- !GetAtt {bucket}.Arn\n") };
             format!(
-                "{item}- Sid: {sid}\n{key_at}Effect: Deny\n{key_at}Principal: \"*\"\n{key_at}Action: \"s3:*\"\n\
-                 {key_at}Resource:\n{nested}- !GetAtt {bucket}.Arn\n{nested}- !Sub \"${{{bucket}.Arn}}/*\"\n\
-                 {key_at}Condition:\n{nested}{operator}:\n{deeper}{key}: \"{value}\"\n",
+                "{item}- Sid: {sid}\n{key_at}Effect: Deny\n{key_at}Principal: \"*\"\n{key_at}Action: \"{action}\"\n\
+                 {key_at}Resource:\n{bucket_itself}{nested}- !Sub \"${{{bucket}.Arn}}/*\"\n\
+                 {key_at}Condition:\n{nested}{operator}:\n{deeper}{key}: {values}\n",
             )
         })
         .collect();
@@ -483,6 +540,47 @@ fn hcl_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) 
     Err(format!("the finding points at neither `{name}` nor the block that holds it; set `{path} = {value}`"))
 }
 
+/// The edit of the `Mappings` entry a `!FindInMap [Map, Key, Name]` of literal keys reads
+/// (`keys` is what follows the tag), when that entry is written on its own line and nothing
+/// else in the template reads the map: another reader would change too.
+fn mapping_edit(text: &str, keys: &str, value: &str) -> Result<Edit, String> {
+    let inner =
+        keys.trim().strip_prefix('[').and_then(|k| k.split(" #").next()).and_then(|k| k.trim_end().strip_suffix(']'));
+    let keys: Vec<&str> = inner.map(|k| k.split(',').map(str::trim).collect()).unwrap_or_default();
+    let plain =
+        |k: &&str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let [map, key, entry] = keys[..] else { return Err("its keys are not three literals".into()) };
+    if !keys.iter().all(plain) {
+        return Err("its keys are not three literals".into());
+    }
+    let readers = text.matches("FindInMap").count();
+    if readers > 1 {
+        return Err(format!("{readers} values of the template are read from its Mappings, and might share the entry"));
+    }
+    // Each key is found under the one before it, deeper indented; the last holds the value.
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut at = lines.iter().position(|l| l.trim_end() == "Mappings:").ok_or("the template has no Mappings block")?;
+    for name in [map, key, entry] {
+        let parent = indentation(lines[at]).len();
+        let found = lines[at + 1..]
+            .iter()
+            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || indentation(l).len() > parent)
+            .position(|l| l.trim_start().strip_prefix(name).is_some_and(|r| r.starts_with(':')));
+        at += 1 + found.ok_or_else(|| format!("the Mappings have no `{name}` there"))?;
+    }
+    let current = lines[at];
+    let (head, written) = current.split_at(current.find(':').expect("found by its colon") + 1);
+    let (scalar, comment) = match written.find(" #") {
+        Some(i) => (&written[..i], &written[i..]),
+        None => (written, ""),
+    };
+    let scalar = scalar.trim();
+    if scalar.is_empty() || scalar.starts_with(['!', '{', '[', '&', '*', '|', '>']) {
+        return Err(format!("the entry at line {} is not a plain value", at + 1));
+    }
+    Ok(Edit::Replace { line: at + 1, text: format!("{head} {value}{}\n", comment.trim_end_matches(['\n', '\r'])) })
+}
+
 /// An attribute path `block.attribute` as the enclosing block (if any) and the attribute.
 fn split_path(path: &str) -> (Option<&str>, &str) {
     match path.rsplit_once('.') {
@@ -499,12 +597,16 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
     let value = fix.value.yaml();
     if let Some(after_name) = rest.strip_prefix(name).and_then(|r| r.strip_prefix(':')) {
         let written = after_name.trim();
-        // Flow style (`{A: b, C: d}`) holds more than the value on the line: not edited.
-        if written.split(" #").next().unwrap_or_default().contains([',', '}', ']']) {
-            return Err(format!("`{name}` is written in flow style; set it to {value} there"));
+        if let Some(keys) = written.strip_prefix("!FindInMap") {
+            return mapping_edit(text, keys, &value)
+                .map_err(|why| format!("`{name}` is set from `{written}`: {why}; set it to {value} there"));
         }
         if written.starts_with('!') || written.starts_with('{') || written.starts_with('[') || written.is_empty() {
             return Err(format!("`{name}` is set from `{written}`; set it to {value} where that value is defined"));
+        }
+        // Flow style (`{A: b, C: d}`) holds more than the value on the line: not edited.
+        if written.split(" #").next().unwrap_or_default().contains([',', '}', ']']) {
+            return Err(format!("`{name}` is written in flow style; set it to {value} there"));
         }
         let prefix = &current[..current.len() - after_name.len()];
         return Ok(Edit::Replace { line, text: format!("{prefix} {value}\n") });

@@ -24,7 +24,7 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
         let target = Target { account: account.clone(), region: region.clone(), resource: arn.clone() };
         let fixes = Fixes { rule: finding.rule.to_string(), finding: finding.fingerprint.clone() };
         let want = match finding.fix.as_deref() {
-            Some(Fix::BucketPolicy(statement)) => {
+            Some(Fix::BucketPolicy(statement) | Fix::AddToBucketPolicy(statement)) => {
                 let statement = statement_json(statement, arn);
                 let entry = statements.entry(target).or_default();
                 entry.0.push(fixes);
@@ -82,13 +82,19 @@ fn key_id(arn: &str) -> String {
 
 /// A statement as a bucket policy holds it, for the bucket whose ARN is `arn`.
 fn statement_json(statement: &encguard_rules::PolicyStatement, arn: &str) -> Value {
-    let (sid, operator, key, value) = crate::condition(statement);
+    let w = crate::written(statement);
+    let objects = format!("{arn}/*");
+    let resource = if w.objects_only { json!(objects) } else { json!([arn, objects]) };
+    let values = match w.values {
+        [one] => json!(one),
+        many => json!(many),
+    };
     json!({
-        "Sid": sid,
+        "Sid": w.sid,
         "Effect": "Deny",
         "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [arn, format!("{arn}/*")],
-        "Condition": {operator: {key: value}},
+        "Action": w.action,
+        "Resource": resource,
+        "Condition": {w.operator: {w.key: values}},
     })
 }

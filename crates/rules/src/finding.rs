@@ -42,6 +42,9 @@ pub enum Fix {
     /// Give a bucket that has no bucket policy one holding this statement. The statements
     /// of one bucket's fixes go into one policy: a bucket has one.
     BucketPolicy(PolicyStatement),
+    /// Add this statement to the bucket policy the bucket has: a person's edit in code,
+    /// merged into the live policy by `remediate`.
+    AddToBucketPolicy(PolicyStatement),
     /// Cancel a live key's scheduled deletion (code has no such state to edit).
     CancelKeyDeletion,
 }
@@ -59,6 +62,8 @@ pub enum PolicyStatement {
     DenyInsecureTransport,
     /// Deny requests made with TLS older than this version, `1.2` or `1.3` (S3-005).
     DenyTlsBelow(&'static str),
+    /// Deny uploads that do not ask for server-side encryption (S3-006).
+    DenyUnencryptedUploads,
 }
 
 /// A fix a rule knows to be safe: set one attribute of the judged resource to a value.

@@ -1,7 +1,7 @@
 //! `encguard diff`: two JSON reports compared by fingerprint.
 
 use super::fix::TERRAFORM;
-use super::{encguard_in, stderr, stdout, stores, temp_dir};
+use super::{copy_tree, encguard_in, stderr, stdout, stores, temp_dir};
 
 #[test]
 fn a_diff_of_two_scans_says_what_changed_between_them() {
@@ -117,19 +117,6 @@ resource "aws_db_instance" "orders" {
         }
         let saved = stdout(&encguard_in(&dir, &["drift", "--iac", "2", "--deployed", "1", "--store", &store]));
         assert_eq!(saved, text, "{store}: saved scans give the same drift");
-    }
-}
-
-/// Copies the tree at `from` to `to`.
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{Fix, PolicyStatement};
 use encguard_model::{Effect, S3Bucket, S3Object, Statement};
 
 declare_rule! {
@@ -66,7 +67,14 @@ fn judge_bucket(ctx: &Context, r: Res) -> Eval {
     if let Some(why) = unknown {
         return Err(why);
     }
-    Ok(Verdict::fail("no bucket policy statement denies s3:PutObject without server-side encryption"))
+    let verdict = Verdict::fail("no bucket policy statement denies s3:PutObject without server-side encryption");
+    // Server access logs are delivered without the encryption header: a deny for everyone
+    // would stop them, so a bucket that receives them is left to a person.
+    if !ctx.bucket(r).log_sources.is_empty() {
+        return Ok(verdict.evidence("receives server access logs; exempt their delivery from the deny"));
+    }
+    let statement = PolicyStatement::DenyUnencryptedUploads;
+    Ok(verdict.fix(if docs.is_empty() { Fix::BucketPolicy(statement) } else { Fix::AddToBucketPolicy(statement) }))
 }
 
 fn judge_object(object: &S3Object) -> Eval {

@@ -68,22 +68,25 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
             Ok(Verdict::pass(format!("requests below TLS {v} are denied")))
         }
         (_, Some(why)) => Err(why),
-        (Some(v), None) => {
-            Ok(Verdict::fail(format!("the policy denies only TLS below {v}; the minimum is {minimum}"))
-                .at(&bucket.policy))
-        }
+        (Some(v), None) => Ok(Verdict::fail(format!("the policy denies only TLS below {v}; the minimum is {minimum}"))
+            .at(&bucket.policy)
+            .fix(Fix::AddToBucketPolicy(deny_below(minimum)))),
         (None, None) => {
             let verdict =
                 Verdict::fail(format!("no bucket policy statement denies requests below {minimum}")).at(&bucket.policy);
-            // A bucket with no policy at all gets one; a policy of its own is for a person to extend.
-            let number = if minimum == TlsVersion::V1_3 { "1.3" } else { "1.2" };
+            // A bucket with no policy at all gets one; a policy of its own gets the statement added.
             Ok(if docs.is_empty() {
-                verdict.fix(Fix::BucketPolicy(PolicyStatement::DenyTlsBelow(number)))
+                verdict.fix(Fix::BucketPolicy(deny_below(minimum)))
             } else {
-                verdict
+                verdict.fix(Fix::AddToBucketPolicy(deny_below(minimum)))
             })
         }
     }
+}
+
+/// The statement that denies requests below `minimum`.
+fn deny_below(minimum: TlsVersion) -> PolicyStatement {
+    PolicyStatement::DenyTlsBelow(if minimum == TlsVersion::V1_3 { "1.3" } else { "1.2" })
 }
 
 #[cfg(test)]

@@ -58,6 +58,7 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
         Transport::AcceptsInsecure { has_policy: true } => {
             Verdict::fail("no bucket policy statement denies s3:* to everyone when aws:SecureTransport is false")
                 .at(&bucket.policy)
+                .fix(Fix::AddToBucketPolicy(PolicyStatement::DenyInsecureTransport))
         }
     })
 }
