@@ -46,7 +46,7 @@ export ENCGUARD_PYTHON="$venv/bin/python"
 # Terraform with the AWS provider in a local mirror, when the machine has them (neither is
 # on a package registry): the test that validates fixed Terraform uses them.
 if command -v terraform >/dev/null 2>&1; then
-  provider="$(find /opt /usr/local /usr/share "$HOME" -maxdepth 8 -name 'terraform-provider-aws_*' 2>/dev/null | head -1)"
+  provider="$(find /opt /usr/local /usr/share "$HOME" -maxdepth 8 -name 'terraform-provider-aws_*' -print -quit 2>/dev/null || true)"
   if [ -n "$provider" ]; then
     export ENCGUARD_TERRAFORM="$(command -v terraform)"
     # The mirror's root holds registry.terraform.io/hashicorp/aws/VERSION/PLATFORM/.

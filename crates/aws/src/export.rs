@@ -64,7 +64,7 @@ pub fn to_security_hub(options: &Options, findings: &[Value]) -> Result<Imported
         for (region, findings) in by_region {
             let mut conf = base_config(options, &region).await;
             if let Some(role) = &options.role_arn {
-                conf = assume(&conf, role, options.external_id.as_deref(), &region).await;
+                conf = assume(&conf, role, options.external_id.as_deref(), &region, "encguard-export").await;
             }
             let client = aws_sdk_securityhub::Client::new(&conf);
             for batch in findings.chunks(BATCH) {

@@ -249,9 +249,11 @@ async fn base_config(options: &Options, region: &str) -> SdkConfig {
     loader.load().await
 }
 
-async fn assume(base: &SdkConfig, role_arn: &str, external_id: Option<&str>, region: &str) -> SdkConfig {
+/// `base` with the credentials of `role_arn` assumed, in a session named `session` (what
+/// CloudTrail shows the calls made under: `encguard-scan`, `encguard-remediate`, …).
+async fn assume(base: &SdkConfig, role_arn: &str, external_id: Option<&str>, region: &str, session: &str) -> SdkConfig {
     let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-        .session_name("encguard-scan")
+        .session_name(session)
         .region(Region::new(region.to_string()));
     if let Some(id) = external_id {
         builder = builder.external_id(id);
@@ -289,22 +291,53 @@ fn home_of_partition(partition: &str) -> &'static str {
     }
 }
 
-async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
-    // The partition is the one of the regions asked for (all of one partition).
-    let home = home_region(options.regions.first().map_or("us-east-1", String::as_str));
-    let mut base = base_config(options, home).await;
-    if let Some(role) = &options.role_arn {
-        base = assume(&base, role, options.external_id.as_deref(), home).await;
+/// Who the credentials are: the configuration of `--profile` and `--role-arn` in the home
+/// region of the regions asked for, its account and its partition.
+pub(crate) struct Caller {
+    pub base: SdkConfig,
+    pub account: String,
+    pub partition: String,
+    pub home: &'static str,
+    /// The session name of every role assumed.
+    pub session: &'static str,
+}
+
+impl Caller {
+    pub async fn new(options: &Options, session: &'static str) -> Result<Caller, CallFailed> {
+        // The partition is the one of the regions asked for (all of one partition).
+        let home = home_region(options.regions.first().map_or("us-east-1", String::as_str));
+        let mut base = base_config(options, home).await;
+        if let Some(role) = &options.role_arn {
+            base = assume(&base, role, options.external_id.as_deref(), home, session).await;
+        }
+        let sts = aws_sdk_sts::Client::new(&base);
+        let me = sts.get_caller_identity().send().await.map_err(|e| CallFailed::new("sts:GetCallerIdentity", &e))?;
+        let account = me.account().unwrap_or_default().to_string();
+        let partition = me.arn().and_then(|arn| arn.split(':').nth(1)).unwrap_or("aws").to_string();
+        Ok(Caller { base, account, partition, home, session })
     }
-    let sts = aws_sdk_sts::Client::new(&base);
-    let me = sts.get_caller_identity().send().await.map_err(|e| CallFailed::new("sts:GetCallerIdentity", &e))?;
-    let own_account = me.account().unwrap_or_default().to_string();
-    let partition = me.arn().and_then(|arn| arn.split(':').nth(1)).unwrap_or("aws").to_string();
+
+    /// The configuration that reaches `account`: the caller's own credentials there (unless
+    /// `--role-name` names a role for every account), else `--role-name` (by default
+    /// `OrganizationAccountAccessRole`) assumed in it.
+    pub async fn account(&self, options: &Options, account: &str) -> SdkConfig {
+        if account == self.account && options.role_name.is_none() {
+            return self.base.clone();
+        }
+        let role_name = options.role_name.as_deref().unwrap_or("OrganizationAccountAccessRole");
+        let role = format!("arn:{}:iam::{account}:role/{role_name}", self.partition);
+        assume(&self.base, &role, options.external_id.as_deref(), self.home, self.session).await
+    }
+}
+
+async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
+    let caller = Caller::new(options, "encguard-scan").await?;
+    let (base, own_account, home) = (&caller.base, &caller.account, caller.home);
     let mut gaps = Vec::new();
     let mut accounts: Vec<(String, SdkConfig)> = Vec::new();
     let mut targets: Vec<String> = options.accounts.clone();
     if options.organization {
-        let org = aws_sdk_organizations::Client::new(&base);
+        let org = aws_sdk_organizations::Client::new(base);
         let mut pages = org.list_accounts().into_paginator().send();
         while let Some(page) = pages.next().await {
             match page {
@@ -321,16 +354,10 @@ async fn collect_async(options: &Options) -> Result<Inventory, CollectError> {
     if targets.is_empty() {
         accounts.push((own_account.clone(), base.clone()));
     } else {
-        let role_name = options.role_name.clone().unwrap_or_else(|| "OrganizationAccountAccessRole".into());
         targets.sort();
         targets.dedup();
         for account in targets {
-            if account == own_account && options.role_name.is_none() {
-                accounts.push((account, base.clone()));
-                continue;
-            }
-            let role = format!("arn:{partition}:iam::{account}:role/{role_name}");
-            let conf = assume(&base, &role, options.external_id.as_deref(), home).await;
+            let conf = caller.account(options, &account).await;
             accounts.push((account, conf));
         }
     }

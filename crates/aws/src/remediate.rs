@@ -8,8 +8,8 @@
 //! prints their permissions, and scans never make them.
 
 use crate::common::{error_code, error_text};
-use crate::{assume, base_config, partition_of, CallFailed, Options};
-use aws_config::SdkConfig;
+use crate::{CallFailed, Caller, Options};
+use aws_config::{Region, SdkConfig};
 use encguard_model::remediation::{
     Change, Journal, JournalEntry, ManualStep, Outcome, RemediationPlan, Step, Target, Want, Wanted,
     REMEDIATION_VERSION,
@@ -72,8 +72,8 @@ pub fn plan(
         let mut sessions = Sessions::new(options).await?;
         let mut steps = Vec::new();
         for Wanted { fixes, target, want } in wanted {
+            let conf = sessions.config(&target).await;
             let planned = async {
-                let conf = sessions.config(&target).await?;
                 let (call, before) = match want {
                     Want::BucketPolicyStatements { bucket, statements } => {
                         let reading = Change::PutBucketPolicy { bucket: bucket.clone(), policy: String::new() };
@@ -101,23 +101,63 @@ pub fn plan(
 }
 
 /// Makes the plan's calls in order, each only while its resource is in the state it
-/// changes from; the journal holds every step with the state found and what became of it.
-pub fn apply(options: &Options, plan: &RemediationPlan) -> Result<Journal, RemediateError> {
+/// changes from; `journaled` is given the journal after each step (so that what was done is
+/// on disk before the next call), and the whole of it is returned. A step that is not one
+/// a plan makes — a call that only a rollback makes, a state after that is not the call's,
+/// a bucket policy that is more than the one read with deny statements added — fails
+/// without a call.
+pub fn apply(
+    options: &Options,
+    plan: &RemediationPlan,
+    mut journaled: impl FnMut(&Journal),
+) -> Result<Journal, RemediateError> {
     if plan.version != REMEDIATION_VERSION {
         return Err(RemediateError::Version(plan.version));
     }
     run(async {
         let mut sessions = Sessions::new(options).await?;
-        let mut entries = Vec::new();
+        let mut journal = Journal { version: REMEDIATION_VERSION, entries: Vec::new() };
         for step in &plan.steps {
-            let (found, outcome) = match sessions.config(&step.target).await {
-                Ok(conf) => guarded(&conf, &step.call, &step.before, &step.after).await,
-                Err(why) => (Value::Null, Outcome::Failed(why)),
+            let (found, outcome) = match planned(step) {
+                Err(why) => (Value::Null, Outcome::Failed(format!("not a step a plan makes: {why}"))),
+                Ok(()) => {
+                    let conf = sessions.config(&step.target).await;
+                    guarded(&conf, &step.call, &step.before, &step.after).await
+                }
             };
-            entries.push(JournalEntry { step: step.clone(), found, outcome });
+            journal.entries.push(JournalEntry { step: step.clone(), found, outcome });
+            journaled(&journal);
         }
-        Ok(Journal { version: REMEDIATION_VERSION, entries })
+        Ok(journal)
     })
+}
+
+/// Whether `step` is one [`plan`] makes: a forward call, the state it leaves, and for a
+/// bucket policy, the policy read with only deny statements added.
+fn planned(step: &Step) -> Result<(), String> {
+    if matches!(
+        step.call,
+        Change::DisableKeyRotation { .. } | Change::DisableKey { .. } | Change::DisableEbsEncryptionByDefault {}
+    ) {
+        return Err(format!("{} undoes a fix", step.call.action()));
+    }
+    if after(&step.call)? != step.after {
+        return Err(format!("{} does not leave {}", step.call.action(), step.after));
+    }
+    if let Change::PutBucketPolicy { .. } = step.call {
+        let statements = |policy: &Value| match policy.get("Statement") {
+            Some(Value::Array(list)) => list.clone(),
+            Some(one) => vec![one.clone()],
+            None => Vec::new(),
+        };
+        let (was, will) = (statements(&step.before), statements(&step.after));
+        let kept = was.iter().all(|s| will.contains(s));
+        let added_denies = will.iter().filter(|s| !was.contains(s)).all(|s| s["Effect"] == "Deny");
+        if !kept || !added_denies {
+            return Err("the new bucket policy is not the one read with deny statements added".into());
+        }
+    }
+    Ok(())
 }
 
 /// Restores the states the journal's applied steps changed from, last first, each only
@@ -133,10 +173,9 @@ pub fn rollback(options: &Options, journal: &Journal) -> Result<Journal, Remedia
         let mut entries = Vec::new();
         for entry in journal.entries.iter().rev().filter(|e| e.outcome == Outcome::Applied) {
             let step = &entry.step;
-            let (found, outcome) = match (undo(step), sessions.config(&step.target).await) {
-                (Err(manual), _) => (Value::Null, Outcome::Manual(manual)),
-                (Ok(_), Err(why)) => (Value::Null, Outcome::Failed(why)),
-                (Ok(call), Ok(conf)) => guarded(&conf, &call, &step.after, &step.before).await,
+            let (found, outcome) = match undo(step) {
+                Err(manual) => (Value::Null, Outcome::Manual(manual)),
+                Ok(call) => guarded(&sessions.config(&step.target).await, &call, &step.after, &step.before).await,
             };
             entries.push(JournalEntry { step: step.clone(), found, outcome });
         }
@@ -162,7 +201,11 @@ async fn guarded(conf: &SdkConfig, call: &Change, from: &Value, to: &Value) -> (
     } else {
         match make(conf, call).await {
             Ok(()) => Outcome::Applied,
-            Err(why) => Outcome::Failed(why),
+            // A call that timed out may have been made: the state says.
+            Err(why) => match read(conf, call).await {
+                Ok(now) if &now == to => Outcome::Applied,
+                _ => Outcome::Failed(why),
+            },
         }
     };
     (found, outcome)
@@ -353,52 +396,28 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
     }
 }
 
-/// Credentials for each (account, region): the caller's own account with its own, other
-/// accounts through `--role-name` in them.
+/// Credentials for each (account, region), reached as a scan reaches them, in sessions
+/// named `encguard-remediate`.
 struct Sessions<'a> {
     options: &'a Options,
-    own_account: String,
+    caller: Caller,
     configs: HashMap<(String, String), SdkConfig>,
 }
 
 impl<'a> Sessions<'a> {
     async fn new(options: &'a Options) -> Result<Sessions<'a>, CallFailed> {
-        let home = crate::home_region(options.regions.first().map_or("us-east-1", String::as_str));
-        let mut base = base_config(options, home).await;
-        if let Some(role) = &options.role_arn {
-            base = assume(&base, role, options.external_id.as_deref(), home).await;
-        }
-        let me = aws_sdk_sts::Client::new(&base)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| CallFailed::new("sts:GetCallerIdentity", &e))?;
-        let own_account = me.account().unwrap_or_default().to_string();
-        Ok(Sessions { options, own_account, configs: HashMap::new() })
+        Ok(Sessions { options, caller: Caller::new(options, "encguard-remediate").await?, configs: HashMap::new() })
     }
 
-    async fn config(&mut self, target: &Target) -> Result<SdkConfig, String> {
+    async fn config(&mut self, target: &Target) -> SdkConfig {
         let key = (target.account.clone(), target.region.clone());
         if let Some(conf) = self.configs.get(&key) {
-            return Ok(conf.clone());
+            return conf.clone();
         }
-        let options = self.options;
-        let mut conf = base_config(options, &target.region).await;
-        if let Some(role) = &options.role_arn {
-            conf = assume(&conf, role, options.external_id.as_deref(), &target.region).await;
-        }
-        if target.account != self.own_account {
-            let Some(name) = &options.role_name else {
-                return Err(format!(
-                    "the credentials are account {}'s; reaching account {} needs --role-name",
-                    self.own_account, target.account
-                ));
-            };
-            let role = format!("arn:{}:iam::{}:role/{name}", partition_of(&target.region), target.account);
-            conf = assume(&conf, &role, options.external_id.as_deref(), &target.region).await;
-        }
+        let account = self.caller.account(self.options, &target.account).await;
+        let conf = account.to_builder().region(Region::new(target.region.clone())).build();
         self.configs.insert(key, conf.clone());
-        Ok(conf)
+        conf
     }
 }
 
@@ -416,6 +435,30 @@ mod tests {
         assert_eq!(merged(&Value::Null, vec![deny.clone()]).unwrap()["Statement"], json!([deny]));
         let other = json!({"Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Allow"}]});
         assert!(merged(&other, vec![deny]).is_err(), "a statement of the same Sid is the owner's");
+    }
+
+    #[test]
+    fn apply_makes_only_the_steps_a_plan_makes() {
+        let step = |call: Change, before: Value, after: Value| Step {
+            fixes: vec![],
+            target: Target { account: "1".into(), region: "r".into(), resource: "a".into() },
+            call,
+            before,
+            after,
+        };
+        let key = || "k".to_string();
+        assert!(planned(&step(Change::EnableKeyRotation { key_id: key() }, json!(false), json!(true))).is_ok());
+        assert!(planned(&step(Change::DisableKey { key_id: key() }, json!("Enabled"), json!("Disabled"))).is_err());
+        assert!(planned(&step(Change::EnableKey { key_id: key() }, json!("Disabled"), json!("Disabled"))).is_err());
+        let read = json!({"Statement": [{"Sid": "Read", "Effect": "Allow"}]});
+        let put = |policy: Value| {
+            step(Change::PutBucketPolicy { bucket: "b".into(), policy: policy.to_string() }, read.clone(), policy)
+        };
+        let denied = json!({"Statement": [{"Sid": "Read", "Effect": "Allow"}, {"Sid": "D", "Effect": "Deny"}]});
+        assert!(planned(&put(denied)).is_ok());
+        let opened = json!({"Statement": [{"Sid": "Read", "Effect": "Allow"}, {"Sid": "All", "Effect": "Allow"}]});
+        assert!(planned(&put(opened)).is_err(), "an allow added");
+        assert!(planned(&put(json!({"Statement": []}))).is_err(), "a statement taken away");
     }
 
     #[test]

@@ -87,10 +87,10 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
         /// With --shard: balance the slices by the units' sizes in the newest scan of live
-        /// accounts saved in this history store (the same store and count give the same
+        /// accounts saved in the history store (the same store and count give the same
         /// slices); units it does not know go by their hash.
-        #[arg(long, env = "ENCGUARD_STORE")]
-        store: Option<StoreLocation>,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Print the least-privilege IAM policy a live scan needs (with --export: the one
     /// `export` needs).
@@ -139,9 +139,8 @@ enum Command {
         /// text, json, or markdown (a pull-request comment).
         #[arg(long, value_enum, default_value = "text")]
         format: DiffFormat,
-        /// The history store.
-        #[arg(long, env = "ENCGUARD_STORE")]
-        store: Option<StoreLocation>,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Join inventories (the shards of a sharded collection) into one.
     Merge {
@@ -163,9 +162,8 @@ enum Command {
         /// live with --aws.
         #[arg(long)]
         deployed: Vec<PathBuf>,
-        /// The history store the saved scans are in.
-        #[arg(long, env = "ENCGUARD_STORE")]
-        store: Option<StoreLocation>,
+        #[command(flatten)]
+        store: StoreArg,
         #[command(flatten)]
         live: AwsArgs,
         /// text or json.
@@ -174,9 +172,8 @@ enum Command {
     },
     /// List the scans saved with `scan --save`.
     History {
-        /// The history store.
-        #[arg(long, env = "ENCGUARD_STORE")]
-        store: Option<StoreLocation>,
+        #[command(flatten)]
+        store: StoreArg,
     },
 }
 
@@ -300,6 +297,24 @@ fn shard(spec: &str) -> Result<encguard_aws::Shard, String> {
     Ok(encguard_aws::Shard::hashed(index, count))
 }
 
+/// Where saved scans are kept.
+#[derive(Args, Clone)]
+struct StoreArg {
+    /// The history store: a file (default: .encguard/history.db at the root of the git work
+    /// tree of the first path, else in the current directory) or a PostgreSQL URL
+    /// (postgres://user@host/database; TLS unless it says sslmode=disable; the password may
+    /// come from PGPASSWORD). Its value from the environment is never printed.
+    #[arg(long = "store", env = "ENCGUARD_STORE", hide_env_values = true)]
+    location: Option<StoreLocation>,
+}
+
+impl StoreArg {
+    /// The store named, if any: an empty value (an unset secret) names none.
+    fn get(&self) -> Option<StoreLocation> {
+        self.location.clone().filter(|l| *l != StoreLocation::File(PathBuf::new()))
+    }
+}
+
 #[derive(Args)]
 struct ScanArgs {
     /// Files or directories to scan (default: the current directory, unless --aws is given).
@@ -308,11 +323,8 @@ struct ScanArgs {
     /// history store, for `history` and `diff`.
     #[arg(long)]
     save: bool,
-    /// The history store: a file (default: .encguard/history.db at the root of the git work
-    /// tree of the first path, else in the current directory) or a PostgreSQL URL
-    /// (postgres://user@host/database?sslmode=require; the password may come from PGPASSWORD).
-    #[arg(long, env = "ENCGUARD_STORE")]
-    store: Option<StoreLocation>,
+    #[command(flatten)]
+    store: StoreArg,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Write the report to this file instead of standard output.
@@ -618,8 +630,9 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
     Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
 }
 
-fn open_store(store: Option<StoreLocation>) -> Result<Store, String> {
-    let location = store.unwrap_or_else(|| StoreLocation::File(encguard_store::saved::default_path(Path::new("."))));
+fn open_store(store: &StoreArg) -> Result<Store, String> {
+    let location =
+        store.get().unwrap_or_else(|| StoreLocation::File(encguard_store::saved::default_path(Path::new("."))));
     open_store_at(&location)
 }
 
@@ -635,19 +648,14 @@ fn open_store_at(location: &StoreLocation) -> Result<Store, String> {
     Ok(store)
 }
 
-fn diff(
-    older: Option<String>,
-    newer: Option<String>,
-    format: DiffFormat,
-    store: Option<StoreLocation>,
-) -> Result<u8, String> {
+fn diff(older: Option<String>, newer: Option<String>, format: DiffFormat, store: StoreArg) -> Result<u8, String> {
     // A scan is a JSON report file, or the number of a saved scan.
     let read = |scan: &str, saved: &mut Option<Store>| {
         let path = Path::new(scan);
         if let (false, Ok(id)) = (path.exists(), scan.parse::<i64>()) {
             let store = match saved {
                 Some(store) => store,
-                None => saved.insert(open_store(store.clone())?),
+                None => saved.insert(open_store(&store)?),
             };
             return store.open_findings(id).map_err(|e| e.to_string());
         }
@@ -658,7 +666,7 @@ fn diff(
     let (older, newer) = match (older, newer) {
         (Some(older), Some(newer)) => (older, newer),
         (None, None) => {
-            let (older, newer) = saved.insert(open_store(store.clone())?).last_two().map_err(|e| e.to_string())?;
+            let (older, newer) = saved.insert(open_store(&store)?).last_two().map_err(|e| e.to_string())?;
             (older.to_string(), newer.to_string())
         }
         _ => return Err("diff compares two scans: name both, or neither for the last two saved".into()),
@@ -674,7 +682,7 @@ fn diff(
 fn drift(
     iac: &[PathBuf],
     deployed: &[PathBuf],
-    store: Option<StoreLocation>,
+    store: StoreArg,
     live: &AwsArgs,
     format: DiffFormat,
 ) -> Result<u8, String> {
@@ -691,7 +699,7 @@ fn drift(
         let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
         let mut loaded = inputs::load(&paths, &options);
         if !saved.is_empty() {
-            let mut history = open_store(store.clone())?;
+            let mut history = open_store(&store)?;
             for id in saved {
                 let id: i64 = id.to_str().unwrap_or_default().parse().unwrap_or_default();
                 let json = history.inventory(id).map_err(|e| e.to_string())?;
@@ -849,8 +857,8 @@ fn reported(f: &encguard_rules::Finding) -> encguard_store::Reported {
     }
 }
 
-fn history(store: Option<StoreLocation>) -> Result<u8, String> {
-    let scans = open_store(store)?.history().map_err(|e| e.to_string())?;
+fn history(store: StoreArg) -> Result<u8, String> {
+    let scans = open_store(&store)?.history().map_err(|e| e.to_string())?;
     let mut out = String::from("SCAN  TIME                  FAIL  UNKNOWN  COMMIT        INPUTS\n");
     for s in scans {
         let commit = s.git_commit.as_deref().map_or("", |c| &c[..c.len().min(12)]);
@@ -885,19 +893,29 @@ fn scan_identity(args: &ScanArgs) -> Result<ScanIdentity, String> {
     // Inputs are named from the root of the store's work tree: a file's, else the scanned
     // path's (where a database is shared, the same repository matches from any runner).
     let default = encguard_store::saved::default_path(&first);
-    let store = args.store.clone().unwrap_or_else(|| StoreLocation::File(default.clone()));
+    let store = args.store.get().unwrap_or_else(|| StoreLocation::File(default.clone()));
     let file = match &store {
         StoreLocation::File(path) => path,
         StoreLocation::Postgres(_) => &default,
     };
     let root = file.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
     let root = std::fs::canonicalize(&root).unwrap_or(root);
+    // A database holds the scans of many repositories: a path is named with its repository
+    // (its origin, else where it is), so that one repository's scans match only its own.
+    let repository = match &store {
+        StoreLocation::File(_) => String::new(),
+        StoreLocation::Postgres(_) => {
+            let origin = encguard_store::saved::git_origin(&root);
+            format!("{}:", origin.unwrap_or_else(|| root.display().to_string()))
+        }
+    };
     let mut inputs: Vec<String> = args
         .paths
         .iter()
         .map(|p| {
             let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-            p.strip_prefix(&root).map_or_else(|_| p.display().to_string(), |r| r.display().to_string())
+            let relative = p.strip_prefix(&root).map_or_else(|_| p.display().to_string(), |r| r.display().to_string());
+            format!("{repository}{relative}")
         })
         .collect();
     if args.live.aws {
@@ -921,8 +939,8 @@ impl ScanIdentity {
     /// What the report says the scan is of, with the saved scans of the same inputs
     /// (this one too, when saved) for its trend. A store that does not exist is not made.
     fn about(&self) -> encguard_report::About {
-        let trend = match self.store.exists().then(|| open_store_at(&self.store)) {
-            Some(Ok(mut store)) => store.history().unwrap_or_default(),
+        let trend = match Store::open_existing(&self.store) {
+            Ok(Some(mut store)) => store.history().unwrap_or_default(),
             _ => Vec::new(),
         };
         let inputs = self.inputs.join("\n");
@@ -1091,11 +1109,11 @@ fn saved_unit_sizes(_: &StoreLocation) -> Result<Option<BTreeMap<String, usize>>
     Err("this encguard was built without live AWS support (feature `aws`)".into())
 }
 
-fn collect(args: &AwsArgs, output: &Path, store: Option<StoreLocation>) -> Result<u8, String> {
+fn collect(args: &AwsArgs, output: &Path, store: StoreArg) -> Result<u8, String> {
     if !args.aws {
         return Err("collect reads live accounts: pass --aws".into());
     }
-    let sizes = match (&store, &args.shard) {
+    let sizes = match (&store.get(), &args.shard) {
         (Some(store), Some(_)) => saved_unit_sizes(store)?,
         _ => None,
     };

@@ -60,10 +60,22 @@ pub fn run(
     if let Some(path) = apply {
         let plan: RemediationPlan =
             serde_json::from_str(&read(&path)?).map_err(|e| format!("{}: not a plan: {e}", path.display()))?;
-        let done = remediate::apply(&options(plan.steps.iter().map(|s| &s.target).collect()), &plan)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        write(journal, serde_json::to_string_pretty(&done).expect("JSON"))?;
+        // The journal is what a rollback reads: never written over, and made before any call.
+        std::fs::OpenOptions::new().write(true).create_new(true).open(journal).map_err(|e| {
+            format!("{}: {e} (a journal is never written over: name another with --journal)", journal.display())
+        })?;
+        let mut unwritten = None;
+        let done = remediate::apply(&options(plan.steps.iter().map(|s| &s.target).collect()), &plan, |so_far| {
+            if let Err(e) = write(journal, serde_json::to_string_pretty(so_far).expect("JSON")) {
+                unwritten.get_or_insert(e);
+            }
+        })
+        .map_err(|e| format!("{}: {e}", path.display()))?;
         let code = report(&done, "applied");
+        if let Some(e) = unwritten {
+            eprintln!("encguard: error: the journal could not be written, and is not whole: {e}");
+            return Ok(EXIT_ERROR);
+        }
         eprintln!("journal: {} (roll back with --rollback {0})", journal.display());
         return Ok(code);
     }

@@ -53,6 +53,7 @@ fn limited(args: &[&str]) -> (Output, Duration) {
         .env("ENCGUARD_TODAY", "2026-11-28")
         .env("NO_COLOR", "1")
         .env_remove("ENCGUARD_POLICY")
+        .env_remove("ENCGUARD_STORE")
         .output()
         .expect("encguard runs");
     (output, start.elapsed())

@@ -100,6 +100,7 @@ fn live_env(cmd: &mut Command) {
     cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("ENCGUARD_STORE")
         .env_remove("AWS_PROFILE");
 }
 

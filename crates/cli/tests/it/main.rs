@@ -25,6 +25,7 @@ fn encguard_in(dir: &Path, args: &[&str]) -> Output {
         .env("ENCGUARD_TODAY", "2026-11-28")
         .env("NO_COLOR", "1")
         .env_remove("ENCGUARD_POLICY")
+        .env_remove("ENCGUARD_STORE")
         .output()
         .expect("encguard runs")
 }

@@ -19,7 +19,8 @@ pub use sqlite::backup_path;
 pub const SCHEMA_VERSION: i32 = 2;
 
 /// Where a store is: a file, or a PostgreSQL database (`postgres://` or `postgresql://`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Shown (and debugged) without the URL's password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Location {
     /// A SQLite file.
     File(PathBuf),
@@ -49,32 +50,29 @@ impl std::fmt::Display for Location {
     }
 }
 
-impl Location {
-    /// Whether there is a store to read without making one: a file that exists, or a
-    /// database (asked only when opened).
-    pub fn exists(&self) -> bool {
-        match self {
-            Location::File(path) => path.exists(),
-            Location::Postgres(_) => true,
-        }
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "Location({self})")
     }
 }
 
-/// `url` with the password of its user part and of a `password=` setting hidden.
+/// `url` as it may be shown: its user without a password, its hosts and database, and of
+/// its settings only those known to hold no secret. The user part is everything before the
+/// last `@`, so that a password holding `/`, `?` or `@` is hidden whole.
 fn without_password(url: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let (scheme, rest) = base.split_once("://").unwrap_or(("", base));
-    let rest = match rest.split_once('@') {
-        Some((user, host)) if user.contains(':') && !user.contains('/') => {
-            format!("{}:***@{host}", user.split_once(':').map_or(user, |(name, _)| name))
+    const SHOWN: &[&str] = &["sslmode", "sslrootcert", "connect_timeout", "application_name", "target_session_attrs"];
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (user, rest) = match rest.rsplit_once('@') {
+        Some((user, rest)) => {
+            let hidden = if user.contains(':') { ":***" } else { "" };
+            (format!("{}{hidden}@", user.split(':').next().unwrap_or_default()), rest)
         }
-        _ => rest.to_string(),
+        None => (String::new(), rest),
     };
-    let query = query.map(|q| {
-        let pairs = q.split('&').map(|p| if p.starts_with("password=") { "password=***" } else { p });
-        format!("?{}", pairs.collect::<Vec<_>>().join("&"))
-    });
-    format!("{scheme}://{rest}{}", query.unwrap_or_default())
+    let (place, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let kept: Vec<&str> = query.split('&').filter(|p| SHOWN.iter().any(|k| p.split('=').next() == Some(*k))).collect();
+    let query = if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) };
+    format!("{scheme}://{user}{place}{query}")
 }
 
 /// What cannot be done with a store.
@@ -235,6 +233,20 @@ impl Store {
         }
     }
 
+    /// Opens the store at `location` if there is one, never making it: a file that exists,
+    /// a database that holds the store's tables.
+    pub fn open_existing(location: &Location) -> Result<Option<Store>, StoreError> {
+        match location {
+            Location::File(path) if !path.exists() => Ok(None),
+            Location::File(_) => Store::open(location).map(Some),
+            #[cfg(feature = "postgres")]
+            Location::Postgres(url) => Ok(postgres::Postgres::open_existing(url, &location.to_string())?
+                .map(|store| Store { backend: Box::new(store), migrated: None })),
+            #[cfg(not(feature = "postgres"))]
+            Location::Postgres(_) => Err(StoreError::NoPostgres(location.to_string())),
+        }
+    }
+
     /// Where the copy of the store is kept, when opening it migrated it to this schema.
     pub fn migrated(&self) -> Option<&str> {
         self.migrated.as_deref()
@@ -287,6 +299,33 @@ pub fn git_commit(root: &Path) -> Option<String> {
     }
     let packed = std::fs::read_to_string(git.join("packed-refs")).ok()?;
     packed.lines().find_map(|l| l.strip_suffix(reference).map(|c| c.trim().to_string()))
+}
+
+/// The URL of the `origin` remote of the git work tree at `root`, without the credentials
+/// an HTTPS URL may hold.
+pub fn git_origin(root: &Path) -> Option<String> {
+    let config = std::fs::read_to_string(root.join(".git").join("config")).ok()?;
+    let mut in_origin = false;
+    for line in config.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_origin = line == "[remote \"origin\"]";
+        } else if let Some(url) = line.strip_prefix("url").map(str::trim_start).and_then(|l| l.strip_prefix('=')) {
+            if in_origin {
+                let url = url.trim();
+                return Some(match url.split_once("://") {
+                    Some((scheme, rest)) => match rest.split_once('/') {
+                        Some((authority, path)) => {
+                            let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+                            format!("{scheme}://{host}/{path}")
+                        }
+                        None => url.to_string(),
+                    },
+                    None => url.to_string(),
+                });
+            }
+        }
+    }
+    None
 }
 
 /// Where the store lives by default: `.encguard/history.db` at the root of the git work
@@ -351,11 +390,36 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_repository_is_named_by_its_origin_without_credentials() {
+        let dir = std::env::temp_dir().join(format!("encguard-origin-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
+        let config = "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = https://example.com/other.git\n\
+                      [remote \"origin\"]\n\turl = https://ci:token@github.com/acme/infra.git\n";
+        std::fs::write(dir.join(".git/config"), config).unwrap();
+        assert_eq!(git_origin(&dir).as_deref(), Some("https://github.com/acme/infra.git"));
+        std::fs::write(dir.join(".git/config"), "[remote \"origin\"]\n\turl = git@github.com:acme/infra.git\n")
+            .unwrap();
+        assert_eq!(git_origin(&dir).as_deref(), Some("git@github.com:acme/infra.git"));
+        assert_eq!(git_origin(&dir.join("nothing")), None);
+    }
+
+    #[test]
     fn passwords_are_never_shown() {
         let shown = |url: &str| url.parse::<Location>().unwrap().to_string();
         assert_eq!(shown("postgres://ci:s3cret@db:5432/encguard"), "postgres://ci:***@db:5432/encguard");
-        assert_eq!(shown("postgresql://db/e?user=ci&password=s3cret"), "postgresql://db/e?user=ci&password=***");
+        assert_eq!(
+            shown("postgresql://db/e?user=ci&password=s3cret&sslmode=require"),
+            "postgresql://db/e?sslmode=require"
+        );
+        assert_eq!(shown("postgres://db/e?pass%77ord=s3cret"), "postgres://db/e");
+        for url in ["postgres://ci:ab/cd@db/e", "postgres://ci:ab?cd@db/e", "postgres://ci:p@ss@db/e"] {
+            assert_eq!(shown(url), "postgres://ci:***@db/e", "{url}");
+        }
         assert_eq!(shown("postgres://ci@db/e"), "postgres://ci@db/e");
+        assert_eq!(
+            format!("{:?}", "postgres://ci:s3cret@db/e".parse::<Location>().unwrap()),
+            "Location(postgres://ci:***@db/e)"
+        );
         assert_eq!(shown("history.db"), "history.db");
     }
 }

@@ -3,10 +3,11 @@
 //! if its `encguard.store` row says so. Runners that open a new database at once make the
 //! tables once (an advisory lock), and each saves its scan in one transaction.
 //!
-//! The connection is TLS when the server offers it (`sslmode=prefer`, the default) or must
-//! (`sslmode=require`); the server's certificate is then always verified, as libpq's
-//! `verify-full` does — against the system's roots, or the file `sslrootcert=` names (an
-//! RDS certificate bundle, say). A password may come from `PGPASSWORD` rather than the URL.
+//! The connection is TLS unless the URL says `sslmode=disable` (or `prefer`, which lets a
+//! server — or whoever answers for it — decline TLS), and the server's certificate is
+//! always verified, as libpq's `verify-full` does: against the system's roots, or the file
+//! `sslrootcert=` names (an RDS certificate bundle, say). A password may come from
+//! `PGPASSWORD` rather than the URL.
 
 use super::{Backend, NewScan, ScanSummary, StoreError, SCHEMA_VERSION};
 use crate::Reported;
@@ -63,7 +64,16 @@ pub(super) struct Postgres {
 impl Postgres {
     /// Connects to the database at `url`, making the store's tables when it has none.
     pub(super) fn open(url: &str, shown: &str) -> Result<Postgres, StoreError> {
-        let failed = |source| StoreError::Postgres { store: shown.to_string(), source };
+        Postgres::connect(url, shown, true).map(|store| store.expect("made when missing"))
+    }
+
+    /// Connects to the database at `url` if it holds the store's tables; never makes them.
+    pub(super) fn open_existing(url: &str, shown: &str) -> Result<Option<Postgres>, StoreError> {
+        Postgres::connect(url, shown, false)
+    }
+
+    fn connect(url: &str, shown: &str, make: bool) -> Result<Option<Postgres>, StoreError> {
+        let failed = failed(shown);
         let (config, root_certificates) = parse(url).map_err(|why| StoreError::Foreign { store: shown.into(), why })?;
         let tls = tls(root_certificates.as_deref()).map_err(|source| StoreError::Io { path: shown.into(), source })?;
         let mut client = config.connect(tls).map_err(|source| {
@@ -74,21 +84,22 @@ impl Postgres {
                 failed(source)
             }
         })?;
-        let mut tx = client.transaction().map_err(failed)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CREATION_LOCK]).map_err(failed)?;
+        let mut tx = client.transaction().map_err(&failed)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CREATION_LOCK]).map_err(&failed)?;
         let row = tx
             .query_one("SELECT to_regnamespace('encguard') IS NOT NULL, to_regclass('encguard.store') IS NOT NULL", &[])
-            .map_err(failed)?;
+            .map_err(&failed)?;
         let foreign = |why: &str| StoreError::Foreign { store: shown.into(), why: why.into() };
         match (row.get::<_, bool>(0), row.get::<_, bool>(1)) {
+            (false, _) if !make => return Ok(None),
             (false, _) => {
-                tx.batch_execute(SCHEMA).map_err(failed)?;
+                tx.batch_execute(SCHEMA).map_err(&failed)?;
                 tx.execute("INSERT INTO encguard.store VALUES ($1, $2)", &[&APPLICATION, &SCHEMA_VERSION])
-                    .map_err(failed)?;
+                    .map_err(&failed)?;
             }
             (true, false) => return Err(foreign("its schema `encguard` is another program's")),
             (true, true) => {
-                let rows = tx.query("SELECT application, schema_version FROM encguard.store", &[]).map_err(failed)?;
+                let rows = tx.query("SELECT application, schema_version FROM encguard.store", &[]).map_err(&failed)?;
                 let [row] = rows.as_slice() else {
                     return Err(foreign("`encguard.store` does not hold one row"));
                 };
@@ -104,20 +115,30 @@ impl Postgres {
                 }
             }
         }
-        tx.commit().map_err(failed)?;
-        Ok(Postgres { client, shown: shown.to_string() })
+        tx.commit().map_err(&failed)?;
+        Ok(Some(Postgres { client, shown: shown.to_string() }))
     }
+}
 
-    fn failed(&self) -> impl Fn(postgres::Error) -> StoreError + '_ {
-        |source| StoreError::Postgres { store: self.shown.clone(), source }
+/// What a failure of PostgreSQL becomes, for the store shown as `shown`.
+fn failed(shown: &str) -> impl Fn(postgres::Error) -> StoreError + '_ {
+    move |source| StoreError::Postgres { store: shown.to_string(), source }
+}
+
+/// `text` as PostgreSQL's `text` can hold it: without NUL, which it refuses (and SQLite
+/// keeps), as U+FFFD.
+fn storable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}").into()
+    } else {
+        text.into()
     }
 }
 
 impl Backend for Postgres {
     fn save(&mut self, scan: &NewScan) -> Result<i64, StoreError> {
-        let shown = self.shown.clone();
-        let failed = |source| StoreError::Postgres { store: shown.clone(), source };
-        let mut tx = self.client.transaction().map_err(failed)?;
+        let failed = failed(&self.shown);
+        let mut tx = self.client.transaction().map_err(&failed)?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO encguard.scans (time, tool_version, policy_hash, inputs, git_commit, inventory, failures, unknowns)
@@ -126,17 +147,18 @@ impl Backend for Postgres {
                     &scan.time,
                     &scan.tool_version,
                     &scan.policy_hash,
-                    &scan.inputs,
+                    &storable(scan.inputs),
                     &scan.git_commit,
-                    &scan.inventory,
+                    &storable(scan.inventory),
                     &scan.open("fail"),
                     &scan.open("unknown"),
                 ],
             )
-            .map_err(failed)?
+            .map_err(&failed)?
             .get(0);
         // One statement for all findings, a column an array, rather than a round trip each.
-        let column = |field: fn(&Reported) -> &str| scan.findings.iter().map(|(f, _)| field(f)).collect::<Vec<_>>();
+        let column =
+            |field: fn(&Reported) -> &str| scan.findings.iter().map(|(f, _)| storable(field(f))).collect::<Vec<_>>();
         let suppressed: Vec<bool> = scan.findings.iter().map(|(_, s)| *s).collect();
         tx.execute(
             "INSERT INTO encguard.findings
@@ -158,8 +180,8 @@ impl Backend for Postgres {
                 &suppressed,
             ],
         )
-        .map_err(failed)?;
-        tx.commit().map_err(failed)?;
+        .map_err(&failed)?;
+        tx.commit().map_err(&failed)?;
         Ok(id)
     }
 
@@ -167,7 +189,7 @@ impl Backend for Postgres {
         let rows = self
             .client
             .query("SELECT id, time, inputs, git_commit, failures, unknowns FROM encguard.scans ORDER BY id", &[])
-            .map_err(self.failed())?;
+            .map_err(failed(&self.shown))?;
         Ok(rows
             .iter()
             .map(|r| ScanSummary {
@@ -182,9 +204,8 @@ impl Backend for Postgres {
     }
 
     fn open_findings(&mut self, id: i64) -> Result<Vec<Reported>, StoreError> {
-        let shown = self.shown.clone();
-        let failed = |source| StoreError::Postgres { store: shown.clone(), source };
-        let exists = self.client.query("SELECT 1 FROM encguard.scans WHERE id = $1", &[&id]).map_err(failed)?;
+        let failed = failed(&self.shown);
+        let exists = self.client.query("SELECT 1 FROM encguard.scans WHERE id = $1", &[&id]).map_err(&failed)?;
         if exists.is_empty() {
             return Err(StoreError::NoScan(id.to_string()));
         }
@@ -195,7 +216,7 @@ impl Backend for Postgres {
                  WHERE scan = $1 AND NOT suppressed AND status IN ('fail', 'unknown') ORDER BY position",
                 &[&id],
             )
-            .map_err(failed)?;
+            .map_err(&failed)?;
         Ok(rows
             .iter()
             .map(|r| Reported {
@@ -213,14 +234,15 @@ impl Backend for Postgres {
     fn inventory(&mut self, id: i64) -> Result<String, StoreError> {
         self.client
             .query_opt("SELECT inventory FROM encguard.scans WHERE id = $1", &[&id])
-            .map_err(self.failed())?
+            .map_err(failed(&self.shown))?
             .map(|r| r.get(0))
             .ok_or_else(|| StoreError::NoScan(id.to_string()))
     }
 }
 
-/// The connection's settings, and the file of root certificates `sslrootcert` names. libpq's
-/// `verify-ca` and `verify-full` are `require` here (the certificate is always verified).
+/// The connection's settings, and the file of root certificates `sslrootcert` names. TLS is
+/// required unless the URL says otherwise; libpq's `verify-ca` and `verify-full` are
+/// `require` here (the certificate is always verified).
 fn parse(url: &str) -> Result<(Config, Option<String>), String> {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut root_certificates = None;
@@ -232,10 +254,14 @@ fn parse(url: &str) -> Result<(Config, Option<String>), String> {
             _ => kept.push(pair),
         }
     }
-    let url = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    if !kept.iter().any(|p| p.starts_with("sslmode=")) {
+        kept.push("sslmode=require");
+    }
+    let url = format!("{base}?{}", kept.join("&"));
     let mut config: Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
     if config.get_password().is_none() {
-        if let Ok(password) = std::env::var("PGPASSWORD") {
+        // An empty one is none, as libpq reads it.
+        if let Some(password) = std::env::var("PGPASSWORD").ok().filter(|p| !p.is_empty()) {
             config.password(password);
         }
     }
@@ -323,14 +349,26 @@ pub mod testing {
     /// A new, empty database `name` on `server` (dropped first if it is there); its URL,
     /// which names the server's certificate authority (`ENCGUARD_POSTGRES_CA`) when set.
     pub fn fresh_database(server: &str, name: &str) -> String {
-        let (config, _) = parse(&format!("{server}/postgres")).unwrap();
-        let mut client = config.connect(postgres::NoTls).unwrap();
+        let mut admin = client(&format!("{server}/postgres"));
         // Each alone: neither runs in a transaction, which statements sent together make.
-        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        with_authority(&format!("{server}/{name}"))
+    }
+
+    /// A client of the database at `url`, to prepare what a test needs.
+    pub fn client(url: &str) -> postgres::Client {
+        let (config, roots) = parse(&with_authority(url)).unwrap();
+        config.connect(tls(roots.as_deref()).unwrap()).unwrap()
+    }
+
+    /// `url` naming the test server's certificate authority, when it is known and not named.
+    fn with_authority(url: &str) -> String {
         match std::env::var("ENCGUARD_POSTGRES_CA") {
-            Ok(ca) => format!("{server}/{name}?sslrootcert={ca}"),
-            Err(_) => format!("{server}/{name}"),
+            Ok(ca) if !url.contains("sslrootcert=") => {
+                format!("{url}{}sslrootcert={ca}", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_string(),
         }
     }
 }
@@ -348,7 +386,15 @@ mod tests {
     #[test]
     fn a_postgres_store_saves_lists_and_compares() {
         let Some(server) = server() else { return };
-        super::super::tests::saves_lists_and_compares(&Location::Postgres(fresh_database(&server, "store_saves")));
+        let url = fresh_database(&server, "store_saves");
+        assert!(Store::open_existing(&Location::Postgres(url.clone())).unwrap().is_none(), "not made when read");
+        let tables: i64 = super::testing::client(&url)
+            .query_one("SELECT count(*) FROM pg_namespace WHERE nspname = 'encguard'", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(tables, 0);
+        super::super::tests::saves_lists_and_compares(&Location::Postgres(url.clone()));
+        assert!(Store::open_existing(&Location::Postgres(url)).unwrap().is_some());
     }
 
     #[test]
@@ -386,8 +432,7 @@ mod tests {
     fn databases_that_are_not_stores_are_refused_and_left_as_they_are() {
         let Some(server) = server() else { return };
         let url = fresh_database(&server, "store_foreign");
-        let (config, _) = parse(&url).unwrap();
-        let mut client = config.connect(postgres::NoTls).unwrap();
+        let mut client = super::testing::client(&url);
         client.batch_execute("CREATE SCHEMA encguard; CREATE TABLE encguard.scans (x int)").unwrap();
         assert!(matches!(open(&url), Err(StoreError::Foreign { .. })));
         let tables: i64 =
@@ -396,12 +441,7 @@ mod tests {
 
         let url = fresh_database(&server, "store_newer");
         drop(open(&url).unwrap());
-        let (config, _) = parse(&url).unwrap();
-        config
-            .connect(postgres::NoTls)
-            .unwrap()
-            .batch_execute("UPDATE encguard.store SET schema_version = 99")
-            .unwrap();
+        super::testing::client(&url).batch_execute("UPDATE encguard.store SET schema_version = 99").unwrap();
         assert!(matches!(open(&url), Err(StoreError::Newer { found: 99, .. })));
     }
 
@@ -423,7 +463,8 @@ mod tests {
         assert!(ssl, "the connection is encrypted");
         let mut store = open(&verified).unwrap();
         assert!(store.history().unwrap().is_empty());
-        let refused = open(&format!("{server}/store_tls?sslmode=require"));
+        // TLS is the default: without the authority, the self-signed server is refused.
+        let refused = open(&format!("{server}/store_tls"));
         assert!(
             matches!(&refused, Err(StoreError::Certificate { .. })),
             "a certificate no root vouches for is refused: {:?}",
@@ -441,5 +482,8 @@ mod tests {
         assert_eq!(config.get_dbname(), Some("encguard"));
         assert_eq!(config.get_application_name(), Some("encguard"));
         assert!(parse("postgres://u@h/d?sslmode=bogus").is_err());
+        let mode = |url: &str| parse(url).unwrap().0.get_ssl_mode();
+        assert_eq!(mode("postgres://u@h/d"), postgres::config::SslMode::Require, "TLS unless told otherwise");
+        assert_eq!(mode("postgres://u@h/d?sslmode=disable"), postgres::config::SslMode::Disable);
     }
 }

@@ -107,6 +107,12 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
         second["steps"].as_array().unwrap().iter().map(|s| s["resource"].as_str().unwrap()).collect();
     assert!(!second.is_empty() && second.is_subset(&back_in_use), "{stderr}");
 
+    // A journal is never written over: it is what a rollback reads.
+    let (code, stderr) = run(&["remediate", "--apply", "plan.json", "--journal", "journal.json"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("never written over"), "{stderr}");
+    assert_eq!(json("journal.json"), journal);
+
     // Applied again: every resource is already so, and no call is made.
     let _ = std::fs::remove_file(&moto.log);
     let (code, stderr) = run(&["remediate", "--apply", "plan.json", "--journal", "again.json"]);
