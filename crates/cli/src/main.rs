@@ -1052,13 +1052,21 @@ fn read_baseline(path: &Path) -> Result<(std::collections::HashSet<String>, Stri
 }
 
 #[cfg(feature = "aws")]
-/// The live accounts `args` name; a shard balanced by `sizes` when given.
-fn live_inventory(args: &AwsArgs, sizes: Option<&BTreeMap<String, usize>>) -> Result<Inventory, String> {
-    let shard = match (args.shard.as_deref().map(shard).transpose()?, sizes) {
-        (Some(s), Some(sizes)) => Some(encguard_aws::Shard::balanced(s.index, s.count, sizes)),
-        (s, _) => s,
+/// The live accounts `args` name; a shard, balanced by `balance` when given, says which.
+fn live_inventory(args: &AwsArgs, balance: Option<&Balance>) -> Result<Inventory, String> {
+    let slice = args.shard.as_deref().map(shard).transpose()?;
+    let shard = match (&slice, balance) {
+        (Some(s), Some((sizes, _))) => Some(encguard_aws::Shard::balanced(s.index, s.count, sizes)),
+        (s, _) => s.clone(),
     };
-    encguard_aws::collect(&encguard_aws::Options { shard, ..aws_options(args) }).map_err(|e| e.to_string())
+    let mut inventory =
+        encguard_aws::collect(&encguard_aws::Options { shard, ..aws_options(args) }).map_err(|e| e.to_string())?;
+    inventory.slice = slice.map(|s| encguard_model::Slice {
+        index: s.index,
+        count: s.count,
+        balanced_by: balance.map(|(_, scan)| scan.clone()),
+    });
+    Ok(inventory)
 }
 
 #[cfg(feature = "aws")]
@@ -1081,13 +1089,18 @@ fn aws_options(args: &AwsArgs) -> encguard_aws::Options {
 }
 
 #[cfg(not(feature = "aws"))]
-fn live_inventory(_: &AwsArgs, _: Option<&BTreeMap<String, usize>>) -> Result<Inventory, String> {
+fn live_inventory(_: &AwsArgs, _: Option<&Balance>) -> Result<Inventory, String> {
     Err("this encguard was built without live AWS support (feature `aws`)".into())
 }
 
-/// The sizes of the units of the newest saved scan that read live accounts.
+/// The sizes of (account, region) units to balance slices by, and the saved scan they are
+/// from.
+type Balance = (BTreeMap<String, usize>, String);
+
+/// The sizes of the units of the newest saved scan that read live accounts, with that scan
+/// named, for `merge` to compare.
 #[cfg(feature = "aws")]
-fn saved_unit_sizes(location: &StoreLocation) -> Result<Option<BTreeMap<String, usize>>, String> {
+fn saved_unit_sizes(location: &StoreLocation) -> Result<Option<Balance>, String> {
     let mut store = open_store_at(location)?;
     for scan in store.history().map_err(|e| e.to_string())?.iter().rev() {
         let json = store.inventory(scan.id).map_err(|e| e.to_string())?;
@@ -1096,7 +1109,7 @@ fn saved_unit_sizes(location: &StoreLocation) -> Result<Option<BTreeMap<String, 
         if !sizes.is_empty() {
             // Every runner must balance by the same scan: it says which, to compare.
             eprintln!("balancing the slices by the sizes of saved scan {} ({})", scan.id, scan.time);
-            return Ok(Some(sizes));
+            return Ok(Some((sizes, format!("scan {} ({}) of {location}", scan.id, scan.time))));
         }
     }
     // The first run of a recipe that saves its scans: slices by hash this time.
@@ -1105,7 +1118,7 @@ fn saved_unit_sizes(location: &StoreLocation) -> Result<Option<BTreeMap<String, 
 }
 
 #[cfg(not(feature = "aws"))]
-fn saved_unit_sizes(_: &StoreLocation) -> Result<Option<BTreeMap<String, usize>>, String> {
+fn saved_unit_sizes(_: &StoreLocation) -> Result<Option<Balance>, String> {
     Err("this encguard was built without live AWS support (feature `aws`)".into())
 }
 
@@ -1113,11 +1126,11 @@ fn collect(args: &AwsArgs, output: &Path, store: StoreArg) -> Result<u8, String>
     if !args.aws {
         return Err("collect reads live accounts: pass --aws".into());
     }
-    let sizes = match (&store.get(), &args.shard) {
+    let balance = match (&store.get(), &args.shard) {
         (Some(store), Some(_)) => saved_unit_sizes(store)?,
         _ => None,
     };
-    let inventory = live_inventory(args, sizes.as_ref())?;
+    let inventory = live_inventory(args, balance.as_ref())?;
     std::fs::write(output, inventory.to_json() + "\n").map_err(|e| format!("{}: {e}", output.display()))?;
     eprintln!(
         "collected {} resources into {}{}",
@@ -1134,11 +1147,15 @@ fn collect(args: &AwsArgs, output: &Path, store: StoreArg) -> Result<u8, String>
 
 fn merge(inventories: &[PathBuf], output: &Path) -> Result<u8, String> {
     let mut merged = Inventory::new(Vec::new());
+    let mut slices = Vec::new();
     for path in inventories {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
-        merged.extend(Inventory::from_json(&shown, &text).map_err(|e| e.to_string())?);
+        let inventory = Inventory::from_json(&shown, &text).map_err(|e| e.to_string())?;
+        slices.push((shown, inventory.slice.clone()));
+        merged.extend(inventory);
     }
+    whole(&slices)?;
     // The same order as one collection's.
     merged.resources.sort_by(|a, b| a.name.cmp(&b.name));
     merged.gaps.sort_by(|a, b| (&a.scope, &a.what).cmp(&(&b.scope, &b.what)));
@@ -1150,6 +1167,40 @@ fn merge(inventories: &[PathBuf], output: &Path) -> Result<u8, String> {
         output.display()
     );
     Ok(EXIT_CLEAN)
+}
+
+/// Whether the slices of a sharded collection make one collection: every slice of one split
+/// (the same count, balanced by the same saved scan), each once. Inventories that are not
+/// slices join as they are.
+fn whole(slices: &[(String, Option<encguard_model::Slice>)]) -> Result<(), String> {
+    let Some((first, Some(split))) = slices.iter().find(|(_, s)| s.is_some()) else { return Ok(()) };
+    let mut seen = BTreeMap::new();
+    for (file, slice) in slices {
+        let Some(slice) = slice else {
+            return Err(format!("{file} is not a slice, and {first} is: merge the slices of one collection"));
+        };
+        if (slice.count, &slice.balanced_by) != (split.count, &split.balanced_by) {
+            let by = |s: &encguard_model::Slice| s.balanced_by.clone().unwrap_or_else(|| "hash".into());
+            return Err(format!(
+                "{file} is slice {}/{} balanced by {}, {first} is {}/{} balanced by {}: not one split",
+                slice.index,
+                slice.count,
+                by(slice),
+                split.index,
+                split.count,
+                by(split)
+            ));
+        }
+        if let Some(other) = seen.insert(slice.index, file) {
+            return Err(format!("{other} and {file} are both slice {}/{}", slice.index, slice.count));
+        }
+    }
+    let missing: Vec<String> =
+        (0..split.count).filter(|i| !seen.contains_key(i)).map(|i| format!("{i}/{}", split.count)).collect();
+    if !missing.is_empty() {
+        return Err(format!("slices {} are missing: the merge would not be the whole collection", missing.join(", ")));
+    }
+    Ok(())
 }
 
 #[cfg(feature = "aws")]

@@ -55,12 +55,29 @@ pub struct Inventory {
     /// Parts of the estate that could not be read (a denied call, a failed region). The
     /// rules that depend on them report *unknown*; reports list them.
     pub gaps: Vec<Gap>,
+    /// The slice of a sharded collection this inventory holds (`collect --shard`), which
+    /// `merge` checks its slices against one another by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slice: Option<Slice>,
+}
+
+/// One slice of a collection split across runners.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Slice {
+    /// This slice, from 0.
+    pub index: u32,
+    /// How many slices.
+    pub count: u32,
+    /// The saved scan whose unit sizes balanced the slices (`scan 12 (TIME) of STORE`);
+    /// absent when they went by hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balanced_by: Option<String>,
 }
 
 impl Inventory {
     /// An inventory of the current schema version holding `resources`, with no gaps.
     pub fn new(resources: Vec<Resource>) -> Self {
-        Inventory { schema_version: SCHEMA_VERSION, resources, gaps: Vec::new() }
+        Inventory { schema_version: SCHEMA_VERSION, resources, gaps: Vec::new(), slice: None }
     }
 
     /// Reads `inventory.json` (shown to users as `file`), refusing a schema this build does

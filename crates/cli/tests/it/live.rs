@@ -792,6 +792,16 @@ fn a_sharded_organisation_scan_finds_what_one_run_finds() {
         encguard_in(&dir, &["merge", "balanced-0.json", "balanced-1.json", "balanced-2.json", "-o", "balanced.json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(findings("balanced.json"), all, "balanced shards merged are one run too");
+    // Slices that are not one whole split are not merged.
+    let refused = |files: &[&str], why: &str| {
+        let o = encguard_in(&dir, &[&["merge"][..], files, &["-o", "refused.json"][..]].concat());
+        assert_eq!(o.status.code(), Some(2), "{files:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(why), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    refused(&["balanced-0.json", "balanced-1.json"], "slices 2/3 are missing");
+    refused(&["shard-0.json", "balanced-1.json", "balanced-2.json"], "not one split");
+    refused(&["balanced-0.json", "balanced-0.json", "balanced-1.json", "balanced-2.json"], "are both slice 0/3");
+    refused(&["all.json", "balanced-1.json"], "all.json is not a slice");
     let inventory: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("all.json")).unwrap()).unwrap();
     let mut units: std::collections::BTreeMap<String, usize> = Default::default();
