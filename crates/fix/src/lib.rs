@@ -104,24 +104,17 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
             Fix::Set(fix) => (fix, vec![(*line, *column)]),
             Fix::SetEach(fix, spans) => (fix, spans.iter().map(|s| (s.start.line, s.start.column)).collect()),
             // A bucket has one policy: its statements are gathered, then written once.
-            Fix::BucketPolicy(statement) => {
+            Fix::BucketPolicy(statement) | Fix::AddToBucketPolicy(statement) => {
                 let policy = policies.entry((file.clone(), finding.resource.clone())).or_insert_with(|| NewPolicy {
                     format: format.clone(),
                     line: *line,
+                    existing: false,
                     statements: BTreeSet::new(),
                     fixes: Vec::new(),
                 });
+                policy.existing |= matches!(fix, Fix::AddToBucketPolicy(_));
                 policy.statements.insert(statement);
                 policy.fixes.push((finding.rule, finding.fingerprint.clone()));
-                continue;
-            }
-            Fix::AddToBucketPolicy(statement) => {
-                plan.manual.push(format!(
-                    "{file}:{line}: {} on {}: add to the bucket's policy a statement denying {}",
-                    finding.rule,
-                    finding.resource,
-                    describe(&statement)
-                ));
                 continue;
             }
             // Only a live key is pending deletion: `remediate` cancels it.
@@ -191,32 +184,36 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
     }
     for ((file, bucket), policy) in policies {
         let text = texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
+        let statements = &policy.statements;
         let edit = match (text.as_deref(), policy.format.as_str()) {
             (None, _) => Err("the file cannot be read".to_string()),
             (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
+            (Some(text), "terraform") if policy.existing => terraform_add(text, &bucket, statements),
+            (Some(text), "cloudformation") if policy.existing => yaml_add(text, &bucket, statements),
             (Some(_), "terraform") if module_declares_policy(&file, &bucket) => {
                 Err("another file of the module declares an aws_s3_bucket_policy of the bucket's name".to_string())
             }
-            (Some(text), "terraform") => terraform_policy(text, policy.line, &bucket, &policy.statements),
-            (Some(text), "cloudformation") => yaml_policy(text, policy.line, &bucket, &policy.statements),
+            (Some(text), "terraform") => terraform_policy(text, policy.line, &bucket, statements).map(|e| vec![e]),
+            (Some(text), "cloudformation") => yaml_policy(text, policy.line, &bucket, statements).map(|e| vec![e]),
             (Some(_), other) => Err(format!("{other} files are not edited")),
         };
         let rules: Vec<&str> = policy.fixes.iter().map(|(rule, _)| *rule).collect();
         match edit {
-            Ok(edit) => {
+            Ok(new_edits) => {
                 // Carried by the first finding only: applied from each, the policy would be
                 // written twice.
                 if let Some((_, fingerprint)) = policy.fixes.first() {
-                    plan.edits.push((fingerprint.clone(), edit.text_edit(&file)));
+                    plan.edits.extend(new_edits.iter().map(|e| (fingerprint.clone(), e.text_edit(&file))));
                 }
                 plan.fixed += policy.fixes.len();
-                edits.entry(file).or_default().push(edit);
+                edits.entry(file).or_default().extend(new_edits);
             }
             Err(why) => plan.manual.push(format!(
-                "{file}:{}: {} on {bucket}: {why}; give the bucket a policy that denies {}",
+                "{file}:{}: {} on {bucket}: {why}; {} the bucket a policy statement that denies {}",
                 policy.line,
                 rules.join(", "),
-                policy.statements.iter().map(describe).collect::<Vec<_>>().join(" and ")
+                if policy.existing { "add to" } else { "give" },
+                statements.iter().map(describe).collect::<Vec<_>>().join(" and ")
             )),
         }
     }
@@ -241,12 +238,14 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
     plan
 }
 
-/// A bucket policy to write for a bucket that has none: the statements its findings ask
-/// for, and which findings those are.
+/// The statements a bucket's findings ask its policy for — a new one, or the one it has —
+/// and which findings those are.
 struct NewPolicy {
     format: String,
     /// The bucket's line.
     line: u32,
+    /// Whether the bucket has a policy of its own, to add the statements to.
+    existing: bool,
     statements: BTreeSet<PolicyStatement>,
     /// (rule, fingerprint) of each finding the policy fixes.
     fixes: Vec<(&'static str, String)>,
@@ -335,19 +334,7 @@ fn terraform_policy(
     let end = block_end(text, start).ok_or("the bucket's block does not end")?;
     let ind = indentation(current);
     let arn = format!("aws_s3_bucket.{name}.arn");
-    let body: String = statements
-        .iter()
-        .map(|s| {
-            let w = written(s);
-            let (sid, action, operator, key, values) = (&w.sid, w.action, w.operator, w.key, w.values());
-            let resource = if w.objects_only { format!("\"${{{arn}}}/*\"") } else { format!("{arn}, \"${{{arn}}}/*\"") };
-            format!(
-                "{ind}      {{\n{ind}        Sid       = \"{sid}\"\n{ind}        Effect    = \"Deny\"\n{ind}        Principal = \"*\"\n\
-                 {ind}        Action    = \"{action}\"\n{ind}        Resource  = [{resource}]\n\
-                 {ind}        Condition = {{ {operator} = {{ \"{key}\" = {values} }} }}\n{ind}      }},\n"
-            )
-        })
-        .collect();
+    let body: String = statements.iter().map(|s| hcl_statement(s, &arn, &format!("{ind}      "))).collect();
     Ok(Edit::InsertAfter {
         line: end,
         text: format!(
@@ -356,6 +343,154 @@ fn terraform_policy(
              {ind}  }})\n{ind}}}\n"
         ),
     })
+}
+
+/// A statement of a `jsonencode` policy, as a list element at indentation `at`, for the
+/// bucket whose ARN is the expression `arn`.
+fn hcl_statement(statement: &PolicyStatement, arn: &str, at: &str) -> String {
+    let w = written(statement);
+    let (sid, action, operator, key, values) = (&w.sid, w.action, w.operator, w.key, w.values());
+    let resource = if w.objects_only { format!("\"${{{arn}}}/*\"") } else { format!("{arn}, \"${{{arn}}}/*\"") };
+    format!(
+        "{at}{{\n{at}  Sid       = \"{sid}\"\n{at}  Effect    = \"Deny\"\n{at}  Principal = \"*\"\n\
+         {at}  Action    = \"{action}\"\n{at}  Resource  = [{resource}]\n\
+         {at}  Condition = {{ {operator} = {{ \"{key}\" = {values} }} }}\n{at}}},\n"
+    )
+}
+
+/// A statement of a template's `PolicyDocument`, as a list item at indentation `item`
+/// (nested by `step`), for the bucket whose logical id is `bucket`.
+fn yaml_statement(statement: &PolicyStatement, bucket: &str, item: &str, step: &str) -> String {
+    let w = written(statement);
+    let (sid, action, operator, key, values) = (&w.sid, w.action, w.operator, w.key, w.values());
+    // An item's keys line up after its `- `.
+    let key_at = format!("{item}  ");
+    let (nested, deeper) = (format!("{key_at}{step}"), format!("{key_at}{step}{step}"));
+    let bucket_itself = if w.objects_only { String::new() } else { format!("{nested}- !GetAtt {bucket}.Arn\n") };
+    format!(
+        "{item}- Sid: {sid}\n{key_at}Effect: Deny\n{key_at}Principal: \"*\"\n{key_at}Action: \"{action}\"\n\
+         {key_at}Resource:\n{bucket_itself}{nested}- !Sub \"${{{bucket}.Arn}}/*\"\n\
+         {key_at}Condition:\n{nested}{operator}:\n{deeper}{key}: {values}\n",
+    )
+}
+
+/// A statement whose Sid the policy's text holds already is the owner's: not added twice,
+/// nor over theirs.
+fn sid_taken(list: &str, statements: &BTreeSet<PolicyStatement>) -> Result<(), String> {
+    for statement in statements {
+        let sid = written(statement).sid;
+        if [format!("\"{sid}\""), format!("Sid: {sid}\n"), format!("Sid: '{sid}'")].iter().any(|s| list.contains(s)) {
+            return Err(format!("the policy has a statement {sid} of its own"));
+        }
+    }
+    Ok(())
+}
+
+/// The statements added to the `jsonencode` policy of the `aws_s3_bucket_policy` of
+/// `aws_s3_bucket.NAME` in the same file, before the `]` that closes its `Statement` list.
+fn terraform_add(text: &str, bucket: &str, statements: &BTreeSet<PolicyStatement>) -> Result<Vec<Edit>, String> {
+    let name = bucket
+        .strip_prefix("aws_s3_bucket.")
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .ok_or("the bucket is made by a module, or with count or for_each")?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let names_bucket = |l: &&str| {
+        let l = l.trim();
+        l.starts_with("bucket") && [".id", ".bucket"].iter().any(|a| l.ends_with(&format!("aws_s3_bucket.{name}{a}")))
+    };
+    let policies: Vec<(usize, usize)> = (0..lines.len())
+        .filter(|&i| lines[i].trim_start().starts_with("resource \"aws_s3_bucket_policy\""))
+        .filter_map(|i| block_end(text, i + 1).map(|end| (i, end)))
+        .filter(|&(i, end)| lines[i..end].iter().any(names_bucket))
+        .collect();
+    let [(start, end)] = policies[..] else {
+        return Err(match policies.len() {
+            0 => "the bucket's aws_s3_bucket_policy is not in this file".into(),
+            _ => "the bucket has several aws_s3_bucket_policy resources here".into(),
+        });
+    };
+    let open = (start..end)
+        .find(|&j| lines[j].trim_start().starts_with("Statement") && lines[j].trim_end().ends_with('['))
+        .ok_or("the policy is not a jsonencode() whose Statement list is written over lines")?;
+    let ind = indentation(lines[open]);
+    let close = (open + 1..end)
+        .find(|&j| indentation(lines[j]) == ind && lines[j].trim_start().starts_with(']'))
+        .ok_or("the policy's Statement list does not close on a line of its own")?;
+    sid_taken(&lines[open..close].concat(), statements)?;
+    let element = lines[open + 1..close]
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .map_or_else(|| format!("{ind}  "), |l| indentation(l).to_string());
+    let arn = format!("aws_s3_bucket.{name}.arn");
+    let mut edits = Vec::new();
+    // The element before the new ones needs its comma.
+    if let Some(last) = (open + 1..close).rev().find(|&j| !lines[j].trim().is_empty()) {
+        let written = lines[last].trim_end();
+        match written.chars().last() {
+            Some(',') => {}
+            Some('}') => edits.push(Edit::Replace { line: last + 1, text: format!("{written},\n") }),
+            _ => return Err("the policy's last statement does not end where a comma can follow".into()),
+        }
+    }
+    let body: String = statements.iter().map(|s| hcl_statement(s, &arn, &element)).collect();
+    edits.push(Edit::InsertAfter { line: close, text: body });
+    Ok(edits)
+}
+
+/// The statements added to the `Statement` list of the template's one
+/// `AWS::S3::BucketPolicy` whose `Bucket` is `!Ref BUCKET`, after its last item.
+fn yaml_add(text: &str, bucket: &str, statements: &BTreeSet<PolicyStatement>) -> Result<Vec<Edit>, String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let content = |j: usize| !lines[j].trim().is_empty() && !lines[j].trim_start().starts_with('#');
+    let depth = |j: usize| indentation(lines[j]).len();
+    let resources = lines.iter().position(|l| l.trim_end() == "Resources:").ok_or("the template has no Resources")?;
+    let child = (resources + 1..lines.len()).find(|&j| content(j)).map(depth).ok_or("the template has no resources")?;
+    // Each resource: its header line, and the end of its body.
+    let mut found = Vec::new();
+    let mut i = resources + 1;
+    while i < lines.len() {
+        if !content(i) || depth(i) > child {
+            i += 1;
+            continue;
+        }
+        if depth(i) < child {
+            break;
+        }
+        let end = (i + 1..lines.len()).find(|&j| content(j) && depth(j) <= child).unwrap_or(lines.len());
+        let holds = |wanted: &str| lines[i + 1..end].iter().any(|l| l.trim() == wanted);
+        if holds("Type: AWS::S3::BucketPolicy") && holds(&format!("Bucket: !Ref {bucket}")) {
+            found.push((i, end));
+        }
+        i = end;
+    }
+    let [(header, end)] = found[..] else {
+        return Err(match found.len() {
+            0 => "the bucket's policy is not an AWS::S3::BucketPolicy of this template with Bucket: !Ref".into(),
+            _ => "the bucket has several AWS::S3::BucketPolicy resources here".into(),
+        });
+    };
+    let step = " ".repeat((header + 1..end).find(|&j| content(j)).map_or(2, |j| depth(j) - child));
+    let document = (header..end)
+        .find(|&j| lines[j].trim_end().ends_with("PolicyDocument:"))
+        .ok_or("its PolicyDocument is not written as a block")?;
+    let list = (document..end)
+        .find(|&j| lines[j].trim() == "Statement:" && depth(j) > depth(document))
+        .ok_or("its Statement is not a block list")?;
+    let first = (list + 1..end).find(|&j| content(j)).ok_or("its Statement list is empty")?;
+    if !lines[first].trim_start().starts_with("- ") {
+        return Err("its Statement is not a block list".into());
+    }
+    let item = indentation(lines[first]);
+    let after = (first + 1..end)
+        .find(|&j| {
+            content(j)
+                && (depth(j) < item.len() || (depth(j) == item.len() && !lines[j].trim_start().starts_with("- ")))
+        })
+        .unwrap_or(end);
+    let last = (first..after).rev().find(|&j| content(j)).unwrap_or(first);
+    sid_taken(&lines[list..after].concat(), statements)?;
+    let body: String = statements.iter().map(|s| yaml_statement(s, bucket, item, &step)).collect();
+    Ok(vec![Edit::InsertAfter { line: last + 1, text: body }])
 }
 
 /// Whether another `.tf` file of `file`'s module declares `aws_s3_bucket_policy` under
@@ -441,23 +576,7 @@ fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<Policy
         .find(|(_, l)| indentation(l) == indentation(first) && l.trim_start().starts_with("Condition:"))
         .map_or(String::new(), |(_, l)| l.to_string());
     let at = |depth: usize| format!("{ind}{}", step.repeat(depth));
-    let statements: String = statements
-        .iter()
-        .map(|s| {
-            let w = written(s);
-            let (sid, action, operator, key, values) = (&w.sid, w.action, w.operator, w.key, w.values());
-            // An item's keys line up after its `- `.
-            let (item, key_at) = (at(4), format!("{}  ", at(4)));
-            let (nested, deeper) = (format!("{key_at}{step}"), format!("{key_at}{step}{step}"));
-            let bucket_itself =
-                if w.objects_only { String::new() } else { format!("{nested}- !GetAtt {bucket}.Arn\n") };
-            format!(
-                "{item}- Sid: {sid}\n{key_at}Effect: Deny\n{key_at}Principal: \"*\"\n{key_at}Action: \"{action}\"\n\
-                 {key_at}Resource:\n{bucket_itself}{nested}- !Sub \"${{{bucket}.Arn}}/*\"\n\
-                 {key_at}Condition:\n{nested}{operator}:\n{deeper}{key}: {values}\n",
-            )
-        })
-        .collect();
+    let statements: String = statements.iter().map(|s| yaml_statement(s, bucket, &at(4), step)).collect();
     Ok(Edit::InsertAfter {
         line: last + 1,
         text: format!(

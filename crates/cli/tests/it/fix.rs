@@ -354,3 +354,65 @@ fn the_fixed_examples_pass_terraform_validate() {
     );
     assert_eq!(after, before, "the fixes add no diagnostic");
 }
+
+/// A bucket with a policy of its own gets the statements added to it, after its last one:
+/// in a Terraform `jsonencode` list (the last element given its comma) and in a template's
+/// `Statement` list; a statement of the same Sid is the owner's, and stops the edit.
+#[test]
+fn statements_are_added_to_the_policy_a_bucket_has() {
+    let dir = temp_dir("fix-add-statements");
+    let terraform = r#"resource "aws_s3_bucket" "data" {
+  bucket = "acme-data"
+}
+
+resource "aws_s3_bucket_policy" "data" {
+  bucket = aws_s3_bucket.data.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "ReadOnly"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::111122223333:role/reader" }
+        Action    = "s3:GetObject"
+        Resource  = "${aws_s3_bucket.data.arn}/*"
+      }
+    ]
+  })
+}
+"#;
+    let template = "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n  DataPolicy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Data\n      PolicyDocument:\n        Statement:\n        - Sid: ReadOnly\n          Effect: Allow\n          Principal:\n            AWS: arn:aws:iam::111122223333:role/reader\n          Action: s3:GetObject\n          Resource: !Sub \"${Data.Arn}/*\"\n  Topic:\n    Type: AWS::SNS::Topic\n";
+    std::fs::write(dir.join("main.tf"), terraform).unwrap();
+    std::fs::write(dir.join("stack.yaml"), template).unwrap();
+    let rules = ["--rule", "S3-004", "--rule", "S3-005", "--rule", "S3-006"];
+    let o = encguard_in(&dir, &[&["fix", ".", "--write"][..], &rules[..]].concat());
+    assert!(super::stderr(&o).contains("fixed 6 findings in 2 files"), "{}", super::stderr(&o));
+    let written = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    assert!(written.contains("        Resource  = \"${aws_s3_bucket.data.arn}/*\"\n      },\n      {\n        Sid       = \"DenyInsecureTransport\""), "{written}");
+    let stack = std::fs::read_to_string(dir.join("stack.yaml")).unwrap();
+    assert!(stack.contains("          Resource: !Sub \"${Data.Arn}/*\"\n        - Sid: DenyInsecureTransport\n          Effect: Deny\n"), "{stack}");
+    assert!(stack.ends_with("  Topic:\n    Type: AWS::SNS::Topic\n"), "{stack}");
+    let report: serde_json::Value = serde_json::from_str(&stdout(&encguard_in(
+        &dir,
+        &[&["scan", ".", "--format", "json"][..], &rules[..]].concat(),
+    )))
+    .unwrap();
+    assert!(report["errors"].as_array().unwrap().is_empty(), "{}", report["errors"]);
+    assert_eq!(report["summary"]["fail"], 0, "{:#}", report["findings"]);
+    assert_eq!(
+        stdout(&encguard_in(&dir, &[&["fix", "."][..], &rules[..]].concat())),
+        "",
+        "a second run changes nothing"
+    );
+
+    // A statement of the same Sid that does something else is the owner's.
+    let owned = template.replace("Sid: ReadOnly", "Sid: DenyInsecureTransport");
+    std::fs::write(dir.join("stack.yaml"), &owned).unwrap();
+    let o = encguard_in(&dir, &[&["fix", "stack.yaml", "--write"][..], &rules[..]].concat());
+    assert!(
+        super::stderr(&o).contains("the policy has a statement DenyInsecureTransport of its own"),
+        "{}",
+        super::stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("stack.yaml")).unwrap(), owned);
+}
