@@ -537,7 +537,10 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     // SARIF carries the edits `encguard fix` would make (those that recreate a resource too:
     // a person applies them, and the result's remediation says so).
     let fixes = match args.format {
-        Format::Sarif => encguard_fix::plan(&evaluation.findings, |file| std::fs::read_to_string(file), true).edits,
+        Format::Sarif => {
+            encguard_fix::plan(&evaluation.findings, &scan_roots(&args), |file| std::fs::read_to_string(file), true)
+                .edits
+        }
         _ => Vec::new(),
     };
     // The scan's time: now, or ENCGUARD_TODAY's midnight for reproducible reports.
@@ -612,7 +615,9 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
     for error in &loaded.errors {
         eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
     }
-    let plan = encguard_fix::plan(&evaluation.findings, |file| std::fs::read_to_string(file), allow_replacement);
+    let roots = scan_roots(&args);
+    let plan =
+        encguard_fix::plan(&evaluation.findings, &roots, |file| std::fs::read_to_string(file), allow_replacement);
     for manual in &plan.manual {
         eprintln!("encguard: fix by hand: {}", encguard_report::terminal_safe(manual));
     }
@@ -628,6 +633,15 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
         print(&plan.diff())?;
     }
     Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
+}
+
+/// The paths a scan reads: those given, else the current directory.
+fn scan_roots(args: &ScanArgs) -> Vec<PathBuf> {
+    if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    }
 }
 
 fn open_store(store: &StoreArg) -> Result<Store, String> {

@@ -12,10 +12,12 @@
 #![deny(missing_docs)]
 
 pub mod live;
+mod variables;
 
 use encguard_model::{Location, Position, Span, TextEdit};
 use encguard_rules::{AttributeFix, Finding, Fix, PolicyStatement, Status};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 /// The edits for a set of findings.
 #[derive(Debug, Default)]
@@ -86,10 +88,18 @@ impl Edit {
     }
 }
 
-/// Plans the fixes of the open failures among `findings`; `read` gives a file's text.
-/// Fixes that make AWS recreate a resource are planned only with `allow_replacement`.
-pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>, allow_replacement: bool) -> Plan {
+/// Plans the fixes of the open failures among `findings`; `read` gives a file's text, and
+/// `roots` are the paths scanned (where the calls of a module are looked for). Fixes that
+/// make AWS recreate a resource are planned only with `allow_replacement`.
+pub fn plan(
+    findings: &[Finding],
+    roots: &[PathBuf],
+    read: impl Fn(&str) -> std::io::Result<String>,
+    allow_replacement: bool,
+) -> Plan {
     let mut plan = Plan::default();
+    // Edits of another file than the finding's: where a variable it reads is set.
+    let mut elsewhere: Vec<(String, Edit)> = Vec::new();
     let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut policies: BTreeMap<(String, String), NewPolicy> = BTreeMap::new();
@@ -132,6 +142,28 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
             plan.manual.push(format!("{file}: cannot be read to fix {} on {}", finding.rule, finding.resource));
             continue;
         };
+        // `attribute = var.NAME`: the edit is where the variable is set, if nothing else reads it.
+        let variable = match (format.as_str(), fix.terraform, places.as_slice()) {
+            ("terraform", Some(name), [(line, column)]) => variable_read(text, *line, *column, name),
+            _ => None,
+        };
+        if let Some(var) = variable {
+            let read_text = |f: &str| read(f).ok();
+            match variables::variable_edit(file, &finding.resource, &var, &fix, roots, &read_text) {
+                Ok((other, edit)) => {
+                    plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&other)));
+                    elsewhere.push((other, edit));
+                    plan.fixed += 1;
+                }
+                Err(why) => plan.manual.push(format!(
+                    "{file}:{line}: {} on {}: `{}` is set from `var.{var}`: {why}",
+                    finding.rule,
+                    finding.resource,
+                    fix.terraform.unwrap_or_default()
+                )),
+            }
+            continue;
+        }
         let edit_at = |(line, column): (u32, u32)| match format.as_str() {
             "terraform" if !file.ends_with(".json") => {
                 fix.terraform.map(|name| hcl_edit(text, line, column, name, &fix))
@@ -215,6 +247,13 @@ pub fn plan(findings: &[Finding], read: impl Fn(&str) -> std::io::Result<String>
                 if policy.existing { "add to" } else { "give" },
                 statements.iter().map(describe).collect::<Vec<_>>().join(" and ")
             )),
+        }
+    }
+    for (file, edit) in elsewhere {
+        texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
+        let file_edits = edits.entry(file).or_default();
+        if !file_edits.contains(&edit) {
+            file_edits.push(edit);
         }
     }
     for (file, mut file_edits) in edits {
@@ -604,6 +643,15 @@ fn pointed(text: &str, line: u32, column: u32) -> Result<(usize, &str, &str), St
         .and_then(|i| text.split_inclusive('\n').nth(i))
         .ok_or("the finding points past the end of the file")?;
     Ok((line, current, current.get(column.saturating_sub(1) as usize..).unwrap_or("")))
+}
+
+/// The variable an attribute written at `line`, `column` as `name = var.NAME` reads.
+fn variable_read(text: &str, line: u32, column: u32, name: &str) -> Option<String> {
+    let (_, _, rest) = pointed(text, line, column).ok()?;
+    let value = rest.strip_prefix(name)?.trim_start().strip_prefix('=')?;
+    let value = value.split(" #").next()?.split(" //").next()?.trim();
+    let var = value.strip_prefix("var.")?;
+    var.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-').then(|| var.to_string())
 }
 
 /// Whether an HCL expression is a literal the fix may replace.

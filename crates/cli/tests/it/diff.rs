@@ -20,7 +20,7 @@ fn a_diff_of_two_scans_says_what_changed_between_them() {
     .unwrap();
     report("after.json");
     let text = stdout(&encguard_in(&dir, &["diff", "before.json", "after.json"]));
-    assert!(text.starts_with("introduces 2, fixes 2,"), "{text}");
+    assert!(text.starts_with("introduces 2, fixes 3,"), "{text}");
     assert!(text.contains("KMS-005 fail aws_kms_key.new"), "{text}");
     let markdown = stdout(&encguard_in(&dir, &["diff", "before.json", "after.json", "--format", "markdown"]));
     assert!(markdown.contains("### Fixed") && markdown.contains("`aws_kms_key.bare`"), "{markdown}");
@@ -51,7 +51,7 @@ fn saved_scans_are_listed_and_the_last_two_compared() {
         let history = stdout(&run(&["history"]));
         assert_eq!(history.lines().count(), 3, "{history}");
         let text = stdout(&run(&["diff"]));
-        assert!(text.starts_with("introduces 0, fixes 2,"), "{text}");
+        assert!(text.starts_with("introduces 0, fixes 3,"), "{text}");
         assert_eq!(stdout(&run(&["diff", "1", "2"])), text);
     }
     let dir = temp_dir("saved-scans-foreign");

@@ -46,11 +46,11 @@ fn fixes_are_a_diff_then_edits_that_a_rescan_confirms() {
         "     Type: AWS::KMS::Key\n+    Properties:\n+      EnableKeyRotation: true",
         "     Properties:\n+      EnableKeyRotation: true\n       Description: orders",
         "-      EnableKeyRotation: false\n+      EnableKeyRotation: true",
+        // The variable read once, with no other value: its default.
+        "-  default = false\n+  default = true",
     ] {
         assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}");
     }
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("`enable_key_rotation` is set from `var.rotate`"), "{stderr}");
     assert_eq!(std::fs::read_to_string(dir.join("main.tf")).unwrap(), TERRAFORM, "a diff only");
 
     let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--write"]);
@@ -64,7 +64,7 @@ fn fixes_are_a_diff_then_edits_that_a_rescan_confirms() {
         .filter(|f| f["status"] == "fail")
         .map(|f| f["resource"].as_str().unwrap())
         .collect();
-    assert_eq!(failing, vec!["aws_kms_key.from_variable"], "only the one set by a variable is left");
+    assert!(failing.is_empty(), "{failing:?}");
     let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001"]);
     assert_eq!(stdout(&o), "", "a second run changes nothing");
 }
@@ -415,4 +415,46 @@ resource "aws_s3_bucket_policy" "data" {
         super::stderr(&o)
     );
     assert_eq!(std::fs::read_to_string(dir.join("stack.yaml")).unwrap(), owned);
+}
+
+/// A value read from a variable is fixed where it is set — the module call's argument, the
+/// default — only when nothing else reads it there; otherwise a person is told where.
+#[test]
+fn a_variable_is_fixed_where_it_is_set_when_nothing_else_reads_it() {
+    let dir = temp_dir("fix-variables");
+    std::fs::create_dir_all(dir.join("modules/key")).unwrap();
+    std::fs::create_dir_all(dir.join("live")).unwrap();
+    std::fs::write(
+        dir.join("modules/key/main.tf"),
+        "variable \"rotation\" {\n  default = true\n}\n\nvariable \"shared\" {\n  default = false\n}\n\n\
+         resource \"aws_kms_key\" \"this\" {\n  enable_key_rotation = var.rotation\n}\n\n\
+         resource \"aws_kms_key\" \"twice\" {\n  enable_key_rotation = var.shared\n  description         = \"rotates: ${var.shared}\"\n}\n",
+    )
+    .unwrap();
+    let live = "module \"legacy\" {\n  source   = \"../modules/key\"\n  rotation = false # until the migration\n}\n\n\
+                module \"many\" {\n  source   = \"../modules/key\"\n  for_each = toset([\"a\"])\n  rotation = false\n}\n";
+    std::fs::write(dir.join("live/main.tf"), live).unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--write"]);
+    let stderr = super::stderr(&o);
+    let written = std::fs::read_to_string(dir.join("live/main.tf")).unwrap();
+    assert!(
+        written.contains(
+            "module \"legacy\" {\n  source   = \"../modules/key\"\n  rotation = true # until the migration\n"
+        ),
+        "{written}\n{stderr}"
+    );
+    assert!(
+        written.ends_with("  for_each = toset([\"a\"])\n  rotation = false\n}\n"),
+        "a call with for_each is not edited"
+    );
+    assert!(stderr.contains("module.many[\"a\"].aws_kms_key.this: `enable_key_rotation` is set from `var.rotation`: the module is called with count or for_each"), "{stderr}");
+    assert!(
+        stderr.contains("`enable_key_rotation` is set from `var.shared`: var.shared is read 2 times in its module"),
+        "{stderr}"
+    );
+    assert!(std::fs::read_to_string(dir.join("modules/key/main.tf"))
+        .unwrap()
+        .contains("variable \"shared\" {\n  default = false\n}"));
+    let again = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001"]);
+    assert_eq!(stdout(&again), "", "a second run changes nothing");
 }
