@@ -78,6 +78,10 @@ enum Command {
         /// of databases, volumes and caches); the diff says what will be recreated.
         #[arg(long)]
         allow_replacement: bool,
+        /// Print instead the changes to review, which are never written: key policies for
+        /// keys that have none, naming the policy file's administrators and users.
+        #[arg(long, conflicts_with = "write")]
+        review: bool,
     },
     /// Collect live AWS accounts into an inventory file, to scan later offline.
     Collect {
@@ -415,7 +419,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Baseline(args) => baseline(args),
-        Command::Fix { scan, write, allow_replacement } => fix(scan, write, allow_replacement),
+        Command::Fix { scan, write, allow_replacement, review } => fix(scan, write, allow_replacement, review),
         Command::Collect { aws, output, store } => collect(&aws, &output, store),
         Command::IamPolicy { export, remediate } => iam_policy(export, remediate),
         Command::Remediate { scan, plan, apply, rollback, journal } => {
@@ -610,7 +614,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     })
 }
 
-fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, String> {
+fn fix(args: ScanArgs, write: bool, allow_replacement: bool, review: bool) -> Result<u8, String> {
     let Scanned { loaded, evaluation, .. } = run_scan(&args)?;
     for error in &loaded.errors {
         eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
@@ -620,6 +624,16 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool) -> Result<u8, Strin
         encguard_fix::plan(&evaluation.findings, &roots, |file| std::fs::read_to_string(file), allow_replacement);
     for manual in &plan.manual {
         eprintln!("encguard: fix by hand: {}", encguard_report::terminal_safe(manual));
+    }
+    if review {
+        print(&plan.review_diff())?;
+        return Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR });
+    }
+    if !plan.review.is_empty() {
+        eprintln!(
+            "encguard: {} files have key policies to review, never written: `encguard fix --review` prints them",
+            plan.review.len()
+        );
     }
     if write {
         for file in &plan.files {

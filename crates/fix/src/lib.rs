@@ -11,6 +11,7 @@
 //! Running the fix again changes nothing: a fixed resource no longer fails.
 #![deny(missing_docs)]
 
+mod key_policy;
 pub mod live;
 mod variables;
 
@@ -33,6 +34,9 @@ pub struct Plan {
     /// Each edit with the fingerprint of the finding it fixes, for reports that carry
     /// fixes (SARIF).
     pub edits: Vec<(String, TextEdit)>,
+    /// Changes to review, never written: key policies for keys that have none (a wrong
+    /// one locks everyone out of the key), each file before and after.
+    pub review: Vec<FileFix>,
 }
 
 /// One file's text before and after its edits.
@@ -51,15 +55,22 @@ impl Plan {
     /// they make AWS recreate is said first, in lines that patch tools pass over.
     pub fn diff(&self) -> String {
         let warnings = self.replacements.iter().map(|r| format!("# applying this recreates {r}\n"));
-        warnings
-            .chain(self.files.iter().map(|f| {
-                similar::TextDiff::from_lines(&f.before, &f.after)
-                    .unified_diff()
-                    .context_radius(3)
-                    .header(&format!("a/{}", f.file), &format!("b/{}", f.file))
-                    .to_string()
-            }))
-            .collect()
+        warnings.chain(self.files.iter().map(FileFix::diff)).collect()
+    }
+
+    /// The changes to review, as a unified diff of the files as they are.
+    pub fn review_diff(&self) -> String {
+        self.review.iter().map(FileFix::diff).collect()
+    }
+}
+
+impl FileFix {
+    fn diff(&self) -> String {
+        similar::TextDiff::from_lines(&self.before, &self.after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{}", self.file), &format!("b/{}", self.file))
+            .to_string()
     }
 }
 
@@ -100,6 +111,8 @@ pub fn plan(
     let mut plan = Plan::default();
     // Edits of another file than the finding's: where a variable it reads is set.
     let mut elsewhere: Vec<(String, Edit)> = Vec::new();
+    // Edits to review, never written.
+    let mut review: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut policies: BTreeMap<(String, String), NewPolicy> = BTreeMap::new();
@@ -129,6 +142,29 @@ pub fn plan(
             }
             // Only a live key is pending deletion: `remediate` cancels it.
             Fix::CancelKeyDeletion => continue,
+            Fix::ProposeKeyPolicy { administrators, users } => {
+                let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
+                let proposed = match (text.as_deref(), format.as_str()) {
+                    (None, _) => Err("the file cannot be read".to_string()),
+                    (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
+                    (Some(text), "terraform") => {
+                        let (account, declare) = caller_identity(file, text, *line, &read);
+                        key_policy::terraform(text, *line, &account, &administrators, &users)
+                            .map(|e| [Some(e), declare].into_iter().flatten().collect())
+                    }
+                    (Some(text), "cloudformation") => {
+                        key_policy::cloudformation(text, *line, &administrators, &users).map(|e| vec![e])
+                    }
+                    (Some(_), other) => Err(format!("{other} files are not edited")),
+                };
+                match proposed {
+                    Ok(new_edits) => review.entry(file.clone()).or_default().extend(new_edits),
+                    Err(why) => {
+                        plan.manual.push(format!("{file}:{line}: {} on {}: {why}", finding.rule, finding.resource))
+                    }
+                }
+                continue;
+            }
         };
         if let (Some(what), false) = (fix.replaces, allow_replacement) {
             plan.manual.push(format!(
@@ -256,25 +292,56 @@ pub fn plan(
             file_edits.push(edit);
         }
     }
-    for (file, mut file_edits) in edits {
-        let before = texts.remove(&file).flatten().unwrap_or_default();
-        let mut lines: Vec<String> = before.split_inclusive('\n').map(str::to_string).collect();
-        // From the end, so that earlier line numbers stay right.
-        file_edits.sort_by_key(|e| std::cmp::Reverse(e.line()));
-        for edit in file_edits {
-            match edit {
-                Edit::Replace { line, text } => lines[line - 1] = text,
-                Edit::InsertAfter { line, text } => {
-                    if !lines[line - 1].ends_with('\n') {
-                        lines[line - 1].push('\n');
-                    }
-                    lines.insert(line, text);
+    plan.review = review.into_iter().map(|(file, e)| edited(&file, texts.get(&file).cloned().flatten(), e)).collect();
+    plan.files = edits.into_iter().map(|(file, e)| edited(&file, texts.remove(&file).flatten(), e)).collect();
+    plan
+}
+
+/// `file`, whose text is `before`, with `edits` made.
+fn edited(file: &str, before: Option<String>, mut edits: Vec<Edit>) -> FileFix {
+    let before = before.unwrap_or_default();
+    let mut lines: Vec<String> = before.split_inclusive('\n').map(str::to_string).collect();
+    // From the end, so that earlier line numbers stay right.
+    edits.sort_by_key(|e| std::cmp::Reverse(e.line()));
+    for edit in edits {
+        match edit {
+            Edit::Replace { line, text } => lines[line - 1] = text,
+            Edit::InsertAfter { line, text } => {
+                if !lines[line - 1].ends_with('\n') {
+                    lines[line - 1].push('\n');
                 }
+                lines.insert(line, text);
             }
         }
-        plan.files.push(FileFix { file, before, after: lines.concat() });
     }
-    plan
+    FileFix { file: file.to_string(), before, after: lines.concat() }
+}
+
+/// The expression of the account's id in the module of `file` — its `aws_caller_identity`
+/// data source — and, when the module has none, the edit that declares one after the
+/// block on `line`.
+fn caller_identity(
+    file: &str,
+    text: &str,
+    line: u32,
+    read: &impl Fn(&str) -> std::io::Result<String>,
+) -> (String, Option<Edit>) {
+    let dir = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty());
+    let listed = std::fs::read_dir(dir.unwrap_or(std::path::Path::new("."))).into_iter().flatten().flatten();
+    let files = listed.map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tf"));
+    for other in files {
+        let Ok(source) = read(&other.to_string_lossy()) else { continue };
+        let declared = source.lines().find_map(|l| {
+            let rest = l.trim_start().strip_prefix("data \"aws_caller_identity\" \"")?;
+            rest.split('"').next().map(str::to_string)
+        });
+        if let Some(name) = declared {
+            return (format!("data.aws_caller_identity.{name}.account_id"), None);
+        }
+    }
+    let end = block_end(text, line as usize).unwrap_or(line as usize);
+    let declare = Edit::InsertAfter { line: end, text: "\ndata \"aws_caller_identity\" \"current\" {}\n".into() };
+    ("data.aws_caller_identity.current.account_id".into(), Some(declare))
 }
 
 /// The statements a bucket's findings ask its policy for — a new one, or the one it has —

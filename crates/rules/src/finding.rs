@@ -47,6 +47,15 @@ pub enum Fix {
     AddToBucketPolicy(PolicyStatement),
     /// Cancel a live key's scheduled deletion (code has no such state to edit).
     CancelKeyDeletion,
+    /// Give a key without a policy one that names these administrators and users (ARN
+    /// patterns): a change to review, never written by `fix --write` — a wrong key policy
+    /// locks everyone out of the key.
+    ProposeKeyPolicy {
+        /// Who may administer the key.
+        administrators: Vec<String>,
+        /// Who may use it.
+        users: Vec<String>,
+    },
 }
 
 impl From<AttributeFix> for Fix {

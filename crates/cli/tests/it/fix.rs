@@ -458,3 +458,49 @@ fn a_variable_is_fixed_where_it_is_set_when_nothing_else_reads_it() {
     let again = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001"]);
     assert_eq!(stdout(&again), "", "a second run changes nothing");
 }
+
+/// A key without a policy gets one to review (KMS-002), naming the policy file's
+/// administrators and users: printed by `--review`, never written by `--write`; applied by
+/// a person, it passes KMS-002, KMS-003 and KMS-004.
+#[test]
+fn a_key_policy_is_a_change_to_review_never_written() {
+    let dir = temp_dir("fix-key-policy");
+    let terraform = "resource \"aws_kms_key\" \"bare\" {\n  enable_key_rotation = true\n}\n";
+    let template = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n";
+    std::fs::write(dir.join("main.tf"), terraform).unwrap();
+    std::fs::write(dir.join("stack.yaml"), template).unwrap();
+    std::fs::write(
+        dir.join("encguard.toml"),
+        "[kms]\nkey_administrators = [\"arn:aws:iam::*:role/platform-admin\"]\nkey_users = [\"arn:aws:iam::*:role/app-*\"]\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--write"]);
+    assert!(super::stderr(&o).contains("2 files have key policies to review, never written"), "{}", super::stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.join("main.tf")).unwrap(), terraform, "not written");
+    assert_eq!(std::fs::read_to_string(dir.join("stack.yaml")).unwrap(), template, "not written");
+    let review = stdout(&encguard_in(&dir, &["fix", ".", "--review"]));
+    for expected in [
+        "+  policy = jsonencode({",
+        "+        Condition = { ArnLike = { \"aws:PrincipalArn\" = [\"arn:aws:iam::*:role/app-*\"] } }",
+        "+data \"aws_caller_identity\" \"current\" {}",
+        "+      KeyPolicy:\n",
+        "+              AWS: !Sub \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\"",
+    ] {
+        assert!(review.contains(expected), "no {expected} in\n{review}");
+    }
+    std::fs::write(dir.join("review.diff"), &review).unwrap();
+    let applied = std::process::Command::new("git").args(["apply", "review.diff"]).current_dir(&dir).output().unwrap();
+    assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
+    let rules = ["--rule", "KMS-002", "--rule", "KMS-003", "--rule", "KMS-004"];
+    let report: serde_json::Value = serde_json::from_str(&stdout(&encguard_in(
+        &dir,
+        &[&["scan", ".", "--format", "json"][..], &rules[..]].concat(),
+    )))
+    .unwrap();
+    assert_eq!(
+        (report["summary"]["pass"].as_u64(), report["summary"]["fail"].as_u64()),
+        (Some(6), Some(0)),
+        "{report:#}"
+    );
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--review"])), "", "nothing more to review");
+}

@@ -1,6 +1,7 @@
 use super::{is_aws_managed, is_default_key_policy};
 use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
+use crate::Fix;
 use encguard_model::{KmsKey, Unknown, Value};
 
 declare_rule! {
@@ -24,6 +25,9 @@ declare_rule! {
     /// - Terraform: set `policy` on `aws_kms_key`, or add an `aws_kms_key_policy` whose `key_id` is the key.
     /// - CloudFormation: set `KeyPolicy` on `AWS::KMS::Key`.
     /// - Live: `aws kms put-key-policy --key-id KEY --policy-name default --policy file://policy.json`.
+    /// - `encguard fix --review` proposes a policy for a key that has none — the account keeps
+    ///   the key, `kms.key_administrators` administer it, `kms.key_users` use it — as a diff to
+    ///   review; it is never written.
     KMS_002 {
         id: "KMS-002",
         title: "Customer managed keys have an explicit key policy",
@@ -49,9 +53,18 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         if let Some(why) = ctx.unresolved(r, Attachment::KeyPolicy) {
             return Err(Unknown::new(why.to_string()));
         }
-        return Ok(
-            Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at(&key.policy)
-        );
+        let verdict =
+            Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at(&key.policy);
+        // A policy to review, when the policy file says who administers and uses keys.
+        let kms = &ctx.policy.kms;
+        return Ok(if kms.key_administrators.is_empty() && kms.key_users.is_empty() {
+            verdict
+        } else {
+            verdict.fix(Fix::ProposeKeyPolicy {
+                administrators: kms.key_administrators.clone(),
+                users: kms.key_users.clone(),
+            })
+        });
     }
     let explicit_required = ctx.policy.kms.require_explicit_key_policy;
     let all_default = policies.iter().all(|p| matches!(p, Value::Known(doc) if is_default_key_policy(doc)));
