@@ -26,6 +26,8 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "ec2:GetEbsEncryptionByDefault",
     "elasticloadbalancing:DescribeListeners",
     "s3:GetBucketPolicy",
+    "rds:DescribeDBInstances",
+    "secretsmanager:DescribeSecret",
     "kms:EnableKeyRotation",
     "kms:DisableKeyRotation",
     "kms:EnableKey",
@@ -35,6 +37,8 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "ec2:DisableEbsEncryptionByDefault",
     "elasticloadbalancing:ModifyListener",
     "s3:PutBucketPolicy",
+    "rds:ModifyDBInstance",
+    "secretsmanager:UpdateSecret",
 ];
 
 /// The IAM policy `remediate` needs, as JSON.
@@ -80,6 +84,13 @@ pub fn plan(
                         let before = read(&conf, &reading).await?;
                         let policy = merged(&before, statements)?;
                         (Change::PutBucketPolicy { bucket, policy: policy.to_string() }, before)
+                    }
+                    // The key by its ARN: the secret names it so once updated.
+                    Want::SecretKey { secret_id, key } => {
+                        let kms_key_id = key_arn(&conf, &key).await?;
+                        let call = Change::UpdateSecret { secret_id, kms_key_id };
+                        let before = read(&conf, &call).await?;
+                        (call, before)
                     }
                     want => {
                         let call = call_for(want);
@@ -220,6 +231,8 @@ fn call_for(want: Want) -> Change {
         Want::KeyDeletionCancelled { key_id } => Change::CancelKeyDeletion { key_id },
         Want::EbsEncryptionByDefault => Change::EnableEbsEncryptionByDefault {},
         Want::ListenerSslPolicy { listener_arn, ssl_policy } => Change::ModifyListener { listener_arn, ssl_policy },
+        Want::RdsCertificateAuthority { db_instance, authority } => Change::ModifyDbInstance { db_instance, authority },
+        Want::SecretKey { secret_id, key } => Change::UpdateSecret { secret_id, kms_key_id: key },
         Want::BucketPolicyStatements { bucket, statements } => Change::PutBucketPolicy {
             bucket,
             policy: json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
@@ -235,6 +248,8 @@ fn after(call: &Change) -> Result<Value, String> {
         Change::EnableKey { .. } => json!("Enabled"),
         Change::DisableKey { .. } | Change::CancelKeyDeletion { .. } => json!("Disabled"),
         Change::ModifyListener { ssl_policy, .. } => json!(ssl_policy),
+        Change::ModifyDbInstance { authority, .. } => json!(authority),
+        Change::UpdateSecret { kms_key_id, .. } => json!(kms_key_id),
         Change::PutBucketPolicy { policy, .. } => {
             serde_json::from_str(policy).map_err(|e| format!("the policy to put is not JSON: {e}"))?
         }
@@ -255,6 +270,16 @@ fn undo(step: &Step) -> Result<Change, String> {
         (Change::ModifyListener { listener_arn, .. }, Value::String(policy)) => {
             Change::ModifyListener { listener_arn: listener_arn.clone(), ssl_policy: policy.clone() }
         }
+        (Change::ModifyDbInstance { db_instance, .. }, Value::String(authority)) => {
+            Change::ModifyDbInstance { db_instance: db_instance.clone(), authority: authority.clone() }
+        }
+        (Change::UpdateSecret { secret_id, .. }, Value::String(key)) => {
+            Change::UpdateSecret { secret_id: secret_id.clone(), kms_key_id: key.clone() }
+        }
+        (Change::UpdateSecret { secret_id, .. }, Value::Null) => Change::UpdateSecret {
+            secret_id: secret_id.clone(),
+            kms_key_id: "alias/aws/secretsmanager".into(),
+        },
         (Change::PutBucketPolicy { bucket, .. }, Value::Null) => {
             return Err(format!(
                 "the bucket had no policy, and removing one is a deletion: aws s3api delete-bucket-policy --bucket {bucket}"
@@ -338,6 +363,33 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
             let listener = out.listeners().first().ok_or_else(|| format!("no listener {listener_arn}"))?;
             Ok(json!(listener.ssl_policy()))
         }
+        Change::ModifyDbInstance { db_instance, .. } => {
+            let rds = aws_sdk_rds::Client::new(conf);
+            let out = rds
+                .describe_db_instances()
+                .db_instance_identifier(db_instance)
+                .send()
+                .await
+                .map_err(|e| failed("rds:DescribeDBInstances", error_text(&e)))?;
+            let db = out.db_instances().first().ok_or_else(|| format!("no DB instance {db_instance}"))?;
+            // A change waiting for the maintenance window is the state it will be in.
+            let pending = db.pending_modified_values().and_then(|p| p.ca_certificate_identifier());
+            Ok(json!(pending.or(db.ca_certificate_identifier())))
+        }
+        Change::UpdateSecret { secret_id, .. } => {
+            let secrets = aws_sdk_secretsmanager::Client::new(conf);
+            let out = secrets
+                .describe_secret()
+                .secret_id(secret_id)
+                .send()
+                .await
+                .map_err(|e| failed("secretsmanager:DescribeSecret", error_text(&e)))?;
+            match out.kms_key_id() {
+                // No key named: the AWS managed key, whatever its ARN.
+                None => Ok(Value::Null),
+                Some(key) => key_arn(conf, key).await.map(Value::String),
+            }
+        }
         Change::PutBucketPolicy { bucket, .. } => {
             let s3 = aws_sdk_s3::Client::new(conf);
             match s3.get_bucket_policy().bucket(bucket).send().await {
@@ -385,6 +437,23 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
             .await
             .map(drop)
             .map_err(|e| failed(error_text(&e))),
+        Change::ModifyDbInstance { db_instance, authority } => aws_sdk_rds::Client::new(conf)
+            .modify_db_instance()
+            .db_instance_identifier(db_instance)
+            .ca_certificate_identifier(authority)
+            .apply_immediately(false)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(error_text(&e))),
+        Change::UpdateSecret { secret_id, kms_key_id } => aws_sdk_secretsmanager::Client::new(conf)
+            .update_secret()
+            .secret_id(secret_id)
+            .kms_key_id(kms_key_id)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| failed(error_text(&e))),
         Change::PutBucketPolicy { bucket, policy } => aws_sdk_s3::Client::new(conf)
             .put_bucket_policy()
             .bucket(bucket)
@@ -394,6 +463,18 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
             .map(drop)
             .map_err(|e| failed(error_text(&e))),
     }
+}
+
+/// The ARN of the key `key` names (an alias, an id or an ARN), as a secret's `KmsKeyId`
+/// reads once it names it.
+async fn key_arn(conf: &SdkConfig, key: &str) -> Result<String, String> {
+    let out = aws_sdk_kms::Client::new(conf)
+        .describe_key()
+        .key_id(key)
+        .send()
+        .await
+        .map_err(|e| format!("kms:DescribeKey {key}: {}", error_text(&e)))?;
+    out.key_metadata().map(|m| m.arn().unwrap_or_default().to_string()).ok_or_else(|| format!("no key {key}"))
 }
 
 /// Credentials for each (account, region), reached as a scan reaches them, in sessions

@@ -53,6 +53,15 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                 ("AWS::ElasticLoadBalancingV2::Listener", Some("ssl_policy"), FixValue::Text(policy)) => {
                     Ok(Want::ListenerSslPolicy { listener_arn: arn.clone(), ssl_policy: policy.to_string() })
                 }
+                ("AWS::RDS::DBInstance", Some("ca_cert_identifier"), FixValue::Text(authority)) => {
+                    Ok(Want::RdsCertificateAuthority {
+                        db_instance: arn.rsplit(':').next().unwrap_or(arn).to_string(),
+                        authority: authority.to_string(),
+                    })
+                }
+                ("AWS::SecretsManager::Secret", Some("kms_key_id"), FixValue::Chosen(key)) => {
+                    Ok(Want::SecretKey { secret_id: arn.clone(), key: key.clone() })
+                }
                 _ => Err(finding.remediation.to_string()),
             },
             _ if matches!(finding.rule, "KMS-002" | "KMS-003" | "KMS-004") => Err(format!(

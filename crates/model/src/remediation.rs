@@ -58,6 +58,20 @@ pub enum Want {
         /// The policy's name.
         ssl_policy: String,
     },
+    /// A DB instance on this server certificate authority.
+    RdsCertificateAuthority {
+        /// The instance's identifier.
+        db_instance: String,
+        /// The authority, `rds-ca-rsa2048-g1`, ….
+        authority: String,
+    },
+    /// A secret encrypted with this customer managed key.
+    SecretKey {
+        /// The secret's ARN.
+        secret_id: String,
+        /// The key, as the policy file names it (an alias, an id or an ARN).
+        key: String,
+    },
     /// A bucket policy holding these statements (added to the policy it has, if any).
     BucketPolicyStatements {
         /// The bucket's name.
@@ -127,6 +141,25 @@ pub enum Change {
         /// The policy's name.
         ssl_policy: String,
     },
+    /// Moves a DB instance to another server certificate authority, at its next maintenance
+    /// window (`ApplyImmediately` false: the restart it needs is not forced).
+    #[serde(rename = "rds:ModifyDBInstance")]
+    ModifyDbInstance {
+        /// The instance.
+        #[serde(rename = "DBInstanceIdentifier")]
+        db_instance: String,
+        /// The authority.
+        #[serde(rename = "CACertificateIdentifier")]
+        authority: String,
+    },
+    /// Encrypts a secret's new versions with another key (by its ARN).
+    #[serde(rename = "secretsmanager:UpdateSecret", rename_all = "PascalCase")]
+    UpdateSecret {
+        /// The secret.
+        secret_id: String,
+        /// The key's ARN.
+        kms_key_id: String,
+    },
     /// Replaces a bucket's policy with this document (the one it had, with statements added).
     #[serde(rename = "s3:PutBucketPolicy", rename_all = "PascalCase")]
     PutBucketPolicy {
@@ -150,6 +183,8 @@ impl Change {
             Change::DisableEbsEncryptionByDefault {} => "ec2:DisableEbsEncryptionByDefault",
             Change::ModifyListener { .. } => "elasticloadbalancing:ModifyListener",
             Change::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
+            Change::ModifyDbInstance { .. } => "rds:ModifyDBInstance",
+            Change::UpdateSecret { .. } => "secretsmanager:UpdateSecret",
         }
     }
 }

@@ -14,7 +14,28 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let Some(moto) = start_moto() else { return };
     let dir = temp_dir("remediate");
     seed_account(&moto);
-    let aws = ["--aws", "--endpoint-url", moto.proxied.as_str(), "--region", "us-east-1", "--region", "eu-west-1"];
+    // The strict profile (customer managed keys for every service's data), and the key the
+    // organisation chose for secrets, which SM-001's fix gives them.
+    let init = encguard_live(&dir, &["init", "policy.toml", "--strict"]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let strict = std::fs::read_to_string(dir.join("policy.toml")).unwrap();
+    let chosen = strict.replace(
+        "# kms_keys = { secretsmanager = \"alias/app-secrets\" }",
+        "kms_keys = { secretsmanager = \"alias/app-data\" }",
+    );
+    assert_ne!(chosen, strict, "the strict profile shows where the key is chosen");
+    std::fs::write(dir.join("policy.toml"), chosen).unwrap();
+    let aws = [
+        "--aws",
+        "--endpoint-url",
+        moto.proxied.as_str(),
+        "--region",
+        "us-east-1",
+        "--region",
+        "eu-west-1",
+        "--policy",
+        "policy.toml",
+    ];
     let run = |args: &[&str]| {
         let o = encguard_live(&dir, &[args, &aws[..]].concat());
         (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
@@ -56,7 +77,9 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
             "kms:CancelKeyDeletion",
             "kms:EnableKey",
             "kms:EnableKeyRotation",
-            "s3:PutBucketPolicy"
+            "rds:ModifyDBInstance",
+            "s3:PutBucketPolicy",
+            "secretsmanager:UpdateSecret"
         ],
         "{plan:#}"
     );
@@ -68,6 +91,10 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     );
     assert_eq!(step("elasticloadbalancing:ModifyListener")["before"], "ELBSecurityPolicy-2016-08");
     assert_eq!(step("kms:CancelKeyDeletion")["before"], "PendingDeletion");
+    assert_eq!(step("rds:ModifyDBInstance")["after"], "rds-ca-rsa2048-g1");
+    let secret = step("secretsmanager:UpdateSecret");
+    assert!(secret["before"].is_null(), "the AWS managed key: {secret:#}");
+    assert!(secret["call"]["KmsKeyId"].as_str().unwrap().contains(":key/"), "the chosen key by its ARN: {secret:#}");
     // What only a replacement or a person can fix is listed, not planned.
     let manual = plan["manual"].as_array().unwrap();
     let by_hand =
