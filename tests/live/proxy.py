@@ -86,6 +86,8 @@ def action_of(method, path, query, headers, body):
     if service == "cloudfront":
         if method == "GET" and path.rstrip("/").endswith("/distribution"):
             return service, "ListDistributions"
+        if path.rstrip("/").endswith("/config"):
+            return service, "GetDistributionConfig" if method == "GET" else "UpdateDistribution"
         return service, f"{method} {path}"
     if service == "securityhub" and method == "POST" and path == "/findings/import":
         return service, "BatchImportFindings"

@@ -11,8 +11,8 @@ use crate::common::{error_code, error_text};
 use crate::{CallFailed, Caller, Options};
 use aws_config::{Region, SdkConfig};
 use encguard_model::remediation::{
-    Change, Journal, JournalEntry, ManualStep, Outcome, RemediationPlan, Step, Target, Want, Wanted,
-    REMEDIATION_VERSION,
+    Change, DistributionSetting, Journal, JournalEntry, ManualStep, Outcome, RemediationPlan, Step, Target, Want,
+    Wanted, REMEDIATION_VERSION,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -28,6 +28,7 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "s3:GetBucketPolicy",
     "rds:DescribeDBInstances",
     "secretsmanager:DescribeSecret",
+    "cloudfront:GetDistributionConfig",
     "kms:EnableKeyRotation",
     "kms:DisableKeyRotation",
     "kms:EnableKey",
@@ -39,6 +40,11 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "s3:PutBucketPolicy",
     "rds:ModifyDBInstance",
     "secretsmanager:UpdateSecret",
+    "cloudfront:UpdateDistribution",
+    // UpdateSecret re-encrypts the secret's versions with the new key only with these.
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
 ];
 
 /// The IAM policy `remediate` needs, as JSON.
@@ -98,7 +104,7 @@ pub fn plan(
                         (call, before)
                     }
                 };
-                Ok::<_, String>((after(&call)?, call, before))
+                Ok::<_, String>((after(&call, &before)?, call, before))
             };
             match planned.await {
                 // Already so: the account changed since the scan.
@@ -148,11 +154,15 @@ pub fn apply(
 fn planned(step: &Step) -> Result<(), String> {
     if matches!(
         step.call,
-        Change::DisableKeyRotation { .. } | Change::DisableKey { .. } | Change::DisableEbsEncryptionByDefault {}
-    ) {
+        Change::DisableKeyRotation { .. }
+            | Change::DisableKey { .. }
+            | Change::DisableEbsEncryptionByDefault {}
+            | Change::UpdateDistribution { value: Value::Array(_), .. }
+    ) || matches!(&step.call, Change::UpdateSecret { kms_key_id, .. } if kms_key_id == AWS_MANAGED_SECRETS_KEY)
+    {
         return Err(format!("{} undoes a fix", step.call.action()));
     }
-    if after(&step.call)? != step.after {
+    if after(&step.call, &step.before)? != step.after {
         return Err(format!("{} does not leave {}", step.call.action(), step.after));
     }
     if let Change::PutBucketPolicy { .. } = step.call {
@@ -210,13 +220,15 @@ async fn guarded(conf: &SdkConfig, call: &Change, from: &Value, to: &Value) -> (
     } else if &found != from {
         Outcome::Changed
     } else {
-        match make(conf, call).await {
-            Ok(()) => Outcome::Applied,
-            // A call that timed out may have been made: the state says.
-            Err(why) => match read(conf, call).await {
-                Ok(now) if &now == to => Outcome::Applied,
-                _ => Outcome::Failed(why),
-            },
+        // Made or not (a call that timed out may have been), the state read again says.
+        let made = make(conf, call).await;
+        match (made, read(conf, call).await) {
+            (_, Ok(now)) if &now == to => Outcome::Applied,
+            (Err(why), _) => Outcome::Failed(why),
+            (Ok(()), Ok(now)) => Outcome::Failed(format!("{} was made, but the state is {now}", call.action())),
+            (Ok(()), Err(why)) => {
+                Outcome::Failed(format!("{} was made, but the state cannot be read: {why}", call.action()))
+            }
         }
     };
     (found, outcome)
@@ -233,6 +245,9 @@ fn call_for(want: Want) -> Change {
         Want::ListenerSslPolicy { listener_arn, ssl_policy } => Change::ModifyListener { listener_arn, ssl_policy },
         Want::RdsCertificateAuthority { db_instance, authority } => Change::ModifyDbInstance { db_instance, authority },
         Want::SecretKey { secret_id, key } => Change::UpdateSecret { secret_id, kms_key_id: key },
+        Want::DistributionSetting { id, setting, value } => {
+            Change::UpdateDistribution { id, setting, value: Value::String(value) }
+        }
         Want::BucketPolicyStatements { bucket, statements } => Change::PutBucketPolicy {
             bucket,
             policy: json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
@@ -241,8 +256,25 @@ fn call_for(want: Want) -> Change {
 }
 
 /// The state a call leaves, as [`read`] reads it.
-fn after(call: &Change) -> Result<Value, String> {
+fn after(call: &Change, before: &Value) -> Result<Value, String> {
     Ok(match call {
+        Change::UpdateDistribution { setting, value: Value::String(value), .. } => {
+            let fails = |part: &str| match setting {
+                DistributionSetting::ViewerProtocolPolicy => part == "allow-all",
+                DistributionSetting::OriginProtocolPolicy => part != "https-only",
+                DistributionSetting::MinimumProtocolVersion => true,
+            };
+            match before {
+                Value::Array(parts) => {
+                    json!(parts
+                        .iter()
+                        .map(|p| if p.as_str().is_some_and(fails) { json!(value) } else { p.clone() })
+                        .collect::<Vec<_>>())
+                }
+                _ => json!(value),
+            }
+        }
+        Change::UpdateDistribution { value, .. } => value.clone(),
         Change::EnableKeyRotation { .. } | Change::EnableEbsEncryptionByDefault {} => json!(true),
         Change::DisableKeyRotation { .. } | Change::DisableEbsEncryptionByDefault {} => json!(false),
         Change::EnableKey { .. } => json!("Enabled"),
@@ -276,10 +308,12 @@ fn undo(step: &Step) -> Result<Change, String> {
         (Change::UpdateSecret { secret_id, .. }, Value::String(key)) => {
             Change::UpdateSecret { secret_id: secret_id.clone(), kms_key_id: key.clone() }
         }
-        (Change::UpdateSecret { secret_id, .. }, Value::Null) => Change::UpdateSecret {
-            secret_id: secret_id.clone(),
-            kms_key_id: "alias/aws/secretsmanager".into(),
-        },
+        (Change::UpdateSecret { secret_id, .. }, Value::Null) => {
+            Change::UpdateSecret { secret_id: secret_id.clone(), kms_key_id: AWS_MANAGED_SECRETS_KEY.into() }
+        }
+        (Change::UpdateDistribution { id, setting, .. }, before) if !before.is_null() => {
+            Change::UpdateDistribution { id: id.clone(), setting: *setting, value: before.clone() }
+        }
         (Change::PutBucketPolicy { bucket, .. }, Value::Null) => {
             return Err(format!(
                 "the bucket had no policy, and removing one is a deletion: aws s3api delete-bucket-policy --bucket {bucket}"
@@ -384,11 +418,17 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
                 .send()
                 .await
                 .map_err(|e| failed("secretsmanager:DescribeSecret", error_text(&e)))?;
-            match out.kms_key_id() {
-                // No key named: the AWS managed key, whatever its ARN.
-                None => Ok(Value::Null),
-                Some(key) => key_arn(conf, key).await.map(Value::String),
+            // The AWS managed key, named or not, is one state: `null`.
+            let Some(key) = out.kms_key_id() else { return Ok(Value::Null) };
+            let metadata = key_metadata(conf, key).await?;
+            if metadata.key_manager().is_some_and(|m| m.as_str() == "AWS") {
+                return Ok(Value::Null);
             }
+            Ok(json!(metadata.arn()))
+        }
+        Change::UpdateDistribution { id, setting, .. } => {
+            let (config, _) = distribution(conf, id).await?;
+            distribution_state(&config, *setting)
         }
         Change::PutBucketPolicy { bucket, .. } => {
             let s3 = aws_sdk_s3::Client::new(conf);
@@ -404,77 +444,168 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
 
 /// Makes the call.
 async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
-    let failed = |text: String| format!("{}: {text}", call.action());
-    let kms = || aws_sdk_kms::Client::new(conf);
-    let ec2 = || aws_sdk_ec2::Client::new(conf);
+    // A request sent: its answer is not needed, its failure is said with the action.
+    macro_rules! sent {
+        ($request:expr) => {
+            $request.send().await.map(drop).map_err(|e| format!("{}: {}", call.action(), error_text(&e)))
+        };
+    }
+    let kms = aws_sdk_kms::Client::new(conf);
+    let ec2 = aws_sdk_ec2::Client::new(conf);
     match call {
-        Change::EnableKeyRotation { key_id } => {
-            kms().enable_key_rotation().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
-        }
-        Change::DisableKeyRotation { key_id } => {
-            kms().disable_key_rotation().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
-        }
-        Change::EnableKey { key_id } => {
-            kms().enable_key().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
-        }
-        Change::DisableKey { key_id } => {
-            kms().disable_key().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
-        }
-        Change::CancelKeyDeletion { key_id } => {
-            kms().cancel_key_deletion().key_id(key_id).send().await.map(drop).map_err(|e| failed(error_text(&e)))
-        }
-        Change::EnableEbsEncryptionByDefault {} => {
-            ec2().enable_ebs_encryption_by_default().send().await.map(drop).map_err(|e| failed(error_text(&e)))
-        }
-        Change::DisableEbsEncryptionByDefault {} => {
-            ec2().disable_ebs_encryption_by_default().send().await.map(drop).map_err(|e| failed(error_text(&e)))
-        }
-        Change::ModifyListener { listener_arn, ssl_policy } => aws_sdk_elasticloadbalancingv2::Client::new(conf)
+        Change::EnableKeyRotation { key_id } => sent!(kms.enable_key_rotation().key_id(key_id)),
+        Change::DisableKeyRotation { key_id } => sent!(kms.disable_key_rotation().key_id(key_id)),
+        Change::EnableKey { key_id } => sent!(kms.enable_key().key_id(key_id)),
+        Change::DisableKey { key_id } => sent!(kms.disable_key().key_id(key_id)),
+        Change::CancelKeyDeletion { key_id } => sent!(kms.cancel_key_deletion().key_id(key_id)),
+        Change::EnableEbsEncryptionByDefault {} => sent!(ec2.enable_ebs_encryption_by_default()),
+        Change::DisableEbsEncryptionByDefault {} => sent!(ec2.disable_ebs_encryption_by_default()),
+        Change::ModifyListener { listener_arn, ssl_policy } => sent!(aws_sdk_elasticloadbalancingv2::Client::new(conf)
             .modify_listener()
             .listener_arn(listener_arn)
-            .ssl_policy(ssl_policy)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(error_text(&e))),
-        Change::ModifyDbInstance { db_instance, authority } => aws_sdk_rds::Client::new(conf)
+            .ssl_policy(ssl_policy)),
+        Change::ModifyDbInstance { db_instance, authority } => sent!(aws_sdk_rds::Client::new(conf)
             .modify_db_instance()
             .db_instance_identifier(db_instance)
             .ca_certificate_identifier(authority)
-            .apply_immediately(false)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(error_text(&e))),
-        Change::UpdateSecret { secret_id, kms_key_id } => aws_sdk_secretsmanager::Client::new(conf)
-            .update_secret()
-            .secret_id(secret_id)
-            .kms_key_id(kms_key_id)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(error_text(&e))),
-        Change::PutBucketPolicy { bucket, policy } => aws_sdk_s3::Client::new(conf)
-            .put_bucket_policy()
-            .bucket(bucket)
-            .policy(policy)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| failed(error_text(&e))),
+            .apply_immediately(false)),
+        Change::UpdateSecret { secret_id, kms_key_id } => {
+            sent!(aws_sdk_secretsmanager::Client::new(conf).update_secret().secret_id(secret_id).kms_key_id(kms_key_id))
+        }
+        Change::PutBucketPolicy { bucket, policy } => {
+            sent!(aws_sdk_s3::Client::new(conf).put_bucket_policy().bucket(bucket).policy(policy))
+        }
+        // The configuration as read, with the one setting changed, written back only if
+        // nobody changed it since (its ETag).
+        Change::UpdateDistribution { id, setting, value } => {
+            let (mut config, etag) = distribution(conf, id).await?;
+            set_distribution(&mut config, *setting, value)?;
+            sent!(aws_sdk_cloudfront::Client::new(conf)
+                .update_distribution()
+                .id(id)
+                .if_match(etag)
+                .distribution_config(config))
+        }
     }
 }
+
+/// A distribution's configuration and its ETag.
+async fn distribution(
+    conf: &SdkConfig,
+    id: &str,
+) -> Result<(aws_sdk_cloudfront::types::DistributionConfig, String), String> {
+    let out = aws_sdk_cloudfront::Client::new(conf)
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| format!("cloudfront:GetDistributionConfig: {}", error_text(&e)))?;
+    let etag = out.e_tag().ok_or("cloudfront:GetDistributionConfig gave no ETag")?.to_string();
+    Ok((out.distribution_config.ok_or("cloudfront:GetDistributionConfig gave no configuration")?, etag))
+}
+
+/// The values of `setting` in a distribution's configuration: the viewer protocol policy of
+/// each cache behaviour (the default first), the protocol policy of each custom origin, or
+/// the viewer certificate's minimum protocol version.
+fn distribution_state(
+    config: &aws_sdk_cloudfront::types::DistributionConfig,
+    setting: DistributionSetting,
+) -> Result<Value, String> {
+    Ok(match setting {
+        DistributionSetting::ViewerProtocolPolicy => {
+            let default = config.default_cache_behavior.iter().map(|b| b.viewer_protocol_policy.as_str());
+            let others = config
+                .cache_behaviors
+                .iter()
+                .flat_map(|c| c.items.iter().flatten())
+                .map(|b| b.viewer_protocol_policy.as_str());
+            json!(default.chain(others).collect::<Vec<_>>())
+        }
+        DistributionSetting::OriginProtocolPolicy => {
+            let origins = config.origins.iter().flat_map(|o| &o.items);
+            json!(origins
+                .filter_map(|o| o.custom_origin_config.as_ref())
+                .map(|c| c.origin_protocol_policy.as_str())
+                .collect::<Vec<_>>())
+        }
+        DistributionSetting::MinimumProtocolVersion => {
+            let certificate = config.viewer_certificate.as_ref();
+            if certificate.and_then(|c| c.cloud_front_default_certificate).unwrap_or(true) {
+                return Err("the distribution serves CloudFront's own certificate, whose minimum protocol AWS sets: give it a certificate of its own".into());
+            }
+            json!(certificate.and_then(|c| c.minimum_protocol_version.as_ref()).map(|v| v.as_str()))
+        }
+    })
+}
+
+/// `setting` changed in `config`: to `value` (a string) on every part that fails, or to each
+/// of `value`'s items (a list, as read) part by part.
+fn set_distribution(
+    config: &mut aws_sdk_cloudfront::types::DistributionConfig,
+    setting: DistributionSetting,
+    value: &Value,
+) -> Result<(), String> {
+    use aws_sdk_cloudfront::types::{MinimumProtocolVersion, OriginProtocolPolicy, ViewerProtocolPolicy};
+    let before = distribution_state(config, setting)?;
+    let now = after(&Change::UpdateDistribution { id: String::new(), setting, value: value.clone() }, &before)?;
+    let mut values = match &now {
+        Value::Array(items) => items.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect::<Vec<_>>(),
+        other => vec![other.as_str().unwrap_or_default().to_string()],
+    }
+    .into_iter();
+    let counted = |got: usize, parts: usize| {
+        if got == parts {
+            Ok(())
+        } else {
+            Err(format!("{got} values for {parts} parts: the distribution changed"))
+        }
+    };
+    let parts = before.as_array().map_or(1, Vec::len);
+    counted(now.as_array().map_or(1, Vec::len), parts)?;
+    match setting {
+        DistributionSetting::ViewerProtocolPolicy => {
+            let default = config.default_cache_behavior.iter_mut().map(|b| &mut b.viewer_protocol_policy);
+            let others = config
+                .cache_behaviors
+                .iter_mut()
+                .flat_map(|c| c.items.iter_mut().flatten())
+                .map(|b| &mut b.viewer_protocol_policy);
+            for (policy, value) in default.chain(others).zip(&mut values) {
+                *policy = ViewerProtocolPolicy::from(value.as_str());
+            }
+        }
+        DistributionSetting::OriginProtocolPolicy => {
+            let origins = config.origins.iter_mut().flat_map(|o| o.items.iter_mut());
+            for (custom, value) in origins.filter_map(|o| o.custom_origin_config.as_mut()).zip(&mut values) {
+                custom.origin_protocol_policy = OriginProtocolPolicy::from(value.as_str());
+            }
+        }
+        DistributionSetting::MinimumProtocolVersion => {
+            if let (Some(certificate), Some(value)) = (config.viewer_certificate.as_mut(), values.next()) {
+                certificate.minimum_protocol_version = Some(MinimumProtocolVersion::from(value.as_str()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The AWS managed key of Secrets Manager, which a secret that names no key uses.
+const AWS_MANAGED_SECRETS_KEY: &str = "alias/aws/secretsmanager";
 
 /// The ARN of the key `key` names (an alias, an id or an ARN), as a secret's `KmsKeyId`
 /// reads once it names it.
 async fn key_arn(conf: &SdkConfig, key: &str) -> Result<String, String> {
+    key_metadata(conf, key).await.map(|m| m.arn().unwrap_or_default().to_string())
+}
+
+async fn key_metadata(conf: &SdkConfig, key: &str) -> Result<aws_sdk_kms::types::KeyMetadata, String> {
     let out = aws_sdk_kms::Client::new(conf)
         .describe_key()
         .key_id(key)
         .send()
         .await
         .map_err(|e| format!("kms:DescribeKey {key}: {}", error_text(&e)))?;
-    out.key_metadata().map(|m| m.arn().unwrap_or_default().to_string()).ok_or_else(|| format!("no key {key}"))
+    out.key_metadata.ok_or_else(|| format!("no key {key}"))
 }
 
 /// Credentials for each (account, region), reached as a scan reaches them, in sessions
@@ -496,7 +627,9 @@ impl<'a> Sessions<'a> {
             return conf.clone();
         }
         let account = self.caller.account(self.options, &target.account).await;
-        let conf = account.to_builder().region(Region::new(target.region.clone())).build();
+        // Global services (CloudFront) answer in the partition's home region.
+        let region = if target.region == "global" { self.caller.home.to_string() } else { target.region.clone() };
+        let conf = account.to_builder().region(Region::new(region)).build();
         self.configs.insert(key, conf.clone());
         conf
     }

@@ -1137,7 +1137,7 @@ fn saved_unit_sizes(location: &StoreLocation) -> Result<Option<Balance>, String>
         if !sizes.is_empty() {
             // Every runner must balance by the same scan: it says which, to compare.
             eprintln!("balancing the slices by the sizes of saved scan {} ({})", scan.id, scan.time);
-            return Ok(Some((sizes, format!("scan {} ({}) of {location}", scan.id, scan.time))));
+            return Ok(Some((sizes, format!("scan {} ({})", scan.id, scan.time))));
         }
     }
     // The first run of a recipe that saves its scans: slices by hash this time.

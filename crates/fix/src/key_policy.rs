@@ -1,7 +1,8 @@
-//! A key policy for a key that has none (KMS-002), to review: the account keeps the key
-//! (so that nobody is locked out), the policy file's administrators may manage it and its
-//! users may use it — each named by `aws:PrincipalArn`, as the policy file's ARN patterns
-//! may hold wildcards that a `Principal` may not.
+//! A key policy for a key that has none (KMS-002), to review: the account keeps the key, as
+//! AWS's default policy does (IAM policies may still grant it: nobody is locked out), and
+//! the policy file's administrators may manage it and its users use it without an IAM
+//! policy — matched by `aws:PrincipalArn`, as the policy file's ARN patterns may hold
+//! wildcards that a `Principal` may not; a pattern's wildcard account is the key's own.
 
 use crate::{hcl_edit, indentation, yaml_edit, Edit};
 use encguard_rules::{AttributeFix, FixValue};
@@ -65,18 +66,21 @@ pub(crate) fn terraform(
         let body: String = statements(administrators, users)
             .into_iter()
             .map(|(sid, actions, principals)| {
-                let condition = if principals.is_empty() {
-                    String::new()
+                let (principal, condition) = if principals.is_empty() {
+                    (format!("\"arn:aws:iam::${{{account}}}:root\""), String::new())
                 } else {
-                    format!(
+                    let patterns: Vec<String> =
+                        principals.iter().map(|p| own_account(p, &format!("${{{account}}}"))).collect();
+                    let condition = format!(
                         "{ind}      Condition = {{ ArnLike = {{ \"aws:PrincipalArn\" = [{}] }} }}\n",
-                        quoted(principals)
-                    )
+                        quoted(&patterns)
+                    );
+                    ("\"*\"".to_string(), condition)
                 };
                 format!(
                     "{ind}    {{\n{ind}      Sid       = \"{sid}\"\n{ind}      Effect    = \"Allow\"\n\
-                     {ind}      Principal = {{ AWS = \"arn:aws:iam::${{{account}}}:root\" }}\n\
-                     {ind}      Action    = [{}]\n{ind}      Resource  = \"*\"\n{condition}{ind}    }},\n",
+                     {ind}      Principal = {{ AWS = {principal} }}\n{ind}      Action    = [{}]\n\
+                     {ind}      Resource  = \"*\"\n{condition}{ind}    }},\n",
                     quoted(actions)
                 )
             })
@@ -96,19 +100,25 @@ pub(crate) fn cloudformation(
     let edit = yaml_edit(text, line, 1, "KeyPolicy", &placeholder)?;
     Ok(filled(edit, &format!(" {PLACEHOLDER}"), |ind| {
         let at = |depth: usize| format!("{ind}{}", "  ".repeat(depth));
+        let list = |items: &[&str], depth: usize| {
+            items.iter().map(|i| format!("{}- \"{i}\"\n", at(depth))).collect::<String>()
+        };
         let body: String = statements(administrators, users)
             .into_iter()
             .map(|(sid, actions, principals)| {
-                let list = |items: &[&str], depth: usize| items.iter().map(|i| format!("{}- \"{i}\"\n", at(depth))).collect::<String>();
-                let condition = if principals.is_empty() {
-                    String::new()
+                let (principal, condition) = if principals.is_empty() {
+                    ("!Sub \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\"".to_string(), String::new())
                 } else {
-                    let principals: Vec<&str> = principals.iter().map(String::as_str).collect();
-                    format!("{}Condition:\n{}ArnLike:\n{}aws:PrincipalArn:\n{}", at(3), at(4), at(5), list(&principals, 6))
+                    let patterns: String = principals
+                        .iter()
+                        .map(|p| format!("{}- !Sub \"{}\"\n", at(6), own_account(p, "${AWS::AccountId}")))
+                        .collect();
+                    let condition =
+                        format!("{}Condition:\n{}ArnLike:\n{}aws:PrincipalArn:\n{patterns}", at(3), at(4), at(5));
+                    ("\"*\"".to_string(), condition)
                 };
                 format!(
-                    "{}- Sid: {sid}\n{}Effect: Allow\n{}Principal:\n{}AWS: !Sub \"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:root\"\n\
-                     {}Action:\n{}{}Resource: \"*\"\n{condition}",
+                    "{}- Sid: {sid}\n{}Effect: Allow\n{}Principal:\n{}AWS: {principal}\n{}Action:\n{}{}Resource: \"*\"\n{condition}",
                     at(2),
                     at(3),
                     at(3),
@@ -121,6 +131,19 @@ pub(crate) fn cloudformation(
             .collect();
         format!("\n{}Version: \"2012-10-17\"\n{}Statement:\n{body}", at(1), at(1)).trim_end_matches('\n').to_string()
     }))
+}
+
+/// An ARN pattern of the policy file with a wildcard account (`arn:aws:iam::*:role/…`)
+/// taken as the key's own, written as `account`: a policy for everyone (`Principal: *`)
+/// is then confined to the patterns' principals of that account.
+fn own_account(pattern: &str, account: &str) -> String {
+    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, service, region, "*", rest] => {
+            format!("arn:{partition}:{service}:{region}:{account}:{rest}")
+        }
+        _ => pattern.to_string(),
+    }
 }
 
 /// `edit` with `placeholder` replaced by `value(indentation of its line)`.

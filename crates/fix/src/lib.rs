@@ -113,6 +113,10 @@ pub fn plan(
     let mut elsewhere: Vec<(String, Edit)> = Vec::new();
     // Edits to review, never written.
     let mut review: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    let mut identity_declared = BTreeSet::new();
+    // The calls of modules under the scanned paths, read when a variable is first fixed.
+    let read_text = |f: &str| read(f).ok();
+    let calls = std::cell::OnceCell::new();
     let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut policies: BTreeMap<(String, String), NewPolicy> = BTreeMap::new();
@@ -125,6 +129,13 @@ pub fn plan(
         // Where the attribute is set: where the finding points, or at each failing part.
         let (fix, places) = match fix {
             Fix::Set(fix) => (fix, vec![(*line, *column)]),
+            Fix::SetEach(_, spans) if spans.is_empty() => {
+                plan.manual.push(format!(
+                    "{file}:{line}: {} on {}: the failing parts have no place of their own in the code (made by `dynamic`); {}",
+                    finding.rule, finding.resource, finding.remediation
+                ));
+                continue;
+            }
             Fix::SetEach(fix, spans) => (fix, spans.iter().map(|s| (s.start.line, s.start.column)).collect()),
             // A bucket has one policy: its statements are gathered, then written once.
             Fix::BucketPolicy(statement) | Fix::AddToBucketPolicy(statement) => {
@@ -149,6 +160,10 @@ pub fn plan(
                     (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
                     (Some(text), "terraform") => {
                         let (account, declare) = caller_identity(file, text, *line, &read);
+                        // One declaration for the keys of a module that has none.
+                        let dir =
+                            std::path::Path::new(file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+                        let declare = declare.filter(|_| identity_declared.insert(dir));
                         key_policy::terraform(text, *line, &account, &administrators, &users)
                             .map(|e| [Some(e), declare].into_iter().flatten().collect())
                     }
@@ -184,8 +199,8 @@ pub fn plan(
             _ => None,
         };
         if let Some(var) = variable {
-            let read_text = |f: &str| read(f).ok();
-            match variables::variable_edit(file, &finding.resource, &var, &fix, roots, &read_text) {
+            let calls = calls.get_or_init(|| variables::Calls::under(roots, &read_text));
+            match variables::variable_edit(file, &finding.resource, &var, &fix, calls, &read_text) {
                 Ok((other, edit)) => {
                     plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&other)));
                     elsewhere.push((other, edit));
@@ -286,6 +301,12 @@ pub fn plan(
         }
     }
     for (file, edit) in elsewhere {
+        // One file, however its path is spelled: its edits are made together.
+        let same = |known: &String| {
+            let canonical = |f: &str| std::fs::canonicalize(f).ok();
+            known == &file || (canonical(known).is_some() && canonical(known) == canonical(&file))
+        };
+        let file = texts.keys().find(|k| same(k)).cloned().unwrap_or(file);
         texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
         let file_edits = edits.entry(file).or_default();
         if !file_edits.contains(&edit) {
@@ -429,10 +450,7 @@ fn terraform_policy(
     bucket: &str,
     statements: &BTreeSet<PolicyStatement>,
 ) -> Result<Edit, String> {
-    let name = bucket
-        .strip_prefix("aws_s3_bucket.")
-        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .ok_or("the bucket is made by a module, or with count or for_each")?;
+    let name = bucket_name(bucket)?;
     if text.contains(&format!("resource \"aws_s3_bucket_policy\" \"{name}\"")) {
         return Err(format!("an aws_s3_bucket_policy named `{name}` exists already"));
     }
@@ -449,6 +467,15 @@ fn terraform_policy(
              {ind}  }})\n{ind}}}\n"
         ),
     })
+}
+
+/// The NAME of a bucket written `aws_s3_bucket.NAME`: not one a module or `count`/`for_each`
+/// makes.
+fn bucket_name(bucket: &str) -> Result<&str, String> {
+    bucket
+        .strip_prefix("aws_s3_bucket.")
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .ok_or_else(|| "the bucket is made by a module, or with count or for_each".to_string())
 }
 
 /// A statement of a `jsonencode` policy, as a list element at indentation `at`, for the
@@ -483,9 +510,20 @@ fn yaml_statement(statement: &PolicyStatement, bucket: &str, item: &str, step: &
 /// A statement whose Sid the policy's text holds already is the owner's: not added twice,
 /// nor over theirs.
 fn sid_taken(list: &str, statements: &BTreeSet<PolicyStatement>) -> Result<(), String> {
+    // Each `Sid = "…"` (HCL) or `Sid: …` (YAML) of the list, without quotes or comment.
+    let sids: Vec<&str> = list
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start().trim_start_matches("- ").trim_start();
+            let rest = l.strip_prefix("Sid")?.trim_start();
+            let value = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':'))?;
+            let value = value.split(" #").next()?.split(" //").next()?.trim();
+            Some(value.trim_matches(['"', '\'']))
+        })
+        .collect();
     for statement in statements {
         let sid = written(statement).sid;
-        if [format!("\"{sid}\""), format!("Sid: {sid}\n"), format!("Sid: '{sid}'")].iter().any(|s| list.contains(s)) {
+        if sids.contains(&sid.as_str()) {
             return Err(format!("the policy has a statement {sid} of its own"));
         }
     }
@@ -495,14 +533,13 @@ fn sid_taken(list: &str, statements: &BTreeSet<PolicyStatement>) -> Result<(), S
 /// The statements added to the `jsonencode` policy of the `aws_s3_bucket_policy` of
 /// `aws_s3_bucket.NAME` in the same file, before the `]` that closes its `Statement` list.
 fn terraform_add(text: &str, bucket: &str, statements: &BTreeSet<PolicyStatement>) -> Result<Vec<Edit>, String> {
-    let name = bucket
-        .strip_prefix("aws_s3_bucket.")
-        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .ok_or("the bucket is made by a module, or with count or for_each")?;
+    let name = bucket_name(bucket)?;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // `bucket = aws_s3_bucket.NAME.id` (or `.bucket`), and nothing else: not a data source's.
     let names_bucket = |l: &&str| {
-        let l = l.trim();
-        l.starts_with("bucket") && [".id", ".bucket"].iter().any(|a| l.ends_with(&format!("aws_s3_bucket.{name}{a}")))
+        let value = l.trim().strip_prefix("bucket").map(str::trim_start).and_then(|r| r.strip_prefix('='));
+        let value = value.map(|v| v.split(" #").next().unwrap_or(v).trim());
+        value.is_some_and(|v| [".id", ".bucket"].iter().any(|a| v == format!("aws_s3_bucket.{name}{a}")))
     };
     let policies: Vec<(usize, usize)> = (0..lines.len())
         .filter(|&i| lines[i].trim_start().starts_with("resource \"aws_s3_bucket_policy\""))

@@ -6,7 +6,7 @@
 //! only by recreating the resource, key policies (an edit can lock everyone out of the
 //! key), and every failure without a fix are manual steps, with the rule's advice.
 
-use encguard_model::remediation::{Fixes, ManualStep, Target, Want, Wanted};
+use encguard_model::remediation::{DistributionSetting, Fixes, ManualStep, Target, Want, Wanted};
 use encguard_model::Location;
 use encguard_rules::{Finding, Fix, FixValue, Status};
 use serde_json::{json, Value};
@@ -40,30 +40,44 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                 finding.remediation,
                 fix.replaces.unwrap_or_default()
             )),
-            Some(Fix::Set(fix)) => match (finding.resource_type.as_str(), fix.terraform, &fix.value) {
-                ("AWS::KMS::Key", Some("enable_key_rotation"), FixValue::Bool(true)) => {
-                    Ok(Want::KeyRotation { key_id: key_id(arn) })
+            Some(Fix::Set(fix) | Fix::SetEach(fix, _)) => {
+                match (finding.resource_type.as_str(), fix.terraform, &fix.value) {
+                    ("AWS::KMS::Key", Some("enable_key_rotation"), FixValue::Bool(true)) => {
+                        Ok(Want::KeyRotation { key_id: key_id(arn) })
+                    }
+                    ("AWS::KMS::Key", Some("is_enabled"), FixValue::Bool(true)) => {
+                        Ok(Want::KeyEnabled { key_id: key_id(arn) })
+                    }
+                    ("AWS::EC2::EbsEncryptionByDefault", Some("enabled"), FixValue::Bool(true)) => {
+                        Ok(Want::EbsEncryptionByDefault)
+                    }
+                    ("AWS::ElasticLoadBalancingV2::Listener", Some("ssl_policy"), FixValue::Text(policy)) => {
+                        Ok(Want::ListenerSslPolicy { listener_arn: arn.clone(), ssl_policy: policy.to_string() })
+                    }
+                    ("AWS::RDS::DBInstance", Some("ca_cert_identifier"), FixValue::Text(authority)) => {
+                        Ok(Want::RdsCertificateAuthority {
+                            db_instance: arn.rsplit(':').next().unwrap_or(arn).to_string(),
+                            authority: authority.to_string(),
+                        })
+                    }
+                    ("AWS::CloudFront::Distribution", Some(attribute), FixValue::Text(value)) => {
+                        let setting = match attribute {
+                            "viewer_protocol_policy" => Some(DistributionSetting::ViewerProtocolPolicy),
+                            "origin_protocol_policy" => Some(DistributionSetting::OriginProtocolPolicy),
+                            "minimum_protocol_version" => Some(DistributionSetting::MinimumProtocolVersion),
+                            _ => None,
+                        };
+                        let id = arn.rsplit('/').next().unwrap_or(arn).to_string();
+                        setting
+                            .map(|setting| Want::DistributionSetting { id, setting, value: value.to_string() })
+                            .ok_or_else(|| finding.remediation.to_string())
+                    }
+                    ("AWS::SecretsManager::Secret", Some("kms_key_id"), FixValue::Chosen(key)) => {
+                        Ok(Want::SecretKey { secret_id: arn.clone(), key: key.clone() })
+                    }
+                    _ => Err(finding.remediation.to_string()),
                 }
-                ("AWS::KMS::Key", Some("is_enabled"), FixValue::Bool(true)) => {
-                    Ok(Want::KeyEnabled { key_id: key_id(arn) })
-                }
-                ("AWS::EC2::EbsEncryptionByDefault", Some("enabled"), FixValue::Bool(true)) => {
-                    Ok(Want::EbsEncryptionByDefault)
-                }
-                ("AWS::ElasticLoadBalancingV2::Listener", Some("ssl_policy"), FixValue::Text(policy)) => {
-                    Ok(Want::ListenerSslPolicy { listener_arn: arn.clone(), ssl_policy: policy.to_string() })
-                }
-                ("AWS::RDS::DBInstance", Some("ca_cert_identifier"), FixValue::Text(authority)) => {
-                    Ok(Want::RdsCertificateAuthority {
-                        db_instance: arn.rsplit(':').next().unwrap_or(arn).to_string(),
-                        authority: authority.to_string(),
-                    })
-                }
-                ("AWS::SecretsManager::Secret", Some("kms_key_id"), FixValue::Chosen(key)) => {
-                    Ok(Want::SecretKey { secret_id: arn.clone(), key: key.clone() })
-                }
-                _ => Err(finding.remediation.to_string()),
-            },
+            }
             _ if matches!(finding.rule, "KMS-002" | "KMS-003" | "KMS-004") => Err(format!(
                 "{} — never applied by encguard: an edited key policy can lock everyone out of the key; \
                  review the change, then kms:PutKeyPolicy",

@@ -68,8 +68,8 @@ pub struct Slice {
     pub index: u32,
     /// How many slices.
     pub count: u32,
-    /// The saved scan whose unit sizes balanced the slices (`scan 12 (TIME) of STORE`);
-    /// absent when they went by hash.
+    /// The saved scan whose unit sizes balanced the slices (`scan 12 (TIME)`, the same for
+    /// every runner wherever it reaches the store from); absent when they went by hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balanced_by: Option<String>,
 }

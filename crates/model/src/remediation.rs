@@ -72,6 +72,15 @@ pub enum Want {
         /// The key, as the policy file names it (an alias, an id or an ARN).
         key: String,
     },
+    /// A CloudFront distribution with this value for a setting, on every part that fails.
+    DistributionSetting {
+        /// The distribution's id.
+        id: String,
+        /// Which setting.
+        setting: DistributionSetting,
+        /// The value.
+        value: String,
+    },
     /// A bucket policy holding these statements (added to the policy it has, if any).
     BucketPolicyStatements {
         /// The bucket's name.
@@ -90,6 +99,17 @@ pub struct Wanted {
     pub target: Target,
     /// The state.
     pub want: Want,
+}
+
+/// A setting of a CloudFront distribution that `remediate` changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DistributionSetting {
+    /// Of every cache behaviour that lets viewers use HTTP (`allow-all`): CF-001.
+    ViewerProtocolPolicy,
+    /// Of every custom origin not reached with `https-only`: CF-004.
+    OriginProtocolPolicy,
+    /// Of the viewer certificate: CF-002.
+    MinimumProtocolVersion,
 }
 
 /// An API call that changes a live resource, named as `iam-policy` names its action, with
@@ -160,6 +180,18 @@ pub enum Change {
         /// The key's ARN.
         kms_key_id: String,
     },
+    /// Reads a distribution's configuration with its ETag, changes one setting and writes
+    /// it back with `IfMatch`: a string is set on every part that fails, a list on every
+    /// part in order (what a rollback restores).
+    #[serde(rename = "cloudfront:UpdateDistribution", rename_all = "PascalCase")]
+    UpdateDistribution {
+        /// The distribution.
+        id: String,
+        /// Which setting.
+        setting: DistributionSetting,
+        /// The value, or the values of every part.
+        value: Value,
+    },
     /// Replaces a bucket's policy with this document (the one it had, with statements added).
     #[serde(rename = "s3:PutBucketPolicy", rename_all = "PascalCase")]
     PutBucketPolicy {
@@ -185,6 +217,7 @@ impl Change {
             Change::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
             Change::ModifyDbInstance { .. } => "rds:ModifyDBInstance",
             Change::UpdateSecret { .. } => "secretsmanager:UpdateSecret",
+            Change::UpdateDistribution { .. } => "cloudfront:UpdateDistribution",
         }
     }
 }

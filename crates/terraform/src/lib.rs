@@ -271,7 +271,9 @@ fn root_variables(
     errors: &mut Vec<InputError>,
 ) -> HashMap<String, Val> {
     let mut files: Vec<PathBuf> = vec![module.dir.join("terraform.tfvars"), module.dir.join("terraform.tfvars.json")];
-    let mut auto: Vec<PathBuf> = std::fs::read_dir(&module.dir)
+    // A module in the current directory has an empty path, which `read_dir` does not read.
+    let dir = if module.dir.as_os_str().is_empty() { Path::new(".") } else { module.dir.as_path() };
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()

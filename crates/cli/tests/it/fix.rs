@@ -481,7 +481,8 @@ fn a_key_policy_is_a_change_to_review_never_written() {
     let review = stdout(&encguard_in(&dir, &["fix", ".", "--review"]));
     for expected in [
         "+  policy = jsonencode({",
-        "+        Condition = { ArnLike = { \"aws:PrincipalArn\" = [\"arn:aws:iam::*:role/app-*\"] } }",
+        "+        Condition = { ArnLike = { \"aws:PrincipalArn\" = [\"arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/app-*\"] } }",
+        "+                  - !Sub \"arn:aws:iam::${AWS::AccountId}:role/platform-admin\"",
         "+data \"aws_caller_identity\" \"current\" {}",
         "+      KeyPolicy:\n",
         "+              AWS: !Sub \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\"",
@@ -503,4 +504,51 @@ fn a_key_policy_is_a_change_to_review_never_written() {
         "{report:#}"
     );
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--review"])), "", "nothing more to review");
+}
+
+/// Where Terraform takes a variable from decides what is edited: the `.auto.tfvars` over
+/// `terraform.tfvars`; a module call that does not set it gets the argument (its default is
+/// every call's); a value given on the command line is left to a person.
+#[test]
+fn a_variable_is_edited_where_terraform_takes_it_from() {
+    let dir = temp_dir("fix-variable-sources");
+    std::fs::create_dir_all(dir.join("root")).unwrap();
+    std::fs::create_dir_all(dir.join("modules/key")).unwrap();
+    let root = "variable \"rotate\" {\n  default = false\n}\n\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.rotate\n}\n\n\
+                module \"quiet\" {\n  source = \"../modules/key\"\n  tags = {\n    rotation = \"false\"\n  }\n}\n";
+    std::fs::write(dir.join("root/main.tf"), root).unwrap();
+    std::fs::write(dir.join("root/terraform.tfvars"), "rotate = false\n").unwrap();
+    std::fs::write(dir.join("root/z.auto.tfvars"), "rotate = false\n").unwrap();
+    std::fs::write(dir.join("root/dev.tfvars"), "rotate = false\n").unwrap();
+    std::fs::write(
+        dir.join("modules/key/main.tf"),
+        "variable \"rotation\" {\n  default = false\n}\n\nvariable \"tags\" {\n  default = {}\n}\n\n\
+         resource \"aws_kms_key\" \"this\" {\n  enable_key_rotation = var.rotation\n  tags = var.tags\n}\n",
+    )
+    .unwrap();
+    let absolute = dir.join("root");
+    let o = encguard_in(&dir, &["fix", absolute.to_str().unwrap(), "--rule", "KMS-001", "--write"]);
+    let stderr = super::stderr(&o);
+    assert!(stderr.contains("fixed 2 findings"), "{stderr}");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    assert_eq!(read("root/z.auto.tfvars"), "rotate = true\n", "the file Terraform takes it from last");
+    assert_eq!(read("root/terraform.tfvars"), "rotate = false\n");
+    assert_eq!(read("root/dev.tfvars"), "rotate = false\n", "a file Terraform does not load");
+    let main = read("root/main.tf");
+    assert!(
+        main.contains("  source = \"../modules/key\"\n  rotation = true\n  tags = {\n    rotation = \"false\"\n"),
+        "{main}"
+    );
+    assert!(
+        read("modules/key/main.tf").contains("variable \"rotation\" {\n  default = false\n}"),
+        "the default is every call's"
+    );
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", "root", "--rule", "KMS-001"])), "", "a second run changes nothing");
+
+    // A value given with -var: the file already says what the fix would write.
+    std::fs::write(dir.join("root/z.auto.tfvars"), "rotate = true\n").unwrap();
+    std::fs::write(dir.join("root/terraform.tfvars"), "rotate = true\n").unwrap();
+    let o = encguard_in(&dir, &["fix", "root", "--rule", "KMS-001", "--var", "rotate=false"]);
+    assert_eq!(stdout(&o), "", "no edit");
+    assert!(super::stderr(&o).contains("it is given elsewhere (-var or -var-file)"), "{}", super::stderr(&o));
 }

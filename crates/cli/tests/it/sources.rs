@@ -259,3 +259,18 @@ fn every_rule_goes_through_every_source_that_can_express_it() {
     }
     assert!(missing.is_empty(), "no case (tests/rules/RULE/*.tf|*.yaml) for:\n{}", missing.join("\n"));
 }
+
+/// A root module scanned as `.` takes its `*.auto.tfvars` as it does when named by its path.
+#[test]
+fn auto_tfvars_apply_when_the_module_is_the_current_directory() {
+    let dir = temp_dir("auto-tfvars-here");
+    std::fs::write(
+        dir.join("main.tf"),
+        "variable \"r\" {\n  default = true\n}\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = var.r\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("x.auto.tfvars"), "r = false\n").unwrap();
+    let report = stdout(&encguard_in(&dir, &["scan", ".", "--rule", "KMS-001", "--format", "json"]));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["summary"]["fail"], 1, "{report:#}");
+}

@@ -72,6 +72,7 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
         [
+            "cloudfront:UpdateDistribution",
             "ec2:EnableEbsEncryptionByDefault",
             "elasticloadbalancing:ModifyListener",
             "kms:CancelKeyDeletion",
@@ -92,6 +93,11 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     assert_eq!(step("elasticloadbalancing:ModifyListener")["before"], "ELBSecurityPolicy-2016-08");
     assert_eq!(step("kms:CancelKeyDeletion")["before"], "PendingDeletion");
     assert_eq!(step("rds:ModifyDBInstance")["after"], "rds-ca-rsa2048-g1");
+    // CloudFront: one setting on every part that fails, from the configuration read with
+    // its ETag.
+    let viewers = steps.iter().find(|s| s["call"]["Setting"] == "ViewerProtocolPolicy").expect("CF-001 planned");
+    assert!(viewers["before"].as_array().unwrap().contains(&Value::from("allow-all")), "{viewers:#}");
+    assert!(!viewers["after"].as_array().unwrap().contains(&Value::from("allow-all")), "{viewers:#}");
     let secret = step("secretsmanager:UpdateSecret");
     assert!(secret["before"].is_null(), "the AWS managed key: {secret:#}");
     assert!(secret["call"]["KmsKeyId"].as_str().unwrap().contains(":key/"), "the chosen key by its ARN: {secret:#}");
