@@ -355,56 +355,39 @@ fn merged(current: &Value, statements: Vec<Value>) -> Result<Value, String> {
 
 /// The state of the resource a call changes, in the terms of [`after`].
 async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
-    let failed = |action: &str, text: String| format!("{action}: {text}");
+    // A request's answer, or the error saying the action and why.
+    macro_rules! answer {
+        ($action:literal, $request:expr) => {
+            $request.send().await.map_err(|e| format!("{}: {}", $action, error_text(&e)))?
+        };
+    }
     match call {
         Change::EnableKeyRotation { key_id } | Change::DisableKeyRotation { key_id } => {
             let kms = aws_sdk_kms::Client::new(conf);
-            let out = kms
-                .get_key_rotation_status()
-                .key_id(key_id)
-                .send()
-                .await
-                .map_err(|e| failed("kms:GetKeyRotationStatus", error_text(&e)))?;
+            let out = answer!("kms:GetKeyRotationStatus", kms.get_key_rotation_status().key_id(key_id));
             Ok(json!(out.key_rotation_enabled()))
         }
         Change::EnableKey { key_id } | Change::DisableKey { key_id } | Change::CancelKeyDeletion { key_id } => {
             let kms = aws_sdk_kms::Client::new(conf);
-            let out = kms
-                .describe_key()
-                .key_id(key_id)
-                .send()
-                .await
-                .map_err(|e| failed("kms:DescribeKey", error_text(&e)))?;
+            let out = answer!("kms:DescribeKey", kms.describe_key().key_id(key_id));
             Ok(json!(out.key_metadata().and_then(|m| m.key_state()).map(|s| s.as_str().to_string())))
         }
         Change::EnableEbsEncryptionByDefault {} | Change::DisableEbsEncryptionByDefault {} => {
             let ec2 = aws_sdk_ec2::Client::new(conf);
-            let out = ec2
-                .get_ebs_encryption_by_default()
-                .send()
-                .await
-                .map_err(|e| failed("ec2:GetEbsEncryptionByDefault", error_text(&e)))?;
+            let out = answer!("ec2:GetEbsEncryptionByDefault", ec2.get_ebs_encryption_by_default());
             Ok(json!(out.ebs_encryption_by_default()))
         }
         Change::ModifyListener { listener_arn, .. } => {
             let elb = aws_sdk_elasticloadbalancingv2::Client::new(conf);
-            let out = elb
-                .describe_listeners()
-                .listener_arns(listener_arn)
-                .send()
-                .await
-                .map_err(|e| failed("elasticloadbalancing:DescribeListeners", error_text(&e)))?;
+            let out =
+                answer!("elasticloadbalancing:DescribeListeners", elb.describe_listeners().listener_arns(listener_arn));
             let listener = out.listeners().first().ok_or_else(|| format!("no listener {listener_arn}"))?;
             Ok(json!(listener.ssl_policy()))
         }
         Change::ModifyDbInstance { db_instance, .. } => {
             let rds = aws_sdk_rds::Client::new(conf);
-            let out = rds
-                .describe_db_instances()
-                .db_instance_identifier(db_instance)
-                .send()
-                .await
-                .map_err(|e| failed("rds:DescribeDBInstances", error_text(&e)))?;
+            let out =
+                answer!("rds:DescribeDBInstances", rds.describe_db_instances().db_instance_identifier(db_instance));
             let db = out.db_instances().first().ok_or_else(|| format!("no DB instance {db_instance}"))?;
             // A change waiting for the maintenance window is the state it will be in.
             let pending = db.pending_modified_values().and_then(|p| p.ca_certificate_identifier());
@@ -412,12 +395,7 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
         }
         Change::UpdateSecret { secret_id, .. } => {
             let secrets = aws_sdk_secretsmanager::Client::new(conf);
-            let out = secrets
-                .describe_secret()
-                .secret_id(secret_id)
-                .send()
-                .await
-                .map_err(|e| failed("secretsmanager:DescribeSecret", error_text(&e)))?;
+            let out = answer!("secretsmanager:DescribeSecret", secrets.describe_secret().secret_id(secret_id));
             // The AWS managed key, named or not, is one state: `null`.
             let Some(key) = out.kms_key_id() else { return Ok(Value::Null) };
             let metadata = key_metadata(conf, key).await?;
@@ -436,7 +414,7 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
                 Ok(out) => serde_json::from_str(out.policy().unwrap_or("null"))
                     .map_err(|e| format!("the bucket policy is not JSON: {e}")),
                 Err(e) if error_code(&e) == Some("NoSuchBucketPolicy") => Ok(Value::Null),
-                Err(e) => Err(failed("s3:GetBucketPolicy", error_text(&e))),
+                Err(e) => Err(format!("s3:GetBucketPolicy: {}", error_text(&e))),
             }
         }
     }
