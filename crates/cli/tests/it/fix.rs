@@ -552,3 +552,16 @@ fn a_variable_is_edited_where_terraform_takes_it_from() {
     assert_eq!(stdout(&o), "", "no edit");
     assert!(super::stderr(&o).contains("it is given elsewhere (-var or -var-file)"), "{}", super::stderr(&o));
 }
+
+/// A bucket whose policy lets a service deliver objects (load balancer logs, say) does not
+/// get S3-006's deny, which would stop the deliveries that send no encryption header.
+#[test]
+fn a_bucket_that_a_service_delivers_to_is_left_to_a_person() {
+    let dir = temp_dir("fix-service-deliveries");
+    let template = "Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n  LogsPolicy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Logs\n      PolicyDocument:\n        Statement:\n          - Sid: Delivery\n            Effect: Allow\n            Principal:\n              Service: logdelivery.elasticloadbalancing.amazonaws.com\n            Action: s3:PutObject\n            Resource: !Sub \"${Logs.Arn}/*\"\n";
+    std::fs::write(dir.join("stack.yaml"), template).unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "S3-006"]);
+    assert_eq!(stdout(&o), "", "no edit");
+    let report = stdout(&encguard_in(&dir, &["scan", ".", "--rule", "S3-006", "--format", "json"]));
+    assert!(report.contains("the policy lets a service deliver objects"), "{report}");
+}
