@@ -60,6 +60,7 @@ pub(crate) fn terraform(
     administrators: &[String],
     users: &[String],
 ) -> Result<Edit, String> {
+    confined(administrators.iter().chain(users))?;
     let placeholder = AttributeFix::set(Some("policy"), None, FixValue::Text(PLACEHOLDER));
     let edit = hcl_edit(text, line, 1, "policy", &placeholder)?;
     Ok(filled(edit, &format!("\"{PLACEHOLDER}\""), |ind| {
@@ -96,6 +97,7 @@ pub(crate) fn cloudformation(
     administrators: &[String],
     users: &[String],
 ) -> Result<Edit, String> {
+    confined(administrators.iter().chain(users))?;
     let placeholder = AttributeFix::set(None, Some("KeyPolicy"), FixValue::Text(PLACEHOLDER));
     let edit = yaml_edit(text, line, 1, "KeyPolicy", &placeholder)?;
     Ok(filled(edit, &format!(" {PLACEHOLDER}"), |ind| {
@@ -133,6 +135,21 @@ pub(crate) fn cloudformation(
     }))
 }
 
+/// Every pattern an ARN of one account (or of the key's, `*`): granted to `Principal: *`, a
+/// pattern that is not would grant the key to anyone.
+fn confined<'a>(mut patterns: impl Iterator<Item = &'a String>) -> Result<(), String> {
+    match patterns.find(|p| {
+        let parts: Vec<&str> = p.splitn(6, ':').collect();
+        !matches!(parts.as_slice(), ["arn", _, _, _, account, _]
+            if *account == "*" || (!account.is_empty() && account.chars().all(|c| c.is_ascii_digit())))
+    }) {
+        Some(pattern) => Err(format!(
+            "the policy file's principal `{pattern}` names no one account: a key policy granting it would grant anyone"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// An ARN pattern of the policy file with a wildcard account (`arn:aws:iam::*:role/…`)
 /// taken as the key's own, written as `account`: a policy for everyone (`Principal: *`)
 /// is then confined to the patterns' principals of that account.
@@ -157,5 +174,19 @@ fn filled(edit: Edit, placeholder: &str, value: impl Fn(&str) -> String) -> Edit
     match edit {
         Edit::Replace { line, text } => Edit::Replace { line, text: fill(text) },
         Edit::InsertAfter { line, text } => Edit::InsertAfter { line, text: fill(text) },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confined;
+
+    #[test]
+    fn only_patterns_of_one_account_are_granted() {
+        let ok = ["arn:aws:iam::*:role/app-*".to_string(), "arn:aws:iam::111122223333:role/ops".to_string()];
+        assert!(confined(ok.iter()).is_ok());
+        for wide in ["*", "arn:aws:iam::1111*:role/x", "arn:aws:iam:::role/x", "arn:*"] {
+            assert!(confined([wide.to_string()].iter()).is_err(), "{wide}");
+        }
     }
 }
