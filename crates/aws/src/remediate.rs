@@ -41,17 +41,21 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "rds:ModifyDBInstance",
     "secretsmanager:UpdateSecret",
     "cloudfront:UpdateDistribution",
-    // UpdateSecret re-encrypts the secret's versions with the new key only with these.
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:GenerateDataKey",
 ];
+
+/// What `UpdateSecret` needs to re-encrypt a secret's versions with its new key, granted only
+/// through Secrets Manager.
+const REENCRYPT_ACTIONS: &[&str] = &["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"];
 
 /// The IAM policy `remediate` needs, as JSON.
 pub fn remediate_policy() -> String {
     let policy = serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": [{"Sid": "EncguardRemediate", "Effect": "Allow", "Action": REMEDIATE_ACTIONS, "Resource": "*"}],
+        "Statement": [
+            {"Sid": "EncguardRemediate", "Effect": "Allow", "Action": REMEDIATE_ACTIONS, "Resource": "*"},
+            {"Sid": "EncguardReencryptSecrets", "Effect": "Allow", "Action": REENCRYPT_ACTIONS, "Resource": "*",
+             "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}},
+        ],
     });
     serde_json::to_string_pretty(&policy).expect("JSON") + "\n"
 }
@@ -158,9 +162,23 @@ fn planned(step: &Step) -> Result<(), String> {
             | Change::DisableKey { .. }
             | Change::DisableEbsEncryptionByDefault {}
             | Change::UpdateDistribution { value: Value::Array(_), .. }
-    ) || matches!(&step.call, Change::UpdateSecret { kms_key_id, .. } if kms_key_id == AWS_MANAGED_SECRETS_KEY)
-    {
+    ) {
         return Err(format!("{} undoes a fix", step.call.action()));
+    }
+    // The values a plan sets, and no other: a key by its ARN, settings the rules accept.
+    let accepted = match &step.call {
+        Change::UpdateSecret { kms_key_id, .. } => kms_key_id.contains(":key/"),
+        Change::UpdateDistribution { setting, value: Value::String(value), .. } => match setting {
+            DistributionSetting::ViewerProtocolPolicy => matches!(value.as_str(), "redirect-to-https" | "https-only"),
+            DistributionSetting::OriginProtocolPolicy => value == "https-only",
+            DistributionSetting::MinimumProtocolVersion => {
+                value.starts_with("TLSv1.2_") || value.starts_with("TLSv1.3")
+            }
+        },
+        _ => true,
+    };
+    if !accepted {
+        return Err(format!("{} sets a value no plan sets", step.call.action()));
     }
     if after(&step.call, &step.before)? != step.after {
         return Err(format!("{} does not leave {}", step.call.action(), step.after));
@@ -192,7 +210,10 @@ pub fn rollback(options: &Options, journal: &Journal) -> Result<Journal, Remedia
     run(async {
         let mut sessions = Sessions::new(options).await?;
         let mut entries = Vec::new();
-        for entry in journal.entries.iter().rev().filter(|e| e.outcome == Outcome::Applied) {
+        // A failed step may have been made (its state seen only later): the guard undoes it
+        // only if its resource is as the call leaves it.
+        let undoable = |e: &&JournalEntry| matches!(e.outcome, Outcome::Applied | Outcome::Failed(_));
+        for entry in journal.entries.iter().rev().filter(undoable) {
             let step = &entry.step;
             let (found, outcome) = match undo(step) {
                 Err(manual) => (Value::Null, Outcome::Manual(manual)),
@@ -220,9 +241,18 @@ async fn guarded(conf: &SdkConfig, call: &Change, from: &Value, to: &Value) -> (
     } else if &found != from {
         Outcome::Changed
     } else {
-        // Made or not (a call that timed out may have been), the state read again says.
+        // Made or not (a call that timed out may have been), the state read again says —
+        // after a while, as KMS and S3 show a change only eventually.
         let made = make(conf, call).await;
-        match (made, read(conf, call).await) {
+        let mut now = read(conf, call).await;
+        for wait in [1, 2, 4] {
+            if made.is_err() || now.as_ref().is_ok_and(|now| now == to) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            now = read(conf, call).await;
+        }
+        match (made, now) {
             (_, Ok(now)) if &now == to => Outcome::Applied,
             (Err(why), _) => Outcome::Failed(why),
             (Ok(()), Ok(now)) => Outcome::Failed(format!("{} was made, but the state is {now}", call.action())),
@@ -642,6 +672,18 @@ mod tests {
         assert!(planned(&step(Change::EnableKeyRotation { key_id: key() }, json!(false), json!(true))).is_ok());
         assert!(planned(&step(Change::DisableKey { key_id: key() }, json!("Enabled"), json!("Disabled"))).is_err());
         assert!(planned(&step(Change::EnableKey { key_id: key() }, json!("Disabled"), json!("Disabled"))).is_err());
+        let secret = |key: &str| Change::UpdateSecret { secret_id: "s".into(), kms_key_id: key.into() };
+        let arn = "arn:aws:kms:us-east-1:1:key/k";
+        assert!(planned(&step(secret(arn), Value::Null, json!(arn))).is_ok());
+        let aws_managed = "arn:aws:kms:us-east-1:1:alias/aws/secretsmanager";
+        assert!(planned(&step(secret(aws_managed), json!(arn), json!(aws_managed))).is_err(), "back to AWS's key");
+        let tls = |v: &str| Change::UpdateDistribution {
+            id: "d".into(),
+            setting: DistributionSetting::MinimumProtocolVersion,
+            value: json!(v),
+        };
+        assert!(planned(&step(tls("TLSv1.2_2021"), json!("TLSv1"), json!("TLSv1.2_2021"))).is_ok());
+        assert!(planned(&step(tls("TLSv1"), json!("TLSv1.2_2021"), json!("TLSv1"))).is_err(), "a downgrade");
         let read = json!({"Statement": [{"Sid": "Read", "Effect": "Allow"}]});
         let put = |policy: Value| {
             step(Change::PutBucketPolicy { bucket: "b".into(), policy: policy.to_string() }, read.clone(), policy)

@@ -542,7 +542,7 @@ fn scan(args: ScanArgs) -> Result<u8, String> {
     // a person applies them, and the result's remediation says so).
     let fixes = match args.format {
         Format::Sarif => {
-            encguard_fix::plan(&evaluation.findings, &scan_roots(&args), |file| std::fs::read_to_string(file), true)
+            encguard_fix::plan(&evaluation.findings, &fix_scope(&args), |file| std::fs::read_to_string(file), true)
                 .edits
         }
         _ => Vec::new(),
@@ -619,9 +619,9 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool, review: bool) -> Re
     for error in &loaded.errors {
         eprintln!("encguard: error: {}", encguard_report::terminal_safe(&error.to_string()));
     }
-    let roots = scan_roots(&args);
+    let scope = fix_scope(&args);
     let plan =
-        encguard_fix::plan(&evaluation.findings, &roots, |file| std::fs::read_to_string(file), allow_replacement);
+        encguard_fix::plan(&evaluation.findings, &scope, |file| std::fs::read_to_string(file), allow_replacement);
     for manual in &plan.manual {
         eprintln!("encguard: fix by hand: {}", encguard_report::terminal_safe(manual));
     }
@@ -649,13 +649,15 @@ fn fix(args: ScanArgs, write: bool, allow_replacement: bool, review: bool) -> Re
     Ok(if loaded.errors.is_empty() { EXIT_CLEAN } else { EXIT_ERROR })
 }
 
-/// The paths a scan reads: those given, else the current directory.
-fn scan_roots(args: &ScanArgs) -> Vec<PathBuf> {
-    if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
+/// What the fixes need of a scan: the paths it read (those given, else the current
+/// directory) and the variables its command line gave.
+fn fix_scope(args: &ScanArgs) -> encguard_fix::Scope {
+    let roots = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut given: Vec<String> = args.vars.iter().map(|(name, _)| name.clone()).collect();
+    if !args.var_files.is_empty() {
+        given.push("*".into());
     }
+    encguard_fix::Scope { roots, given }
 }
 
 fn open_store(store: &StoreArg) -> Result<Store, String> {

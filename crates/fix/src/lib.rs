@@ -99,12 +99,21 @@ impl Edit {
     }
 }
 
-/// Plans the fixes of the open failures among `findings`; `read` gives a file's text, and
-/// `roots` are the paths scanned (where the calls of a module are looked for). Fixes that
-/// make AWS recreate a resource are planned only with `allow_replacement`.
+/// What a scan read, as the fixes need it: where the calls of a module are looked for, and
+/// which variables the command line gave.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// The paths scanned.
+    pub roots: Vec<PathBuf>,
+    /// The names of the variables `--var` gave, and `*` when a `--var-file` did (any of them).
+    pub given: Vec<String>,
+}
+
+/// Plans the fixes of the open failures among `findings`; `read` gives a file's text. Fixes
+/// that make AWS recreate a resource are planned only with `allow_replacement`.
 pub fn plan(
     findings: &[Finding],
-    roots: &[PathBuf],
+    scope: &Scope,
     read: impl Fn(&str) -> std::io::Result<String>,
     allow_replacement: bool,
 ) -> Plan {
@@ -199,8 +208,8 @@ pub fn plan(
             _ => None,
         };
         if let Some(var) = variable {
-            let calls = calls.get_or_init(|| variables::Calls::under(roots, &read_text));
-            match variables::variable_edit(file, &finding.resource, &var, &fix, calls, &read_text) {
+            let calls = calls.get_or_init(|| variables::Calls::under(&scope.roots, &read_text));
+            match variables::variable_edit(file, &finding.resource, &var, &fix, calls, &scope.given, &read_text) {
                 Ok((other, edit)) => {
                     plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&other)));
                     elsewhere.push((other, edit));
@@ -515,7 +524,7 @@ fn sid_taken(list: &str, statements: &BTreeSet<PolicyStatement>) -> Result<(), S
         .lines()
         .filter_map(|l| {
             let l = l.trim_start().trim_start_matches("- ").trim_start();
-            let rest = l.strip_prefix("Sid")?.trim_start();
+            let rest = l.strip_prefix("\"Sid\"").or_else(|| l.strip_prefix("Sid"))?.trim_start();
             let value = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':'))?;
             let value = value.split(" #").next()?.split(" //").next()?.trim();
             Some(value.trim_matches(['"', '\'']))

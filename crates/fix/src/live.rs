@@ -61,7 +61,7 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                         })
                     }
                     ("AWS::CloudFront::Distribution", Some(attribute), FixValue::Text(value)) => {
-                        let setting = match attribute {
+                        let setting = match attribute.rsplit('.').next().unwrap_or(attribute) {
                             "viewer_protocol_policy" => Some(DistributionSetting::ViewerProtocolPolicy),
                             "origin_protocol_policy" => Some(DistributionSetting::OriginProtocolPolicy),
                             "minimum_protocol_version" => Some(DistributionSetting::MinimumProtocolVersion),

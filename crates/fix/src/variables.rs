@@ -88,6 +88,7 @@ pub(crate) fn variable_edit(
     var: &str,
     fix: &AttributeFix,
     calls: &Calls,
+    given: &[String],
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, Edit), String> {
     if let Some(why) = &calls.incomplete {
@@ -147,6 +148,14 @@ pub(crate) fn variable_edit(
     if let Some(call) = callers.first() {
         return Err(format!("the directory is also a module, called at {}: its default is that call's too", at(call)));
     }
+    if given.iter().any(|g| g == var || g == "*") {
+        return Err(format!("var.{var} may be given on the command line (--var, --var-file): set it there"));
+    }
+    // A JSON variables file is not edited: it may be the one Terraform takes the value from.
+    let json = module_files.iter().filter(|f| f.ends_with(".tfvars.json"));
+    if let Some(file) = json.into_iter().find(|f| read(f).is_some_and(|t| t.contains(&format!("\"{var}\"")))) {
+        return Err(format!("{file} sets var.{var}; set it there"));
+    }
     // Terraform takes the last of terraform.tfvars and the *.auto.tfvars that sets it.
     let mut tfvars: Vec<&String> = module_files.iter().filter(|f| f.ends_with(".auto.tfvars")).collect();
     tfvars.sort();
@@ -192,7 +201,10 @@ fn references(text: &str, var: &str) -> usize {
 fn argument_line(text: &str, start: usize, end: usize, name: &str) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let inside = (start + 1).min(lines.len())..end.min(lines.len());
-    let level = lines[inside.clone()].iter().find(|l| !l.trim().is_empty()).map(|l| indentation(l).len());
+    let level = lines[inside.clone()]
+        .iter()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with(['#', '/']))
+        .map(|l| indentation(l).len());
     argument_at(&lines, inside, level, name)
 }
 
@@ -257,7 +269,9 @@ fn tf_files(dir: &Path, deep: bool) -> Result<Vec<String>, String> {
             let shown = path.to_string_lossy().trim_start_matches("./").to_string();
             match entry.file_type() {
                 Ok(t) if t.is_dir() && deep && !name.starts_with('.') => pending.push(path),
-                Ok(t) if t.is_file() && (name.ends_with(".tf") || name.ends_with(".tfvars")) => found.push(shown),
+                Ok(t) if t.is_file() && [".tf", ".tfvars", ".tfvars.json"].iter().any(|x| name.ends_with(x)) => {
+                    found.push(shown)
+                }
                 _ => {}
             }
         }

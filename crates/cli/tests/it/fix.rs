@@ -550,7 +550,11 @@ fn a_variable_is_edited_where_terraform_takes_it_from() {
     std::fs::write(dir.join("root/terraform.tfvars"), "rotate = true\n").unwrap();
     let o = encguard_in(&dir, &["fix", "root", "--rule", "KMS-001", "--var", "rotate=false"]);
     assert_eq!(stdout(&o), "", "no edit");
-    assert!(super::stderr(&o).contains("it is given elsewhere (-var or -var-file)"), "{}", super::stderr(&o));
+    assert!(
+        super::stderr(&o).contains("may be given on the command line (--var, --var-file)"),
+        "{}",
+        super::stderr(&o)
+    );
 }
 
 /// A bucket whose policy lets a service deliver objects (load balancer logs, say) does not
@@ -563,5 +567,5 @@ fn a_bucket_that_a_service_delivers_to_is_left_to_a_person() {
     let o = encguard_in(&dir, &["fix", ".", "--rule", "S3-006"]);
     assert_eq!(stdout(&o), "", "no edit");
     let report = stdout(&encguard_in(&dir, &["scan", ".", "--rule", "S3-006", "--format", "json"]));
-    assert!(report.contains("the policy lets a service deliver objects"), "{report}");
+    assert!(report.contains("the policy lets others deliver objects"), "{report}");
 }

@@ -73,15 +73,13 @@ fn judge_bucket(ctx: &Context, r: Res) -> Eval {
     if !ctx.bucket(r).log_sources.is_empty() {
         return Ok(verdict.evidence("receives server access logs; exempt their delivery from the deny"));
     }
-    // So may other deliveries (load balancer logs, CloudTrail, Config…) that the policy lets
-    // a service write: left to a person too.
+    // So may other deliveries that the policy lets write — a service (CloudTrail, Config),
+    // a region's load balancer account — left to a person too.
     let delivered = docs.iter().flat_map(|d| &d.statements).any(|s| {
-        s.effect == Effect::Allow
-            && s.allows_action("s3:PutObject")
-            && s.principal.iter().flatten().any(|p| p.kind.eq_ignore_ascii_case("Service"))
+        s.effect == Effect::Allow && s.allows_action("s3:PutObject") && s.principal.iter().flatten().next().is_some()
     });
     if delivered {
-        return Ok(verdict.evidence("the policy lets a service deliver objects; exempt its deliveries from the deny"));
+        return Ok(verdict.evidence("the policy lets others deliver objects; exempt their deliveries from the deny"));
     }
     let statement = PolicyStatement::DenyUnencryptedUploads;
     Ok(verdict.fix(if docs.is_empty() { Fix::BucketPolicy(statement) } else { Fix::AddToBucketPolicy(statement) }))
