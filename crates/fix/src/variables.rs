@@ -57,8 +57,14 @@ impl Calls {
                     continue;
                 };
                 let Some(end) = block_end(&text, i + 1) else { continue };
-                let source = argument_line(&text, i, end, "source")
-                    .and_then(|s| lines[s].split_once('=').map(|(_, v)| v.trim().trim_matches('"').to_string()));
+                // `source = "…"` on a line of its own, or in a call written on one line.
+                let quoted_after =
+                    |l: &str| l.split_once('=').and_then(|(_, v)| v.split('"').nth(1)).map(str::to_string);
+                let source = match argument_line(&text, i, end, "source") {
+                    Some(s) => quoted_after(lines[s]),
+                    None if end == i + 1 => line.split_once("source").and_then(|(_, rest)| quoted_after(rest)),
+                    None => None,
+                };
                 let base = Path::new(file).parent().unwrap_or(Path::new("."));
                 let resolved = source.filter(|s| s.starts_with('.')).and_then(|s| canonical(&base.join(s)));
                 if let Some(dir) = resolved {
@@ -292,6 +298,16 @@ mod tests {
     #[test]
     fn a_reference_is_the_whole_name() {
         assert_eq!(references("a = var.rotation\nb = var.rotation_days\nc = \"${var.rotation}\"", "rotation"), 2);
+    }
+
+    #[test]
+    fn a_call_written_on_one_line_is_a_call() {
+        let dir = std::env::temp_dir().join(format!("encguard-one-line-call-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("k")).unwrap();
+        std::fs::write(dir.join("main.tf"), "module \"a\" { source = \"./k\" }\n").unwrap();
+        let read = |f: &str| std::fs::read_to_string(f).ok();
+        let calls = super::Calls::under(std::slice::from_ref(&dir), &read);
+        assert_eq!(calls.of(&dir.join("k")).len(), 1);
     }
 
     #[test]
