@@ -88,26 +88,7 @@ pub fn plan(
         for Wanted { fixes, target, want } in wanted {
             let conf = sessions.config(&target).await;
             let planned = async {
-                let (call, before) = match want {
-                    Want::BucketPolicyStatements { bucket, statements } => {
-                        let reading = Change::PutBucketPolicy { bucket: bucket.clone(), policy: String::new() };
-                        let before = read(&conf, &reading).await?;
-                        let policy = merged(&before, statements)?;
-                        (Change::PutBucketPolicy { bucket, policy: policy.to_string() }, before)
-                    }
-                    // The key by its ARN: the secret names it so once updated.
-                    Want::SecretKey { secret_id, key } => {
-                        let kms_key_id = key_arn(&conf, &key).await?;
-                        let call = Change::UpdateSecret { secret_id, kms_key_id };
-                        let before = read(&conf, &call).await?;
-                        (call, before)
-                    }
-                    want => {
-                        let call = call_for(want);
-                        let before = read(&conf, &call).await?;
-                        (call, before)
-                    }
-                };
+                let (call, before) = call_for(&conf, want).await?;
                 Ok::<_, String>((after(&call, &before)?, call, before))
             };
             match planned.await {
@@ -264,25 +245,32 @@ async fn guarded(conf: &SdkConfig, call: &Change, from: &Value, to: &Value) -> (
     (found, outcome)
 }
 
-/// The call that brings a resource to a state (bucket policies are merged with the
-/// policy the bucket has, by the planner).
-fn call_for(want: Want) -> Change {
-    match want {
+/// The call that brings a resource to a state, and the state it is in now: a bucket's
+/// statements merged into the policy it has, a secret's key named by its ARN (as the secret
+/// names it once updated).
+async fn call_for(conf: &SdkConfig, want: Want) -> Result<(Change, Value), String> {
+    let call = match want {
         Want::KeyRotation { key_id } => Change::EnableKeyRotation { key_id },
         Want::KeyEnabled { key_id } => Change::EnableKey { key_id },
         Want::KeyDeletionCancelled { key_id } => Change::CancelKeyDeletion { key_id },
         Want::EbsEncryptionByDefault => Change::EnableEbsEncryptionByDefault {},
         Want::ListenerSslPolicy { listener_arn, ssl_policy } => Change::ModifyListener { listener_arn, ssl_policy },
         Want::RdsCertificateAuthority { db_instance, authority } => Change::ModifyDbInstance { db_instance, authority },
-        Want::SecretKey { secret_id, key } => Change::UpdateSecret { secret_id, kms_key_id: key },
+        Want::SecretKey { secret_id, key } => {
+            Change::UpdateSecret { secret_id, kms_key_id: key_arn(conf, &key).await? }
+        }
         Want::DistributionSetting { id, setting, value } => {
             Change::UpdateDistribution { id, setting, value: Value::String(value) }
         }
-        Want::BucketPolicyStatements { bucket, statements } => Change::PutBucketPolicy {
-            bucket,
-            policy: json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
-        },
-    }
+        Want::BucketPolicyStatements { bucket, statements } => {
+            let reading = Change::PutBucketPolicy { bucket: bucket.clone(), policy: String::new() };
+            let before = read(conf, &reading).await?;
+            let policy = merged(&before, statements)?;
+            return Ok((Change::PutBucketPolicy { bucket, policy: policy.to_string() }, before));
+        }
+    };
+    let before = read(conf, &call).await?;
+    Ok((call, before))
 }
 
 /// The state a call leaves, as [`read`] reads it.

@@ -356,11 +356,8 @@ fn caller_identity(
     line: u32,
     read: &impl Fn(&str) -> std::io::Result<String>,
 ) -> (String, Option<Edit>) {
-    let dir = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty());
-    let listed = std::fs::read_dir(dir.unwrap_or(std::path::Path::new("."))).into_iter().flatten().flatten();
-    let files = listed.map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tf"));
-    for other in files {
-        let Ok(source) = read(&other.to_string_lossy()) else { continue };
+    for other in variables::module_files(file) {
+        let Ok(source) = read(&other) else { continue };
         let declared = source.lines().find_map(|l| {
             let rest = l.trim_start().strip_prefix("data \"aws_caller_identity\" \"")?;
             rest.split('"').next().map(str::to_string)
@@ -648,14 +645,11 @@ fn yaml_add(text: &str, bucket: &str, statements: &BTreeSet<PolicyStatement>) ->
 /// Whether another `.tf` file of `file`'s module declares `aws_s3_bucket_policy` under
 /// the name the fix would give the bucket's (`aws_s3_bucket.NAME`).
 fn module_declares_policy(file: &str, bucket: &str) -> bool {
-    let Some(name) = bucket.strip_prefix("aws_s3_bucket.") else { return false };
+    let Ok(name) = bucket_name(bucket) else { return false };
     let declared = format!("resource \"aws_s3_bucket_policy\" \"{name}\"");
-    let path = std::path::Path::new(file);
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|entry| {
-        let other = entry.path();
-        other.extension().is_some_and(|e| e == "tf")
-            && other.file_name() != path.file_name()
+    let this = std::path::Path::new(file).file_name();
+    variables::module_files(file).into_iter().any(|other| {
+        std::path::Path::new(&other).file_name() != this
             && std::fs::read_to_string(&other).is_ok_and(|t| t.contains(&declared))
     })
 }

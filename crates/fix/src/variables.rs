@@ -255,6 +255,12 @@ fn default_edit(
     Err(format!("var.{var} is not declared in the module's files"))
 }
 
+/// The `.tf` files of the module (the directory) that holds `file`.
+pub(crate) fn module_files(file: &str) -> Vec<String> {
+    let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+    tf_files(dir, false).unwrap_or_default().into_iter().filter(|f| f.ends_with(".tf")).collect()
+}
+
 /// `path` made absolute with links resolved, when it exists.
 fn canonical(path: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(if path.as_os_str().is_empty() { Path::new(".") } else { path }).ok()
