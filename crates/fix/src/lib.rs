@@ -289,7 +289,8 @@ pub fn plan(
             (Some(text), "cloudformation") => yaml_policy(text, policy.line, &bucket, statements).map(|e| vec![e]),
             (Some(_), other) => Err(format!("{other} files are not edited")),
         };
-        let rules: Vec<&str> = policy.fixes.iter().map(|(rule, _)| *rule).collect();
+        // Each rule once, though findings of several module instances share the bucket's place.
+        let rules: BTreeSet<&str> = policy.fixes.iter().map(|(rule, _)| *rule).collect();
         match edit {
             Ok(new_edits) => {
                 // Carried by the first finding only: applied from each, the policy would be
@@ -303,7 +304,7 @@ pub fn plan(
             Err(why) => plan.manual.push(format!(
                 "{file}:{}: {} on {bucket}: {why}; {} the bucket a policy statement that denies {}",
                 policy.line,
-                rules.join(", "),
+                rules.into_iter().collect::<Vec<_>>().join(", "),
                 if policy.existing { "add to" } else { "give" },
                 statements.iter().map(describe).collect::<Vec<_>>().join(" and ")
             )),
