@@ -76,7 +76,8 @@ def main():
                            DBParameterGroupName=f"{NAME}-postgres16", EnablePerformanceInsights=True,
                            PerformanceInsightsKMSKeyId=key, EnableCloudwatchLogsExports=["postgresql"],
                            MasterUsername="orders", ManageMasterUserPassword=True)
-    rds.create_db_instance(DBInstanceIdentifier=f"{NAME}-reporting", Engine="mysql", DBInstanceClass="db.t4g.medium",
+    rds.create_db_instance(DBInstanceIdentifier=f"{NAME}-reporting", Engine="mysql", EngineVersion="8.0.40",
+                           DBInstanceClass="db.t4g.medium",
                            AllocatedStorage=50, MasterUsername="reporting", MasterUserPassword="change-me-in-secrets-manager")
     client("logs").create_log_group(logGroupName=f"/aws/rds/instance/{NAME}-orders/postgresql", kmsKeyId=key)
 

@@ -359,6 +359,8 @@ fn classify(path: PathBuf, explicit: bool, found: &mut Found, errors: &mut Vec<I
         )),
         // Variable files are read with the module beside them.
         Some("tfvars") => {}
+        // encguard's own policy file is read as the policy, not scanned.
+        _ if path.file_name().is_some_and(|n| n == "encguard.toml") => {}
         _ => *found.passed_over.entry("files of other types".into()).or_default() += 1,
     }
 }

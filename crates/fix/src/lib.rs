@@ -13,10 +13,12 @@
 
 mod key_policy;
 pub mod live;
+mod parameter_group;
+mod switch;
 mod variables;
 
 use encguard_model::{Location, Position, Span, TextEdit};
-use encguard_rules::{AttributeFix, Finding, Fix, PolicyStatement, Status};
+use encguard_rules::{AttributeFix, Finding, Fix, ParameterGroup, PolicyStatement, Status};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -31,6 +33,8 @@ pub struct Plan {
     pub fixed: usize,
     /// What the edits make AWS recreate: `FILE:LINE: what`.
     pub replacements: Vec<String>,
+    /// What else applying the edits takes (a reboot), for the person applying them.
+    pub notes: Vec<String>,
     /// Each edit with the fingerprint of the finding it fixes, for reports that carry
     /// fixes (SARIF).
     pub edits: Vec<(String, TextEdit)>,
@@ -55,7 +59,8 @@ impl Plan {
     /// they make AWS recreate is said first, in lines that patch tools pass over.
     pub fn diff(&self) -> String {
         let warnings = self.replacements.iter().map(|r| format!("# applying this recreates {r}\n"));
-        warnings.chain(self.files.iter().map(FileFix::diff)).collect()
+        let notes = self.notes.iter().map(|n| format!("# {n}\n"));
+        warnings.chain(notes).chain(self.files.iter().map(FileFix::diff)).collect()
     }
 
     /// The changes to review, as a unified diff of the files as they are.
@@ -162,6 +167,33 @@ pub fn plan(
             }
             // Only a live key is pending deletion: `remediate` cancels it.
             Fix::CancelKeyDeletion => continue,
+            Fix::TlsParameter(tls) => {
+                let at = (file.as_str(), format.as_str(), *line, *column);
+                match parameter_group::edits(&tls, &finding.resource, at, &read_text) {
+                    Ok(new_edits) => {
+                        for (file, edit) in new_edits {
+                            texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
+                            let file_edits = edits.entry(file.clone()).or_default();
+                            // A group several databases use is edited once.
+                            if !file_edits.contains(&edit) {
+                                plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&file)));
+                                file_edits.push(edit);
+                            }
+                        }
+                        if let ParameterGroup::New { .. } = tls.group {
+                            plan.notes.push(format!(
+                                "`{}` ({file}:{line}) takes its new parameter group at its next reboot",
+                                finding.resource
+                            ));
+                        }
+                        plan.fixed += 1;
+                    }
+                    Err(why) => {
+                        plan.manual.push(format!("{file}:{line}: {} on {}: {why}", finding.rule, finding.resource))
+                    }
+                }
+                continue;
+            }
             Fix::ProposeKeyPolicy { administrators, users } => {
                 let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
                 let proposed = match (text.as_deref(), format.as_str()) {
@@ -277,29 +309,47 @@ pub fn plan(
     for ((file, bucket), policy) in policies {
         let text = texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
         let statements = &policy.statements;
-        let edit = match (text.as_deref(), policy.format.as_str()) {
+        let here = |edits: Result<Vec<Edit>, String>| edits.map(|e| e.into_iter().map(|e| (file.clone(), e)).collect());
+        let edit: Result<Vec<(String, Edit)>, String> = match (text.as_deref(), policy.format.as_str()) {
             (None, _) => Err("the file cannot be read".to_string()),
             (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
-            (Some(text), "terraform") if policy.existing => terraform_add(text, &bucket, statements),
-            (Some(text), "cloudformation") if policy.existing => yaml_add(text, &bucket, statements),
+            (Some(text), "terraform") if policy.existing => here(terraform_add(text, &bucket, statements)),
+            (Some(text), "cloudformation") if policy.existing => here(yaml_add(text, &bucket, statements)),
+            // A module's bucket: the module's own policy, switched on for the instance.
+            (Some(_), "terraform") if bucket.starts_with("module.") => {
+                let calls = calls.get_or_init(|| variables::Calls::under(&scope.roots, &read_text));
+                switch::policy_switch(&file, &bucket, statements, calls, &read_text).map(|e| vec![e])
+            }
             (Some(_), "terraform") if module_declares_policy(&file, &bucket) => {
                 Err("another file of the module declares an aws_s3_bucket_policy of the bucket's name".to_string())
             }
-            (Some(text), "terraform") => terraform_policy(text, policy.line, &bucket, statements).map(|e| vec![e]),
-            (Some(text), "cloudformation") => yaml_policy(text, policy.line, &bucket, statements).map(|e| vec![e]),
+            (Some(text), "terraform") => {
+                here(terraform_policy(text, policy.line, &bucket, statements).map(|e| vec![e]))
+            }
+            (Some(text), "cloudformation") => {
+                here(yaml_policy(text, policy.line, &bucket, statements).map(|e| vec![e]))
+            }
             (Some(_), other) => Err(format!("{other} files are not edited")),
         };
         // Each rule once, though findings of several module instances share the bucket's place.
         let rules: BTreeSet<&str> = policy.fixes.iter().map(|(rule, _)| *rule).collect();
         match edit {
             Ok(new_edits) => {
-                // Carried by the first finding only: applied from each, the policy would be
-                // written twice.
-                if let Some((_, fingerprint)) = policy.fixes.first() {
-                    plan.edits.extend(new_edits.iter().map(|e| (fingerprint.clone(), e.text_edit(&file))));
-                }
                 plan.fixed += policy.fixes.len();
-                edits.entry(file).or_default().extend(new_edits);
+                for (file, edit) in new_edits {
+                    texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
+                    let file_edits = edits.entry(file.clone()).or_default();
+                    // Instances of one call may be switched on by one edit: made once.
+                    if file_edits.contains(&edit) {
+                        continue;
+                    }
+                    // Carried by the first finding only: applied from each, the policy
+                    // would be written twice.
+                    if let Some((_, fingerprint)) = policy.fixes.first() {
+                        plan.edits.push((fingerprint.clone(), edit.text_edit(&file)));
+                    }
+                    file_edits.push(edit);
+                }
             }
             Err(why) => plan.manual.push(format!(
                 "{file}:{}: {} on {bucket}: {why}; {} the bucket a policy statement that denies {}",
@@ -345,7 +395,48 @@ fn edited(file: &str, before: Option<String>, mut edits: Vec<Edit>) -> FileFix {
             }
         }
     }
-    FileFix { file: file.to_string(), before, after: lines.concat() }
+    let after = lines.concat();
+    let after = if file.ends_with(".tf") { aligned(&before, &after) } else { after };
+    FileFix { file: file.to_string(), before, after }
+}
+
+/// `after` with the `=` of each run of attributes that an edit touched aligned as
+/// `terraform fmt` aligns them: one space past the longest name of the run, a run being
+/// consecutive `name = value` lines of one indentation whose value ends on the line (a
+/// blank line, a comment, a nested block or a value over several lines ends it). So the fixed file stays as `terraform fmt -check` wants it.
+fn aligned(before: &str, after: &str) -> String {
+    let mut lines: Vec<String> = after.split_inclusive('\n').map(str::to_string).collect();
+    let touched: BTreeSet<usize> = similar::TextDiff::from_lines(before, after)
+        .iter_all_changes()
+        .filter(|c| c.tag() == similar::ChangeTag::Insert)
+        .filter_map(|c| c.new_index())
+        .collect();
+    let name_of = |line: &str| -> Option<(String, usize)> {
+        let body = line.trim_start();
+        let name_end = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?;
+        let rest = body[name_end..].trim_start();
+        let assigns = name_end > 0 && rest.starts_with('=') && !rest.starts_with("==");
+        // A value that goes on over the next lines (`[`, `jsonencode({`, a heredoc) is not aligned.
+        let value = rest.split(" #").next().unwrap_or_default().trim_end();
+        let one_line = !value.ends_with(['{', '[', '(']) && !value.contains("<<");
+        (assigns && one_line).then(|| (indentation(line).to_string(), name_end))
+    };
+    let mut done = BTreeSet::new();
+    for &i in &touched {
+        let Some((ind, _)) = name_of(&lines[i]).filter(|_| !done.contains(&i)) else { continue };
+        let in_run = |j: usize| name_of(&lines[j]).is_some_and(|(other, _)| other == ind);
+        let first = (0..i).rev().take_while(|&j| in_run(j)).last().unwrap_or(i);
+        let last = (i + 1..lines.len()).take_while(|&j| in_run(j)).last().unwrap_or(i);
+        let width = (first..=last).filter_map(|j| name_of(&lines[j])).map(|(_, n)| n).max().unwrap_or_default();
+        for line in &mut lines[first..=last] {
+            let (_, n) = name_of(line).expect("in the run");
+            let body = &line[ind.len()..];
+            let value = body[n..].trim_start()[1..].trim_start();
+            *line = format!("{ind}{:width$} = {value}", &body[..n]);
+        }
+        done.extend(first..=last);
+    }
+    lines.concat()
 }
 
 /// The expression of the account's id in the module of `file` — its `aws_caller_identity`
@@ -708,13 +799,7 @@ fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<Policy
     if text.split_inclusive('\n').any(|l| l.trim_end() == format!("{ind}{id}:")) {
         return Err(format!("a resource named `{id}` exists already"));
     }
-    let body: Vec<(usize, &str)> = text
-        .split_inclusive('\n')
-        .enumerate()
-        .skip(start)
-        .take_while(|(_, l)| l.trim().is_empty() || l.trim_start().starts_with('#') || indentation(l).len() > ind.len())
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .collect();
+    let body = yaml_body(text, start, ind.len());
     let (&(last, _), &(_, first)) = body.last().zip(body.first()).ok_or("the bucket has no body")?;
     let step = &indentation(first)[ind.len()..];
     // A bucket made only under a condition gets its policy under the same one.
@@ -727,7 +812,7 @@ fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<Policy
     Ok(Edit::InsertAfter {
         line: last + 1,
         text: format!(
-            "{ind}{id}:\n{}Type: AWS::S3::BucketPolicy\n{only_if}{}Properties:\n{}Bucket: !Ref {bucket}\n{}PolicyDocument:\n\
+            "\n{ind}{id}:\n{}Type: AWS::S3::BucketPolicy\n{only_if}{}Properties:\n{}Bucket: !Ref {bucket}\n{}PolicyDocument:\n\
              {}Version: \"2012-10-17\"\n{}Statement:\n{statements}",
             at(1),
             at(1),
@@ -737,6 +822,17 @@ fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<Policy
             at(3)
         ),
     })
+}
+
+/// The lines of the YAML block under the key on line `start` (1-based), indented `indent`:
+/// those after it indented deeper, blank lines and comments left out, each with its index.
+fn yaml_body(text: &str, start: usize, indent: usize) -> Vec<(usize, &str)> {
+    text.split_inclusive('\n')
+        .enumerate()
+        .skip(start)
+        .take_while(|(_, l)| l.trim().is_empty() || l.trim_start().starts_with('#') || indentation(l).len() > indent)
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect()
 }
 
 fn indentation(line: &str) -> &str {
@@ -912,15 +1008,7 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
         Some(block) => format!("{indent}{block}:\n{indent}  {name}: {value}\n"),
         None => format!("{indent}{name}: {value}\n"),
     };
-    let body: Vec<(usize, &str)> = text
-        .split_inclusive('\n')
-        .enumerate()
-        .skip(line)
-        .take_while(|(_, l)| {
-            l.trim().is_empty() || l.trim_start().starts_with('#') || indentation(l).len() > resource_indent
-        })
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .collect();
+    let body = yaml_body(text, line, resource_indent);
     let Some(child_indent) = body.first().map(|(_, l)| indentation(l).to_string()) else {
         return Err(format!("the resource has no body; add `{name}: {value}` under its Properties"));
     };

@@ -24,16 +24,16 @@ const MOST_FILES: usize = 20_000;
 pub(crate) struct Calls {
     by_source: BTreeMap<PathBuf, Vec<Call>>,
     /// Why the calls are not all known (too many files).
-    incomplete: Option<String>,
+    pub(crate) incomplete: Option<String>,
 }
 
 /// A `module` block.
-struct Call {
-    file: String,
-    name: String,
+pub(crate) struct Call {
+    pub(crate) file: String,
+    pub(crate) name: String,
     /// Its lines (from 0), `start..end`.
-    start: usize,
-    end: usize,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 impl Calls {
@@ -80,7 +80,7 @@ impl Calls {
         Calls { by_source, incomplete }
     }
 
-    fn of(&self, dir: &Path) -> &[Call] {
+    pub(crate) fn of(&self, dir: &Path) -> &[Call] {
         canonical(dir).and_then(|d| self.by_source.get(&d)).map_or(&[], Vec::as_slice)
     }
 }
@@ -178,7 +178,7 @@ pub(crate) fn variable_edit(
 
 /// The edit, when it changes the text: one that does not means the value comes from
 /// elsewhere (`-var`, `-var-file`).
-fn changed(text: &str, edit: Edit) -> Result<Edit, String> {
+pub(crate) fn changed(text: &str, edit: Edit) -> Result<Edit, String> {
     match &edit {
         Edit::Replace { line, text: new }
             if text.lines().nth(line - 1).map(|l| format!("{l}\n")).as_deref() == Some(new) =>
@@ -190,7 +190,7 @@ fn changed(text: &str, edit: Edit) -> Result<Edit, String> {
 }
 
 /// How many times `text` reads `var.NAME` (not `var.NAME_more`).
-fn references(text: &str, var: &str) -> usize {
+pub(crate) fn references(text: &str, var: &str) -> usize {
     let needle = format!("var.{var}");
     let name_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
     text.match_indices(&needle)
@@ -204,7 +204,7 @@ fn references(text: &str, var: &str) -> usize {
 
 /// The line (from 0) in `start..end` of `text` that sets `name = …` at the block's own
 /// level (not inside a map or a nested block).
-fn argument_line(text: &str, start: usize, end: usize, name: &str) -> Option<usize> {
+pub(crate) fn argument_line(text: &str, start: usize, end: usize, name: &str) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let inside = (start + 1).min(lines.len())..end.min(lines.len());
     let level = lines[inside.clone()]
@@ -229,7 +229,7 @@ fn argument_at(lines: &[&str], range: std::ops::Range<usize>, level: Option<usiz
 }
 
 /// The value on line `line` (from 0) of `text`, `name = …`, replaced.
-fn at_line(text: &str, line: usize, name: &str, fix: &AttributeFix) -> Result<Edit, String> {
+pub(crate) fn at_line(text: &str, line: usize, name: &str, fix: &AttributeFix) -> Result<Edit, String> {
     let written = text.lines().nth(line).unwrap_or_default();
     hcl_edit(text, line as u32 + 1, indentation(written).len() as u32 + 1, name, fix)
 }

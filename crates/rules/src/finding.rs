@@ -56,6 +56,39 @@ pub enum Fix {
         /// Who may use it.
         users: Vec<String>,
     },
+    /// Make a database refuse connections without TLS: set the engine's parameter to `1`
+    /// in the parameter group the database uses, or give it a group that does.
+    TlsParameter(TlsParameter),
+}
+
+/// The parameter that makes a database refuse connections without TLS, and its group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsParameter {
+    /// `rds.force_ssl` or `require_secure_transport`.
+    pub name: &'static str,
+    /// Whether the database is a cluster, whose group is a cluster parameter group.
+    pub cluster: bool,
+    /// Whether the engine applies the parameter only at a reboot (SQL Server's is static).
+    pub pending_reboot: bool,
+    /// Where the parameter is set.
+    pub group: ParameterGroup,
+}
+
+/// The parameter group a [`TlsParameter`] is set in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParameterGroup {
+    /// The custom group the database uses, where the scan describes it: every database
+    /// using the group fails alike, and is fixed alike.
+    Custom(Location),
+    /// The engine's default group, which cannot change: a new group of the engine's
+    /// family, given to the database. The family follows the engine version; `None` when
+    /// the code leaves the version to RDS.
+    New {
+        /// The group's family: `postgres14`, `mysql8.0`, `aurora-mysql8.0`, …
+        family: Option<String>,
+        /// Where the database itself is written, to write the group after it.
+        database: Location,
+    },
 }
 
 impl From<AttributeFix> for Fix {
@@ -113,6 +146,9 @@ pub enum FixValue {
     Number(u32),
     /// A string the policy file chooses (`[fix] kms_keys`).
     Chosen(String),
+    /// An expression naming another resource, written as is (`aws_db_parameter_group.x.name`,
+    /// `!Ref X`).
+    Reference(String),
 }
 
 impl FixValue {
@@ -123,6 +159,7 @@ impl FixValue {
             FixValue::Text(t) => format!("{t:?}"),
             FixValue::Chosen(t) => format!("{t:?}"),
             FixValue::Number(n) => n.to_string(),
+            FixValue::Reference(r) => r.clone(),
         }
     }
 
@@ -133,6 +170,7 @@ impl FixValue {
             FixValue::Text(t) => t.to_string(),
             FixValue::Chosen(t) => format!("{t:?}"),
             FixValue::Number(n) => n.to_string(),
+            FixValue::Reference(r) => r.clone(),
         }
     }
 }

@@ -25,8 +25,8 @@ mod tls;
 pub use context::{Context, KeyTarget, Kind, Res, ResourceId};
 pub use date::Date;
 pub use finding::{
-    fingerprint, AttributeFix, Evaluation, Finding, Fix, FixValue, PolicyStatement, SectionCounts, Settled, Status,
-    Summary, Suppression, SuppressionKind, FINGERPRINT_VERSION,
+    fingerprint, AttributeFix, Evaluation, Finding, Fix, FixValue, ParameterGroup, PolicyStatement, SectionCounts,
+    Settled, Status, Summary, Suppression, SuppressionKind, TlsParameter, FINGERPRINT_VERSION,
 };
 pub use policy::{strict_policy, Exception, KeyTier, Policy, PolicyError, RuleSetting, DEFAULT_POLICY};
 pub use rule::{Eval, Judged, Rule, Section, Severity, Verdict};

@@ -147,7 +147,7 @@ fn a_bucket_without_a_policy_gets_one_that_the_rescan_accepts() {
     let stack = std::fs::read_to_string(dir.join("stack.yaml")).unwrap();
     assert!(
         stack.contains(
-            "            BucketName: acme-reports\n    ReportsPolicy:\n        Type: AWS::S3::BucketPolicy\n        Condition: Reporting\n"
+            "            BucketName: acme-reports\n\n    ReportsPolicy:\n        Type: AWS::S3::BucketPolicy\n        Condition: Reporting\n"
         ),
         "under the bucket's condition: {stack}"
     );
@@ -336,6 +336,17 @@ fn the_fixed_examples_pass_terraform_validate() {
                 .unwrap();
             String::from_utf8_lossy(&o.stdout).into_owned()
         };
+        // The edits keep the files as `terraform fmt` writes them.
+        let unformatted = std::process::Command::new(std::env::var("ENCGUARD_TERRAFORM").unwrap())
+            .args(["fmt", "-check", "-recursive", "-no-color"])
+            .current_dir(root.join("terraform"))
+            .output()
+            .unwrap();
+        assert!(
+            unformatted.status.success(),
+            "not as terraform fmt writes: {}",
+            String::from_utf8_lossy(&unformatted.stdout)
+        );
         terraform(&["init", "-backend=false", "-input=false", "-no-color"]);
         let report: serde_json::Value = serde_json::from_str(&terraform(&["validate", "-json", "-no-color"])).unwrap();
         let mut found: Vec<String> = report["diagnostics"]
@@ -536,7 +547,7 @@ fn a_variable_is_edited_where_terraform_takes_it_from() {
     assert_eq!(read("root/dev.tfvars"), "rotate = false\n", "a file Terraform does not load");
     let main = read("root/main.tf");
     assert!(
-        main.contains("  source = \"../modules/key\"\n  rotation = true\n  tags = {\n    rotation = \"false\"\n"),
+        main.contains("  source   = \"../modules/key\"\n  rotation = true\n  tags = {\n    rotation = \"false\"\n"),
         "{main}"
     );
     assert!(
@@ -568,4 +579,123 @@ fn a_bucket_that_a_service_delivers_to_is_left_to_a_person() {
     assert_eq!(stdout(&o), "", "no edit");
     let report = stdout(&encguard_in(&dir, &["scan", ".", "--rule", "S3-006", "--format", "json"]));
     assert!(report.contains("the policy lets others deliver objects"), "{report}");
+}
+
+/// RDS-009: the TLS parameter is set in the custom group a database uses, wherever the
+/// group is written; a database on its engine's default group gets a new group of its
+/// family; without an engine version the family is unknown and a person is told why.
+#[test]
+fn databases_get_the_tls_parameter_in_their_group() {
+    let dir = temp_dir("fix-parameter-group");
+    std::fs::write(
+        dir.join("groups.tf"),
+        "resource \"aws_db_parameter_group\" \"pg\" {\n  family = \"postgres14\"\n\n  parameter {\n    name  = \"rds.force_ssl\"\n    value = \"0\" # legacy clients\n  }\n}\n\nresource \"aws_rds_cluster_parameter_group\" \"aurora\" {\n  family = \"aurora-mysql8.0\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_db_instance\" \"orders\" {\n  engine               = \"postgres\"\n  engine_version       = \"14.12\"\n  parameter_group_name = aws_db_parameter_group.pg.name\n}\n\nresource \"aws_rds_cluster\" \"analytics\" {\n  engine                          = \"aurora-mysql\"\n  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.aurora.name\n}\n\nresource \"aws_db_instance\" \"reporting\" {\n  engine         = \"mysql\"\n  engine_version = \"8.0.40\"\n}\n\nresource \"aws_db_instance\" \"unversioned\" {\n  engine = \"mariadb\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  Tuned:\n    Type: AWS::RDS::DBParameterGroup\n    Properties:\n      Family: postgres13\n      Description: tuned\n      Parameters:\n        work_mem: 65536\n  Orders:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n      EngineVersion: \"13.15\"\n      DBParameterGroupName: !Ref Tuned\n  Legacy:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: sqlserver-se\n      EngineVersion: 15.00.4345.5.v1\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "RDS-009"]);
+    let diff = stdout(&o);
+    for expected in [
+        "-    value = \"0\" # legacy clients\n+    value = \"1\" # legacy clients",
+        "   family = \"aurora-mysql8.0\"\n+\n+  parameter {\n+    name  = \"require_secure_transport\"\n+    value = \"1\"\n+  }\n }",
+        "-  engine_version = \"8.0.40\"\n+  parameter_group_name = aws_db_parameter_group.reporting_tls.name\n+  engine               = \"mysql\"",
+        "+resource \"aws_db_parameter_group\" \"reporting_tls\" {\n+  family = \"mysql8.0\"\n",
+        "       Parameters:\n+        rds.force_ssl: 1\n         work_mem: 65536",
+        "+      DBParameterGroupName: !Ref LegacyTlsParameters",
+        "+  LegacyTlsParameters:\n+    Type: AWS::RDS::DBParameterGroup\n+    Properties:\n+      Family: sqlserver-se-15.0\n",
+        "# `aws_db_instance.reporting` (main.tf:12) takes its new parameter group at its next reboot",
+    ] {
+        assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}");
+    }
+    assert!(
+        super::stderr(&o).contains("aws_db_instance.unversioned: the group's family follows the engine version"),
+        "{}",
+        super::stderr(&o)
+    );
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "RDS-009", "--write"]);
+    assert_eq!(o.status.code(), Some(0), "{}", super::stderr(&o));
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "RDS-009", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let failing: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["resource"].as_str().unwrap()).collect();
+    assert_eq!(failing, ["aws_db_instance.unversioned"], "{report:#}");
+    assert_eq!(report["summary"]["pass"], 5);
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "RDS-009"])), "", "a second run changes nothing");
+}
+
+/// The rules whose violations `../RULES.md` §12 says are fixed in place.
+const FIXABLE_IN_PLACE: &[&str] = &[
+    "KMS-001", "KMS-005", "KMS-006", "SM-001", "SM-003", "S3-002", "S3-004", "S3-005", "S3-006", "S3-007", "EBS-001",
+    "EBS-002", "RDS-007", "RDS-009", "DDB-001", "DDB-003", "LB-001", "LB-002", "LB-003", "LB-004", "LB-005", "LB-006",
+    "CF-001", "CF-002", "CF-003", "CF-004", "CF-005",
+];
+
+/// `fix --write` on a copy of the examples (with their policy file) leaves no open failure
+/// of a rule fixed in place, but those a person must decide, and no input error; a
+/// second run changes nothing.
+#[test]
+fn fixing_the_examples_leaves_only_what_a_person_decides() {
+    let root = temp_dir("fix-examples");
+    super::copy_tree(&super::workspace().join("examples"), &root);
+    let o = encguard_in(&root, &["fix", ".", "--write"]);
+    assert_eq!(o.status.code(), Some(0), "{}", super::stderr(&o));
+    let o = encguard_in(&root, &["scan", ".", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "violations, and no input error: {}", super::stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let left: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail" && f["suppression"].is_null() && f["location"]["source"] == "file")
+        .filter(|f| FIXABLE_IN_PLACE.contains(&f["rule"].as_str().unwrap()))
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["resource"].as_str().unwrap()))
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "{report:#}");
+    assert_eq!(stdout(&encguard_in(&root, &["fix", "."])), "", "a second run changes nothing");
+}
+
+/// A bucket a module makes without a policy, whose module has one switched off by
+/// `count = var.NAME ? 1 : 0`, gets it switched on where its instance's value is written:
+/// the call's argument (added when absent) or the `for_each` entry `each.value` reads.
+#[test]
+fn a_module_s_own_bucket_policy_is_switched_on() {
+    let dir = temp_dir("fix-policy-switch");
+    std::fs::create_dir_all(dir.join("modules/bucket")).unwrap();
+    std::fs::write(
+        dir.join("modules/bucket/main.tf"),
+        "variable \"deny_http\" {\n  default = false\n}\n\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n\nresource \"aws_s3_bucket_policy\" \"b\" {\n  count  = var.deny_http ? 1 : 0\n  bucket = aws_s3_bucket.b.id\n  policy = jsonencode({\n    Statement = [{\n      Effect    = \"Deny\"\n      Principal = \"*\"\n      Action    = \"s3:*\"\n      Resource  = [aws_s3_bucket.b.arn, \"${aws_s3_bucket.b.arn}/*\"]\n      Condition = { Bool = { \"aws:SecureTransport\" = \"false\" } }\n    }]\n  })\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "locals {\n  http = {\n    a = true\n    b = false # legacy\n  }\n}\n\nmodule \"per_key\" {\n  source    = \"./modules/bucket\"\n  for_each  = local.http\n  deny_http = each.value\n}\n\nmodule \"defaulted\" {\n  source = \"./modules/bucket\"\n}\n\nmodule \"off\" {\n  source    = \"./modules/bucket\"\n  deny_http = false\n}\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "S3-004"]);
+    let diff = stdout(&o);
+    for expected in [
+        "-    b = false # legacy\n+    b = true # legacy",
+        "-  source = \"./modules/bucket\"\n+  source    = \"./modules/bucket\"\n+  deny_http = true\n",
+        "-  deny_http = false\n+  deny_http = true",
+    ] {
+        assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}\n{}", super::stderr(&o));
+    }
+    // S3-005 wants a statement the module's policy does not hold: a person adds it there.
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "S3-005"]);
+    assert_eq!(stdout(&o), "");
+    assert!(super::stderr(&o).contains("has no statement on s3:TlsVersion: add it there"), "{}", super::stderr(&o));
+    encguard_in(&dir, &["fix", ".", "--rule", "S3-004", "--write"]);
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "S3-004", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["summary"]["pass"], 4);
 }

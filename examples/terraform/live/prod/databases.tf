@@ -34,6 +34,7 @@ resource "aws_cloudwatch_log_group" "orders_postgres" {
 resource "aws_db_instance" "reporting" {
   identifier        = "${local.name}-reporting"
   engine            = "mysql"
+  engine_version    = "8.0.40"
   instance_class    = "db.t4g.medium"
   allocated_storage = 50
   username          = "reporting"

@@ -30,6 +30,7 @@ module "bucket" {
   tls_only    = each.value
 }
 
+# encguard:ignore S3-006 written only by S3 server access log delivery
 resource "aws_s3_bucket" "access_logs" {
   bucket = "${local.name}-access-logs"
 }

@@ -1,6 +1,7 @@
 use super::is_cluster_member;
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::{Fix, ParameterGroup, TlsParameter};
 use encguard_model::{RdsDatabase, Spec, Unknown};
 
 declare_rule! {
@@ -25,6 +26,10 @@ declare_rule! {
     /// - Terraform: `aws_db_parameter_group { parameter { name = "rds.force_ssl"  value = "1" } }` and `parameter_group_name`.
     /// - CloudFormation: `AWS::RDS::DBParameterGroup` with `Parameters: {rds.force_ssl: 1}` and `DBParameterGroupName`.
     /// - Live: `aws rds modify-db-parameter-group … ParameterName=rds.force_ssl,ParameterValue=1`.
+    ///
+    /// `encguard fix` sets the parameter in the custom group the database uses, or gives a
+    /// database on the default group a new group of its engine's family (known from its
+    /// engine version) and names it on the database, which takes it at its next reboot.
     RDS_009 {
         id: "RDS-009",
         title: "Databases require TLS connections",
@@ -75,8 +80,8 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
         Some(name) => ctx.lookup_where(r, name, |s| matches!(s, Spec::DbParameterGroup(_)))?,
         None => None,
     };
-    let (group_name, group) = match (named, described.map(|g| &g.resource.spec)) {
-        (Some(name), Some(Spec::DbParameterGroup(group))) => (name, group),
+    let (group_name, group, written) = match (named, described.map(|g| (&g.resource.spec, &g.resource.location))) {
+        (Some(name), Some((Spec::DbParameterGroup(group), written))) => (name, group, written),
         (Some(name), _) if !is_default(name) => {
             return Err(Unknown::new(format!("parameter group `{name}` is not described in this scan")));
         }
@@ -84,22 +89,57 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
             return Ok(Verdict::pass("RDS for PostgreSQL 15 and later sets rds.force_ssl = 1 by default"));
         }
         (other, _) => {
+            let family = family(&engine, db.engine_version.value()?.map(String::as_str));
             return Ok(Verdict::fail(format!("uses the default parameter group, which does not set {parameter}"))
                 .at(&db.parameter_group)
-                .evidence(other.map_or("(engine default)", String::as_str)))
+                .evidence(other.map_or("(engine default)", String::as_str))
+                .fix(fix(
+                    r,
+                    &engine,
+                    parameter,
+                    ParameterGroup::New { family, database: r.resource.location.clone() },
+                )));
         }
     };
+    let custom = || fix(r, &engine, parameter, ParameterGroup::Custom(written.clone()));
     let parameters = group.parameters.or_default_to(Default::default())?;
     match parameters.get(parameter) {
         Some(v) if on.contains(&v.as_str()) => Ok(Verdict::pass(format!("{group_name} sets {parameter} = {v}"))),
         Some(v) => Ok(Verdict::fail(format!("{group_name} sets {parameter} = {v}"))
             .at(&db.parameter_group)
-            .evidence(format!("{parameter} = {v}"))),
+            .evidence(format!("{parameter} = {v}"))
+            .fix(custom())),
         // A group that does not set the parameter keeps the engine's default.
         None if engine == "postgres" && forces_tls_by_default(db.engine_version.value()?) => {
             Ok(Verdict::pass(format!("{group_name} keeps PostgreSQL 15+'s default rds.force_ssl = 1")))
         }
-        None => Ok(Verdict::fail(format!("{group_name} does not set {parameter}")).at(&db.parameter_group)),
+        None => {
+            Ok(Verdict::fail(format!("{group_name} does not set {parameter}")).at(&db.parameter_group).fix(custom()))
+        }
+    }
+}
+
+fn fix(r: Res, engine: &str, name: &'static str, group: ParameterGroup) -> Fix {
+    let cluster = matches!(r.spec, Spec::RdsCluster(_));
+    let pending_reboot = engine.starts_with("sqlserver");
+    Fix::TlsParameter(TlsParameter { name, cluster, pending_reboot, group })
+}
+
+/// The parameter group family of an engine at a version (`postgres14`, `mysql8.0`,
+/// `aurora-mysql8.0`, `sqlserver-se-15.0`): none without a version, or for one whose
+/// family is not told by its numbers.
+fn family(engine: &str, version: Option<&str>) -> Option<String> {
+    let mut numbers = version?.split('.');
+    let major: u32 = numbers.next()?.parse().ok()?;
+    let minor = numbers.next().and_then(|m| m.parse::<u32>().ok());
+    match engine {
+        // From version 10 on, the family is the major version alone.
+        "postgres" | "aurora-postgresql" if major >= 10 => Some(format!("{engine}{major}")),
+        "postgres" | "aurora-postgresql" | "mysql" | "mariadb" | "aurora-mysql" => {
+            Some(format!("{engine}{major}.{}", minor?))
+        }
+        e if e.starts_with("sqlserver-") => Some(format!("{engine}-{major}.0")),
+        _ => None,
     }
 }
 
@@ -147,5 +187,20 @@ mod tests {
                 ("member", NotApplicable),
             ],
         );
+    }
+
+    #[test]
+    fn parameter_group_families_follow_engine_versions() {
+        let family = |engine, version| super::family(engine, version);
+        assert_eq!(family("postgres", Some("14.12")).as_deref(), Some("postgres14"));
+        assert_eq!(family("postgres", Some("9.6.24")).as_deref(), Some("postgres9.6"));
+        assert_eq!(family("aurora-postgresql", Some("15.4")).as_deref(), Some("aurora-postgresql15"));
+        assert_eq!(family("mysql", Some("8.0.40")).as_deref(), Some("mysql8.0"));
+        assert_eq!(family("mariadb", Some("10.11.6")).as_deref(), Some("mariadb10.11"));
+        assert_eq!(family("aurora-mysql", Some("8.0.mysql_aurora.3.05.2")).as_deref(), Some("aurora-mysql8.0"));
+        assert_eq!(family("sqlserver-ee", Some("15.00.4345.5.v1")).as_deref(), Some("sqlserver-ee-15.0"));
+        assert_eq!(family("mysql", Some("8")), None, "a major version alone does not tell MySQL's family");
+        assert_eq!(family("mysql", None), None);
+        assert_eq!(family("oracle-ee", Some("19.0.0.0.ru-2024-01.rur-2024-01.r1")), None);
     }
 }
