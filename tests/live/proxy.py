@@ -19,6 +19,13 @@ service's protocol:
   reset     the connection is closed without an answer
   truncate  the upstream answer, cut in half
   slow      the upstream answer, after SLOW_SECONDS (a timeout for the caller)
+  stand-in  what moto lacks, made up by the proxy: for the EBS default key actions moto
+            answers with HTTP 500 (GetEbsDefaultKmsKeyId, ModifyEbsDefaultKmsKeyId,
+            ResetEbsDefaultKmsKeyId), an answer of its own — each region's default key,
+            `alias/aws/ebs` until modified, kept as EC2 keeps it; for a bucket's default
+            encryption (PutEncryptionConfiguration, GetEncryptionConfiguration), the
+            BlockedEncryptionTypes moto drops, kept from the last put and added to moto's
+            answer
 """
 import http.server
 import json
@@ -82,6 +89,8 @@ def action_of(method, path, query, headers, body):
             return service, "GetObject" if path.strip("/").count("/") >= 1 else "ListBucket"
         if method == "PUT" and "policy" in keys:
             return service, "PutBucketPolicy"
+        if method == "PUT" and "encryption" in keys:
+            return service, "PutEncryptionConfiguration"
         return service, f"{method} {path}"
     if service == "cloudfront":
         if method == "GET" and path.rstrip("/").endswith("/distribution"):
@@ -92,6 +101,47 @@ def action_of(method, path, query, headers, body):
     if service == "securityhub" and method == "POST" and path == "/findings/import":
         return service, "BatchImportFindings"
     return service, f"{method} {path}"
+
+
+# The default EBS key of each region, for the stand-in.
+EBS_DEFAULT_KEYS = {}
+AWS_MANAGED_EBS_KEY = "alias/aws/ebs"
+
+
+def stand_in(action, headers, body):
+    """The EC2 answer of an EBS default key action, from the proxy's own state."""
+    scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", headers.get("Authorization", ""))
+    region = scope.group(1) if scope else "us-east-1"
+    params = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    with lock:
+        if action == "ModifyEbsDefaultKmsKeyId":
+            EBS_DEFAULT_KEYS[region] = params["KmsKeyId"][0]
+        elif action == "ResetEbsDefaultKmsKeyId":
+            EBS_DEFAULT_KEYS.pop(region, None)
+        key = EBS_DEFAULT_KEYS.get(region, AWS_MANAGED_EBS_KEY)
+    return (f'<{action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>stand-in</requestId>'
+            f"<kmsKeyId>{key}</kmsKeyId></{action}Response>").encode()
+
+
+# The BlockedEncryptionTypes of each rule of each bucket's default encryption, as last put.
+BLOCKED_ENCRYPTION_TYPES = {}
+RULE = re.compile(rb"<Rule>(.*?)</Rule>", re.S)
+BLOCKED = re.compile(rb"<BlockedEncryptionTypes>.*?</BlockedEncryptionTypes>", re.S)
+
+
+def remember_blocked(path, body):
+    """Keeps the BlockedEncryptionTypes of each rule of a PutEncryptionConfiguration."""
+    rules = [BLOCKED.search(rule) for rule in RULE.findall(body)]
+    with lock:
+        BLOCKED_ENCRYPTION_TYPES[path.strip("/")] = [m.group(0) if m else b"" for m in rules]
+
+
+def with_blocked(path, data):
+    """Moto's GetEncryptionConfiguration answer with the BlockedEncryptionTypes last put."""
+    with lock:
+        blocked = list(BLOCKED_ENCRYPTION_TYPES.get(path.strip("/"), []))
+    rules = iter(blocked)
+    return RULE.sub(lambda m: b"<Rule>" + m.group(1) + next(rules, b"") + b"</Rule>", data)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -111,6 +161,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault == "reset":
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        if fault == "stand-in" and action not in ("PutEncryptionConfiguration", "GetEncryptionConfiguration"):
+            data = stand_in(action, self.headers, body)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         if fault in ("throttle", "429", "500", "503", "denied"):
             status, code = {
@@ -142,6 +200,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(SLOW_SECONDS)
         if fault == "truncate":
             data = data[: len(data) // 2]
+        if fault == "stand-in" and action == "PutEncryptionConfiguration" and status == 200:
+            remember_blocked(parsed.path, body)
+        if fault == "stand-in" and action == "GetEncryptionConfiguration" and status == 200:
+            data = with_blocked(parsed.path, data)
         self.send_response(status)
         for k, v in headers:
             if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):

@@ -24,8 +24,10 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "kms:GetKeyRotationStatus",
     "kms:DescribeKey",
     "ec2:GetEbsEncryptionByDefault",
+    "ec2:GetEbsDefaultKmsKeyId",
     "elasticloadbalancing:DescribeListeners",
     "s3:GetBucketPolicy",
+    "s3:GetEncryptionConfiguration",
     "rds:DescribeDBInstances",
     "secretsmanager:DescribeSecret",
     "cloudfront:GetDistributionConfig",
@@ -36,8 +38,11 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "kms:CancelKeyDeletion",
     "ec2:EnableEbsEncryptionByDefault",
     "ec2:DisableEbsEncryptionByDefault",
+    "ec2:ModifyEbsDefaultKmsKeyId",
+    "ec2:ResetEbsDefaultKmsKeyId",
     "elasticloadbalancing:ModifyListener",
     "s3:PutBucketPolicy",
+    "s3:PutEncryptionConfiguration",
     "rds:ModifyDBInstance",
     "secretsmanager:UpdateSecret",
     "cloudfront:UpdateDistribution",
@@ -142,13 +147,16 @@ fn planned(step: &Step) -> Result<(), String> {
         Change::DisableKeyRotation { .. }
             | Change::DisableKey { .. }
             | Change::DisableEbsEncryptionByDefault {}
+            | Change::ResetEbsDefaultKmsKeyId {}
             | Change::UpdateDistribution { value: Value::Array(_), .. }
     ) {
         return Err(format!("{} undoes a fix", step.call.action()));
     }
     // The values a plan sets, and no other: a key by its ARN, settings the rules accept.
     let accepted = match &step.call {
-        Change::UpdateSecret { kms_key_id, .. } => kms_key_id.contains(":key/"),
+        Change::UpdateSecret { kms_key_id, .. } | Change::ModifyEbsDefaultKmsKeyId { kms_key_id } => {
+            kms_key_id.contains(":key/")
+        }
         Change::UpdateDistribution { setting, value: Value::String(value), .. } => match setting {
             DistributionSetting::ViewerProtocolPolicy => matches!(value.as_str(), "redirect-to-https" | "https-only"),
             DistributionSetting::OriginProtocolPolicy => value == "https-only",
@@ -163,6 +171,11 @@ fn planned(step: &Step) -> Result<(), String> {
     }
     if after(&step.call, &step.before)? != step.after {
         return Err(format!("{} does not leave {}", step.call.action(), step.after));
+    }
+    if let Change::PutBucketEncryption { rules, .. } = &step.call {
+        if Some(rules) != sse_c_blocked(&step.before).ok().as_ref() || rules == &step.before {
+            return Err("the new default encryption is not the one read with SSE-C blocked".into());
+        }
     }
     if let Change::PutBucketPolicy { .. } = step.call {
         let statements = |policy: &Value| match policy.get("Statement") {
@@ -254,6 +267,7 @@ async fn call_for(conf: &SdkConfig, want: Want) -> Result<(Change, Value), Strin
         Want::KeyEnabled { key_id } => Change::EnableKey { key_id },
         Want::KeyDeletionCancelled { key_id } => Change::CancelKeyDeletion { key_id },
         Want::EbsEncryptionByDefault => Change::EnableEbsEncryptionByDefault {},
+        Want::EbsDefaultKey { key } => Change::ModifyEbsDefaultKmsKeyId { kms_key_id: key_arn(conf, &key).await? },
         Want::ListenerSslPolicy { listener_arn, ssl_policy } => Change::ModifyListener { listener_arn, ssl_policy },
         Want::RdsCertificateAuthority { db_instance, authority } => Change::ModifyDbInstance { db_instance, authority },
         Want::SecretKey { secret_id, key } => {
@@ -261,6 +275,11 @@ async fn call_for(conf: &SdkConfig, want: Want) -> Result<(Change, Value), Strin
         }
         Want::DistributionSetting { id, setting, value } => {
             Change::UpdateDistribution { id, setting, value: Value::String(value) }
+        }
+        Want::SseCBlocked { bucket } => {
+            let reading = Change::PutBucketEncryption { bucket: bucket.clone(), rules: Value::Null };
+            let before = read(conf, &reading).await?;
+            return Ok((Change::PutBucketEncryption { bucket, rules: sse_c_blocked(&before)? }, before));
         }
         Want::BucketPolicyStatements { bucket, statements } => {
             let reading = Change::PutBucketPolicy { bucket: bucket.clone(), policy: String::new() };
@@ -299,11 +318,32 @@ fn after(call: &Change, before: &Value) -> Result<Value, String> {
         Change::DisableKey { .. } | Change::CancelKeyDeletion { .. } => json!("Disabled"),
         Change::ModifyListener { ssl_policy, .. } => json!(ssl_policy),
         Change::ModifyDbInstance { authority, .. } => json!(authority),
-        Change::UpdateSecret { kms_key_id, .. } => json!(kms_key_id),
+        Change::UpdateSecret { kms_key_id, .. } | Change::ModifyEbsDefaultKmsKeyId { kms_key_id } => json!(kms_key_id),
+        Change::ResetEbsDefaultKmsKeyId {} => Value::Null,
         Change::PutBucketPolicy { policy, .. } => {
             serde_json::from_str(policy).map_err(|e| format!("the policy to put is not JSON: {e}"))?
         }
+        Change::PutBucketEncryption { rules, .. } => rules.clone(),
     })
+}
+
+/// A bucket's default encryption rules (as [`read`] reads them) with SSE-C blocked in each:
+/// added to what each blocks, in place of `NONE` (blocking nothing).
+fn sse_c_blocked(rules: &Value) -> Result<Value, String> {
+    let Value::Array(rules) = rules else {
+        return Err("the bucket has no default encryption to block SSE-C in".into());
+    };
+    let blocked = rules.iter().map(|rule| {
+        let mut rule = rule.clone();
+        let types = rule["BlockedEncryptionTypes"].as_array().cloned().unwrap_or_default();
+        let mut types: Vec<Value> = types.into_iter().filter(|t| t != "NONE").collect();
+        if !types.iter().any(|t| t == "SSE-C") {
+            types.push(json!("SSE-C"));
+        }
+        rule["BlockedEncryptionTypes"] = Value::Array(types);
+        rule
+    });
+    Ok(Value::Array(blocked.collect()))
 }
 
 /// The call that restores the state a step changed from, or why that is for a person.
@@ -317,6 +357,10 @@ fn undo(step: &Step) -> Result<Change, String> {
             ))
         }
         (Change::EnableEbsEncryptionByDefault {}, Value::Bool(false)) => Change::DisableEbsEncryptionByDefault {},
+        (Change::ModifyEbsDefaultKmsKeyId { .. }, Value::String(key)) => {
+            Change::ModifyEbsDefaultKmsKeyId { kms_key_id: key.clone() }
+        }
+        (Change::ModifyEbsDefaultKmsKeyId { .. }, Value::Null) => Change::ResetEbsDefaultKmsKeyId {},
         (Change::ModifyListener { listener_arn, .. }, Value::String(policy)) => {
             Change::ModifyListener { listener_arn: listener_arn.clone(), ssl_policy: policy.clone() }
         }
@@ -331,6 +375,9 @@ fn undo(step: &Step) -> Result<Change, String> {
         }
         (Change::UpdateDistribution { id, setting, .. }, before) if !before.is_null() => {
             Change::UpdateDistribution { id: id.clone(), setting: *setting, value: before.clone() }
+        }
+        (Change::PutBucketEncryption { bucket, .. }, before @ Value::Array(_)) => {
+            Change::PutBucketEncryption { bucket: bucket.clone(), rules: before.clone() }
         }
         (Change::PutBucketPolicy { bucket, .. }, Value::Null) => {
             return Err(format!(
@@ -395,6 +442,11 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
             let out = answer!("ec2:GetEbsEncryptionByDefault", ec2.get_ebs_encryption_by_default());
             Ok(json!(out.ebs_encryption_by_default()))
         }
+        Change::ModifyEbsDefaultKmsKeyId { .. } | Change::ResetEbsDefaultKmsKeyId {} => {
+            let ec2 = aws_sdk_ec2::Client::new(conf);
+            let out = answer!("ec2:GetEbsDefaultKmsKeyId", ec2.get_ebs_default_kms_key_id());
+            managed_or_arn(conf, out.kms_key_id()).await
+        }
         Change::ModifyListener { listener_arn, .. } => {
             let elb = aws_sdk_elasticloadbalancingv2::Client::new(conf);
             let out =
@@ -414,17 +466,22 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
         Change::UpdateSecret { secret_id, .. } => {
             let secrets = aws_sdk_secretsmanager::Client::new(conf);
             let out = answer!("secretsmanager:DescribeSecret", secrets.describe_secret().secret_id(secret_id));
-            // The AWS managed key, named or not, is one state: `null`.
-            let Some(key) = out.kms_key_id() else { return Ok(Value::Null) };
-            let metadata = key_metadata(conf, key).await?;
-            if metadata.key_manager().is_some_and(|m| m.as_str() == "AWS") {
-                return Ok(Value::Null);
-            }
-            Ok(json!(metadata.arn()))
+            managed_or_arn(conf, out.kms_key_id()).await
         }
         Change::UpdateDistribution { id, setting, .. } => {
             let (config, _) = distribution(conf, id).await?;
             distribution_state(&config, *setting)
+        }
+        Change::PutBucketEncryption { bucket, .. } => {
+            let s3 = aws_sdk_s3::Client::new(conf);
+            match s3.get_bucket_encryption().bucket(bucket).send().await {
+                Ok(out) => {
+                    let rules = out.server_side_encryption_configuration().map(|c| c.rules()).unwrap_or_default();
+                    Ok(Value::Array(rules.iter().map(rule_json).collect()))
+                }
+                Err(e) if error_code(&e) == Some("ServerSideEncryptionConfigurationNotFoundError") => Ok(Value::Null),
+                Err(e) => Err(format!("s3:GetEncryptionConfiguration: {}", error_text(&e))),
+            }
         }
         Change::PutBucketPolicy { bucket, .. } => {
             let s3 = aws_sdk_s3::Client::new(conf);
@@ -456,6 +513,10 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
         Change::CancelKeyDeletion { key_id } => sent!(kms.cancel_key_deletion().key_id(key_id)),
         Change::EnableEbsEncryptionByDefault {} => sent!(ec2.enable_ebs_encryption_by_default()),
         Change::DisableEbsEncryptionByDefault {} => sent!(ec2.disable_ebs_encryption_by_default()),
+        Change::ModifyEbsDefaultKmsKeyId { kms_key_id } => {
+            sent!(ec2.modify_ebs_default_kms_key_id().kms_key_id(kms_key_id))
+        }
+        Change::ResetEbsDefaultKmsKeyId {} => sent!(ec2.reset_ebs_default_kms_key_id()),
         Change::ModifyListener { listener_arn, ssl_policy } => sent!(aws_sdk_elasticloadbalancingv2::Client::new(conf)
             .modify_listener()
             .listener_arn(listener_arn)
@@ -471,6 +532,13 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
         Change::PutBucketPolicy { bucket, policy } => {
             sent!(aws_sdk_s3::Client::new(conf).put_bucket_policy().bucket(bucket).policy(policy))
         }
+        Change::PutBucketEncryption { bucket, rules } => {
+            let configuration = encryption_configuration(rules)?;
+            sent!(aws_sdk_s3::Client::new(conf)
+                .put_bucket_encryption()
+                .bucket(bucket)
+                .server_side_encryption_configuration(configuration))
+        }
         // The configuration as read, with the one setting changed, written back only if
         // nobody changed it since (its ETag).
         Change::UpdateDistribution { id, setting, value } => {
@@ -483,6 +551,49 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
                 .distribution_config(config))
         }
     }
+}
+
+/// A default encryption rule as a step's state holds it.
+fn rule_json(rule: &aws_sdk_s3::types::ServerSideEncryptionRule) -> Value {
+    let by_default = rule.apply_server_side_encryption_by_default();
+    let blocked = rule.blocked_encryption_types().map(|b| b.encryption_type()).unwrap_or_default();
+    json!({
+        "SSEAlgorithm": by_default.map(|d| d.sse_algorithm().as_str()),
+        "KMSMasterKeyID": by_default.and_then(|d| d.kms_master_key_id()),
+        "BucketKeyEnabled": rule.bucket_key_enabled(),
+        "BlockedEncryptionTypes": blocked.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+/// The configuration `PutBucketEncryption` sends for rules as [`rule_json`] writes them.
+fn encryption_configuration(rules: &Value) -> Result<aws_sdk_s3::types::ServerSideEncryptionConfiguration, String> {
+    use aws_sdk_s3::types::{
+        BlockedEncryptionTypes, EncryptionType, ServerSideEncryption, ServerSideEncryptionByDefault,
+        ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    };
+    let built = |e: aws_smithy_types::error::operation::BuildError| format!("the encryption rules are incomplete: {e}");
+    let mut configuration = ServerSideEncryptionConfiguration::builder();
+    for rule in rules.as_array().ok_or("the encryption rules are not a list")? {
+        let mut written = ServerSideEncryptionRule::builder()
+            .set_bucket_key_enabled(rule["BucketKeyEnabled"].as_bool())
+            // None read is none sent (not an empty element).
+            .set_blocked_encryption_types(rule["BlockedEncryptionTypes"].as_array().filter(|t| !t.is_empty()).map(
+                |types| {
+                    let types = types.iter().filter_map(Value::as_str).map(EncryptionType::from);
+                    BlockedEncryptionTypes::builder().set_encryption_type(Some(types.collect())).build()
+                },
+            ));
+        if let Some(algorithm) = rule["SSEAlgorithm"].as_str() {
+            let by_default = ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::from(algorithm))
+                .set_kms_master_key_id(rule["KMSMasterKeyID"].as_str().map(str::to_string))
+                .build()
+                .map_err(built)?;
+            written = written.apply_server_side_encryption_by_default(by_default);
+        }
+        configuration = configuration.rules(written.build());
+    }
+    configuration.build().map_err(built)
 }
 
 /// A distribution's configuration and its ETag.
@@ -590,6 +701,17 @@ const AWS_MANAGED_SECRETS_KEY: &str = "alias/aws/secretsmanager";
 
 /// The ARN of the key `key` names (an alias, an id or an ARN), as a secret's `KmsKeyId`
 /// reads once it names it.
+/// A key a resource names, as one state: `null` for the AWS managed key (named or not, by
+/// alias or ARN), else the key's ARN.
+async fn managed_or_arn(conf: &SdkConfig, key: Option<&str>) -> Result<Value, String> {
+    let Some(key) = key.filter(|k| !k.contains("alias/aws/")) else { return Ok(Value::Null) };
+    let metadata = key_metadata(conf, key).await?;
+    if metadata.key_manager().is_some_and(|m| m.as_str() == "AWS") {
+        return Ok(Value::Null);
+    }
+    Ok(json!(metadata.arn()))
+}
+
 async fn key_arn(conf: &SdkConfig, key: &str) -> Result<String, String> {
     key_metadata(conf, key).await.map(|m| m.arn().unwrap_or_default().to_string())
 }
@@ -681,6 +803,17 @@ mod tests {
         let opened = json!({"Statement": [{"Sid": "Read", "Effect": "Allow"}, {"Sid": "All", "Effect": "Allow"}]});
         assert!(planned(&put(opened)).is_err(), "an allow added");
         assert!(planned(&put(json!({"Statement": []}))).is_err(), "a statement taken away");
+        let rules = |blocked: Value| json!([{"SSEAlgorithm": "AES256", "BlockedEncryptionTypes": blocked}]);
+        let encrypt = |rules: Value, before: Value| {
+            step(Change::PutBucketEncryption { bucket: "b".into(), rules: rules.clone() }, before, rules)
+        };
+        assert!(planned(&encrypt(rules(json!(["SSE-C"])), rules(json!(["NONE"])))).is_ok());
+        assert!(planned(&encrypt(rules(json!(["NONE"])), rules(json!(["SSE-C"])))).is_err(), "SSE-C unblocked");
+        let moved = json!([{"SSEAlgorithm": "aws:kms", "BlockedEncryptionTypes": ["SSE-C"]}]);
+        assert!(planned(&encrypt(moved, rules(json!([])))).is_err(), "the algorithm changed");
+        let new_key = Change::ModifyEbsDefaultKmsKeyId { kms_key_id: arn.into() };
+        assert!(planned(&step(new_key, Value::Null, json!(arn))).is_ok());
+        assert!(planned(&step(Change::ResetEbsDefaultKmsKeyId {}, json!(arn), Value::Null)).is_err(), "a rollback");
     }
 
     #[test]
@@ -696,6 +829,10 @@ mod tests {
         assert!(undo(&step(policy.clone(), Value::Null)).is_err());
         assert!(matches!(undo(&step(policy, json!({"Statement": []}))), Ok(Change::PutBucketPolicy { .. })));
         assert!(undo(&step(Change::CancelKeyDeletion { key_id: "k".into() }, json!("PendingDeletion"))).is_err());
+        let encryption = Change::PutBucketEncryption { bucket: "b".into(), rules: json!([]) };
+        assert!(undo(&step(encryption, Value::Null)).is_err(), "no configuration to put back");
+        let default_key = Change::ModifyEbsDefaultKmsKeyId { kms_key_id: "arn:aws:kms:r:1:key/k".into() };
+        assert_eq!(undo(&step(default_key, Value::Null)).unwrap(), Change::ResetEbsDefaultKmsKeyId {});
         assert_eq!(
             undo(&step(Change::EnableKeyRotation { key_id: "k".into() }, json!(false))).unwrap(),
             Change::DisableKeyRotation { key_id: "k".into() }

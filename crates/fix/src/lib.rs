@@ -167,6 +167,14 @@ pub fn plan(
             }
             // Only a live key is pending deletion: `remediate` cancels it.
             Fix::CancelKeyDeletion => continue,
+            Fix::BlockSseC => {
+                plan.manual.push(format!(
+                    "{file}:{line}: {} on {}: add \"SSE-C\" to the default encryption rule's blocked_encryption_types \
+                     (BlockedEncryptionTypes.EncryptionType), in place of \"NONE\"",
+                    finding.rule, finding.resource
+                ));
+                continue;
+            }
             Fix::TlsParameter(tls) => {
                 let at = (file.as_str(), format.as_str(), *line, *column);
                 match parameter_group::edits(&tls, &finding.resource, at, &read_text) {

@@ -34,6 +34,7 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                 continue;
             }
             Some(Fix::CancelKeyDeletion) => Ok(Want::KeyDeletionCancelled { key_id: key_id(arn) }),
+            Some(Fix::BlockSseC) => Ok(Want::SseCBlocked { bucket: arn.rsplit(':').next().unwrap_or(arn).to_string() }),
             Some(Fix::Set(fix)) if fix.replaces.is_some() => Err(format!(
                 "{} — AWS makes this change only by recreating {}: copy the data to an encrypted \
                  replacement (a snapshot copied with encryption, restored), then cut over",
@@ -74,6 +75,9 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                     }
                     ("AWS::SecretsManager::Secret", Some("kms_key_id"), FixValue::Chosen(key)) => {
                         Ok(Want::SecretKey { secret_id: arn.clone(), key: key.clone() })
+                    }
+                    ("AWS::EC2::EbsDefaultKmsKey", Some("key_arn"), FixValue::Chosen(key)) => {
+                        Ok(Want::EbsDefaultKey { key: key.clone() })
                     }
                     _ => Err(finding.remediation.to_string()),
                 }

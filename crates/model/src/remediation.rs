@@ -51,6 +51,11 @@ pub enum Want {
     },
     /// EBS encryption by default on, in the target's region.
     EbsEncryptionByDefault,
+    /// The target region's default EBS key: this customer managed key.
+    EbsDefaultKey {
+        /// The key, as the policy file names it (an alias, an id or an ARN).
+        key: String,
+    },
     /// A load balancer listener negotiating with this TLS policy.
     ListenerSslPolicy {
         /// The listener's ARN.
@@ -80,6 +85,11 @@ pub enum Want {
         setting: DistributionSetting,
         /// The value.
         value: String,
+    },
+    /// A bucket whose default encryption blocks SSE-C in every rule.
+    SseCBlocked {
+        /// The bucket's name.
+        bucket: String,
     },
     /// A bucket policy holding these statements (added to the policy it has, if any).
     BucketPolicyStatements {
@@ -153,6 +163,15 @@ pub enum Change {
     /// Turns EBS encryption by default off in a region (a rollback).
     #[serde(rename = "ec2:DisableEbsEncryptionByDefault")]
     DisableEbsEncryptionByDefault {},
+    /// Makes a key (by its ARN) the region's default EBS key.
+    #[serde(rename = "ec2:ModifyEbsDefaultKmsKeyId", rename_all = "PascalCase")]
+    ModifyEbsDefaultKmsKeyId {
+        /// The key's ARN.
+        kms_key_id: String,
+    },
+    /// Makes the AWS managed key (`aws/ebs`) the region's default EBS key again (a rollback).
+    #[serde(rename = "ec2:ResetEbsDefaultKmsKeyId")]
+    ResetEbsDefaultKmsKeyId {},
     /// Sets a listener's TLS policy.
     #[serde(rename = "elasticloadbalancing:ModifyListener", rename_all = "PascalCase")]
     ModifyListener {
@@ -192,6 +211,16 @@ pub enum Change {
         /// The value, or the values of every part.
         value: Value,
     },
+    /// Replaces a bucket's default encryption with these rules (`SSEAlgorithm`,
+    /// `KMSMasterKeyID`, `BucketKeyEnabled`, `BlockedEncryptionTypes` each): the ones it had,
+    /// with SSE-C blocked — or, in a rollback, the ones it had.
+    #[serde(rename = "s3:PutEncryptionConfiguration", rename_all = "PascalCase")]
+    PutBucketEncryption {
+        /// The bucket's name.
+        bucket: String,
+        /// The rules, as JSON.
+        rules: Value,
+    },
     /// Replaces a bucket's policy with this document (the one it had, with statements added).
     #[serde(rename = "s3:PutBucketPolicy", rename_all = "PascalCase")]
     PutBucketPolicy {
@@ -213,8 +242,11 @@ impl Change {
             Change::CancelKeyDeletion { .. } => "kms:CancelKeyDeletion",
             Change::EnableEbsEncryptionByDefault {} => "ec2:EnableEbsEncryptionByDefault",
             Change::DisableEbsEncryptionByDefault {} => "ec2:DisableEbsEncryptionByDefault",
+            Change::ModifyEbsDefaultKmsKeyId { .. } => "ec2:ModifyEbsDefaultKmsKeyId",
+            Change::ResetEbsDefaultKmsKeyId {} => "ec2:ResetEbsDefaultKmsKeyId",
             Change::ModifyListener { .. } => "elasticloadbalancing:ModifyListener",
             Change::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
+            Change::PutBucketEncryption { .. } => "s3:PutEncryptionConfiguration",
             Change::ModifyDbInstance { .. } => "rds:ModifyDBInstance",
             Change::UpdateSecret { .. } => "secretsmanager:UpdateSecret",
             Change::UpdateDistribution { .. } => "cloudfront:UpdateDistribution",

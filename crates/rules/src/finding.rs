@@ -47,6 +47,8 @@ pub enum Fix {
     AddToBucketPolicy(PolicyStatement),
     /// Cancel a live key's scheduled deletion (code has no such state to edit).
     CancelKeyDeletion,
+    /// Block SSE-C in every rule of a bucket's default encryption, keeping the rest of it.
+    BlockSseC,
     /// Give a key without a policy one that names these administrators and users (ARN
     /// patterns): a change to review, never written by `fix --write` — a wrong key policy
     /// locks everyone out of the key.

@@ -238,32 +238,45 @@ fn behaviours_without_a_line_of_their_own_are_not_edited() {
     assert!(report.contains("\"status\": \"fail\""), "{report}");
 }
 
-/// With `[fix] kms_keys`, a secret below its key tier is given the key the policy chooses.
+/// With `[fix] kms_keys`, a secret or the default EBS key below its key tier is given the
+/// key the policy chooses.
 #[test]
 fn a_secret_gets_the_key_the_policy_chooses() {
     let dir = temp_dir("fix-chosen-key");
     std::fs::write(
         dir.join("encguard.toml"),
-        "[key_tiers]\nsecretsmanager = \"customer-managed\"\n\n[fix]\nkms_keys = { secretsmanager = \"alias/app-secrets\" }\n",
+        "[key_tiers]\nsecretsmanager = \"customer-managed\"\nebs = \"customer-managed\"\n\n\
+         [fix]\nkms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"alias/app-volumes\" }\n",
     )
     .unwrap();
-    std::fs::write(dir.join("main.tf"), "resource \"aws_secretsmanager_secret\" \"token\" {\n  name = \"token\"\n}\n")
-        .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_secretsmanager_secret\" \"token\" {\n  name = \"token\"\n}\n\n\
+         resource \"aws_ebs_default_kms_key\" \"this\" {\n  key_arn = \"arn:aws:kms:eu-west-1:111122223333:alias/aws/ebs\"\n}\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("stack.yaml"),
         "Resources:\n  Token:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      KmsKeyId: alias/aws/secretsmanager\n",
     )
     .unwrap();
-    let o = encguard_in(&dir, &["fix", ".", "--rule", "SM-001", "--write"]);
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "SM-001", "--rule", "EBS-002", "--write"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(std::fs::read_to_string(dir.join("main.tf")).unwrap().contains("  kms_key_id = \"alias/app-secrets\"\n"));
+    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    assert!(main.contains("  kms_key_id = \"alias/app-secrets\"\n"), "{main}");
+    assert!(main.contains("  key_arn = \"alias/app-volumes\"\n"), "{main}");
     assert!(std::fs::read_to_string(dir.join("stack.yaml"))
         .unwrap()
         .contains("      KmsKeyId: \"alias/app-secrets\"\n"));
-    let o = encguard_in(&dir, &["scan", ".", "--rule", "SM-001", "--format", "json"]);
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "SM-001", "--rule", "EBS-002", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(report["findings"], serde_json::json!([]), "both secrets pass");
-    assert_eq!(report["summary"]["pass"], 2);
+    assert_eq!(report["summary"]["pass"], 2, "both secrets pass");
+    // The default key no longer fails; whether the chosen key is usable, a scan that does
+    // not describe it cannot tell.
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!((&findings[0]["rule"], &findings[0]["status"]), (&"EBS-002".into(), &"unknown".into()));
+    assert!(findings[0]["message"].as_str().unwrap().contains("`alias/app-volumes` is not described in this scan"));
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "SM-001"])), "", "a second run changes nothing");
 }
 

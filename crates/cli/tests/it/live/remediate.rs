@@ -2,9 +2,11 @@
 //! failures in place, each with the state it changes from; applied through the recording
 //! proxy (the planned writes and no other); a rescan without those failures and with no
 //! new one; a second apply that makes no call; a rollback that restores every state it can
-//! restore without deleting, and says which it cannot.
+//! restore without deleting, and says which it cannot. What moto lacks — the EBS default
+//! key calls, which it answers with HTTP 500, and the SSE-C block of a bucket's default
+//! encryption, which it drops — the proxy's stand-in makes up.
 
-use super::{encguard_live, seed_account, start_moto};
+use super::{encguard_live, free_port, seed_account, start_moto, start_proxy, wait_for, Stopped};
 use crate::temp_dir;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -14,21 +16,35 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let Some(moto) = start_moto() else { return };
     let dir = temp_dir("remediate");
     seed_account(&moto);
+    let faults = dir.join("faults.json");
+    let stand_in = [
+        "GetEbsDefaultKmsKeyId",
+        "ModifyEbsDefaultKmsKeyId",
+        "ResetEbsDefaultKmsKeyId",
+        "GetEncryptionConfiguration",
+        "PutEncryptionConfiguration",
+    ];
+    let spec: serde_json::Map<String, Value> = stand_in.iter().map(|a| (a.to_string(), "stand-in".into())).collect();
+    std::fs::write(&faults, Value::Object(spec).to_string()).unwrap();
+    let (port, log) = (free_port(), dir.join("calls.jsonl"));
+    let _proxy = Stopped(start_proxy(&moto.python, port, &moto.direct, &log, Some(&faults)));
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{url}/moto-api/"), &moto.python);
     // The strict profile (customer managed keys for every service's data), and the key the
-    // organisation chose for secrets, which SM-001's fix gives them.
+    // organisation chose for secrets and volumes, which SM-001's and EBS-002's fixes give.
     let init = encguard_live(&dir, &["init", "policy.toml", "--strict"]);
     assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let strict = std::fs::read_to_string(dir.join("policy.toml")).unwrap();
     let chosen = strict.replace(
-        "# kms_keys = { secretsmanager = \"alias/app-secrets\" }",
-        "kms_keys = { secretsmanager = \"alias/app-data\" }",
+        "# kms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"alias/app-volumes\" }",
+        "kms_keys = { secretsmanager = \"alias/app-data\", ebs = \"alias/app-data\" }",
     );
     assert_ne!(chosen, strict, "the strict profile shows where the key is chosen");
     std::fs::write(dir.join("policy.toml"), chosen).unwrap();
     let aws = [
         "--aws",
         "--endpoint-url",
-        moto.proxied.as_str(),
+        url.as_str(),
         "--region",
         "us-east-1",
         "--region",
@@ -50,7 +66,7 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     };
     // The writes the proxy saw, as `service:Action`.
     let writes = || -> Vec<String> {
-        let log = std::fs::read_to_string(&moto.log).unwrap_or_default();
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
         let mut calls: Vec<String> = log
             .lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap())
@@ -74,12 +90,14 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
         [
             "cloudfront:UpdateDistribution",
             "ec2:EnableEbsEncryptionByDefault",
+            "ec2:ModifyEbsDefaultKmsKeyId",
             "elasticloadbalancing:ModifyListener",
             "kms:CancelKeyDeletion",
             "kms:EnableKey",
             "kms:EnableKeyRotation",
             "rds:ModifyDBInstance",
             "s3:PutBucketPolicy",
+            "s3:PutEncryptionConfiguration",
             "secretsmanager:UpdateSecret"
         ],
         "{plan:#}"
@@ -101,6 +119,14 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let secret = step("secretsmanager:UpdateSecret");
     assert!(secret["before"].is_null(), "the AWS managed key: {secret:#}");
     assert!(secret["call"]["KmsKeyId"].as_str().unwrap().contains(":key/"), "the chosen key by its ARN: {secret:#}");
+    // SSE-C blocked in the default encryption the bucket has, kept as it is otherwise.
+    let encryption = step("s3:PutEncryptionConfiguration");
+    assert_eq!(encryption["before"][0]["BlockedEncryptionTypes"], serde_json::json!([]), "{encryption:#}");
+    assert_eq!(encryption["after"][0]["BlockedEncryptionTypes"], serde_json::json!(["SSE-C"]));
+    assert_eq!(encryption["after"][0]["SSEAlgorithm"], encryption["before"][0]["SSEAlgorithm"]);
+    let volumes = step("ec2:ModifyEbsDefaultKmsKeyId");
+    assert!(volumes["before"].is_null(), "the AWS managed key: {volumes:#}");
+    assert_eq!(volumes["after"], volumes["call"]["KmsKeyId"]);
     // What only a replacement or a person can fix is listed, not planned.
     let manual = plan["manual"].as_array().unwrap();
     let by_hand =
@@ -112,7 +138,7 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     assert!(fixed.iter().all(|f| before.iter().any(|(b, _)| b == f)), "every step fixes an open failure");
 
     // Applied: the planned writes, each once, and no other.
-    let _ = std::fs::remove_file(&moto.log);
+    let _ = std::fs::remove_file(&log);
     let (code, stderr) = run(&["remediate", "--apply", "plan.json", "--journal", "journal.json"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(writes(), planned, "{stderr}");
@@ -147,7 +173,7 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     assert_eq!(json("journal.json"), journal);
 
     // Applied again: every resource is already so, and no call is made.
-    let _ = std::fs::remove_file(&moto.log);
+    let _ = std::fs::remove_file(&log);
     let (code, stderr) = run(&["remediate", "--apply", "plan.json", "--journal", "again.json"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(writes().is_empty(), "{stderr}");

@@ -2,7 +2,7 @@ use crate::context::{Context, Res};
 use crate::keys::{require_tier, require_usable, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
-use crate::Status;
+use crate::{AttributeFix, FixValue, Status};
 use encguard_model::{BlockDeviceHost, EbsDefaultKey, EbsVolume, Field, KeyRef, Spanned, Spec, Unknown};
 
 declare_rule! {
@@ -26,6 +26,9 @@ declare_rule! {
     /// ## Fix
     /// - Terraform: `aws_ebs_default_kms_key { key_arn = aws_kms_key.ebs.arn }`.
     /// - Live: `aws ec2 modify-ebs-default-kms-key-id --kms-key-id KEY --region R`.
+    ///
+    /// With `[fix] kms_keys.ebs`, `encguard fix` writes that key in `key_arn`, and
+    /// `remediate` makes it the region's default key.
     EBS_002 {
         id: "EBS-002",
         title: "The default EBS key is usable and of the required tier",
@@ -88,10 +91,14 @@ fn judge_volume(ctx: &Context, r: Res, encrypted: &Field<bool>, key: &Spanned<Ke
 
 fn judge(ctx: &Context, r: Res, setting: &EbsDefaultKey) -> Eval {
     let tier = require_tier(ctx, r, &setting.kms_key, KeyTier::AwsManaged, ctx.policy.key_tiers.ebs)?;
-    if tier.status == Status::Fail {
-        return Ok(tier);
-    }
-    require_usable(ctx, r, &setting.kms_key)
+    let verdict = if tier.status == Status::Fail { tier } else { require_usable(ctx, r, &setting.kms_key)? };
+    // The key the policy file chooses for EBS, if it does, replaces one that falls short.
+    Ok(match ctx.policy.fix.kms_keys.get("ebs") {
+        Some(key) if verdict.status == Status::Fail => {
+            verdict.fix(AttributeFix::set(Some("key_arn"), None, FixValue::Chosen(key.clone())))
+        }
+        _ => verdict,
+    })
 }
 
 #[cfg(test)]

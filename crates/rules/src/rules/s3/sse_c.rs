@@ -2,6 +2,7 @@ use super::encryption;
 use crate::context::{Context, Res};
 use crate::facts::Transport;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::Fix;
 use encguard_model::S3Bucket;
 
 declare_rule! {
@@ -27,6 +28,8 @@ declare_rule! {
     /// - Terraform: `rule { blocked_encryption_types = ["SSE-C"] … }`.
     /// - CloudFormation: `BlockedEncryptionTypes: {EncryptionType: [SSE-C]}` in the rule.
     /// - Live: `aws s3api put-bucket-encryption` with `"BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]}`.
+    ///   `remediate` puts the bucket's configuration as it reads it, with SSE-C blocked in
+    ///   each rule.
     S3_007 {
         id: "S3-007",
         title: "SSE-C is blocked unless the policy allows it",
@@ -65,7 +68,8 @@ fn judge(ctx: &Context, r: Res, bucket: &S3Bucket) -> Eval {
     } else {
         Ok(Verdict::fail("SSE-C is not blocked in the default encryption rule")
             .at(&bucket.encryption)
-            .evidence(format!("blocked_encryption_types = {blocked:?}")))
+            .evidence(format!("blocked_encryption_types = {blocked:?}"))
+            .fix(Fix::BlockSseC))
     }
 }
 
