@@ -14,6 +14,7 @@
 mod key_policy;
 pub mod live;
 mod parameter_group;
+mod redirect;
 mod switch;
 mod variables;
 
@@ -167,6 +168,31 @@ pub fn plan(
             }
             // Only a live key is pending deletion: `remediate` cancels it.
             Fix::CancelKeyDeletion => continue,
+            Fix::RedirectToHttps { port } => {
+                let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
+                let made = match (text.as_deref(), format.as_str()) {
+                    (None, _) => Err("the file cannot be read".to_string()),
+                    (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
+                    (Some(text), "terraform") => redirect::terraform(text, *line, port),
+                    (Some(text), "cloudformation") => redirect::cloudformation(text, *line, port),
+                    (Some(_), other) => Err(format!("{other} files are not edited")),
+                };
+                match made {
+                    Ok(new_edits) => {
+                        let file_edits = edits.entry(file.clone()).or_default();
+                        for edit in new_edits.into_iter().filter(|e| !file_edits.contains(e)).collect::<Vec<_>>() {
+                            plan.edits.push((finding.fingerprint.clone(), edit.text_edit(file)));
+                            file_edits.push(edit);
+                        }
+                        plan.fixed += 1;
+                    }
+                    Err(why) => plan.manual.push(format!(
+                        "{file}:{line}: {} on {}: {why}; {}",
+                        finding.rule, finding.resource, finding.remediation
+                    )),
+                }
+                continue;
+            }
             Fix::BlockSseC => {
                 plan.manual.push(format!(
                     "{file}:{line}: {} on {}: add \"SSE-C\" to the default encryption rule's blocked_encryption_types \

@@ -49,6 +49,12 @@ pub enum Fix {
     CancelKeyDeletion,
     /// Block SSE-C in every rule of a bucket's default encryption, keeping the rest of it.
     BlockSseC,
+    /// Make an HTTP listener's default action a permanent redirect to HTTPS on this port,
+    /// where the load balancer has an HTTPS listener.
+    RedirectToHttps {
+        /// The port of the load balancer's HTTPS listener.
+        port: u32,
+    },
     /// Give a key without a policy one that names these administrators and users (ARN
     /// patterns): a change to review, never written by `fix --write` — a wrong key policy
     /// locks everyone out of the key.

@@ -174,7 +174,7 @@ fn load_closure(
             .flat_map(|m| {
                 m.module_calls.iter().filter_map(|c| Modules::local_source(&m.dir, parse::literal(&c.body, "source")?))
             })
-            .filter(|d| !modules.contains_key(d) && d.is_dir())
+            .filter(|d| !modules.contains_key(d) && on_disk(d).is_dir())
             .collect();
         if missing.is_empty() {
             break;
@@ -188,9 +188,24 @@ fn load_closure(
     Modules { by_dir: modules, root: root.to_path_buf(), max_instances: options.max_instances }
 }
 
+/// A module directory as the file system names it: the current directory, which module
+/// directories write as the empty path (`../..` from `examples/a`), is `.`.
+fn on_disk(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
+}
+
 fn tf_files_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| parse::is_tf(p)).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(on_disk(dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| parse::is_tf(p))
+        .collect();
     files.sort();
     files
 }

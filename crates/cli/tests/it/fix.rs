@@ -712,3 +712,45 @@ fn a_module_s_own_bucket_policy_is_switched_on() {
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
     assert_eq!(report["summary"]["pass"], 4);
 }
+
+/// LB-001: an HTTP listener's default action becomes a permanent redirect to the port of its
+/// load balancer's HTTPS listener; a load balancer without one is left to a person.
+#[test]
+fn http_listeners_redirect_to_the_https_listener() {
+    let dir = temp_dir("fix-redirect");
+    let listener = |name: &str, lb: &str, protocol: &str, port: u32, action: &str| {
+        format!(
+            "resource \"aws_lb_listener\" \"{name}\" {{\n  load_balancer_arn = aws_lb.{lb}.arn\n  port              = {port}\n  protocol          = \"{protocol}\"\n{action}}}\n\n"
+        )
+    };
+    let forward = "\n  default_action {\n    type             = \"forward\" # the app\n    target_group_arn = aws_lb_target_group.app.arn\n  }\n";
+    let tls = "  ssl_policy        = \"ELBSecurityPolicy-TLS13-1-2-2021-06\"\n  certificate_arn   = \"arn:aws:acm:eu-west-1:111122223333:certificate/c\"\n";
+    let terraform = format!(
+        "resource \"aws_lb\" \"web\" {{\n  name = \"web\"\n}}\n\nresource \"aws_lb\" \"plain\" {{\n  name = \"plain\"\n}}\n\nresource \"aws_lb_target_group\" \"app\" {{\n  name = \"app\"\n}}\n\n{}{}{}",
+        listener("http", "web", "HTTP", 80, forward),
+        listener("https", "web", "HTTPS", 8443, &format!("{tls}{forward}")),
+        listener("lonely", "plain", "HTTP", 80, forward),
+    );
+    std::fs::write(dir.join("main.tf"), &terraform).unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  Lb:\n    Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n  Http:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      LoadBalancerArn: !Ref Lb\n      Port: 80\n      Protocol: HTTP\n      DefaultActions:\n        - Type: forward\n          TargetGroupArn: !Ref Group\n  Https:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      LoadBalancerArn: !Ref Lb\n      Port: 443\n      Protocol: HTTPS\n      SslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06\n      Certificates:\n        - CertificateArn: arn:aws:acm:eu-west-1:111122223333:certificate/c\n      DefaultActions:\n        - Type: forward\n          TargetGroupArn: !Ref Group\n  Group:\n    Type: AWS::ElasticLoadBalancingV2::TargetGroup\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "LB-001"]);
+    let diff = stdout(&o);
+    for expected in [
+        "   default_action {\n-    type             = \"forward\" # the app\n-    target_group_arn = aws_lb_target_group.app.arn\n+    type = \"redirect\"\n+\n+    redirect {\n+      port        = \"8443\"\n+      protocol    = \"HTTPS\"\n+      status_code = \"HTTP_301\"\n+    }\n   }\n",
+        "       DefaultActions:\n-        - Type: forward\n-          TargetGroupArn: !Ref Group\n+        - Type: redirect\n+          RedirectConfig:\n+            Protocol: HTTPS\n+            Port: \"443\"\n+            StatusCode: HTTP_301\n   Https:",
+    ] {
+        assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}");
+    }
+    assert_eq!(diff.matches("type = \"redirect\"").count(), 1, "the lonely listener is not redirected: {diff}");
+    encguard_in(&dir, &["fix", ".", "--rule", "LB-001", "--write"]);
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "LB-001", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let failing: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["resource"].as_str().unwrap()).collect();
+    assert_eq!(failing, ["aws_lb_listener.lonely"], "{report:#}");
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "LB-001"])), "", "a second run changes nothing");
+}

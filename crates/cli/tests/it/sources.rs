@@ -274,3 +274,25 @@ fn auto_tfvars_apply_when_the_module_is_the_current_directory() {
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert_eq!(report["summary"]["fail"], 1, "{report:#}");
 }
+
+/// A module at the root of the scanned directory, called by its examples (`../..`, as
+/// published modules' examples call them), is read through each call: before, the current
+/// directory named as the empty path was taken for a missing one, and none of its resources
+/// were checked.
+#[test]
+fn a_module_in_the_current_directory_is_read_through_its_examples() {
+    let dir = temp_dir("module-here");
+    std::fs::create_dir_all(dir.join("examples/complete")).unwrap();
+    std::fs::write(dir.join("main.tf"), "resource \"aws_kms_key\" \"this\" {}\n").unwrap();
+    for source in ["../..", "../../"] {
+        std::fs::write(
+            dir.join("examples/complete/main.tf"),
+            format!("module \"key\" {{\n  source = \"{source}\"\n}}\n"),
+        )
+        .unwrap();
+        let o = encguard_in(&dir, &["scan", ".", "--rule", "KMS-001", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(report["findings"][0]["resource"], "module.key.aws_kms_key.this", "{source}: {report:#}");
+        assert_eq!(report["errors"], serde_json::json!([]), "{source}: {report:#}");
+    }
+}

@@ -1,6 +1,7 @@
 use super::protocol;
 use crate::context::{Attachment, Context, Res, Target};
 use crate::rule::{declare_rule, unless_unresolved, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::Fix;
 use encguard_model::{LbProtocol, Listener, ListenerAction, LoadBalancerType, Spec, Unknown};
 
 declare_rule! {
@@ -26,6 +27,10 @@ declare_rule! {
     /// ## Fix
     /// `default_action { type = "redirect"  redirect { protocol = "HTTPS"  port = "443"  status_code = "HTTP_301" } }`
     /// (CloudFormation `RedirectConfig`); live `aws elbv2 modify-listener --default-actions …`.
+    ///
+    /// `encguard fix` and `remediate` make the default action that redirect, to the port of
+    /// the load balancer's HTTPS listener — only where it has one: elsewhere the redirect
+    /// would lead nowhere. A listener rule that forwards is for a person to remove.
     LB_001 {
         id: "LB-001",
         title: "HTTP listeners only redirect to HTTPS",
@@ -49,6 +54,17 @@ fn redirects_to_https(action: &ListenerAction) -> Result<bool, Unknown> {
         && matches!(action.redirect_status_code.or_default_to("HTTP_301".into())?.as_str(), "HTTP_301" | "HTTP_302"))
 }
 
+/// The port of an HTTPS listener of the listener's load balancer, 443 if it has one there.
+fn https_port(ctx: &Context, r: Res, listener: &Listener) -> Option<u32> {
+    let Target::Found(lb) = ctx.target(r, &listener.load_balancer) else { return None };
+    let ports = ctx.all::<Listener>().filter_map(|(other, l)| {
+        let same = matches!(ctx.target(other, &l.load_balancer), Target::Found(o) if o.id == lb.id);
+        let https = matches!(protocol(l), Ok(LbProtocol::Https));
+        l.port.value().ok().flatten().copied().filter(|_| same && https)
+    });
+    ports.min_by_key(|&p| (p != 443, p))
+}
+
 fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     // A Gateway Load Balancer's listener forwards GENEVE and names no protocol.
     if let Target::Found(lb) = ctx.target(r, &listener.load_balancer) {
@@ -68,9 +84,13 @@ fn judge(ctx: &Context, r: Res, listener: &Listener) -> Eval {
     let redirects = actions.iter().map(redirects_to_https).collect::<Vec<_>>();
     if actions.is_empty() || redirects.iter().any(|r| matches!(r, Ok(false))) {
         let kinds = actions.iter().map(|a| a.action_type.as_str()).collect::<Vec<_>>().join(", ");
-        return Ok(Verdict::fail("the HTTP listener's default action does not redirect to HTTPS")
+        let verdict = Verdict::fail("the HTTP listener's default action does not redirect to HTTPS")
             .at(&listener.default_actions)
-            .evidence(kinds));
+            .evidence(kinds);
+        return Ok(match https_port(ctx, r, listener) {
+            Some(port) => verdict.fix(Fix::RedirectToHttps { port }),
+            None => verdict,
+        });
     }
     let mut unknown = redirects.into_iter().find_map(Result::err);
     for rule in ctx.rules_of(r) {
