@@ -224,6 +224,8 @@ def seed_rule_cases(out):
     elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTPS", Port=8443, SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
                           Certificates=[{"CertificateArn": server["ServerCertificateMetadata"]["Arn"]}],
                           DefaultActions=[{"Type": "forward", "TargetGroupArn": http}])
+    # Plain HTTP beside HTTPS: LB-001's fix redirects it to the HTTPS listener.
+    elbv2.create_listener(LoadBalancerArn=alb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": http}])
     elb = client("elb", region)
     elb.create_load_balancer(LoadBalancerName="rule-classic-https", Listeners=[{"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP",
                              "InstancePort": 8080, "SSLCertificateId": weak}], AvailabilityZones=["us-east-1a"])

@@ -17,6 +17,7 @@ pub mod export;
 mod iam;
 mod kms;
 mod lb;
+mod listener_action;
 mod rds;
 pub mod remediate;
 mod s3;

@@ -8,11 +8,12 @@
 //! prints their permissions, and scans never make them.
 
 use crate::common::{error_code, error_text};
+use crate::listener_action;
 use crate::{CallFailed, Caller, Options};
 use aws_config::{Region, SdkConfig};
 use encguard_model::remediation::{
-    Change, DistributionSetting, Journal, JournalEntry, ManualStep, Outcome, RemediationPlan, Step, Target, Want,
-    Wanted, REMEDIATION_VERSION,
+    Change, DistributionSetting, Journal, JournalEntry, ListenerSetting, ManualStep, Outcome, RemediationPlan, Step,
+    Target, Want, Wanted, REMEDIATION_VERSION,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -157,6 +158,15 @@ fn planned(step: &Step) -> Result<(), String> {
         Change::UpdateSecret { kms_key_id, .. } | Change::ModifyEbsDefaultKmsKeyId { kms_key_id } => {
             kms_key_id.contains(":key/")
         }
+        // One permanent redirect to HTTPS, as a plan makes it.
+        Change::ModifyListener { setting: ListenerSetting::DefaultActions(actions), .. } => {
+            actions.as_array().is_some_and(|a| a.len() == 1)
+                && actions[0]["RedirectConfig"]["Port"]
+                    .as_str()
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .map(redirect_to_https)
+                    == Some(actions.clone())
+        }
         Change::UpdateDistribution { setting, value: Value::String(value), .. } => match setting {
             DistributionSetting::ViewerProtocolPolicy => matches!(value.as_str(), "redirect-to-https" | "https-only"),
             DistributionSetting::OriginProtocolPolicy => value == "https-only",
@@ -268,7 +278,12 @@ async fn call_for(conf: &SdkConfig, want: Want) -> Result<(Change, Value), Strin
         Want::KeyDeletionCancelled { key_id } => Change::CancelKeyDeletion { key_id },
         Want::EbsEncryptionByDefault => Change::EnableEbsEncryptionByDefault {},
         Want::EbsDefaultKey { key } => Change::ModifyEbsDefaultKmsKeyId { kms_key_id: key_arn(conf, &key).await? },
-        Want::ListenerSslPolicy { listener_arn, ssl_policy } => Change::ModifyListener { listener_arn, ssl_policy },
+        Want::ListenerSslPolicy { listener_arn, ssl_policy } => {
+            Change::ModifyListener { listener_arn, setting: ListenerSetting::SslPolicy(ssl_policy) }
+        }
+        Want::ListenerRedirect { listener_arn, port } => {
+            Change::ModifyListener { listener_arn, setting: ListenerSetting::DefaultActions(redirect_to_https(port)) }
+        }
         Want::RdsCertificateAuthority { db_instance, authority } => Change::ModifyDbInstance { db_instance, authority },
         Want::SecretKey { secret_id, key } => {
             Change::UpdateSecret { secret_id, kms_key_id: key_arn(conf, &key).await? }
@@ -316,7 +331,8 @@ fn after(call: &Change, before: &Value) -> Result<Value, String> {
         Change::DisableKeyRotation { .. } | Change::DisableEbsEncryptionByDefault {} => json!(false),
         Change::EnableKey { .. } => json!("Enabled"),
         Change::DisableKey { .. } | Change::CancelKeyDeletion { .. } => json!("Disabled"),
-        Change::ModifyListener { ssl_policy, .. } => json!(ssl_policy),
+        Change::ModifyListener { setting: ListenerSetting::SslPolicy(policy), .. } => json!(policy),
+        Change::ModifyListener { setting: ListenerSetting::DefaultActions(actions), .. } => actions.clone(),
         Change::ModifyDbInstance { authority, .. } => json!(authority),
         Change::UpdateSecret { kms_key_id, .. } | Change::ModifyEbsDefaultKmsKeyId { kms_key_id } => json!(kms_key_id),
         Change::ResetEbsDefaultKmsKeyId {} => Value::Null,
@@ -361,8 +377,14 @@ fn undo(step: &Step) -> Result<Change, String> {
             Change::ModifyEbsDefaultKmsKeyId { kms_key_id: key.clone() }
         }
         (Change::ModifyEbsDefaultKmsKeyId { .. }, Value::Null) => Change::ResetEbsDefaultKmsKeyId {},
-        (Change::ModifyListener { listener_arn, .. }, Value::String(policy)) => {
-            Change::ModifyListener { listener_arn: listener_arn.clone(), ssl_policy: policy.clone() }
+        (Change::ModifyListener { listener_arn, setting: ListenerSetting::SslPolicy(_) }, Value::String(policy)) => {
+            Change::ModifyListener { listener_arn: listener_arn.clone(), setting: ListenerSetting::SslPolicy(policy.clone()) }
+        }
+        (Change::ModifyListener { listener_arn, setting: ListenerSetting::DefaultActions(_) }, Value::Array(actions))
+            if !actions.is_empty() =>
+        {
+            let actions = ListenerSetting::DefaultActions(Value::Array(actions.clone()));
+            Change::ModifyListener { listener_arn: listener_arn.clone(), setting: actions }
         }
         (Change::ModifyDbInstance { db_instance, .. }, Value::String(authority)) => {
             Change::ModifyDbInstance { db_instance: db_instance.clone(), authority: authority.clone() }
@@ -447,12 +469,17 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
             let out = answer!("ec2:GetEbsDefaultKmsKeyId", ec2.get_ebs_default_kms_key_id());
             managed_or_arn(conf, out.kms_key_id()).await
         }
-        Change::ModifyListener { listener_arn, .. } => {
+        Change::ModifyListener { listener_arn, setting } => {
             let elb = aws_sdk_elasticloadbalancingv2::Client::new(conf);
             let out =
                 answer!("elasticloadbalancing:DescribeListeners", elb.describe_listeners().listener_arns(listener_arn));
             let listener = out.listeners().first().ok_or_else(|| format!("no listener {listener_arn}"))?;
-            Ok(json!(listener.ssl_policy()))
+            match setting {
+                ListenerSetting::SslPolicy(_) => Ok(json!(listener.ssl_policy())),
+                ListenerSetting::DefaultActions(_) => {
+                    listener.default_actions().iter().map(listener_action::to_json).collect::<Result<_, _>>()
+                }
+            }
         }
         Change::ModifyDbInstance { db_instance, .. } => {
             let rds = aws_sdk_rds::Client::new(conf);
@@ -517,10 +544,16 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
             sent!(ec2.modify_ebs_default_kms_key_id().kms_key_id(kms_key_id))
         }
         Change::ResetEbsDefaultKmsKeyId {} => sent!(ec2.reset_ebs_default_kms_key_id()),
-        Change::ModifyListener { listener_arn, ssl_policy } => sent!(aws_sdk_elasticloadbalancingv2::Client::new(conf)
-            .modify_listener()
-            .listener_arn(listener_arn)
-            .ssl_policy(ssl_policy)),
+        Change::ModifyListener { listener_arn, setting } => {
+            let request =
+                aws_sdk_elasticloadbalancingv2::Client::new(conf).modify_listener().listener_arn(listener_arn);
+            match setting {
+                ListenerSetting::SslPolicy(policy) => sent!(request.ssl_policy(policy)),
+                ListenerSetting::DefaultActions(actions) => {
+                    sent!(request.set_default_actions(Some(listener_action::from_json(actions)?)))
+                }
+            }
+        }
         Change::ModifyDbInstance { db_instance, authority } => sent!(aws_sdk_rds::Client::new(conf)
             .modify_db_instance()
             .db_instance_identifier(db_instance)
@@ -551,6 +584,13 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
                 .distribution_config(config))
         }
     }
+}
+
+/// A listener's default actions: one permanent redirect to HTTPS on `port`.
+fn redirect_to_https(port: u32) -> Value {
+    json!([{"Type": "redirect", "RedirectConfig": {
+        "Protocol": "HTTPS", "Port": port.to_string(), "Host": "#{host}", "Path": "/#{path}", "Query": "#{query}",
+        "StatusCode": "HTTP_301"}}])
 }
 
 /// A default encryption rule as a step's state holds it.

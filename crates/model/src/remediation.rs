@@ -56,6 +56,14 @@ pub enum Want {
         /// The key, as the policy file names it (an alias, an id or an ARN).
         key: String,
     },
+    /// A load balancer listener whose default action is a permanent redirect to HTTPS on
+    /// this port.
+    ListenerRedirect {
+        /// The listener's ARN.
+        listener_arn: String,
+        /// The port of the load balancer's HTTPS listener.
+        port: u32,
+    },
     /// A load balancer listener negotiating with this TLS policy.
     ListenerSslPolicy {
         /// The listener's ARN.
@@ -122,6 +130,16 @@ pub enum DistributionSetting {
     MinimumProtocolVersion,
 }
 
+/// The setting of a listener that `ModifyListener` sets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListenerSetting {
+    /// The TLS policy, by name.
+    SslPolicy(String),
+    /// The default actions, as `DescribeListeners` writes them (`Type`, `Order`,
+    /// `TargetGroupArn`, `ForwardConfig`, `RedirectConfig`, `FixedResponseConfig`).
+    DefaultActions(Value),
+}
+
 /// An API call that changes a live resource, named as `iam-policy` names its action, with
 /// the parameters the API takes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,13 +190,14 @@ pub enum Change {
     /// Makes the AWS managed key (`aws/ebs`) the region's default EBS key again (a rollback).
     #[serde(rename = "ec2:ResetEbsDefaultKmsKeyId")]
     ResetEbsDefaultKmsKeyId {},
-    /// Sets a listener's TLS policy.
+    /// Sets one setting of a listener.
     #[serde(rename = "elasticloadbalancing:ModifyListener", rename_all = "PascalCase")]
     ModifyListener {
         /// The listener.
         listener_arn: String,
-        /// The policy's name.
-        ssl_policy: String,
+        /// What is set.
+        #[serde(flatten)]
+        setting: ListenerSetting,
     },
     /// Moves a DB instance to another server certificate authority, at its next maintenance
     /// window (`ApplyImmediately` false: the restart it needs is not forced).

@@ -11,6 +11,12 @@ use crate::temp_dir;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+/// The resources of the plan's manual steps for `rule`.
+fn by_hand_resources(plan: &Value, rule: &str) -> Vec<String> {
+    let manual = plan["manual"].as_array().unwrap().iter().filter(|m| m["fixes"][0]["rule"] == rule);
+    manual.map(|m| m["resource"].as_str().unwrap().to_string()).collect()
+}
+
 #[test]
 fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let Some(moto) = start_moto() else { return };
@@ -108,7 +114,17 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
         (&step("kms:EnableKeyRotation")["before"], &step("kms:EnableKeyRotation")["after"]),
         (&Value::Bool(false), &Value::Bool(true))
     );
-    assert_eq!(step("elasticloadbalancing:ModifyListener")["before"], "ELBSecurityPolicy-2016-08");
+    let listener = |setting: &str| {
+        steps
+            .iter()
+            .find(|s| s["call"]["Action"] == "elasticloadbalancing:ModifyListener" && !s["call"][setting].is_null())
+    };
+    assert_eq!(listener("SslPolicy").expect("LB-003 planned")["before"], "ELBSecurityPolicy-2016-08");
+    // The HTTP listener beside an HTTPS one redirects to it; the one without is left.
+    let redirect = listener("DefaultActions").expect("LB-001 planned");
+    assert_eq!(redirect["before"][0]["Type"], "forward", "{redirect:#}");
+    assert_eq!(redirect["after"][0]["RedirectConfig"]["Port"], "443", "{redirect:#}");
+    assert!(by_hand_resources(&plan, "LB-001").iter().any(|r| r.contains("listener/app/web/")), "{plan:#}");
     assert_eq!(step("kms:CancelKeyDeletion")["before"], "PendingDeletion");
     assert_eq!(step("rds:ModifyDBInstance")["after"], "rds-ca-rsa2048-g1");
     // CloudFront: one setting on every part that fails, from the configuration read with
