@@ -25,7 +25,8 @@ service's protocol:
             `alias/aws/ebs` until modified, kept as EC2 keeps it; for a bucket's default
             encryption (PutEncryptionConfiguration, GetEncryptionConfiguration), the
             BlockedEncryptionTypes moto drops, kept from the last put and added to moto's
-            answer
+            answer; for a table's key (UpdateTable's SSESpecification, which moto accepts and
+            forgets; DescribeTable), the key last set, as SSEDescription in moto's answer
 """
 import http.server
 import json
@@ -110,8 +111,7 @@ AWS_MANAGED_EBS_KEY = "alias/aws/ebs"
 
 def stand_in(action, headers, body):
     """The EC2 answer of an EBS default key action, from the proxy's own state."""
-    scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", headers.get("Authorization", ""))
-    region = scope.group(1) if scope else "us-east-1"
+    region = region_of(headers)
     params = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
     with lock:
         if action == "ModifyEbsDefaultKmsKeyId":
@@ -144,6 +144,38 @@ def with_blocked(path, data):
     return RULE.sub(lambda m: b"<Rule>" + m.group(1) + next(rules, b"") + b"</Rule>", data)
 
 
+# The SSESpecification last given to each table (by region and name) by UpdateTable.
+TABLE_SSE = {}
+
+
+def region_of(headers):
+    scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", headers.get("Authorization", ""))
+    return scope.group(1) if scope else "us-east-1"
+
+
+def remember_table_sse(headers, body):
+    request = json.loads(body or b"{}")
+    if "SSESpecification" in request:
+        with lock:
+            TABLE_SSE[(region_of(headers), request["TableName"])] = request["SSESpecification"]
+
+
+def with_table_sse(headers, body, data):
+    """Moto's DescribeTable answer with the key UpdateTable last set, as DynamoDB reports it."""
+    region, name = region_of(headers), json.loads(body or b"{}").get("TableName")
+    with lock:
+        sse = TABLE_SSE.get((region, name))
+    if sse is None:
+        return data
+    answer = json.loads(data)
+    if not sse.get("Enabled"):
+        answer["Table"].pop("SSEDescription", None)
+    else:
+        key = sse.get("KMSMasterKeyId") or f"arn:aws:kms:{region}:123456789012:alias/aws/dynamodb"
+        answer["Table"]["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
+    return json.dumps(answer).encode()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -162,7 +194,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        if fault == "stand-in" and action not in ("PutEncryptionConfiguration", "GetEncryptionConfiguration"):
+        if fault == "stand-in" and action not in ("PutEncryptionConfiguration", "GetEncryptionConfiguration", "UpdateTable", "DescribeTable"):
             data = stand_in(action, self.headers, body)
             self.send_response(200)
             self.send_header("Content-Type", "text/xml")
@@ -204,6 +236,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             remember_blocked(parsed.path, body)
         if fault == "stand-in" and action == "GetEncryptionConfiguration" and status == 200:
             data = with_blocked(parsed.path, data)
+        if fault == "stand-in" and action == "UpdateTable" and status == 200:
+            remember_table_sse(self.headers, body)
+        if fault == "stand-in" and action == "DescribeTable" and status == 200:
+            data = with_table_sse(self.headers, body, data)
         self.send_response(status)
         for k, v in headers:
             if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):

@@ -29,6 +29,7 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "elasticloadbalancing:DescribeListeners",
     "s3:GetBucketPolicy",
     "s3:GetEncryptionConfiguration",
+    "dynamodb:DescribeTable",
     "rds:DescribeDBInstances",
     "secretsmanager:DescribeSecret",
     "cloudfront:GetDistributionConfig",
@@ -44,14 +45,23 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "elasticloadbalancing:ModifyListener",
     "s3:PutBucketPolicy",
     "s3:PutEncryptionConfiguration",
+    "dynamodb:UpdateTable",
     "rds:ModifyDBInstance",
     "secretsmanager:UpdateSecret",
     "cloudfront:UpdateDistribution",
 ];
 
+/// A table's key when DynamoDB owns it, and when it is the AWS managed `aws/dynamodb`.
+const AWS_OWNED_TABLE_KEY: &str = "AWS_OWNED";
+const AWS_MANAGED_TABLE_KEY: &str = "AWS_MANAGED";
+
 /// What `UpdateSecret` needs to re-encrypt a secret's versions with its new key, granted only
 /// through Secrets Manager.
 const REENCRYPT_ACTIONS: &[&str] = &["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"];
+
+/// What `UpdateTable` needs to give a table a customer managed key, granted only through
+/// DynamoDB, which makes a grant on the key for the table.
+const TABLE_KEY_ACTIONS: &[&str] = &["kms:CreateGrant", "kms:DescribeKey"];
 
 /// The IAM policy `remediate` needs, as JSON.
 pub fn remediate_policy() -> String {
@@ -61,6 +71,8 @@ pub fn remediate_policy() -> String {
             {"Sid": "EncguardRemediate", "Effect": "Allow", "Action": REMEDIATE_ACTIONS, "Resource": "*"},
             {"Sid": "EncguardReencryptSecrets", "Effect": "Allow", "Action": REENCRYPT_ACTIONS, "Resource": "*",
              "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}},
+            {"Sid": "EncguardTableKeys", "Effect": "Allow", "Action": TABLE_KEY_ACTIONS, "Resource": "*",
+             "Condition": {"StringLike": {"kms:ViaService": "dynamodb.*.amazonaws.com"}}},
         ],
     });
     serde_json::to_string_pretty(&policy).expect("JSON") + "\n"
@@ -155,9 +167,9 @@ fn planned(step: &Step) -> Result<(), String> {
     }
     // The values a plan sets, and no other: a key by its ARN, settings the rules accept.
     let accepted = match &step.call {
-        Change::UpdateSecret { kms_key_id, .. } | Change::ModifyEbsDefaultKmsKeyId { kms_key_id } => {
-            kms_key_id.contains(":key/")
-        }
+        Change::UpdateSecret { kms_key_id, .. }
+        | Change::ModifyEbsDefaultKmsKeyId { kms_key_id }
+        | Change::UpdateTableEncryption { key: kms_key_id, .. } => kms_key_id.contains(":key/"),
         // One permanent redirect to HTTPS, as a plan makes it.
         Change::ModifyListener { setting: ListenerSetting::DefaultActions(actions), .. } => {
             actions.as_array().is_some_and(|a| a.len() == 1)
@@ -291,6 +303,9 @@ async fn call_for(conf: &SdkConfig, want: Want) -> Result<(Change, Value), Strin
         Want::DistributionSetting { id, setting, value } => {
             Change::UpdateDistribution { id, setting, value: Value::String(value) }
         }
+        Want::TableKey { table, key } => {
+            Change::UpdateTableEncryption { table_name: table, key: key_arn(conf, &key).await? }
+        }
         Want::SseCBlocked { bucket } => {
             let reading = Change::PutBucketEncryption { bucket: bucket.clone(), rules: Value::Null };
             let before = read(conf, &reading).await?;
@@ -340,6 +355,7 @@ fn after(call: &Change, before: &Value) -> Result<Value, String> {
             serde_json::from_str(policy).map_err(|e| format!("the policy to put is not JSON: {e}"))?
         }
         Change::PutBucketEncryption { rules, .. } => rules.clone(),
+        Change::UpdateTableEncryption { key, .. } => json!(key),
     })
 }
 
@@ -397,6 +413,9 @@ fn undo(step: &Step) -> Result<Change, String> {
         }
         (Change::UpdateDistribution { id, setting, .. }, before) if !before.is_null() => {
             Change::UpdateDistribution { id: id.clone(), setting: *setting, value: before.clone() }
+        }
+        (Change::UpdateTableEncryption { table_name, .. }, Value::String(key)) => {
+            Change::UpdateTableEncryption { table_name: table_name.clone(), key: key.clone() }
         }
         (Change::PutBucketEncryption { bucket, .. }, before @ Value::Array(_)) => {
             Change::PutBucketEncryption { bucket: bucket.clone(), rules: before.clone() }
@@ -499,6 +518,20 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
             let (config, _) = distribution(conf, id).await?;
             distribution_state(&config, *setting)
         }
+        Change::UpdateTableEncryption { table_name, .. } => {
+            let dynamodb = aws_sdk_dynamodb::Client::new(conf);
+            let out = answer!("dynamodb:DescribeTable", dynamodb.describe_table().table_name(table_name));
+            // DynamoDB omits SSEDescription for the AWS owned key.
+            let sse = out.table().and_then(|t| t.sse_description());
+            let enabled = sse.and_then(|s| s.status()).is_some_and(|s| matches!(s.as_str(), "ENABLED" | "UPDATING"));
+            Ok(match sse.and_then(|s| s.kms_master_key_arn()).filter(|_| enabled) {
+                None => json!(AWS_OWNED_TABLE_KEY),
+                Some(key) => match managed_or_arn(conf, Some(key)).await? {
+                    Value::Null => json!(AWS_MANAGED_TABLE_KEY),
+                    arn => arn,
+                },
+            })
+        }
         Change::PutBucketEncryption { bucket, .. } => {
             let s3 = aws_sdk_s3::Client::new(conf);
             match s3.get_bucket_encryption().bucket(bucket).send().await {
@@ -564,6 +597,18 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
         }
         Change::PutBucketPolicy { bucket, policy } => {
             sent!(aws_sdk_s3::Client::new(conf).put_bucket_policy().bucket(bucket).policy(policy))
+        }
+        Change::UpdateTableEncryption { table_name, key } => {
+            use aws_sdk_dynamodb::types::{SseSpecification, SseType};
+            let specification = match key.as_str() {
+                AWS_OWNED_TABLE_KEY => SseSpecification::builder().enabled(false),
+                AWS_MANAGED_TABLE_KEY => SseSpecification::builder().enabled(true).sse_type(SseType::Kms),
+                arn => SseSpecification::builder().enabled(true).sse_type(SseType::Kms).kms_master_key_id(arn),
+            };
+            sent!(aws_sdk_dynamodb::Client::new(conf)
+                .update_table()
+                .table_name(table_name)
+                .sse_specification(specification.build()))
         }
         Change::PutBucketEncryption { bucket, rules } => {
             let configuration = encryption_configuration(rules)?;
@@ -854,6 +899,9 @@ mod tests {
         let new_key = Change::ModifyEbsDefaultKmsKeyId { kms_key_id: arn.into() };
         assert!(planned(&step(new_key, Value::Null, json!(arn))).is_ok());
         assert!(planned(&step(Change::ResetEbsDefaultKmsKeyId {}, json!(arn), Value::Null)).is_err(), "a rollback");
+        let table = |key: &str| Change::UpdateTableEncryption { table_name: "t".into(), key: key.into() };
+        assert!(planned(&step(table(arn), json!("AWS_OWNED"), json!(arn))).is_ok());
+        assert!(planned(&step(table("AWS_OWNED"), json!(arn), json!("AWS_OWNED"))).is_err(), "back to AWS's key");
     }
 
     #[test]

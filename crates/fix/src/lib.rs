@@ -16,6 +16,7 @@ pub mod live;
 mod parameter_group;
 mod redirect;
 mod switch;
+mod table_key;
 mod variables;
 
 use encguard_model::{Location, Position, Span, TextEdit};
@@ -168,14 +169,18 @@ pub fn plan(
             }
             // Only a live key is pending deletion: `remediate` cancels it.
             Fix::CancelKeyDeletion => continue,
-            Fix::RedirectToHttps { port } => {
+            Fix::RedirectToHttps { .. } | Fix::TableKey(_) => {
                 let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
-                let made = match (text.as_deref(), format.as_str()) {
-                    (None, _) => Err("the file cannot be read".to_string()),
-                    (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
-                    (Some(text), "terraform") => redirect::terraform(text, *line, port),
-                    (Some(text), "cloudformation") => redirect::cloudformation(text, *line, port),
-                    (Some(_), other) => Err(format!("{other} files are not edited")),
+                let made = match (text.as_deref(), format.as_str(), &fix) {
+                    (None, ..) => Err("the file cannot be read".to_string()),
+                    (Some(_), ..) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
+                    (Some(text), "terraform", Fix::RedirectToHttps { port }) => redirect::terraform(text, *line, *port),
+                    (Some(text), "cloudformation", Fix::RedirectToHttps { port }) => {
+                        redirect::cloudformation(text, *line, *port)
+                    }
+                    (Some(text), "terraform", Fix::TableKey(key)) => table_key::terraform(text, *line, key),
+                    (Some(text), "cloudformation", Fix::TableKey(key)) => table_key::cloudformation(text, *line, key),
+                    (Some(_), other, _) => Err(format!("{other} files are not edited")),
                 };
                 match made {
                     Ok(new_edits) => {

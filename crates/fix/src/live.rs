@@ -37,6 +37,9 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
             Some(Fix::RedirectToHttps { port }) => {
                 Ok(Want::ListenerRedirect { listener_arn: arn.clone(), port: *port })
             }
+            Some(Fix::TableKey(key)) => {
+                Ok(Want::TableKey { table: arn.rsplit('/').next().unwrap_or(arn).to_string(), key: key.clone() })
+            }
             Some(Fix::BlockSseC) => Ok(Want::SseCBlocked { bucket: arn.rsplit(':').next().unwrap_or(arn).to_string() }),
             Some(Fix::Set(fix)) if fix.replaces.is_some() => Err(format!(
                 "{} — AWS makes this change only by recreating {}: copy the data to an encrypted \

@@ -94,6 +94,13 @@ pub enum Want {
         /// The value.
         value: String,
     },
+    /// A DynamoDB table encrypted with this customer managed key.
+    TableKey {
+        /// The table's name.
+        table: String,
+        /// The key, as the policy file names it (an alias, an id or an ARN).
+        key: String,
+    },
     /// A bucket whose default encryption blocks SSE-C in every rule.
     SseCBlocked {
         /// The bucket's name.
@@ -230,6 +237,15 @@ pub enum Change {
         /// The value, or the values of every part.
         value: Value,
     },
+    /// Encrypts a table with a key: `AWS_OWNED`, `AWS_MANAGED` (`alias/aws/dynamodb`) or a
+    /// customer managed key's ARN — an in-place change DynamoDB makes in the background.
+    #[serde(rename = "dynamodb:UpdateTable", rename_all = "PascalCase")]
+    UpdateTableEncryption {
+        /// The table's name.
+        table_name: String,
+        /// The key.
+        key: String,
+    },
     /// Replaces a bucket's default encryption with these rules (`SSEAlgorithm`,
     /// `KMSMasterKeyID`, `BucketKeyEnabled`, `BlockedEncryptionTypes` each): the ones it had,
     /// with SSE-C blocked — or, in a rollback, the ones it had.
@@ -266,6 +282,7 @@ impl Change {
             Change::ModifyListener { .. } => "elasticloadbalancing:ModifyListener",
             Change::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
             Change::PutBucketEncryption { .. } => "s3:PutEncryptionConfiguration",
+            Change::UpdateTableEncryption { .. } => "dynamodb:UpdateTable",
             Change::ModifyDbInstance { .. } => "rds:ModifyDBInstance",
             Change::UpdateSecret { .. } => "secretsmanager:UpdateSecret",
             Change::UpdateDistribution { .. } => "cloudfront:UpdateDistribution",

@@ -49,6 +49,9 @@ pub enum Fix {
     CancelKeyDeletion,
     /// Block SSE-C in every rule of a bucket's default encryption, keeping the rest of it.
     BlockSseC,
+    /// Encrypt a DynamoDB table with this customer managed key (the policy file's choice,
+    /// an alias, id or ARN): an in-place change.
+    TableKey(String),
     /// Make an HTTP listener's default action a permanent redirect to HTTPS on this port,
     /// where the load balancer has an HTTPS listener.
     RedirectToHttps {

@@ -229,7 +229,7 @@ pub struct DynamodbSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct FixSettings {
     /// The customer managed key (ARN or alias name) to encrypt each service's data with, by
-    /// service (`secretsmanager`, `ebs`): a resource below its key tier is given it.
+    /// service (`secretsmanager`, `ebs`, `dynamodb`): a resource below its key tier is given it.
     pub kms_keys: BTreeMap<String, String>,
 }
 

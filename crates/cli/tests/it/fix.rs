@@ -754,3 +754,47 @@ fn http_listeners_redirect_to_the_https_listener() {
     assert_eq!(failing, ["aws_lb_listener.lonely"], "{report:#}");
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "LB-001"])), "", "a second run changes nothing");
 }
+
+/// DDB-001: with `[fix] kms_keys.dynamodb`, a table below its key tier gets that key — its
+/// encryption settings replaced where written, added where not.
+#[test]
+fn tables_get_the_key_the_policy_chooses() {
+    let dir = temp_dir("fix-table-key");
+    std::fs::write(
+        dir.join("encguard.toml"),
+        "[key_tiers]\ndynamodb = \"customer-managed\"\n\n[fix]\nkms_keys = { dynamodb = \"alias/tables\" }\n",
+    )
+    .unwrap();
+    let table = |name: &str, extra: &str| {
+        format!("resource \"aws_dynamodb_table\" \"{name}\" {{\n  name     = \"{name}\"\n  hash_key = \"id\"\n{extra}}}\n\n")
+    };
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            "{}{}",
+            table("owned", ""),
+            table("managed", "\n  server_side_encryption {\n    enabled = true # the AWS managed key\n  }\n")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  Owned:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: PAY_PER_REQUEST\n  Managed:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      SSESpecification:\n        SSEEnabled: true\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "DDB-001"]);
+    let diff = stdout(&o);
+    for expected in [
+        "   hash_key = \"id\"\n+\n+  server_side_encryption {\n+    enabled     = true\n+    kms_key_arn = \"alias/tables\"\n+  }\n }",
+        "   server_side_encryption {\n-    enabled = true # the AWS managed key\n+    kms_key_arn = \"alias/tables\"\n+    enabled     = true # the AWS managed key\n   }",
+        "     Properties:\n+      SSESpecification:\n+        SSEEnabled: true\n+        SSEType: KMS\n+        KMSMasterKeyId: \"alias/tables\"\n       BillingMode: PAY_PER_REQUEST",
+        "       SSESpecification:\n+        KMSMasterKeyId: \"alias/tables\"\n+        SSEType: KMS\n         SSEEnabled: true\n",
+    ] {
+        assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}\n{}", super::stderr(&o));
+    }
+    encguard_in(&dir, &["fix", ".", "--rule", "DDB-001", "--write"]);
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "DDB-001", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["summary"]["pass"], 4, "{report:#}");
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "DDB-001"])), "", "a second run changes nothing");
+}

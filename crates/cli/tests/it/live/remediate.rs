@@ -29,6 +29,8 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
         "ResetEbsDefaultKmsKeyId",
         "GetEncryptionConfiguration",
         "PutEncryptionConfiguration",
+        "UpdateTable",
+        "DescribeTable",
     ];
     let spec: serde_json::Map<String, Value> = stand_in.iter().map(|a| (a.to_string(), "stand-in".into())).collect();
     std::fs::write(&faults, Value::Object(spec).to_string()).unwrap();
@@ -37,13 +39,13 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let url = format!("http://127.0.0.1:{port}");
     wait_for(&format!("{url}/moto-api/"), &moto.python);
     // The strict profile (customer managed keys for every service's data), and the key the
-    // organisation chose for secrets and volumes, which SM-001's and EBS-002's fixes give.
+    // organisation chose for secrets, volumes and tables, which SM-001, EBS-002 and DDB-001 give.
     let init = encguard_live(&dir, &["init", "policy.toml", "--strict"]);
     assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let strict = std::fs::read_to_string(dir.join("policy.toml")).unwrap();
     let chosen = strict.replace(
-        "# kms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"alias/app-volumes\" }",
-        "kms_keys = { secretsmanager = \"alias/app-data\", ebs = \"alias/app-data\" }",
+        "# kms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"alias/app-volumes\", dynamodb = \"alias/app-tables\" }",
+        "kms_keys = { secretsmanager = \"alias/app-data\", ebs = \"alias/app-data\", dynamodb = \"alias/app-data\" }",
     );
     assert_ne!(chosen, strict, "the strict profile shows where the key is chosen");
     std::fs::write(dir.join("policy.toml"), chosen).unwrap();
@@ -95,6 +97,7 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
         kinds.into_iter().collect::<Vec<_>>(),
         [
             "cloudfront:UpdateDistribution",
+            "dynamodb:UpdateTable",
             "ec2:EnableEbsEncryptionByDefault",
             "ec2:ModifyEbsDefaultKmsKeyId",
             "elasticloadbalancing:ModifyListener",
@@ -135,6 +138,8 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let secret = step("secretsmanager:UpdateSecret");
     assert!(secret["before"].is_null(), "the AWS managed key: {secret:#}");
     assert!(secret["call"]["KmsKeyId"].as_str().unwrap().contains(":key/"), "the chosen key by its ARN: {secret:#}");
+    let table = step("dynamodb:UpdateTable");
+    assert_eq!((&table["before"], &table["after"]), (&"AWS_OWNED".into(), &table["call"]["Key"]), "{table:#}");
     // SSE-C blocked in the default encryption the bucket has, kept as it is otherwise.
     let encryption = step("s3:PutEncryptionConfiguration");
     assert_eq!(encryption["before"][0]["BlockedEncryptionTypes"], serde_json::json!([]), "{encryption:#}");

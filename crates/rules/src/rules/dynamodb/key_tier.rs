@@ -2,7 +2,7 @@ use crate::context::{Context, Res};
 use crate::keys::{require_tier, required_tier};
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, Out, Section, Severity};
-use crate::Status;
+use crate::{Fix, Status};
 use encguard_model::DynamodbTable;
 
 declare_rule! {
@@ -26,6 +26,8 @@ declare_rule! {
     /// - Terraform: `server_side_encryption { enabled = true  kms_key_arn = aws_kms_key.ddb.arn }`.
     /// - CloudFormation: `SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: !Ref DdbKey}`.
     /// - Live: `aws dynamodb update-table --table-name T --sse-specification Enabled=true,SSEType=KMS,KMSMasterKeyId=KEY` (in place).
+    ///
+    /// With `[fix] kms_keys.dynamodb`, `encguard fix` and `remediate` give the table that key.
     DDB_001 {
         id: "DDB-001",
         title: "Tables use the required key tier",
@@ -46,7 +48,13 @@ fn check(ctx: &Context, out: &mut Out) {
 fn judge(ctx: &Context, r: Res, table: &DynamodbTable) -> Eval {
     let required = required_tier(ctx, ctx.policy.key_tiers.dynamodb, r)?;
     let v = require_tier(ctx, r, &table.kms_key, KeyTier::AwsOwned, required)?;
-    Ok(if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v })
+    let v =
+        if v.status == Status::Fail && required == KeyTier::CustomerManaged { v.severity(Severity::Medium) } else { v };
+    // The key the policy file chooses for tables, if it does, replaces one below the tier.
+    Ok(match ctx.policy.fix.kms_keys.get("dynamodb") {
+        Some(key) if v.status == Status::Fail => v.fix(Fix::TableKey(key.clone())),
+        _ => v,
+    })
 }
 
 #[cfg(test)]
