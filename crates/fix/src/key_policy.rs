@@ -1,10 +1,11 @@
-//! A key policy for a key that has none (KMS-002), to review: the account keeps the key, as
+//! A key policy for a key that has none (KMS-002), or in place of one that grants too much
+//! (KMS-003, KMS-004), to review: the account keeps the key, as
 //! AWS's default policy does (IAM policies may still grant it: nobody is locked out), and
 //! the policy file's administrators may manage it and its users use it without an IAM
 //! policy — matched by `aws:PrincipalArn`, as the policy file's ARN patterns may hold
 //! wildcards that a `Principal` may not; a pattern's wildcard account is the key's own.
 
-use crate::{hcl_edit, indentation, yaml_edit, Edit};
+use crate::{hcl_edit, indentation, pointed, yaml_body, yaml_edit, Edit};
 use encguard_rules::{AttributeFix, FixValue};
 
 /// What key administrators may do: manage the key, never use it.
@@ -51,19 +52,29 @@ fn quoted(items: &[impl AsRef<str>]) -> String {
     items.iter().map(|i| format!("\"{}\"", i.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
-/// The `policy = jsonencode(…)` of a Terraform `aws_kms_key` whose block starts on `line`,
-/// with `account` the expression of the account's id.
+/// The `policy = jsonencode(…)` of a Terraform `aws_kms_key` whose block starts on `line`
+/// (added), or whose `policy` is written from `line` on (replaced, over all its lines), with
+/// `account` the expression of the account's id.
 pub(crate) fn terraform(
     text: &str,
     line: u32,
     account: &str,
     administrators: &[String],
     users: &[String],
-) -> Result<Edit, String> {
+) -> Result<Vec<Edit>, String> {
     confined(administrators.iter().chain(users))?;
-    let placeholder = AttributeFix::set(Some("policy"), None, FixValue::Text(PLACEHOLDER));
-    let edit = hcl_edit(text, line, 1, "policy", &placeholder)?;
-    Ok(filled(edit, &format!("\"{PLACEHOLDER}\""), |ind| {
+    let (at, current, _) = pointed(text, line, 1)?;
+    let written = current.trim_start().strip_prefix("policy").is_some_and(|r| r.trim_start().starts_with('='));
+    let (edit, gone) = if written {
+        let last = expression_end(text, at).ok_or("the policy's value does not end")?;
+        let replaced =
+            Edit::Replace { line: at, text: format!("{}policy = \"{PLACEHOLDER}\"\n", indentation(current)) };
+        (replaced, at + 1..last + 1)
+    } else {
+        let placeholder = AttributeFix::set(Some("policy"), None, FixValue::Text(PLACEHOLDER));
+        (hcl_edit(text, line, 1, "policy", &placeholder)?, 0..0)
+    };
+    let proposal = filled(edit, &format!("\"{PLACEHOLDER}\""), |ind| {
         let body: String = statements(administrators, users)
             .into_iter()
             .map(|(sid, actions, principals)| {
@@ -87,20 +98,61 @@ pub(crate) fn terraform(
             })
             .collect();
         format!("jsonencode({{\n{ind}  Version = \"2012-10-17\"\n{ind}  Statement = [\n{body}{ind}  ]\n{ind}}})")
-    }))
+    });
+    Ok(std::iter::once(proposal).chain(gone.map(|line| Edit::Replace { line, text: String::new() })).collect())
 }
 
-/// The `KeyPolicy` of a template's `AWS::KMS::Key` whose logical id is on `line`.
+/// The last line (from 1) of the HCL expression assigned on line `line`: where its brackets
+/// close, outside strings, or its heredoc's end marker.
+fn expression_end(text: &str, line: usize) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let value = lines.get(line - 1)?.split_once('=')?.1.trim();
+    if let Some(marker) = value.strip_prefix("<<").map(|m| m.trim_start_matches('-').trim()) {
+        return (line..lines.len()).find(|&i| lines[i].trim() == marker).map(|i| i + 1);
+    }
+    let mut depth = 0i32;
+    let mut in_string = false;
+    for (i, l) in lines.iter().enumerate().skip(line - 1) {
+        let from = if i == line - 1 { l.find('=')? + 1 } else { 0 };
+        let mut chars = l[from..].chars();
+        while let Some(c) = chars.next() {
+            match (in_string, c) {
+                (true, '\\') => {
+                    chars.next();
+                }
+                (_, '"') => in_string = !in_string,
+                (false, '#') => break,
+                (false, '(' | '[' | '{') => depth += 1,
+                (false, ')' | ']' | '}') => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth <= 0 && !in_string {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// The `KeyPolicy` of a template's `AWS::KMS::Key` whose logical id is on `line` (added),
+/// or written from `line` on (replaced, with all its lines).
 pub(crate) fn cloudformation(
     text: &str,
     line: u32,
     administrators: &[String],
     users: &[String],
-) -> Result<Edit, String> {
+) -> Result<Vec<Edit>, String> {
     confined(administrators.iter().chain(users))?;
-    let placeholder = AttributeFix::set(None, Some("KeyPolicy"), FixValue::Text(PLACEHOLDER));
-    let edit = yaml_edit(text, line, 1, "KeyPolicy", &placeholder)?;
-    Ok(filled(edit, &format!(" {PLACEHOLDER}"), |ind| {
+    let (at, current, _) = pointed(text, line, 1)?;
+    let (edit, gone) = if current.trim_start().starts_with("KeyPolicy:") {
+        let last = yaml_body(text, at, indentation(current).len()).last().map_or(at, |(i, _)| i + 1);
+        let replaced = Edit::Replace { line: at, text: format!("{}KeyPolicy: {PLACEHOLDER}\n", indentation(current)) };
+        (replaced, at + 1..last + 1)
+    } else {
+        let placeholder = AttributeFix::set(None, Some("KeyPolicy"), FixValue::Text(PLACEHOLDER));
+        (yaml_edit(text, line, 1, "KeyPolicy", &placeholder)?, 0..0)
+    };
+    let proposal = filled(edit, &format!(" {PLACEHOLDER}"), |ind| {
         let at = |depth: usize| format!("{ind}{}", "  ".repeat(depth));
         let list = |items: &[&str], depth: usize| {
             items.iter().map(|i| format!("{}- \"{i}\"\n", at(depth))).collect::<String>()
@@ -132,7 +184,8 @@ pub(crate) fn cloudformation(
             })
             .collect();
         format!("\n{}Version: \"2012-10-17\"\n{}Statement:\n{body}", at(1), at(1)).trim_end_matches('\n').to_string()
-    }))
+    });
+    Ok(std::iter::once(proposal).chain(gone.map(|line| Edit::Replace { line, text: String::new() })).collect())
 }
 
 /// Every pattern an ARN of one account (or of the key's, `*`): granted to `Principal: *`, a

@@ -239,21 +239,31 @@ pub fn plan(
                     (None, _) => Err("the file cannot be read".to_string()),
                     (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
                     (Some(text), "terraform") => {
-                        let (account, declare) = caller_identity(file, text, *line, &read);
+                        // The data source goes after the key's block, where the finding is.
+                        let lines: Vec<&str> = text.lines().take(*line as usize).collect();
+                        let block =
+                            lines.iter().rposition(|l| l.starts_with("resource ")).map_or(*line, |i| i as u32 + 1);
+                        let (account, declare) = caller_identity(file, text, block, &read);
                         // One declaration for the keys of a module that has none.
                         let dir =
                             std::path::Path::new(file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
                         let declare = declare.filter(|_| identity_declared.insert(dir));
                         key_policy::terraform(text, *line, &account, &administrators, &users)
-                            .map(|e| [Some(e), declare].into_iter().flatten().collect())
+                            .map(|e| e.into_iter().chain(declare).collect())
                     }
-                    (Some(text), "cloudformation") => {
-                        key_policy::cloudformation(text, *line, &administrators, &users).map(|e| vec![e])
-                    }
+                    (Some(text), "cloudformation") => key_policy::cloudformation(text, *line, &administrators, &users),
                     (Some(_), other) => Err(format!("{other} files are not edited")),
                 };
                 match proposed {
-                    Ok(new_edits) => review.entry(file.clone()).or_default().extend(new_edits),
+                    // A key that fails several rules gets one proposal.
+                    Ok(new_edits) => {
+                        let proposals = review.entry(file.clone()).or_default();
+                        for edit in new_edits {
+                            if !proposals.contains(&edit) {
+                                proposals.push(edit);
+                            }
+                        }
+                    }
                     Err(why) => {
                         plan.manual.push(format!("{file}:{line}: {} on {}: {why}", finding.rule, finding.resource))
                     }

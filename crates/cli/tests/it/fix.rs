@@ -489,8 +489,15 @@ fn a_variable_is_fixed_where_it_is_set_when_nothing_else_reads_it() {
 #[test]
 fn a_key_policy_is_a_change_to_review_never_written() {
     let dir = temp_dir("fix-key-policy");
-    let terraform = "resource \"aws_kms_key\" \"bare\" {\n  enable_key_rotation = true\n}\n";
-    let template = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n";
+    // Keys without a policy (KMS-002), and keys whose policy grants everyone (KMS-003, KMS-004).
+    let terraform = "resource \"aws_kms_key\" \"bare\" {\n  enable_key_rotation = true\n}\n\n\
+        resource \"aws_kms_key\" \"open\" {\n  enable_key_rotation = true\n  policy = jsonencode({\n    Version = \"2012-10-17\"\n\
+        \x20   Statement = [{\n      Effect    = \"Allow\"\n      Principal = \"*\" # \"}\" in a comment\n      Action    = \"kms:*\"\n\
+        \x20     Resource  = \"*\"\n    }]\n  })\n  description = \"open\"\n}\n";
+    let template = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n\
+        \x20 Open:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n      KeyPolicy:\n\
+        \x20       Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal: \"*\"\n\
+        \x20           Action: \"kms:*\"\n            Resource: \"*\"\n      Description: open\n";
     std::fs::write(dir.join("main.tf"), terraform).unwrap();
     std::fs::write(dir.join("stack.yaml"), template).unwrap();
     std::fs::write(
@@ -510,6 +517,9 @@ fn a_key_policy_is_a_change_to_review_never_written() {
         "+data \"aws_caller_identity\" \"current\" {}",
         "+      KeyPolicy:\n",
         "+              AWS: !Sub \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\"",
+        // The policy that grants everyone is replaced, every line of it.
+        "-    Statement = [{\n-      Effect    = \"Allow\"\n-      Principal = \"*\" # \"}\" in a comment\n",
+        "-          - Effect: Allow\n-            Principal: \"*\"\n",
     ] {
         assert!(review.contains(expected), "no {expected} in\n{review}");
     }
@@ -524,7 +534,7 @@ fn a_key_policy_is_a_change_to_review_never_written() {
     .unwrap();
     assert_eq!(
         (report["summary"]["pass"].as_u64(), report["summary"]["fail"].as_u64()),
-        (Some(6), Some(0)),
+        (Some(12), Some(0)),
         "{report:#}"
     );
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--review"])), "", "nothing more to review");

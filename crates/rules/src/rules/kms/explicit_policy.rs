@@ -1,7 +1,6 @@
-use super::{is_aws_managed, is_default_key_policy};
+use super::{is_aws_managed, is_default_key_policy, proposed_policy};
 use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
-use crate::Fix;
 use encguard_model::{KmsKey, Unknown, Value};
 
 declare_rule! {
@@ -55,15 +54,9 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
         }
         let verdict =
             Verdict::fail("the key has no key policy of its own; KMS applies the default policy").at(&key.policy);
-        // A policy to review, when the policy file says who administers and uses keys.
-        let kms = &ctx.policy.kms;
-        return Ok(if kms.key_administrators.is_empty() && kms.key_users.is_empty() {
-            verdict
-        } else {
-            verdict.fix(Fix::ProposeKeyPolicy {
-                administrators: kms.key_administrators.clone(),
-                users: kms.key_users.clone(),
-            })
+        return Ok(match proposed_policy(ctx) {
+            Some(fix) => verdict.fix(fix),
+            None => verdict,
         });
     }
     let explicit_required = ctx.policy.kms.require_explicit_key_policy;

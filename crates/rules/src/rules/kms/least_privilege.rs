@@ -1,4 +1,4 @@
-use super::{allow_statements, is_account_root, is_aws_managed};
+use super::{allow_statements, is_account_root, is_aws_managed, proposed_policy};
 use crate::context::{Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::{IamPolicy, KmsKey, PolicyDocument};
@@ -38,6 +38,9 @@ declare_rule! {
     ///   (`kms:Create*`, `kms:Put*`, …) and a users' statement (`kms:Decrypt`, …); in IAM
     ///   policies name the key ARNs in `Resource`.
     /// - Live: `aws kms put-key-policy`; `aws iam create-policy-version`.
+    /// - `encguard fix --review` proposes, when the policy file names `kms.key_administrators`
+    ///   or `kms.key_users`, a key policy in place of the one written — the account keeps the
+    ///   key, administrators administer it, users use it — as a diff to review; never written.
     KMS_004 {
         id: "KMS-004",
         title: "KMS permissions follow least privilege",
@@ -111,7 +114,11 @@ fn judge_key(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
     if problems.is_empty() {
         Ok(Verdict::pass("key permissions are separated and limited"))
     } else {
-        Ok(Verdict::fail(problems.into_iter().collect::<Vec<_>>().join("; ")).at(&key.policy))
+        let verdict = Verdict::fail(problems.into_iter().collect::<Vec<_>>().join("; ")).at(&key.policy);
+        Ok(match proposed_policy(ctx) {
+            Some(fix) => verdict.fix(fix),
+            None => verdict,
+        })
     }
 }
 

@@ -12,6 +12,16 @@ use crate::context::{Context, Res};
 use encguard_model::{Effect, KeyManager, PolicyDocument, Statement, Unknown};
 
 /// Whether a key is AWS managed (those are out of the customer's hands).
+/// The key policy `encguard fix --review` proposes, when the policy file says who
+/// administers and uses keys: a change to review, never written.
+pub(crate) fn proposed_policy(ctx: &Context) -> Option<crate::Fix> {
+    let kms = &ctx.policy.kms;
+    (!kms.key_administrators.is_empty() || !kms.key_users.is_empty()).then(|| crate::Fix::ProposeKeyPolicy {
+        administrators: kms.key_administrators.clone(),
+        users: kms.key_users.clone(),
+    })
+}
+
 pub(crate) fn is_aws_managed(ctx: &Context, key: Res) -> Result<bool, Unknown> {
     Ok(ctx.key_manager(key)? == KeyManager::Aws)
 }

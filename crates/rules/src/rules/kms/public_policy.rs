@@ -1,4 +1,4 @@
-use super::{allow_statements, is_aws_managed};
+use super::{allow_statements, is_aws_managed, proposed_policy};
 use crate::context::{Attachment, Context, Res};
 use crate::rule::{declare_rule, Eval, Out, Section, Severity, Verdict};
 use encguard_model::{KmsKey, Statement, Unknown};
@@ -34,6 +34,9 @@ declare_rule! {
     /// - Terraform / CloudFormation: name the principals, or add
     ///   `"Condition": {"StringEquals": {"kms:CallerAccount": "111122223333"}}`.
     /// - Live: `aws kms put-key-policy` with the corrected document.
+    /// - `encguard fix --review` proposes, when the policy file names `kms.key_administrators`
+    ///   or `kms.key_users`, a key policy in place of the one written — the account keeps the
+    ///   key, administrators administer it, users use it — as a diff to review; never written.
     KMS_003 {
         id: "KMS-003",
         title: "Key policies do not allow everyone",
@@ -72,15 +75,18 @@ fn judge(ctx: &Context, r: Res, key: &KmsKey) -> Eval {
             }
         };
         if let Some(s) = allow_statements(doc).find(|s| is_public(s)) {
-            return Ok(Verdict::fail(
-                "the key policy allows any principal without an account or organisation condition",
-            )
-            .at(&key.policy)
-            .evidence(format!(
-                "Allow {} to *{}",
-                s.action.join(", "),
-                s.sid.as_ref().map(|id| format!(" (Sid {id})")).unwrap_or_default()
-            )));
+            let verdict =
+                Verdict::fail("the key policy allows any principal without an account or organisation condition")
+                    .at(&key.policy)
+                    .evidence(format!(
+                        "Allow {} to *{}",
+                        s.action.join(", "),
+                        s.sid.as_ref().map(|id| format!(" (Sid {id})")).unwrap_or_default()
+                    ));
+            return Ok(match proposed_policy(ctx) {
+                Some(fix) => verdict.fix(fix),
+                None => verdict,
+            });
         }
     }
     if let Some(why) = unknown {
