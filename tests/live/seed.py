@@ -194,6 +194,13 @@ def seed_rule_cases(out):
                            MasterUsername="u", MasterUserPassword="password123", StorageEncrypted=True, KmsKeyId=off,
                            EnablePerformanceInsights=True, EnableCloudwatchLogsExports=["postgresql"])
     rds.create_db_snapshot(DBInstanceIdentifier=f"plain-db-{region}", DBSnapshotIdentifier="rule-plain-db-snapshot")
+    # A custom parameter group that lets clients connect without TLS (RDS-009, fixed in place).
+    rds.create_db_parameter_group(DBParameterGroupName="rule-tls-off", DBParameterGroupFamily="postgres14", Description="no TLS")
+    rds.modify_db_parameter_group(DBParameterGroupName="rule-tls-off",
+                                  Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "0", "ApplyMethod": "immediate"}])
+    rds.create_db_instance(DBInstanceIdentifier="rule-tls-off-db", Engine="postgres", EngineVersion="14.12", DBInstanceClass="db.t3.micro",
+                           AllocatedStorage=20, MasterUsername="u", MasterUserPassword="password123", StorageEncrypted=True,
+                           KmsKeyId=good, DBParameterGroupName="rule-tls-off")
 
     ddb = client("dynamodb", region)
     ddb.create_table(TableName="rule-off-key-table", BillingMode="PAY_PER_REQUEST",

@@ -12,8 +12,8 @@ use crate::listener_action;
 use crate::{CallFailed, Caller, Options};
 use aws_config::{Region, SdkConfig};
 use encguard_model::remediation::{
-    Change, DistributionSetting, Journal, JournalEntry, ListenerSetting, ManualStep, Outcome, RemediationPlan, Step,
-    Target, Want, Wanted, REMEDIATION_VERSION,
+    Change, DistributionSetting, Journal, JournalEntry, ListenerSetting, ManualStep, Outcome, ParameterChange,
+    RemediationPlan, Step, Target, Want, Wanted, REMEDIATION_VERSION,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -31,6 +31,8 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "s3:GetEncryptionConfiguration",
     "dynamodb:DescribeTable",
     "rds:DescribeDBInstances",
+    "rds:DescribeDBParameters",
+    "rds:DescribeDBClusterParameters",
     "secretsmanager:DescribeSecret",
     "cloudfront:GetDistributionConfig",
     "kms:EnableKeyRotation",
@@ -47,6 +49,10 @@ pub const REMEDIATE_ACTIONS: &[&str] = &[
     "s3:PutEncryptionConfiguration",
     "dynamodb:UpdateTable",
     "rds:ModifyDBInstance",
+    "rds:ModifyDBParameterGroup",
+    "rds:ModifyDBClusterParameterGroup",
+    "rds:ResetDBParameterGroup",
+    "rds:ResetDBClusterParameterGroup",
     "secretsmanager:UpdateSecret",
     "cloudfront:UpdateDistribution",
 ];
@@ -138,12 +144,13 @@ pub fn apply(
         let mut sessions = Sessions::new(options).await?;
         let mut journal = Journal { version: REMEDIATION_VERSION, entries: Vec::new() };
         for step in &plan.steps {
+            let conf = sessions.config(&step.target).await;
             let (found, outcome) = match planned(step) {
+                Ok(()) => match aws_managed_key(&conf, &step.call).await {
+                    None => guarded(&conf, &step.call, &step.before, &step.after).await,
+                    Some(why) => (Value::Null, Outcome::Failed(format!("not a step a plan makes: {why}"))),
+                },
                 Err(why) => (Value::Null, Outcome::Failed(format!("not a step a plan makes: {why}"))),
-                Ok(()) => {
-                    let conf = sessions.config(&step.target).await;
-                    guarded(&conf, &step.call, &step.before, &step.after).await
-                }
             };
             journal.entries.push(JournalEntry { step: step.clone(), found, outcome });
             journaled(&journal);
@@ -170,6 +177,18 @@ fn planned(step: &Step) -> Result<(), String> {
         Change::UpdateSecret { kms_key_id, .. }
         | Change::ModifyEbsDefaultKmsKeyId { kms_key_id }
         | Change::UpdateTableEncryption { key: kms_key_id, .. } => kms_key_id.contains(":key/"),
+        // A TLS policy of TLS 1.2 and later only, a current server CA.
+        Change::ModifyListener { setting: ListenerSetting::SslPolicy(policy), .. } => {
+            policy.starts_with("ELBSecurityPolicy-TLS13-1-2-") || policy.starts_with("ELBSecurityPolicy-TLS13-1-3-")
+        }
+        Change::ModifyDbInstance { authority, .. } => {
+            matches!(authority.as_str(), "rds-ca-rsa2048-g1" | "rds-ca-rsa4096-g1" | "rds-ca-ecc384-g1")
+        }
+        // The TLS parameter on, as a plan sets it.
+        Change::ModifyDbParameterGroup(p) | Change::ModifyDbClusterParameterGroup(p) => {
+            matches!(p.parameter_name.as_str(), "rds.force_ssl" | "require_secure_transport")
+                && p.parameter_value.as_deref() == Some("1")
+        }
         // One permanent redirect to HTTPS, as a plan makes it.
         Change::ModifyListener { setting: ListenerSetting::DefaultActions(actions), .. } => {
             actions.as_array().is_some_and(|a| a.len() == 1)
@@ -213,6 +232,22 @@ fn planned(step: &Step) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Why a call that gives a resource a key is refused: the key is AWS managed (named by its
+/// ARN), which the plan never chooses — or cannot be read.
+async fn aws_managed_key(conf: &SdkConfig, call: &Change) -> Option<String> {
+    let key = match call {
+        Change::UpdateSecret { kms_key_id: key, .. }
+        | Change::ModifyEbsDefaultKmsKeyId { kms_key_id: key }
+        | Change::UpdateTableEncryption { key, .. } => key,
+        _ => return None,
+    };
+    match key_metadata(conf, key).await {
+        Ok(m) if m.key_manager().is_some_and(|m| m.as_str() == "AWS") => Some(format!("{key} is an AWS managed key")),
+        Ok(_) => None,
+        Err(why) => Some(why),
+    }
 }
 
 /// Restores the states the journal's applied steps changed from, last first, each only
@@ -303,6 +338,20 @@ async fn call_for(conf: &SdkConfig, want: Want) -> Result<(Change, Value), Strin
         Want::DistributionSetting { id, setting, value } => {
             Change::UpdateDistribution { id, setting, value: Value::String(value) }
         }
+        Want::TlsParameter { group, cluster, parameter } => {
+            let apply_method = apply_method(conf, &group, cluster, &parameter).await?;
+            let change = ParameterChange {
+                group_name: group,
+                parameter_name: parameter,
+                parameter_value: Some("1".into()),
+                apply_method,
+            };
+            if cluster {
+                Change::ModifyDbClusterParameterGroup(change)
+            } else {
+                Change::ModifyDbParameterGroup(change)
+            }
+        }
         Want::TableKey { table, key } => {
             Change::UpdateTableEncryption { table_name: table, key: key_arn(conf, &key).await? }
         }
@@ -356,6 +405,7 @@ fn after(call: &Change, before: &Value) -> Result<Value, String> {
         }
         Change::PutBucketEncryption { rules, .. } => rules.clone(),
         Change::UpdateTableEncryption { key, .. } => json!(key),
+        Change::ModifyDbParameterGroup(p) | Change::ModifyDbClusterParameterGroup(p) => json!(p.parameter_value),
     })
 }
 
@@ -413,6 +463,15 @@ fn undo(step: &Step) -> Result<Change, String> {
         }
         (Change::UpdateDistribution { id, setting, .. }, before) if !before.is_null() => {
             Change::UpdateDistribution { id: id.clone(), setting: *setting, value: before.clone() }
+        }
+        (Change::ModifyDbParameterGroup(p) | Change::ModifyDbClusterParameterGroup(p), before)
+            if before.is_null() || before.is_string() =>
+        {
+            let back = ParameterChange { parameter_value: before.as_str().map(str::to_string), ..p.clone() };
+            match step.call {
+                Change::ModifyDbParameterGroup(_) => Change::ModifyDbParameterGroup(back),
+                _ => Change::ModifyDbClusterParameterGroup(back),
+            }
         }
         (Change::UpdateTableEncryption { table_name, .. }, Value::String(key)) => {
             Change::UpdateTableEncryption { table_name: table_name.clone(), key: key.clone() }
@@ -518,12 +577,19 @@ async fn read(conf: &SdkConfig, call: &Change) -> Result<Value, String> {
             let (config, _) = distribution(conf, id).await?;
             distribution_state(&config, *setting)
         }
+        Change::ModifyDbParameterGroup(p) => {
+            Ok(json!(parameter(conf, &p.group_name, false, &p.parameter_name).await?.and_then(|p| p.0)))
+        }
+        Change::ModifyDbClusterParameterGroup(p) => {
+            Ok(json!(parameter(conf, &p.group_name, true, &p.parameter_name).await?.and_then(|p| p.0)))
+        }
         Change::UpdateTableEncryption { table_name, .. } => {
             let dynamodb = aws_sdk_dynamodb::Client::new(conf);
             let out = answer!("dynamodb:DescribeTable", dynamodb.describe_table().table_name(table_name));
             // DynamoDB omits SSEDescription for the AWS owned key.
             let sse = out.table().and_then(|t| t.sse_description());
-            let enabled = sse.and_then(|s| s.status()).is_some_and(|s| matches!(s.as_str(), "ENABLED" | "UPDATING"));
+            let enabled =
+                sse.and_then(|s| s.status()).is_some_and(|s| matches!(s.as_str(), "ENABLED" | "ENABLING" | "UPDATING"));
             Ok(match sse.and_then(|s| s.kms_master_key_arn()).filter(|_| enabled) {
                 None => json!(AWS_OWNED_TABLE_KEY),
                 Some(key) => match managed_or_arn(conf, Some(key)).await? {
@@ -598,6 +664,30 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
         Change::PutBucketPolicy { bucket, policy } => {
             sent!(aws_sdk_s3::Client::new(conf).put_bucket_policy().bucket(bucket).policy(policy))
         }
+        Change::ModifyDbParameterGroup(p) | Change::ModifyDbClusterParameterGroup(p) => {
+            let rds = aws_sdk_rds::Client::new(conf);
+            let parameter = aws_sdk_rds::types::Parameter::builder()
+                .parameter_name(&p.parameter_name)
+                .set_parameter_value(p.parameter_value.clone())
+                .apply_method(aws_sdk_rds::types::ApplyMethod::from(p.apply_method.as_str()))
+                .build();
+            match (call, &p.parameter_value) {
+                (Change::ModifyDbParameterGroup(_), Some(_)) => {
+                    sent!(rds.modify_db_parameter_group().db_parameter_group_name(&p.group_name).parameters(parameter))
+                }
+                (Change::ModifyDbParameterGroup(_), None) => {
+                    sent!(rds.reset_db_parameter_group().db_parameter_group_name(&p.group_name).parameters(parameter))
+                }
+                (_, Some(_)) => sent!(rds
+                    .modify_db_cluster_parameter_group()
+                    .db_cluster_parameter_group_name(&p.group_name)
+                    .parameters(parameter)),
+                (_, None) => sent!(rds
+                    .reset_db_cluster_parameter_group()
+                    .db_cluster_parameter_group_name(&p.group_name)
+                    .parameters(parameter)),
+            }
+        }
         Change::UpdateTableEncryption { table_name, key } => {
             use aws_sdk_dynamodb::types::{SseSpecification, SseType};
             let specification = match key.as_str() {
@@ -629,6 +719,59 @@ async fn make(conf: &SdkConfig, call: &Change) -> Result<(), String> {
                 .distribution_config(config))
         }
     }
+}
+
+/// A parameter of a group: its value (none at the engine's default) and how it applies
+/// (`static` or `dynamic`); none when the group does not have it.
+async fn parameter(
+    conf: &SdkConfig,
+    group: &str,
+    cluster: bool,
+    name: &str,
+) -> Result<Option<(Option<String>, Option<String>)>, String> {
+    let rds = aws_sdk_rds::Client::new(conf);
+    let found = |parameters: &[aws_sdk_rds::types::Parameter]| {
+        parameters
+            .iter()
+            .find(|p| p.parameter_name() == Some(name))
+            .map(|p| (p.parameter_value().map(str::to_string), p.apply_type().map(str::to_string)))
+    };
+    let mut marker = None;
+    loop {
+        let (parameters, next) = if cluster {
+            let out = rds
+                .describe_db_cluster_parameters()
+                .db_cluster_parameter_group_name(group)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| format!("rds:DescribeDBClusterParameters: {}", error_text(&e)))?;
+            (out.parameters().to_vec(), out.marker().map(str::to_string))
+        } else {
+            let out = rds
+                .describe_db_parameters()
+                .db_parameter_group_name(group)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| format!("rds:DescribeDBParameters: {}", error_text(&e)))?;
+            (out.parameters().to_vec(), out.marker().map(str::to_string))
+        };
+        if let Some(found) = found(&parameters) {
+            return Ok(Some(found));
+        }
+        match next {
+            Some(next) => marker = Some(next),
+            None => return Ok(None),
+        }
+    }
+}
+
+/// How the parameter applies: at once when it is dynamic, at the next reboot when static.
+async fn apply_method(conf: &SdkConfig, group: &str, cluster: bool, name: &str) -> Result<String, String> {
+    let static_parameter =
+        parameter(conf, group, cluster, name).await?.and_then(|p| p.1).is_some_and(|t| t == "static");
+    Ok(if static_parameter { "pending-reboot" } else { "immediate" }.to_string())
 }
 
 /// A listener's default actions: one permanent redirect to HTTPS on `port`.
@@ -919,6 +1062,17 @@ mod tests {
         assert!(undo(&step(Change::CancelKeyDeletion { key_id: "k".into() }, json!("PendingDeletion"))).is_err());
         let encryption = Change::PutBucketEncryption { bucket: "b".into(), rules: json!([]) };
         assert!(undo(&step(encryption, Value::Null)).is_err(), "no configuration to put back");
+        let tls = |value: Option<&str>| {
+            Change::ModifyDbParameterGroup(ParameterChange {
+                group_name: "g".into(),
+                parameter_name: "rds.force_ssl".into(),
+                parameter_value: value.map(str::to_string),
+                apply_method: "immediate".into(),
+            })
+        };
+        assert_eq!(undo(&step(tls(Some("1")), json!("0"))).unwrap(), tls(Some("0")));
+        assert_eq!(undo(&step(tls(Some("1")), Value::Null)).unwrap(), tls(None), "reset to the engine's default");
+        assert_eq!(tls(None).action(), "rds:ResetDBParameterGroup");
         let default_key = Change::ModifyEbsDefaultKmsKeyId { kms_key_id: "arn:aws:kms:r:1:key/k".into() };
         assert_eq!(undo(&step(default_key, Value::Null)).unwrap(), Change::ResetEbsDefaultKmsKeyId {});
         assert_eq!(

@@ -20,7 +20,7 @@ mod table_key;
 mod variables;
 
 use encguard_model::{Location, Position, Span, TextEdit};
-use encguard_rules::{AttributeFix, Finding, Fix, ParameterGroup, PolicyStatement, Status};
+use encguard_rules::{AttributeFix, Finding, Fix, FixValue, ParameterGroup, PolicyStatement, Status};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -178,7 +178,14 @@ pub fn plan(
                     (Some(text), "cloudformation", Fix::RedirectToHttps { port }) => {
                         redirect::cloudformation(text, *line, *port)
                     }
-                    (Some(text), "terraform", Fix::TableKey(key)) => table_key::terraform(text, *line, key),
+                    (Some(text), "terraform", Fix::TableKey(key)) => {
+                        key_arn(key).and_then(|_| table_key::terraform(text, *line, key))
+                    }
+                    (Some(_), "cloudformation", Fix::TableKey(_))
+                        if finding.resource_type == "AWS::DynamoDB::GlobalTable" =>
+                    {
+                        Err("a global table's key is set in each replica's SSESpecification".to_string())
+                    }
                     (Some(text), "cloudformation", Fix::TableKey(key)) => table_key::cloudformation(text, *line, key),
                     (Some(_), other, _) => Err(format!("{other} files are not edited")),
                 };
@@ -221,7 +228,8 @@ pub fn plan(
                         }
                         if let ParameterGroup::New { .. } = tls.group {
                             plan.notes.push(format!(
-                                "`{}` ({file}:{line}) takes its new parameter group at its next reboot",
+                                "`{}` ({file}:{line}) takes its new parameter group when the change is applied \
+                                 (at once, or in its maintenance window) and it reboots",
                                 finding.resource
                             ));
                         }
@@ -306,9 +314,12 @@ pub fn plan(
             continue;
         }
         let edit_at = |(line, column): (u32, u32)| match format.as_str() {
-            "terraform" if !file.ends_with(".json") => {
-                fix.terraform.map(|name| hcl_edit(text, line, column, name, &fix))
-            }
+            "terraform" if !file.ends_with(".json") => fix.terraform.map(|name| match &fix.value {
+                FixValue::Chosen(key) if name.ends_with("_arn") => {
+                    key_arn(key).and_then(|_| hcl_edit(text, line, column, name, &fix))
+                }
+                _ => hcl_edit(text, line, column, name, &fix),
+            }),
             "cloudformation" if !file.ends_with(".json") => {
                 fix.cloudformation.map(|name| yaml_edit(text, line, column, name, &fix))
             }
@@ -385,19 +396,23 @@ pub fn plan(
         match edit {
             Ok(new_edits) => {
                 plan.fixed += policy.fixes.len();
-                for (file, edit) in new_edits {
-                    texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
-                    let file_edits = edits.entry(file.clone()).or_default();
+                for (other, edit) in new_edits {
                     // Instances of one call may be switched on by one edit: made once.
-                    if file_edits.contains(&edit) {
+                    if plan.edits.iter().any(|(_, made)| *made == edit.text_edit(&other)) {
                         continue;
                     }
                     // Carried by the first finding only: applied from each, the policy
                     // would be written twice.
                     if let Some((_, fingerprint)) = policy.fixes.first() {
-                        plan.edits.push((fingerprint.clone(), edit.text_edit(&file)));
+                        plan.edits.push((fingerprint.clone(), edit.text_edit(&other)));
                     }
-                    file_edits.push(edit);
+                    if other == file {
+                        edits.entry(file.clone()).or_default().push(edit);
+                    } else {
+                        // A module's call, named as the calls were found: merged below with
+                        // the file's other edits however it is spelt.
+                        elsewhere.push((other, edit));
+                    }
                 }
             }
             Err(why) => plan.manual.push(format!(
@@ -425,6 +440,18 @@ pub fn plan(
     plan.review = review.into_iter().map(|(file, e)| edited(&file, texts.get(&file).cloned().flatten(), e)).collect();
     plan.files = edits.into_iter().map(|(file, e)| edited(&file, texts.remove(&file).flatten(), e)).collect();
     plan
+}
+
+/// Whether the policy file's key can be written where Terraform wants a key ARN: the
+/// provider refuses an alias, and AWS reads back the key's ARN (an alias ARN would differ
+/// from it on every plan).
+fn key_arn(key: &str) -> Result<(), String> {
+    match key.starts_with("arn:") && key.contains(":key/") {
+        true => Ok(()),
+        false => Err(format!(
+            "Terraform wants the key's ARN here, and the policy file names `{key}`: name the key by its ARN in [fix] kms_keys"
+        )),
+    }
 }
 
 /// `file`, whose text is `before`, with `edits` made.

@@ -8,7 +8,7 @@
 
 use encguard_model::remediation::{DistributionSetting, Fixes, ManualStep, Target, Want, Wanted};
 use encguard_model::Location;
-use encguard_rules::{Finding, Fix, FixValue, Status};
+use encguard_rules::{Finding, Fix, FixValue, ParameterGroup, Status};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -40,6 +40,18 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
             Some(Fix::TableKey(key)) => {
                 Ok(Want::TableKey { table: arn.rsplit('/').next().unwrap_or(arn).to_string(), key: key.clone() })
             }
+            Some(Fix::TlsParameter(tls)) => match &tls.group {
+                ParameterGroup::Custom(Location::Aws { arn: group, .. }) => Ok(Want::TlsParameter {
+                    group: group.rsplit(':').next().unwrap_or(group).to_string(),
+                    cluster: tls.cluster,
+                    parameter: tls.name.to_string(),
+                }),
+                _ => Err(format!(
+                    "{} — the database uses its engine's default parameter group, which cannot change: create a \
+                     group of its family that sets {} = 1, and name it on the database (it takes it when the change is applied and it reboots)",
+                    finding.remediation, tls.name
+                )),
+            },
             Some(Fix::BlockSseC) => Ok(Want::SseCBlocked { bucket: arn.rsplit(':').next().unwrap_or(arn).to_string() }),
             Some(Fix::Set(fix)) if fix.replaces.is_some() => Err(format!(
                 "{} — AWS makes this change only by recreating {}: copy the data to an encrypted \
@@ -95,7 +107,14 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
             )),
             _ => Err(finding.remediation.to_string()),
         };
+        // Databases that share a parameter group want one change of it.
+        let same = |w: &Wanted, want: &Want| {
+            w.want == *want && (&w.target.account, &w.target.region) == (&target.account, &target.region)
+        };
         match want {
+            Ok(want) if matches!(want, Want::TlsParameter { .. }) && wanted.iter().any(|w| same(w, &want)) => {
+                wanted.iter_mut().find(|w| same(w, &want)).expect("found").fixes.push(fixes)
+            }
             Ok(want) => wanted.push(Wanted { fixes: vec![fixes], target, want }),
             Err(what) => manual.push(ManualStep { fixes: vec![fixes], target, what }),
         }

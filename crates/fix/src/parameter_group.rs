@@ -69,6 +69,9 @@ fn set_in_block(text: &str, line: u32, tls: &TlsParameter) -> Result<Edit, Strin
         return Err("the group's block is not where the scan read it".to_string());
     }
     let end = block_end(text, start).ok_or("the group's block does not end")?;
+    if end == start {
+        return Err("the group is written on one line".to_string());
+    }
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let body = &lines[start..end - 1];
     if body.iter().any(|l| l.trim_start().starts_with("dynamic \"parameter\"")) {

@@ -14,8 +14,15 @@ pub(crate) fn terraform(text: &str, line: u32, port: u32) -> Result<Vec<Edit>, S
         lines[..line].iter().rposition(|l| l.starts_with("resource ")).ok_or("no resource block holds the finding")?
             + 1;
     let end = block_end(text, start).ok_or("the listener's block does not end")?;
-    let ind = format!("{}  ", indentation(lines[start - 1]));
+    if end == start {
+        return Err("the listener is written on one line".to_string());
+    }
     let body = start..end - 1;
+    // The block's own arguments and blocks are indented as its first line is.
+    let ind = lines[body.clone()]
+        .iter()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with(['#', '/']))
+        .map_or_else(|| format!("{}  ", indentation(lines[start - 1])), |l| indentation(l).to_string());
     if lines[body.clone()].iter().any(|l| l.trim_start().starts_with("dynamic \"default_action\"")) {
         return Err("its default actions are made by `dynamic`".to_string());
     }
@@ -57,14 +64,11 @@ pub(crate) fn cloudformation(text: &str, line: u32, port: u32) -> Result<Vec<Edi
         return Err(format!("the listener has {count} default actions: replace them with one redirect to HTTPS"));
     }
     let step = if item.len() > ind.len() { &item[ind.len()..] } else { "  " };
-    let at = |depth: usize| format!("{ind}{}", step.repeat(depth));
+    // The item's keys start past its `- `; their children one step deeper.
+    let (keys, children) = (format!("{item}  "), format!("{item}  {step}"));
     let redirect = format!(
-        "{ind}DefaultActions:\n{}- Type: redirect\n{}RedirectConfig:\n{}Protocol: HTTPS\n{}Port: \"{port}\"\n{}StatusCode: HTTP_301\n",
-        at(1),
-        at(2),
-        at(3),
-        at(3),
-        at(3)
+        "{ind}DefaultActions:\n{item}- Type: redirect\n{keys}RedirectConfig:\n{children}Protocol: HTTPS\n\
+         {children}Port: \"{port}\"\n{children}StatusCode: HTTP_301\n"
     );
     let mut edits = vec![Edit::Replace { line, text: redirect }];
     let last = body.last().map_or(line, |(i, _)| i + 1);

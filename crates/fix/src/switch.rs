@@ -50,6 +50,12 @@ pub(crate) fn policy_switch(
     let on = AttributeFix::set(Some("switch"), None, FixValue::Bool(true));
     let at = |line: usize| format!("{}:{}", call.file, line + 1);
     let edit = match argument_line(&text, call.start, call.end, &var) {
+        None if call.end == call.start + 1 => {
+            return Err(format!(
+                "the module's policy is switched by var.{var}; add `{var} = true` to the call at {}",
+                at(call.start)
+            ))
+        }
         // Not given: the default, which is off for every instance of the call.
         None => {
             let source = argument_line(&text, call.start, call.end, "source").unwrap_or(call.start);
@@ -111,11 +117,13 @@ fn switched_policy(
                         start + 1
                     )
                 })?;
-            // The statements, by their condition keys: the rescan judges them.
+            // The statements, by a deny and their condition keys — what the text tells; the
+            // rescan judges the statements themselves.
+            let denies = block.iter().any(|l| l.contains("\"Deny\""));
             let missing: Vec<&str> = statements
                 .iter()
                 .map(|s| written(s).key)
-                .filter(|key| !block.iter().any(|l| l.contains(key)))
+                .filter(|key| !denies || !block.iter().any(|l| l.contains(key)))
                 .collect();
             if !missing.is_empty() {
                 return Err(format!(
@@ -142,19 +150,22 @@ fn for_each_entry(
     let over = text.lines().nth(line).and_then(|l| l.split_once('=')).map(|(_, v)| v.trim()).unwrap_or_default();
     let (file, map_text, start) = match over.strip_prefix("local.") {
         Some(local) => {
+            // Read by this call alone: an edit of it changes nothing else.
+            let files = module_files(&call.file);
+            let readers: usize = files.iter().filter_map(|f| read(f)).map(|t| local_references(&t, local)).sum();
+            if readers != 1 {
+                return Err(format!("local.{local} is read {readers} times in the calling module"));
+            }
             let mut found = None;
-            for other in module_files(&call.file) {
+            for other in files {
                 let Some(t) = read(&other) else { continue };
-                if let Some(i) = t.lines().position(|l| {
-                    l.trim_start()
-                        .strip_prefix(local)
-                        .is_some_and(|r| r.trim_start().starts_with('=') && r.trim_end().ends_with('{'))
-                }) {
+                if let Some(i) = local_entry(&t, local) {
                     found = Some((other, t, i));
                     break;
                 }
             }
-            found.ok_or_else(|| format!("local.{local} is not a map written in the calling module"))?
+            found
+                .ok_or_else(|| format!("local.{local} is not a map written in a locals block of the calling module"))?
         }
         None if over.ends_with('{') => (call.file.clone(), text.to_string(), line),
         None => return Err(format!("for_each is `{over}`")),
@@ -172,4 +183,27 @@ fn for_each_entry(
     let on = AttributeFix::set(Some("switch"), None, FixValue::Bool(true));
     let edit = at_line(&map_text, entry, name, &on).map_err(|why| format!("{file}:{}: {why}", entry + 1))?;
     changed(&map_text, edit).map(|e| (file, e))
+}
+
+/// The line (from 0) of `NAME = {` among the entries of a top-level `locals` block.
+fn local_entry(text: &str, name: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let blocks =
+        lines.iter().enumerate().filter(|(_, l)| l.trim_end().starts_with("locals") && l.trim_end().ends_with('{'));
+    blocks.filter(|(_, l)| indentation(l).is_empty()).find_map(|(start, _)| {
+        let end = block_end(text, start + 1)?;
+        let line = argument_line(text, start, end, name)?;
+        lines[line].trim_end().ends_with('{').then_some(line)
+    })
+}
+
+/// How many times `text` reads `local.NAME` (not `local.NAME_more`).
+fn local_references(text: &str, name: &str) -> usize {
+    let needle = format!("local.{name}");
+    text.match_indices(&needle)
+        .filter(|(i, _)| {
+            let next = text[i + needle.len()..].chars().next();
+            !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        })
+        .count()
 }

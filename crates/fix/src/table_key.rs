@@ -17,6 +17,9 @@ pub(crate) fn terraform(text: &str, line: u32, key: &str) -> Result<Vec<Edit>, S
             return Err("the table is written on one line".to_string());
         }
         let end = block_end(text, line).ok_or("the table's block does not end")?;
+        if end == line {
+            return Err("the table is written on one line".to_string());
+        }
         let block = format!(
             "\n{ind}  server_side_encryption {{\n{ind}    enabled     = true\n{ind}    kms_key_arn = {key}\n{ind}  }}\n"
         );

@@ -139,6 +139,9 @@ pub(crate) fn variable_edit(
         let text = read(&call.file).unwrap_or_default();
         let edit = match argument_line(&text, call.start, call.end, var) {
             Some(line) => at_line(&text, line, var, fix).map_err(|why| format!("{}:{}: {why}", call.file, line + 1))?,
+            None if call.end == call.start + 1 => {
+                return Err(format!("the call at {} is written on one line: add `{var} = {value}` to it", at(call)))
+            }
             // Not written in the call: written there, so that no other call changes.
             None => {
                 let source = argument_line(&text, call.start, call.end, "source").unwrap_or(call.start);

@@ -94,6 +94,15 @@ pub enum Want {
         /// The value.
         value: String,
     },
+    /// A parameter group (of clusters, or of instances) with this TLS parameter set to 1.
+    TlsParameter {
+        /// The group's name.
+        group: String,
+        /// Whether it is a cluster parameter group.
+        cluster: bool,
+        /// `rds.force_ssl` or `require_secure_transport`.
+        parameter: String,
+    },
     /// A DynamoDB table encrypted with this customer managed key.
     TableKey {
         /// The table's name.
@@ -135,6 +144,23 @@ pub enum DistributionSetting {
     OriginProtocolPolicy,
     /// Of the viewer certificate: CF-002.
     MinimumProtocolVersion,
+}
+
+/// One parameter of a parameter group, as `ModifyDBParameterGroup` (or its cluster
+/// counterpart) sets it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ParameterChange {
+    /// The group.
+    #[serde(rename = "DBParameterGroupName")]
+    pub group_name: String,
+    /// The parameter.
+    pub parameter_name: String,
+    /// Its value; none (a rollback) for the engine's default, which the group's `Reset`
+    /// call restores.
+    pub parameter_value: Option<String>,
+    /// `immediate` for a dynamic parameter, `pending-reboot` for a static one.
+    pub apply_method: String,
 }
 
 /// The setting of a listener that `ModifyListener` sets.
@@ -237,6 +263,12 @@ pub enum Change {
         /// The value, or the values of every part.
         value: Value,
     },
+    /// Sets a parameter of a DB parameter group.
+    #[serde(rename = "rds:ModifyDBParameterGroup")]
+    ModifyDbParameterGroup(ParameterChange),
+    /// Sets a parameter of a DB cluster parameter group.
+    #[serde(rename = "rds:ModifyDBClusterParameterGroup")]
+    ModifyDbClusterParameterGroup(ParameterChange),
     /// Encrypts a table with a key: `AWS_OWNED`, `AWS_MANAGED` (`alias/aws/dynamodb`) or a
     /// customer managed key's ARN — an in-place change DynamoDB makes in the background.
     #[serde(rename = "dynamodb:UpdateTable", rename_all = "PascalCase")]
@@ -283,6 +315,12 @@ impl Change {
             Change::PutBucketPolicy { .. } => "s3:PutBucketPolicy",
             Change::PutBucketEncryption { .. } => "s3:PutEncryptionConfiguration",
             Change::UpdateTableEncryption { .. } => "dynamodb:UpdateTable",
+            Change::ModifyDbParameterGroup(p) if p.parameter_value.is_none() => "rds:ResetDBParameterGroup",
+            Change::ModifyDbParameterGroup(_) => "rds:ModifyDBParameterGroup",
+            Change::ModifyDbClusterParameterGroup(p) if p.parameter_value.is_none() => {
+                "rds:ResetDBClusterParameterGroup"
+            }
+            Change::ModifyDbClusterParameterGroup(_) => "rds:ModifyDBClusterParameterGroup",
             Change::ModifyDbInstance { .. } => "rds:ModifyDBInstance",
             Change::UpdateSecret { .. } => "secretsmanager:UpdateSecret",
             Change::UpdateDistribution { .. } => "cloudfront:UpdateDistribution",

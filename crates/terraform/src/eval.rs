@@ -84,7 +84,12 @@ impl Modules {
 }
 
 fn absolute(dir: &Path) -> String {
-    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()).to_string_lossy().into_owned()
+    // The current directory is written as the empty path, which has no absolute form.
+    let absolute = match dir.as_os_str().is_empty() {
+        true => std::env::current_dir(),
+        false => std::path::absolute(dir),
+    };
+    absolute.unwrap_or_else(|_| dir.to_path_buf()).to_string_lossy().into_owned()
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system.

@@ -246,7 +246,7 @@ fn a_secret_gets_the_key_the_policy_chooses() {
     std::fs::write(
         dir.join("encguard.toml"),
         "[key_tiers]\nsecretsmanager = \"customer-managed\"\nebs = \"customer-managed\"\n\n\
-         [fix]\nkms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"alias/app-volumes\" }\n",
+         [fix]\nkms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"arn:aws:kms:eu-west-1:111122223333:key/volumes\" }\n",
     )
     .unwrap();
     std::fs::write(
@@ -264,7 +264,7 @@ fn a_secret_gets_the_key_the_policy_chooses() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
     assert!(main.contains("  kms_key_id = \"alias/app-secrets\"\n"), "{main}");
-    assert!(main.contains("  key_arn = \"alias/app-volumes\"\n"), "{main}");
+    assert!(main.contains("  key_arn = \"arn:aws:kms:eu-west-1:111122223333:key/volumes\"\n"), "{main}");
     assert!(std::fs::read_to_string(dir.join("stack.yaml"))
         .unwrap()
         .contains("      KmsKeyId: \"alias/app-secrets\"\n"));
@@ -276,7 +276,10 @@ fn a_secret_gets_the_key_the_policy_chooses() {
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{report:#}");
     assert_eq!((&findings[0]["rule"], &findings[0]["status"]), (&"EBS-002".into(), &"unknown".into()));
-    assert!(findings[0]["message"].as_str().unwrap().contains("`alias/app-volumes` is not described in this scan"));
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`arn:aws:kms:eu-west-1:111122223333:key/volumes` is not described"));
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "SM-001"])), "", "a second run changes nothing");
 }
 
@@ -635,7 +638,7 @@ fn databases_get_the_tls_parameter_in_their_group() {
         "       Parameters:\n+        rds.force_ssl: 1\n         work_mem: 65536",
         "+      DBParameterGroupName: !Ref LegacyTlsParameters",
         "+  LegacyTlsParameters:\n+    Type: AWS::RDS::DBParameterGroup\n+    Properties:\n+      Family: sqlserver-se-15.0\n",
-        "# `aws_db_instance.reporting` (main.tf:12) takes its new parameter group at its next reboot",
+        "# `aws_db_instance.reporting` (main.tf:12) takes its new parameter group when the change is applied",
     ] {
         assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}");
     }
@@ -772,7 +775,7 @@ fn tables_get_the_key_the_policy_chooses() {
     let dir = temp_dir("fix-table-key");
     std::fs::write(
         dir.join("encguard.toml"),
-        "[key_tiers]\ndynamodb = \"customer-managed\"\n\n[fix]\nkms_keys = { dynamodb = \"alias/tables\" }\n",
+        "[key_tiers]\ndynamodb = \"customer-managed\"\n\n[fix]\nkms_keys = { dynamodb = \"arn:aws:kms:eu-west-1:111122223333:key/tables\" }\n",
     )
     .unwrap();
     let table = |name: &str, extra: &str| {
@@ -795,16 +798,58 @@ fn tables_get_the_key_the_policy_chooses() {
     let o = encguard_in(&dir, &["fix", ".", "--rule", "DDB-001"]);
     let diff = stdout(&o);
     for expected in [
-        "   hash_key = \"id\"\n+\n+  server_side_encryption {\n+    enabled     = true\n+    kms_key_arn = \"alias/tables\"\n+  }\n }",
-        "   server_side_encryption {\n-    enabled = true # the AWS managed key\n+    kms_key_arn = \"alias/tables\"\n+    enabled     = true # the AWS managed key\n   }",
-        "     Properties:\n+      SSESpecification:\n+        SSEEnabled: true\n+        SSEType: KMS\n+        KMSMasterKeyId: \"alias/tables\"\n       BillingMode: PAY_PER_REQUEST",
-        "       SSESpecification:\n+        KMSMasterKeyId: \"alias/tables\"\n+        SSEType: KMS\n         SSEEnabled: true\n",
+        "   hash_key = \"id\"\n+\n+  server_side_encryption {\n+    enabled     = true\n+    kms_key_arn = \"arn:aws:kms:eu-west-1:111122223333:key/tables\"\n+  }\n }",
+        "   server_side_encryption {\n-    enabled = true # the AWS managed key\n+    kms_key_arn = \"arn:aws:kms:eu-west-1:111122223333:key/tables\"\n+    enabled     = true # the AWS managed key\n   }",
+        "     Properties:\n+      SSESpecification:\n+        SSEEnabled: true\n+        SSEType: KMS\n+        KMSMasterKeyId: \"arn:aws:kms:eu-west-1:111122223333:key/tables\"\n       BillingMode: PAY_PER_REQUEST",
+        "       SSESpecification:\n+        KMSMasterKeyId: \"arn:aws:kms:eu-west-1:111122223333:key/tables\"\n+        SSEType: KMS\n         SSEEnabled: true\n",
     ] {
         assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}\n{}", super::stderr(&o));
     }
+    // Terraform wants the key's ARN: an alias is left to a person.
+    std::fs::write(
+        dir.join("alias.toml"),
+        "[key_tiers]\ndynamodb = \"customer-managed\"\n\n[fix]\nkms_keys = { dynamodb = \"alias/tables\" }\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", "main.tf", "--rule", "DDB-001", "--policy", "alias.toml"]);
+    assert_eq!(stdout(&o), "");
+    assert!(super::stderr(&o).contains("Terraform wants the key's ARN here"), "{}", super::stderr(&o));
     encguard_in(&dir, &["fix", ".", "--rule", "DDB-001", "--write"]);
     let o = encguard_in(&dir, &["scan", ".", "--rule", "DDB-001", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(report["summary"]["pass"], 4, "{report:#}");
+    // No table fails; whether a key named by an ARN the scan does not describe is the
+    // customer's, it cannot tell.
+    assert_eq!(
+        (report["summary"]["fail"].as_u64(), report["summary"]["unknown"].as_u64()),
+        (Some(0), Some(4)),
+        "{report:#}"
+    );
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "DDB-001"])), "", "a second run changes nothing");
+}
+
+/// The redirect is written at the file's own indentation: four spaces here.
+#[test]
+fn a_redirect_keeps_the_file_s_indentation() {
+    let dir = temp_dir("fix-redirect-indent");
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_lb\" \"web\" {\n    name = \"web\"\n}\n\nresource \"aws_lb_listener\" \"https\" {\n    load_balancer_arn = aws_lb.web.arn\n    port              = 443\n    protocol          = \"HTTPS\"\n    ssl_policy        = \"ELBSecurityPolicy-TLS13-1-2-2021-06\"\n    certificate_arn   = \"arn:aws:acm:eu-west-1:111122223333:certificate/c\"\n\n    default_action {\n        type = \"fixed-response\"\n    }\n}\n\nresource \"aws_lb_listener\" \"http\" {\n    load_balancer_arn = aws_lb.web.arn\n    port              = 80\n    protocol          = \"HTTP\"\n\n    default_action {\n        type = \"fixed-response\"\n    }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n    Lb:\n        Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n    Https:\n        Type: AWS::ElasticLoadBalancingV2::Listener\n        Properties:\n            LoadBalancerArn: !Ref Lb\n            Port: 443\n            Protocol: HTTPS\n            SslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06\n            Certificates:\n                - CertificateArn: arn:aws:acm:eu-west-1:111122223333:certificate/c\n            DefaultActions:\n                - Type: fixed-response\n    Http:\n        Type: AWS::ElasticLoadBalancingV2::Listener\n        Properties:\n            LoadBalancerArn: !Ref Lb\n            Port: 80\n            Protocol: HTTP\n            DefaultActions:\n                - Type: fixed-response\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "LB-001", "--write"]);
+    assert!(super::stderr(&o).contains("fixed 2 findings"), "{}", super::stderr(&o));
+    let written = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    assert_eq!(written.matches("default_action {").count(), 2, "one default action each: {written}");
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "LB-001", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (report["summary"]["pass"].as_u64(), &report["errors"]),
+        (Some(4), &serde_json::json!([])),
+        "{report:#}"
+    );
 }

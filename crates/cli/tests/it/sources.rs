@@ -296,3 +296,25 @@ fn a_module_in_the_current_directory_is_read_through_its_examples() {
         assert_eq!(report["errors"], serde_json::json!([]), "{source}: {report:#}");
     }
 }
+
+/// `path.module` of a module at the root of the scanned directory is that directory: a
+/// policy read with `file("${path.module}/…")` is found.
+#[test]
+fn path_module_of_the_current_directory_is_the_directory() {
+    let dir = temp_dir("path-module-here");
+    std::fs::create_dir_all(dir.join("examples/complete")).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_kms_key\" \"this\" {\n  policy = file(\"${path.module}/policy.json\")\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("policy.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("examples/complete/main.tf"), "module \"key\" {\n  source = \"../..\"\n}\n").unwrap();
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "KMS-003", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["findings"][0]["status"], "fail", "the policy was read: {report:#}");
+}

@@ -105,6 +105,7 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
             "kms:EnableKey",
             "kms:EnableKeyRotation",
             "rds:ModifyDBInstance",
+            "rds:ModifyDBParameterGroup",
             "s3:PutBucketPolicy",
             "s3:PutEncryptionConfiguration",
             "secretsmanager:UpdateSecret"
@@ -138,6 +139,11 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let secret = step("secretsmanager:UpdateSecret");
     assert!(secret["before"].is_null(), "the AWS managed key: {secret:#}");
     assert!(secret["call"]["KmsKeyId"].as_str().unwrap().contains(":key/"), "the chosen key by its ARN: {secret:#}");
+    // The TLS parameter set in the custom group; a database on a default group is for a person.
+    let group = step("rds:ModifyDBParameterGroup");
+    assert_eq!((&group["before"], &group["after"]), (&"0".into(), &"1".into()), "{group:#}");
+    assert_eq!(group["call"]["DBParameterGroupName"], "rule-tls-off");
+    assert!(by_hand_resources(&plan, "RDS-009").iter().any(|r| r.contains("db:plain-db-")), "{plan:#}");
     let table = step("dynamodb:UpdateTable");
     assert_eq!((&table["before"], &table["after"]), (&"AWS_OWNED".into(), &table["call"]["Key"]), "{table:#}");
     // SSE-C blocked in the default encryption the bucket has, kept as it is otherwise.

@@ -29,7 +29,10 @@ declare_rule! {
     ///
     /// `encguard fix` sets the parameter in the custom group the database uses, or gives a
     /// database on the default group a new group of its engine's family (known from its
-    /// engine version) and names it on the database, which takes it at its next reboot.
+    /// engine version) and names it on the database, which takes it when the change is
+    /// applied (at once, or in the maintenance window) and it reboots. Live, `remediate`
+    /// sets the parameter in the custom group (`immediate` when dynamic, `pending-reboot`
+    /// when static, as SQL Server's is).
     RDS_009 {
         id: "RDS-009",
         title: "Databases require TLS connections",
@@ -80,6 +83,12 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
         Some(name) => ctx.lookup_where(r, name, |s| matches!(s, Spec::DbParameterGroup(_)))?,
         None => None,
     };
+    // A default group cannot change: the fix gives the database a new group of its family
+    // (an unknown version leaves the family unknown, never the verdict).
+    let new_group = || {
+        let family = family(&engine, db.engine_version.value().ok().flatten().map(String::as_str));
+        fix(r, &engine, parameter, ParameterGroup::New { family, database: r.resource.location.clone() })
+    };
     let (group_name, group, written) = match (named, described.map(|g| (&g.resource.spec, &g.resource.location))) {
         (Some(name), Some((Spec::DbParameterGroup(group), written))) => (name, group, written),
         (Some(name), _) if !is_default(name) => {
@@ -89,19 +98,16 @@ fn judge(ctx: &Context, r: Res, db: &RdsDatabase) -> Eval {
             return Ok(Verdict::pass("RDS for PostgreSQL 15 and later sets rds.force_ssl = 1 by default"));
         }
         (other, _) => {
-            let family = family(&engine, db.engine_version.value()?.map(String::as_str));
             return Ok(Verdict::fail(format!("uses the default parameter group, which does not set {parameter}"))
                 .at(&db.parameter_group)
                 .evidence(other.map_or("(engine default)", String::as_str))
-                .fix(fix(
-                    r,
-                    &engine,
-                    parameter,
-                    ParameterGroup::New { family, database: r.resource.location.clone() },
-                )));
+                .fix(new_group()));
         }
     };
-    let custom = || fix(r, &engine, parameter, ParameterGroup::Custom(written.clone()));
+    let custom = || match is_default(group_name) {
+        true => new_group(),
+        false => fix(r, &engine, parameter, ParameterGroup::Custom(written.clone())),
+    };
     let parameters = group.parameters.or_default_to(Default::default())?;
     match parameters.get(parameter) {
         Some(v) if on.contains(&v.as_str()) => Ok(Verdict::pass(format!("{group_name} sets {parameter} = {v}"))),
