@@ -91,7 +91,8 @@ fn switched_policy(
     statements: &BTreeSet<PolicyStatement>,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
-    let of_bucket = [format!("aws_s3_bucket.{name}.id"), format!("aws_s3_bucket.{name}.bucket")];
+    // `aws_s3_bucket.NAME.id`, `.bucket`, or of an instance (`aws_s3_bucket.NAME[0].id`).
+    let of_bucket = [format!("aws_s3_bucket.{name}."), format!("aws_s3_bucket.{name}[")];
     for other in module_files(file) {
         let Some(text) = read(&other) else { continue };
         let lines: Vec<&str> = text.lines().collect();
