@@ -146,7 +146,7 @@ pub fn apply(
         for step in &plan.steps {
             let conf = sessions.config(&step.target).await;
             let (found, outcome) = match planned(step) {
-                Ok(()) => match aws_managed_key(&conf, &step.call).await {
+                Ok(()) => match aws_managed_key(&conf, step).await {
                     None => guarded(&conf, &step.call, &step.before, &step.after).await,
                     Some(why) => (Value::Null, Outcome::Failed(format!("not a step a plan makes: {why}"))),
                 },
@@ -214,8 +214,12 @@ fn planned(step: &Step) -> Result<(), String> {
         return Err(format!("{} does not leave {}", step.call.action(), step.after));
     }
     if let Change::PutBucketEncryption { rules, .. } = &step.call {
-        if Some(rules) != sse_c_blocked(&step.before).ok().as_ref() || rules == &step.before {
-            return Err("the new default encryption is not the one read with SSE-C blocked".into());
+        // The rules read, under the key the new rules name (a customer managed key's ARN, if
+        // any), with SSE-C blocked or not: nothing else.
+        let key = rules[0]["KMSMasterKeyID"].as_str().filter(|k| k.contains(":key/"));
+        let made = [None, key].into_iter().flat_map(|k| [false, true].map(|b| encrypted(&step.before, k, b)));
+        if rules == &step.before || !made.flatten().any(|m| &m == rules) {
+            return Err("the new default encryption is not the one read under a key, with SSE-C blocked".into());
         }
     }
     if let Change::PutBucketPolicy { .. } = step.call {
@@ -236,11 +240,19 @@ fn planned(step: &Step) -> Result<(), String> {
 
 /// Why a call that gives a resource a key is refused: the key is AWS managed (named by its
 /// ARN), which the plan never chooses — or cannot be read.
-async fn aws_managed_key(conf: &SdkConfig, call: &Change) -> Option<String> {
-    let key = match call {
+async fn aws_managed_key(conf: &SdkConfig, step: &Step) -> Option<String> {
+    let key = match &step.call {
         Change::UpdateSecret { kms_key_id: key, .. }
         | Change::ModifyEbsDefaultKmsKeyId { kms_key_id: key }
-        | Change::UpdateTableEncryption { key, .. } => key,
+        | Change::UpdateTableEncryption { key, .. } => key.as_str(),
+        // A bucket's key, when the step changes it.
+        Change::PutBucketEncryption { rules, .. } => {
+            match rules[0]["KMSMasterKeyID"].as_str().filter(|k| Some(*k) != step.before[0]["KMSMasterKeyID"].as_str())
+            {
+                Some(key) => key,
+                None => return None,
+            }
+        }
         _ => return None,
     };
     match key_metadata(conf, key).await {
@@ -355,10 +367,15 @@ async fn call_for(conf: &SdkConfig, want: Want) -> Result<(Change, Value), Strin
         Want::TableKey { table, key } => {
             Change::UpdateTableEncryption { table_name: table, key: key_arn(conf, &key).await? }
         }
-        Want::SseCBlocked { bucket } => {
+        Want::BucketEncryption { bucket, key, block_sse_c } => {
             let reading = Change::PutBucketEncryption { bucket: bucket.clone(), rules: Value::Null };
             let before = read(conf, &reading).await?;
-            return Ok((Change::PutBucketEncryption { bucket, rules: sse_c_blocked(&before)? }, before));
+            let key = match key {
+                Some(key) => Some(key_arn(conf, &key).await?),
+                None => None,
+            };
+            let rules = encrypted(&before, key.as_deref(), block_sse_c)?;
+            return Ok((Change::PutBucketEncryption { bucket, rules }, before));
         }
         Want::BucketPolicyStatements { bucket, statements } => {
             let reading = Change::PutBucketPolicy { bucket: bucket.clone(), policy: String::new() };
@@ -409,23 +426,31 @@ fn after(call: &Change, before: &Value) -> Result<Value, String> {
     })
 }
 
-/// A bucket's default encryption rules (as [`read`] reads them) with SSE-C blocked in each:
-/// added to what each blocks, in place of `NONE` (blocking nothing).
-fn sse_c_blocked(rules: &Value) -> Result<Value, String> {
+/// A bucket's default encryption rules (as [`read`] reads them) with each rule under `key`
+/// (SSE-KMS with an S3 Bucket Key), and with SSE-C blocked when `block_sse_c` — added to
+/// what each blocks, in place of `NONE` (blocking nothing).
+fn encrypted(rules: &Value, key: Option<&str>, block_sse_c: bool) -> Result<Value, String> {
     let Value::Array(rules) = rules else {
-        return Err("the bucket has no default encryption to block SSE-C in".into());
+        return Err("the bucket has no default encryption to change".into());
     };
-    let blocked = rules.iter().map(|rule| {
+    let changed = rules.iter().map(|rule| {
         let mut rule = rule.clone();
-        let types = rule["BlockedEncryptionTypes"].as_array().cloned().unwrap_or_default();
-        let mut types: Vec<Value> = types.into_iter().filter(|t| t != "NONE").collect();
-        if !types.iter().any(|t| t == "SSE-C") {
-            types.push(json!("SSE-C"));
+        if let Some(key) = key {
+            rule["SSEAlgorithm"] = json!("aws:kms");
+            rule["KMSMasterKeyID"] = json!(key);
+            rule["BucketKeyEnabled"] = json!(true);
         }
-        rule["BlockedEncryptionTypes"] = Value::Array(types);
+        if block_sse_c {
+            let types = rule["BlockedEncryptionTypes"].as_array().cloned().unwrap_or_default();
+            let mut types: Vec<Value> = types.into_iter().filter(|t| t != "NONE").collect();
+            if !types.iter().any(|t| t == "SSE-C") {
+                types.push(json!("SSE-C"));
+            }
+            rule["BlockedEncryptionTypes"] = Value::Array(types);
+        }
         rule
     });
-    Ok(Value::Array(blocked.collect()))
+    Ok(Value::Array(changed.collect()))
 }
 
 /// The call that restores the state a step changed from, or why that is for a person.
@@ -1038,7 +1063,10 @@ mod tests {
         assert!(planned(&encrypt(rules(json!(["SSE-C"])), rules(json!(["NONE"])))).is_ok());
         assert!(planned(&encrypt(rules(json!(["NONE"])), rules(json!(["SSE-C"])))).is_err(), "SSE-C unblocked");
         let moved = json!([{"SSEAlgorithm": "aws:kms", "BlockedEncryptionTypes": ["SSE-C"]}]);
-        assert!(planned(&encrypt(moved, rules(json!([])))).is_err(), "the algorithm changed");
+        assert!(planned(&encrypt(moved, rules(json!([])))).is_err(), "the algorithm changed, and no key");
+        let keyed = |key: &str| json!([{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key, "BucketKeyEnabled": true, "BlockedEncryptionTypes": ["SSE-C"]}]);
+        assert!(planned(&encrypt(keyed(arn), rules(json!([])))).is_ok(), "under a key, SSE-C blocked");
+        assert!(planned(&encrypt(keyed("alias/aws/s3"), rules(json!([])))).is_err(), "not a key's ARN");
         let new_key = Change::ModifyEbsDefaultKmsKeyId { kms_key_id: arn.into() };
         assert!(planned(&step(new_key, Value::Null, json!(arn))).is_ok());
         assert!(planned(&step(Change::ResetEbsDefaultKmsKeyId {}, json!(arn), Value::Null)).is_err(), "a rollback");

@@ -11,6 +11,7 @@
 //! Running the fix again changes nothing: a fixed resource no longer fails.
 #![deny(missing_docs)]
 
+mod bucket_key;
 mod key_policy;
 pub mod live;
 mod parameter_group;
@@ -195,6 +196,37 @@ pub fn plan(
                         for edit in new_edits.into_iter().filter(|e| !file_edits.contains(e)).collect::<Vec<_>>() {
                             plan.edits.push((finding.fingerprint.clone(), edit.text_edit(file)));
                             file_edits.push(edit);
+                        }
+                        plan.fixed += 1;
+                    }
+                    Err(why) => plan.manual.push(format!(
+                        "{file}:{line}: {} on {}: {why}; {}",
+                        finding.rule, finding.resource, finding.remediation
+                    )),
+                }
+                continue;
+            }
+            Fix::BucketKey(key) => {
+                let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
+                let made = match (text.as_deref(), format.as_str()) {
+                    (None, _) => Err("the file cannot be read".to_string()),
+                    (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
+                    (Some(text), "terraform") => {
+                        bucket_key::terraform(file, text, *line, &finding.resource, &key, &read_text)
+                    }
+                    (Some(text), "cloudformation") => bucket_key::cloudformation(text, *line, &key)
+                        .map(|edits| edits.into_iter().map(|e| (file.clone(), e)).collect()),
+                    (Some(_), other) => Err(format!("{other} files are not edited")),
+                };
+                match made {
+                    Ok(new_edits) => {
+                        for (other, edit) in new_edits {
+                            plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&other)));
+                            match other == *file {
+                                true => edits.entry(file.clone()).or_default().push(edit),
+                                // The module's configuration, however its path is spelt.
+                                false => elsewhere.push((other, edit)),
+                            }
                         }
                         plan.fixed += 1;
                     }

@@ -52,7 +52,27 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                     finding.remediation, tls.name
                 )),
             },
-            Some(Fix::BlockSseC) => Ok(Want::SseCBlocked { bucket: arn.rsplit(':').next().unwrap_or(arn).to_string() }),
+            // A bucket has one default encryption: what its findings ask go into one change.
+            Some(Fix::BlockSseC | Fix::BucketKey(_)) => {
+                let bucket = arn.rsplit(':').next().unwrap_or(arn).to_string();
+                let made = wanted.iter_mut().find(|w| w.target == target && matches!(w.want, Want::BucketEncryption { .. }));
+                let entry = match made {
+                    Some(entry) => entry,
+                    None => {
+                        let want = Want::BucketEncryption { bucket, key: None, block_sse_c: false };
+                        wanted.push(Wanted { fixes: Vec::new(), target: target.clone(), want });
+                        wanted.last_mut().expect("pushed")
+                    }
+                };
+                entry.fixes.push(fixes);
+                if let Want::BucketEncryption { key, block_sse_c, .. } = &mut entry.want {
+                    match finding.fix.as_deref() {
+                        Some(Fix::BucketKey(chosen)) => *key = Some(chosen.clone()),
+                        _ => *block_sse_c = true,
+                    }
+                }
+                continue;
+            }
             Some(Fix::Set(fix)) if fix.replaces.is_some() => Err(format!(
                 "{} — AWS makes this change only by recreating {}: copy the data to an encrypted \
                  replacement (a snapshot copied with encryption, restored), then cut over",

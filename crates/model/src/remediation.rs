@@ -110,10 +110,15 @@ pub enum Want {
         /// The key, as the policy file names it (an alias, an id or an ARN).
         key: String,
     },
-    /// A bucket whose default encryption blocks SSE-C in every rule.
-    SseCBlocked {
+    /// A bucket's default encryption as it is, with each rule under this customer managed
+    /// key (SSE-KMS with an S3 Bucket Key) and blocking SSE-C, as asked.
+    BucketEncryption {
         /// The bucket's name.
         bucket: String,
+        /// The key, as the policy file names it, when the bucket needs one.
+        key: Option<String>,
+        /// Whether SSE-C is to be blocked.
+        block_sse_c: bool,
     },
     /// A bucket policy holding these statements (added to the policy it has, if any).
     BucketPolicyStatements {

@@ -49,6 +49,9 @@ pub enum Fix {
     CancelKeyDeletion,
     /// Block SSE-C in every rule of a bucket's default encryption, keeping the rest of it.
     BlockSseC,
+    /// Make SSE-KMS under this customer managed key (the policy file's choice) a bucket's
+    /// default encryption, with an S3 Bucket Key, keeping the rest of it.
+    BucketKey(String),
     /// Encrypt a DynamoDB table with this customer managed key (the policy file's choice,
     /// an alias, id or ARN): an in-place change.
     TableKey(String),

@@ -229,7 +229,8 @@ pub struct DynamodbSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct FixSettings {
     /// The customer managed key (ARN or alias name) to encrypt each service's data with, by
-    /// service (`secretsmanager`, `ebs`, `dynamodb`): a resource below its key tier is given it.
+    /// service (`secretsmanager`, `ebs`, `dynamodb`, `s3`): a resource below its key tier is
+    /// given it. Where Terraform wants a key ARN (EBS, DynamoDB), only an ARN is written.
     pub kms_keys: BTreeMap<String, String>,
 }
 

@@ -853,3 +853,52 @@ fn a_redirect_keeps_the_file_s_indentation() {
         "{report:#}"
     );
 }
+
+/// S3-002: with `[fix] kms_keys.s3`, a bucket below its key tier gets SSE-KMS under that key
+/// with an S3 Bucket Key — in the configuration it has, or a new one.
+#[test]
+fn buckets_get_the_key_the_policy_chooses() {
+    let dir = temp_dir("fix-bucket-key");
+    let key = "arn:aws:kms:eu-west-1:111122223333:key/data";
+    std::fs::write(
+        dir.join("encguard.toml"),
+        format!("[key_tiers]\ns3 = \"customer-managed\"\n\n[fix]\nkms_keys = {{ s3 = \"{key}\" }}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_s3_bucket\" \"split\" {\n  bucket = \"split\"\n}\n\nresource \"aws_s3_bucket\" \"bare\" {\n  bucket = \"bare\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("encryption.tf"),
+        "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"split\" {\n  bucket = aws_s3_bucket.split.id\n\n  rule {\n    apply_server_side_encryption_by_default {\n      sse_algorithm = \"AES256\" # SSE-S3\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "Resources:\n  Sse:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: AES256\n  Plain:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: plain\n",
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "S3-002"]);
+    let diff = stdout(&o);
+    for expected in [
+        "   rule {\n+    bucket_key_enabled = true\n     apply_server_side_encryption_by_default {\n-      sse_algorithm = \"AES256\" # SSE-S3\n+      kms_master_key_id = \"arn:aws:kms:eu-west-1:111122223333:key/data\"\n+      sse_algorithm     = \"aws:kms\" # SSE-S3\n",
+        "+resource \"aws_s3_bucket_server_side_encryption_configuration\" \"bare\" {\n+  bucket = aws_s3_bucket.bare.id\n",
+        "-              SSEAlgorithm: AES256\n+              KMSMasterKeyID: \"arn:aws:kms:eu-west-1:111122223333:key/data\"\n+              SSEAlgorithm: aws:kms\n+            BucketKeyEnabled: true\n",
+        "     Properties:\n+      BucketEncryption:\n+        ServerSideEncryptionConfiguration:\n+          - ServerSideEncryptionByDefault:\n+              SSEAlgorithm: aws:kms\n",
+    ] {
+        assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}\n{}", super::stderr(&o));
+    }
+    encguard_in(&dir, &["fix", ".", "--rule", "S3-002", "--write"]);
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "S3-002", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // No bucket fails; whether a key named by an ARN the scan does not describe is the
+    // customer's, it cannot tell.
+    assert_eq!(
+        (report["summary"]["fail"].as_u64(), report["summary"]["unknown"].as_u64()),
+        (Some(0), Some(4)),
+        "{report:#}"
+    );
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "S3-002"])), "", "a second run changes nothing");
+}

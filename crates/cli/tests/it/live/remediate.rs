@@ -39,13 +39,14 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     let url = format!("http://127.0.0.1:{port}");
     wait_for(&format!("{url}/moto-api/"), &moto.python);
     // The strict profile (customer managed keys for every service's data), and the key the
-    // organisation chose for secrets, volumes and tables, which SM-001, EBS-002 and DDB-001 give.
+    // organisation chose for secrets, volumes, tables and buckets, which SM-001, EBS-002,
+    // DDB-001 and S3-002 give.
     let init = encguard_live(&dir, &["init", "policy.toml", "--strict"]);
     assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let strict = std::fs::read_to_string(dir.join("policy.toml")).unwrap();
     let chosen = strict.replace(
-        "# kms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"alias/app-volumes\", dynamodb = \"alias/app-tables\" }",
-        "kms_keys = { secretsmanager = \"alias/app-data\", ebs = \"alias/app-data\", dynamodb = \"alias/app-data\" }",
+        "# kms_keys = { secretsmanager = \"alias/app-secrets\", ebs = \"alias/app-volumes\", dynamodb = \"alias/app-tables\", s3 = \"alias/app-buckets\" }",
+        "kms_keys = { secretsmanager = \"alias/app-data\", ebs = \"alias/app-data\", dynamodb = \"alias/app-data\", s3 = \"alias/app-data\" }",
     );
     assert_ne!(chosen, strict, "the strict profile shows where the key is chosen");
     std::fs::write(dir.join("policy.toml"), chosen).unwrap();
@@ -146,11 +147,13 @@ fn live_fixes_are_planned_applied_once_and_rolled_back() {
     assert!(by_hand_resources(&plan, "RDS-009").iter().any(|r| r.contains("db:plain-db-")), "{plan:#}");
     let table = step("dynamodb:UpdateTable");
     assert_eq!((&table["before"], &table["after"]), (&"AWS_OWNED".into(), &table["call"]["Key"]), "{table:#}");
-    // SSE-C blocked in the default encryption the bucket has, kept as it is otherwise.
+    // SSE-C blocked and the chosen key, in one change of the default encryption the bucket has.
     let encryption = step("s3:PutEncryptionConfiguration");
     assert_eq!(encryption["before"][0]["BlockedEncryptionTypes"], serde_json::json!([]), "{encryption:#}");
     assert_eq!(encryption["after"][0]["BlockedEncryptionTypes"], serde_json::json!(["SSE-C"]));
-    assert_eq!(encryption["after"][0]["SSEAlgorithm"], encryption["before"][0]["SSEAlgorithm"]);
+    assert_eq!(encryption["after"][0]["SSEAlgorithm"], "aws:kms", "{encryption:#}");
+    assert!(encryption["after"][0]["KMSMasterKeyID"].as_str().unwrap().contains(":key/"), "{encryption:#}");
+    assert_eq!(encryption["fixes"].as_array().unwrap().len(), 2, "S3-002 and S3-007: {encryption:#}");
     let volumes = step("ec2:ModifyEbsDefaultKmsKeyId");
     assert!(volumes["before"].is_null(), "the AWS managed key: {volumes:#}");
     assert_eq!(volumes["after"], volumes["call"]["KmsKeyId"]);

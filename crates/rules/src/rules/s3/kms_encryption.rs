@@ -3,6 +3,7 @@ use crate::context::{Attachment, Context, Res};
 use crate::keys::required_tier;
 use crate::policy::KeyTier;
 use crate::rule::{declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
+use crate::Fix;
 use encguard_model::{KeyRef, S3Bucket, SseAlgorithm, Unknown};
 
 declare_rule! {
@@ -28,6 +29,10 @@ declare_rule! {
     /// - Terraform: `sse_algorithm = "aws:kms"`, `kms_master_key_id = aws_kms_key.data.arn`, `bucket_key_enabled = true`.
     /// - CloudFormation: `SSEAlgorithm: aws:kms`, `KMSMasterKeyID: !GetAtt DataKey.Arn`, `BucketKeyEnabled: true`.
     /// - Live: `aws s3api put-bucket-encryption --bucket B --server-side-encryption-configuration …`.
+    ///
+    /// With `[fix] kms_keys.s3`, `encguard fix` writes that key (SSE-KMS, Bucket Key on) in
+    /// the bucket's encryption configuration, or a new one, and `remediate` puts it in the
+    /// bucket's default encryption.
     S3_002 {
         id: "S3-002",
         title: "Buckets use the required key tier",
@@ -74,7 +79,12 @@ fn judge(ctx: &Context, r: Res) -> Eval {
     }
     let verdict =
         Verdict::fail(format!("encrypted with {algorithm} and {tier}; the policy requires {required}")).evidence(seen);
-    Ok(if classified { verdict.severity(Severity::High) } else { verdict })
+    let verdict = if classified { verdict.severity(Severity::High) } else { verdict };
+    // The key the policy file chooses for buckets, if it does.
+    Ok(match ctx.policy.fix.kms_keys.get("s3") {
+        Some(key) => verdict.fix(Fix::BucketKey(key.clone())),
+        None => verdict,
+    })
 }
 
 fn key_name(key: &KeyRef) -> String {
