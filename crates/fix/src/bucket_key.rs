@@ -6,7 +6,7 @@
 //! new one when it has none.
 
 use crate::variables::module_files;
-use crate::{block_end, bucket_name, hcl_edit, indentation, pointed, yaml_body, Edit};
+use crate::{block_end, bucket_name, hcl_edit, indentation, inner_indentation, pointed, properties, yaml_body, Edit};
 use encguard_rules::{AttributeFix, FixValue};
 
 /// The edits, each with its file, for the Terraform bucket `bucket` (`aws_s3_bucket.NAME`)
@@ -120,18 +120,7 @@ pub(crate) fn cloudformation(text: &str, line: u32, key: &str) -> Result<Vec<Edi
     let ind = indentation(current);
     let body = yaml_body(text, start, ind.len());
     let child = body.first().map(|(_, l)| indentation(l)).ok_or("the bucket has no body")?;
-    let (properties, properties_line) = body
-        .iter()
-        .find(|(_, l)| indentation(l) == child && l.trim_start().starts_with("Properties:"))
-        .copied()
-        .ok_or("the bucket has no Properties")?;
-    if !properties_line.trim_end().ends_with("Properties:") {
-        return Err("the bucket's Properties are written inline".to_string());
-    }
-    let property = body
-        .iter()
-        .find(|(i, _)| *i > properties)
-        .map_or_else(|| format!("{child}  "), |(_, l)| indentation(l).to_string());
+    let (at_properties, property) = properties(&body, child)?.ok_or("the bucket has no Properties")?;
     let step = property[child.len()..].to_string();
     let key = format!("{key:?}");
     let by_default = body.iter().find(|(_, l)| l.trim_start().starts_with("- ServerSideEncryptionByDefault:"));
@@ -141,7 +130,7 @@ pub(crate) fn cloudformation(text: &str, line: u32, key: &str) -> Result<Vec<Edi
         }
         let (p, s) = (&property, &step);
         return Ok(vec![Edit::InsertAfter {
-            line: properties + 1,
+            line: at_properties + 1,
             text: format!(
                 "{p}BucketEncryption:\n{p}{s}ServerSideEncryptionConfiguration:\n{p}{s}{s}- ServerSideEncryptionByDefault:\n\
                  {p}{s}{s}    SSEAlgorithm: aws:kms\n{p}{s}{s}    KMSMasterKeyID: {key}\n{p}{s}{s}  BucketKeyEnabled: true\n"
@@ -153,12 +142,7 @@ pub(crate) fn cloudformation(text: &str, line: u32, key: &str) -> Result<Vec<Edi
     }
     // The item's keys start past its `- `; the settings by default one step deeper.
     let item_keys = format!("{}  ", indentation(item));
-    let settings_ind = body
-        .iter()
-        .find(|(i, _)| *i > at)
-        .map(|(_, l)| indentation(l).to_string())
-        .filter(|i| i.len() > item_keys.len())
-        .unwrap_or_else(|| format!("{item_keys}  "));
+    let settings_ind = inner_indentation(&body, at, &item_keys);
     // The lines of the item at indentation `ind`.
     let under = |from: usize, ind: &str| -> Vec<(usize, &str)> {
         body.iter()

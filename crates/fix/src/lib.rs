@@ -898,38 +898,89 @@ fn block_end(text: &str, start: usize) -> Option<usize> {
 /// An `AWS::S3::BucketPolicy` for the bucket whose logical id is on `line`, written right
 /// after the bucket.
 fn yaml_policy(text: &str, line: u32, bucket: &str, statements: &BTreeSet<PolicyStatement>) -> Result<Edit, String> {
-    let (start, current, _) = pointed(text, line, 1)?;
-    if current.trim() != format!("{bucket}:") {
-        return Err("the finding does not point at the bucket's logical id".to_string());
+    let next = Sibling::of(text, line, bucket, &format!("{bucket}Policy"))?;
+    let (only_if, step) = (&next.only_if, &next.step);
+    let statements: String = statements.iter().map(|s| yaml_statement(s, bucket, &next.at(4), step)).collect();
+    Ok(next.written(format!(
+        "{}Type: AWS::S3::BucketPolicy\n{only_if}{}Properties:\n{}Bucket: !Ref {bucket}\n{}PolicyDocument:\n\
+         {}Version: \"2012-10-17\"\n{}Statement:\n{statements}",
+        next.at(1),
+        next.at(1),
+        next.at(2),
+        next.at(2),
+        next.at(3),
+        next.at(3)
+    )))
+}
+
+/// A new template resource `id`, written right after the resource whose logical id is on
+/// `line`: where it goes and how the template indents.
+pub(crate) struct Sibling {
+    /// The new resource's logical id.
+    pub id: String,
+    /// The line after which it goes (the last of the resource's body, from 1).
+    last: usize,
+    /// The indentation of logical ids, and one step of the template's indentation.
+    pub ind: String,
+    pub step: String,
+    /// The resource's `Condition:` line, if it has one: the new one is made under the same.
+    pub only_if: String,
+}
+
+impl Sibling {
+    /// The new resource `id` after `resource`, whose logical id the finding points at.
+    pub(crate) fn of(text: &str, line: u32, resource: &str, id: &str) -> Result<Sibling, String> {
+        let (start, current, _) = pointed(text, line, 1)?;
+        if current.trim() != format!("{resource}:") {
+            return Err(format!("the finding does not point at `{resource}`'s logical id"));
+        }
+        let ind = indentation(current).to_string();
+        if text.split_inclusive('\n').any(|l| l.trim_end() == format!("{ind}{id}:")) {
+            return Err(format!("a resource named `{id}` exists already"));
+        }
+        let body = yaml_body(text, start, ind.len());
+        let (&(last, _), &(_, first)) = body.last().zip(body.first()).ok_or("the resource has no body")?;
+        let step = indentation(first)[ind.len()..].to_string();
+        let only_if = body
+            .iter()
+            .find(|(_, l)| indentation(l) == indentation(first) && l.trim_start().starts_with("Condition:"))
+            .map_or(String::new(), |(_, l)| l.to_string());
+        Ok(Sibling { id: id.to_string(), last: last + 1, ind, step, only_if })
     }
-    let ind = indentation(current);
-    let id = format!("{bucket}Policy");
-    if text.split_inclusive('\n').any(|l| l.trim_end() == format!("{ind}{id}:")) {
-        return Err(format!("a resource named `{id}` exists already"));
+
+    /// The indentation `depth` steps inside the new resource.
+    pub(crate) fn at(&self, depth: usize) -> String {
+        format!("{}{}", self.ind, self.step.repeat(depth))
     }
-    let body = yaml_body(text, start, ind.len());
-    let (&(last, _), &(_, first)) = body.last().zip(body.first()).ok_or("the bucket has no body")?;
-    let step = &indentation(first)[ind.len()..];
-    // A bucket made only under a condition gets its policy under the same one.
-    let only_if = body
-        .iter()
-        .find(|(_, l)| indentation(l) == indentation(first) && l.trim_start().starts_with("Condition:"))
-        .map_or(String::new(), |(_, l)| l.to_string());
-    let at = |depth: usize| format!("{ind}{}", step.repeat(depth));
-    let statements: String = statements.iter().map(|s| yaml_statement(s, bucket, &at(4), step)).collect();
-    Ok(Edit::InsertAfter {
-        line: last + 1,
-        text: format!(
-            "\n{ind}{id}:\n{}Type: AWS::S3::BucketPolicy\n{only_if}{}Properties:\n{}Bucket: !Ref {bucket}\n{}PolicyDocument:\n\
-             {}Version: \"2012-10-17\"\n{}Statement:\n{statements}",
-            at(1),
-            at(1),
-            at(2),
-            at(2),
-            at(3),
-            at(3)
-        ),
-    })
+
+    /// The edit that writes the new resource, whose body (from `Type:` on) is `body`.
+    pub(crate) fn written(&self, body: String) -> Edit {
+        Edit::InsertAfter { line: self.last, text: format!("\n{}{}:\n{body}", self.ind, self.id) }
+    }
+}
+
+/// The `Properties:` line (its index) of a template resource whose body is `body`, its keys
+/// indented `child`, and how its properties are indented; none when it has no Properties.
+fn properties(body: &[(usize, &str)], child: &str) -> Result<Option<(usize, String)>, String> {
+    let Some(&(i, line)) =
+        body.iter().find(|(_, l)| indentation(l) == child && l.trim_start().starts_with("Properties:"))
+    else {
+        return Ok(None);
+    };
+    if !line.trim_end().ends_with("Properties:") {
+        return Err("its Properties are written inline".to_string());
+    }
+    Ok(Some((i, inner_indentation(body, i, child))))
+}
+
+/// How the keys under the body line of index `at` are indented: as the line after it, when
+/// deeper than `outer`; else two spaces deeper.
+fn inner_indentation(body: &[(usize, &str)], at: usize, outer: &str) -> String {
+    body.iter()
+        .find(|(j, _)| *j > at)
+        .map(|(_, l)| indentation(l).to_string())
+        .filter(|ind| ind.len() > outer.len())
+        .unwrap_or_else(|| format!("{outer}  "))
 }
 
 /// The lines of the YAML block under the key on line `start` (1-based), indented `indent`:
@@ -1121,17 +1172,9 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
         return Err(format!("the resource has no body; add `{name}: {value}` under its Properties"));
     };
     let at_child = |l: &str| indentation(l) == child_indent;
-    if let Some(&(i, properties)) = body.iter().find(|(_, l)| at_child(l) && l.trim_start().starts_with("Properties:"))
+    if let Some((i, property_indent)) =
+        properties(&body, &child_indent).map_err(|why| format!("{why}; add `{name}: {value}` to it"))?
     {
-        if !properties.trim_end().ends_with("Properties:") {
-            return Err(format!("Properties is written inline; add `{name}: {value}` to it"));
-        }
-        let property_indent = body
-            .iter()
-            .find(|(j, _)| *j > i)
-            .map(|(_, l)| indentation(l).to_string())
-            .filter(|ind| ind.len() > child_indent.len())
-            .unwrap_or_else(|| format!("{child_indent}  "));
         return Ok(Edit::InsertAfter { line: i + 1, text: property(&property_indent) });
     }
     let &(i, _) = body

@@ -3,7 +3,7 @@
 //! be another file — or, for a database on its engine's default group (which cannot
 //! change), a new group written after the database and named on it.
 
-use crate::{block_end, hcl_edit, indentation, pointed, yaml_body, yaml_edit, Edit};
+use crate::{block_end, hcl_edit, indentation, pointed, yaml_body, yaml_edit, Edit, Sibling};
 use encguard_model::Location;
 use encguard_rules::{AttributeFix, FixValue, ParameterGroup, TlsParameter};
 
@@ -219,34 +219,14 @@ fn new_template_resource(
     tls: &TlsParameter,
     family: &str,
 ) -> Result<(Edit, String), String> {
-    let (start, current, _) = pointed(text, line, 1)?;
-    if current.trim() != format!("{resource}:") {
-        return Err("the finding does not point at the database's logical id".to_string());
-    }
-    let ind = indentation(current);
-    let id = format!("{resource}TlsParameters");
-    if text.split_inclusive('\n').any(|l| l.trim_end() == format!("{ind}{id}:")) {
-        return Err(format!("a resource named `{id}` exists already"));
-    }
-    let body = yaml_body(text, start, ind.len());
-    let (&(last, _), &(_, first)) = body.last().zip(body.first()).ok_or("the database has no body")?;
-    let step = &indentation(first)[ind.len()..];
-    let at = |depth: usize| format!("{ind}{}", step.repeat(depth));
+    let next = Sibling::of(text, line, resource, &format!("{resource}TlsParameters"))?;
     let kind = if tls.cluster { "DBClusterParameterGroup" } else { "DBParameterGroup" };
-    // A database made only under a condition gets its group under the same one.
-    let only_if = body
-        .iter()
-        .find(|(_, l)| indentation(l) == indentation(first) && l.trim_start().starts_with("Condition:"))
-        .map_or(String::new(), |(_, l)| l.to_string());
-    let edit = Edit::InsertAfter {
-        line: last + 1,
-        text: format!(
-            "\n{ind}{id}:\n{t}Type: AWS::RDS::{kind}\n{only_if}{t}Properties:\n{p}Family: {family}\n\
-             {p}Description: Connections to {resource} use TLS\n{p}Parameters:\n{p}{step}{}: 1\n",
-            tls.name,
-            t = at(1),
-            p = at(2),
-        ),
-    };
+    let (t, p, step, only_if) = (next.at(1), next.at(2), &next.step, &next.only_if);
+    let edit = next.written(format!(
+        "{t}Type: AWS::RDS::{kind}\n{only_if}{t}Properties:\n{p}Family: {family}\n\
+         {p}Description: Connections to {resource} use TLS\n{p}Parameters:\n{p}{step}{}: 1\n",
+        tls.name
+    ));
+    let id = &next.id;
     Ok((edit, format!("!Ref {id}")))
 }

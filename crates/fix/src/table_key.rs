@@ -3,7 +3,7 @@
 //! `SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: KEY}` — each setting
 //! replaced where it is written, added where it is not.
 
-use crate::{block_end, hcl_edit, indentation, pointed, yaml_body, Edit};
+use crate::{block_end, hcl_edit, indentation, pointed, properties, yaml_body, Edit};
 use encguard_rules::{AttributeFix, FixValue};
 
 /// The edits of the Terraform table whose `server_side_encryption` block (or, when it has
@@ -76,15 +76,7 @@ pub(crate) fn cloudformation(text: &str, line: u32, key: &str) -> Result<Vec<Edi
     // The logical id: the specification goes at the top of its Properties.
     let body = yaml_body(text, line, ind.len());
     let child = body.first().map(|(_, l)| indentation(l)).ok_or("the table has no body")?;
-    let (i, properties) = body
-        .iter()
-        .find(|(_, l)| indentation(l) == child && l.trim_start().starts_with("Properties:"))
-        .ok_or("the table has no Properties")?;
-    if !properties.trim_end().ends_with("Properties:") {
-        return Err("the table's Properties are written inline".to_string());
-    }
-    let property =
-        body.iter().find(|(j, _)| j > i).map_or_else(|| format!("{child}  "), |(_, l)| indentation(l).to_string());
+    let (i, property) = properties(&body, child)?.ok_or("the table has no Properties")?;
     let step = &property[child.len()..];
     let specification: String =
         settings.iter().map(|(name, value)| format!("{property}{step}{name}: {value}\n")).collect();
