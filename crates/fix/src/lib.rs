@@ -348,17 +348,19 @@ pub fn plan(
         let edit_at = |(line, column): (u32, u32)| match format.as_str() {
             "terraform" if !file.ends_with(".json") => fix.terraform.map(|name| match &fix.value {
                 FixValue::Chosen(key) if name.ends_with("_arn") => {
-                    key_arn(key).and_then(|_| hcl_edit(text, line, column, name, &fix))
+                    key_arn(key).and_then(|_| hcl_edit(text, line, column, name, &fix)).map(|e| vec![e])
                 }
-                _ => hcl_edit(text, line, column, name, &fix),
+                _ => hcl_edit(text, line, column, name, &fix).map(|e| vec![e]),
             }),
-            "cloudformation" if !file.ends_with(".json") => {
-                fix.cloudformation.map(|name| yaml_edit(text, line, column, name, &fix))
-            }
+            "cloudformation" if !file.ends_with(".json") => fix.cloudformation.map(|name| {
+                yaml_block_list(text, line, column, name, &fix)
+                    .unwrap_or_else(|| yaml_edit(text, line, column, name, &fix).map(|e| vec![e]))
+            }),
             _ => None,
         };
         // Every place edited, or none: a part left failing is for a person.
-        let edit: Option<Result<Vec<Edit>, String>> = places.into_iter().map(edit_at).collect();
+        let edit: Option<Result<Vec<Vec<Edit>>, String>> = places.into_iter().map(edit_at).collect();
+        let edit = edit.map(|e| e.map(|places| places.into_iter().flatten().collect::<Vec<_>>()));
         match edit {
             Some(Ok(new_edits)) => {
                 let file_edits = edits.entry(file.clone()).or_default();
@@ -1017,12 +1019,42 @@ fn variable_read(text: &str, line: u32, column: u32, name: &str) -> Option<Strin
     var.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-').then(|| var.to_string())
 }
 
-/// Whether an HCL expression is a literal the fix may replace.
+/// Whether an HCL expression is a literal the fix may replace: a boolean, a number, a
+/// string without interpolation, or a one-line list of those strings.
 fn is_hcl_literal(value: &str) -> bool {
     let v = value.trim();
-    matches!(v, "true" | "false" | "null")
-        || v.parse::<f64>().is_ok()
-        || (v.len() >= 2 && v.starts_with('"') && v.ends_with('"') && !v.contains("${"))
+    let string = |v: &str| v.len() >= 2 && v.starts_with('"') && v.ends_with('"') && !v.contains("${");
+    let list = v.strip_prefix('[').and_then(|v| v.strip_suffix(']')).is_some_and(|items| {
+        items.split(',').map(str::trim).filter(|i| !i.is_empty()).all(|i| string(i) && !i[1..i.len() - 1].contains('"'))
+    });
+    matches!(v, "true" | "false" | "null") || v.parse::<f64>().is_ok() || string(v) || list
+}
+
+/// A list value written as a YAML block list under the property the finding points at
+/// (`Name:` then `- item` lines): the property's line and its items replaced by the list
+/// in flow style. None when the value is not written so.
+fn yaml_block_list(
+    text: &str,
+    line: u32,
+    column: u32,
+    name: &str,
+    fix: &AttributeFix,
+) -> Option<Result<Vec<Edit>, String>> {
+    let FixValue::List(_) = fix.value else { return None };
+    let (at, current, rest) = pointed(text, line, column).ok()?;
+    let name = split_path(name).1;
+    if rest.trim_end() != format!("{name}:") {
+        return None;
+    }
+    let items = yaml_body(text, at, indentation(current).len());
+    if items.is_empty() || !items.iter().all(|(_, l)| l.trim_start().starts_with("- ")) {
+        return Some(Err(format!("`{name}` is not written as a list of plain items; set it to {}", fix.value.yaml())));
+    }
+    let last = items.last().map_or(at, |(i, _)| i + 1);
+    let replaced = Edit::Replace { line: at, text: format!("{}{name}: {}\n", indentation(current), fix.value.yaml()) };
+    Some(Ok(std::iter::once(replaced)
+        .chain((at + 1..=last).map(|line| Edit::Replace { line, text: String::new() }))
+        .collect()))
 }
 
 /// The edit of a Terraform block: the attribute's value replaced where the finding points
@@ -1131,11 +1163,18 @@ fn yaml_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
             return mapping_edit(text, keys, &value)
                 .map_err(|why| format!("`{name}` is set from `{written}`: {why}; set it to {value} there"));
         }
+        // A list of plain items in flow style, where a list is wanted: replaced whole.
+        let scalar = written.split(" #").next().unwrap_or_default().trim();
+        let plain_list = |l: &str| l.starts_with('[') && l.ends_with(']') && !l[1..].contains(['[', '{', '!']);
+        if matches!(fix.value, FixValue::List(_)) && plain_list(scalar) {
+            let prefix = &current[..current.len() - after_name.len()];
+            return Ok(Edit::Replace { line, text: format!("{prefix} {value}\n") });
+        }
         if written.starts_with('!') || written.starts_with('{') || written.starts_with('[') || written.is_empty() {
             return Err(format!("`{name}` is set from `{written}`; set it to {value} where that value is defined"));
         }
         // Flow style (`{A: b, C: d}`) holds more than the value on the line: not edited.
-        if written.split(" #").next().unwrap_or_default().contains([',', '}', ']']) {
+        if scalar.contains([',', '}', ']']) {
             return Err(format!("`{name}` is written in flow style; set it to {value} there"));
         }
         let prefix = &current[..current.len() - after_name.len()];

@@ -160,6 +160,8 @@ pub enum FixValue {
     Number(u32),
     /// A string the policy file chooses (`[fix] kms_keys`).
     Chosen(String),
+    /// A list of strings.
+    List(&'static [&'static str]),
     /// An expression naming another resource, written as is (`aws_db_parameter_group.x.name`,
     /// `!Ref X`).
     Reference(String),
@@ -174,10 +176,13 @@ impl FixValue {
             FixValue::Chosen(t) => format!("{t:?}"),
             FixValue::Number(n) => n.to_string(),
             FixValue::Reference(r) => r.clone(),
+            FixValue::List(items) => {
+                format!("[{}]", items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", "))
+            }
         }
     }
 
-    /// As a YAML scalar.
+    /// As a YAML scalar (a list in flow style).
     pub fn yaml(&self) -> String {
         match self {
             FixValue::Bool(b) => b.to_string(),
@@ -185,6 +190,7 @@ impl FixValue {
             FixValue::Chosen(t) => format!("{t:?}"),
             FixValue::Number(n) => n.to_string(),
             FixValue::Reference(r) => r.clone(),
+            FixValue::List(items) => format!("[{}]", items.join(", ")),
         }
     }
 }

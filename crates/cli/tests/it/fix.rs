@@ -902,3 +902,45 @@ fn buckets_get_the_key_the_policy_chooses() {
     );
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "S3-002"])), "", "a second run changes nothing");
 }
+
+/// CF-005: every custom origin that allows old TLS gets `["TLSv1.2"]`, whether its list is
+/// written on one line or as a YAML block list.
+#[test]
+fn origins_negotiate_only_tls_1_2() {
+    let dir = temp_dir("fix-origin-tls");
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_cloudfront_distribution\" \"site\" {\n  enabled = true\n  origin {\n    domain_name = \"app.example.com\"\n    origin_id   = \"app\"\n    custom_origin_config {\n      http_port              = 80\n      https_port             = 443\n      origin_protocol_policy = \"https-only\"\n      origin_ssl_protocols   = [\"TLSv1\", \"TLSv1.1\", \"TLSv1.2\"] # legacy\n    }\n  }\n  default_cache_behavior {\n    target_origin_id       = \"app\"\n    viewer_protocol_policy = \"https-only\"\n    allowed_methods        = [\"GET\", \"HEAD\"]\n    cached_methods         = [\"GET\", \"HEAD\"]\n  }\n  restrictions {\n    geo_restriction {\n      restriction_type = \"none\"\n    }\n  }\n  viewer_certificate {\n    cloudfront_default_certificate = true\n  }\n}\n",
+    )
+    .unwrap();
+    let origin = |id: &str, protocols: &str| {
+        format!("          - Id: {id}\n            DomainName: {id}.example.com\n            CustomOriginConfig:\n              OriginProtocolPolicy: https-only\n              OriginSSLProtocols:{protocols}\n")
+    };
+    std::fs::write(
+        dir.join("stack.yaml"),
+        format!(
+            "Resources:\n  Site:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        Origins:\n{}{}        DefaultCacheBehavior:\n          TargetOriginId: block\n          ViewerProtocolPolicy: https-only\n",
+            origin("block", "\n                - TLSv1\n                - TLSv1.2"),
+            origin("flow", " [TLSv1.1, TLSv1.2]"),
+        ),
+    )
+    .unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "CF-005"]);
+    let diff = stdout(&o);
+    for expected in [
+        "-      origin_ssl_protocols   = [\"TLSv1\", \"TLSv1.1\", \"TLSv1.2\"] # legacy\n+      origin_ssl_protocols   = [\"TLSv1.2\"] # legacy",
+        "-              OriginSSLProtocols:\n-                - TLSv1\n-                - TLSv1.2\n+              OriginSSLProtocols: [TLSv1.2]",
+        "-              OriginSSLProtocols: [TLSv1.1, TLSv1.2]\n+              OriginSSLProtocols: [TLSv1.2]",
+    ] {
+        assert!(diff.contains(expected), "no\n{expected}\nin\n{diff}\n{}", super::stderr(&o));
+    }
+    encguard_in(&dir, &["fix", ".", "--rule", "CF-005", "--write"]);
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "CF-005", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (report["summary"]["pass"].as_u64(), &report["errors"]),
+        (Some(2), &serde_json::json!([])),
+        "{report:#}"
+    );
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "CF-005"])), "", "a second run changes nothing");
+}

@@ -1,4 +1,5 @@
 use crate::context::Context;
+use crate::finding::{AttributeFix, FixValue};
 use crate::policy::TlsVersion;
 use crate::rule::{combine, declare_rule, Eval, FieldExt, Out, Section, Severity, Verdict};
 use encguard_model::{CloudfrontDistribution, Origin, OriginProtocolPolicy};
@@ -19,7 +20,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// `origin_ssl_protocols = ["TLSv1.2"]` (CloudFormation `OriginSSLProtocols`).
+    /// `origin_ssl_protocols = ["TLSv1.2"]` (CloudFormation `OriginSSLProtocols`), which
+    /// `encguard fix` writes for every failing origin (while the policy's minimum is 1.2:
+    /// origins offer nothing newer).
     CF_005 {
         id: "CF-005",
         title: "Origins negotiate only current TLS versions",
@@ -55,11 +58,22 @@ fn judge(ctx: &Context, origin: &Origin) -> Eval {
     if origin.origin_protocol_policy.value()? == Some(&OriginProtocolPolicy::HttpOnly) {
         return Ok(Verdict::not_applicable(format!("origin {id} is reached over HTTP, without TLS (CF-004)")));
     }
-    let Some(protocols) = origin.origin_ssl_protocols.value()? else {
-        return Ok(Verdict::fail(format!("origin {id} does not list its SSL protocols; the default includes TLSv1"))
-            .at(&origin.origin_ssl_protocols));
-    };
     let minimum = ctx.policy.tls.minimum_version;
+    // TLSv1.2 is the newest protocol CloudFront offers towards an origin.
+    let fixed = |v: Verdict| match minimum > TlsVersion::V1_2 {
+        true => v,
+        false => v.fix(AttributeFix::set(
+            Some("origin_ssl_protocols"),
+            Some("OriginSSLProtocols"),
+            FixValue::List(&["TLSv1.2"]),
+        )),
+    };
+    let Some(protocols) = origin.origin_ssl_protocols.value()? else {
+        return Ok(fixed(
+            Verdict::fail(format!("origin {id} does not list its SSL protocols; the default includes TLSv1"))
+                .at(&origin.origin_ssl_protocols),
+        ));
+    };
     let old: Vec<&str> = protocols
         .iter()
         .map(String::as_str)
@@ -72,9 +86,11 @@ fn judge(ctx: &Context, origin: &Origin) -> Eval {
     if old.is_empty() {
         Ok(Verdict::pass(format!("origin {id} allows {}", protocols.join(", "))))
     } else {
-        Ok(Verdict::fail(format!("origin {id} allows {}", old.join(", ")))
-            .at(&origin.origin_ssl_protocols)
-            .evidence(protocols.join(", ")))
+        Ok(fixed(
+            Verdict::fail(format!("origin {id} allows {}", old.join(", ")))
+                .at(&origin.origin_ssl_protocols)
+                .evidence(protocols.join(", ")),
+        ))
     }
 }
 
