@@ -12,7 +12,7 @@ use crate::listener_action;
 use crate::{CallFailed, Caller, Options};
 use aws_config::{Region, SdkConfig};
 use encguard_model::remediation::{
-    Change, DistributionSetting, Journal, JournalEntry, ListenerSetting, ManualStep, Outcome, ParameterChange,
+    Change, DistributionSetting, Fixes, Journal, JournalEntry, ListenerSetting, ManualStep, Outcome, ParameterChange,
     RemediationPlan, Step, Target, Want, Wanted, REMEDIATION_VERSION,
 };
 use serde_json::{json, Value};
@@ -111,11 +111,25 @@ pub fn plan(
         let mut steps = Vec::new();
         for Wanted { fixes, target, want } in wanted {
             let conf = sessions.config(&target).await;
-            let planned = async {
+            let planned = async |want: Want| {
                 let (call, before) = call_for(&conf, want).await?;
                 Ok::<_, String>((after(&call, &before)?, call, before))
             };
-            match planned.await {
+            let (fixes, planned) = match (planned(want.clone()).await, want) {
+                // A bucket's key that cannot be used does not hold back its SSE-C block.
+                (Err(why), Want::BucketEncryption { bucket, key: Some(_), block_sse_c: true }) => {
+                    let (keyed, blocked): (Vec<Fixes>, Vec<Fixes>) =
+                        fixes.into_iter().partition(|f| f.rule == "S3-002");
+                    manual.push(ManualStep {
+                        fixes: keyed,
+                        target: target.clone(),
+                        what: format!("not planned: {why}"),
+                    });
+                    (blocked, planned(Want::BucketEncryption { bucket, key: None, block_sse_c: true }).await)
+                }
+                (planned, _) => (fixes, planned),
+            };
+            match planned {
                 // Already so: the account changed since the scan.
                 Ok((after, _, before)) if before == after => {}
                 Ok((after, call, before)) => steps.push(Step { fixes, target, call, before, after }),
@@ -435,10 +449,13 @@ fn encrypted(rules: &Value, key: Option<&str>, block_sse_c: bool) -> Result<Valu
     };
     let changed = rules.iter().map(|rule| {
         let mut rule = rule.clone();
+        // DSSE-KMS stays dual-layer (it takes no Bucket Key), under the key.
         if let Some(key) = key {
-            rule["SSEAlgorithm"] = json!("aws:kms");
             rule["KMSMasterKeyID"] = json!(key);
-            rule["BucketKeyEnabled"] = json!(true);
+            if rule["SSEAlgorithm"] != "aws:kms:dsse" {
+                rule["SSEAlgorithm"] = json!("aws:kms");
+                rule["BucketKeyEnabled"] = json!(true);
+            }
         }
         if block_sse_c {
             let types = rule["BlockedEncryptionTypes"].as_array().cloned().unwrap_or_default();
@@ -965,8 +982,14 @@ async fn managed_or_arn(conf: &SdkConfig, key: Option<&str>) -> Result<Value, St
     Ok(json!(metadata.arn()))
 }
 
+/// The ARN of the customer managed key the policy file names: a plan never gives a
+/// resource an AWS managed key.
 async fn key_arn(conf: &SdkConfig, key: &str) -> Result<String, String> {
-    key_metadata(conf, key).await.map(|m| m.arn().unwrap_or_default().to_string())
+    let metadata = key_metadata(conf, key).await?;
+    if metadata.key_manager().is_some_and(|m| m.as_str() == "AWS") {
+        return Err(format!("{key} is an AWS managed key"));
+    }
+    Ok(metadata.arn().unwrap_or_default().to_string())
 }
 
 async fn key_metadata(conf: &SdkConfig, key: &str) -> Result<aws_sdk_kms::types::KeyMetadata, String> {

@@ -3,38 +3,35 @@
 //! written, added where it is not, in the encryption configuration the bucket has
 //! (Terraform's `aws_s3_bucket_server_side_encryption_configuration`, or the bucket's own
 //! `server_side_encryption_configuration` block; a template's `BucketEncryption`), or in a
-//! new one when it has none.
+//! new one when the scan knows it has none. DSSE-KMS stays DSSE-KMS (which takes no Bucket
+//! Key), under the key.
 
-use crate::variables::module_files;
+use crate::variables::{argument_line, module_files};
 use crate::{block_end, bucket_name, hcl_edit, indentation, inner_indentation, pointed, properties, yaml_body, Edit};
 use encguard_rules::{AttributeFix, FixValue};
 
 /// The edits, each with its file, for the Terraform bucket `bucket` (`aws_s3_bucket.NAME`)
-/// whose block starts on `line` of `file`.
+/// whose block holds line `line` of `file`; `configured` when the scan saw a configuration
+/// of it.
 pub(crate) fn terraform(
-    file: &str,
     text: &str,
-    line: u32,
-    bucket: &str,
+    (file, line, bucket, configured): (&str, u32, &str, bool),
     key: &str,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<(String, Edit)>, String> {
     let name = bucket_name(bucket)?;
+    let kind = "aws_s3_bucket_server_side_encryption_configuration";
     let of_bucket = [format!("aws_s3_bucket.{name}.id"), format!("aws_s3_bucket.{name}.bucket")];
-    // Its configuration of its own, in any file of the module.
+    // Its configuration of its own, in any file of the module: the one whose `bucket`
+    // argument is exactly the bucket's.
     for other in module_files(file) {
         let Some(other_text) = read(&other) else { continue };
         let lines: Vec<&str> = other_text.lines().collect();
-        let configurations = lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.starts_with("resource \"aws_s3_bucket_server_side_encryption_configuration\""));
-        for (start, _) in configurations {
+        for (start, _) in lines.iter().enumerate().filter(|(_, l)| l.starts_with(&format!("resource \"{kind}\""))) {
             let Some(end) = block_end(&other_text, start + 1) else { continue };
-            let names = lines[start..end]
-                .iter()
-                .any(|l| l.trim_start().starts_with("bucket") && of_bucket.iter().any(|b| l.contains(b.as_str())));
-            if names {
+            let argument = argument_line(&other_text, start, end, "bucket").map(|i| lines[i]);
+            let value = argument.and_then(|l| l.split_once('=')).map(|(_, v)| v.split(" #").next().unwrap_or(v).trim());
+            if value.is_some_and(|v| of_bucket.iter().any(|b| b == v)) {
                 let edits = in_rule(&other_text, start + 1, end, key)?;
                 return Ok(edits.into_iter().map(|e| (other.clone(), e)).collect());
             }
@@ -52,12 +49,20 @@ pub(crate) fn terraform(
     if lines[start..end].iter().any(|l| l.trim_start().starts_with("server_side_encryption_configuration")) {
         return Ok(in_rule(text, start, end, key)?.into_iter().map(|e| (file.to_string(), e)).collect());
     }
+    if configured {
+        return Err("its encryption configuration names it otherwise than `aws_s3_bucket.NAME.id`: set it there".into());
+    }
+    let declared = format!("resource \"{kind}\" \"{name}\"");
+    if module_files(file).iter().filter_map(|f| read(f)).any(|t| t.contains(&declared)) {
+        return Err(format!("a {kind} named `{name}` exists already"));
+    }
     let ind = indentation(current);
+    // A bucket made by another provider (region, account) is configured by it too.
+    let provider = argument_line(text, start - 1, end, "provider").map_or(String::new(), |i| format!("{}\n", lines[i]));
     let configuration = format!(
-        "\n{ind}resource \"aws_s3_bucket_server_side_encryption_configuration\" \"{name}\" {{\n\
-         {ind}  bucket = aws_s3_bucket.{name}.id\n\n{ind}  rule {{\n{ind}    apply_server_side_encryption_by_default {{\n\
-         {ind}      sse_algorithm     = \"aws:kms\"\n{ind}      kms_master_key_id = {key:?}\n{ind}    }}\n\
-         {ind}    bucket_key_enabled = true\n{ind}  }}\n{ind}}}\n"
+        "\n{ind}resource \"{kind}\" \"{name}\" {{\n{provider}{ind}  bucket = aws_s3_bucket.{name}.id\n\n{ind}  rule {{\n\
+         {ind}    apply_server_side_encryption_by_default {{\n{ind}      sse_algorithm     = \"aws:kms\"\n\
+         {ind}      kms_master_key_id = {key:?}\n{ind}    }}\n{ind}    bucket_key_enabled = true\n{ind}  }}\n{ind}}}\n"
     );
     Ok(vec![(file.to_string(), Edit::InsertAfter { line: end, text: configuration })])
 }
@@ -80,11 +85,22 @@ fn in_rule(text: &str, start: usize, end: usize, key: &str) -> Result<Vec<Edit>,
     };
     let rule = opening("rule ")?;
     let by_default = opening("apply_server_side_encryption_by_default")?;
-    let settings = [
-        (by_default, "apply_server_side_encryption_by_default", "sse_algorithm", FixValue::Text("aws:kms")),
-        (by_default, "apply_server_side_encryption_by_default", "kms_master_key_id", FixValue::Chosen(key.into())),
-        (rule, "rule", "bucket_key_enabled", FixValue::Bool(true)),
-    ];
+    let dsse = body.iter().any(|l| l.contains("\"aws:kms:dsse\""));
+    let mut settings = vec![(
+        by_default,
+        "apply_server_side_encryption_by_default",
+        "kms_master_key_id",
+        FixValue::Chosen(key.into()),
+    )];
+    if !dsse {
+        settings.push((
+            by_default,
+            "apply_server_side_encryption_by_default",
+            "sse_algorithm",
+            FixValue::Text("aws:kms"),
+        ));
+        settings.push((rule, "rule", "bucket_key_enabled", FixValue::Bool(true)));
+    }
     settings
         .into_iter()
         .map(|(block, block_name, name, value)| {
@@ -104,28 +120,35 @@ fn in_rule(text: &str, start: usize, end: usize, key: &str) -> Result<Vec<Edit>,
         .collect()
 }
 
-/// The edits of the template bucket whose logical id is on `line`, or above it when the
-/// finding points inside the bucket (at its encryption).
-pub(crate) fn cloudformation(text: &str, line: u32, key: &str) -> Result<Vec<Edit>, String> {
+/// Whether a YAML line is the key `key` (plain or quoted, or a list item's first key).
+fn is_key(line: &str, key: &str) -> bool {
+    let line = line.trim_start();
+    let line = line.strip_prefix("- ").unwrap_or(line);
+    [format!("{key}:"), format!("\"{key}\":"), format!("'{key}':")].iter().any(|k| line.starts_with(k.as_str()))
+}
+
+/// The edits of the template bucket `resource`, whose logical id is on `line` or above it
+/// (the finding may point inside the bucket, at its encryption).
+pub(crate) fn cloudformation(text: &str, line: u32, resource: &str, key: &str) -> Result<Vec<Edit>, String> {
     let (line, _, _) = pointed(text, line, 1)?;
     let lines: Vec<&str> = text.lines().collect();
-    let is_bucket = |i: usize| {
-        lines[i].trim_end().ends_with(':')
-            && yaml_body(text, i + 1, indentation(lines[i]).len())
-                .iter()
-                .any(|(_, l)| l.trim() == "Type: AWS::S3::Bucket" || l.trim() == "Type: \"AWS::S3::Bucket\"")
-    };
-    let start = (0..line).rev().find(|&i| is_bucket(i)).ok_or("the bucket's logical id is not found")? + 1;
-    let current = lines[start - 1];
-    let ind = indentation(current);
+    let start = (0..line)
+        .rev()
+        .find(|&i| {
+            is_key(lines[i], resource) && lines[i].split(" #").next().unwrap_or_default().trim_end().ends_with(':')
+        })
+        .ok_or_else(|| format!("`{resource}`'s logical id is not found"))?
+        + 1;
+    let ind = indentation(lines[start - 1]);
     let body = yaml_body(text, start, ind.len());
     let child = body.first().map(|(_, l)| indentation(l)).ok_or("the bucket has no body")?;
     let (at_properties, property) = properties(&body, child)?.ok_or("the bucket has no Properties")?;
     let step = property[child.len()..].to_string();
     let key = format!("{key:?}");
-    let by_default = body.iter().find(|(_, l)| l.trim_start().starts_with("- ServerSideEncryptionByDefault:"));
+    let by_default =
+        body.iter().find(|(_, l)| l.trim_start().starts_with("- ") && is_key(l, "ServerSideEncryptionByDefault"));
     let Some(&(at, item)) = by_default else {
-        if body.iter().any(|(_, l)| indentation(l) == property && l.trim_start().starts_with("BucketEncryption:")) {
+        if body.iter().any(|(_, l)| indentation(l) == property && is_key(l, "BucketEncryption")) {
             return Err("its BucketEncryption has no ServerSideEncryptionByDefault item of its own line".to_string());
         }
         let (p, s) = (&property, &step);
@@ -137,7 +160,7 @@ pub(crate) fn cloudformation(text: &str, line: u32, key: &str) -> Result<Vec<Edi
             ),
         }]);
     };
-    if !item.trim_end().ends_with("ServerSideEncryptionByDefault:") {
+    if !item.split(" #").next().unwrap_or_default().trim_end().ends_with(':') {
         return Err("its ServerSideEncryptionByDefault is written inline".to_string());
     }
     // The item's keys start past its `- `; the settings by default one step deeper.
@@ -152,31 +175,42 @@ pub(crate) fn cloudformation(text: &str, line: u32, key: &str) -> Result<Vec<Edi
             .copied()
             .collect()
     };
+    let written = |ind: &str, name: &str| under(at, ind).into_iter().find(|(_, l)| is_key(l, name));
     let set = |ind: &str, name: &str, value: &str| -> Result<Edit, String> {
-        match under(at, ind)
-            .into_iter()
-            .find(|(_, l)| l.trim_start().strip_prefix(name).is_some_and(|r| r.starts_with(':')))
-        {
-            Some((_, l)) if l.split_once(':').is_some_and(|(_, v)| v.trim().starts_with(['!', '{', '['])) => {
-                Err(format!("`{name}` is set from `{}`; set it to {value} there", l.trim()))
+        match written(ind, name) {
+            // A value written on the next lines (`Fn::Sub:` below the key) or from a tag is the
+            // template's to change.
+            Some((i, l)) => {
+                let (_, v) = l.split_once(':').unwrap_or_default();
+                let v = v.split(" #").next().unwrap_or_default().trim();
+                let continued =
+                    body.iter().find(|(j, _)| *j > i).is_some_and(|(_, next)| indentation(next).len() > ind.len());
+                if v.starts_with(['!', '{', '[']) || v.is_empty() && continued {
+                    return Err(format!("`{name}` is set from an expression; set it to {value} there"));
+                }
+                Ok(Edit::Replace { line: i + 1, text: format!("{ind}{name}: {value}\n") })
             }
-            Some((i, _)) => Ok(Edit::Replace { line: i + 1, text: format!("{ind}{name}: {value}\n") }),
             None => Ok(Edit::InsertAfter { line: at + 1, text: format!("{ind}{name}: {value}\n") }),
         }
     };
-    let bucket_key =
-        match under(at, &item_keys).into_iter().find(|(_, l)| l.trim_start().starts_with("BucketKeyEnabled:")) {
-            Some((i, _)) => Edit::Replace { line: i + 1, text: format!("{item_keys}BucketKeyEnabled: true\n") },
-            // After the item's last line.
-            None => {
-                let last = body
-                    .iter()
-                    .skip_while(|(i, _)| *i <= at)
-                    .take_while(|(_, l)| indentation(l).len() >= item_keys.len() && !l.trim_start().starts_with("- "))
-                    .last()
-                    .map_or(at, |(i, _)| *i);
-                Edit::InsertAfter { line: last + 1, text: format!("{item_keys}BucketKeyEnabled: true\n") }
-            }
-        };
-    Ok(vec![set(&settings_ind, "SSEAlgorithm", "aws:kms")?, set(&settings_ind, "KMSMasterKeyID", &key)?, bucket_key])
+    let dsse = written(&settings_ind, "SSEAlgorithm").is_some_and(|(_, l)| l.contains("aws:kms:dsse"));
+    let mut edits = vec![set(&settings_ind, "KMSMasterKeyID", &key)?];
+    if dsse {
+        return Ok(edits);
+    }
+    edits.push(set(&settings_ind, "SSEAlgorithm", "aws:kms")?);
+    edits.push(match written(&item_keys, "BucketKeyEnabled") {
+        Some((i, _)) => Edit::Replace { line: i + 1, text: format!("{item_keys}BucketKeyEnabled: true\n") },
+        // After the item's last line.
+        None => {
+            let last = body
+                .iter()
+                .skip_while(|(i, _)| *i <= at)
+                .take_while(|(_, l)| indentation(l).len() >= item_keys.len() && !l.trim_start().starts_with("- "))
+                .last()
+                .map_or(at, |(i, _)| *i);
+            Edit::InsertAfter { line: last + 1, text: format!("{item_keys}BucketKeyEnabled: true\n") }
+        }
+    });
+    Ok(edits)
 }

@@ -111,23 +111,35 @@ fn expression_end(text: &str, line: usize) -> Option<usize> {
         return (line..lines.len()).find(|&i| lines[i].trim() == marker).map(|i| i + 1);
     }
     let mut depth = 0i32;
-    let mut in_string = false;
+    let (mut in_string, mut in_comment) = (false, false);
     for (i, l) in lines.iter().enumerate().skip(line - 1) {
         let from = if i == line - 1 { l.find('=')? + 1 } else { 0 };
-        let mut chars = l[from..].chars();
+        let mut chars = l[from..].chars().peekable();
         while let Some(c) = chars.next() {
+            if in_comment {
+                if c == '*' && chars.peek() == Some(&'/') {
+                    chars.next();
+                    in_comment = false;
+                }
+                continue;
+            }
             match (in_string, c) {
                 (true, '\\') => {
                     chars.next();
                 }
                 (_, '"') => in_string = !in_string,
                 (false, '#') => break,
+                (false, '/') if chars.peek() == Some(&'/') => break,
+                (false, '/') if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    in_comment = true;
+                }
                 (false, '(' | '[' | '{') => depth += 1,
                 (false, ')' | ']' | '}') => depth -= 1,
                 _ => {}
             }
         }
-        if depth <= 0 && !in_string {
+        if depth <= 0 && !in_string && !in_comment {
             return Some(i + 1);
         }
     }

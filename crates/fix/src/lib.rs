@@ -206,21 +206,25 @@ pub fn plan(
                 }
                 continue;
             }
-            Fix::BucketKey(key) => {
+            Fix::BucketKey { key, configured } => {
                 let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
                 let made = match (text.as_deref(), format.as_str()) {
                     (None, _) => Err("the file cannot be read".to_string()),
                     (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
                     (Some(text), "terraform") => {
-                        bucket_key::terraform(file, text, *line, &finding.resource, &key, &read_text)
+                        let bucket = (file.as_str(), *line, finding.resource.as_str(), configured);
+                        bucket_key::terraform(text, bucket, &key, &read_text)
                     }
-                    (Some(text), "cloudformation") => bucket_key::cloudformation(text, *line, &key)
+                    (Some(text), "cloudformation") => bucket_key::cloudformation(text, *line, &finding.resource, &key)
                         .map(|edits| edits.into_iter().map(|e| (file.clone(), e)).collect()),
                     (Some(_), other) => Err(format!("{other} files are not edited")),
                 };
                 match made {
                     Ok(new_edits) => {
                         for (other, edit) in new_edits {
+                            if plan.edits.iter().any(|(_, made)| *made == edit.text_edit(&other)) {
+                                continue;
+                            }
                             plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&other)));
                             match other == *file {
                                 true => edits.entry(file.clone()).or_default().push(edit),

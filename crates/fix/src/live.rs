@@ -53,7 +53,7 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                 )),
             },
             // A bucket has one default encryption: what its findings ask go into one change.
-            Some(Fix::BlockSseC | Fix::BucketKey(_)) => {
+            Some(Fix::BlockSseC | Fix::BucketKey { .. }) => {
                 let bucket = arn.rsplit(':').next().unwrap_or(arn).to_string();
                 let made = wanted.iter_mut().find(|w| w.target == target && matches!(w.want, Want::BucketEncryption { .. }));
                 let entry = match made {
@@ -67,7 +67,7 @@ pub fn wanted(findings: &[Finding]) -> (Vec<Wanted>, Vec<ManualStep>) {
                 entry.fixes.push(fixes);
                 if let Want::BucketEncryption { key, block_sse_c, .. } = &mut entry.want {
                     match finding.fix.as_deref() {
-                        Some(Fix::BucketKey(chosen)) => *key = Some(chosen.clone()),
+                        Some(Fix::BucketKey { key: chosen, .. }) => *key = Some(chosen.clone()),
                         _ => *block_sse_c = true,
                     }
                 }

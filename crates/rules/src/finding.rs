@@ -51,7 +51,13 @@ pub enum Fix {
     BlockSseC,
     /// Make SSE-KMS under this customer managed key (the policy file's choice) a bucket's
     /// default encryption, with an S3 Bucket Key, keeping the rest of it.
-    BucketKey(String),
+    BucketKey {
+        /// The key, as the policy file names it.
+        key: String,
+        /// Whether an encryption configuration of the scan configures the bucket (its own
+        /// block or a resource of its own): only one that has none gets a new one.
+        configured: bool,
+    },
     /// Encrypt a DynamoDB table with this customer managed key (the policy file's choice,
     /// an alias, id or ARN): an in-place change.
     TableKey(String),

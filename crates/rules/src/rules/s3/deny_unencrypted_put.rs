@@ -68,17 +68,13 @@ fn judge_bucket(ctx: &Context, r: Res) -> Eval {
         return Err(why);
     }
     let verdict = Verdict::fail("no bucket policy statement denies s3:PutObject without server-side encryption");
-    // Server access logs are delivered without the encryption header: a deny for everyone
-    // would stop them, so a bucket that receives them is left to a person.
+    // Server access logs, and other deliveries the policy lets write (a service, a
+    // region's load balancer account), come without the encryption header: a deny for
+    // everyone would stop them, so such a bucket is left to a person.
     if !ctx.bucket(r).log_sources.is_empty() {
         return Ok(verdict.evidence("receives server access logs; exempt their delivery from the deny"));
     }
-    // So may other deliveries that the policy lets write — a service (CloudTrail, Config),
-    // a region's load balancer account — left to a person too.
-    let delivered = docs.iter().flat_map(|d| &d.statements).any(|s| {
-        s.effect == Effect::Allow && s.allows_action("s3:PutObject") && s.principal.iter().flatten().next().is_some()
-    });
-    if delivered {
+    if super::others_deliver(ctx.bucket(r)) {
         return Ok(verdict.evidence("the policy lets others deliver objects; exempt their deliveries from the deny"));
     }
     let statement = PolicyStatement::DenyUnencryptedUploads;

@@ -80,9 +80,11 @@ fn judge(ctx: &Context, r: Res) -> Eval {
     let verdict =
         Verdict::fail(format!("encrypted with {algorithm} and {tier}; the policy requires {required}")).evidence(seen);
     let verdict = if classified { verdict.severity(Severity::High) } else { verdict };
-    // The key the policy file chooses for buckets, if it does.
+    // The key the policy file chooses for buckets, if it does — not where others deliver
+    // objects, which SSE-KMS may stop (load balancer logs take SSE-S3 only).
     Ok(match ctx.policy.fix.kms_keys.get("s3") {
-        Some(key) => verdict.fix(Fix::BucketKey(key.clone())),
+        Some(_) if super::others_deliver(facts) => verdict,
+        Some(key) => verdict.fix(Fix::BucketKey { key: key.clone(), configured: facts.encryption_from.is_some() }),
         None => verdict,
     })
 }

@@ -11,7 +11,21 @@ pub mod tls_only;
 
 use crate::context::{Attachment, BucketFacts, Context, Res};
 use crate::rule::Verdict;
-use encguard_model::{S3Bucket, S3Encryption, Unknown};
+use encguard_model::{Effect, S3Bucket, S3Encryption, Unknown};
+
+/// Whether others deliver objects to the bucket: it receives server access logs, or its
+/// policy lets a named principal (a service, a region's load balancer account) put
+/// objects. Such deliveries send no encryption header and cannot use SSE-KMS where the
+/// service does not support it: a fix that would stop them is left to a person.
+pub(crate) fn others_deliver(facts: &BucketFacts) -> bool {
+    let (docs, _) = facts.readable_policies();
+    !facts.log_sources.is_empty()
+        || docs.iter().flat_map(|d| &d.statements).any(|s| {
+            s.effect == Effect::Allow
+                && s.allows_action("s3:PutObject")
+                && s.principal.iter().flatten().next().is_some()
+        })
+}
 
 /// The bucket's default-encryption rule: `None` when nothing configures one (the SSE-S3
 /// baseline applies), unknown when a configuration exists but cannot be read or placed.
