@@ -356,7 +356,10 @@ pub fn plan(
                 }
                 _ => hcl_edit(text, line, column, name, &fix).map(|e| vec![e]),
             }),
-            "cloudformation" if !file.ends_with(".json") => fix.cloudformation.map(|name| {
+            "cloudformation" if file.ends_with(".json") => {
+                fix.cloudformation.map(|name| json_edit(text, line, column, name, &fix).map(|e| vec![e]))
+            }
+            "cloudformation" => fix.cloudformation.map(|name| {
                 yaml_block_list(text, line, column, name, &fix)
                     .unwrap_or_else(|| yaml_edit(text, line, column, name, &fix).map(|e| vec![e]))
             }),
@@ -1104,6 +1107,74 @@ fn hcl_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) 
         return Err(format!("the block is written on one line; add `{name} = {value}` to it"));
     }
     Err(format!("the finding points at neither `{name}` nor the block that holds it; set `{path} = {value}`"))
+}
+
+/// The edit of a CloudFormation JSON resource: the property's scalar value replaced where
+/// the finding points at it (the rest of its line kept), or the property added first in
+/// the object the finding points at (the resource's `Properties`, or a property's object).
+fn json_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix) -> Result<Edit, String> {
+    let (line, current, rest) = pointed(text, line, column)?;
+    let (block, name) = split_path(path);
+    let value = match &fix.value {
+        FixValue::Bool(b) => b.to_string(),
+        FixValue::Number(n) => n.to_string(),
+        FixValue::Text(t) => format!("{t:?}"),
+        FixValue::Chosen(t) => format!("{t:?}"),
+        FixValue::List(items) => format!("[{}]", items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", ")),
+        FixValue::Reference(_) => return Err(format!("set `{path}` to the new resource in the template")),
+    };
+    let key = |n: &str| format!("\"{n}\"");
+    if let Some(after) = rest.strip_prefix(&key(name)).map(str::trim_start).and_then(|r| r.strip_prefix(':')) {
+        let written = after.trim_start();
+        // The value ends at the line's `,` or `}` — a scalar, or a list on one line.
+        let end = match written.chars().next() {
+            Some('[') => written.find(']').map(|i| i + 1),
+            Some('{') | None => None,
+            Some('"') => {
+                let mut escaped = false;
+                written
+                    .char_indices()
+                    .skip(1)
+                    .find(|&(_, c)| {
+                        let closes = c == '"' && !escaped;
+                        escaped = c == '\\' && !escaped;
+                        closes
+                    })
+                    .map(|(i, _)| i + 1)
+            }
+            Some(_) => Some(written.find([',', '}', '\n', '\r']).unwrap_or(written.len())),
+        };
+        let Some(end) = end.filter(|&e| e > 0) else {
+            return Err(format!("`{name}` is set from an expression; set it to {value} there"));
+        };
+        let scalar = written[..end].trim();
+        if scalar.starts_with('[') && !matches!(fix.value, FixValue::List(_)) || scalar.contains("Ref") {
+            return Err(format!("`{name}` is set from `{scalar}`; set it to {value} there"));
+        }
+        let prefix = &current[..current.len() - written.len()];
+        return Ok(Edit::Replace { line, text: format!("{prefix}{value}{}", &written[end..]) });
+    }
+    // The object to add the property to: the block the path names, or the resource's
+    // Properties, opened on the line the finding points at or the next ones.
+    let opener = match block {
+        Some(block) => key(block),
+        None => "\"Properties\"".to_string(),
+    };
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Within the object the finding points at: never a later resource's.
+    let end = block_end(text, line).ok_or("the object the finding points at does not end")?;
+    let at = (line - 1..end)
+        .find(|&i| lines[i].trim_start().starts_with(&opener) || (i == line - 1 && rest.starts_with(&opener)))
+        .ok_or_else(|| format!("no {opener} object to add `{name}` to; add `{}: {value}`", key(name)))?;
+    let opened = lines[at].trim_end();
+    if !opened.ends_with('{') {
+        return Err(format!("{} is not an object opened on its own line; add `{}: {value}` to it", opener, key(name)));
+    }
+    let next = lines.get(at + 1).copied().unwrap_or_default();
+    let empty = next.trim_start().starts_with('}');
+    let ind = if empty { format!("{}  ", indentation(lines[at])) } else { indentation(next).to_string() };
+    let comma = if empty { "" } else { "," };
+    Ok(Edit::InsertAfter { line: at + 1, text: format!("{ind}{}: {value}{comma}\n", key(name)) })
 }
 
 /// The edit of the `Mappings` entry a `!FindInMap [Map, Key, Name]` of literal keys reads

@@ -954,3 +954,58 @@ fn origins_negotiate_only_tls_1_2() {
     );
     assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "CF-005"])), "", "a second run changes nothing");
 }
+
+/// JSON templates: a property's value replaced on its line (the comma kept), or the property
+/// added first in the resource's Properties; a resource without Properties is left to a
+/// person, and the template stays JSON.
+#[test]
+fn json_templates_are_fixed_in_place() {
+    let dir = temp_dir("fix-json");
+    let template = r#"{
+  "Resources": {
+    "Bare": {
+      "Type": "AWS::KMS::Key"
+    },
+    "Described": {
+      "Type": "AWS::KMS::Key",
+      "Properties": {
+        "Description": "orders"
+      }
+    },
+    "Off": {
+      "Type": "AWS::KMS::Key",
+      "Properties": {
+        "EnableKeyRotation": false,
+        "Description": "{not a brace}"
+      }
+    },
+    "Listener": {
+      "Type": "AWS::ElasticLoadBalancingV2::Listener",
+      "Properties": {
+        "Protocol": "HTTPS",
+        "Port": 443,
+        "SslPolicy": "ELBSecurityPolicy-2016-08",
+        "DefaultActions": [{"Type": "fixed-response"}]
+      }
+    }
+  }
+}
+"#;
+    std::fs::write(dir.join("stack.json"), template).unwrap();
+    let o = encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--rule", "LB-003", "--write"]);
+    assert!(super::stderr(&o).contains("fixed 3 findings"), "{}", super::stderr(&o));
+    assert!(super::stderr(&o).contains("Bare: no \"Properties\" object to add"), "{}", super::stderr(&o));
+    let written = std::fs::read_to_string(dir.join("stack.json")).unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&written).expect("still JSON");
+    let properties = |id: &str| &parsed["Resources"][id]["Properties"];
+    assert_eq!(properties("Described")["EnableKeyRotation"], true, "{written}");
+    assert_eq!(properties("Off")["EnableKeyRotation"], true, "{written}");
+    assert_eq!(properties("Off")["Description"], "{not a brace}");
+    assert_eq!(properties("Listener")["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06", "{written}");
+    let o = encguard_in(&dir, &["scan", ".", "--rule", "KMS-001", "--rule", "LB-003", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let failing: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["resource"].as_str().unwrap()).collect();
+    assert_eq!(failing, ["Bare"], "{report:#}");
+    assert_eq!(stdout(&encguard_in(&dir, &["fix", ".", "--rule", "KMS-001", "--rule", "LB-003"])), "");
+}
