@@ -1,9 +1,14 @@
 //! Fixes: the edits of Terraform and CloudFormation files that fix the violations whose
-//! rule knows a safe fix ([`Fix`]: set one attribute, or give a bucket without a policy
-//! one). Each edit is made where the finding points — the attribute when it is written,
-//! the resource when it is not; a new bucket policy right after its bucket — and leaves the
-//! rest of the text as written. A value that comes from an expression
-//! (a variable, a local, a module output) is not edited: the fix is said, for its owner.
+//! rule knows a safe fix ([`Fix`]): an attribute set where the finding points — its value
+//! when it is written, a new line in its block when it is not —, or, by the fix's own
+//! module, a bucket policy written or added to (`terraform_policy`, `yaml_policy`), a
+//! parameter group's TLS parameter (`parameter_group`), a listener's redirect (`redirect`),
+//! a table's or a bucket's key (`table_key`, `bucket_key`), a module's own bucket policy
+//! switched on (`switch`), a key policy to review (`key_policy`, never written). Every other
+//! line stays as written, and a `.tf` file's touched attributes stay aligned as
+//! `terraform fmt` aligns them. A value written as `var.NAME` is fixed where Terraform takes
+//! it from when nothing else reads it (`variables`); any other expression is said, for its
+//! owner.
 //!
 //! A fix that makes AWS recreate a resource (encryption at rest of a database, a volume, a
 //! cache) is made only when asked, and the plan says what will be recreated.
@@ -1148,7 +1153,7 @@ fn json_edit(text: &str, line: u32, column: u32, path: &str, fix: &AttributeFix)
             return Err(format!("`{name}` is set from an expression; set it to {value} there"));
         };
         let scalar = written[..end].trim();
-        if scalar.starts_with('[') && !matches!(fix.value, FixValue::List(_)) || scalar.contains("Ref") {
+        if scalar.starts_with('[') && !matches!(fix.value, FixValue::List(_)) {
             return Err(format!("`{name}` is set from `{scalar}`; set it to {value} there"));
         }
         let prefix = &current[..current.len() - written.len()];
