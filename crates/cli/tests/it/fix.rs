@@ -666,17 +666,30 @@ const FIXABLE_IN_PLACE: &[&str] = &[
 ];
 
 /// `fix --write` on a copy of the examples (with their policy file) leaves no open failure
-/// of a rule fixed in place, but those a person must decide, and no input error; a
-/// second run changes nothing.
+/// of a rule fixed in place, makes no new failure and no input error; a second run changes
+/// nothing.
 #[test]
 fn fixing_the_examples_leaves_only_what_a_person_decides() {
     let root = temp_dir("fix-examples");
     super::copy_tree(&super::workspace().join("examples"), &root);
+    let failing = || -> (serde_json::Value, std::collections::BTreeSet<String>) {
+        let o = encguard_in(&root, &["scan", ".", "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1), "violations, and no input error: {}", super::stderr(&o));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let open = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "fail" && f["suppression"].is_null());
+        let open =
+            open.map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["resource"].as_str().unwrap())).collect();
+        (report, open)
+    };
+    let (_, before) = failing();
     let o = encguard_in(&root, &["fix", ".", "--write"]);
     assert_eq!(o.status.code(), Some(0), "{}", super::stderr(&o));
-    let o = encguard_in(&root, &["scan", ".", "--format", "json"]);
-    assert_eq!(o.status.code(), Some(1), "violations, and no input error: {}", super::stderr(&o));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let (report, after) = failing();
+    assert_eq!(after.difference(&before).collect::<Vec<_>>(), Vec::<&String>::new(), "no new failure");
     let left: Vec<String> = report["findings"]
         .as_array()
         .unwrap()
