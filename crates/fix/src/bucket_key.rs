@@ -23,9 +23,12 @@ pub(crate) fn terraform(
     let kind = "aws_s3_bucket_server_side_encryption_configuration";
     let of_bucket = [format!("aws_s3_bucket.{name}.id"), format!("aws_s3_bucket.{name}.bucket")];
     // Its configuration of its own, in any file of the module: the one whose `bucket`
-    // argument is exactly the bucket's.
+    // argument is exactly the bucket's. (The address a new one would take, seen on the way.)
+    let declared = format!("resource \"{kind}\" \"{name}\"");
+    let mut taken = false;
     for other in module_files(file) {
         let Some(other_text) = read(&other) else { continue };
+        taken |= other_text.contains(&declared);
         let lines: Vec<&str> = other_text.lines().collect();
         for (start, _) in lines.iter().enumerate().filter(|(_, l)| l.starts_with(&format!("resource \"{kind}\""))) {
             let Some(end) = block_end(&other_text, start + 1) else { continue };
@@ -52,8 +55,7 @@ pub(crate) fn terraform(
     if configured {
         return Err("its encryption configuration names it otherwise than `aws_s3_bucket.NAME.id`: set it there".into());
     }
-    let declared = format!("resource \"{kind}\" \"{name}\"");
-    if module_files(file).iter().filter_map(|f| read(f)).any(|t| t.contains(&declared)) {
+    if taken {
         return Err(format!("a {kind} named `{name}` exists already"));
     }
     let ind = indentation(current);

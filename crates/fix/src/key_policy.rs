@@ -5,7 +5,7 @@
 //! policy — matched by `aws:PrincipalArn`, as the policy file's ARN patterns may hold
 //! wildcards that a `Principal` may not; a pattern's wildcard account is the key's own.
 
-use crate::{hcl_edit, indentation, pointed, yaml_body, yaml_edit, Edit};
+use crate::{brackets, hcl_edit, indentation, pointed, yaml_body, yaml_edit, Edit};
 use encguard_rules::{AttributeFix, FixValue};
 
 /// What key administrators may do: manage the key, never use it.
@@ -111,35 +111,13 @@ fn expression_end(text: &str, line: usize) -> Option<usize> {
         return (line..lines.len()).find(|&i| lines[i].trim() == marker).map(|i| i + 1);
     }
     let mut depth = 0i32;
-    let (mut in_string, mut in_comment) = (false, false);
+    let mut in_comment = false;
     for (i, l) in lines.iter().enumerate().skip(line - 1) {
         let from = if i == line - 1 { l.find('=')? + 1 } else { 0 };
-        let mut chars = l[from..].chars().peekable();
-        while let Some(c) = chars.next() {
-            if in_comment {
-                if c == '*' && chars.peek() == Some(&'/') {
-                    chars.next();
-                    in_comment = false;
-                }
-                continue;
-            }
-            match (in_string, c) {
-                (true, '\\') => {
-                    chars.next();
-                }
-                (_, '"') => in_string = !in_string,
-                (false, '#') => break,
-                (false, '/') if chars.peek() == Some(&'/') => break,
-                (false, '/') if chars.peek() == Some(&'*') => {
-                    chars.next();
-                    in_comment = true;
-                }
-                (false, '(' | '[' | '{') => depth += 1,
-                (false, ')' | ']' | '}') => depth -= 1,
-                _ => {}
-            }
+        for c in brackets(&l[from..], &mut in_comment) {
+            depth += if matches!(c, '(' | '[' | '{') { 1 } else { -1 };
         }
-        if depth <= 0 && !in_string && !in_comment {
+        if depth <= 0 && !in_comment {
             return Some(i + 1);
         }
     }

@@ -175,68 +175,44 @@ pub fn plan(
             }
             // Only a live key is pending deletion: `remediate` cancels it.
             Fix::CancelKeyDeletion => continue,
-            Fix::RedirectToHttps { .. } | Fix::TableKey(_) => {
+            // Fixes of their own module: edits of the finding's file, or of another file of
+            // its module (a bucket's encryption configuration).
+            Fix::RedirectToHttps { .. } | Fix::TableKey(_) | Fix::BucketKey { .. } => {
                 let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
-                let made = match (text.as_deref(), format.as_str(), &fix) {
+                let here =
+                    |made: Result<Vec<Edit>, String>| made.map(|e| e.into_iter().map(|e| (file.clone(), e)).collect());
+                let made: Result<Vec<(String, Edit)>, String> = match (text.as_deref(), format.as_str(), &fix) {
                     (None, ..) => Err("the file cannot be read".to_string()),
                     (Some(_), ..) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
-                    (Some(text), "terraform", Fix::RedirectToHttps { port }) => redirect::terraform(text, *line, *port),
+                    (Some(text), "terraform", Fix::RedirectToHttps { port }) => {
+                        here(redirect::terraform(text, *line, *port))
+                    }
                     (Some(text), "cloudformation", Fix::RedirectToHttps { port }) => {
-                        redirect::cloudformation(text, *line, *port)
+                        here(redirect::cloudformation(text, *line, *port))
                     }
                     (Some(text), "terraform", Fix::TableKey(key)) => {
-                        key_arn(key).and_then(|_| table_key::terraform(text, *line, key))
+                        here(key_arn(key).and_then(|_| table_key::terraform(text, *line, key)))
                     }
                     (Some(_), "cloudformation", Fix::TableKey(_))
                         if finding.resource_type == "AWS::DynamoDB::GlobalTable" =>
                     {
                         Err("a global table's key is set in each replica's SSESpecification".to_string())
                     }
-                    (Some(text), "cloudformation", Fix::TableKey(key)) => table_key::cloudformation(text, *line, key),
+                    (Some(text), "cloudformation", Fix::TableKey(key)) => {
+                        here(table_key::cloudformation(text, *line, key))
+                    }
+                    (Some(text), "terraform", Fix::BucketKey { key, configured }) => {
+                        let bucket = (file.as_str(), *line, finding.resource.as_str(), *configured);
+                        bucket_key::terraform(text, bucket, key, &read_text)
+                    }
+                    (Some(text), "cloudformation", Fix::BucketKey { key, .. }) => {
+                        here(bucket_key::cloudformation(text, *line, &finding.resource, key))
+                    }
                     (Some(_), other, _) => Err(format!("{other} files are not edited")),
                 };
                 match made {
-                    Ok(new_edits) => {
-                        let file_edits = edits.entry(file.clone()).or_default();
-                        for edit in new_edits.into_iter().filter(|e| !file_edits.contains(e)).collect::<Vec<_>>() {
-                            plan.edits.push((finding.fingerprint.clone(), edit.text_edit(file)));
-                            file_edits.push(edit);
-                        }
-                        plan.fixed += 1;
-                    }
-                    Err(why) => plan.manual.push(format!(
-                        "{file}:{line}: {} on {}: {why}; {}",
-                        finding.rule, finding.resource, finding.remediation
-                    )),
-                }
-                continue;
-            }
-            Fix::BucketKey { key, configured } => {
-                let text = texts.entry(file.clone()).or_insert_with(|| read(file).ok());
-                let made = match (text.as_deref(), format.as_str()) {
-                    (None, _) => Err("the file cannot be read".to_string()),
-                    (Some(_), _) if file.ends_with(".json") => Err("JSON files are not edited".to_string()),
-                    (Some(text), "terraform") => {
-                        let bucket = (file.as_str(), *line, finding.resource.as_str(), configured);
-                        bucket_key::terraform(text, bucket, &key, &read_text)
-                    }
-                    (Some(text), "cloudformation") => bucket_key::cloudformation(text, *line, &finding.resource, &key)
-                        .map(|edits| edits.into_iter().map(|e| (file.clone(), e)).collect()),
-                    (Some(_), other) => Err(format!("{other} files are not edited")),
-                };
-                match made {
-                    Ok(new_edits) => {
-                        for (other, edit) in new_edits {
-                            if plan.edits.iter().any(|(_, made)| *made == edit.text_edit(&other)) {
-                                continue;
-                            }
-                            plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&other)));
-                            match other == *file {
-                                true => edits.entry(file.clone()).or_default().push(edit),
-                                // The module's configuration, however its path is spelt.
-                                false => elsewhere.push((other, edit)),
-                            }
-                        }
+                    Ok(made) => {
+                        record(made, file, &finding.fingerprint, &mut plan, &mut edits, &mut elsewhere);
                         plan.fixed += 1;
                     }
                     Err(why) => plan.manual.push(format!(
@@ -257,16 +233,9 @@ pub fn plan(
             Fix::TlsParameter(tls) => {
                 let at = (file.as_str(), format.as_str(), *line, *column);
                 match parameter_group::edits(&tls, &finding.resource, at, &read_text) {
-                    Ok(new_edits) => {
-                        for (file, edit) in new_edits {
-                            texts.entry(file.clone()).or_insert_with(|| read(&file).ok());
-                            let file_edits = edits.entry(file.clone()).or_default();
-                            // A group several databases use is edited once.
-                            if !file_edits.contains(&edit) {
-                                plan.edits.push((finding.fingerprint.clone(), edit.text_edit(&file)));
-                                file_edits.push(edit);
-                            }
-                        }
+                    Ok(made) => {
+                        // A group several databases use is edited once.
+                        record(made, file, &finding.fingerprint, &mut plan, &mut edits, &mut elsewhere);
                         if let ParameterGroup::New { .. } = tls.group {
                             plan.notes.push(format!(
                                 "`{}` ({file}:{line}) takes its new parameter group when the change is applied \
@@ -442,23 +411,10 @@ pub fn plan(
         match edit {
             Ok(new_edits) => {
                 plan.fixed += policy.fixes.len();
-                for (other, edit) in new_edits {
-                    // Instances of one call may be switched on by one edit: made once.
-                    if plan.edits.iter().any(|(_, made)| *made == edit.text_edit(&other)) {
-                        continue;
-                    }
-                    // Carried by the first finding only: applied from each, the policy
-                    // would be written twice.
-                    if let Some((_, fingerprint)) = policy.fixes.first() {
-                        plan.edits.push((fingerprint.clone(), edit.text_edit(&other)));
-                    }
-                    if other == file {
-                        edits.entry(file.clone()).or_default().push(edit);
-                    } else {
-                        // A module's call, named as the calls were found: merged below with
-                        // the file's other edits however it is spelt.
-                        elsewhere.push((other, edit));
-                    }
+                // Carried by the first finding only: applied from each, the policy would be
+                // written twice. Instances of one call may be switched on by one edit: made once.
+                if let Some((_, fingerprint)) = policy.fixes.first() {
+                    record(new_edits, &file, fingerprint, &mut plan, &mut edits, &mut elsewhere);
                 }
             }
             Err(why) => plan.manual.push(format!(
@@ -484,7 +440,11 @@ pub fn plan(
         }
     }
     plan.review = review.into_iter().map(|(file, e)| edited(&file, texts.get(&file).cloned().flatten(), e)).collect();
-    plan.files = edits.into_iter().map(|(file, e)| edited(&file, texts.remove(&file).flatten(), e)).collect();
+    // Every file edited has its text, whichever fix read it first.
+    plan.files = edits
+        .into_iter()
+        .map(|(file, e)| edited(&file, texts.remove(&file).flatten().or_else(|| read(&file).ok()), e))
+        .collect();
     plan
 }
 
@@ -497,6 +457,41 @@ fn key_arn(key: &str) -> Result<(), String> {
         false => Err(format!(
             "Terraform wants the key's ARN here, and the policy file names `{key}`: name the key by its ARN in [fix] kms_keys"
         )),
+    }
+}
+
+/// Records the edits a finding's fix makes, each once, carried by `fingerprint` (for
+/// SARIF): those of the finding's own `file` with its edits; those of another file (a
+/// parameter group, a module's call or configuration) with `elsewhere`, merged at the end
+/// with that file's other edits however its path is spelt.
+fn record(
+    made: Vec<(String, Edit)>,
+    file: &str,
+    fingerprint: &str,
+    plan: &mut Plan,
+    edits: &mut BTreeMap<String, Vec<Edit>>,
+    elsewhere: &mut Vec<(String, Edit)>,
+) {
+    for (other, edit) in made {
+        let text_edit = edit.text_edit(&other);
+        let new = if other == file {
+            let file_edits = edits.entry(other).or_default();
+            let new = !file_edits.contains(&edit);
+            if new {
+                file_edits.push(edit);
+            }
+            new
+        } else {
+            let made = (other, edit);
+            let new = !elsewhere.contains(&made);
+            if new {
+                elsewhere.push(made);
+            }
+            new
+        };
+        if new {
+            plan.edits.push((fingerprint.to_string(), text_edit));
+        }
     }
 }
 
@@ -874,29 +869,10 @@ fn block_end(text: &str, start: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_comment = false;
     for (i, line) in text.split_inclusive('\n').enumerate().skip(start - 1) {
-        let mut chars = line.chars().peekable();
-        let mut in_string = false;
-        while let Some(c) = chars.next() {
-            if in_comment {
-                if c == '*' && chars.peek() == Some(&'/') {
-                    chars.next();
-                    in_comment = false;
-                }
-                continue;
-            }
-            match (in_string, c) {
-                (true, '\\') => {
-                    chars.next();
-                }
-                (true, '"') | (false, '"') => in_string = !in_string,
-                (false, '#') => break,
-                (false, '/') if chars.peek() == Some(&'/') => break,
-                (false, '/') if chars.peek() == Some(&'*') => {
-                    chars.next();
-                    in_comment = true;
-                }
-                (false, '{') => depth += 1,
-                (false, '}') => {
+        for c in brackets(line, &mut in_comment) {
+            match c {
+                '{' => depth += 1,
+                '}' => {
                     depth = depth.checked_sub(1)?;
                     if depth == 0 {
                         return Some(i + 1);
@@ -907,6 +883,39 @@ fn block_end(text: &str, start: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The brackets of an HCL line — `(`, `[`, `{` and their closers — outside strings and
+/// comments (`#`, `//` and `/* … */`), in order; `in_comment` carries a `/* … */` comment
+/// from one line to the next.
+fn brackets(line: &str, in_comment: &mut bool) -> Vec<char> {
+    let mut found = Vec::new();
+    let mut chars = line.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if *in_comment {
+            if c == '*' && chars.peek() == Some(&'/') {
+                chars.next();
+                *in_comment = false;
+            }
+            continue;
+        }
+        match (in_string, c) {
+            (true, '\\') => {
+                chars.next();
+            }
+            (_, '"') => in_string = !in_string,
+            (false, '#') => break,
+            (false, '/') if chars.peek() == Some(&'/') => break,
+            (false, '/') if chars.peek() == Some(&'*') => {
+                chars.next();
+                *in_comment = true;
+            }
+            (false, '(' | ')' | '[' | ']' | '{' | '}') => found.push(c),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// An `AWS::S3::BucketPolicy` for the bucket whose logical id is on `line`, written right
